@@ -1,0 +1,171 @@
+"""The Typer application: one command per stage, plus `run` (a cycle) and `demo` (everything)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from clickstream.cli.pipeline import etl_step, load_step, model_step, run_cycle
+from clickstream.cli.render import console, errors, key_value_table, progress_bar
+from clickstream.config import CONFIG_ENV_VAR, Config, load_config
+from clickstream.errors import ClickstreamError
+
+app = typer.Typer(
+    name="clickstream",
+    help="Self-hosted clickstream analytics: collect SDK events, transform, load and model them with dbt.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _config(ctx: typer.Context) -> Config:
+    config: Config = ctx.obj
+    return config
+
+
+@app.callback()
+def _load(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help=f"Config file (default: ${CONFIG_ENV_VAR}, else ./clickstream.yml, else defaults)."),
+    ] = None,
+) -> None:
+    if ctx.resilient_parsing or ctx.invoked_subcommand == "demo":
+        ctx.obj = config
+        return
+    ctx.obj = load_config(config)
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="Address to bind (default: ingestion.host).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: ingestion.port).")] = None,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+) -> None:
+    """Run the SDK-compatible collector: POST <ingestion.path>, GET /ping, GET /health."""
+    from ingestion.server import serve as run_server
+
+    config = _config(ctx)
+    console.print(
+        f"serve: http://{host or config.ingestion.host}:{port if port is not None else config.ingestion.port}"
+        f"{config.ingestion.path} for apps {', '.join(config.app_ids)}; raw files under {config.home / 'raw'}"
+    )
+    run_server(config, host, port, log_level)
+
+
+@app.command()
+def simulate(
+    ctx: typer.Context,
+    users: Annotated[int, typer.Option(min=1, help="Number of users (devices).")] = 200,
+    days: Annotated[int, typer.Option(min=1, help="Days of history ending now.")] = 7,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed sends the same traffic.")] = 42,
+    endpoint: Annotated[str | None, typer.Option(help="Collector URL (default: from ingestion.host/port/path).")] = None,
+    to_raw: Annotated[bool, typer.Option("--to-raw", help="Write raw files under home instead of sending HTTP.")] = False,
+    concurrency: Annotated[int, typer.Option(min=1, help="HTTP connections in parallel.")] = 4,
+    duplicate_rate: Annotated[float, typer.Option(min=0, max=1, help="Share of requests sent twice (SDK retries).")] = 0.01,
+) -> None:
+    """Send realistic Web, Android and iOS SDK traffic (or write it as raw files for benchmarks)."""
+    from clickstream.simulator.generator import SimulationSpec, iter_requests
+    from clickstream.simulator.sender import send_http, write_raw
+    from clickstream.storage import Storage
+
+    config = _config(ctx)
+    spec = SimulationSpec(users=users, days=days, seed=seed, app_ids=tuple(config.app_ids), duplicate_rate=duplicate_rate)
+    requests = list(iter_requests(spec))
+    with progress_bar("simulate") as update:
+        if to_raw:
+            stats = write_raw(requests, Storage(config.home), on_progress=lambda s: update(s.requests, len(requests)))
+        else:
+            url = endpoint or f"http://{config.ingestion.host}:{config.ingestion.port}{config.ingestion.path}"
+            stats = send_http(requests, url, concurrency, on_progress=lambda s: update(s.requests, len(requests)))
+    console.print(
+        key_value_table(
+            "simulate",
+            [
+                ("requests", stats.requests),
+                ("of which SDK retries", stats.duplicate_requests),
+                ("failed requests", stats.failed_requests),
+                ("events (distinct)", stats.events),
+                ("sessions", len(stats.sessions)),
+                ("users", len(stats.users)),
+                ("seconds", f"{stats.seconds:.1f}"),
+                ("requests/s", f"{stats.requests / stats.seconds:,.0f}" if stats.seconds else "-"),
+            ],
+        )
+    )
+    if stats.failed_requests:
+        raise ClickstreamError(f"{stats.failed_requests} requests failed; last error: {stats.last_error}",
+                               hint="is `clickstream serve` running at that endpoint?")  # fmt: skip
+
+
+@app.command()
+def etl(ctx: typer.Context) -> None:
+    """Transform new raw files into event_v2, item_v2 and user_v2 Parquet (rejects kept with a reason)."""
+    etl_step(_config(ctx))
+
+
+@app.command()
+def load(ctx: typer.Context) -> None:
+    """Load new processed Parquet files into the warehouse, each file exactly once."""
+    load_step(_config(ctx))
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def model(ctx: typer.Context) -> None:
+    """Run dbt on the models (default `dbt build`); extra arguments go to dbt, e.g. `model run -s fct_events`."""
+    model_step(_config(ctx), list(ctx.args) or None)
+
+
+@app.command()
+def run(ctx: typer.Context) -> None:
+    """One pipeline cycle: etl, load, model."""
+    result = run_cycle(_config(ctx))
+    console.print(
+        f"run: etl {result.etl.seconds:.1f}s, load {result.load.seconds:.1f}s, model {result.model.seconds:.1f}s"
+    )
+
+
+@app.command()
+def demo(
+    directory: Annotated[Path, typer.Option("--dir", help="Work folder, emptied first if an earlier demo made it.")] = Path(
+        ".clickstream-demo"
+    ),
+    users: Annotated[int, typer.Option(min=1, help="Users to simulate.")] = 200,
+    days: Annotated[int, typer.Option(min=1, help="Days of history.")] = 7,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 42,
+) -> None:
+    """Everything on this machine: collector, simulated traffic over HTTP, etl, load, dbt build, counts."""
+    from clickstream.cli.demo import print_demo, run_demo
+
+    result = run_demo(directory, users, days, seed)
+    print_demo(result, result.workdir / "warehouse.duckdb")
+    if not result.matches:
+        raise ClickstreamError("the tables do not hold what was sent", hint="see the table above")
+
+
+def main() -> None:
+    """Entry point: run the app, turning our errors into one line plus a hint."""
+    try:
+        app(standalone_mode=False)
+    except ClickstreamError as error:
+        errors.print(f"[red]error:[/red] {error.message}")
+        if error.hint:
+            errors.print(f"[yellow]hint:[/yellow] {error.hint}")
+        raise SystemExit(error.exit_code) from None
+    except (typer.Abort, KeyboardInterrupt):
+        errors.print("aborted")
+        raise SystemExit(130) from None
+    except typer.Exit as exit_:
+        raise SystemExit(exit_.exit_code) from None
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            raise SystemExit(exc.exit_code) from None
+        raise

@@ -1,0 +1,81 @@
+"""One pipeline cycle (etl, load, model) and the counts of what it built: shared by `run` and `demo`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from clickstream.cli.render import console, key_value_table, progress_bar
+from clickstream.config import Config
+from clickstream.modeling import ModelResult, run_dbt
+from etl.runner import EtlResult, run_etl
+from loader.runner import LoadResult, run_load
+
+MART_SCHEMA = "analytics"
+
+
+@dataclass
+class CycleResult:
+    etl: EtlResult
+    load: LoadResult
+    model: ModelResult
+
+
+def etl_step(config: Config) -> EtlResult:
+    with progress_bar("etl: raw files") as update:
+        result = run_etl(config.home, config.project_id, config.app_ids, config.etl.workers, update)
+    rejected = ", ".join(f"{reason} {count}" for reason, count in sorted(result.rejected_by_reason.items())) or "none"
+    console.print(
+        f"etl: {result.files_processed} of {result.files_seen} raw files processed, {result.records:,} records -> "
+        f"{result.events:,} events, {result.items:,} items, {result.users:,} user rows; rejected: {rejected} "
+        f"({result.seconds:.1f}s)"
+    )
+    return result
+
+
+def load_step(config: Config) -> LoadResult:
+    with progress_bar("load: parquet files") as update:
+        result = run_load(config.home, config.warehouse_path, config.warehouse.schema_name, update)
+    loaded = ", ".join(f"{table} {rows:,} rows" for table, rows in result.rows.items() if result.files.get(table))
+    console.print(
+        f"load: {result.total_files} new files ({loaded or 'nothing new'}); "
+        f"{result.already_loaded} already loaded, skipped ({result.seconds:.1f}s)"
+    )
+    return result
+
+
+def model_step(config: Config, args: list[str] | None = None) -> ModelResult:
+    console.print(f"model: dbt {' '.join(args or ['build'])} (target {config.dbt.target})")
+    result = run_dbt(config, args)
+    summary = ", ".join(f"{status} {count}" for status, count in sorted(result.statuses.items()))
+    console.print(f"model: {summary or 'nothing to do'} ({result.seconds:.1f}s)")
+    return result
+
+
+def run_cycle(config: Config) -> CycleResult:
+    return CycleResult(etl_step(config), load_step(config), model_step(config))
+
+
+def mart_counts(warehouse_path: Path) -> dict[str, int]:
+    """Rows of the core marts, read from the DuckDB warehouse."""
+    with duckdb.connect(str(warehouse_path)) as connection:
+        counts = {}
+        for table in ("fct_events", "fct_sessions", "dim_users", "fct_event_items"):
+            row = connection.execute(f"select count(*) from {MART_SCHEMA}.{table}").fetchone()
+            counts[table] = int(row[0]) if row else 0
+    return counts
+
+
+def print_cycle(result: CycleResult) -> None:
+    console.print(
+        key_value_table(
+            "cycle",
+            [
+                ("etl seconds", f"{result.etl.seconds:.1f}"),
+                ("load seconds", f"{result.load.seconds:.1f}"),
+                ("model seconds", f"{result.model.seconds:.1f}"),
+            ],
+        )
+    )

@@ -1,0 +1,195 @@
+"""One pydantic model of ``clickstream.yml``.
+
+The CLI loads it once and passes the object down; no stage reads files or environment variables for
+configuration on its own. Every key has a default good enough for ``clickstream demo``, and every
+error names the key, what was wrong and what is allowed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from clickstream.errors import ConfigError
+
+CONFIG_FILE_NAME = "clickstream.yml"
+CONFIG_ENV_VAR = "CLICKSTREAM_CONFIG"
+_ID_PATTERN = r"^[a-zA-Z][a-zA-Z0-9_]{0,126}$"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AppConfig(_Section):
+    """An application that may send events, with the timezone its reports use for dates."""
+
+    id: str = Field(pattern=_ID_PATTERN, description="App id sent by the SDK as `appId`.")
+    timezone: str = Field("UTC", description="IANA timezone for the app's report dates.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {value!r}; use an IANA name such as 'UTC' or 'Asia/Tokyo'") from None
+        return value
+
+
+class IngestionConfig(_Section):
+    """The HTTP collector (`clickstream serve`)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+    path: str = Field("/collect", pattern=r"^/[A-Za-z0-9_\-/.]*$")
+    sink: Literal["local"] = "local"
+    max_body_bytes: int = Field(1_000_000, gt=0)
+    cors_origins: list[str] = Field(default_factory=lambda: ["*"])
+    trusted_proxies: list[str] = Field(default_factory=list)
+    segment_max_bytes: int = Field(16_000_000, gt=0)
+    segment_max_age_seconds: float = Field(60.0, gt=0)
+
+
+class EtlConfig(_Section):
+    """The batch transform (`clickstream etl`)."""
+
+    workers: int = Field(1, ge=1, le=64)
+
+
+class WarehouseConfig(_Section):
+    """Where processed tables are loaded (`clickstream load`)."""
+
+    type: Literal["duckdb"] = "duckdb"
+    path: Path | None = Field(None, description="DuckDB file; default <home>/warehouse.duckdb")
+    schema_name: str = Field("ods", alias="schema", pattern=_ID_PATTERN)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class DbtConfig(_Section):
+    """How `clickstream model` runs dbt."""
+
+    project_dir: Path | None = Field(None, description="dbt project; default: the bundled dbt_project/")
+    target: Literal["duckdb", "redshift", "athena"] = "duckdb"
+    threads: int = Field(2, ge=1, le=32)
+
+
+class Config(_Section):
+    """The whole of ``clickstream.yml``."""
+
+    home: Path = Path(".clickstream")
+    project_id: str = Field("clickstream_demo", pattern=_ID_PATTERN)
+    apps: list[AppConfig] = Field(default_factory=lambda: [AppConfig(id="shop", timezone="UTC")], min_length=1)
+    ingestion: IngestionConfig = Field(default_factory=IngestionConfig)  # type: ignore[arg-type]
+    etl: EtlConfig = Field(default_factory=EtlConfig)  # type: ignore[arg-type]
+    warehouse: WarehouseConfig = Field(default_factory=WarehouseConfig)  # type: ignore[arg-type]
+    dbt: DbtConfig = Field(default_factory=DbtConfig)  # type: ignore[arg-type]
+
+    @model_validator(mode="after")
+    def _unique_app_ids(self) -> Config:
+        ids = [app.id for app in self.apps]
+        duplicates = sorted({app_id for app_id in ids if ids.count(app_id) > 1})
+        if duplicates:
+            raise ValueError(f"apps: app id listed twice: {', '.join(duplicates)}")
+        return self
+
+    @property
+    def app_ids(self) -> list[str]:
+        return [app.id for app in self.apps]
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.warehouse.path or self.home / "warehouse.duckdb"
+
+    def with_home(self, home: Path) -> Config:
+        """A copy of this config whose storage root is ``home`` (used by the demo's fresh folder)."""
+        return self.model_copy(update={"home": home.resolve()})
+
+
+def _resolve_paths(config: Config, base: Path) -> Config:
+    """Make every relative path absolute against ``base`` (the config file's folder)."""
+
+    def absolute(path: Path) -> Path:
+        return path if path.is_absolute() else (base / path).resolve()
+
+    warehouse = config.warehouse
+    if warehouse.path is not None:
+        warehouse = warehouse.model_copy(update={"path": absolute(warehouse.path)})
+    dbt = config.dbt
+    if dbt.project_dir is not None:
+        dbt = dbt.model_copy(update={"project_dir": absolute(dbt.project_dir)})
+    return config.model_copy(update={"home": absolute(config.home), "warehouse": warehouse, "dbt": dbt})
+
+
+def _describe(error: Mapping[str, Any], model: type[BaseModel]) -> str:
+    key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+    if error["type"] == "extra_forbidden":
+        allowed = _allowed_keys(model, error["loc"][:-1])
+        suffix = f"; allowed keys here: {', '.join(allowed)}" if allowed else ""
+        return f"{key}: unknown key{suffix}"
+    message = re.sub(r"^Value error, ", "", error["msg"])
+    return f"{key}: {message}"
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = current.model_fields.get(part) if isinstance(current, type) else None
+        if field is None:
+            return []
+        annotation = field.annotation
+        args = getattr(annotation, "__args__", ())
+        current = next((a for a in (annotation, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        if current is None:
+            return []
+    return [field.alias or name for name, field in current.model_fields.items()]
+
+
+def parse_config(data: Mapping[str, Any] | None, base: Path, source: str = "configuration") -> Config:
+    """Validate a mapping as a :class:`Config`; relative paths resolve against ``base``."""
+    try:
+        config = Config.model_validate(dict(data or {}))
+    except ValidationError as exc:
+        problems = [_describe(error, Config) for error in exc.errors()]
+        raise ConfigError(
+            f"invalid {source}: " + "; ".join(problems),
+            hint="fix the key(s) named above; see the Configuration section of README.md",
+        ) from None
+    return _resolve_paths(config, base)
+
+
+def find_config_file(explicit: Path | None, environ: Mapping[str, str], cwd: Path) -> Path | None:
+    """The file to read: ``--config``, else ``$CLICKSTREAM_CONFIG``, else ``./clickstream.yml`` if present."""
+    if explicit is not None:
+        return explicit
+    if environ.get(CONFIG_ENV_VAR):
+        return Path(environ[CONFIG_ENV_VAR])
+    candidate = cwd / CONFIG_FILE_NAME
+    return candidate if candidate.exists() else None
+
+
+def load_config(explicit: Path | None = None, environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> Config:
+    """Load and validate the configuration; with no file at all, the defaults (rooted at ``cwd``)."""
+    cwd = cwd or Path.cwd()
+    path = find_config_file(explicit, os.environ if environ is None else environ, cwd)
+    if path is None:
+        return parse_config({}, cwd, "defaults")
+    if not path.is_file():
+        raise ConfigError(f"config file {path} does not exist", hint=f"create it, or unset {CONFIG_ENV_VAR} / --config")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config file {path} is not valid YAML: {exc}", hint="check indentation and quoting") from None
+    if data is not None and not isinstance(data, dict):
+        raise ConfigError(f"config file {path} must hold a mapping of keys, not {type(data).__name__}")
+    return parse_config(data, path.parent.resolve(), str(path))

@@ -1,0 +1,100 @@
+"""Running dbt on the bundled project (`clickstream model`) through dbt's Python entry point."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from clickstream.config import Config
+from clickstream.errors import ConfigError, ModelError
+
+BUNDLED_PROJECT = Path(__file__).resolve().parent.parent / "dbt_project"
+
+
+@dataclass
+class ModelResult:
+    """What one dbt invocation did: counts of node results by status."""
+
+    command: str
+    statuses: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    failures: list[str] = field(default_factory=list)
+
+
+def project_dir(config: Config) -> Path:
+    directory = config.dbt.project_dir or BUNDLED_PROJECT
+    if not (directory / "dbt_project.yml").is_file():
+        raise ConfigError(f"dbt.project_dir: no dbt_project.yml in {directory}", hint="point dbt.project_dir at a dbt project")
+    return directory
+
+
+def dbt_vars(config: Config) -> dict[str, Any]:
+    """The project vars that come from clickstream.yml."""
+    return {
+        "clickstream__project_id": config.project_id,
+        "clickstream__source_schema": config.warehouse.schema_name,
+        "clickstream__app_timezones": {app.id: app.timezone for app in config.apps},
+    }
+
+
+def dbt_environment(config: Config) -> dict[str, str]:
+    """Variables the bundled profiles.yml reads."""
+    return {
+        "CLICKSTREAM_DBT_TARGET": config.dbt.target,
+        "CLICKSTREAM_WAREHOUSE_PATH": str(config.warehouse_path),
+        "CLICKSTREAM_DBT_THREADS": str(config.dbt.threads),
+    }
+
+
+def run_dbt(config: Config, args: list[str] | None = None) -> ModelResult:
+    """``dbt <args>`` (default ``build``) on the project, with profile, vars and paths from ``config``.
+
+    Artefacts and logs go under ``<home>/dbt/`` so runs of different homes never collide.
+    """
+    from dbt.cli.main import dbtRunner  # imported late: dbt takes a second to import
+
+    args = list(args or ["build"])
+    directory = project_dir(config)
+    os.environ.update(dbt_environment(config))
+    user_vars = dbt_vars(config)
+    if "--vars" in args:  # merge the user's --vars over ours
+        index = args.index("--vars")
+        user_vars.update(_parse_vars(args[index + 1]))
+        del args[index : index + 2]
+    work = config.home / "dbt"
+    command = [
+        *args,
+        "--project-dir", str(directory),
+        "--profiles-dir", str(directory),
+        "--vars", json.dumps(user_vars),
+    ]  # fmt: skip
+    if args and args[0] not in ("deps", "clean", "debug", "init"):
+        command += ["--target-path", str(work / "target"), "--log-path", str(work / "logs")]
+    started = time.perf_counter()
+    outcome = dbtRunner().invoke(command)
+    result = ModelResult(command=" ".join(args), seconds=time.perf_counter() - started)
+    statuses: Counter[str] = Counter()
+    for node_result in getattr(outcome.result, "results", None) or []:
+        status = str(getattr(node_result.status, "value", node_result.status))
+        statuses[status] += 1
+        if status in ("error", "fail"):
+            result.failures.append(f"{node_result.node.name}: {node_result.message}")
+    result.statuses = dict(statuses)
+    if not outcome.success:
+        detail = "; ".join(result.failures[:5]) or (str(outcome.exception) if outcome.exception else "see dbt's output above")
+        raise ModelError(f"dbt {result.command} failed: {detail}", hint=f"dbt logs are in {work / 'logs'}")
+    return result
+
+
+def _parse_vars(text: str) -> dict[str, Any]:
+    import yaml
+
+    parsed = yaml.safe_load(text)
+    if not isinstance(parsed, dict):
+        raise ConfigError("--vars must be a YAML or JSON mapping")
+    return parsed

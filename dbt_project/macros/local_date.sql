@@ -1,0 +1,30 @@
+{#- The date of a UTC timestamp in the app's reporting timezone.
+
+    Timezones come from var clickstream__app_timezones ({app_id: tz}), falling back to
+    clickstream__timezone. Engine differences live in the dispatched implementations. -#}
+{% macro clickstream_local_date(timestamp_column, app_id_column) %}
+    {%- set default_tz = var('clickstream__timezone') -%}
+    {%- set per_app = var('clickstream__app_timezones') -%}
+    {%- if per_app | length == 0 -%}
+        {{ adapter.dispatch('clickstream_date_in_timezone', 'clickstream')(timestamp_column, default_tz) }}
+    {%- else -%}
+        case {{ app_id_column }}
+        {%- for app_id, tz in per_app.items() %}
+            when '{{ app_id }}' then {{ adapter.dispatch('clickstream_date_in_timezone', 'clickstream')(timestamp_column, tz) }}
+        {%- endfor %}
+            else {{ adapter.dispatch('clickstream_date_in_timezone', 'clickstream')(timestamp_column, default_tz) }}
+        end
+    {%- endif -%}
+{% endmacro %}
+
+{% macro default__clickstream_date_in_timezone(timestamp_column, tz) %}
+    cast(convert_timezone('UTC', '{{ tz }}', {{ timestamp_column }}) as date)
+{% endmacro %}
+
+{% macro duckdb__clickstream_date_in_timezone(timestamp_column, tz) %}
+    cast(timezone('{{ tz }}', {{ timestamp_column }}) as date)
+{% endmacro %}
+
+{% macro athena__clickstream_date_in_timezone(timestamp_column, tz) %}
+    date(at_timezone({{ timestamp_column }}, '{{ tz }}'))
+{% endmacro %}

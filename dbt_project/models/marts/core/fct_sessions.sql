@@ -1,0 +1,140 @@
+{#- One row per session (app, user_pseudo_id, session_id from the SDK). Session traffic source: the
+    first event of the session whose source is set and not Direct, else the first event. -#}
+with events as (
+
+    select * from {{ ref('fct_events') }}
+    where session_id is not null
+
+),
+
+ordered as (
+
+    select
+        events.*,
+        case when event_name in ('_page_view', '_screen_view') then 1 else 0 end as is_view,
+        row_number() over (
+            partition by session_key order by event_timestamp asc, event_id asc
+        ) as event_index,
+        row_number() over (
+            partition by session_key
+            order by
+                case
+                    when traffic_source_source is not null and traffic_source_source <> 'Direct' then 0
+                    else 1
+                end,
+                event_timestamp asc,
+                event_id asc
+        ) as traffic_rank
+    from events
+
+),
+
+views as (
+
+    select
+        session_key,
+        coalesce(page_view_page_url_path, screen_view_screen_name) as view_name,
+        row_number() over (partition by session_key order by event_timestamp asc, event_id asc) as first_rank,
+        row_number() over (partition by session_key order by event_timestamp desc, event_id desc) as last_rank
+    from ordered
+    where is_view = 1
+
+),
+
+aggregates as (
+
+    select
+        session_key,
+        min(app_id) as app_id,
+        min(user_pseudo_id) as user_pseudo_id,
+        min(session_id) as session_id,
+        max(user_id) as user_id,
+        max(session_number) as session_number,
+        min(coalesce(session_start_time_msec, event_time_msec)) as session_start_time_msec,
+        min(event_timestamp) as first_event_timestamp,
+        max(event_timestamp) as last_event_timestamp,
+        max(event_time_msec) as last_event_time_msec,
+        count(*) as session_events,
+        sum(is_view) as session_views,
+        sum(coalesce(user_engagement_time_msec, 0)) as session_engagement_time_msec
+    from ordered
+    group by session_key
+
+),
+
+traffic as (
+
+    select
+        session_key,
+        platform,
+        event_date as session_date,
+        traffic_source_source as session_source,
+        traffic_source_medium as session_medium,
+        traffic_source_campaign as session_campaign,
+        traffic_source_content as session_content,
+        traffic_source_term as session_term,
+        traffic_source_campaign_id as session_campaign_id,
+        traffic_source_clid_platform as session_clid_platform,
+        traffic_source_clid as session_clid,
+        traffic_source_channel_group as session_channel_group,
+        traffic_source_category as session_source_category
+    from ordered
+    where traffic_rank = 1
+
+),
+
+first_events as (
+
+    select session_key, event_date as session_date
+    from ordered
+    where event_index = 1
+
+),
+
+final as (
+
+    select
+        aggregates.session_key,
+        aggregates.app_id,
+        aggregates.user_pseudo_id,
+        aggregates.session_id,
+        {{ clickstream_key(['aggregates.app_id', 'aggregates.user_pseudo_id']) }} as user_key,
+        aggregates.user_id,
+        aggregates.session_number,
+        aggregates.session_start_time_msec,
+        aggregates.first_event_timestamp as session_start_timestamp,
+        aggregates.last_event_timestamp as session_end_timestamp,
+        first_events.session_date,
+        aggregates.last_event_time_msec - aggregates.session_start_time_msec as session_duration_msec,
+        aggregates.session_events,
+        aggregates.session_views,
+        aggregates.session_engagement_time_msec,
+        (
+            aggregates.last_event_time_msec - aggregates.session_start_time_msec
+            >= {{ var('clickstream__engaged_session_min_seconds') }} * 1000
+            or aggregates.session_views >= {{ var('clickstream__engaged_session_min_views') }}
+        ) as session_is_engaged,
+        entry_view.view_name as session_entry_view,
+        exit_view.view_name as session_exit_view,
+        traffic.platform,
+        traffic.session_source,
+        traffic.session_medium,
+        traffic.session_campaign,
+        traffic.session_content,
+        traffic.session_term,
+        traffic.session_campaign_id,
+        traffic.session_clid_platform,
+        traffic.session_clid,
+        traffic.session_channel_group,
+        traffic.session_source_category
+    from aggregates
+    inner join traffic on aggregates.session_key = traffic.session_key
+    inner join first_events on aggregates.session_key = first_events.session_key
+    left join views as entry_view
+        on aggregates.session_key = entry_view.session_key and entry_view.first_rank = 1
+    left join views as exit_view
+        on aggregates.session_key = exit_view.session_key and exit_view.last_rank = 1
+
+)
+
+select * from final

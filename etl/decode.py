@@ -1,0 +1,56 @@
+"""Decoding the ``data`` field of a raw record into event objects."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import gzip
+import zlib
+from typing import Any
+
+import orjson
+
+
+class RejectedInput(Exception):
+    """A record or event that cannot become a row; ``reason`` is its reason code."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+def decode_data(data: Any) -> list[Any]:
+    """The events of a request body: a JSON array (or object), or base64 text of gzip(JSON), or raw gzip.
+
+    As in the original, text that does not start with ``[`` or ``{`` is taken to be base64 of gzip.
+    """
+    if data is None:
+        raise RejectedInput("empty_data", "the record has no data")
+    if not isinstance(data, str | bytes):
+        raise RejectedInput("invalid_data", f"data is a {type(data).__name__}, not text")
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    text = raw.lstrip()
+    if not text:
+        raise RejectedInput("empty_data", "the record's data is empty")
+    if text[:1] not in (b"[", b"{"):
+        text = _unzip(text)
+    try:
+        parsed = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise RejectedInput("invalid_json", f"data is not valid JSON: {exc}") from None
+    return parsed if isinstance(parsed, list) else [parsed]
+
+
+def _unzip(payload: bytes) -> bytes:
+    if payload[:2] == b"\x1f\x8b":
+        compressed = payload
+    else:
+        try:
+            compressed = base64.b64decode(payload, validate=False)
+        except (binascii.Error, ValueError):
+            raise RejectedInput("invalid_base64", "data is neither JSON nor base64 text") from None
+    try:
+        return gzip.decompress(compressed)
+    except (OSError, EOFError, zlib.error):
+        raise RejectedInput("invalid_gzip", "data is neither JSON nor base64 of gzip") from None
