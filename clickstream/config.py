@@ -22,6 +22,8 @@ from clickstream.errors import ConfigError
 CONFIG_FILE_NAME = "clickstream.yml"
 CONFIG_ENV_VAR = "CLICKSTREAM_CONFIG"
 _ID_PATTERN = r"^[a-zA-Z][a-zA-Z0-9_]{0,126}$"
+# App ids may also hold hyphens (the original's fixtures use "uba-app"); they are never SQL identifiers.
+_APP_ID_PATTERN = r"^[a-zA-Z][a-zA-Z0-9_-]{0,126}$"
 
 
 class _Section(BaseModel):
@@ -31,7 +33,7 @@ class _Section(BaseModel):
 class AppConfig(_Section):
     """An application that may send events, with the timezone its reports use for dates."""
 
-    id: str = Field(pattern=_ID_PATTERN, description="App id sent by the SDK as `appId`.")
+    id: str = Field(pattern=_APP_ID_PATTERN, description="App id sent by the SDK as `appId`.")
     timezone: str = Field("UTC", description="IANA timezone for the app's report dates.")
 
     @field_validator("timezone")
@@ -88,10 +90,10 @@ class Config(_Section):
     home: Path = Path(".clickstream")
     project_id: str = Field("clickstream_demo", pattern=_ID_PATTERN)
     apps: list[AppConfig] = Field(default_factory=lambda: [AppConfig(id="shop", timezone="UTC")], min_length=1)
-    ingestion: IngestionConfig = Field(default_factory=IngestionConfig)  # type: ignore[arg-type]
-    etl: EtlConfig = Field(default_factory=EtlConfig)  # type: ignore[arg-type]
-    warehouse: WarehouseConfig = Field(default_factory=WarehouseConfig)  # type: ignore[arg-type]
-    dbt: DbtConfig = Field(default_factory=DbtConfig)  # type: ignore[arg-type]
+    ingestion: IngestionConfig = Field(default_factory=IngestionConfig)
+    etl: EtlConfig = Field(default_factory=EtlConfig)
+    warehouse: WarehouseConfig = Field(default_factory=WarehouseConfig)
+    dbt: DbtConfig = Field(default_factory=DbtConfig)
 
     @model_validator(mode="after")
     def _unique_app_ids(self) -> Config:
@@ -144,7 +146,7 @@ def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     for part in loc:
         if isinstance(part, int):
             continue
-        field = current.model_fields.get(part) if isinstance(current, type) else None
+        field = current.model_fields.get(part) if isinstance(current, type) and issubclass(current, BaseModel) else None
         if field is None:
             return []
         annotation = field.annotation
@@ -178,7 +180,9 @@ def find_config_file(explicit: Path | None, environ: Mapping[str, str], cwd: Pat
     return candidate if candidate.exists() else None
 
 
-def load_config(explicit: Path | None = None, environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> Config:
+def load_config(
+    explicit: Path | None = None, environ: Mapping[str, str] | None = None, cwd: Path | None = None
+) -> Config:
     """Load and validate the configuration; with no file at all, the defaults (rooted at ``cwd``)."""
     cwd = cwd or Path.cwd()
     path = find_config_file(explicit, os.environ if environ is None else environ, cwd)
@@ -189,7 +193,9 @@ def load_config(explicit: Path | None = None, environ: Mapping[str, str] | None 
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise ConfigError(f"config file {path} is not valid YAML: {exc}", hint="check indentation and quoting") from None
+        raise ConfigError(
+            f"config file {path} is not valid YAML: {exc}", hint="check indentation and quoting"
+        ) from None
     if data is not None and not isinstance(data, dict):
         raise ConfigError(f"config file {path} must hold a mapping of keys, not {type(data).__name__}")
     return parse_config(data, path.parent.resolve(), str(path))

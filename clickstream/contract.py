@@ -55,9 +55,7 @@ RAW_FILE_SUFFIX = ".jsonl.gz"
 
 def raw_partition(moment: datetime) -> PurePosixPath:
     """Folder (relative to home) of raw files written at ``moment`` (UTC): ``raw/year=/month=/day=/hour=``."""
-    return PurePosixPath(
-        RAW_DIR, f"year={moment:%Y}", f"month={moment:%m}", f"day={moment:%d}", f"hour={moment:%H}"
-    )
+    return PurePosixPath(RAW_DIR, f"year={moment:%Y}", f"month={moment:%m}", f"day={moment:%d}", f"hour={moment:%H}")
 
 
 _RAW_PATH = re.compile(r"year=(\d{4})/month=(\d{2})/day=(\d{2})/hour=(\d{2})/([^/]+)\.jsonl\.gz$")
@@ -193,11 +191,16 @@ S255, S2048, S65535, S32 = "varchar(255)", "varchar(2048)", "varchar(65535)", "v
 DEV, GEO, TS, APP = "category_device", "category_geo", "category_traffic_source", "category_app_info"
 SCREEN, PAGE, OUT = "category_screen_view", "category_page_view", "category_outbound"
 
-_PROCESS_INFO = _c("process_info", "super", "Processing details: rid, ingest_time, input file, source IP, job id, time.")
+_PROCESS_INFO = _c(
+    "process_info", "super", "Processing details: rid, ingest_time, input file, source IP, job id, time."
+)
 
 EVENT_V2 = Table(
     name="event_v2",
-    description="One row per event sent by an SDK (not deduplicated), with device, geo, traffic, page, screen and session fields.",
+    description=(
+        "One row per event sent by an SDK (not deduplicated), "
+        "with device, geo, traffic, page, screen and session fields."
+    ),
     key=("event_id",),
     columns=(
         _c("event_timestamp", "timestamp", "When the event happened (UTC), after the time-shift rule.", required=True),
@@ -213,18 +216,36 @@ EVENT_V2 = Table(
         _c("device_manufacturer", S255, "Device manufacturer.", category=DEV, scan=True),
         _c("device_carrier", S255, "Network carrier.", category=DEV, scan=True),
         _c("device_network_type", S255, "Network type.", category=DEV, scan=True),
-        _c("device_operating_system", S255, "Operating system (Android, iOS, WeChatMP platforms).", category=DEV, scan=True),
+        _c(
+            "device_operating_system",
+            S255,
+            "Operating system (Android, iOS, WeChatMP platforms).",
+            category=DEV,
+            scan=True,
+        ),
         _c("device_operating_system_version", S255, "Operating system version.", category=DEV, scan=True),
         _c("device_vendor_id", S255, "Device id from the SDK (device_id).", category=DEV),
         _c("device_advertising_id", S255, "Device advertising id (device_unique_id).", category=DEV),
         _c("device_system_language", S255, "Operating system language.", category=DEV, scan=True),
-        _c("device_time_zone_offset_seconds", "int", "Device timezone offset from UTC, in seconds.", category=DEV, scan=True),
+        _c(
+            "device_time_zone_offset_seconds",
+            "int",
+            "Device timezone offset from UTC, in seconds.",
+            category=DEV,
+            scan=True,
+        ),
         _c("device_ua_browser", S255, "User-agent browser family.", category=DEV, scan=True),
         _c("device_ua_browser_version", S255, "User-agent browser version.", category=DEV, scan=True),
         _c("device_ua_os", S255, "User-agent operating system.", category=DEV, scan=True),
         _c("device_ua_os_version", S255, "User-agent operating system version.", category=DEV, scan=True),
         _c("device_ua_device", S255, "User-agent device family.", category=DEV, scan=True),
-        _c("device_ua_device_category", S255, "Device category from the user agent: Bot, Mobile, Tablet, PC or Other.", category=DEV, scan=True),
+        _c(
+            "device_ua_device_category",
+            S255,
+            "Device category from the user agent: Bot, Mobile, Tablet, PC or Other.",
+            category=DEV,
+            scan=True,
+        ),
         _c("device_ua", "super", "User-agent parser output, with key string holding the raw user agent."),
         _c("device_screen_width", "int", "Screen width in pixels.", category=DEV),
         _c("device_screen_height", "int", "Screen height in pixels.", category=DEV),
@@ -245,15 +266,29 @@ EVENT_V2 = Table(
         _c("traffic_source_campaign_id", S255, "Traffic source campaign id.", category=TS),
         _c("traffic_source_clid_platform", S255, "Click-id platform (e.g. gclid).", category=TS, scan=True),
         _c("traffic_source_clid", S2048, "Click id, as JSON {type, value}.", category=TS),
-        _c("traffic_source_channel_group", S255, "Channel group (Direct, Organic Search, Paid Search...).", category=TS, scan=True),
-        _c("traffic_source_category", S255, "Traffic source category (Search, Social, Shopping, Video...).", category=TS, scan=True),
+        _c(
+            "traffic_source_channel_group",
+            S255,
+            "Channel group (Direct, Organic Search, Paid Search...).",
+            category=TS,
+            scan=True,
+        ),
+        _c(
+            "traffic_source_category",
+            S255,
+            "Traffic source category (Search, Social, Shopping, Video...).",
+            category=TS,
+            scan=True,
+        ),
         _c("user_first_touch_time_msec", "bigint", "User's first touch time from the SDK, epoch milliseconds."),
         _c("app_package_id", S255, "Package or bundle id.", category=APP, scan=True),
         _c("app_version", S255, "App version.", category=APP, scan=True),
         _c("app_title", S255, "App title.", category=APP, scan=True),
         _c("app_install_source", S255, "App install source (_app_install_channel).", category=APP, scan=True),
         _c("platform", S255, "Platform: Web, Android, iOS, WeChatMP...", category="category_event_outer", scan=True),
-        _c("project_id", S255, "Project id of the pipeline.", required=True, category="category_event_outer", scan=True),
+        _c(
+            "project_id", S255, "Project id of the pipeline.", required=True, category="category_event_outer", scan=True
+        ),
         _c("app_id", S255, "App id of the event.", required=True, category="category_event_outer", scan=True),
         _c("screen_view_screen_name", S255, "Screen name.", category=SCREEN, scan=True),
         _c("screen_view_screen_id", S255, "Screen id.", category=SCREEN, scan=True),
@@ -277,8 +312,16 @@ EVENT_V2 = Table(
         _c("page_view_latest_referrer_host", S2048, "Host of the latest referrer.", category=PAGE, scan=True),
         _c("page_view_entrances", "bool", "Whether this page opened the session.", category=PAGE, scan=True),
         _c("app_start_is_first_time", "bool", "Whether this app start is the first one.", category=APP, scan=True),
-        _c("upgrade_previous_app_version", S255, "App version before an upgrade.", category="category_upgrade", scan=True),
-        _c("upgrade_previous_os_version", S255, "OS version before an upgrade.", category="category_upgrade", scan=True),
+        _c(
+            "upgrade_previous_app_version",
+            S255,
+            "App version before an upgrade.",
+            category="category_upgrade",
+            scan=True,
+        ),
+        _c(
+            "upgrade_previous_os_version", S255, "OS version before an upgrade.", category="category_upgrade", scan=True
+        ),
         _c("search_key", S2048, "Search keyword parameter name.", category="category_search"),
         _c("search_term", S2048, "Search term.", category="category_search"),
         _c("outbound_link_classes", S2048, "Classes of the clicked outbound link.", category=OUT, scan=True),
@@ -379,7 +422,9 @@ REJECTED = Table(
         Column("source_id", pa.string(), S255, "Input id of the raw file.", False),
         Column("source_file", pa.string(), S2048, "Raw file path relative to home.", False),
         Column("record_index", pa.int64(), "bigint", "Line number (0-based) of the raw record in the file.", False),
-        Column("event_index", pa.int64(), "bigint", "Index of the event in the record's array, or -1 for the whole record."),
+        Column(
+            "event_index", pa.int64(), "bigint", "Index of the event in the record's array, or -1 for the whole record."
+        ),
         Column("app_id", pa.string(), S255, "App id of the request, when known."),
         Column("ingest_time_msec", pa.int64(), "bigint", "When the server received the request, epoch milliseconds."),
         Column("payload", pa.string(), S65535, "The rejected record or event, as received."),

@@ -29,7 +29,9 @@ class ModelResult:
 def project_dir(config: Config) -> Path:
     directory = config.dbt.project_dir or BUNDLED_PROJECT
     if not (directory / "dbt_project.yml").is_file():
-        raise ConfigError(f"dbt.project_dir: no dbt_project.yml in {directory}", hint="point dbt.project_dir at a dbt project")
+        raise ConfigError(
+            f"dbt.project_dir: no dbt_project.yml in {directory}", hint="point dbt.project_dir at a dbt project"
+        )
     return directory
 
 
@@ -86,7 +88,9 @@ def run_dbt(config: Config, args: list[str] | None = None) -> ModelResult:
             result.failures.append(f"{node_result.node.name}: {node_result.message}")
     result.statuses = dict(statuses)
     if not outcome.success:
-        detail = "; ".join(result.failures[:5]) or (str(outcome.exception) if outcome.exception else "see dbt's output above")
+        detail = "; ".join(result.failures[:5]) or (
+            str(outcome.exception) if outcome.exception else "see dbt's output above"
+        )
         raise ModelError(f"dbt {result.command} failed: {detail}", hint=f"dbt logs are in {work / 'logs'}")
     return result
 

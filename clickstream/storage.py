@@ -46,7 +46,7 @@ class Storage:
         return f"{self.base}/{str(relative).lstrip('/')}"
 
     def exists(self, relative: str | PurePosixPath) -> bool:
-        return self.fs.get_file_info(self.path(relative)).type == pafs.FileType.File
+        return bool(self.fs.get_file_info(self.path(relative)).type == pafs.FileType.File)
 
     def list_files(self, prefix: str | PurePosixPath, suffix: str = "") -> list[StoredFile]:
         """Files below ``prefix`` ending in ``suffix``, sorted by path; hidden and temporary files skipped."""
@@ -60,7 +60,7 @@ class Storage:
         return sorted(found, key=lambda stored: stored.path)
 
     def read_bytes(self, relative: str | PurePosixPath) -> bytes:
-        with self.fs.open_input_stream(self.path(relative)) as stream:
+        with self.fs.open_input_stream(self.path(relative), compression=None) as stream:
             return bytes(stream.read())
 
     def write_bytes(self, relative: str | PurePosixPath, data: bytes) -> None:
@@ -69,7 +69,7 @@ class Storage:
         parent = target.rsplit("/", 1)[0]
         self.fs.create_dir(parent, recursive=True)
         if not self.is_local:
-            with self.fs.open_output_stream(target) as stream:
+            with self.fs.open_output_stream(target, compression=None) as stream:
                 stream.write(data)
             return
         temporary = f"{parent}/.{uuid.uuid4().hex}.tmp"
@@ -77,7 +77,7 @@ class Storage:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temporary, target)
+        Path(temporary).replace(target)
 
     def write_parquet(self, relative: str | PurePosixPath, table: pa.Table) -> None:
         buffer = io.BytesIO()

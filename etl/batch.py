@@ -44,7 +44,20 @@ def transform_raw_file(content: bytes, source_file: str, source_id: str, setting
     try:
         text = gzip.decompress(content) if content[:2] == b"\x1f\x8b" else content
     except (OSError, EOFError, zlib.error) as exc:
-        output.rejects.append(_reject(settings, "invalid_file", f"cannot gunzip: {exc}", source_id, source_file, 0, -1, None, None, content[:65535].decode("latin-1")))
+        output.rejects.append(
+            _reject(
+                settings,
+                "invalid_file",
+                f"cannot gunzip: {exc}",
+                source_id,
+                source_file,
+                0,
+                -1,
+                None,
+                None,
+                content[:65535].decode("latin-1"),
+            )
+        )
         return output
     process_time = settings.process_time.isoformat()
     pairs: list[tuple[dict[str, Any], dict[str, Any]]] = []
@@ -60,12 +73,27 @@ def transform_raw_file(content: bytes, source_file: str, source_id: str, setting
             context = RecordContext.from_record(record, settings.project_id, source_file, process_time)
             events = decode_data(record.get("data"))
         except orjson.JSONDecodeError as exc:
-            output.rejects.append(_reject(settings, "invalid_record", str(exc), source_id, source_file, index, -1, None, None, payload))
+            output.rejects.append(
+                _reject(settings, "invalid_record", str(exc), source_id, source_file, index, -1, None, None, payload)
+            )
             continue
         except RejectedInput as rejected:
             app_id = record.get("appId") if isinstance(record, dict) else None
             ingest = record.get("ingest_time") if isinstance(record, dict) else None
-            output.rejects.append(_reject(settings, rejected.reason, rejected.detail, source_id, source_file, index, -1, app_id, ingest, payload))
+            output.rejects.append(
+                _reject(
+                    settings,
+                    rejected.reason,
+                    rejected.detail,
+                    source_id,
+                    source_file,
+                    index,
+                    -1,
+                    app_id,
+                    ingest,
+                    payload,
+                )
+            )
             continue
         for event_index, event in enumerate(events):
             try:

@@ -74,7 +74,9 @@ class RecordContext:
     process_time: str
 
     @classmethod
-    def from_record(cls, record: Mapping[str, Any], project_id: str, source_file: str, process_time: str) -> RecordContext:
+    def from_record(
+        cls, record: Mapping[str, Any], project_id: str, source_file: str, process_time: str
+    ) -> RecordContext:
         uri = _text(record.get("uri"))
         upload = _integer(record.get("client_timestamp")) or _integer(record.get("upload_timestamp"))
         if upload is None and uri:
@@ -203,8 +205,8 @@ def transform_event(event: Any, context: RecordContext) -> dict[str, Any]:
         raise RejectedInput("invalid_field", "timestamp is not a number")
     event_name = _text(_require(event, "event_type", "event_name"))
     user_pseudo_id = _text(_require(event, "unique_id", "user_pseudo_id"))
-    attributes = event.get("attributes") if isinstance(event.get("attributes"), dict) else {}
-    user = event.get("user") if isinstance(event.get("user"), dict) else {}
+    attributes: dict[str, Any] = event["attributes"] if isinstance(event.get("attributes"), dict) else {}
+    user: dict[str, Any] = event["user"] if isinstance(event.get("user"), dict) else {}
     a = attributes.get
     platform = _text(event.get("platform")) or "Web"
 
@@ -216,6 +218,7 @@ def transform_event(event: Any, context: RecordContext) -> dict[str, Any]:
     page_url = _text(a("_page_url"))
     url_parts = urlsplit(page_url) if page_url else None
     latest_referrer = _text(a("_latest_referrer"))
+    zone_offset = _integer(event.get("zone_offset"))
     custom = {key: val for key, val in event.items() if key not in _TOP_LEVEL_KNOWN}
     custom.update({key: val for key, val in attributes.items() if key not in _ATTRIBUTES_KNOWN})
     return {
@@ -225,7 +228,9 @@ def transform_event(event: Any, context: RecordContext) -> dict[str, Any]:
         "event_name": event_name,
         "event_value": value,
         "event_value_currency": currency or ("USD" if value is not None else None),
-        "event_bundle_sequence_id": _integer(_uri_params(context.uri).get("event_bundle_sequence_id")) if context.uri else None,
+        "event_bundle_sequence_id": _integer(_uri_params(context.uri).get("event_bundle_sequence_id"))
+        if context.uri
+        else None,
         "ingest_time_msec": context.ingest_time_msec,
         "device_mobile_brand_name": _text(event.get("brand")),
         "device_mobile_model_name": _text(event.get("model")),
@@ -237,9 +242,7 @@ def transform_event(event: Any, context: RecordContext) -> dict[str, Any]:
         "device_vendor_id": _text(event.get("device_id")),
         "device_advertising_id": _text(event.get("device_unique_id", event.get("advertising_id"))),
         "device_system_language": _text(event.get("system_language")),
-        "device_time_zone_offset_seconds": _int32(_integer(event.get("zone_offset")) // 1000)
-        if _integer(event.get("zone_offset")) is not None
-        else None,
+        "device_time_zone_offset_seconds": _int32(zone_offset // 1000) if zone_offset is not None else None,
         "device_ua": {"string": context.ua} if context.ua else None,
         "device_screen_width": _int32(event.get("screen_width")),
         "device_screen_height": _int32(event.get("screen_height")),

@@ -15,7 +15,18 @@ import orjson
 from etl.transform import user_properties
 
 FIRST_TOUCH_EVENTS = frozenset({"_first_open", "_first_visit", "_session_start", "_screen_view"})
-_FIRST_TRAFFIC = ("source", "medium", "campaign", "content", "term", "campaign_id", "clid_platform", "clid", "channel_group", "category")
+_FIRST_TRAFFIC = (
+    "source",
+    "medium",
+    "campaign",
+    "content",
+    "term",
+    "campaign_id",
+    "clid_platform",
+    "clid",
+    "channel_group",
+    "category",
+)
 
 
 def build_users(events: Iterable[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> list[dict[str, Any]]:
@@ -26,14 +37,16 @@ def build_users(events: Iterable[tuple[Mapping[str, Any], Mapping[str, Any]]]) -
     return [_user_row(app_id, user_pseudo_id, pairs) for (app_id, user_pseudo_id), pairs in by_user.items()]
 
 
-def _user_row(app_id: str, user_pseudo_id: str, pairs: list[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> dict[str, Any]:
+def _user_row(
+    app_id: str, user_pseudo_id: str, pairs: list[tuple[Mapping[str, Any], Mapping[str, Any]]]
+) -> dict[str, Any]:
     pairs.sort(key=lambda pair: (pair[1]["event_time_msec"], pair[1]["event_id"]))
     latest_row = pairs[-1][1]
     user_ids = [row["user_id"] for _, row in pairs if row["user_id"]]
     with_user = [event for event, _ in pairs if isinstance(event.get("user"), dict) and event.get("user")]
     profile_sets = [event for event in with_user if event.get("event_type", event.get("event_name")) == "_profile_set"]
-    properties_source = (profile_sets or with_user or [None])[-1]
-    properties = user_properties(properties_source) if properties_source else None
+    sources = profile_sets or with_user
+    properties = user_properties(sources[-1]) if sources else None
     first_touch_rows = [row for _, row in pairs if row["event_name"] in FIRST_TOUCH_EVENTS]
     first = first_touch_rows[0] if first_touch_rows else None
     sdk_first_touch = [row["user_first_touch_time_msec"] for _, row in pairs if row["user_first_touch_time_msec"]]

@@ -30,7 +30,9 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
-CORS_ALLOW_HEADERS = "DNT,X-CustomHeader,Keep-Alive,User-Agent,X-Requested-With,If-Modified-Since,Cache-Control,Content-Type"
+CORS_ALLOW_HEADERS = (
+    "DNT,X-CustomHeader,Keep-Alive,User-Agent,X-Requested-With,If-Modified-Since,Cache-Control,Content-Type"
+)
 
 
 class RequestRefused(Exception):
@@ -78,7 +80,9 @@ class CollectorApp:
                 await task
         await self.wal.drain()
         self.wal.close()
-        self.shipped_records += await asyncio.to_thread(ship_segments, self.wal.sealed_segments(), self.sink, self.worker)
+        self.shipped_records += await asyncio.to_thread(
+            ship_segments, self.wal.sealed_segments(), self.sink, self.worker
+        )
 
     async def _ship_forever(self) -> None:
         while True:
@@ -229,4 +233,3 @@ class CollectorApp:
                 await self.shutdown()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
-

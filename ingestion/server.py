@@ -27,5 +27,6 @@ def serve(config: Config, host: str | None = None, port: int | None = None, log_
         loop="auto",
         log_level=log_level,
         access_log=False,
+        proxy_headers=False,  # the app applies its own trusted_proxies rule to X-Forwarded-For
         timeout_graceful_shutdown=10,
     )

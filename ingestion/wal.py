@@ -9,6 +9,7 @@ when it is large, old, or its hour ends; the shipper takes sealed segments to th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 from collections.abc import Callable
@@ -87,10 +88,8 @@ class WriteAheadLog:
     async def run_committer(self, tick_seconds: float = 1.0) -> None:
         """Commit queued lines in groups until cancelled; also seals idle segments when they age."""
         while True:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=tick_seconds)
-            except TimeoutError:
-                pass
             self._wake.clear()
             batch, self._pending = self._pending, []
             try:

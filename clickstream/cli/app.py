@@ -31,7 +31,9 @@ def _load(
     ctx: typer.Context,
     config: Annotated[
         Path | None,
-        typer.Option("--config", "-c", help=f"Config file (default: ${CONFIG_ENV_VAR}, else ./clickstream.yml, else defaults)."),
+        typer.Option(
+            "--config", "-c", help=f"Config file (default: ${CONFIG_ENV_VAR}, else ./clickstream.yml, else defaults)."
+        ),
     ] = None,
 ) -> None:
     if ctx.resilient_parsing or ctx.invoked_subcommand == "demo":
@@ -64,10 +66,16 @@ def simulate(
     users: Annotated[int, typer.Option(min=1, help="Number of users (devices).")] = 200,
     days: Annotated[int, typer.Option(min=1, help="Days of history ending now.")] = 7,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed sends the same traffic.")] = 42,
-    endpoint: Annotated[str | None, typer.Option(help="Collector URL (default: from ingestion.host/port/path).")] = None,
-    to_raw: Annotated[bool, typer.Option("--to-raw", help="Write raw files under home instead of sending HTTP.")] = False,
+    endpoint: Annotated[
+        str | None, typer.Option(help="Collector URL (default: from ingestion.host/port/path).")
+    ] = None,
+    to_raw: Annotated[
+        bool, typer.Option("--to-raw", help="Write raw files under home instead of sending HTTP.")
+    ] = False,
     concurrency: Annotated[int, typer.Option(min=1, help="HTTP connections in parallel.")] = 4,
-    duplicate_rate: Annotated[float, typer.Option(min=0, max=1, help="Share of requests sent twice (SDK retries).")] = 0.01,
+    duplicate_rate: Annotated[
+        float, typer.Option(min=0, max=1, help="Share of requests sent twice (SDK retries).")
+    ] = 0.01,
 ) -> None:
     """Send realistic Web, Android and iOS SDK traffic (or write it as raw files for benchmarks)."""
     from clickstream.simulator.generator import SimulationSpec, iter_requests
@@ -75,7 +83,9 @@ def simulate(
     from clickstream.storage import Storage
 
     config = _config(ctx)
-    spec = SimulationSpec(users=users, days=days, seed=seed, app_ids=tuple(config.app_ids), duplicate_rate=duplicate_rate)
+    spec = SimulationSpec(
+        users=users, days=days, seed=seed, app_ids=tuple(config.app_ids), duplicate_rate=duplicate_rate
+    )
     requests = list(iter_requests(spec))
     with progress_bar("simulate") as update:
         if to_raw:
@@ -132,9 +142,9 @@ def run(ctx: typer.Context) -> None:
 
 @app.command()
 def demo(
-    directory: Annotated[Path, typer.Option("--dir", help="Work folder, emptied first if an earlier demo made it.")] = Path(
-        ".clickstream-demo"
-    ),
+    directory: Annotated[
+        Path, typer.Option("--dir", help="Work folder, emptied first if an earlier demo made it.")
+    ] = Path(".clickstream-demo"),
     users: Annotated[int, typer.Option(min=1, help="Users to simulate.")] = 200,
     days: Annotated[int, typer.Option(min=1, help="Days of history.")] = 7,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 42,

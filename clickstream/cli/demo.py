@@ -45,7 +45,9 @@ def prepare_workdir(workdir: Path) -> Path:
     workdir = workdir.resolve()
     if workdir.exists() and any(workdir.iterdir()):
         if not (workdir / DEMO_MARKER).exists():
-            raise InputError(f"{workdir} exists and was not made by `clickstream demo`", hint="pass --dir with a new or empty folder")
+            raise InputError(
+                f"{workdir} exists and was not made by `clickstream demo`", hint="pass --dir with a new or empty folder"
+            )
         shutil.rmtree(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / DEMO_MARKER).write_text("made by clickstream demo; safe to delete\n")
@@ -58,7 +60,12 @@ def write_demo_config(workdir: Path, port: int) -> Path:
         "home": ".",
         "project_id": "clickstream_demo",
         "apps": [{"id": "shop", "timezone": "UTC"}],
-        "ingestion": {"host": "127.0.0.1", "port": port, "trusted_proxies": ["127.0.0.1/32"], "segment_max_age_seconds": 30},
+        "ingestion": {
+            "host": "127.0.0.1",
+            "port": port,
+            "trusted_proxies": ["127.0.0.1/32"],
+            "segment_max_age_seconds": 30,
+        },
         "etl": {"workers": 2},
     }
     path.write_text(yaml.safe_dump(document, sort_keys=False))
@@ -86,7 +93,9 @@ def wait_until_healthy(url: str, process: subprocess.Popen[bytes], timeout: floa
 
 
 def start_server(config_path: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "clickstream", "--config", str(config_path), "serve", "--log-level", "warning"])
+    return subprocess.Popen(
+        [sys.executable, "-m", "clickstream", "--config", str(config_path), "serve", "--log-level", "warning"]
+    )
 
 
 def stop_server(process: subprocess.Popen[bytes], timeout: float = 30) -> None:
@@ -121,7 +130,10 @@ def run_demo(workdir: Path, users: int, days: int, seed: int) -> DemoResult:
         timings["simulate (HTTP)"] = sent.seconds
         if sent.failed_requests:
             raise ClickstreamError(f"{sent.failed_requests} requests failed; last error: {sent.last_error}")
-        console.print(f"simulate: {sent.requests:,} requests ({sent.duplicate_requests} SDK retries), {sent.events:,} events in {sent.seconds:.1f}s")
+        console.print(
+            f"simulate: {sent.requests:,} requests ({sent.duplicate_requests} SDK retries), "
+            f"{sent.events:,} events in {sent.seconds:.1f}s"
+        )
     finally:
         stopping = time.perf_counter()
         if server.poll() is None:

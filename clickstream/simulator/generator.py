@@ -10,7 +10,7 @@ import random
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlencode, urlsplit
 
@@ -158,7 +158,9 @@ def _session(user: _User, number: int, start_ms: int) -> list[dict[str, Any]]:
     landing_path, landing_title, _ = rng.choice(p.PAGES)
     landing_url = f"https://{p.SITE_HOST}{landing_path}"
     if campaign and web:
-        landing_url += "?" + urlencode({"utm_source": campaign[0], "utm_medium": campaign[1], "utm_campaign": campaign[2]})
+        landing_url += "?" + urlencode(
+            {"utm_source": campaign[0], "utm_medium": campaign[1], "utm_campaign": campaign[2]}
+        )
     session: dict[str, Any] = {
         "id": _session_id(user.unique_id, start_ms),
         "start_ms": start_ms,
@@ -171,12 +173,16 @@ def _session(user: _User, number: int, start_ms: int) -> list[dict[str, Any]]:
     events: list[dict[str, Any]] = []
     now = start_ms
 
-    def emit(event_type: str, attributes: dict[str, Any] | None = None, items: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    def emit(
+        event_type: str, attributes: dict[str, Any] | None = None, items: list[dict[str, Any]] | None = None
+    ) -> dict[str, Any]:
         event = user.base_event(event_type, now, session)
         event["attributes"].update(attributes or {})
         if campaign and not web and event_type == "_session_start":
             event["attributes"].update(
-                _traffic_source_source=campaign[0], _traffic_source_medium=campaign[1], _traffic_source_campaign=campaign[2]
+                _traffic_source_source=campaign[0],
+                _traffic_source_medium=campaign[1],
+                _traffic_source_campaign=campaign[2],
             )
         if items:
             event["items"] = items
@@ -204,7 +210,8 @@ def _session(user: _User, number: int, start_ms: int) -> list[dict[str, Any]]:
             })  # fmt: skip
         else:
             emit("_screen_view", {
-                "_screen_name": screen, "_screen_id": f"com.example.shop.{screen}", "_screen_unique_id": f"{rng.getrandbits(32):08x}",
+                "_screen_name": screen, "_screen_id": f"com.example.shop.{screen}",
+                "_screen_unique_id": f"{rng.getrandbits(32):08x}",
                 "_previous_screen_name": previous_name, "_entrances": 1 if view_index == 0 else 0,
                 "_previous_timestamp": previous_ms, "_engagement_time_msec": engagement,
             })  # fmt: skip
@@ -234,8 +241,14 @@ def _session(user: _User, number: int, start_ms: int) -> list[dict[str, Any]]:
             user.user_id = f"user-{rng.getrandbits(32):08x}"
             session["login_ms"] = now
             profile = emit("_profile_set")
-            profile["user"]["_user_name"] = {"value": rng.choice(("alex", "sam", "kim", "lee", "max")), "set_timestamp": now}
-            profile["user"]["membership_level"] = {"value": rng.choice(("basic", "silver", "gold")), "set_timestamp": now}
+            profile["user"]["_user_name"] = {
+                "value": rng.choice(("alex", "sam", "kim", "lee", "max")),
+                "set_timestamp": now,
+            }
+            profile["user"]["membership_level"] = {
+                "value": rng.choice(("basic", "silver", "gold")),
+                "set_timestamp": now,
+            }
             now += rng.randint(1_000, 5_000)
         if web and rng.random() < 0.4:
             emit("_scroll", {"_engagement_time_msec": now - previous_ms})
@@ -252,7 +265,9 @@ def _requests(user: _User, events: list[dict[str, Any]], duplicate_rate: float) 
     web = user.platform == "Web"
     batch: list[dict[str, Any]] = []
     for event in events:
-        if batch and (len(batch) >= (10 if web else 30) or (web and event["timestamp"] - batch[0]["timestamp"] > 5_000)):
+        if batch and (
+            len(batch) >= (10 if web else 30) or (web and event["timestamp"] - batch[0]["timestamp"] > 5_000)
+        ):
             yield from _request(user, batch, duplicate_rate)
             batch = []
         batch.append(event)
@@ -262,7 +277,9 @@ def _requests(user: _User, events: list[dict[str, Any]], duplicate_rate: float) 
 
 def _request(user: _User, events: list[dict[str, Any]], duplicate_rate: float) -> Iterator[SimRequest]:
     user.bundle_sequence += 1
-    request = SimRequest(user.app_id, user.platform, events, user.platform != "Web", user.user_agent, user.ip, user.bundle_sequence)
+    request = SimRequest(
+        user.app_id, user.platform, events, user.platform != "Web", user.user_agent, user.ip, user.bundle_sequence
+    )
     yield request
     if user.rng.random() < duplicate_rate:  # the SDK timed out waiting and sent the same batch again
         yield SimRequest(**{**request.__dict__, "duplicate": True})

@@ -36,12 +36,57 @@ class WebBrowser:
 
 
 WEB_BROWSERS: tuple[tuple[WebBrowser, float], ...] = (
-    (WebBrowser("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0.0.0 Safari/537.36", "Google Inc.", (1920, 1080), (1903, 969)), 0.38),
-    (WebBrowser("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.6 Safari/605.1.15", "Apple Computer, Inc.", (1512, 982), (1512, 859)), 0.18),
-    (WebBrowser("Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.6 Mobile/15E148 Safari/604.1", "Apple Computer, Inc.", (390, 844), (390, 664)), 0.16),
-    (WebBrowser("Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0.6613.127 Mobile Safari/537.36", "Google Inc.", (384, 854), (384, 726)), 0.16),
-    (WebBrowser("Mozilla/5.0 (X11; Linux x86_64; rv:130.0) Gecko/20100101 Firefox/130.0", "", (2560, 1440), (2543, 1306)), 0.07),
-    (WebBrowser("Mozilla/5.0 (iPad; CPU OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.6 Mobile/15E148 Safari/604.1", "Apple Computer, Inc.", (820, 1180), (820, 1106)), 0.05),
+    (
+        WebBrowser(
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0.0.0 Safari/537.36",
+            "Google Inc.",
+            (1920, 1080),
+            (1903, 969),
+        ),
+        0.38,
+    ),
+    (
+        WebBrowser(
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.6 Safari/605.1.15",
+            "Apple Computer, Inc.",
+            (1512, 982),
+            (1512, 859),
+        ),
+        0.18,
+    ),
+    (
+        WebBrowser(
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.6 Mobile/15E148 Safari/604.1",
+            "Apple Computer, Inc.",
+            (390, 844),
+            (390, 664),
+        ),
+        0.16,
+    ),
+    (
+        WebBrowser(
+            "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0.6613.127 Mobile Safari/537.36",
+            "Google Inc.",
+            (384, 854),
+            (384, 726),
+        ),
+        0.16,
+    ),
+    (
+        WebBrowser(
+            "Mozilla/5.0 (X11; Linux x86_64; rv:130.0) Gecko/20100101 Firefox/130.0", "", (2560, 1440), (2543, 1306)
+        ),
+        0.07,
+    ),
+    (
+        WebBrowser(
+            "Mozilla/5.0 (iPad; CPU OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.6 Mobile/15E148 Safari/604.1",
+            "Apple Computer, Inc.",
+            (820, 1180),
+            (820, 1106),
+        ),
+        0.05,
+    ),
 )
 
 
@@ -57,12 +102,78 @@ class MobileDevice:
 
 
 MOBILE_DEVICES: tuple[tuple[MobileDevice, float], ...] = (
-    (MobileDevice("Android", "samsung", "samsung", "SM-S918B", "14", (1080, 2340), "Dalvik/2.1.0 (Linux; U; Android 14; SM-S918B Build/UP1A.231005.007)"), 0.22),
-    (MobileDevice("Android", "Google", "google", "Pixel 8", "14", (1080, 2400), "Dalvik/2.1.0 (Linux; U; Android 14; Pixel 8 Build/AP2A.240805.005)"), 0.14),
-    (MobileDevice("Android", "Xiaomi", "Redmi", "23078RKD5C", "13", (1220, 2712), "Dalvik/2.1.0 (Linux; U; Android 13; 23078RKD5C Build/TKQ1.221114.001)"), 0.12),
-    (MobileDevice("Android", "HUAWEI", "HUAWEI", "ELS-NX9", "12", (1200, 2640), "Dalvik/2.1.0 (Linux; U; Android 12; ELS-NX9 Build/HUAWEIELS-N29)"), 0.06),
-    (MobileDevice("iOS", "apple", "apple", "iPhone15,2", "17.6", (1179, 2556), "ShopApp/3.4.0 CFNetwork/1496.0.7 Darwin/23.5.0"), 0.30),
-    (MobileDevice("iOS", "apple", "apple", "iPhone13,2", "16.7", (1170, 2532), "ShopApp/3.4.0 CFNetwork/1410.0.3 Darwin/22.6.0"), 0.16),
+    (
+        MobileDevice(
+            "Android",
+            "samsung",
+            "samsung",
+            "SM-S918B",
+            "14",
+            (1080, 2340),
+            "Dalvik/2.1.0 (Linux; U; Android 14; SM-S918B Build/UP1A.231005.007)",
+        ),
+        0.22,
+    ),
+    (
+        MobileDevice(
+            "Android",
+            "Google",
+            "google",
+            "Pixel 8",
+            "14",
+            (1080, 2400),
+            "Dalvik/2.1.0 (Linux; U; Android 14; Pixel 8 Build/AP2A.240805.005)",
+        ),
+        0.14,
+    ),
+    (
+        MobileDevice(
+            "Android",
+            "Xiaomi",
+            "Redmi",
+            "23078RKD5C",
+            "13",
+            (1220, 2712),
+            "Dalvik/2.1.0 (Linux; U; Android 13; 23078RKD5C Build/TKQ1.221114.001)",
+        ),
+        0.12,
+    ),
+    (
+        MobileDevice(
+            "Android",
+            "HUAWEI",
+            "HUAWEI",
+            "ELS-NX9",
+            "12",
+            (1200, 2640),
+            "Dalvik/2.1.0 (Linux; U; Android 12; ELS-NX9 Build/HUAWEIELS-N29)",
+        ),
+        0.06,
+    ),
+    (
+        MobileDevice(
+            "iOS",
+            "apple",
+            "apple",
+            "iPhone15,2",
+            "17.6",
+            (1179, 2556),
+            "ShopApp/3.4.0 CFNetwork/1496.0.7 Darwin/23.5.0",
+        ),
+        0.30,
+    ),
+    (
+        MobileDevice(
+            "iOS",
+            "apple",
+            "apple",
+            "iPhone13,2",
+            "16.7",
+            (1170, 2532),
+            "ShopApp/3.4.0 CFNetwork/1410.0.3 Darwin/22.6.0",
+        ),
+        0.16,
+    ),
 )
 
 SITE_HOST = "shop.example.com"

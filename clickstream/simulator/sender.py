@@ -43,7 +43,9 @@ class SimulationStats:
             self.duplicate_requests += 1
             return
         self.events += len(request.events)
-        self.events_by_platform[request.platform] = self.events_by_platform.get(request.platform, 0) + len(request.events)
+        self.events_by_platform[request.platform] = self.events_by_platform.get(request.platform, 0) + len(
+            request.events
+        )
         for event in request.events:
             self.users.add((event["app_id"], event["unique_id"]))
             self.sessions.add((event["app_id"], event["unique_id"], event["attributes"]["_session_id"]))
@@ -153,7 +155,9 @@ def write_raw(
         now_ms = int(time.time() * 1000)
         query, body = encode(request, now_ms)
         record = {
-            "date": datetime.fromtimestamp(now_ms / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "date": datetime.fromtimestamp(now_ms / 1000, UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
             "data": body.decode(),
             "ip": request.ip,
             "ua": request.user_agent,

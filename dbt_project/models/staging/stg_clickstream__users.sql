@@ -1,4 +1,5 @@
-{#- One row per user per ETL batch (`user_v2`): the batch's latest user id and properties and its first-touch fields. -#}
+{#- One row per user per ETL batch (`user_v2`): the batch's latest user id and properties and
+    its first-touch fields. -#}
 with source as (
 
     select * from {{ source('clickstream', 'user_v2') }}

@@ -7,7 +7,12 @@ with items as (
 
 events as (
 
-    select event_id, app_id, event_date, session_key from {{ ref('fct_events') }}
+    select
+        event_id,
+        app_id,
+        event_date,
+        session_key
+    from {{ ref('fct_events') }}
 
 ),
 

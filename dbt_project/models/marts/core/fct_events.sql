@@ -8,7 +8,7 @@ with events as (
 ranked as (
 
     select
-        events.*,
+        *,
         row_number() over (
             partition by event_id
             order by

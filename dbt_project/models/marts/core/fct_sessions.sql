@@ -10,7 +10,7 @@ with events as (
 ordered as (
 
     select
-        events.*,
+        *,
         case when event_name in ('_page_view', '_screen_view') then 1 else 0 end as is_view,
         row_number() over (
             partition by session_key order by event_timestamp asc, event_id asc
@@ -85,7 +85,9 @@ traffic as (
 
 first_events as (
 
-    select session_key, event_date as session_date
+    select
+        session_key,
+        event_date as session_date
     from ordered
     where event_index = 1
 

@@ -1,0 +1,80 @@
+"""An event that got a 200 is on disk: the write-ahead log, group commit and crash recovery."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import http.client
+import json
+from pathlib import Path
+
+from clickstream.contract import WAL_DIR
+from clickstream.storage import Storage
+from ingestion.shipper import StorageSink, ship_segments
+from ingestion.wal import WriteAheadLog
+from tests.conftest import live_collector, make_config
+
+
+def test_the_record_is_in_the_log_before_the_200(tmp_path: Path) -> None:
+    config = make_config(tmp_path / "home", ingestion={"segment_max_age_seconds": 3600})
+    with live_collector(config, ship_interval_seconds=3600) as live:
+        connection = http.client.HTTPConnection("127.0.0.1", live.port, timeout=10)
+        connection.request("POST", "/collect?appId=shop", body=b'[{"event_id":"durable"}]')
+        assert connection.getresponse().status == 200
+        open_segments = list((config.home / WAL_DIR / "w0").glob("*.open"))
+        assert len(open_segments) == 1
+        assert b"durable" in open_segments[0].read_bytes()
+
+
+def test_concurrent_requests_share_fsyncs(tmp_path: Path) -> None:
+    async def scenario() -> WriteAheadLog:
+        wal = WriteAheadLog(tmp_path / "wal", max_bytes=10_000_000, max_age_seconds=3600)
+        wal.recover()
+        committer = asyncio.create_task(wal.run_committer())
+        await asyncio.gather(*(wal.append(f'{{"n":{n}}}\n'.encode()) for n in range(200)))
+        committer.cancel()
+        return wal
+
+    wal = asyncio.run(scenario())
+    assert wal.committed_records == 200
+    assert wal.commits < 200
+
+
+def test_a_segment_left_open_by_a_crash_is_shipped_without_its_torn_tail(tmp_path: Path) -> None:
+    directory = tmp_path / "wal"
+    directory.mkdir()
+    (directory / "1700000000000-000001.open").write_bytes(b'{"a":1}\n{"b":2}\n{"c":')
+    wal = WriteAheadLog(directory, max_bytes=1000, max_age_seconds=60)
+    sealed = wal.recover()
+    storage = Storage(tmp_path / "home")
+    assert ship_segments(sealed, StorageSink(storage), "w0") == 2
+    [raw] = storage.list_files("raw", ".jsonl.gz")
+    assert raw.path == "raw/year=2023/month=11/day=14/hour=22/w0-1700000000000-000001.jsonl.gz"
+    assert gzip.decompress(storage.read_bytes(raw.path)).splitlines() == [b'{"a":1}', b'{"b":2}']
+    assert not list(directory.iterdir())
+
+
+def test_the_collector_ships_what_a_previous_process_left_behind_on_start(tmp_path: Path) -> None:
+    config = make_config(tmp_path / "home")
+    wal_dir = config.home / WAL_DIR / "w0"
+    wal_dir.mkdir(parents=True)
+    (wal_dir / "1700000000000-000001.seg").write_bytes(json.dumps({"data": "[]"}).encode() + b"\n")
+    with live_collector(config):
+        pass
+    assert [f.path.rsplit("/", 1)[1] for f in Storage(config.home).list_files("raw")] == [
+        "w0-1700000000000-000001.jsonl.gz"
+    ]
+
+
+def test_segments_roll_over_when_they_reach_the_size_limit(tmp_path: Path) -> None:
+    async def scenario() -> list[Path]:
+        wal = WriteAheadLog(tmp_path / "wal", max_bytes=100, max_age_seconds=3600)
+        wal.recover()
+        committer = asyncio.create_task(wal.run_committer())
+        for n in range(10):
+            await wal.append(b'{"padding":"' + b"x" * 30 + b'"}\n')
+            del n
+        committer.cancel()
+        return wal.sealed_segments()
+
+    assert len(asyncio.run(scenario())) >= 3
