@@ -82,6 +82,11 @@ class DuckDBWarehouse:
             }
             if not existing:
                 connection.execute(f"create table {self.qualified(table.name)} as select * from empty")
+                for column in table.columns:
+                    if not column.nullable:
+                        connection.execute(
+                            f"alter table {self.qualified(table.name)} alter column {_quote(column.name)} set not null"
+                        )
                 continue
             for column in table.columns:
                 if column.name not in existing:
@@ -102,10 +107,16 @@ class DuckDBWarehouse:
         loaded_at = datetime.now(UTC)
         ledger_rows = []
         for file in files:
+            try:
+                row_count = pq.ParquetFile(file.local_path).metadata.num_rows
+            except (OSError, ValueError) as exc:
+                raise WarehouseError(
+                    f"{file.relative_path} is not a readable Parquet file: {exc}",
+                    hint="move it aside and re-run `clickstream etl` for its raw file",
+                ) from None
             ledger_rows.append(
-                (file.relative_path, table.name, file.size, _sha256(file.local_path),
-                 pq.ParquetFile(file.local_path).metadata.num_rows, load_id, loaded_at)
-            )  # fmt: skip
+                (file.relative_path, table.name, file.size, _sha256(file.local_path), row_count, load_id, loaded_at)
+            )
         columns = ", ".join(_quote(name) for name in table.column_names)
         connection.execute("begin transaction")
         try:

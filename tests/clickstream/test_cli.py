@@ -1,0 +1,44 @@
+"""The command line: helpful help, and one clear line plus a hint for a bad config."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+
+def clickstream(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "clickstream", *args], capture_output=True, text=True, cwd=cwd, timeout=120
+    )
+
+
+def test_help_lists_every_stage(tmp_path: Path) -> None:
+    result = clickstream("--help", cwd=tmp_path)
+    assert result.returncode == 0
+    for command in ("serve", "simulate", "etl", "load", "model", "run", "demo"):
+        assert command in result.stdout
+
+
+def test_a_bad_config_exits_2_naming_the_key(tmp_path: Path) -> None:
+    (tmp_path / "clickstream.yml").write_text("warehouse:\n  type: oracle\n")
+    result = clickstream("etl", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "warehouse.type" in result.stderr and "duckdb" in result.stderr
+    assert "hint:" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_etl_and_load_on_an_empty_home_report_nothing_to_do(tmp_path: Path) -> None:
+    etl = clickstream("etl", cwd=tmp_path)
+    load = clickstream("load", cwd=tmp_path)
+    assert etl.returncode == 0 and "0 of 0 raw files processed" in etl.stdout
+    assert load.returncode == 0 and "0 new files" in load.stdout
+
+
+def test_simulate_to_raw_then_etl_processes_the_files(tmp_path: Path) -> None:
+    simulate = clickstream("simulate", "--users", "5", "--days", "1", "--to-raw", cwd=tmp_path)
+    assert simulate.returncode == 0, simulate.stderr
+    etl = clickstream("etl", cwd=tmp_path)
+    assert "1 of 1 raw files processed" in etl.stdout
+    assert "rejected: none" in etl.stdout

@@ -1,0 +1,46 @@
+"""Decoding a raw record's data: JSON text, base64 of gzip, raw gzip; anything else has a reason."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+
+import pytest
+
+from etl.decode import RejectedInput, decode_data
+
+EVENTS = [{"event_id": "a"}, {"event_id": "b"}]
+TEXT = b'[{"event_id":"a"},{"event_id":"b"}]'
+
+
+def test_a_json_array_is_read_as_is() -> None:
+    assert decode_data(TEXT.decode()) == EVENTS
+
+
+def test_a_single_json_object_is_one_event() -> None:
+    assert decode_data('{"event_id":"a"}') == [{"event_id": "a"}]
+
+
+def test_base64_of_gzip_is_decoded() -> None:
+    assert decode_data(base64.b64encode(gzip.compress(TEXT)).decode()) == EVENTS
+
+
+def test_raw_gzip_bytes_are_decoded() -> None:
+    assert decode_data(gzip.compress(TEXT)) == EVENTS
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (None, "empty_data"),
+        ("", "empty_data"),
+        ("[not json", "invalid_json"),
+        ("test data text", "invalid_gzip"),
+        (base64.b64encode(b"plain, not gzip").decode(), "invalid_gzip"),
+        (42, "invalid_data"),
+    ],
+)
+def test_undecodable_data_is_rejected_with_a_reason(data: object, reason: str) -> None:
+    with pytest.raises(RejectedInput) as rejected:
+        decode_data(data)
+    assert rejected.value.reason == reason

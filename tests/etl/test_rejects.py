@@ -1,0 +1,71 @@
+"""Bad input is kept with a reason code, never silently dropped."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import orjson
+import pytest
+
+from etl.batch import BatchSettings, transform_raw_file
+from tests.conftest import seed_file
+
+SETTINGS = BatchSettings("p", frozenset({"uba-app", "shop"}), datetime(2024, 1, 1, tzinfo=UTC))
+
+
+def run_lines(*lines: bytes):  # type: ignore[no-untyped-def]
+    return transform_raw_file(b"\n".join(lines), "raw/x.jsonl.gz", "x", SETTINGS)
+
+
+@pytest.mark.parametrize(
+    ("fixture", "reasons"),
+    [
+        ("original_data_null.json", ["empty_data", "empty_data"]),
+        ("original_data_raw_json_error.json", ["invalid_event"]),
+        ("original_data_raw_text_error.json", ["invalid_gzip"]),
+    ],
+)
+def test_the_original_corrupt_fixtures_become_rejects_with_reasons(fixture: str, reasons: list[str]) -> None:
+    output = transform_raw_file(seed_file(fixture).read_bytes(), fixture, "x", SETTINGS)
+    assert output.events == []
+    assert [reject["reason"] for reject in output.rejects] == reasons
+    assert all(reject["payload"] for reject in output.rejects)
+
+
+def test_every_event_becomes_a_row_or_a_reject() -> None:
+    output = transform_raw_file(seed_file("original_data_with_error.json").read_bytes(), "f", "x", SETTINGS)
+    lines = [line for line in seed_file("original_data_with_error.json").read_bytes().splitlines() if line.strip()]
+    assert output.records == len(lines)
+    assert len(output.events) + len(output.rejects) >= output.records
+
+
+def test_an_event_without_an_id_is_rejected_as_missing_field() -> None:
+    record = {
+        "appId": "shop",
+        "data": orjson.dumps([{"app_id": "shop", "timestamp": 1, "event_type": "e", "unique_id": "u"}]).decode(),
+    }
+    output = run_lines(orjson.dumps(record))
+    assert [(r["reason"], r["detail"], r["event_index"]) for r in output.rejects] == [
+        ("missing_field", "event has no event_id", 0)
+    ]
+
+
+def test_an_event_of_an_unconfigured_app_is_rejected_not_dropped() -> None:
+    event = {"event_id": "e1", "app_id": "other", "timestamp": 1, "event_type": "e", "unique_id": "u"}
+    output = run_lines(orjson.dumps({"appId": "other", "data": orjson.dumps([event]).decode()}))
+    assert [r["reason"] for r in output.rejects] == ["unknown_app"]
+    assert orjson.loads(output.rejects[0]["payload"]) == event
+
+
+def test_a_line_that_is_not_json_is_rejected_as_invalid_record() -> None:
+    output = run_lines(b"{broken")
+    assert [(r["reason"], r["record_index"], r["payload"]) for r in output.rejects] == [
+        ("invalid_record", 0, "{broken")
+    ]
+
+
+def test_good_events_in_a_record_survive_a_bad_neighbour() -> None:
+    good = {"event_id": "e1", "app_id": "shop", "timestamp": 1, "event_type": "e", "unique_id": "u"}
+    output = run_lines(orjson.dumps({"appId": "shop", "data": orjson.dumps([good, {"event_id": "e2"}]).decode()}))
+    assert [row["event_id"] for row in output.events] == ["e1"]
+    assert [r["event_index"] for r in output.rejects] == [1]

@@ -1,0 +1,67 @@
+"""The local runner: partitioned Parquet per input, each raw file processed once."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import orjson
+import pyarrow.parquet as pq
+
+from clickstream.contract import EVENT_V2
+from clickstream.storage import Storage
+from etl.runner import run_etl
+
+DAY1, DAY2 = 1_700_000_000_000, 1_700_090_000_000  # 2023-11-14 and 2023-11-15 (UTC)
+
+
+def event(event_id: str, timestamp: int, items: list[dict] | None = None) -> dict:  # type: ignore[type-arg]
+    return {"event_id": event_id, "app_id": "shop", "timestamp": timestamp, "event_type": "view_item",
+            "unique_id": "u1", "items": items or []}  # fmt: skip
+
+
+def write_raw(home: Path, name: str, events: list[dict]) -> str:  # type: ignore[type-arg]
+    record = {"appId": "shop", "data": orjson.dumps(events).decode(), "ingest_time": DAY2, "uri": "/collect?appId=shop"}
+    path = f"raw/year=2023/month=11/day=15/hour=01/{name}.jsonl.gz"
+    Storage(home).write_bytes(path, gzip.compress(orjson.dumps(record) + b"\n"))
+    return path
+
+
+def test_rows_are_written_per_table_app_and_day_named_after_the_input(tmp_path: Path) -> None:
+    write_raw(tmp_path, "w0-1-000001", [event("a", DAY1), event("b", DAY2)])
+    result = run_etl(tmp_path, "p", ["shop"])
+    assert (result.files_processed, result.events, result.users) == (1, 2, 1)
+    files = sorted(f.path for f in Storage(tmp_path).list_files("processed/event_v2"))
+    assert files == [
+        "processed/event_v2/partition_app=shop/partition_year=2023/partition_month=11/partition_day=14/20231115T01-w0-1-000001.parquet",
+        "processed/event_v2/partition_app=shop/partition_year=2023/partition_month=11/partition_day=15/20231115T01-w0-1-000001.parquet",
+    ]
+    assert pq.read_schema(tmp_path / files[0]).names == EVENT_V2.column_names
+
+
+def test_a_raw_file_is_never_processed_twice(tmp_path: Path) -> None:
+    write_raw(tmp_path, "w0-1-000001", [event("a", DAY1)])
+    assert run_etl(tmp_path, "p", ["shop"]).files_processed == 1
+    again = run_etl(tmp_path, "p", ["shop"])
+    assert (again.files_seen, again.files_processed, again.events) == (1, 0, 0)
+
+
+def test_only_new_raw_files_are_processed(tmp_path: Path) -> None:
+    write_raw(tmp_path, "w0-1-000001", [event("a", DAY1)])
+    run_etl(tmp_path, "p", ["shop"])
+    write_raw(tmp_path, "w0-1-000002", [event("b", DAY1)])
+    assert run_etl(tmp_path, "p", ["shop"], workers=2).events == 1
+
+
+def test_items_without_an_id_are_dropped_and_repeats_removed(tmp_path: Path) -> None:
+    items = [{"id": "sku-1", "price": 3}, {"name": "no id"}, {"item_id": "sku-1", "price": 3}, {"id": "sku-2"}]
+    write_raw(tmp_path, "w0-1-000001", [event("a", DAY1, items)])
+    assert run_etl(tmp_path, "p", ["shop"]).items == 2
+
+
+def test_rejects_are_written_per_reason_with_their_payload(tmp_path: Path) -> None:
+    write_raw(tmp_path, "w0-1-000001", [event("a", DAY1), {"event_id": "no-app"}])
+    result = run_etl(tmp_path, "p", ["shop"])
+    assert result.rejected_by_reason == {"missing_field": 1}
+    table = pq.read_table(tmp_path / "rejected/missing_field/20231115T01-w0-1-000001.parquet")
+    assert orjson.loads(table.column("payload")[0].as_py()) == {"event_id": "no-app"}

@@ -1,0 +1,102 @@
+"""Loading processed Parquet into DuckDB: every file exactly once, the ledger beside the rows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from clickstream.contract import EVENT_V2, REJECTED, Column, Table, processed_file, rejected_file, rows_to_arrow
+from clickstream.errors import WarehouseError
+from clickstream.storage import Storage
+from loader.duckdb_warehouse import DuckDBWarehouse
+from loader.runner import run_load
+
+
+def event_row(event_id: str) -> dict:  # type: ignore[type-arg]
+    moment = datetime(2024, 5, 1, 12, tzinfo=UTC)
+    return {"event_timestamp": moment, "event_id": event_id, "event_time_msec": int(moment.timestamp() * 1000),
+            "event_name": "_page_view", "project_id": "p", "app_id": "shop", "user_pseudo_id": "u1",
+            "custom_parameters": {"k": {"value": "v", "type": "string"}}}  # fmt: skip
+
+
+def write_events(home: Path, source_id: str, *event_ids: str) -> None:
+    path = processed_file("event_v2", "shop", datetime(2024, 5, 1).date(), source_id)
+    Storage(home).write_parquet(path, rows_to_arrow(EVENT_V2, [event_row(e) for e in event_ids]))
+
+
+def count(warehouse: Path, sql: str) -> int:
+    with duckdb.connect(str(warehouse)) as connection:
+        row = connection.execute(sql).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_new_files_are_loaded_with_a_ledger_entry_each(tmp_path: Path) -> None:
+    write_events(tmp_path, "in-1", "a", "b")
+    write_events(tmp_path, "in-2", "c")
+    result = run_load(tmp_path, tmp_path / "wh.duckdb", "ods")
+    assert (result.files["event_v2"], result.rows["event_v2"]) == (2, 3)
+    assert count(tmp_path / "wh.duckdb", "select count(*) from ods.event_v2") == 3
+    assert (
+        count(tmp_path / "wh.duckdb", "select sum(row_count) from ods._loaded_files where table_name = 'event_v2'") == 3
+    )
+
+
+def test_a_second_load_with_nothing_new_loads_nothing(tmp_path: Path) -> None:
+    write_events(tmp_path, "in-1", "a")
+    run_load(tmp_path, tmp_path / "wh.duckdb", "ods")
+    again = run_load(tmp_path, tmp_path / "wh.duckdb", "ods")
+    assert (again.total_files, again.already_loaded) == (0, 1)
+    assert count(tmp_path / "wh.duckdb", "select count(*) from ods.event_v2") == 1
+
+
+def test_only_files_that_arrived_since_are_loaded(tmp_path: Path) -> None:
+    write_events(tmp_path, "in-1", "a")
+    run_load(tmp_path, tmp_path / "wh.duckdb", "ods")
+    write_events(tmp_path, "in-2", "b")
+    assert run_load(tmp_path, tmp_path / "wh.duckdb", "ods").rows["event_v2"] == 1
+    assert count(tmp_path / "wh.duckdb", "select count(distinct event_id) from ods.event_v2") == 2
+
+
+def test_a_failed_load_leaves_neither_rows_nor_ledger_entries(tmp_path: Path) -> None:
+    write_events(tmp_path, "in-1", "a")
+    index = EVENT_V2.schema.get_field_index("event_name")
+    loose = EVENT_V2.schema.set(index, EVENT_V2.schema.field(index).with_nullable(True))
+    bad = pa.Table.from_pylist([{**event_row("b"), "event_name": None}], schema=loose)  # violates NOT NULL
+    Storage(tmp_path).write_parquet(processed_file("event_v2", "shop", datetime(2024, 5, 1).date(), "in-2"), bad)
+    with pytest.raises(WarehouseError, match="event_name"):
+        run_load(tmp_path, tmp_path / "wh.duckdb", "ods")
+    assert count(tmp_path / "wh.duckdb", "select count(*) from ods.event_v2") == 0
+    assert count(tmp_path / "wh.duckdb", "select count(*) from ods._loaded_files") == 0
+
+
+def test_an_unreadable_file_is_named_in_the_error(tmp_path: Path) -> None:
+    broken = tmp_path / "processed" / "event_v2" / "partition_app=shop" / "broken.parquet"
+    broken.parent.mkdir(parents=True)
+    broken.write_bytes(b"not parquet at all")
+    with pytest.raises(WarehouseError, match=r"broken\.parquet is not a readable Parquet file"):
+        run_load(tmp_path, tmp_path / "wh.duckdb", "ods")
+
+
+def test_a_column_the_contract_gains_is_added_and_nothing_is_lost(tmp_path: Path) -> None:
+    warehouse = DuckDBWarehouse(tmp_path / "wh.duckdb", "ods")
+    narrow = Table("t", "test", (Column("a", pa.string(), "varchar(255)", "a"),), key=("a",))
+    wide = Table("t", "test", (*narrow.columns, Column("b", pa.int64(), "bigint", "b")), key=("a",))
+    with warehouse.connect() as connection:
+        warehouse.ensure_tables(connection, [narrow])
+        connection.execute("insert into ods.t values ('kept')")
+        warehouse.ensure_tables(connection, [wide])
+        assert connection.execute("select a, b from ods.t").fetchall() == [("kept", None)]
+
+
+def test_rejected_records_load_into_their_own_table(tmp_path: Path) -> None:
+    reject = {"reason": "invalid_json", "source_id": "in-1", "source_file": "raw/x", "record_index": 0,
+              "event_index": -1, "payload": "{", "rejected_at": datetime(2024, 5, 1, tzinfo=UTC)}  # fmt: skip
+    Storage(tmp_path).write_parquet(rejected_file("invalid_json", "in-1"), rows_to_arrow(REJECTED, [reject]))
+    result = run_load(tmp_path, tmp_path / "wh.duckdb", "ods")
+    assert result.rows["rejected"] == 1
+    assert count(tmp_path / "wh.duckdb", "select count(*) from ods.rejected where reason = 'invalid_json'") == 1
