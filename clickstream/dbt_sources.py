@@ -1,12 +1,14 @@
-"""Render the dbt sources file from the contract, so dbt sees the same tables and columns.
+"""Render the dbt sources file and the column-list macro from the contract.
 
-Regenerate after changing the contract:
-``python -m clickstream.dbt_sources > dbt_project/models/sources/__sources.yml``
-(a test fails while the two differ).
+dbt then sees the same tables and columns as the ETL and the loader, and models select explicit
+columns without introspecting the warehouse (which also keeps offline compiles for Redshift and
+Athena possible). Regenerate after changing the contract with ``python -m clickstream.dbt_sources``
+(a test fails while the files differ).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -59,5 +61,42 @@ def render_sources_yaml() -> str:
     return HEADER + yaml.safe_dump(sources_document(), sort_keys=False, width=120, allow_unicode=True)
 
 
+def render_columns_macro() -> str:
+    lines = [
+        "{#- Generated from clickstream/contract.py by `python -m clickstream.dbt_sources`; do not edit by hand.",
+        "    Column names of each source table, in contract order. -#}",
+        "{% macro clickstream_source_columns(table_name) %}",
+        "    {%- set columns = {",
+    ]
+    for index, table in enumerate(ALL_TABLES.values()):
+        names = ", ".join(f"'{name}'" for name in table.column_names)
+        comma = "," if index < len(ALL_TABLES) - 1 else ""
+        lines.append(f"        '{table.name}': [{names}]{comma}")
+    lines += [
+        "    } -%}",
+        "    {%- if table_name not in columns -%}",
+        '        {{ exceptions.raise_compiler_error("no source table clickstream." ~ table_name) }}',
+        "    {%- endif -%}",
+        "    {{ return(columns[table_name]) }}",
+        "{% endmacro %}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+GENERATED = {
+    Path("models/sources/__sources.yml"): render_sources_yaml,
+    Path("macros/source_columns.sql"): render_columns_macro,
+}
+
+
+def write_generated(project_dir: Path) -> list[Path]:
+    written = []
+    for relative, render in GENERATED.items():
+        (project_dir / relative).write_text(render())
+        written.append(project_dir / relative)
+    return written
+
+
 if __name__ == "__main__":
-    print(render_sources_yaml(), end="")
+    for path in write_generated(Path(__file__).resolve().parent.parent / "dbt_project"):
+        print(f"wrote {path}")

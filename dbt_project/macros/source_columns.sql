@@ -1,15 +1,14 @@
-{#- Column names of a source table as declared in models/sources/__sources.yml.
-
-    The yml is the one list of columns in this project (a test keeps it equal to the Python
-    contract), so models select explicit columns without introspecting the warehouse. -#}
+{#- Generated from clickstream/contract.py by `python -m clickstream.dbt_sources`; do not edit by hand.
+    Column names of each source table, in contract order. -#}
 {% macro clickstream_source_columns(table_name) %}
-    {%- if not execute -%}
-        {{ return([]) }}
+    {%- set columns = {
+        'event_v2': ['event_timestamp', 'event_id', 'event_time_msec', 'event_name', 'event_value', 'event_value_currency', 'event_bundle_sequence_id', 'ingest_time_msec', 'device_mobile_brand_name', 'device_mobile_model_name', 'device_manufacturer', 'device_carrier', 'device_network_type', 'device_operating_system', 'device_operating_system_version', 'device_vendor_id', 'device_advertising_id', 'device_system_language', 'device_time_zone_offset_seconds', 'device_ua_browser', 'device_ua_browser_version', 'device_ua_os', 'device_ua_os_version', 'device_ua_device', 'device_ua_device_category', 'device_ua', 'device_screen_width', 'device_screen_height', 'device_viewport_width', 'device_viewport_height', 'geo_continent', 'geo_sub_continent', 'geo_country', 'geo_region', 'geo_metro', 'geo_city', 'geo_locale', 'traffic_source_source', 'traffic_source_medium', 'traffic_source_campaign', 'traffic_source_content', 'traffic_source_term', 'traffic_source_campaign_id', 'traffic_source_clid_platform', 'traffic_source_clid', 'traffic_source_channel_group', 'traffic_source_category', 'user_first_touch_time_msec', 'app_package_id', 'app_version', 'app_title', 'app_install_source', 'platform', 'project_id', 'app_id', 'screen_view_screen_name', 'screen_view_screen_id', 'screen_view_screen_unique_id', 'screen_view_previous_screen_name', 'screen_view_previous_screen_id', 'screen_view_previous_screen_unique_id', 'screen_view_previous_time_msec', 'screen_view_engagement_time_msec', 'screen_view_entrances', 'page_view_page_referrer', 'page_view_page_referrer_title', 'page_view_previous_time_msec', 'page_view_engagement_time_msec', 'page_view_page_title', 'page_view_page_url', 'page_view_page_url_path', 'page_view_page_url_query_parameters', 'page_view_hostname', 'page_view_latest_referrer', 'page_view_latest_referrer_host', 'page_view_entrances', 'app_start_is_first_time', 'upgrade_previous_app_version', 'upgrade_previous_os_version', 'search_key', 'search_term', 'outbound_link_classes', 'outbound_link_domain', 'outbound_link_id', 'outbound_link_url', 'outbound_link', 'user_engagement_time_msec', 'user_id', 'user_pseudo_id', 'session_id', 'session_start_time_msec', 'session_duration', 'session_number', 'scroll_engagement_time_msec', 'sdk_error_code', 'sdk_error_message', 'sdk_version', 'sdk_name', 'app_exception_message', 'app_exception_stack', 'custom_parameters_json_str', 'custom_parameters', 'process_info'],
+        'item_v2': ['event_timestamp', 'event_id', 'event_name', 'platform', 'user_pseudo_id', 'user_id', 'item_id', 'name', 'brand', 'currency', 'price', 'quantity', 'creative_name', 'creative_slot', 'location_id', 'category', 'category2', 'category3', 'category4', 'category5', 'custom_parameters_json_str', 'custom_parameters', 'app_id', 'process_info'],
+        'user_v2': ['event_timestamp', 'user_pseudo_id', 'user_id', 'user_properties', 'user_properties_json_str', 'first_touch_time_msec', 'first_visit_date', 'first_referrer', 'first_traffic_source', 'first_traffic_medium', 'first_traffic_campaign', 'first_traffic_content', 'first_traffic_term', 'first_traffic_campaign_id', 'first_traffic_clid_platform', 'first_traffic_clid', 'first_traffic_channel_group', 'first_traffic_category', 'first_app_install_source', 'app_id', 'process_info'],
+        'rejected': ['reason', 'detail', 'source_id', 'source_file', 'record_index', 'event_index', 'app_id', 'ingest_time_msec', 'payload', 'rejected_at']
+    } -%}
+    {%- if table_name not in columns -%}
+        {{ exceptions.raise_compiler_error("no source table clickstream." ~ table_name) }}
     {%- endif -%}
-    {%- for node in graph.sources.values() -%}
-        {%- if node.source_name == 'clickstream' and node.name == table_name -%}
-            {{ return(node.columns.keys() | list) }}
-        {%- endif -%}
-    {%- endfor -%}
-    {{ exceptions.raise_compiler_error("no source clickstream." ~ table_name) }}
+    {{ return(columns[table_name]) }}
 {% endmacro %}

@@ -20,7 +20,7 @@ from clickstream.contract import (
     raw_partition,
     rows_to_arrow,
 )
-from clickstream.dbt_sources import render_sources_yaml
+from clickstream.dbt_sources import GENERATED
 from tests.conftest import REPO, SHARED_REFERENCE
 
 SPEC = SHARED_REFERENCE / "seed-system.md"
@@ -68,11 +68,10 @@ def test_super_columns_are_parquet_maps_that_duckdb_reads_as_maps(tmp_path: Path
     assert (value, query) == ("red", "boots")
 
 
-def test_the_dbt_sources_file_is_generated_from_the_contract() -> None:
-    checked_in = (REPO / "dbt_project" / "models" / "sources" / "__sources.yml").read_text()
-    assert checked_in == render_sources_yaml(), (
-        "run: python -m clickstream.dbt_sources > dbt_project/models/sources/__sources.yml"
-    )
+@pytest.mark.parametrize("relative", sorted(GENERATED), ids=str)
+def test_the_dbt_sources_and_column_macro_are_generated_from_the_contract(relative: Path) -> None:
+    checked_in = (REPO / "dbt_project" / relative).read_text()
+    assert checked_in == GENERATED[relative](), "run: python -m clickstream.dbt_sources"
 
 
 def test_raw_files_live_in_hour_folders_and_have_a_stable_input_id() -> None:
