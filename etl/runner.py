@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path, PurePosixPath
@@ -122,7 +122,7 @@ def run_etl(
     if workers > 1 and len(pending) > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             futures = [pool.submit(process_file, storage.root, path, project_id, app_ids) for path in pending]
-            for future in futures:
+            for future in as_completed(futures):
                 summaries.append(future.result())
                 if on_progress:
                     on_progress(len(summaries), len(pending))
