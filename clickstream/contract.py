@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -93,6 +94,15 @@ def processed_file(table: str, app_id: str, day: date, source_id: str) -> PurePo
 def rejected_file(reason: str, source_id: str) -> PurePosixPath:
     """Path of the Parquet file of records from ``source_id`` rejected for ``reason``."""
     return PurePosixPath(REJECTED_DIR, reason, f"{source_id}.parquet")
+
+
+class RejectReason(StrEnum):
+    """Why a record or event did not become an ``event_v2`` row (the ``reason`` of ``rejected``)."""
+
+    DECODE_ERROR = "decode_error"  # data empty, not text, not base64 or not gzip
+    CORRUPT_JSON = "corrupt_json"  # a raw line, the data or an event is not the JSON expected
+    MISSING_REQUIRED_FIELD = "missing_required_field"  # no event_id, app_id, timestamp, name or user
+    UNKNOWN_APP = "unknown_app"  # app_id not among the configured apps
 
 
 # --- processed tables ---------------------------------------------------------------------------
@@ -417,7 +427,7 @@ REJECTED = Table(
     key=("source_id", "record_index", "event_index"),
     sort_key=("rejected_at",),
     columns=(
-        Column("reason", pa.string(), S255, "Reason code, e.g. invalid_json, missing_field, unknown_app.", False),
+        Column("reason", pa.string(), S255, "Reason code: one of RejectReason (decode_error, corrupt_json...).", False),
         Column("detail", pa.string(), S2048, "Human-readable detail of the reason."),
         Column("source_id", pa.string(), S255, "Input id of the raw file.", False),
         Column("source_file", pa.string(), S2048, "Raw file path relative to home.", False),
@@ -425,6 +435,7 @@ REJECTED = Table(
         Column(
             "event_index", pa.int64(), "bigint", "Index of the event in the record's array, or -1 for the whole record."
         ),
+        Column("rid", pa.string(), S255, "Request id of the raw record, when known."),
         Column("app_id", pa.string(), S255, "App id of the request, when known."),
         Column("ingest_time_msec", pa.int64(), "bigint", "When the server received the request, epoch milliseconds."),
         Column("payload", pa.string(), S65535, "The rejected record or event, as received."),

@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 
+from clickstream.contract import RejectReason
 from etl.decode import RejectedInput, decode_data
 from etl.transform import RecordContext, transform_event, transform_items
 from etl.users import build_users
@@ -38,25 +39,44 @@ class BatchSettings:
     process_time: datetime
 
 
+@dataclass(frozen=True)
+class _Origin:
+    """Where a reject came from: the raw file, the line, and what the record said of itself."""
+
+    source_id: str
+    source_file: str
+    record_index: int = 0
+    record: dict[str, Any] | None = None
+
+    def reject(
+        self, settings: BatchSettings, reason: str, detail: str, payload: str, event_index: int = -1
+    ) -> dict[str, Any]:
+        record = self.record or {}
+        rid, app_id, ingest = record.get("rid"), record.get("appId"), record.get("ingest_time")
+        return {
+            "reason": str(reason),
+            "detail": detail[:2048],
+            "source_id": self.source_id,
+            "source_file": self.source_file,
+            "record_index": self.record_index,
+            "event_index": event_index,
+            "rid": rid if isinstance(rid, str) else None,
+            "app_id": app_id if isinstance(app_id, str) else None,
+            "ingest_time_msec": ingest if isinstance(ingest, int) and not isinstance(ingest, bool) else None,
+            "payload": payload,
+            "rejected_at": settings.process_time,
+        }
+
+
 def transform_raw_file(content: bytes, source_file: str, source_id: str, settings: BatchSettings) -> BatchOutput:
     """Turn a gzip JSON-lines raw file into rows; every record or event that fails becomes a reject."""
     output = BatchOutput()
     try:
         text = gzip.decompress(content) if content[:2] == b"\x1f\x8b" else content
     except (OSError, EOFError, zlib.error) as exc:
+        origin = _Origin(source_id, source_file)
         output.rejects.append(
-            _reject(
-                settings,
-                "invalid_file",
-                f"cannot gunzip: {exc}",
-                source_id,
-                source_file,
-                0,
-                -1,
-                None,
-                None,
-                content[:65535].decode("latin-1"),
-            )
+            origin.reject(settings, RejectReason.DECODE_ERROR, f"cannot gunzip: {exc}", content.decode("latin-1"))
         )
         return output
     process_time = settings.process_time.isoformat()
@@ -65,46 +85,38 @@ def transform_raw_file(content: bytes, source_file: str, source_id: str, setting
         if not line.strip():
             continue
         output.records += 1
-        payload = line.decode("utf-8", "replace")
+        origin = _Origin(source_id, source_file, index)
         try:
             record = orjson.loads(line)
-            if not isinstance(record, dict):
-                raise RejectedInput("invalid_record", "raw record is not a JSON object")
-            context = RecordContext.from_record(record, settings.project_id, source_file, process_time)
-            events = decode_data(record.get("data"))
         except orjson.JSONDecodeError as exc:
+            detail = f"raw record is not JSON: {exc}"
             output.rejects.append(
-                _reject(settings, "invalid_record", str(exc), source_id, source_file, index, -1, None, None, payload)
+                origin.reject(settings, RejectReason.CORRUPT_JSON, detail, line.decode("utf-8", "replace"))
             )
             continue
+        if not isinstance(record, dict):
+            detail = "raw record is not a JSON object"
+            output.rejects.append(
+                origin.reject(settings, RejectReason.CORRUPT_JSON, detail, line.decode("utf-8", "replace"))
+            )
+            continue
+        origin = _Origin(source_id, source_file, index, record)
+        try:
+            events = decode_data(record.get("data"))
         except RejectedInput as rejected:
-            app_id = record.get("appId") if isinstance(record, dict) else None
-            ingest = record.get("ingest_time") if isinstance(record, dict) else None
             output.rejects.append(
-                _reject(
-                    settings,
-                    rejected.reason,
-                    rejected.detail,
-                    source_id,
-                    source_file,
-                    index,
-                    -1,
-                    app_id,
-                    ingest,
-                    payload,
-                )
+                origin.reject(settings, rejected.reason, rejected.detail, line.decode("utf-8", "replace"))
             )
             continue
+        context = RecordContext.from_record(record, settings.project_id, source_file, process_time)
         for event_index, event in enumerate(events):
             try:
                 row = transform_event(event, context)
                 if row["app_id"] not in settings.app_ids:
-                    raise RejectedInput("unknown_app", f"app_id {row['app_id']!r} is not configured")
+                    raise RejectedInput(RejectReason.UNKNOWN_APP, f"app_id {row['app_id']!r} is not configured")
             except RejectedInput as rejected:
-                output.rejects.append(
-                    _reject(settings, rejected.reason, rejected.detail, source_id, source_file, index, event_index,
-                            context.app_id, context.ingest_time_msec, orjson.dumps(event).decode())
-                )  # fmt: skip
+                payload = orjson.dumps(event).decode()
+                output.rejects.append(origin.reject(settings, rejected.reason, rejected.detail, payload, event_index))
                 continue
             pairs.append((event, row))
             output.events.append(row)
@@ -123,29 +135,3 @@ def _dedup_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
             seen.add(key)
             unique.append(item)
     return unique
-
-
-def _reject(
-    settings: BatchSettings,
-    reason: str,
-    detail: str,
-    source_id: str,
-    source_file: str,
-    record_index: int,
-    event_index: int,
-    app_id: Any,
-    ingest_time: Any,
-    payload: str,
-) -> dict[str, Any]:
-    return {
-        "reason": reason,
-        "detail": detail[:2048],
-        "source_id": source_id,
-        "source_file": source_file,
-        "record_index": record_index,
-        "event_index": event_index,
-        "app_id": app_id if isinstance(app_id, str) else None,
-        "ingest_time_msec": ingest_time if isinstance(ingest_time, int) else None,
-        "payload": payload,
-        "rejected_at": settings.process_time,
-    }

@@ -10,6 +10,8 @@ from typing import Any
 
 import orjson
 
+from clickstream.contract import RejectReason
+
 
 class RejectedInput(Exception):
     """A record or event that cannot become a row; ``reason`` is its reason code."""
@@ -26,19 +28,19 @@ def decode_data(data: Any) -> list[Any]:
     As in the original, text that does not start with ``[`` or ``{`` is taken to be base64 of gzip.
     """
     if data is None:
-        raise RejectedInput("empty_data", "the record has no data")
+        raise RejectedInput(RejectReason.DECODE_ERROR, "the record has no data")
     if not isinstance(data, str | bytes):
-        raise RejectedInput("invalid_data", f"data is a {type(data).__name__}, not text")
+        raise RejectedInput(RejectReason.DECODE_ERROR, f"data is a {type(data).__name__}, not text")
     raw = data.encode("utf-8") if isinstance(data, str) else data
     text = raw.lstrip()
     if not text:
-        raise RejectedInput("empty_data", "the record's data is empty")
+        raise RejectedInput(RejectReason.DECODE_ERROR, "the record's data is empty")
     if text[:1] not in (b"[", b"{"):
         text = _unzip(text)
     try:
         parsed = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
-        raise RejectedInput("invalid_json", f"data is not valid JSON: {exc}") from None
+        raise RejectedInput(RejectReason.CORRUPT_JSON, f"data is not valid JSON: {exc}") from None
     return parsed if isinstance(parsed, list) else [parsed]
 
 
@@ -49,8 +51,8 @@ def _unzip(payload: bytes) -> bytes:
         try:
             compressed = base64.b64decode(payload, validate=False)
         except (binascii.Error, ValueError):
-            raise RejectedInput("invalid_base64", "data is neither JSON nor base64 text") from None
+            raise RejectedInput(RejectReason.DECODE_ERROR, "data is neither JSON nor base64 text") from None
     try:
         return gzip.decompress(compressed)
     except (OSError, EOFError, zlib.error):
-        raise RejectedInput("invalid_gzip", "data is neither JSON nor base64 of gzip") from None
+        raise RejectedInput(RejectReason.DECODE_ERROR, "data is neither JSON nor base64 of gzip") from None

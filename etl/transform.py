@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import orjson
 
+from clickstream.contract import RejectReason
 from etl.decode import RejectedInput
 
 # Top-level keys the SDKs send that map to columns (aliases included); every other key becomes a
@@ -191,18 +192,18 @@ def _require(event: Mapping[str, Any], *names: str) -> Any:
         value = event.get(name)
         if value not in (None, ""):
             return value
-    raise RejectedInput("missing_field", f"event has no {names[0]}")
+    raise RejectedInput(RejectReason.MISSING_REQUIRED_FIELD, f"event has no {names[0]}")
 
 
 def transform_event(event: Any, context: RecordContext) -> dict[str, Any]:
     """One ``event_v2`` row from one SDK event; raises :class:`RejectedInput` for unusable events."""
     if not isinstance(event, dict):
-        raise RejectedInput("invalid_event", f"event is a {type(event).__name__}, not an object")
+        raise RejectedInput(RejectReason.CORRUPT_JSON, f"event is a {type(event).__name__}, not an object")
     event_id = _text(_require(event, "event_id"))
     app_id = _text(_require(event, "app_id"))
     timestamp = _integer(_require(event, "timestamp"))
     if timestamp is None:
-        raise RejectedInput("invalid_field", "timestamp is not a number")
+        raise RejectedInput(RejectReason.MISSING_REQUIRED_FIELD, "timestamp is not a number")
     event_name = _text(_require(event, "event_type", "event_name"))
     user_pseudo_id = _text(_require(event, "unique_id", "user_pseudo_id"))
     attributes: dict[str, Any] = event["attributes"] if isinstance(event.get("attributes"), dict) else {}

@@ -32,12 +32,12 @@ def test_raw_gzip_bytes_are_decoded() -> None:
 @pytest.mark.parametrize(
     ("data", "reason"),
     [
-        (None, "empty_data"),
-        ("", "empty_data"),
-        ("[not json", "invalid_json"),
-        ("test data text", "invalid_gzip"),
-        (base64.b64encode(b"plain, not gzip").decode(), "invalid_gzip"),
-        (42, "invalid_data"),
+        (None, "decode_error"),
+        ("", "decode_error"),
+        ("[not json", "corrupt_json"),
+        ("test data text", "decode_error"),
+        (base64.b64encode(b"plain, not gzip").decode(), "decode_error"),
+        (42, "decode_error"),
     ],
 )
 def test_undecodable_data_is_rejected_with_a_reason(data: object, reason: str) -> None:

@@ -20,9 +20,9 @@ def run_lines(*lines: bytes):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize(
     ("fixture", "reasons"),
     [
-        ("original_data_null.json", ["empty_data", "empty_data"]),
-        ("original_data_raw_json_error.json", ["invalid_event"]),
-        ("original_data_raw_text_error.json", ["invalid_gzip"]),
+        ("original_data_null.json", ["decode_error", "decode_error"]),
+        ("original_data_raw_json_error.json", ["corrupt_json"]),
+        ("original_data_raw_text_error.json", ["decode_error"]),
     ],
 )
 def test_the_original_corrupt_fixtures_become_rejects_with_reasons(fixture: str, reasons: list[str]) -> None:
@@ -39,14 +39,14 @@ def test_every_event_becomes_a_row_or_a_reject() -> None:
     assert len(output.events) + len(output.rejects) >= output.records
 
 
-def test_an_event_without_an_id_is_rejected_as_missing_field() -> None:
+def test_an_event_without_an_id_is_rejected_as_missing_required_field() -> None:
     record = {
         "appId": "shop",
         "data": orjson.dumps([{"app_id": "shop", "timestamp": 1, "event_type": "e", "unique_id": "u"}]).decode(),
     }
     output = run_lines(orjson.dumps(record))
     assert [(r["reason"], r["detail"], r["event_index"]) for r in output.rejects] == [
-        ("missing_field", "event has no event_id", 0)
+        ("missing_required_field", "event has no event_id", 0)
     ]
 
 
@@ -57,11 +57,9 @@ def test_an_event_of_an_unconfigured_app_is_rejected_not_dropped() -> None:
     assert orjson.loads(output.rejects[0]["payload"]) == event
 
 
-def test_a_line_that_is_not_json_is_rejected_as_invalid_record() -> None:
+def test_a_line_that_is_not_json_is_rejected_as_corrupt_json() -> None:
     output = run_lines(b"{broken")
-    assert [(r["reason"], r["record_index"], r["payload"]) for r in output.rejects] == [
-        ("invalid_record", 0, "{broken")
-    ]
+    assert [(r["reason"], r["record_index"], r["payload"]) for r in output.rejects] == [("corrupt_json", 0, "{broken")]
 
 
 def test_good_events_in_a_record_survive_a_bad_neighbour() -> None:
@@ -69,3 +67,13 @@ def test_good_events_in_a_record_survive_a_bad_neighbour() -> None:
     output = run_lines(orjson.dumps({"appId": "shop", "data": orjson.dumps([good, {"event_id": "e2"}]).decode()}))
     assert [row["event_id"] for row in output.events] == ["e1"]
     assert [r["event_index"] for r in output.rejects] == [1]
+
+
+def test_a_reject_names_its_source_file_line_and_request_id() -> None:
+    output = transform_raw_file(
+        seed_file("original_data_raw_text_error.json").read_bytes(), "raw/a.jsonl.gz", "a", SETTINGS
+    )
+    [reject] = output.rejects
+    assert (reject["source_file"], reject["record_index"], reject["event_index"]) == ("raw/a.jsonl.gz", 0, -1)
+    assert reject["rid"] == "07157da84281bb7234ba6f8613df7d32"
+    assert (reject["app_id"], reject["ingest_time_msec"]) == ("uba-app", 1682315697838)

@@ -62,6 +62,6 @@ def test_items_without_an_id_are_dropped_and_repeats_removed(tmp_path: Path) -> 
 def test_rejects_are_written_per_reason_with_their_payload(tmp_path: Path) -> None:
     write_raw(tmp_path, "w0-1-000001", [event("a", DAY1), {"event_id": "no-app"}])
     result = run_etl(tmp_path, "p", ["shop"])
-    assert result.rejected_by_reason == {"missing_field": 1}
-    table = pq.read_table(tmp_path / "rejected/missing_field/20231115T01-w0-1-000001.parquet")
+    assert result.rejected_by_reason == {"missing_required_field": 1}
+    table = pq.read_table(tmp_path / "rejected/missing_required_field/20231115T01-w0-1-000001.parquet")
     assert orjson.loads(table.column("payload")[0].as_py()) == {"event_id": "no-app"}

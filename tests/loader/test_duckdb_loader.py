@@ -94,9 +94,9 @@ def test_a_column_the_contract_gains_is_added_and_nothing_is_lost(tmp_path: Path
 
 
 def test_rejected_records_load_into_their_own_table(tmp_path: Path) -> None:
-    reject = {"reason": "invalid_json", "source_id": "in-1", "source_file": "raw/x", "record_index": 0,
+    reject = {"reason": "corrupt_json", "source_id": "in-1", "source_file": "raw/x", "record_index": 0,
               "event_index": -1, "payload": "{", "rejected_at": datetime(2024, 5, 1, tzinfo=UTC)}  # fmt: skip
-    Storage(tmp_path).write_parquet(rejected_file("invalid_json", "in-1"), rows_to_arrow(REJECTED, [reject]))
+    Storage(tmp_path).write_parquet(rejected_file("corrupt_json", "in-1"), rows_to_arrow(REJECTED, [reject]))
     result = run_load(tmp_path, tmp_path / "wh.duckdb", "ods")
     assert result.rows["rejected"] == 1
-    assert count(tmp_path / "wh.duckdb", "select count(*) from ods.rejected where reason = 'invalid_json'") == 1
+    assert count(tmp_path / "wh.duckdb", "select count(*) from ods.rejected where reason = 'corrupt_json'") == 1
