@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fnmatch
-import gzip
+import logging
 import time
 import uuid
 import zlib
@@ -29,6 +29,8 @@ Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
+
+logger = logging.getLogger("clickstream.ingestion")
 
 CORS_ALLOW_HEADERS = (
     "DNT,X-CustomHeader,Keep-Alive,User-Agent,X-Requested-With,If-Modified-Since,Cache-Control,Content-Type"
@@ -63,33 +65,46 @@ class CollectorApp:
         self.refusals: Counter[str] = Counter()
         self.accepted = 0
         self.shipped_records = 0
-        self._tasks: list[asyncio.Task[None]] = []
+        self.ship_error: BaseException | None = None
+        self._committer: asyncio.Task[None] | None = None
+        self._shipper: asyncio.Task[None] | None = None
 
     # --- lifecycle -----------------------------------------------------------------------------
 
     async def startup(self) -> None:
-        leftovers = self.wal.recover()
-        self.shipped_records += await asyncio.to_thread(ship_segments, leftovers, self.sink, self.worker)
-        self._tasks = [asyncio.create_task(self.wal.run_committer()), asyncio.create_task(self._ship_forever())]
+        self.wal.recover()
+        await self._ship_sealed()
+        self._committer = asyncio.create_task(self.wal.run_committer())
+        self._shipper = asyncio.create_task(self._ship_forever())
 
     async def shutdown(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
+        """Commit what is queued, seal the open segment, ship everything, release the log folder."""
+        self.wal.stop()
+        if self._committer is not None:
+            await self._committer
+        if self._shipper is not None:
+            self._shipper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await self.wal.drain()
+                await self._shipper
         self.wal.close()
-        self.shipped_records += await asyncio.to_thread(
-            ship_segments, self.wal.sealed_segments(), self.sink, self.worker
-        )
+        await self._ship_sealed()
+
+    async def _ship_sealed(self) -> None:
+        """Ship sealed segments; a failure is logged and kept for /health, and retried next time."""
+        try:
+            self.shipped_records += await asyncio.to_thread(
+                ship_segments, self.wal.sealed_segments(), self.sink, self.worker
+            )
+        except Exception as exc:
+            self.ship_error = exc
+            logger.exception("shipping sealed log segments failed; will retry")
+        else:
+            self.ship_error = None
 
     async def _ship_forever(self) -> None:
         while True:
             await asyncio.sleep(self.ship_interval)
-            self.shipped_records += await asyncio.to_thread(
-                ship_segments, self.wal.sealed_segments(), self.sink, self.worker
-            )
+            await self._ship_sealed()
 
     # --- ASGI ----------------------------------------------------------------------------------
 
@@ -123,9 +138,10 @@ class CollectorApp:
         if path == "/ping" and method == "GET":
             return 200, orjson.dumps({"timestamp": time.time() * 1000}), [(b"content-type", b"application/json")]
         if path == "/health" and method == "GET":
-            if self.wal.healthy:
-                return 200, b'{"status":"ok"}', [(b"content-type", b"application/json")]
-            raise RequestRefused(503, "not ready: cannot write the log")
+            if not self.wal.healthy:
+                raise RequestRefused(503, "not ready: cannot write the log")
+            status = {"status": "ok", "shipping": "failing" if self.ship_error else "ok"}
+            return 200, orjson.dumps(status), [(b"content-type", b"application/json")]
         if path in ("/ping", "/health"):
             raise RequestRefused(405, "method not allowed: use GET")
         raise RequestRefused(404, "not found")
@@ -145,12 +161,7 @@ class CollectorApp:
             raise RequestRefused(413, "body too large")
         body = await self._read_body(receive)
         if headers.get("content-encoding", "").lower() == "gzip":
-            try:
-                body = gzip.decompress(body)
-            except (OSError, EOFError, zlib.error):
-                raise RequestRefused(400, "body is not valid gzip") from None
-            if len(body) > self.max_body:
-                raise RequestRefused(413, "body too large")
+            body = self._gunzip(body)
         try:
             data = body.decode("utf-8")
         except UnicodeDecodeError:
@@ -174,10 +185,24 @@ class CollectorApp:
         )
         try:
             await self.wal.append(orjson.dumps(record) + b"\n")
-        except OSError:
+        except Exception:
+            logger.exception("appending to the write-ahead log failed")
             raise RequestRefused(503, "cannot store the request now; retry") from None
         self.accepted += 1
         return 200, b"", [(b"x-request-id", request_id.encode())]
+
+    def _gunzip(self, body: bytes) -> bytes:
+        """Decompress a ``Content-Encoding: gzip`` body, never inflating past the size limit."""
+        inflater = zlib.decompressobj(wbits=31)
+        try:
+            plain = inflater.decompress(body, self.max_body + 1)
+        except zlib.error:
+            raise RequestRefused(400, "body is not valid gzip") from None
+        if len(plain) > self.max_body or inflater.unconsumed_tail:
+            raise RequestRefused(413, "body too large")
+        if not inflater.eof:
+            raise RequestRefused(400, "body is not valid gzip")
+        return plain
 
     async def _read_body(self, receive: Receive) -> bytes:
         chunks: list[bytes] = []

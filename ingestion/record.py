@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -14,10 +15,12 @@ def query_params(query_string: str) -> dict[str, str]:
     return {key: values[0] for key, values in parse_qs(query_string, keep_blank_values=True).items()}
 
 
+_INTEGER = re.compile(r"^-?[0-9]{1,18}$")
+
+
 def _as_int(value: str | None) -> int | None:
-    if value is None or not value.strip().lstrip("-").isdigit():
-        return None
-    return int(value)
+    """An integer query parameter (fits int64), or None for anything else."""
+    return int(value) if value is not None and _INTEGER.match(value.strip()) else None
 
 
 def client_ip(peer: str | None, forwarded_for: str | None, trusted_proxies: Iterable[str]) -> str:

@@ -100,3 +100,9 @@ def test_invalid_yaml_is_reported_as_such(tmp_path: Path) -> None:
 def test_a_missing_file_is_reported_with_its_path(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist"):
         load_config(tmp_path / "nope.yml", environ={})
+
+
+def test_a_trusted_proxy_that_is_not_an_address_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path / "c.yml", "ingestion:\n  trusted_proxies: [loadbalancer]\n")
+    with pytest.raises(ConfigError, match=r"ingestion\.trusted_proxies: 'loadbalancer' is not an IP address"):
+        load_config(path, environ={})

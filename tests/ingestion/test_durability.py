@@ -6,9 +6,13 @@ import asyncio
 import gzip
 import http.client
 import json
+import os
 from pathlib import Path
 
+import pytest
+
 from clickstream.contract import WAL_DIR
+from clickstream.errors import SinkError
 from clickstream.storage import Storage
 from ingestion.shipper import StorageSink, ship_segments
 from ingestion.wal import WriteAheadLog
@@ -51,7 +55,7 @@ def test_a_segment_left_open_by_a_crash_is_shipped_without_its_torn_tail(tmp_pat
     [raw] = storage.list_files("raw", ".jsonl.gz")
     assert raw.path == "raw/year=2023/month=11/day=14/hour=22/w0-1700000000000-000001.jsonl.gz"
     assert gzip.decompress(storage.read_bytes(raw.path)).splitlines() == [b'{"a":1}', b'{"b":2}']
-    assert not list(directory.iterdir())
+    assert not wal.sealed_segments() and not list(directory.glob("*.open"))
 
 
 def test_the_collector_ships_what_a_previous_process_left_behind_on_start(tmp_path: Path) -> None:
@@ -78,3 +82,49 @@ def test_segments_roll_over_when_they_reach_the_size_limit(tmp_path: Path) -> No
         return wal.sealed_segments()
 
     assert len(asyncio.run(scenario())) >= 3
+
+
+def test_a_second_process_cannot_take_a_log_folder_in_use(tmp_path: Path) -> None:
+    first = WriteAheadLog(tmp_path / "wal", max_bytes=1000, max_age_seconds=60)
+    first.recover()
+    with pytest.raises(SinkError, match="another collector process is using the log folder"):
+        WriteAheadLog(tmp_path / "wal", max_bytes=1000, max_age_seconds=60).recover()
+    first.close()
+    WriteAheadLog(tmp_path / "wal", max_bytes=1000, max_age_seconds=60).recover()  # free again
+
+
+def test_a_disk_error_refuses_with_503_and_keeps_only_acknowledged_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = make_config(tmp_path / "home")
+    real_fsync = os.fsync
+
+    def failing_fsync(descriptor: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    with live_collector(config) as live:
+        connection = http.client.HTTPConnection("127.0.0.1", live.port, timeout=10)
+
+        def post(event_id: str) -> tuple[int, bytes]:
+            connection.request("POST", "/collect?appId=shop", body=f'[{{"event_id":"{event_id}"}}]'.encode())
+            response = connection.getresponse()
+            return response.status, response.read()
+
+        def health() -> int:
+            connection.request("GET", "/health")
+            response = connection.getresponse()
+            response.read()
+            return response.status
+
+        monkeypatch.setattr(os, "fsync", failing_fsync)
+        assert post("refused") == (503, b"cannot store the request now; retry")
+        assert health() == 503
+        monkeypatch.setattr(os, "fsync", real_fsync)
+        assert post("accepted")[0] == 200
+        assert health() == 200
+    stored = [
+        json.loads(line)["data"]
+        for raw in Storage(config.home).list_files("raw")
+        for line in gzip.decompress(Storage(config.home).read_bytes(raw.path)).splitlines()
+    ]
+    assert stored == ['[{"event_id":"accepted"}]']

@@ -149,3 +149,17 @@ def test_an_origin_matching_a_pattern_is_allowed(collector: LiveCollector) -> No
 def test_a_request_from_another_origin_is_refused(collector: LiveCollector) -> None:
     response = request(collector, "POST", "/collect?appId=shop", b"[]", {"Origin": "https://evil.example.net"})
     assert (response.status, response.body) == (403, b"origin not allowed")  # type: ignore[attr-defined]
+
+
+def test_a_gzip_body_that_inflates_past_the_limit_is_refused_413(collector: LiveCollector) -> None:
+    bomb = gzip.compress(b"[" + b" " * 100_000 + b"]")
+    assert len(bomb) < 4096
+    response = request(collector, "POST", "/collect?appId=shop", bomb, {"Content-Encoding": "gzip"})
+    assert (response.status, response.body) == (413, b"body too large")  # type: ignore[attr-defined]
+
+
+def test_malformed_numbers_in_the_query_are_stored_as_null(collector_config: Config) -> None:
+    with live_collector(collector_config) as live:
+        for value in ("--5", "99999999999999999999", "inf"):
+            assert request(live, "POST", f"/collect?appId=shop&upload_timestamp={value}", b"[]").status == 200
+    assert [record["client_timestamp"] for record in raw_records(collector_config.home)] == [None, None, None]
