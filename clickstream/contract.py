@@ -19,8 +19,9 @@ warehouse holds several apps (the original used one Redshift schema per app).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import PurePosixPath
 from typing import Any
@@ -46,6 +47,47 @@ RAW_RECORD_FIELDS: tuple[str, ...] = (
 )
 """Fields of one raw record: one JSON object per HTTP request, as the original's Vector writes them."""
 
+_INTEGER = re.compile(r"^-?[0-9]{1,18}$")
+
+
+def _query_int(value: str | None) -> int | None:
+    """An integer query parameter (fits int64), or None for anything else."""
+    return int(value) if value is not None and _INTEGER.match(value.strip()) else None
+
+
+def raw_record(
+    *,
+    data: str,
+    uri: str,
+    query: Mapping[str, str],
+    method: str,
+    ip: str,
+    user_agent: str,
+    request_id: str,
+    now_ms: int,
+) -> dict[str, Any]:
+    """The raw record of one request, field for field as the original's Vector writes it (section 1.2).
+
+    ``query`` holds the request's query parameters; ``uri`` the whole request URI, which keeps every
+    parameter (the ETL reads ``event_bundle_sequence_id`` from it).
+    """
+    return {
+        "date": datetime.fromtimestamp(now_ms / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "data": data,
+        "ip": ip,
+        "ua": user_agent,
+        "uri": uri,
+        "rid": request_id,
+        "method": method,
+        "appId": query.get("appId"),
+        "platform": query.get("platform"),
+        "compression": query.get("compression"),
+        "client_timestamp": _query_int(query.get("upload_timestamp")),
+        "ingest_time": now_ms,
+        "server_ingest_time": now_ms,
+    }
+
+
 RAW_DIR = "raw"
 WAL_DIR = "wal"
 PROCESSED_DIR = "processed"
@@ -69,9 +111,6 @@ def input_id(raw_relative_path: str) -> str:
         raise ValueError(f"not a raw file path: {raw_relative_path}")
     year, month, day, hour, stem = match.groups()
     return f"{year}{month}{day}T{hour}-{stem}"
-
-
-PARTITION_COLUMNS: tuple[str, ...] = ("partition_app", "partition_year", "partition_month", "partition_day")
 
 
 def processed_partition(table: str, app_id: str, day: date) -> PurePosixPath:
@@ -102,6 +141,7 @@ class RejectReason(StrEnum):
     DECODE_ERROR = "decode_error"  # data empty, not text, not base64 or not gzip
     CORRUPT_JSON = "corrupt_json"  # a raw line, the data or an event is not the JSON expected
     MISSING_REQUIRED_FIELD = "missing_required_field"  # no event_id, app_id, timestamp, name or user
+    INVALID_VALUE = "invalid_value"  # a required field holds an unusable value (e.g. timestamp "inf")
     UNKNOWN_APP = "unknown_app"  # app_id not among the configured apps
 
 
@@ -445,10 +485,6 @@ REJECTED = Table(
 
 PROCESSED_TABLES: dict[str, Table] = {table.name: table for table in (EVENT_V2, ITEM_V2, USER_V2)}
 ALL_TABLES: dict[str, Table] = {**PROCESSED_TABLES, REJECTED.name: REJECTED}
-
-
-def empty_table(table: Table) -> pa.Table:
-    return table.schema.empty_table()
 
 
 def rows_to_arrow(table: Table, rows: list[dict[str, Any]]) -> pa.Table:

@@ -48,6 +48,8 @@ class EtlResult:
     rejected: int = 0
     rejected_by_reason: dict[str, int] = field(default_factory=dict)
     output_files: int = 0
+    ignored_files: list[str] = field(default_factory=list)
+    failed_files: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
 
 
@@ -55,11 +57,20 @@ def done_marker(source_id: str) -> PurePosixPath:
     return PurePosixPath(ETL_STATE_DIR, "done", f"{source_id}.json")
 
 
-def pending_raw_files(storage: Storage) -> tuple[int, list[str]]:
-    """(how many raw files exist, the ones not processed yet)."""
+def _input_id_or_none(path: str) -> str | None:
+    try:
+        return input_id(path)
+    except ValueError:
+        return None
+
+
+def pending_raw_files(storage: Storage) -> tuple[list[str], list[str]]:
+    """(raw files not processed yet, files under raw/ outside the hour-folder layout, which are ignored)."""
     raw = storage.list_files(RAW_DIR, RAW_FILE_SUFFIX)
     done = {Path(stored.path).stem for stored in storage.list_files(PurePosixPath(ETL_STATE_DIR, "done"), ".json")}
-    return len(raw), [stored.path for stored in raw if input_id(stored.path) not in done]
+    ignored = [stored.path for stored in raw if _input_id_or_none(stored.path) is None]
+    pending = [s.path for s in raw if (source := _input_id_or_none(s.path)) is not None and source not in done]
+    return pending, ignored
 
 
 def process_file(root: str, raw_path: str, project_id: str, app_ids: list[str]) -> dict[str, Any]:
@@ -111,35 +122,53 @@ def run_etl(
     workers: int = 1,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> EtlResult:
-    """Process every pending raw file under ``root``; ``on_progress(done, total)`` after each file."""
+    """Process every pending raw file under ``root``; ``on_progress(done, total)`` after each file.
+
+    A file whose processing fails is reported in ``failed_files`` and left pending for the next run;
+    the other files are processed regardless.
+    """
     started = time.perf_counter()
     storage = Storage(root)
     result = EtlResult()
-    result.files_seen, pending = pending_raw_files(storage)
+    pending, result.ignored_files = pending_raw_files(storage)
+    result.files_seen = len(pending)
     if on_progress:
         on_progress(0, len(pending))
-    summaries: list[dict[str, Any]] = []
+
+    def finished(path: str, summary: dict[str, Any] | None, error: BaseException | None) -> None:
+        if error is not None:
+            result.failed_files[path] = f"{type(error).__name__}: {error}"
+        else:
+            assert summary is not None
+            _add(result, summary)
+        if on_progress:
+            on_progress(result.files_processed + len(result.failed_files), len(pending))
+
     if workers > 1 and len(pending) > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(process_file, storage.root, path, project_id, app_ids) for path in pending]
+            futures = {pool.submit(process_file, storage.root, path, project_id, app_ids): path for path in pending}
             for future in as_completed(futures):
-                summaries.append(future.result())
-                if on_progress:
-                    on_progress(len(summaries), len(pending))
+                error = future.exception()
+                finished(futures[future], None if error else future.result(), error)
     else:
         for path in pending:
-            summaries.append(process_file(storage.root, path, project_id, app_ids))
-            if on_progress:
-                on_progress(len(summaries), len(pending))
-    for summary in summaries:
-        result.files_processed += 1
-        result.records += summary["records"]
-        result.events += summary["events"]
-        result.items += summary["items"]
-        result.users += summary["users"]
-        result.output_files += len(summary["outputs"])
-        for reason, count in summary["rejected"].items():
-            result.rejected += count
-            result.rejected_by_reason[reason] = result.rejected_by_reason.get(reason, 0) + count
+            try:
+                summary = process_file(storage.root, path, project_id, app_ids)
+            except Exception as exc:
+                finished(path, None, exc)
+            else:
+                finished(path, summary, None)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _add(result: EtlResult, summary: dict[str, Any]) -> None:
+    result.files_processed += 1
+    result.records += summary["records"]
+    result.events += summary["events"]
+    result.items += summary["items"]
+    result.users += summary["users"]
+    result.output_files += len(summary["outputs"])
+    for reason, count in summary["rejected"].items():
+        result.rejected += count
+        result.rejected_by_reason[reason] = result.rejected_by_reason.get(reason, 0) + count

@@ -6,6 +6,7 @@ Pure functions of one event and its raw record, so local and Spark runners share
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -111,19 +112,37 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+# Event times the ETL accepts: from 1970 to the end of year 9999, in epoch milliseconds.
+_MAX_TIME_MSEC = 253_402_300_799_999
+
+
 def _integer(value: Any) -> int | None:
+    """An int64 from an int, float or numeric string; None for anything else (NaN, inf, too large)."""
     if value is None or isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value)
-    if isinstance(value, str):
+    number: int | float
+    if isinstance(value, int | float):
+        number = value
+    elif isinstance(value, str):
         try:
-            return int(float(value))
+            number = int(value) if value.strip().lstrip("-").isdecimal() else float(value)
         except ValueError:
             return None
-    return None
+    else:
+        return None
+    if isinstance(number, float):
+        if not math.isfinite(number):
+            return None
+        number = int(number)
+    return number if _INT64_MIN <= number <= _INT64_MAX else None
+
+
+def msec_to_datetime(msec: int | None) -> datetime | None:
+    """UTC time of epoch milliseconds, or None when missing or outside years 1970-9999."""
+    if msec is None or not 0 <= msec <= _MAX_TIME_MSEC:
+        return None
+    return datetime.fromtimestamp(msec / 1000, UTC)
 
 
 def _int32(value: Any) -> int | None:
@@ -135,9 +154,10 @@ def _number(value: Any) -> float | None:
     if value is None or isinstance(value, bool):
         return None
     try:
-        return float(value)
-    except (TypeError, ValueError):
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return number if math.isfinite(number) else None
 
 
 def _boolean(value: Any) -> bool | None:
@@ -202,8 +222,8 @@ def transform_event(event: Any, context: RecordContext) -> dict[str, Any]:
     event_id = _text(_require(event, "event_id"))
     app_id = _text(_require(event, "app_id"))
     timestamp = _integer(_require(event, "timestamp"))
-    if timestamp is None:
-        raise RejectedInput(RejectReason.MISSING_REQUIRED_FIELD, "timestamp is not a number")
+    if timestamp is None or not 0 <= timestamp <= _MAX_TIME_MSEC:
+        raise RejectedInput(RejectReason.INVALID_VALUE, f"timestamp {event['timestamp']!r} is not a time in epoch ms")
     event_name = _text(_require(event, "event_type", "event_name"))
     user_pseudo_id = _text(_require(event, "unique_id", "user_pseudo_id"))
     attributes: dict[str, Any] = event["attributes"] if isinstance(event.get("attributes"), dict) else {}
@@ -329,9 +349,7 @@ def _user_value(user: Mapping[str, Any], name: str) -> Any:
 def _process_info(context: RecordContext) -> dict[str, str]:
     info = {
         "rid": context.rid,
-        "ingest_time": datetime.fromtimestamp(context.ingest_time_msec / 1000, UTC).isoformat()
-        if context.ingest_time_msec is not None
-        else None,
+        "ingest_time": ingest.isoformat() if (ingest := msec_to_datetime(context.ingest_time_msec)) else None,
         "input_file_name": context.source_file,
         "source_ip": context.ip,
         "upload_time": str(context.upload_time_msec) if context.upload_time_msec is not None else None,

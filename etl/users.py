@@ -7,12 +7,11 @@ and first-touch fields from the batch's earliest qualifying event.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
-from etl.transform import user_properties
+from etl.transform import msec_to_datetime, user_properties
 
 FIRST_TOUCH_EVENTS = frozenset({"_first_open", "_first_visit", "_session_start", "_screen_view"})
 _FIRST_TRAFFIC = (
@@ -58,7 +57,7 @@ def _user_row(
         "user_properties": properties,
         "user_properties_json_str": orjson.dumps(properties).decode() if properties else None,
         "first_touch_time_msec": first_touch_msec,
-        "first_visit_date": datetime.fromtimestamp(first_touch_msec / 1000, UTC).date() if first_touch_msec else None,
+        "first_visit_date": first_touch.date() if (first_touch := msec_to_datetime(first_touch_msec)) else None,
         "first_referrer": (first["page_view_page_referrer"] or first["page_view_latest_referrer"]) if first else None,
         "first_app_install_source": first["app_install_source"] if first else None,
         "app_id": app_id,

@@ -20,8 +20,8 @@ from typing import Any
 import orjson
 
 from clickstream.config import Config
-from clickstream.contract import WAL_DIR
-from ingestion.record import build_raw_record, client_ip, query_params
+from clickstream.contract import WAL_DIR, raw_record
+from ingestion.record import client_ip, query_params
 from ingestion.shipper import Sink, ship_segments
 from ingestion.wal import WriteAheadLog
 
@@ -140,7 +140,13 @@ class CollectorApp:
         if path == "/health" and method == "GET":
             if not self.wal.healthy:
                 raise RequestRefused(503, "not ready: cannot write the log")
-            status = {"status": "ok", "shipping": "failing" if self.ship_error else "ok"}
+            status = {
+                "status": "ok",
+                "shipping": "failing" if self.ship_error else "ok",
+                "accepted_requests": self.accepted,
+                "shipped_records": self.shipped_records,
+                "refused_requests": sum(self.refusals.values()),
+            }
             return 200, orjson.dumps(status), [(b"content-type", b"application/json")]
         if path in ("/ping", "/health"):
             raise RequestRefused(405, "method not allowed: use GET")
@@ -173,7 +179,7 @@ class CollectorApp:
         peer = client[0] if client else None
         raw_path = scope.get("raw_path") or scope["path"].encode()
         uri = raw_path.decode("latin-1") + (f"?{query_string}" if query_string else "")
-        record = build_raw_record(
+        record = raw_record(
             data=data,
             uri=uri,
             query=query,

@@ -9,6 +9,7 @@ import duckdb
 
 from clickstream.cli.render import console, key_value_table, progress_bar
 from clickstream.config import Config
+from clickstream.errors import InputError
 from clickstream.modeling import ModelResult, run_dbt
 from etl.runner import EtlResult, run_etl
 from loader.runner import LoadResult, run_load
@@ -28,10 +29,19 @@ def etl_step(config: Config) -> EtlResult:
         result = run_etl(config.home, config.project_id, config.app_ids, config.etl.workers, update)
     rejected = ", ".join(f"{reason} {count}" for reason, count in sorted(result.rejected_by_reason.items())) or "none"
     console.print(
-        f"etl: {result.files_processed} of {result.files_seen} raw files processed, {result.records:,} records -> "
+        f"etl: {result.files_processed} of {result.files_seen} new raw files processed, {result.records:,} records -> "
         f"{result.events:,} events, {result.items:,} items, {result.users:,} user rows; rejected: {rejected} "
         f"({result.seconds:.1f}s)"
     )
+    for path in result.ignored_files:
+        console.print(f"[yellow]etl: ignored {path}: not in the raw/year=/month=/day=/hour= layout[/yellow]")
+    for path, error in result.failed_files.items():
+        console.print(f"[red]etl: failed {path}: {error}[/red]")
+    if result.failed_files:
+        raise InputError(
+            f"{len(result.failed_files)} raw file(s) could not be processed; they stay pending",
+            hint="fix the cause shown above and run `clickstream etl` again",
+        )
     return result
 
 

@@ -13,11 +13,11 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import orjson
 
-from clickstream.contract import RAW_FILE_SUFFIX, raw_partition
+from clickstream.contract import RAW_FILE_SUFFIX, raw_partition, raw_record
 from clickstream.simulator.generator import SimRequest
 from clickstream.storage import Storage
 
@@ -154,23 +154,16 @@ def write_raw(
     for request in requests:
         now_ms = int(time.time() * 1000)
         query, body = encode(request, now_ms)
-        record = {
-            "date": datetime.fromtimestamp(now_ms / 1000, UTC)
-            .isoformat(timespec="milliseconds")
-            .replace("+00:00", "Z"),
-            "data": body.decode(),
-            "ip": request.ip,
-            "ua": request.user_agent,
-            "uri": f"/collect?{query}",
-            "rid": uuid.uuid4().hex,
-            "method": "POST",
-            "appId": request.app_id,
-            "platform": request.platform,
-            "compression": "gzip" if request.compress else None,
-            "client_timestamp": now_ms,
-            "ingest_time": now_ms,
-            "server_ingest_time": now_ms,
-        }
+        record = raw_record(
+            data=body.decode(),
+            uri=f"/collect?{query}",
+            query=dict(parse_qsl(query)),
+            method="POST",
+            ip=request.ip,
+            user_agent=request.user_agent,
+            request_id=uuid.uuid4().hex,
+            now_ms=now_ms,
+        )
         lines.append(orjson.dumps(record) + b"\n")
         stats.count(request)
         stats.bytes_sent += len(body)

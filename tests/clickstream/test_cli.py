@@ -32,7 +32,7 @@ def test_a_bad_config_exits_2_naming_the_key(tmp_path: Path) -> None:
 def test_etl_and_load_on_an_empty_home_report_nothing_to_do(tmp_path: Path) -> None:
     etl = clickstream("etl", cwd=tmp_path)
     load = clickstream("load", cwd=tmp_path)
-    assert etl.returncode == 0 and "0 of 0 raw files processed" in etl.stdout
+    assert etl.returncode == 0 and "0 of 0 new raw files processed" in etl.stdout
     assert load.returncode == 0 and "0 new files" in load.stdout
 
 
@@ -40,5 +40,5 @@ def test_simulate_to_raw_then_etl_processes_the_files(tmp_path: Path) -> None:
     simulate = clickstream("simulate", "--users", "5", "--days", "1", "--to-raw", cwd=tmp_path)
     assert simulate.returncode == 0, simulate.stderr
     etl = clickstream("etl", cwd=tmp_path)
-    assert "1 of 1 raw files processed" in etl.stdout
+    assert "1 of 1 new raw files processed" in etl.stdout
     assert "rejected: none" in etl.stdout

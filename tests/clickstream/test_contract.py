@@ -14,10 +14,12 @@ from clickstream.contract import (
     EVENT_V2,
     ITEM_V2,
     PROCESSED_TABLES,
+    RAW_RECORD_FIELDS,
     USER_V2,
     input_id,
     processed_file,
     raw_partition,
+    raw_record,
     rows_to_arrow,
 )
 from clickstream.dbt_sources import GENERATED
@@ -84,4 +86,16 @@ def test_processed_files_use_the_original_partition_names() -> None:
     path = processed_file("event_v2", "shop", date(2026, 1, 2), "some-input")
     assert str(path) == (
         "processed/event_v2/partition_app=shop/partition_year=2026/partition_month=01/partition_day=02/some-input.parquet"
+    )
+
+
+def test_a_raw_record_has_the_original_fields_in_order() -> None:
+    query = {"appId": "a", "upload_timestamp": "12"}
+    record = raw_record(data="[]", uri="/collect?appId=a&upload_timestamp=12", query=query, method="POST",
+                        ip="203.0.113.1", user_agent="ua", request_id="r", now_ms=1_700_000_000_000)  # fmt: skip
+    assert tuple(record) == RAW_RECORD_FIELDS
+    assert (record["date"], record["client_timestamp"], record["ingest_time"]) == (
+        "2023-11-14T22:13:20.000Z",
+        12,
+        1_700_000_000_000,
     )

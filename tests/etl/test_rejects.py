@@ -32,11 +32,20 @@ def test_the_original_corrupt_fixtures_become_rejects_with_reasons(fixture: str,
     assert all(reject["payload"] for reject in output.rejects)
 
 
-def test_every_event_becomes_a_row_or_a_reject() -> None:
+def test_a_record_whose_data_is_not_base64_gzip_is_one_decode_error_reject() -> None:
     output = transform_raw_file(seed_file("original_data_with_error.json").read_bytes(), "f", "x", SETTINGS)
-    lines = [line for line in seed_file("original_data_with_error.json").read_bytes().splitlines() if line.strip()]
-    assert output.records == len(lines)
-    assert len(output.events) + len(output.rejects) >= output.records
+    assert (output.records, output.events) == (1, [])
+    assert [(r["reason"], r["detail"]) for r in output.rejects] == [
+        ("decode_error", "data is neither JSON nor base64 of gzip")
+    ]
+
+
+def test_every_event_becomes_a_row_or_a_reject() -> None:
+    good = {"event_id": "e1", "app_id": "shop", "timestamp": 1, "event_type": "e", "unique_id": "u"}
+    events = [good, {**good, "event_id": "e2"}, {"event_id": "e3"}, "not an object", {**good, "app_id": "x"}]
+    output = run_lines(orjson.dumps({"appId": "shop", "data": orjson.dumps(events).decode()}))
+    assert len(output.events) + len(output.rejects) == len(events)
+    assert sorted(r["reason"] for r in output.rejects) == ["corrupt_json", "missing_required_field", "unknown_app"]
 
 
 def test_an_event_without_an_id_is_rejected_as_missing_required_field() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 from pathlib import Path
 
 import orjson
@@ -23,7 +24,7 @@ def event(event_id: str, timestamp: int, items: list[dict] | None = None) -> dic
 def write_raw(home: Path, name: str, events: list[dict]) -> str:  # type: ignore[type-arg]
     record = {"appId": "shop", "data": orjson.dumps(events).decode(), "ingest_time": DAY2, "uri": "/collect?appId=shop"}
     path = f"raw/year=2023/month=11/day=15/hour=01/{name}.jsonl.gz"
-    Storage(home).write_bytes(path, gzip.compress(orjson.dumps(record) + b"\n"))
+    Storage(home).write_bytes(path, gzip.compress(json.dumps(record).encode() + b"\n"))
     return path
 
 
@@ -43,7 +44,7 @@ def test_a_raw_file_is_never_processed_twice(tmp_path: Path) -> None:
     write_raw(tmp_path, "w0-1-000001", [event("a", DAY1)])
     assert run_etl(tmp_path, "p", ["shop"]).files_processed == 1
     again = run_etl(tmp_path, "p", ["shop"])
-    assert (again.files_seen, again.files_processed, again.events) == (1, 0, 0)
+    assert (again.files_seen, again.files_processed, again.events) == (0, 0, 0)
 
 
 def test_only_new_raw_files_are_processed(tmp_path: Path) -> None:
@@ -65,3 +66,35 @@ def test_rejects_are_written_per_reason_with_their_payload(tmp_path: Path) -> No
     assert result.rejected_by_reason == {"missing_required_field": 1}
     table = pq.read_table(tmp_path / "rejected/missing_required_field/20231115T01-w0-1-000001.parquet")
     assert orjson.loads(table.column("payload")[0].as_py()) == {"event_id": "no-app"}
+
+
+def test_a_file_outside_the_hour_layout_is_reported_and_ignored(tmp_path: Path) -> None:
+    Storage(tmp_path).write_bytes("raw/manual.jsonl.gz", gzip.compress(b"{}\n"))
+    write_raw(tmp_path, "w0-1-000001", [event("a", DAY1)])
+    result = run_etl(tmp_path, "p", ["shop"])
+    assert result.ignored_files == ["raw/manual.jsonl.gz"]
+    assert (result.files_processed, result.failed_files) == (1, {})
+
+
+def test_extreme_values_become_nulls_or_rejects_not_crashes(tmp_path: Path) -> None:
+    huge = {
+        **event("big", DAY1),
+        "attributes": {"_session_number": 1e30, "_session_duration": "inf"},
+        "zone_offset": 1e40,
+    }
+    bad_time = {**event("inf-time", DAY1), "timestamp": "inf"}
+    negative_time = {**event("negative", DAY1), "timestamp": -1e15}
+    record = {"appId": "shop", "data": orjson.dumps([huge, bad_time, negative_time]).decode(),
+              "uri": "/collect?appId=shop&event_bundle_sequence_id=inf", "ingest_time": 10**30}  # fmt: skip
+    Storage(tmp_path).write_bytes(
+        "raw/year=2023/month=11/day=15/hour=01/w0-1-000001.jsonl.gz", gzip.compress(json.dumps(record).encode() + b"\n")
+    )
+    result = run_etl(tmp_path, "p", ["shop"])
+    assert (result.events, result.rejected_by_reason, result.failed_files) == (1, {"invalid_value": 2}, {})
+    [row] = pq.read_table(next((tmp_path / "processed" / "event_v2").rglob("*.parquet"))).to_pylist()
+    assert (row["session_number"], row["session_duration"], row["device_time_zone_offset_seconds"]) == (
+        None,
+        None,
+        None,
+    )
+    assert row["event_bundle_sequence_id"] is None

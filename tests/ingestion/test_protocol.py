@@ -129,7 +129,9 @@ def test_ping_returns_the_server_time_in_milliseconds(collector: LiveCollector) 
 
 
 def test_health_is_ready_while_the_log_is_writable(collector: LiveCollector) -> None:
-    assert request(collector, "GET", "/health").status == 200
+    response = request(collector, "GET", "/health")
+    assert response.status == 200
+    assert json.loads(response.body)["status"] == "ok"  # type: ignore[attr-defined]
 
 
 def test_a_preflight_from_a_configured_origin_gets_204_and_cors_headers(collector: LiveCollector) -> None:

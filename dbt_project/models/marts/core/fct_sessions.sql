@@ -1,5 +1,7 @@
-{#- One row per session (app, user_pseudo_id, session_id from the SDK). Session traffic source: the
-    first event of the session whose source is set and not Direct, else the first event. -#}
+{#- One row per session (app, user_pseudo_id, session_id from the SDK). Session traffic source, as
+    the original: among the session's _session_start, _page_view, _user_engagement, _screen_view and
+    _app_end events, the first whose source is set and not Direct, else the first of them; a session
+    with none of those events takes its first event. -#}
 with events as (
 
     select * from {{ ref('fct_events') }}
@@ -19,6 +21,9 @@ ordered as (
             partition by session_key
             order by
                 case
+                    when event_name not in (
+                        '_session_start', '_page_view', '_user_engagement', '_screen_view', '_app_end'
+                    ) then 2
                     when traffic_source_source is not null and traffic_source_source <> 'Direct' then 0
                     else 1
                 end,
@@ -67,7 +72,6 @@ traffic as (
     select
         session_key,
         platform,
-        event_date as session_date,
         traffic_source_source as session_source,
         traffic_source_medium as session_medium,
         traffic_source_campaign as session_campaign,
