@@ -17,6 +17,8 @@ import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
+from clickstream.fsync import fsync_directory
+
 
 @dataclass(frozen=True)
 class StoredFile:
@@ -78,6 +80,7 @@ class Storage:
             handle.flush()
             os.fsync(handle.fileno())
         Path(temporary).replace(target)
+        fsync_directory(parent)  # the rename itself must survive a power loss before callers move on
 
     def write_parquet(self, relative: str | PurePosixPath, table: pa.Table) -> None:
         buffer = io.BytesIO()
@@ -87,5 +90,3 @@ class Storage:
     def read_parquet(self, relative: str | PurePosixPath) -> pa.Table:
         return pq.read_table(self.path(relative), filesystem=self.fs)
 
-    def delete(self, relative: str | PurePosixPath) -> None:
-        self.fs.delete_file(self.path(relative))
