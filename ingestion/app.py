@@ -68,6 +68,7 @@ class CollectorApp:
         self.ship_error: BaseException | None = None
         self._committer: asyncio.Task[None] | None = None
         self._shipper: asyncio.Task[None] | None = None
+        self._stop_shipping = asyncio.Event()
 
     # --- lifecycle -----------------------------------------------------------------------------
 
@@ -82,10 +83,9 @@ class CollectorApp:
         self.wal.stop()
         if self._committer is not None:
             await self._committer
+        self._stop_shipping.set()
         if self._shipper is not None:
-            self._shipper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._shipper
+            await self._shipper  # lets a shipment under way finish rather than racing it
         self.wal.close()
         await self._ship_sealed()
 
@@ -102,9 +102,11 @@ class CollectorApp:
             self.ship_error = None
 
     async def _ship_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self.ship_interval)
-            await self._ship_sealed()
+        while not self._stop_shipping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop_shipping.wait(), timeout=self.ship_interval)
+            if not self._stop_shipping.is_set():
+                await self._ship_sealed()
 
     # --- ASGI ----------------------------------------------------------------------------------
 

@@ -130,6 +130,8 @@ class WriteAheadLog:
 
     async def append(self, line: bytes) -> None:
         """Return once ``line`` (one JSON record, newline-terminated) is on disk and fsync'd."""
+        if self._stopping:
+            raise OSError("the log is closing")
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending.append((line, future))
         self._wake.set()

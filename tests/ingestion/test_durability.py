@@ -63,8 +63,8 @@ def test_the_collector_ships_what_a_previous_process_left_behind_on_start(tmp_pa
     wal_dir = config.home / WAL_DIR / "w0"
     wal_dir.mkdir(parents=True)
     (wal_dir / "1700000000000-000001.seg").write_bytes(json.dumps({"data": "[]"}).encode() + b"\n")
-    with live_collector(config):
-        pass
+    with live_collector(config) as live:
+        assert live.app.shipped_records == 1
     assert [f.path.rsplit("/", 1)[1] for f in Storage(config.home).list_files("raw")] == [
         "w0-1700000000000-000001.jsonl.gz"
     ]
