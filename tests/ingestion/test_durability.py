@@ -7,6 +7,8 @@ import gzip
 import http.client
 import json
 import os
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -128,3 +130,42 @@ def test_a_disk_error_refuses_with_503_and_keeps_only_acknowledged_records(
         for line in gzip.decompress(Storage(config.home).read_bytes(raw.path)).splitlines()
     ]
     assert stored == ['[{"event_id":"accepted"}]']
+
+
+def test_every_request_answered_200_before_a_graceful_shutdown_is_in_the_sink(tmp_path: Path) -> None:
+    config = make_config(tmp_path / "home")
+    acknowledged: list[str] = []
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def sender(live_port: int, worker: int) -> None:
+        for n in range(10_000):
+            if stop.is_set():
+                return
+            event_id = f"w{worker}-{n}"
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", live_port, timeout=5)
+                connection.request("POST", "/collect?appId=shop", body=f'[{{"event_id":"{event_id}"}}]'.encode())
+                if connection.getresponse().status == 200:
+                    with lock:
+                        acknowledged.append(event_id)
+                connection.close()
+            except OSError:
+                return  # the server has stopped listening
+
+    with live_collector(config) as live:
+        threads = [threading.Thread(target=sender, args=(live.port, w)) for w in range(4)]
+        for thread in threads:
+            thread.start()
+        while len(acknowledged) < 200:
+            time.sleep(0.01)
+    stop.set()  # the collector shut down while requests were still arriving
+    for thread in threads:
+        thread.join()
+    stored = {
+        json.loads(json.loads(line)["data"])[0]["event_id"]
+        for raw in Storage(config.home).list_files("raw")
+        for line in gzip.decompress(Storage(config.home).read_bytes(raw.path)).splitlines()
+    }
+    assert len(acknowledged) >= 200
+    assert set(acknowledged) <= stored
