@@ -89,4 +89,3 @@ class Storage:
 
     def read_parquet(self, relative: str | PurePosixPath) -> pa.Table:
         return pq.read_table(self.path(relative), filesystem=self.fs)
-
