@@ -21,7 +21,7 @@ import orjson
 
 from clickstream.config import Config
 from clickstream.contract import WAL_DIR, raw_record
-from ingestion.record import client_ip, query_params
+from ingestion.record import client_ip, parse_networks, query_params
 from ingestion.shipper import Sink, ship_segments
 from ingestion.wal import WriteAheadLog
 
@@ -55,7 +55,7 @@ class CollectorApp:
         self.apps = frozenset(config.app_ids)
         self.max_body = ingestion.max_body_bytes
         self.cors_origins = ingestion.cors_origins
-        self.trusted_proxies = ingestion.trusted_proxies
+        self.trusted_proxies = parse_networks(ingestion.trusted_proxies)
         self.worker = worker
         self.sink = sink
         self.ship_interval = ship_interval_seconds

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from urllib.parse import parse_qs
 
 
@@ -12,22 +12,24 @@ def query_params(query_string: str) -> dict[str, str]:
     return {key: values[0] for key, values in parse_qs(query_string, keep_blank_values=True).items()}
 
 
-def client_ip(peer: str | None, forwarded_for: str | None, trusted_proxies: Iterable[str]) -> str:
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(entries: Iterable[str]) -> list[Network]:
+    """The ``trusted_proxies`` setting as networks (validated by the config already)."""
+    return [ipaddress.ip_network(entry, strict=False) for entry in entries]
+
+
+def client_ip(peer: str | None, forwarded_for: str | None, trusted: Sequence[Network]) -> str:
     """``X-Forwarded-For`` when the peer is a trusted proxy, else the socket address."""
-    if forwarded_for and peer and is_trusted(peer, trusted_proxies):
+    if forwarded_for and peer and trusted and _is_trusted(peer, trusted):
         return forwarded_for.strip()
     return peer or ""
 
 
-def is_trusted(peer: str, trusted_proxies: Iterable[str]) -> bool:
+def _is_trusted(peer: str, trusted: Sequence[Network]) -> bool:
     try:
         address = ipaddress.ip_address(peer)
     except ValueError:
         return False
-    for proxy in trusted_proxies:
-        try:
-            if address in ipaddress.ip_network(proxy, strict=False):
-                return True
-        except ValueError:
-            continue
-    return False
+    return any(address in network for network in trusted)
