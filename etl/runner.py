@@ -68,8 +68,13 @@ def pending_raw_files(storage: Storage) -> tuple[list[str], list[str]]:
     """(raw files not processed yet, files under raw/ outside the hour-folder layout, which are ignored)."""
     raw = storage.list_files(RAW_DIR, RAW_FILE_SUFFIX)
     done = {Path(stored.path).stem for stored in storage.list_files(PurePosixPath(ETL_STATE_DIR, "done"), ".json")}
-    ignored = [stored.path for stored in raw if _input_id_or_none(stored.path) is None]
-    pending = [s.path for s in raw if (source := _input_id_or_none(s.path)) is not None and source not in done]
+    pending, ignored = [], []
+    for stored in raw:
+        source = _input_id_or_none(stored.path)
+        if source is None:
+            ignored.append(stored.path)
+        elif source not in done:
+            pending.append(stored.path)
     return pending, ignored
 
 

@@ -72,6 +72,7 @@ class RecordContext:
     uri: str | None
     ingest_time_msec: int | None
     upload_time_msec: int | None
+    bundle_sequence_id: int | None
     app_id: str | None
     process_time: str
 
@@ -80,9 +81,10 @@ class RecordContext:
         cls, record: Mapping[str, Any], project_id: str, source_file: str, process_time: str
     ) -> RecordContext:
         uri = _text(record.get("uri"))
+        uri_params = _uri_params(uri) if uri else {}
         upload = _integer(record.get("client_timestamp")) or _integer(record.get("upload_timestamp"))
-        if upload is None and uri:
-            upload = _integer(_uri_params(uri).get("upload_timestamp"))
+        if upload is None:
+            upload = _integer(uri_params.get("upload_timestamp"))
         return cls(
             project_id=project_id,
             source_file=source_file,
@@ -92,6 +94,7 @@ class RecordContext:
             uri=uri,
             ingest_time_msec=_integer(record.get("ingest_time")),
             upload_time_msec=upload,
+            bundle_sequence_id=_integer(uri_params.get("event_bundle_sequence_id")),
             app_id=_text(record.get("appId")),
             process_time=process_time,
         )
@@ -249,9 +252,7 @@ def transform_event(event: Any, context: RecordContext) -> dict[str, Any]:
         "event_name": event_name,
         "event_value": value,
         "event_value_currency": currency or ("USD" if value is not None else None),
-        "event_bundle_sequence_id": _integer(_uri_params(context.uri).get("event_bundle_sequence_id"))
-        if context.uri
-        else None,
+        "event_bundle_sequence_id": context.bundle_sequence_id,
         "ingest_time_msec": context.ingest_time_msec,
         "device_mobile_brand_name": _text(event.get("brand")),
         "device_mobile_model_name": _text(event.get("model")),

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import orjson
 
@@ -52,7 +52,13 @@ class SimulationStats:
 
 
 def encode(request: SimRequest, upload_ms: int) -> tuple[str, bytes]:
-    """(query string, body) of a request: web sends JSON text, mobile SDKs base64 of gzip(JSON)."""
+    """(query string, body) of a request, as the SDK puts them on the wire."""
+    params, body = encode_request(request, upload_ms)
+    return urlencode(params), body
+
+
+def encode_request(request: SimRequest, upload_ms: int) -> tuple[dict[str, str], bytes]:
+    """(query parameters, body) of a request: web sends JSON text, mobile SDKs base64 of gzip(JSON)."""
     text = orjson.dumps(request.events)
     body = base64.b64encode(gzip.compress(text, compresslevel=6)) if request.compress else text
     params = {
@@ -64,7 +70,7 @@ def encode(request: SimRequest, upload_ms: int) -> tuple[str, bytes]:
     }
     if request.compress:
         params["compression"] = "gzip"
-    return urlencode(params), body
+    return params, body
 
 
 def send_http(
@@ -153,11 +159,11 @@ def write_raw(
 
     for request in requests:
         now_ms = int(time.time() * 1000)
-        query, body = encode(request, now_ms)
+        params, body = encode_request(request, now_ms)
         record = raw_record(
             data=body.decode(),
-            uri=f"/collect?{query}",
-            query=dict(parse_qsl(query)),
+            uri=f"/collect?{urlencode(params)}",
+            query=params,
             method="POST",
             ip=request.ip,
             user_agent=request.user_agent,

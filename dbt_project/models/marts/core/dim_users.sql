@@ -21,7 +21,6 @@ activity as (
         min(user_pseudo_id) as user_pseudo_id,
         min(event_timestamp) as first_seen_timestamp,
         max(event_timestamp) as last_seen_timestamp,
-        min(user_first_touch_time_msec) as sdk_first_touch_time_msec,
         count(*) as lifetime_events,
         count(distinct session_id) as lifetime_sessions
     from events
@@ -58,7 +57,10 @@ first_touch as (
 
     select
         user_key,
-        event_time_msec,
+        {#- The SDK's first-touch time when it sent one, else this (first qualifying) event's time. -#}
+        coalesce(
+            min(user_first_touch_time_msec) over (partition by user_key), event_time_msec
+        ) as first_touch_time_msec,
         coalesce(page_view_page_referrer, page_view_latest_referrer) as first_referrer,
         traffic_source_source as first_traffic_source,
         traffic_source_medium as first_traffic_medium,
@@ -94,11 +96,9 @@ final as (
         latest_user_id.user_id,
         latest_properties.user_properties,
         latest_properties.user_properties_json_str,
-        coalesce(activity.sdk_first_touch_time_msec, first_touch.event_time_msec) as first_touch_time_msec,
+        first_touch.first_touch_time_msec,
         {{ clickstream_local_date(
-            clickstream_msec_to_timestamp(
-                'coalesce(activity.sdk_first_touch_time_msec, first_touch.event_time_msec)'
-            ),
+            clickstream_msec_to_timestamp('first_touch.first_touch_time_msec'),
             'activity.app_id'
         ) }} as first_visit_date,
         first_touch.first_referrer,
