@@ -55,28 +55,30 @@ def test_relative_paths_resolve_against_the_config_file_folder(tmp_path: Path) -
     assert config.warehouse_path == folder / "wh" / "main.duckdb"
 
 
-def test_an_unknown_key_is_named_with_the_allowed_keys(tmp_path: Path) -> None:
-    path = write(tmp_path / "c.yml", "ingestion:\n  prot: 9000\n")
+def config_error(tmp_path: Path, text: str) -> str:
+    """The message of the ConfigError that loading ``text`` as clickstream.yml raises."""
+    path = write(tmp_path / "c.yml", text)
     with pytest.raises(ConfigError) as error:
         load_config(path, environ={})
-    assert "ingestion.prot: unknown key" in error.value.message
-    assert "port" in error.value.message
+    return error.value.message
+
+
+def test_an_unknown_key_is_named_with_the_allowed_keys(tmp_path: Path) -> None:
+    message = config_error(tmp_path, "ingestion:\n  prot: 9000\n")
+    assert "ingestion.prot: unknown key" in message
+    assert "port" in message
 
 
 def test_a_bad_choice_names_the_key_and_the_allowed_values(tmp_path: Path) -> None:
-    path = write(tmp_path / "c.yml", "warehouse:\n  type: snowflake\n")
-    with pytest.raises(ConfigError) as error:
-        load_config(path, environ={})
-    assert "warehouse.type" in error.value.message
-    assert "'duckdb'" in error.value.message
+    message = config_error(tmp_path, "warehouse:\n  type: snowflake\n")
+    assert "warehouse.type" in message
+    assert "'duckdb'" in message
 
 
 def test_an_unknown_timezone_is_refused_with_an_example(tmp_path: Path) -> None:
-    path = write(tmp_path / "c.yml", "apps:\n  - id: shop\n    timezone: Mars/Olympus\n")
-    with pytest.raises(ConfigError) as error:
-        load_config(path, environ={})
-    assert "apps.0.timezone" in error.value.message
-    assert "Asia/Tokyo" in error.value.message
+    message = config_error(tmp_path, "apps:\n  - id: shop\n    timezone: Mars/Olympus\n")
+    assert "apps.0.timezone" in message
+    assert "Asia/Tokyo" in message
 
 
 def test_an_app_listed_twice_is_refused(tmp_path: Path) -> None:
