@@ -26,6 +26,7 @@ from clickstream.config import load_config
 from clickstream.modeling import run_dbt
 from clickstream.simulator.generator import SimulationSpec, iter_requests
 from clickstream.simulator.sender import send_http
+from etl.process import EtlJob
 from etl.runner import run_etl
 from loader.runner import run_load
 
@@ -53,7 +54,7 @@ def main() -> None:
             stop_server(server)
         rows.append(("collect (HTTP, durable 200)", sent.seconds, f"{sent.requests / sent.seconds:,.0f} requests/s"))
         started = time.perf_counter()
-        etl = run_etl(config.home, config.project_id, config.app_ids, workers=config.etl.workers)
+        etl = run_etl(config.home, EtlJob.from_config(config), workers=config.etl.workers)
         rows.append(("etl", time.perf_counter() - started, f"{etl.events / etl.seconds:,.0f} events/s"))
         load = run_load(config.home, config.warehouse_path, config.warehouse.schema_name)
         rows.append(("load (DuckDB)", load.seconds, f"{sum(load.rows.values()) / load.seconds:,.0f} rows/s"))

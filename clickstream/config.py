@@ -71,10 +71,29 @@ class IngestionConfig(_Section):
         return value
 
 
+class EtlPluginConfig(_Section):
+    """One plugin of the ETL chain, by its entry-point name in ``clickstream.etl_plugins``."""
+
+    name: str = Field(min_length=1)
+    options: dict[str, Any] = Field(default_factory=dict, description="Keyword arguments of the plugin's factory.")
+
+
 class EtlConfig(_Section):
     """The batch transform (`clickstream etl`)."""
 
-    workers: int = Field(1, ge=1, le=64)
+    workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
+    time_shift: bool = Field(
+        False, description="Correct device clocks: shift event times by ingest minus upload time when over 10 min."
+    )
+    freshness_hours: float | None = Field(
+        72.0, gt=0, description="Reject events older than this when they arrived (stale_event); null: keep all."
+    )
+    truncate_strings: bool = Field(True, description="Cut strings to the column sizes of the Redshift schema.")
+    chunk_events: int = Field(20_000, ge=100, le=1_000_000, description="Events per Arrow chunk: bounds memory.")
+    job_id: str = Field("local", min_length=1, description="process_job_id written into process_info.")
+    plugins: list[EtlPluginConfig] = Field(
+        default_factory=list, description="Extra plugins run after the built-in enrichers, in this order."
+    )
 
 
 class WarehouseConfig(_Section):

@@ -143,6 +143,10 @@ class RejectReason(StrEnum):
     MISSING_REQUIRED_FIELD = "missing_required_field"  # no event_id, app_id, timestamp, name or user
     INVALID_VALUE = "invalid_value"  # a required field holds an unusable value (e.g. timestamp "inf")
     UNKNOWN_APP = "unknown_app"  # app_id not among the configured apps
+    STALE_EVENT = "stale_event"  # older than the freshness limit when it reached the server
+    FUTURE_EVENT = "future_event"  # later than its arrival at the server, with no upload time to correct it
+    BOT = "bot"  # the user agent is a bot's (unless bots are kept and flagged by setting)
+    PLUGIN_ERROR = "plugin_error"  # an enrichment or transformer plugin failed on the event's batch
 
 
 # --- processed tables ---------------------------------------------------------------------------

@@ -7,11 +7,15 @@ therefore never sees half a file, which is what lets "its output exists" mean "i
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.fs as pafs
@@ -81,6 +85,49 @@ class Storage:
             os.fsync(handle.fileno())
         Path(temporary).replace(target)
         fsync_directory(parent)  # the rename itself must survive a power loss before callers move on
+
+    def open_input(self, relative: str | PurePosixPath) -> BinaryIO:
+        """A buffered binary stream of a file, for reading large inputs without loading them whole."""
+        if self.is_local:
+            return open(self.path(relative), "rb")
+        return self.fs.open_input_file(self.path(relative))  # type: ignore[no-any-return]
+
+    @contextmanager
+    def atomic_output(self, relative: str | PurePosixPath) -> Iterator[BinaryIO]:
+        """A stream whose content appears at ``relative`` only when the block ends without an error.
+
+        Locally it is a temporary file renamed into place (and fsync'd); on S3 the upload completes on close,
+        and an error aborts it, so readers never see a partial file either way.
+        """
+        target = self.path(relative)
+        parent = target.rsplit("/", 1)[0]
+        self.fs.create_dir(parent, recursive=True)
+        if not self.is_local:
+            stream = self.fs.open_output_stream(target, compression=None)
+            try:
+                yield stream
+            except BaseException:
+                abort = getattr(stream, "abort", None)  # newer pyarrow can abandon an S3 multipart upload
+                if abort is not None:
+                    abort()
+                raise
+            stream.close()
+            return
+        temporary = Path(f"{parent}/.{uuid.uuid4().hex}.tmp")
+        try:
+            with open(temporary, "wb") as handle:
+                yield handle
+                handle.flush()
+                os.fsync(handle.fileno())
+            temporary.replace(target)
+        finally:
+            temporary.unlink(missing_ok=True)
+        fsync_directory(parent)
+
+    def delete(self, relative: str | PurePosixPath) -> None:
+        """Remove a file if it exists."""
+        with contextlib.suppress(FileNotFoundError):
+            self.fs.delete_file(self.path(relative))
 
     def write_parquet(self, relative: str | PurePosixPath, table: pa.Table) -> None:
         buffer = io.BytesIO()

@@ -1,46 +1,61 @@
-"""One raw file -> table rows and rejects: decode, transform, split into tables.
+"""Raw records -> chunks of ``event_v2`` and ``item_v2`` rows (Arrow) plus rejects, streaming.
 
-Pure: takes bytes, returns rows. The runner decides where they are written.
+Pure: takes raw JSON lines, yields Arrow tables. A chunk closes after about ``chunk_events`` events so
+memory stays bounded whatever the input size; the runner enriches and writes each chunk before the next.
+Every record or event that cannot become a row becomes a reject with its reason, never disappears.
 """
 
 from __future__ import annotations
 
+import gc
 import gzip
+import io
 import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 import orjson
+import pyarrow as pa
 
-from clickstream.contract import RejectReason
+from clickstream.contract import EVENT_V2, ITEM_V2, RejectReason
+from etl.arrow_rows import build_table
 from etl.decode import RejectedInput, decode_data
-from etl.transform import RecordContext, transform_event, transform_items
-from etl.users import build_users
+from etl.transform import (
+    EVENT_COLUMNS,
+    ITEM_COLUMNS,
+    RecordContext,
+    TransformSettings,
+    transform_event,
+    transform_items,
+)
+
+DEFAULT_CHUNK_EVENTS = 20_000
+# Columns the transform adds for enrichment and reject tracing; never written.
+TRANSIENT_COLUMNS: dict[str, pa.DataType] = {
+    "_ua": pa.string(),
+    "_ip": pa.string(),
+    "_traffic_attributes": pa.string(),
+    "_user": pa.string(),
+    "_record_index": pa.int64(),
+    "_event_index": pa.int64(),
+}
+_ROW_COLUMNS = (*EVENT_COLUMNS, "_record_index", "_event_index")
 
 
 @dataclass
-class BatchOutput:
-    """Rows per processed table and the rejects of one input."""
+class Chunk:
+    """Rows of a run of consecutive raw records, and what was rejected among them."""
 
-    events: list[dict[str, Any]] = field(default_factory=list)
-    items: list[dict[str, Any]] = field(default_factory=list)
-    users: list[dict[str, Any]] = field(default_factory=list)
+    events: pa.Table
+    items: pa.Table
     rejects: list[dict[str, Any]] = field(default_factory=list)
     records: int = 0
+    lines: dict[int, bytes] = field(default_factory=dict)  # record index -> raw line, to trace later rejects
 
 
 @dataclass(frozen=True)
-class BatchSettings:
-    """What the transform needs to know beyond the data."""
-
-    project_id: str
-    app_ids: frozenset[str]
-    process_time: datetime
-
-
-@dataclass(frozen=True)
-class _Origin:
+class Origin:
     """Where a reject came from: the raw file, the line, and what the record said of itself."""
 
     source_id: str
@@ -49,7 +64,7 @@ class _Origin:
     record: dict[str, Any] | None = None
 
     def reject(
-        self, settings: BatchSettings, reason: str, detail: str, payload: str, event_index: int = -1
+        self, settings: TransformSettings, reason: str, detail: str, payload: str, event_index: int = -1
     ) -> dict[str, Any]:
         record = self.record or {}
         rid, app_id, ingest = record.get("rid"), record.get("appId"), record.get("ingest_time")
@@ -68,69 +83,141 @@ class _Origin:
         }
 
 
-def transform_raw_file(content: bytes, source_file: str, source_id: str, settings: BatchSettings) -> BatchOutput:
-    """Turn a gzip JSON-lines raw file into rows; every record or event that fails becomes a reject."""
-    output = BatchOutput()
+def raw_lines(content: bytes | BinaryIO) -> Iterator[bytes]:
+    """Lines of a raw file given as bytes or a seekable binary stream, gunzipped when it is gzip."""
+    stream: BinaryIO = io.BytesIO(content) if isinstance(content, bytes) else content
+    head = _peek(stream)
+    if head == b"\x1f\x8b":
+        stream = cast(BinaryIO, gzip.GzipFile(fileobj=stream))
+    yield from stream
+
+
+def _peek(stream: BinaryIO) -> bytes:
+    position = stream.tell()
+    head = stream.read(2)
+    stream.seek(position)
+    return head
+
+
+def transform_lines(
+    lines: Iterable[bytes],
+    source_file: str,
+    source_id: str,
+    settings: TransformSettings,
+    chunk_events: int = DEFAULT_CHUNK_EVENTS,
+) -> Iterator[Chunk]:
+    """Transform raw JSON lines into chunks; a file that is not valid gzip ends in a ``decode_error`` reject."""
+    rows: list[tuple[Any, ...]] = []
+    items: list[tuple[Any, ...]] = []
+    rejects: list[dict[str, Any]] = []
+    kept: dict[int, bytes] = {}
+    seen_items: set[tuple[Any, Any, Any]] = set()
+    records = 0
+    index = -1
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # the loop allocates many small containers and no cycles; collection would only slow it
     try:
-        text = gzip.decompress(content) if content[:2] == b"\x1f\x8b" else content
-    except (OSError, EOFError, zlib.error) as exc:
-        origin = _Origin(source_id, source_file)
-        output.rejects.append(
-            origin.reject(settings, RejectReason.DECODE_ERROR, f"cannot gunzip: {exc}", content.decode("latin-1"))
-        )
-        return output
-    process_time = settings.process_time.isoformat()
-    pairs: list[tuple[dict[str, Any], dict[str, Any]]] = []
-    for index, line in enumerate(text.splitlines()):
-        if not line.strip():
-            continue
-        output.records += 1
-        origin = _Origin(source_id, source_file, index)
-        try:
-            record = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            detail = f"raw record is not JSON: {exc}"
-            output.rejects.append(
-                origin.reject(settings, RejectReason.CORRUPT_JSON, detail, line.decode("utf-8", "replace"))
-            )
-            continue
-        if not isinstance(record, dict):
-            detail = "raw record is not a JSON object"
-            output.rejects.append(
-                origin.reject(settings, RejectReason.CORRUPT_JSON, detail, line.decode("utf-8", "replace"))
-            )
-            continue
-        origin = _Origin(source_id, source_file, index, record)
-        try:
-            events = decode_data(record.get("data"))
-        except RejectedInput as rejected:
-            output.rejects.append(
-                origin.reject(settings, rejected.reason, rejected.detail, line.decode("utf-8", "replace"))
-            )
-            continue
-        context = RecordContext.from_record(record, settings.project_id, source_file, process_time)
-        for event_index, event in enumerate(events):
+        iterator = iter(lines)
+        while True:
             try:
-                row = transform_event(event, context)
-                if row["app_id"] not in settings.app_ids:
-                    raise RejectedInput(RejectReason.UNKNOWN_APP, f"app_id {row['app_id']!r} is not configured")
-            except RejectedInput as rejected:
-                payload = orjson.dumps(event).decode()
-                output.rejects.append(origin.reject(settings, rejected.reason, rejected.detail, payload, event_index))
+                line = next(iterator)
+            except StopIteration:
+                break
+            except (OSError, EOFError, zlib.error) as exc:
+                origin = Origin(source_id, source_file, index + 1)
+                detail = f"the file is not readable gzip after line {index + 1}: {exc}"
+                rejects.append(origin.reject(settings, RejectReason.DECODE_ERROR, detail, ""))
+                break
+            index += 1
+            if not line.strip():
                 continue
-            pairs.append((event, row))
-            output.events.append(row)
-            output.items.extend(transform_items(event, row))
-    output.items = _dedup_items(output.items)
-    output.users = build_users(pairs)
-    return output
+            records += 1
+            before = len(rows)
+            _transform_record(line, index, source_file, source_id, settings, rows, items, rejects)
+            if len(rows) > before:
+                kept[index] = line
+            if len(rows) >= chunk_events:
+                yield _chunk(rows, dedup_items(items, seen_items), rejects, records, kept, settings)
+                rows, items, rejects, kept, records = [], [], [], {}, 0
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    if rows or rejects or records:
+        yield _chunk(rows, dedup_items(items, seen_items), rejects, records, kept, settings)
 
 
-def _dedup_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    seen: set[tuple[str, str, str]] = set()
+def _chunk(
+    rows: list[tuple[Any, ...]],
+    items: list[tuple[Any, ...]],
+    rejects: list[dict[str, Any]],
+    records: int,
+    kept: dict[int, bytes],
+    settings: TransformSettings,
+) -> Chunk:
+    truncate = settings.truncate_strings
+    events = build_table(EVENT_V2, _ROW_COLUMNS, rows, TRANSIENT_COLUMNS, truncate)
+    item_table = build_table(ITEM_V2, ITEM_COLUMNS, items, truncate=truncate)
+    return Chunk(events, item_table, rejects, records, kept)
+
+
+def _transform_record(
+    line: bytes,
+    index: int,
+    source_file: str,
+    source_id: str,
+    settings: TransformSettings,
+    rows: list[tuple[Any, ...]],
+    items: list[tuple[Any, ...]],
+    rejects: list[dict[str, Any]],
+) -> None:
+    origin = Origin(source_id, source_file, index)
+    try:
+        record = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        detail = f"raw record is not JSON: {exc}"
+        rejects.append(origin.reject(settings, RejectReason.CORRUPT_JSON, detail, _line_text(line)))
+        return
+    if record.__class__ is not dict:
+        detail = "raw record is not a JSON object"
+        rejects.append(origin.reject(settings, RejectReason.CORRUPT_JSON, detail, _line_text(line)))
+        return
+    origin = Origin(source_id, source_file, index, record)
+    try:
+        events = decode_data(record.get("data"))
+    except RejectedInput as rejected:
+        rejects.append(origin.reject(settings, rejected.reason, rejected.detail, _line_text(line)))
+        return
+    context = RecordContext(record, source_file, settings)
+    for event_index, event in enumerate(events):
+        try:
+            row = transform_event(event, context, settings)
+        except RejectedInput as rejected:
+            payload = orjson.dumps(event).decode()
+            rejects.append(origin.reject(settings, rejected.reason, rejected.detail, payload, event_index))
+            continue
+        rows.append((*row, index, event_index))
+        if "items" in event:
+            items.extend(transform_items(event, row, settings.job_info))
+
+
+def _line_text(line: bytes) -> str:
+    return line.decode("utf-8", "replace").rstrip("\n")
+
+
+def event_payload(line: bytes, event_index: int) -> str:
+    """The SDK event at ``event_index`` of a raw line, as JSON text (for rejects after the transform)."""
+    try:
+        return orjson.dumps(decode_data(orjson.loads(line).get("data"))[event_index]).decode()
+    except (orjson.JSONDecodeError, RejectedInput, IndexError, AttributeError):
+        return _line_text(line)
+
+
+def dedup_items(items: list[tuple[Any, ...]], seen: set[tuple[Any, Any, Any]]) -> list[tuple[Any, ...]]:
+    """First row of each ``(event_id, user_pseudo_id, item_id)`` not in ``seen`` (which it extends), as the
+    original's item dedup; ``seen`` spans the whole input so chunking does not change the result."""
     unique = []
     for item in items:
-        key = (item["event_id"], item["user_pseudo_id"], item["item_id"])
+        key = (item[1], item[4], item[6])
         if key not in seen:
             seen.add(key)
             unique.append(item)

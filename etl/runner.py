@@ -11,28 +11,19 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import orjson
 
-from clickstream.contract import (
-    ETL_STATE_DIR,
-    EVENT_V2,
-    ITEM_V2,
-    RAW_DIR,
-    RAW_FILE_SUFFIX,
-    REJECTED,
-    USER_V2,
-    Table,
-    input_id,
-    processed_file,
-    rejected_file,
-    rows_to_arrow,
-)
+from clickstream.contract import ETL_STATE_DIR, EVENT_V2, ITEM_V2, RAW_DIR, RAW_FILE_SUFFIX, USER_V2, input_id
 from clickstream.storage import Storage
-from etl.batch import BatchSettings, transform_raw_file
+from etl.batch import raw_lines
+from etl.plugins import EventPlugin, PluginSpec, load_plugins
+from etl.process import EtlJob, process_lines
+from etl.users import UserAccumulator
+from etl.writer import InputWriter
 
 
 @dataclass
@@ -64,10 +55,13 @@ def _input_id_or_none(path: str) -> str | None:
         return None
 
 
-def pending_raw_files(storage: Storage) -> tuple[list[str], list[str]]:
-    """(raw files not processed yet, files under raw/ outside the hour-folder layout, which are ignored)."""
+def pending_raw_files(storage: Storage, reprocess: bool = False) -> tuple[list[str], list[str]]:
+    """(raw files not processed yet, or all with ``reprocess``; files under raw/ outside the hour-folder
+    layout, which are ignored)."""
     raw = storage.list_files(RAW_DIR, RAW_FILE_SUFFIX)
-    done = {Path(stored.path).stem for stored in storage.list_files(PurePosixPath(ETL_STATE_DIR, "done"), ".json")}
+    done = set()
+    if not reprocess:
+        done = {Path(stored.path).stem for stored in storage.list_files(PurePosixPath(ETL_STATE_DIR, "done"), ".json")}
     pending, ignored = [], []
     for stored in raw:
         source = _input_id_or_none(stored.path)
@@ -78,56 +72,62 @@ def pending_raw_files(storage: Storage) -> tuple[list[str], list[str]]:
     return pending, ignored
 
 
-def process_file(root: str, raw_path: str, project_id: str, app_ids: list[str]) -> dict[str, Any]:
-    """Process one raw file and write its outputs; returns counts (runs in a worker process)."""
+@lru_cache(maxsize=8)
+def _plugin_chain(specs: tuple[PluginSpec, ...]) -> list[EventPlugin]:
+    """The chain, built once per worker process (enrichers load databases and rule tables)."""
+    return load_plugins(specs)
+
+
+def process_file(root: str, raw_path: str, job: EtlJob) -> dict[str, Any]:
+    """Process one raw file and write its outputs; returns counts (runs in a worker process).
+
+    The outputs of an earlier processing of the same input that this one did not rewrite are deleted,
+    so re-processing replaces an input's outputs, never adds to them.
+    """
     storage = Storage(root)
     source_id = input_id(raw_path)
-    settings = BatchSettings(project_id, frozenset(app_ids), datetime.now(UTC))
-    output = transform_raw_file(storage.read_bytes(raw_path), raw_path, source_id, settings)
-    written = []
-    for table, rows in ((EVENT_V2, output.events), (ITEM_V2, output.items), (USER_V2, output.users)):
-        written += _write_partitioned(storage, table, rows, source_id)
+    plugins = _plugin_chain(job.plugins)
+    users = UserAccumulator()
+    records = 0
     reasons: dict[str, int] = {}
-    for reject in output.rejects:
-        reasons[reject["reason"]] = reasons.get(reject["reason"], 0) + 1
-    for reason in reasons:
-        path = rejected_file(reason, source_id)
-        storage.write_parquet(path, rows_to_arrow(REJECTED, [r for r in output.rejects if r["reason"] == reason]))
-        written.append(str(path))
+    with storage.open_input(raw_path) as stream, InputWriter(storage, source_id) as writer:
+        for chunk in process_lines(raw_lines(stream), raw_path, source_id, job, plugins, users):
+            records += chunk.records
+            writer.write(EVENT_V2, chunk.events)
+            writer.write(ITEM_V2, chunk.items)
+            writer.write_rejects(chunk.rejects)
+            for reject in chunk.rejects:
+                reasons[reject["reason"]] = reasons.get(reject["reason"], 0) + 1
+        user_rows = users.table(job.settings)
+        writer.write(USER_V2, user_rows)
+    marker = done_marker(source_id)
+    if storage.exists(marker):
+        previous = orjson.loads(storage.read_bytes(marker)).get("outputs", [])
+        for stale in sorted(set(previous) - set(writer.paths)):
+            storage.delete(stale)
     summary = {
         "source": raw_path,
-        "records": output.records,
-        "events": len(output.events),
-        "items": len(output.items),
-        "users": len(output.users),
+        "records": records,
+        "events": writer.rows.get(EVENT_V2.name, 0),
+        "items": writer.rows.get(ITEM_V2.name, 0),
+        "users": user_rows.num_rows,
         "rejected": reasons,
-        "outputs": written,
-        "processed_at": settings.process_time.isoformat(),
+        "outputs": writer.paths,
+        "processed_at": job.settings.process_time.isoformat(),
     }
-    storage.write_bytes(done_marker(source_id), orjson.dumps(summary, option=orjson.OPT_INDENT_2))
+    storage.write_bytes(marker, orjson.dumps(summary, option=orjson.OPT_INDENT_2))
     return summary
-
-
-def _write_partitioned(storage: Storage, table: Table, rows: list[dict[str, Any]], source_id: str) -> list[str]:
-    groups: dict[tuple[str, date], list[dict[str, Any]]] = {}
-    for row in rows:
-        groups.setdefault((row["app_id"], row["event_timestamp"].date()), []).append(row)
-    written = []
-    for (app_id, day), group in sorted(groups.items()):
-        path = processed_file(table.name, app_id, day, source_id)
-        storage.write_parquet(path, rows_to_arrow(table, group))
-        written.append(str(path))
-    return written
 
 
 def run_etl(
     root: str | Path,
-    project_id: str,
-    app_ids: list[str],
+    job: EtlJob,
     workers: int = 1,
     on_progress: Callable[[int, int], None] | None = None,
+    reprocess: bool = False,
 ) -> EtlResult:
-    """Process every pending raw file under ``root``; ``on_progress(done, total)`` after each file.
+    """Process every pending raw file under ``root`` (every raw file with ``reprocess``);
+    ``on_progress(done, total)`` after each file.
 
     A file whose processing fails is reported in ``failed_files`` and left pending for the next run;
     the other files are processed regardless.
@@ -135,7 +135,8 @@ def run_etl(
     started = time.perf_counter()
     storage = Storage(root)
     result = EtlResult()
-    pending, result.ignored_files = pending_raw_files(storage)
+    load_plugins(job.plugins)  # a misconfigured chain is a config error before any work starts
+    pending, result.ignored_files = pending_raw_files(storage, reprocess)
     result.files_seen = len(pending)
     if on_progress:
         on_progress(0, len(pending))
@@ -151,14 +152,14 @@ def run_etl(
 
     if workers > 1 and len(pending) > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(process_file, storage.root, path, project_id, app_ids): path for path in pending}
+            futures = {pool.submit(process_file, storage.root, path, job): path for path in pending}
             for future in as_completed(futures):
                 error = future.exception()
                 finished(futures[future], None if error else future.result(), error)
     else:
         for path in pending:
             try:
-                summary = process_file(storage.root, path, project_id, app_ids)
+                summary = process_file(storage.root, path, job)
             except Exception as exc:
                 finished(path, None, exc)
             else:

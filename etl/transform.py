@@ -1,15 +1,18 @@
-"""Event JSON -> ``event_v2`` / ``item_v2`` rows (reference sections 2 and 3.3).
+"""One SDK event and its raw record -> the values of an ``event_v2`` row and its ``item_v2`` rows.
 
-Pure functions of one event and its raw record, so local and Spark runners share them. Enrichment
-(user agent, geo IP, traffic-source classification) is applied afterwards by plugins.
+Reference sections 2 and 3.3. Pure functions of their inputs, shared by the local and Spark runners.
+For speed an event becomes a tuple in :data:`EVENT_COLUMNS` order holding values as the SDK sent them;
+:mod:`etl.arrow_rows` turns many such tuples into Arrow columns, coercing types column by column.
+Enrichment (user agent, geo IP, traffic-source classification) runs afterwards on Arrow batches, reading
+the transient columns (names starting with ``_``) that the transform adds for it.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
+from functools import cached_property, lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -17,6 +20,7 @@ import orjson
 
 from clickstream.contract import RejectReason
 from etl.decode import RejectedInput
+from etl.values import MAX_TIME_MSEC, integer, iso_msec, text, value_type
 
 # Top-level keys the SDKs send that map to columns (aliases included); every other key becomes a
 # custom parameter.
@@ -31,8 +35,19 @@ _TOP_LEVEL_KNOWN = frozenset(
     }
 )  # fmt: skip
 
+# Attributes the traffic-source classifier reads besides the page and referrer URLs (section 3.4).
+TRAFFIC_ATTRIBUTES = frozenset(
+    {
+        "_traffic_source_source", "_traffic_source_medium", "_traffic_source_campaign",
+        "_traffic_source_campaign_id", "_traffic_source_term", "_traffic_source_content",
+        "_traffic_source_clid", "_traffic_source_clid_platform", "_traffic_source_channel_group",
+        "_traffic_source_category", "_utm_id", "_utm_source", "_utm_medium", "_utm_content", "_utm_term",
+        "_utm_campaign", "_utm_source_platform", "_gclid",
+    }
+)  # fmt: skip
+
 # Reserved attribute names consumed into columns (section 2.5).
-_ATTRIBUTES_KNOWN = frozenset(
+_ATTRIBUTES_KNOWN = TRAFFIC_ATTRIBUTES | frozenset(
     {
         "_session_id", "_session_start_timestamp", "_session_start_time_msec", "_session_duration",
         "_session_number", "_page_url", "_page_title", "_page_referrer", "_page_referrer_title",
@@ -42,11 +57,6 @@ _ATTRIBUTES_KNOWN = frozenset(
         "_link_url", "_outbound", "_search_key", "_search_term", "_is_first_time", "_previous_app_version",
         "_previous_os_version", "_exception_message", "_exception_stack", "_app_install_channel",
         "_app_install_source", "_install_channel", "_error_code", "_error_message", "_value", "_currency",
-        "_traffic_source_source", "_traffic_source_medium", "_traffic_source_campaign",
-        "_traffic_source_campaign_id", "_traffic_source_term", "_traffic_source_content",
-        "_traffic_source_clid", "_traffic_source_clid_platform", "_traffic_source_channel_group",
-        "_traffic_source_category", "_utm_id", "_utm_source", "_utm_medium", "_utm_content", "_utm_term",
-        "_utm_campaign", "_utm_source_platform", "_gclid",
     }
 )  # fmt: skip
 
@@ -59,287 +69,115 @@ _ITEM_KNOWN = {
 
 _OS_PLATFORMS = frozenset({"android", "ios", "wechatmp"})
 
+# Time shift (section 3.3 step 2): a gap between upload and ingest larger than this is a wrong device clock.
+TIME_SHIFT_THRESHOLD_MSEC = 10 * 60 * 1000
+# Events the freshness limit never drops: they carry first-touch and profile state.
+FRESHNESS_EXEMPT = frozenset({"_first_open", "_first_visit", "_profile_set"})
+
 
 @dataclass(frozen=True)
-class RecordContext:
-    """What the ETL knows of the raw record an event came in, shared by all its events."""
+class TransformSettings:
+    """What the transform needs beyond the data; the same for every worker of one run."""
 
     project_id: str
-    source_file: str
-    rid: str | None
-    ip: str | None
-    ua: str | None
-    uri: str | None
-    ingest_time_msec: int | None
-    upload_time_msec: int | None
-    bundle_sequence_id: int | None
-    app_id: str | None
-    process_time: str
+    app_ids: frozenset[str]
+    process_time: datetime
+    job_id: str = "local"
+    time_shift: bool = False
+    freshness_hours: float | None = 72.0
+    truncate_strings: bool = True
 
-    @classmethod
-    def from_record(
-        cls, record: Mapping[str, Any], project_id: str, source_file: str, process_time: str
-    ) -> RecordContext:
-        uri = _text(record.get("uri"))
-        uri_params = _uri_params(uri) if uri else {}
-        upload = _integer(record.get("client_timestamp")) or _integer(record.get("upload_timestamp"))
-        if upload is None:
-            upload = _integer(uri_params.get("upload_timestamp"))
-        return cls(
-            project_id=project_id,
-            source_file=source_file,
-            rid=_text(record.get("rid")),
-            ip=_text(record.get("ip")),
-            ua=_text(record.get("ua")),
-            uri=uri,
-            ingest_time_msec=_integer(record.get("ingest_time")),
-            upload_time_msec=upload,
-            bundle_sequence_id=_integer(uri_params.get("event_bundle_sequence_id")),
-            app_id=_text(record.get("appId")),
-            process_time=process_time,
-        )
+    @property
+    def freshness_msec(self) -> int | None:
+        return None if self.freshness_hours is None else int(self.freshness_hours * 3_600_000)
+
+    @cached_property
+    def process_time_msec(self) -> int:
+        return int(self.process_time.timestamp() * 1000)
+
+    @cached_property
+    def job_info(self) -> dict[str, str]:
+        """The ``process_info`` of rows not tied to one request (items and users)."""
+        return {"process_job_id": self.job_id, "process_time": iso_msec(self.process_time_msec) or ""}
 
 
-# --- scalar helpers -----------------------------------------------------------------------------
+class RecordContext:
+    """What the ETL knows of the raw record an event came in, shared by all its events.
+
+    A plain slotted class: one is made per request, so its construction is on the hot path.
+    """
+
+    __slots__ = (
+        "app_id",
+        "bundle_sequence_id",
+        "device_ua",
+        "ingest_time_msec",
+        "ip",
+        "process_info",
+        "rid",
+        "ua",
+        "upload_time_msec",
+    )  # fmt: skip
+
+    def __init__(self, record: Mapping[str, Any], source_file: str, settings: TransformSettings) -> None:
+        get = record.get
+        uri = get("uri")
+        uri = uri if uri.__class__ is str else text(uri)
+        upload = integer(get("client_timestamp")) or integer(get("upload_timestamp"))
+        if upload is None and uri:
+            upload = integer(_uri_param(uri, "upload_timestamp"))
+        ingest = integer(get("ingest_time"))
+        rid, ip, ua = text(get("rid")), text(get("ip")), text(get("ua"))
+        self.app_id = text(get("appId"))
+        self.rid, self.ip, self.ua = rid, ip, ua
+        self.ingest_time_msec, self.upload_time_msec = ingest, upload
+        self.bundle_sequence_id = integer(_uri_param(uri, "event_bundle_sequence_id")) if uri else None
+        info = {
+            "rid": rid,
+            "ingest_time": iso_msec(ingest),
+            "input_file_name": source_file,
+            "source_ip": ip,
+            "upload_time": iso_msec(upload),
+            **settings.job_info,
+        }
+        self.process_info: dict[str, str] = {key: value for key, value in info.items() if value is not None}
+        self.device_ua: dict[str, str] | None = {"string": ua} if ua else None
 
 
-def _text(value: Any) -> str | None:
-    if value is None:
+def _uri_param(uri: str, name: str) -> str | None:
+    """One query parameter of the request URI, URL-decoded (cheaper than parsing the whole query)."""
+    start = uri.find(f"{name}=")
+    while start > 0 and uri[start - 1] not in "?&":
+        start = uri.find(f"{name}=", start + 1)
+    if start < 0:
         return None
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict | list):
-        return orjson.dumps(value).decode()
-    return str(value)
+    start += len(name) + 1
+    end = uri.find("&", start)
+    return unquote(uri[start:] if end < 0 else uri[start:end])
 
 
-_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
-# Event times the ETL accepts: from 1970 to the end of year 9999, in epoch milliseconds.
-_MAX_TIME_MSEC = 253_402_300_799_999
-
-
-def _integer(value: Any) -> int | None:
-    """An int64 from an int, float or numeric string; None for anything else (NaN, inf, too large)."""
-    if value is None or isinstance(value, bool):
-        return None
-    number: int | float
-    if isinstance(value, int | float):
-        number = value
-    elif isinstance(value, str):
-        try:
-            number = int(value) if value.strip().lstrip("-").isdecimal() else float(value)
-        except ValueError:
-            return None
-    else:
-        return None
-    if isinstance(number, float):
-        if not math.isfinite(number):
-            return None
-        number = int(number)
-    return number if _INT64_MIN <= number <= _INT64_MAX else None
-
-
-def msec_to_datetime(msec: int | None) -> datetime | None:
-    """UTC time of epoch milliseconds, or None when missing or outside years 1970-9999."""
-    if msec is None or not 0 <= msec <= _MAX_TIME_MSEC:
-        return None
-    return datetime.fromtimestamp(msec / 1000, UTC)
-
-
-def _int32(value: Any) -> int | None:
-    number = _integer(value)
-    return number if number is not None and -(2**31) <= number < 2**31 else None
-
-
-def _number(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
+@lru_cache(maxsize=16384)
+def parse_page_url(url: str) -> tuple[str | None, str | None, dict[str, str] | None]:
+    """(URL-decoded path, host name, query parameters) of a page URL; cached, as pages repeat."""
     try:
-        number = float(value)
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return number if math.isfinite(number) else None
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except ValueError:
+        return None, None, None
+    query = dict(parse_qsl(parts.query, keep_blank_values=True)) if parts.query else None
+    return unquote(parts.path), hostname, query
 
 
-def _boolean(value: Any) -> bool | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float):
-        return value != 0
-    if isinstance(value, str):
-        lowered = value.strip().lower()
-        if lowered in ("true", "1", "yes"):
-            return True
-        if lowered in ("false", "0", "no"):
-            return False
-    return None
-
-
-def value_type(value: Any) -> str:
-    """The original's type label of a custom parameter value."""
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, dict | list):
-        return "object"
-    return "string"
-
-
-def _uri_params(uri: str) -> dict[str, str]:
-    return dict(parse_qsl(urlsplit(uri).query, keep_blank_values=True))
-
-
-def _host(url: str | None) -> str | None:
-    if not url:
-        return None
+@lru_cache(maxsize=16384)
+def url_host(url: str) -> str | None:
     try:
         return urlsplit(url).hostname
     except ValueError:
         return None
 
 
-def _custom_parameters(values: Mapping[str, Any]) -> dict[str, dict[str, str | None]]:
-    return {key: {"value": _text(value), "type": value_type(value)} for key, value in sorted(values.items())}
-
-
-# --- events -------------------------------------------------------------------------------------
-
-
-def _require(event: Mapping[str, Any], *names: str) -> Any:
-    for name in names:
-        value = event.get(name)
-        if value not in (None, ""):
-            return value
-    raise RejectedInput(RejectReason.MISSING_REQUIRED_FIELD, f"event has no {names[0]}")
-
-
-def transform_event(event: Any, context: RecordContext) -> dict[str, Any]:
-    """One ``event_v2`` row from one SDK event; raises :class:`RejectedInput` for unusable events."""
-    if not isinstance(event, dict):
-        raise RejectedInput(RejectReason.CORRUPT_JSON, f"event is a {type(event).__name__}, not an object")
-    event_id = _text(_require(event, "event_id"))
-    app_id = _text(_require(event, "app_id"))
-    timestamp = _integer(_require(event, "timestamp"))
-    if timestamp is None or not 0 <= timestamp <= _MAX_TIME_MSEC:
-        raise RejectedInput(RejectReason.INVALID_VALUE, f"timestamp {event['timestamp']!r} is not a time in epoch ms")
-    event_name = _text(_require(event, "event_type", "event_name"))
-    user_pseudo_id = _text(_require(event, "unique_id", "user_pseudo_id"))
-    attributes: dict[str, Any] = event["attributes"] if isinstance(event.get("attributes"), dict) else {}
-    user: dict[str, Any] = event["user"] if isinstance(event.get("user"), dict) else {}
-    a = attributes.get
-    platform = _text(event.get("platform")) or "Web"
-
-    def on(name: str, key: str) -> Any:
-        return a(key) if event_name == name else None
-
-    value = _number(event.get("event_value", event.get("event_value_in_usd", a("_value"))))
-    currency = _text(event.get("event_value_currency", event.get("currency", a("_currency"))))
-    page_url = _text(a("_page_url"))
-    url_parts = urlsplit(page_url) if page_url else None
-    latest_referrer = _text(a("_latest_referrer"))
-    zone_offset = _integer(event.get("zone_offset"))
-    custom = {key: val for key, val in event.items() if key not in _TOP_LEVEL_KNOWN}
-    custom.update({key: val for key, val in attributes.items() if key not in _ATTRIBUTES_KNOWN})
-    return {
-        "event_timestamp": datetime.fromtimestamp(timestamp / 1000, UTC),
-        "event_id": event_id,
-        "event_time_msec": timestamp,
-        "event_name": event_name,
-        "event_value": value,
-        "event_value_currency": currency or ("USD" if value is not None else None),
-        "event_bundle_sequence_id": context.bundle_sequence_id,
-        "ingest_time_msec": context.ingest_time_msec,
-        "device_mobile_brand_name": _text(event.get("brand")),
-        "device_mobile_model_name": _text(event.get("model")),
-        "device_manufacturer": _text(event.get("make")),
-        "device_carrier": _text(event.get("carrier")),
-        "device_network_type": _text(event.get("network_type")),
-        "device_operating_system": platform if platform.lower() in _OS_PLATFORMS else None,
-        "device_operating_system_version": _text(event.get("os_version")),
-        "device_vendor_id": _text(event.get("device_id")),
-        "device_advertising_id": _text(event.get("device_unique_id", event.get("advertising_id"))),
-        "device_system_language": _text(event.get("system_language")),
-        "device_time_zone_offset_seconds": _int32(zone_offset // 1000) if zone_offset is not None else None,
-        "device_ua": {"string": context.ua} if context.ua else None,
-        "device_screen_width": _int32(event.get("screen_width")),
-        "device_screen_height": _int32(event.get("screen_height")),
-        "device_viewport_width": _int32(event.get("viewport_width")),
-        "device_viewport_height": _int32(event.get("viewport_height")),
-        "geo_locale": _text(event.get("locale")),
-        "traffic_source_source": _text(a("_traffic_source_source", a("_utm_source"))),
-        "traffic_source_medium": _text(a("_traffic_source_medium", a("_utm_medium"))),
-        "traffic_source_campaign": _text(a("_traffic_source_campaign", a("_utm_campaign"))),
-        "traffic_source_content": _text(a("_traffic_source_content", a("_utm_content"))),
-        "traffic_source_term": _text(a("_traffic_source_term", a("_utm_term"))),
-        "traffic_source_campaign_id": _text(a("_traffic_source_campaign_id", a("_utm_id"))),
-        "traffic_source_clid_platform": _text(a("_traffic_source_clid_platform", a("_utm_source_platform"))),
-        "traffic_source_clid": _text(a("_traffic_source_clid")),
-        "traffic_source_channel_group": _text(a("_traffic_source_channel_group")),
-        "traffic_source_category": _text(a("_traffic_source_category")),
-        "user_first_touch_time_msec": _integer(_user_value(user, "_user_first_touch_timestamp")),
-        "app_package_id": _text(event.get("app_package_name")),
-        "app_version": _text(event.get("app_version")),
-        "app_title": _text(event.get("app_title")),
-        "app_install_source": _text(a("_app_install_channel", a("_app_install_source", a("_install_channel")))),
-        "platform": platform,
-        "project_id": context.project_id,
-        "app_id": app_id,
-        "screen_view_screen_name": _text(a("_screen_name")),
-        "screen_view_screen_id": _text(a("_screen_id")),
-        "screen_view_screen_unique_id": _text(a("_screen_unique_id")),
-        "screen_view_previous_screen_name": _text(a("_previous_screen_name")),
-        "screen_view_previous_screen_id": _text(a("_previous_screen_id")),
-        "screen_view_previous_screen_unique_id": _text(a("_previous_screen_unique_id")),
-        "screen_view_previous_time_msec": _integer(on("_screen_view", "_previous_timestamp")),
-        "screen_view_engagement_time_msec": _integer(on("_screen_view", "_engagement_time_msec")),
-        "screen_view_entrances": _boolean(on("_screen_view", "_entrances")),
-        "page_view_page_referrer": _text(a("_page_referrer")),
-        "page_view_page_referrer_title": _text(a("_page_referrer_title")),
-        "page_view_previous_time_msec": _integer(on("_page_view", "_previous_timestamp")),
-        "page_view_engagement_time_msec": _integer(on("_page_view", "_engagement_time_msec")),
-        "page_view_page_title": _text(a("_page_title")),
-        "page_view_page_url": page_url,
-        "page_view_page_url_path": unquote(url_parts.path) if url_parts else None,
-        "page_view_page_url_query_parameters": dict(parse_qsl(url_parts.query, keep_blank_values=True))
-        if url_parts and url_parts.query
-        else None,
-        "page_view_hostname": _text(event.get("host_name")) or (url_parts.hostname if url_parts else None),
-        "page_view_latest_referrer": latest_referrer,
-        "page_view_latest_referrer_host": _text(a("_latest_referrer_host")) or _host(latest_referrer),
-        "page_view_entrances": _boolean(on("_page_view", "_entrances")),
-        "app_start_is_first_time": _boolean(on("_app_start", "_is_first_time")),
-        "upgrade_previous_app_version": _text(a("_previous_app_version")),
-        "upgrade_previous_os_version": _text(a("_previous_os_version")),
-        "search_key": _text(a("_search_key")),
-        "search_term": _text(a("_search_term")),
-        "outbound_link_classes": _text(a("_link_classes")),
-        "outbound_link_domain": _text(a("_link_domain")),
-        "outbound_link_id": _text(a("_link_id")),
-        "outbound_link_url": _text(a("_link_url")),
-        "outbound_link": _boolean(a("_outbound")),
-        "user_engagement_time_msec": _integer(on("_user_engagement", "_engagement_time_msec")),
-        "user_id": _text(_user_value(user, "_user_id")),
-        "user_pseudo_id": user_pseudo_id,
-        "session_id": _text(a("_session_id")),
-        "session_start_time_msec": _integer(a("_session_start_timestamp", a("_session_start_time_msec"))),
-        "session_duration": _integer(a("_session_duration")),
-        "session_number": _integer(a("_session_number")),
-        "scroll_engagement_time_msec": _integer(on("_scroll", "_engagement_time_msec")),
-        "sdk_error_code": _text(a("_error_code")),
-        "sdk_error_message": _text(a("_error_message")),
-        "sdk_version": _text(event.get("sdk_version")),
-        "sdk_name": _text(event.get("sdk_name")),
-        "app_exception_message": _text(a("_exception_message")),
-        "app_exception_stack": _text(a("_exception_stack")),
-        "custom_parameters_json_str": orjson.dumps(custom).decode() if custom else None,
-        "custom_parameters": _custom_parameters(custom) if custom else None,
-        "process_info": _process_info(context),
-    }
+def _missing(name: str) -> RejectedInput:
+    return RejectedInput(RejectReason.MISSING_REQUIRED_FIELD, f"event has no {name}")
 
 
 def _user_value(user: Mapping[str, Any], name: str) -> Any:
@@ -347,44 +185,326 @@ def _user_value(user: Mapping[str, Any], name: str) -> Any:
     return entry.get("value") if isinstance(entry, dict) else entry
 
 
-def _process_info(context: RecordContext) -> dict[str, str]:
+@dataclass(frozen=True)
+class TimeCheck:
+    """The event time after the freshness and time-shift rules, and what ``process_info`` records of it."""
+
+    event_time_msec: int
+    shift_msec: int
+    process_info: dict[str, str] | None
+
+
+def check_time(timestamp: int, event_name: str, context: RecordContext, settings: TransformSettings) -> TimeCheck:
+    """Apply the original's freshness filter and time-shift rule (section 3.3) to one event time.
+
+    An event is in the future when its time is after the processing time. The shift (ingest minus
+    upload time, when they differ by more than 10 minutes) applies with ``time_shift`` on, or to a
+    future event; an event still in the future after it takes the ingest time. Raises ``stale_event``
+    when the event reached the server later than the freshness limit (first-open, first-visit and
+    profile events excepted) and ``future_event`` for a future event with no upload time to correct it.
+    """
+    ingest, upload = context.ingest_time_msec, context.upload_time_msec
+    freshness = settings.freshness_msec
+    if (
+        freshness is not None
+        and ingest is not None
+        and ingest - timestamp > freshness
+        and event_name not in FRESHNESS_EXEMPT
+    ):
+        raise RejectedInput(
+            RejectReason.STALE_EVENT,
+            f"event time {timestamp} is {(ingest - timestamp) / 3_600_000:.1f} h before its arrival {ingest}; "
+            f"the limit is etl.freshness_hours={settings.freshness_hours:g}",
+        )
+    now = settings.process_time_msec
+    is_future = timestamp > now
+    if not (settings.time_shift or is_future):
+        return TimeCheck(timestamp, 0, None)
+    if ingest is None or upload is None:
+        if is_future:
+            raise RejectedInput(
+                RejectReason.FUTURE_EVENT,
+                f"event time {timestamp} is after the processing time {now} and the request has no "
+                "ingest and upload time to correct the device clock",
+            )
+        return TimeCheck(timestamp, 0, None)
+    shift = ingest - upload if abs(ingest - upload) > TIME_SHIFT_THRESHOLD_MSEC else 0
+    adjusted = timestamp + shift
+    reason = (
+        f"ingestTimestamp is {ingest - upload} millis ahead of uploadTimestamp, isFutureEvent: {str(is_future).lower()}"
+    )
+    if adjusted > now:
+        adjusted = ingest
+        reason += "; still in the future, set to ingestTimestamp"
+    if adjusted == timestamp:
+        return TimeCheck(timestamp, 0, None)
     info = {
-        "rid": context.rid,
-        "ingest_time": ingest.isoformat() if (ingest := msec_to_datetime(context.ingest_time_msec)) else None,
-        "input_file_name": context.source_file,
-        "source_ip": context.ip,
-        "upload_time": str(context.upload_time_msec) if context.upload_time_msec is not None else None,
-        "process_time": context.process_time,
+        "event_timestamp_adjusted": "true",
+        "event_timestamp_adjusted_from": str(timestamp),
+        "event_timestamp_adjusted_to": str(adjusted),
+        "event_timestamp_adjusted_reason": reason,
     }
-    return {key: value for key, value in info.items() if value is not None}
+    return TimeCheck(adjusted, adjusted - timestamp, info)
 
 
-def user_properties(event: Mapping[str, Any]) -> dict[str, dict[str, Any]] | None:
-    """``user_properties`` of ``user_v2`` from an event's ``user`` object: name -> {value, type, set_time_msec}."""
+# Columns of ``event_v2`` the transform fills, in the order of the tuple :func:`transform_event` returns,
+# followed by the transient columns enrichment reads (dropped before writing).
+EVENT_COLUMNS: tuple[str, ...] = (
+    "event_timestamp", "event_id", "event_time_msec", "event_name", "event_value", "event_value_currency",
+    "event_bundle_sequence_id", "ingest_time_msec", "device_mobile_brand_name", "device_mobile_model_name",
+    "device_manufacturer", "device_carrier", "device_network_type", "device_operating_system",
+    "device_operating_system_version", "device_vendor_id", "device_advertising_id", "device_system_language",
+    "device_time_zone_offset_seconds", "device_ua", "device_screen_width", "device_screen_height",
+    "device_viewport_width", "device_viewport_height", "geo_locale", "traffic_source_source",
+    "traffic_source_medium", "traffic_source_campaign", "traffic_source_content", "traffic_source_term",
+    "traffic_source_campaign_id", "traffic_source_clid_platform", "traffic_source_clid",
+    "traffic_source_channel_group", "traffic_source_category", "user_first_touch_time_msec", "app_package_id",
+    "app_version", "app_title", "app_install_source", "platform", "project_id", "app_id",
+    "screen_view_screen_name", "screen_view_screen_id", "screen_view_screen_unique_id",
+    "screen_view_previous_screen_name", "screen_view_previous_screen_id", "screen_view_previous_screen_unique_id",
+    "screen_view_previous_time_msec", "screen_view_engagement_time_msec", "screen_view_entrances",
+    "page_view_page_referrer", "page_view_page_referrer_title", "page_view_previous_time_msec",
+    "page_view_engagement_time_msec", "page_view_page_title", "page_view_page_url", "page_view_page_url_path",
+    "page_view_page_url_query_parameters", "page_view_hostname", "page_view_latest_referrer",
+    "page_view_latest_referrer_host", "page_view_entrances", "app_start_is_first_time",
+    "upgrade_previous_app_version", "upgrade_previous_os_version", "search_key", "search_term",
+    "outbound_link_classes", "outbound_link_domain", "outbound_link_id", "outbound_link_url", "outbound_link",
+    "user_engagement_time_msec", "user_id", "user_pseudo_id", "session_id", "session_start_time_msec",
+    "session_duration", "session_number", "scroll_engagement_time_msec", "sdk_error_code", "sdk_error_message",
+    "sdk_version", "sdk_name", "app_exception_message", "app_exception_stack", "custom_parameters_json_str",
+    "custom_parameters", "process_info",
+    # transient: the request's user agent and IP, the traffic attributes and the user object as JSON
+    "_ua", "_ip", "_traffic_attributes", "_user",
+)  # fmt: skip
+
+
+def transform_event(event: Any, context: RecordContext, settings: TransformSettings) -> tuple[Any, ...]:
+    """The ``event_v2`` values of one SDK event (see :data:`EVENT_COLUMNS`); raises
+    :class:`RejectedInput` for an event that cannot become a row."""
+    if event.__class__ is not dict:
+        raise RejectedInput(RejectReason.CORRUPT_JSON, f"event is a {type(event).__name__}, not an object")
+    get = event.get
+    event_id = get("event_id")
+    if event_id.__class__ is not str or not event_id:
+        if event_id is None or event_id == "":
+            raise _missing("event_id")
+        event_id = text(event_id)
+    app_id = get("app_id")
+    if app_id.__class__ is not str or not app_id:
+        if app_id is None or app_id == "":
+            raise _missing("app_id")
+        app_id = text(app_id)
+    raw_time = get("timestamp")
+    if raw_time is None or raw_time == "":
+        raise _missing("timestamp")
+    timestamp = raw_time if raw_time.__class__ is int else integer(raw_time)
+    if timestamp is None or not 0 <= timestamp <= MAX_TIME_MSEC:
+        raise RejectedInput(RejectReason.INVALID_VALUE, f"timestamp {raw_time!r} is not a time in epoch ms")
+    event_name = get("event_type") or get("event_name")
+    if event_name.__class__ is not str:
+        if event_name is None or event_name == "":
+            raise _missing("event_type")
+        event_name = text(event_name) or ""
+    user_pseudo_id = get("unique_id") or get("user_pseudo_id")
+    if user_pseudo_id.__class__ is not str:
+        if user_pseudo_id is None or user_pseudo_id == "":
+            raise _missing("unique_id")
+        user_pseudo_id = text(user_pseudo_id)
+    if app_id not in settings.app_ids:
+        raise RejectedInput(RejectReason.UNKNOWN_APP, f"app_id {app_id!r} is not configured")
+    checked = check_time(timestamp, event_name, context, settings)
+    shift = checked.shift_msec
+    attributes = event.get("attributes")
+    if attributes.__class__ is not dict:
+        attributes = {}
     user = event.get("user")
-    if not isinstance(user, dict) or not user:
-        return None
+    if user.__class__ is not dict:
+        user = {}
+    a = attributes.get
+    platform = get("platform") or "Web"
+    platform_text = text(platform) or "Web"
+
+    value = get("event_value", get("event_value_in_usd", a("_value")))
+    currency = get("event_value_currency", get("currency", a("_currency")))
+    page_url = a("_page_url")
+    path = hostname = query = None
+    if page_url.__class__ is str and page_url:
+        path, hostname, query = parse_page_url(page_url)
+    latest_referrer = a("_latest_referrer")
+    latest_referrer_host = a("_latest_referrer_host")
+    if not latest_referrer_host and latest_referrer.__class__ is str and latest_referrer:
+        latest_referrer_host = url_host(latest_referrer)
+    zone_offset = get("zone_offset")
+    if zone_offset is not None:
+        zone_offset = integer(zone_offset)
+        zone_offset = zone_offset // 1000 if zone_offset is not None else None
+    custom = {key: val for key, val in event.items() if key not in _TOP_LEVEL_KNOWN}
+    for key in attributes.keys() - _ATTRIBUTES_KNOWN:
+        custom[key] = attributes[key]
+    traffic_keys = attributes.keys() & TRAFFIC_ATTRIBUTES
+    session_start = a("_session_start_timestamp", a("_session_start_time_msec"))
+    first_touch = _user_value(user, "_user_first_touch_timestamp") if user else None
+    if shift:
+        session_start = _shifted(session_start, shift)
+        first_touch = _shifted(first_touch, shift)
+    process_info = context.process_info
+    if checked.process_info:
+        process_info = {**process_info, **checked.process_info}
+    event_time = checked.event_time_msec
+    on_page_view, on_screen_view = event_name == "_page_view", event_name == "_screen_view"
+    return (
+        event_time,  # event_timestamp: converted to a timestamp column from the milliseconds
+        event_id,
+        event_time,
+        event_name,
+        value,
+        currency or ("USD" if value is not None else None),
+        context.bundle_sequence_id,
+        context.ingest_time_msec,
+        get("brand"),
+        get("model"),
+        get("make"),
+        get("carrier"),
+        get("network_type"),
+        platform_text if platform_text.lower() in _OS_PLATFORMS else None,
+        get("os_version"),
+        get("device_id"),
+        get("device_unique_id", get("advertising_id")),
+        get("system_language"),
+        zone_offset,
+        context.device_ua,
+        get("screen_width"),
+        get("screen_height"),
+        get("viewport_width"),
+        get("viewport_height"),
+        get("locale"),
+        a("_traffic_source_source", a("_utm_source")),
+        a("_traffic_source_medium", a("_utm_medium")),
+        a("_traffic_source_campaign", a("_utm_campaign")),
+        a("_traffic_source_content", a("_utm_content")),
+        a("_traffic_source_term", a("_utm_term")),
+        a("_traffic_source_campaign_id", a("_utm_id")),
+        a("_traffic_source_clid_platform", a("_utm_source_platform")),
+        a("_traffic_source_clid"),
+        a("_traffic_source_channel_group"),
+        a("_traffic_source_category"),
+        first_touch,
+        get("app_package_name"),
+        get("app_version"),
+        get("app_title"),
+        a("_app_install_channel", a("_app_install_source", a("_install_channel"))),
+        platform_text,
+        settings.project_id,
+        app_id,
+        a("_screen_name"),
+        a("_screen_id"),
+        a("_screen_unique_id"),
+        a("_previous_screen_name"),
+        a("_previous_screen_id"),
+        a("_previous_screen_unique_id"),
+        a("_previous_timestamp") if on_screen_view else None,
+        a("_engagement_time_msec") if on_screen_view else None,
+        a("_entrances") if on_screen_view else None,
+        a("_page_referrer"),
+        a("_page_referrer_title"),
+        a("_previous_timestamp") if on_page_view else None,
+        a("_engagement_time_msec") if on_page_view else None,
+        a("_page_title"),
+        page_url,
+        path,
+        query,
+        get("host_name") or hostname,
+        latest_referrer,
+        latest_referrer_host,
+        a("_entrances") if on_page_view else None,
+        a("_is_first_time") if event_name == "_app_start" else None,
+        a("_previous_app_version"),
+        a("_previous_os_version"),
+        a("_search_key"),
+        a("_search_term"),
+        a("_link_classes"),
+        a("_link_domain"),
+        a("_link_id"),
+        a("_link_url"),
+        a("_outbound"),
+        a("_engagement_time_msec") if event_name == "_user_engagement" else None,
+        _user_value(user, "_user_id") if user else None,
+        user_pseudo_id,
+        a("_session_id"),
+        session_start,
+        a("_session_duration"),
+        a("_session_number"),
+        a("_engagement_time_msec") if event_name == "_scroll" else None,
+        a("_error_code"),
+        a("_error_message"),
+        get("sdk_version"),
+        get("sdk_name"),
+        a("_exception_message"),
+        a("_exception_stack"),
+        orjson.dumps(custom).decode() if custom else None,
+        custom or None,
+        process_info,
+        context.ua,
+        context.ip,
+        orjson.dumps({key: attributes[key] for key in sorted(traffic_keys)}).decode() if traffic_keys else None,
+        orjson.dumps(user).decode() if user else None,
+    )
+
+
+def _shifted(value: Any, shift: int) -> int | None:
+    number = integer(value)
+    return None if number is None else number + shift
+
+
+def custom_parameter(value: Any) -> tuple[str | None, str]:
+    """``{value, type}`` of a custom parameter: the value as text and the original's type label."""
+    return text(value), value_type(value)
+
+
+def user_properties(user: Mapping[str, Any]) -> dict[str, dict[str, Any]] | None:
+    """``user_properties`` of ``user_v2`` from an event's ``user`` object: name -> {value, type, set_time_msec}."""
     properties: dict[str, dict[str, Any]] = {}
     for name, entry in sorted(user.items()):
         if isinstance(entry, dict) and "value" in entry:
-            value, set_time = entry.get("value"), _integer(entry.get("set_timestamp"))
+            value, set_time = entry.get("value"), integer(entry.get("set_timestamp"))
         else:
             value, set_time = entry, None
-        properties[name] = {"value": _text(value), "type": value_type(value), "set_time_msec": set_time}
-    return properties
+        properties[name] = {"value": text(value), "type": value_type(value), "set_time_msec": set_time}
+    return properties or None
+
+
+def user_properties_json(user: Mapping[str, Any]) -> str | None:
+    """The original's ``user_properties_json_str``: name -> {value (as sent), set_time_msec}."""
+    properties: dict[str, dict[str, Any]] = {}
+    for name, entry in user.items():
+        if isinstance(entry, dict) and "value" in entry:
+            properties[name] = {"value": entry.get("value"), "set_time_msec": integer(entry.get("set_timestamp"))}
+        else:
+            properties[name] = {"value": entry, "set_time_msec": None}
+    return orjson.dumps(properties).decode() if properties else None
 
 
 # --- items --------------------------------------------------------------------------------------
 
+ITEM_COLUMNS: tuple[str, ...] = (
+    "event_timestamp", "event_id", "event_name", "platform", "user_pseudo_id", "user_id", "item_id", "name",
+    "brand", "currency", "price", "quantity", "creative_name", "creative_slot", "location_id", "category",
+    "category2", "category3", "category4", "category5", "custom_parameters_json_str", "custom_parameters",
+    "app_id", "process_info",
+)  # fmt: skip
+_ITEM_DETAIL = ITEM_COLUMNS[7:20]
 
-def transform_items(event: Mapping[str, Any], row: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """``item_v2`` rows of an event; items without an id are dropped, as in the original."""
+
+def transform_items(event: Mapping[str, Any], row: tuple[Any, ...], info: dict[str, str]) -> list[tuple[Any, ...]]:
+    """``item_v2`` values (see :data:`ITEM_COLUMNS`) of an event; items without an id are dropped, as in
+    the original."""
     items = event.get("items")
-    if not isinstance(items, list):
+    if items.__class__ is not list or not items:
         return []
+    head = (row[_TIMESTAMP], row[_EVENT_ID], row[_EVENT_NAME], row[_PLATFORM], row[_USER_PSEUDO_ID], row[_USER_ID])
     rows = []
     for item in items:
-        if not isinstance(item, dict):
+        if item.__class__ is not dict:
             continue
         mapped: dict[str, Any] = {}
         custom: dict[str, Any] = {}
@@ -394,31 +514,24 @@ def transform_items(event: Mapping[str, Any], row: Mapping[str, Any]) -> list[di
                 custom[key] = value
             elif mapped.get(column) is None:
                 mapped[column] = value
-        item_id = _text(mapped.get("item_id"))
+        item_id = text(mapped.get("item_id"))
         if not item_id:
             continue
         rows.append(
-            {
-                "event_timestamp": row["event_timestamp"],
-                "event_id": row["event_id"],
-                "event_name": row["event_name"],
-                "platform": row["platform"],
-                "user_pseudo_id": row["user_pseudo_id"],
-                "user_id": row["user_id"],
-                "item_id": item_id,
-                **{column: _text(mapped.get(column)) for column in _ITEM_TEXT_COLUMNS},
-                "price": _number(mapped.get("price")),
-                "quantity": _number(mapped.get("quantity")),
-                "custom_parameters_json_str": orjson.dumps(custom).decode() if custom else None,
-                "custom_parameters": _custom_parameters(custom) if custom else None,
-                "app_id": row["app_id"],
-                "process_info": row["process_info"],
-            }
+            (
+                *head,
+                item_id,
+                *(mapped.get(column) for column in _ITEM_DETAIL),
+                orjson.dumps(custom).decode() if custom else None,
+                custom or None,
+                row[_APP_ID],
+                info,
+            )
         )
     return rows
 
 
-_ITEM_TEXT_COLUMNS = (
-    "name", "brand", "currency", "creative_name", "creative_slot", "location_id",
-    "category", "category2", "category3", "category4", "category5",
-)  # fmt: skip
+_TIMESTAMP, _EVENT_ID, _EVENT_NAME, _PLATFORM, _USER_PSEUDO_ID, _USER_ID, _APP_ID = (
+    EVENT_COLUMNS.index(name)
+    for name in ("event_time_msec", "event_id", "event_name", "platform", "user_pseudo_id", "user_id", "app_id")
+)

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +16,24 @@ import uvicorn
 
 from clickstream.config import Config, parse_config
 from clickstream.storage import Storage
+from etl.batch import DEFAULT_CHUNK_EVENTS
+from etl.process import EtlJob
+from etl.transform import TransformSettings
 from ingestion.app import CollectorApp
 from ingestion.shipper import StorageSink
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "tests" / "fixtures" / "seed"
 SHARED_REFERENCE = REPO.parent / "shared" / "reference"
+
+
+def make_job(app_ids: tuple[str, ...] = ("shop", "uba-app"), **settings: Any) -> EtlJob:
+    """An ETL job for tests: fixed process time, given apps, other transform settings as keywords."""
+    plugins = tuple(settings.pop("plugins", ()))
+    chunk_events = settings.pop("chunk_events", DEFAULT_CHUNK_EVENTS)
+    settings.setdefault("project_id", "test_project_id_01")
+    settings.setdefault("process_time", datetime(2024, 1, 1, tzinfo=UTC))
+    return EtlJob(TransformSettings(app_ids=frozenset(app_ids), **settings), plugins, chunk_events)
 
 
 def seed_file(name: str) -> Path:

@@ -15,6 +15,7 @@ from clickstream.config import Config
 from clickstream.modeling import run_dbt
 from clickstream.simulator.generator import SimulationSpec, iter_requests
 from clickstream.simulator.sender import send_http
+from etl.process import EtlJob
 from etl.runner import run_etl
 from loader.runner import run_load
 from tests.conftest import live_collector, make_config
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.slow
 
 
 def cycle(config: Config) -> None:
-    run_etl(config.home, config.project_id, config.app_ids, workers=2)
+    run_etl(config.home, EtlJob.from_config(config), workers=2)
     run_load(config.home, config.warehouse_path, config.warehouse.schema_name)
     run_dbt(config, ["build"])
 
@@ -33,6 +34,7 @@ def test_distinct_events_sessions_and_users_sent_equal_the_mart_rows(tmp_path: P
         tmp_path / "home",
         apps=[{"id": "shop", "timezone": "Asia/Tokyo"}, {"id": "shop_eu", "timezone": "Europe/Berlin"}],
         ingestion={"trusted_proxies": ["127.0.0.1/32"]},
+        etl={"freshness_hours": None},  # days of simulated history arrive at once
     )
     spec = SimulationSpec(users=40, days=3, seed=5, app_ids=("shop", "shop_eu"), duplicate_rate=0.1,
                           end=datetime.now(UTC).replace(minute=0, second=0, microsecond=0))  # fmt: skip
@@ -76,7 +78,7 @@ def test_a_second_cycle_with_nothing_new_changes_nothing(tmp_path: Path) -> None
         send_http(iter_requests(SimulationSpec(users=10, days=2, seed=9)), f"{live.base_url}/collect")
     cycle(config)
     before = mart_counts(config.warehouse_path)
-    etl = run_etl(config.home, config.project_id, config.app_ids)
+    etl = run_etl(config.home, EtlJob.from_config(config))
     load = run_load(config.home, config.warehouse_path, config.warehouse.schema_name)
     run_dbt(config, ["build"])
     assert (etl.files_processed, load.total_files) == (0, 0)

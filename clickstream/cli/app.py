@@ -114,9 +114,14 @@ def simulate(
 
 
 @app.command()
-def etl(ctx: typer.Context) -> None:
+def etl(
+    ctx: typer.Context,
+    reprocess: Annotated[
+        bool, typer.Option(help="Process every raw file again; each input's outputs are replaced, not duplicated.")
+    ] = False,
+) -> None:
     """Transform new raw files into event_v2, item_v2 and user_v2 Parquet (rejects kept with a reason)."""
-    etl_step(_config(ctx))
+    etl_step(_config(ctx), reprocess=reprocess)
 
 
 @app.command()

@@ -66,7 +66,8 @@ def write_demo_config(workdir: Path, port: int) -> Path:
             "trusted_proxies": ["127.0.0.1/32"],
             "segment_max_age_seconds": 30,
         },
-        "etl": {"workers": 2},
+        # The simulator sends days of history at once, so the 72-hour freshness limit would reject most of it.
+        "etl": {"workers": 2, "freshness_hours": None},
     }
     path.write_text(yaml.safe_dump(document, sort_keys=False))
     return path

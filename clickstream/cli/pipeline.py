@@ -11,6 +11,7 @@ from clickstream.cli.render import console, key_value_table, progress_bar
 from clickstream.config import Config
 from clickstream.errors import InputError
 from clickstream.modeling import ModelResult, run_dbt
+from etl.process import EtlJob
 from etl.runner import EtlResult, run_etl
 from loader.runner import LoadResult, run_load
 
@@ -24,9 +25,10 @@ class CycleResult:
     model: ModelResult
 
 
-def etl_step(config: Config) -> EtlResult:
+def etl_step(config: Config, reprocess: bool = False) -> EtlResult:
+    job = EtlJob.from_config(config)
     with progress_bar("etl: raw files") as update:
-        result = run_etl(config.home, config.project_id, config.app_ids, config.etl.workers, update)
+        result = run_etl(config.home, job, config.etl.workers, update, reprocess=reprocess)
     rejected = ", ".join(f"{reason} {count}" for reason, count in sorted(result.rejected_by_reason.items())) or "none"
     console.print(
         f"etl: {result.files_processed} of {result.files_seen} new raw files processed, {result.records:,} records -> "

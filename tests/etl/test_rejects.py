@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import orjson
 import pytest
 
-from etl.batch import BatchSettings, transform_raw_file
-from tests.conftest import seed_file
+from etl.process import InputOutput, process_content
+from tests.conftest import make_job, seed_file
 
-SETTINGS = BatchSettings("p", frozenset({"uba-app", "shop"}), datetime(2024, 1, 1, tzinfo=UTC))
+JOB = make_job(freshness_hours=None)
 
 
-def run_lines(*lines: bytes):  # type: ignore[no-untyped-def]
-    return transform_raw_file(b"\n".join(lines), "raw/x.jsonl.gz", "x", SETTINGS)
+def run_lines(*lines: bytes) -> InputOutput:
+    return process_content(b"\n".join(lines), "raw/x.jsonl.gz", "x", JOB)
+
+
+def run_fixture(fixture: str, source_file: str = "raw/x.jsonl.gz") -> InputOutput:
+    return process_content(seed_file(fixture).read_bytes(), source_file, "x", JOB)
 
 
 @pytest.mark.parametrize(
@@ -26,15 +28,15 @@ def run_lines(*lines: bytes):  # type: ignore[no-untyped-def]
     ],
 )
 def test_the_original_corrupt_fixtures_become_rejects_with_reasons(fixture: str, reasons: list[str]) -> None:
-    output = transform_raw_file(seed_file(fixture).read_bytes(), fixture, "x", SETTINGS)
-    assert output.events == []
+    output = run_fixture(fixture)
+    assert output.events.num_rows == 0
     assert [reject["reason"] for reject in output.rejects] == reasons
     assert all(reject["payload"] for reject in output.rejects)
 
 
 def test_a_record_whose_data_is_not_base64_gzip_is_one_decode_error_reject() -> None:
-    output = transform_raw_file(seed_file("original_data_with_error.json").read_bytes(), "f", "x", SETTINGS)
-    assert (output.records, output.events) == (1, [])
+    output = run_fixture("original_data_with_error.json")
+    assert (output.records, output.events.num_rows) == (1, 0)
     assert [(r["reason"], r["detail"]) for r in output.rejects] == [
         ("decode_error", "data is neither JSON nor base64 of gzip")
     ]
@@ -44,7 +46,7 @@ def test_every_event_becomes_a_row_or_a_reject() -> None:
     good = {"event_id": "e1", "app_id": "shop", "timestamp": 1, "event_type": "e", "unique_id": "u"}
     events = [good, {**good, "event_id": "e2"}, {"event_id": "e3"}, "not an object", {**good, "app_id": "x"}]
     output = run_lines(orjson.dumps({"appId": "shop", "data": orjson.dumps(events).decode()}))
-    assert len(output.events) + len(output.rejects) == len(events)
+    assert output.events.num_rows + len(output.rejects) == len(events)
     assert sorted(r["reason"] for r in output.rejects) == ["corrupt_json", "missing_required_field", "unknown_app"]
 
 
@@ -74,14 +76,12 @@ def test_a_line_that_is_not_json_is_rejected_as_corrupt_json() -> None:
 def test_good_events_in_a_record_survive_a_bad_neighbour() -> None:
     good = {"event_id": "e1", "app_id": "shop", "timestamp": 1, "event_type": "e", "unique_id": "u"}
     output = run_lines(orjson.dumps({"appId": "shop", "data": orjson.dumps([good, {"event_id": "e2"}]).decode()}))
-    assert [row["event_id"] for row in output.events] == ["e1"]
+    assert output.events.column("event_id").to_pylist() == ["e1"]
     assert [r["event_index"] for r in output.rejects] == [1]
 
 
 def test_a_reject_names_its_source_file_line_and_request_id() -> None:
-    output = transform_raw_file(
-        seed_file("original_data_raw_text_error.json").read_bytes(), "raw/a.jsonl.gz", "a", SETTINGS
-    )
+    output = run_fixture("original_data_raw_text_error.json", "raw/a.jsonl.gz")
     [reject] = output.rejects
     assert (reject["source_file"], reject["record_index"], reject["event_index"]) == ("raw/a.jsonl.gz", 0, -1)
     assert reject["rid"] == "07157da84281bb7234ba6f8613df7d32"

@@ -12,8 +12,10 @@ import pyarrow.parquet as pq
 from clickstream.contract import EVENT_V2
 from clickstream.storage import Storage
 from etl.runner import run_etl
+from tests.conftest import make_job
 
 DAY1, DAY2 = 1_700_000_000_000, 1_700_090_000_000  # 2023-11-14 and 2023-11-15 (UTC)
+JOB = make_job(("shop",))
 
 
 def event(event_id: str, timestamp: int, items: list[dict] | None = None) -> dict:  # type: ignore[type-arg]
@@ -30,7 +32,7 @@ def write_raw(home: Path, name: str, events: list[dict]) -> str:  # type: ignore
 
 def test_rows_are_written_per_table_app_and_day_named_after_the_input(tmp_path: Path) -> None:
     write_raw(tmp_path, "w0-1-000001", [event("a", DAY1), event("b", DAY2)])
-    result = run_etl(tmp_path, "p", ["shop"])
+    result = run_etl(tmp_path, JOB)
     assert (result.files_processed, result.events, result.users) == (1, 2, 1)
     files = sorted(f.path for f in Storage(tmp_path).list_files("processed/event_v2"))
     assert files == [
@@ -42,27 +44,27 @@ def test_rows_are_written_per_table_app_and_day_named_after_the_input(tmp_path: 
 
 def test_a_raw_file_is_never_processed_twice(tmp_path: Path) -> None:
     write_raw(tmp_path, "w0-1-000001", [event("a", DAY1)])
-    assert run_etl(tmp_path, "p", ["shop"]).files_processed == 1
-    again = run_etl(tmp_path, "p", ["shop"])
+    assert run_etl(tmp_path, JOB).files_processed == 1
+    again = run_etl(tmp_path, JOB)
     assert (again.files_seen, again.files_processed, again.events) == (0, 0, 0)
 
 
 def test_only_new_raw_files_are_processed(tmp_path: Path) -> None:
     write_raw(tmp_path, "w0-1-000001", [event("a", DAY1)])
-    run_etl(tmp_path, "p", ["shop"])
+    run_etl(tmp_path, JOB)
     write_raw(tmp_path, "w0-1-000002", [event("b", DAY1)])
-    assert run_etl(tmp_path, "p", ["shop"], workers=2).events == 1
+    assert run_etl(tmp_path, JOB, workers=2).events == 1
 
 
 def test_items_without_an_id_are_dropped_and_repeats_removed(tmp_path: Path) -> None:
     items = [{"id": "sku-1", "price": 3}, {"name": "no id"}, {"item_id": "sku-1", "price": 3}, {"id": "sku-2"}]
     write_raw(tmp_path, "w0-1-000001", [event("a", DAY1, items)])
-    assert run_etl(tmp_path, "p", ["shop"]).items == 2
+    assert run_etl(tmp_path, JOB).items == 2
 
 
 def test_rejects_are_written_per_reason_with_their_payload(tmp_path: Path) -> None:
     write_raw(tmp_path, "w0-1-000001", [event("a", DAY1), {"event_id": "no-app"}])
-    result = run_etl(tmp_path, "p", ["shop"])
+    result = run_etl(tmp_path, JOB)
     assert result.rejected_by_reason == {"missing_required_field": 1}
     table = pq.read_table(tmp_path / "rejected/missing_required_field/20231115T01-w0-1-000001.parquet")
     assert orjson.loads(table.column("payload")[0].as_py()) == {"event_id": "no-app"}
@@ -71,7 +73,7 @@ def test_rejects_are_written_per_reason_with_their_payload(tmp_path: Path) -> No
 def test_a_file_outside_the_hour_layout_is_reported_and_ignored(tmp_path: Path) -> None:
     Storage(tmp_path).write_bytes("raw/manual.jsonl.gz", gzip.compress(b"{}\n"))
     write_raw(tmp_path, "w0-1-000001", [event("a", DAY1)])
-    result = run_etl(tmp_path, "p", ["shop"])
+    result = run_etl(tmp_path, JOB)
     assert result.ignored_files == ["raw/manual.jsonl.gz"]
     assert (result.files_processed, result.failed_files) == (1, {})
 
@@ -89,7 +91,7 @@ def test_extreme_values_become_nulls_or_rejects_not_crashes(tmp_path: Path) -> N
     Storage(tmp_path).write_bytes(
         "raw/year=2023/month=11/day=15/hour=01/w0-1-000001.jsonl.gz", gzip.compress(json.dumps(record).encode() + b"\n")
     )
-    result = run_etl(tmp_path, "p", ["shop"])
+    result = run_etl(tmp_path, JOB)
     assert (result.events, result.rejected_by_reason, result.failed_files) == (1, {"invalid_value": 2}, {})
     [row] = pq.read_table(next((tmp_path / "processed" / "event_v2").rglob("*.parquet"))).to_pylist()
     assert (row["session_number"], row["session_duration"], row["device_time_zone_offset_seconds"]) == (
@@ -98,3 +100,31 @@ def test_extreme_values_become_nulls_or_rejects_not_crashes(tmp_path: Path) -> N
         None,
     )
     assert row["event_bundle_sequence_id"] is None
+
+
+def test_reprocessing_replaces_an_inputs_outputs_and_removes_ones_it_no_longer_makes(tmp_path: Path) -> None:
+    path = write_raw(tmp_path, "w0-1-000001", [event("a", DAY1), event("b", DAY2)])
+    run_etl(tmp_path, JOB)
+    write_raw(tmp_path, "w0-1-000001", [event("b", DAY2)])  # the day-1 event is gone from the input
+    result = run_etl(tmp_path, JOB, reprocess=True)
+    assert (result.files_processed, result.events) == (1, 1)
+    files = [f.path for f in Storage(tmp_path).list_files("processed/event_v2")]
+    assert len(files) == 1 and "partition_day=15" in files[0]
+    assert path.endswith("w0-1-000001.jsonl.gz")
+
+
+def test_the_same_input_gives_the_same_rows_however_it_is_chunked(tmp_path: Path) -> None:
+    records = [
+        {"appId": "shop", "ingest_time": DAY2, "data": orjson.dumps(
+            [event(f"e{r}-{i}", DAY1 + i, [{"id": f"sku-{i % 7}"}]) for i in range(10)]).decode()}
+        for r in range(45)
+    ]  # fmt: skip
+    content = gzip.compress(b"\n".join(orjson.dumps(record) for record in records))
+    for home in ("a", "b"):
+        Storage(tmp_path / home).write_bytes("raw/year=2023/month=11/day=15/hour=01/w0-1-000001.jsonl.gz", content)
+    run_etl(tmp_path / "a", make_job(("shop",), chunk_events=100))
+    run_etl(tmp_path / "b", make_job(("shop",), chunk_events=100_000))
+    for table in ("event_v2", "item_v2", "user_v2"):
+        [a] = Storage(tmp_path / "a").list_files(f"processed/{table}")
+        [b] = Storage(tmp_path / "b").list_files(f"processed/{table}")
+        assert pq.read_table(tmp_path / "a" / a.path).equals(pq.read_table(tmp_path / "b" / b.path)), table

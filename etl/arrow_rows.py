@@ -1,0 +1,108 @@
+"""Row tuples from the transform -> Arrow tables of the contract's schemas.
+
+Columns are built one at a time from the transposed tuples (:func:`etl.values.column` converts a whole
+column in one Arrow call when its values already have the right type), maps from Python dicts through
+flat key and value arrays, and strings cut to the contract's byte limits (the original's max-length rule).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pyarrow as pa
+
+from clickstream.contract import CUSTOM_PARAMETERS, STRING_MAP, TIMESTAMP, USER_PROPERTIES, Table
+from etl.values import column, text, value_type
+
+_INT32 = pa.int32()
+
+
+def build_table(
+    table: Table,
+    names: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    transient: Mapping[str, pa.DataType] | None = None,
+    truncate: bool = True,
+) -> pa.Table:
+    """An Arrow table with ``table``'s columns (nulls where ``names`` lacks one) from value tuples in
+    ``names`` order, plus the ``transient`` columns named there (kept for enrichment, dropped on write)."""
+    count = len(rows)
+    by_name: dict[str, Sequence[Any]] = dict(zip(names, zip(*rows, strict=True), strict=True)) if rows else {}
+    arrays: list[pa.Array] = []
+    fields: list[pa.Field] = []
+    for spec in table.columns:
+        values = by_name.get(spec.name)
+        if values is None:
+            arrays.append(pa.nulls(count, spec.arrow_type))
+        else:
+            arrays.append(_array(values, spec.arrow_type, spec.max_bytes if truncate else None))
+        fields.append(spec.arrow_field())
+    for name, arrow_type in (transient or {}).items():
+        values = by_name.get(name)
+        arrays.append(pa.nulls(count, arrow_type) if values is None else column(values, arrow_type))
+        fields.append(pa.field(name, arrow_type))
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def _array(values: Sequence[Any], arrow_type: pa.DataType, max_bytes: int | None) -> pa.Array:
+    if arrow_type == TIMESTAMP:
+        return column(values, pa.int64()).cast(TIMESTAMP)
+    if arrow_type == STRING_MAP:
+        return map_column(values, STRING_MAP)
+    if arrow_type == CUSTOM_PARAMETERS:
+        return map_column(values, CUSTOM_PARAMETERS)
+    if arrow_type == USER_PROPERTIES:
+        return pa.array(values, type=USER_PROPERTIES)
+    return column(values, arrow_type, max_bytes)
+
+
+def map_column(dicts: Sequence[Mapping[str, Any] | None], map_type: pa.DataType) -> pa.Array:
+    """A map array from dicts (None or empty -> null): string values, or ``{value, type}`` custom parameters.
+
+    Rows often share one dict object (``process_info`` and ``device_ua`` are per request), so each distinct
+    object is converted once and the rows take from it.
+    """
+    positions: dict[int, int] = {}
+    distinct: list[Mapping[str, Any] | None] = []
+    indices = []
+    for entry in dicts:
+        position = positions.get(id(entry))
+        if position is None:
+            position = positions[id(entry)] = len(distinct)
+            distinct.append(entry)
+        indices.append(position)
+    array = _map_of(distinct, map_type)
+    if len(distinct) == len(dicts):
+        return array
+    return array.take(pa.array(indices, pa.int32()))
+
+
+def _map_of(dicts: Sequence[Mapping[str, Any] | None], map_type: pa.DataType) -> pa.Array:
+    offsets = [0]
+    keys: list[str] = []
+    values: list[Any] = []
+    nulls: list[bool] = []
+    end = 0
+    for entry in dicts:
+        if entry:
+            keys.extend(entry.keys())
+            values.extend(entry.values())
+            end += len(entry)
+            nulls.append(False)
+        else:
+            nulls.append(True)
+        offsets.append(end)
+    if map_type == CUSTOM_PARAMETERS:
+        items: pa.Array = pa.StructArray.from_arrays(
+            [
+                pa.array([text(value) for value in values], pa.string()),
+                pa.array([value_type(v) for v in values], pa.string()),
+            ],
+            names=["value", "type"],
+        )
+    else:
+        items = column(values, pa.string())
+    return pa.MapArray.from_arrays(
+        pa.array(offsets, _INT32), column(keys, pa.string()), items, type=map_type, mask=pa.array(nulls)
+    )

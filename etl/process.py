@@ -1,0 +1,134 @@
+"""One input's whole transform, storage-free: raw lines -> enriched chunks, rejects, then its users.
+
+The local runner and the Spark runner both call :func:`process_lines` and write what it yields with the
+same writer, which is why their outputs are identical.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from clickstream.config import Config
+from clickstream.contract import EVENT_V2, ITEM_V2, RejectReason
+from etl.batch import DEFAULT_CHUNK_EVENTS, Chunk, Origin, event_payload, raw_lines, transform_lines
+from etl.plugins import REJECT_DETAIL, REJECT_REASON, EventPlugin, PluginFailed, PluginSpec, run_chain
+from etl.transform import TransformSettings
+from etl.users import UserAccumulator
+
+
+@dataclass(frozen=True)
+class EtlJob:
+    """Everything a worker needs to process inputs; picklable, the same for every worker of a run."""
+
+    settings: TransformSettings
+    plugins: tuple[PluginSpec, ...] = ()
+    chunk_events: int = DEFAULT_CHUNK_EVENTS
+
+    @classmethod
+    def from_config(cls, config: Config, process_time: datetime | None = None) -> EtlJob:
+        etl = config.etl
+        settings = TransformSettings(
+            project_id=config.project_id,
+            app_ids=frozenset(config.app_ids),
+            process_time=process_time or datetime.now(UTC),
+            job_id=etl.job_id,
+            time_shift=etl.time_shift,
+            freshness_hours=etl.freshness_hours,
+            truncate_strings=etl.truncate_strings,
+        )
+        plugins = tuple(PluginSpec(plugin.name, plugin.options) for plugin in etl.plugins)
+        return cls(settings, plugins, etl.chunk_events)
+
+
+@dataclass
+class ProcessedChunk:
+    """Rows ready to write: enriched events and their items, and the rejects of the same raw records."""
+
+    events: pa.Table
+    items: pa.Table
+    rejects: list[dict[str, Any]]
+    records: int
+
+
+@dataclass
+class InputOutput:
+    """A whole input's output in memory (tests and small inputs; runners stream chunks instead)."""
+
+    events: pa.Table
+    items: pa.Table
+    users: pa.Table
+    rejects: list[dict[str, Any]] = field(default_factory=list)
+    records: int = 0
+
+
+def process_lines(
+    lines: Iterable[bytes],
+    source_file: str,
+    source_id: str,
+    job: EtlJob,
+    plugins: Sequence[EventPlugin],
+    users: UserAccumulator,
+) -> Iterator[ProcessedChunk]:
+    """Transform, run the plugin chain, and fold users chunk by chunk; rows a plugin rejected (and the
+    whole chunk if a plugin fails) come back as rejects with the event's original payload."""
+    for chunk in transform_lines(lines, source_file, source_id, job.settings, job.chunk_events):
+        origin = Origin(source_id, source_file)
+        rejects = list(chunk.rejects)
+        events = chunk.events
+        try:
+            events = run_chain(plugins, events)
+        except PluginFailed as failed:
+            reasons = pa.array([str(RejectReason.PLUGIN_ERROR)] * events.num_rows, pa.string())
+            events = events.append_column(REJECT_REASON, reasons).append_column(
+                REJECT_DETAIL, pa.array([str(failed)] * events.num_rows, pa.string())
+            )
+        items = chunk.items
+        if REJECT_REASON in events.column_names:
+            rejected_mask = pc.is_valid(events.column(REJECT_REASON))
+            if pc.any(rejected_mask).as_py():
+                rejected = events.filter(rejected_mask)
+                rejects += _plugin_rejects(rejected, chunk, origin, job.settings)
+                events = events.filter(pc.invert(rejected_mask))
+                gone = pc.is_in(items.column("event_id"), value_set=rejected.column("event_id").unique())
+                items = items.filter(pc.invert(gone)) if pc.any(gone).as_py() else items
+        users.add(events)
+        yield ProcessedChunk(events.select(EVENT_V2.column_names), items, rejects, chunk.records)
+
+
+def _plugin_rejects(
+    rejected: pa.Table, chunk: Chunk, origin: Origin, settings: TransformSettings
+) -> list[dict[str, Any]]:
+    found = []
+    columns = ("_record_index", "_event_index", REJECT_REASON, REJECT_DETAIL)
+    present = [
+        rejected.column(name).to_pylist() if name in rejected.column_names else [None] * rejected.num_rows
+        for name in columns
+    ]
+    for record_index, event_index, reason, detail in zip(*present, strict=True):
+        line = chunk.lines[record_index]
+        record = orjson.loads(line)
+        where = Origin(origin.source_id, origin.source_file, record_index, record)
+        found.append(where.reject(settings, reason, detail or reason, event_payload(line, event_index), event_index))
+    return found
+
+
+def process_content(
+    content: bytes, source_file: str, source_id: str, job: EtlJob, plugins: Sequence[EventPlugin] = ()
+) -> InputOutput:
+    """A raw file's whole output in memory (bytes in, Arrow tables out)."""
+    users = UserAccumulator()
+    chunks = list(process_lines(raw_lines(content), source_file, source_id, job, plugins, users))
+    return InputOutput(
+        events=pa.concat_tables([EVENT_V2.schema.empty_table(), *(chunk.events for chunk in chunks)]),
+        items=pa.concat_tables([ITEM_V2.schema.empty_table(), *(chunk.items for chunk in chunks)]),
+        users=users.table(job.settings),
+        rejects=[reject for chunk in chunks for reject in chunk.rejects],
+        records=sum(chunk.records for chunk in chunks),
+    )

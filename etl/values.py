@@ -1,0 +1,157 @@
+"""Scalar coercions of SDK JSON values, and their column-wise fast paths.
+
+The SDKs mostly send the right JSON type for each field, so the transform collects values as they come
+and :func:`column` converts a whole column at once in Arrow; only a column holding a stray type (a
+number where text belongs, a numeric string where a number belongs) falls back to the per-value rules
+here. That keeps per-event Python work to dictionary lookups.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+# Event times the ETL accepts: from 1970 to the end of year 9999, in epoch milliseconds.
+MAX_TIME_MSEC = 253_402_300_799_999
+
+
+def text(value: Any) -> str | None:
+    """A string column's value: JSON text for objects and arrays, ``true``/``false`` for booleans."""
+    if value is None or value.__class__ is str:
+        return value  # type: ignore[no-any-return]
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return orjson.dumps(value).decode()
+    return str(value)
+
+
+def integer(value: Any) -> int | None:
+    """An int64 from an int, float or numeric string; None for anything else (NaN, inf, too large)."""
+    if value is None or isinstance(value, bool):
+        return None
+    number: int | float
+    if isinstance(value, int | float):
+        number = value
+    elif isinstance(value, str):
+        try:
+            number = int(value) if value.strip().lstrip("-").isdecimal() else float(value)
+        except ValueError:
+            return None
+    else:
+        return None
+    if isinstance(number, float):
+        if not math.isfinite(number):
+            return None
+        number = int(number)
+    return number if INT64_MIN <= number <= INT64_MAX else None
+
+
+def int32(value: Any) -> int | None:
+    number = integer(value)
+    return number if number is not None and -(2**31) <= number < 2**31 else None
+
+
+def number(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        result = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return result if math.isfinite(result) else None
+
+
+def boolean(value: Any) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return value != 0
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in ("true", "1", "yes"):
+            return True
+        if lowered in ("false", "0", "no"):
+            return False
+    return None
+
+
+def value_type(value: Any) -> str:
+    """The original's type label of a custom parameter value."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, dict | list):
+        return "object"
+    return "string"
+
+
+def msec_to_datetime(msec: int | None) -> datetime | None:
+    """UTC time of epoch milliseconds, or None when missing or outside years 1970-9999."""
+    if msec is None or not 0 <= msec <= MAX_TIME_MSEC:
+        return None
+    return datetime.fromtimestamp(msec / 1000, UTC)
+
+
+def iso_msec(msec: int | None) -> str | None:
+    """``2023-04-24T06:51:49.403Z``: the original's text form of times in ``process_info``."""
+    moment = msec_to_datetime(msec)
+    if moment is None:
+        return None
+    return moment.isoformat(timespec="milliseconds")[:-6] + "Z"  # drop "+00:00"
+
+
+_COERCE: dict[pa.DataType, Callable[[Any], Any]] = {
+    pa.string(): text,
+    pa.int64(): integer,
+    pa.int32(): int32,
+    pa.float64(): number,
+    pa.bool_(): boolean,
+}
+
+
+def column(values: Sequence[Any], arrow_type: pa.DataType, max_bytes: int | None = None) -> pa.Array:
+    """An Arrow array of ``values``: converted in one go when they already have the column's JSON type,
+    else value by value with the coercion rules above; strings longer than ``max_bytes`` are cut."""
+    try:
+        array = pa.array(values, type=arrow_type, from_pandas=False)
+        if arrow_type == pa.float64() and any(value.__class__ is bool or value != value for value in values):
+            # pa.array takes booleans as 1.0/0.0 and keeps NaN; the per-value rules make both null.
+            raise pa.ArrowInvalid("boolean or NaN in a float column")
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        convert = _COERCE[arrow_type]
+        array = pa.array([convert(value) for value in values], type=arrow_type)
+    if max_bytes is not None and arrow_type == pa.string():
+        array = truncate_utf8(array, max_bytes)
+    return array
+
+
+def truncate_utf8(array: pa.Array, max_bytes: int) -> pa.Array:
+    """Cut strings longer than ``max_bytes`` bytes at a character boundary (the original's max-length rule;
+    it cuts bytes, which can split a character; we keep the text valid UTF-8)."""
+    longest = pc.max(pc.binary_length(array)).as_py()
+    if longest is None or longest <= max_bytes:
+        return array
+    values = array.to_pylist()
+    return pa.array(
+        [
+            value if value is None or len(value.encode()) <= max_bytes else cut_utf8(value, max_bytes)
+            for value in values
+        ],
+        type=pa.string(),
+    )
+
+
+def cut_utf8(value: str, max_bytes: int) -> str:
+    """``value`` cut to at most ``max_bytes`` UTF-8 bytes without splitting a character."""
+    return value.encode()[:max_bytes].decode("utf-8", "ignore")
