@@ -21,10 +21,7 @@ def build_sink(config: Config) -> Sink:
     ingestion = config.ingestion
     home = Storage(config.home)
     if ingestion.sink == "local":
-        raise SinkError(
-            f"ingestion.sink is {ingestion.sink!r} but ingestion.{ingestion.sink} is missing",
-            hint=f"add an ingestion.{ingestion.sink} section (see README.md)",
-        )
+        return StorageSink(home)
     if ingestion.sink == "s3" and ingestion.s3 is not None:
         from ingestion.sinks.s3 import S3Sink
 

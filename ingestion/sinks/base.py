@@ -47,8 +47,11 @@ class SegmentBatch:
         return self.content.count(b"\n") + (0 if not self.content or self.content.endswith(b"\n") else 1)
 
     def gzipped(self) -> bytes:
-        """The raw file: the content as gzip, as the ETL and the original's S3 sink expect."""
-        return gzip.compress(self.content, compresslevel=6)
+        """The raw file: the content as gzip, as the ETL and the original's S3 sink expect.
+
+        No timestamp in the gzip header, so a re-ship writes byte-identical files.
+        """
+        return gzip.compress(self.content, compresslevel=6, mtime=0)
 
 
 def partition_key(record: bytes) -> str:
@@ -76,7 +79,7 @@ def set_aside(storage: Storage, sink: str, batch: SegmentBatch, records: list[by
     ``raw/`` for the ETL) and logged. The name derives from the batch's key, so a re-ship rewrites it.
     """
     key = PurePosixPath(UNDELIVERABLE_DIR, sink) / batch.key
-    storage.write_bytes(key, gzip.compress(b"".join(record + b"\n" for record in records), compresslevel=6))
+    storage.write_bytes(key, gzip.compress(b"".join(record + b"\n" for record in records), compresslevel=6, mtime=0))
     logger.error(
         "records too large for the sink were set aside",
         extra={"sink": sink, "records": len(records), "limit_bytes": limit, "path": storage.path(key)},
