@@ -98,6 +98,13 @@ class SinkRetryConfig(_Section):
     backoff_base_seconds: float = Field(0.2, ge=0, description="First wait; doubles each retry, with jitter.")
     backoff_max_seconds: float = Field(20.0, ge=0, description="Longest single wait.")
 
+    @field_validator("endpoint_url", check_fields=False)
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError(f"{value!r} is not a URL; write it with its scheme, e.g. http://127.0.0.1:5000")
+        return value
+
 
 class S3SinkConfig(SinkRetryConfig):
     """``ingestion.sink: s3``: raw files as objects ``<prefix>raw/year=/month=/day=/hour=/<file>.jsonl.gz``."""

@@ -55,6 +55,14 @@ def test_s3_multipart_parts_cannot_be_smaller_than_s3_allows(tmp_path: Path) -> 
     assert "ingestion.s3.multipart_part_bytes" in message
 
 
+@pytest.mark.parametrize("sink", ["s3", "kinesis"])
+def test_an_endpoint_without_a_scheme_is_refused_with_an_example(tmp_path: Path, sink: str) -> None:
+    section = "bucket: raw" if sink == "s3" else "stream: raw"
+    message = config_error(tmp_path, f"ingestion:\n  sink: {sink}\n  {sink}:\n    {section}\n    endpoint_url: h:9\n")
+    assert f"ingestion.{sink}.endpoint_url: 'h:9' is not a URL" in message
+    assert "http://127.0.0.1:5000" in message
+
+
 def test_the_s3_prefix_is_a_folder(tmp_path: Path) -> None:
     config = make_config(tmp_path, ingestion={"sink": "s3", "s3": {"bucket": "raw", "prefix": "/clickstream/demo"}})
     assert config.ingestion.s3 is not None
