@@ -40,11 +40,14 @@ class SegmentBatch:
 
     def records(self) -> list[bytes]:
         """Each raw record's JSON text, without its newline."""
-        return self.content.split(b"\n")[:-1] if self.content.endswith(b"\n") else self.content.split(b"\n")
+        lines = self.content.split(b"\n")
+        if lines[-1] == b"":
+            lines.pop()
+        return lines
 
     @property
     def record_count(self) -> int:
-        return self.content.count(b"\n") + (0 if not self.content or self.content.endswith(b"\n") else 1)
+        return self.content.count(b"\n") + (0 if self.content.endswith(b"\n") or not self.content else 1)
 
     def gzipped(self) -> bytes:
         """The raw file: the content as gzip, as the ETL and the original's S3 sink expect.
