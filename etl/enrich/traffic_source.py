@@ -93,11 +93,17 @@ class TrafficSourceInput(NamedTuple):
     @classmethod
     def from_attributes(cls, attributes: Mapping[str, Any], page_hostname: str | None = None) -> TrafficSourceInput:
         """The input from an event's ``attributes`` object (``_page_url``, ``_utm_source``, ...)."""
-        get = attributes.get
-        return cls._make([*(_text(get(key)) for key in _ATTRIBUTE_KEYS), page_hostname])
+        values = list(map(attributes.get, _ATTRIBUTE_KEYS))  # C-level loop: this runs once per event
+        values.append(page_hostname)
+        if not _TEXT_TYPES.issuperset(map(type, values)):
+            values = [_text(value) for value in values]
+        return cls._make(values)
 
 
 _ATTRIBUTE_KEYS = tuple("_" + name for name in TrafficSourceInput._fields[:-1])
+
+
+_TEXT_TYPES = frozenset({str, type(None)})
 
 
 def _text(value: Any) -> str | None:
@@ -185,9 +191,14 @@ def _meaningful(value: str | None) -> str | None:
 
 
 def utm_from_url(url: str | None) -> _Utm:
-    """Campaign fields from a URL's ``utm_*`` parameters and click ids."""
+    """Campaign fields from a URL's ``utm_*`` parameters and click ids (shared: do not modify the result)."""
     if not url:
-        return _Utm()
+        return _NO_UTM
+    return _utm_from_url(url)
+
+
+@lru_cache(maxsize=50_000)
+def _utm_from_url(url: str) -> _Utm:
     parsed = parse_url(url)
     if parsed is None:
         return _Utm()
@@ -219,6 +230,9 @@ def utm_from_url(url: str | None) -> _Utm:
         if not utm.medium:
             utm.medium = CPC
     return utm
+
+
+_NO_UTM = _Utm()
 
 
 @dataclass(slots=True)

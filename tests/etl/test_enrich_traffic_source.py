@@ -191,6 +191,11 @@ def test_sdk_gclid_attribute_becomes_the_clid_json() -> None:
     assert sdk_traffic_source(TrafficSourceInput(gclid="g-1")).clid == '{"type":"gclid","value":"g-1"}'
 
 
+def test_parameter_values_are_percent_decoded_and_plus_is_kept() -> None:
+    assert page("https://shop.example/?utm_source=news%20letter&utm_campaign=a+b").campaign == "a+b"
+    assert page("https://shop.example/?utm_source=news%20letter").source == "news letter"
+
+
 def test_only_the_first_value_of_a_repeated_parameter_counts() -> None:
     assert page("https://shop.example/?utm_source=a&utm_source=b").source == "a"
 
@@ -378,6 +383,18 @@ def test_each_comparison_operator_ignores_case(op: str, value: str, medium: str,
 def test_in_and_not_in_test_membership(op: str, medium: str, hit: bool) -> None:
     condition = {"op::or": [{"field": "traffic_source_medium", "op": op, "values": ["social", "SM"]}]}
     assert (channel_of(condition, medium=medium) == "Hit") is hit
+
+
+def test_regex_escapes_keep_their_meaning() -> None:
+    # The original lowercased the pattern itself, turning \S into \s; we match case-insensitively instead.
+    assert channel_of(leaf("match", r"^\S+$"), medium="CPC") == "Hit"
+    assert channel_of(leaf("match", r"^\S+$"), medium="paid search") == "Unassigned"
+
+
+def test_empty_marker_inside_in_values_matches_a_missing_value() -> None:
+    condition = {"op::or": [{"field": "traffic_source_medium", "op": "in", "values": ["__empty__", "none"]}]}
+    assert channel_of(condition, medium=None) == "Hit"
+    assert channel_of(condition, medium="cpc") == "Unassigned"
 
 
 def test_empty_marker_matches_missing_and_empty_values() -> None:
