@@ -235,7 +235,8 @@ def _compile_group(node: dict[str, Any], where: str) -> Predicate:
     if has_and:
 
         def all_hold(values: Sequence[str]) -> bool:
-            for part in parts:  # a plain loop: ~2x faster than all() over a generator
+            # Plain loops, not all()/any() over generators: about twice as fast, and this runs per rule.
+            for part in parts:  # noqa: SIM110
                 if not part(values):
                     return False
             return True
@@ -243,7 +244,7 @@ def _compile_group(node: dict[str, Any], where: str) -> Predicate:
         return all_hold
 
     def any_holds(values: Sequence[str]) -> bool:
-        for part in parts:
+        for part in parts:  # noqa: SIM110
             if part(values):
                 return True
         return False

@@ -54,4 +54,3 @@ def test_an_unknown_bot_policy_names_the_allowed_ones(tmp_path: Path) -> None:
 def test_a_misspelt_enrichment_key_lists_the_real_ones(tmp_path: Path) -> None:
     message = error_of(tmp_path, "etl:\n  enrichment:\n    geoip: false\n")
     assert "etl.enrichment.geoip: unknown key" in message and "geo_database" in message
-
