@@ -168,6 +168,31 @@ class EtlPluginConfig(_Section):
     options: dict[str, Any] = Field(default_factory=dict, description="Keyword arguments of the plugin's factory.")
 
 
+class EnrichmentConfig(_Section):
+    """Per-event enrichment in the ETL (`etl.enrichment`): user agent, geo IP, traffic source, IP privacy."""
+
+    user_agent: bool = Field(True, description="Parse the User-Agent into device_ua_* columns.")
+    geo: bool = Field(True, description="Look the client IP up into geo_* columns.")
+    geo_database: Path | None = Field(
+        None, description="GeoLite2-City .mmdb file; default: the bundled GeoLite2-City of 2018-07-03."
+    )
+    traffic_source: bool = Field(True, description="Classify source, medium, category and channel group.")
+    traffic_source_rules_dir: Path | None = Field(
+        None, description="Folder of per-app rule overrides: <dir>/<app_id>/traffic_source_*_rule_v1.json."
+    )
+    ip_privacy: Literal["none", "truncate", "hash"] = Field(
+        "none", description="Protect the client IP before it is written: truncate to /24 (/48) or salted hash."
+    )
+    ip_hash_salt: str | None = Field(None, description="Secret salt for ip_privacy: hash.")
+    bots: Literal["reject", "flag"] = Field("reject", description="Bot user agents: rejected (reason bot) or kept.")
+
+    @model_validator(mode="after")
+    def _salt_for_hashing(self) -> EnrichmentConfig:
+        if self.ip_privacy == "hash" and not self.ip_hash_salt:
+            raise ValueError("ip_privacy 'hash' needs ip_hash_salt, a secret string; or use ip_privacy: truncate")
+        return self
+
+
 class EtlConfig(_Section):
     """The batch transform (`clickstream etl`)."""
 
@@ -184,6 +209,7 @@ class EtlConfig(_Section):
     plugins: list[EtlPluginConfig] = Field(
         default_factory=list, description="Extra plugins run after the built-in enrichers, in this order."
     )
+    enrichment: EnrichmentConfig = Field(default_factory=EnrichmentConfig)
 
 
 class WarehouseConfig(_Section):
@@ -248,7 +274,16 @@ def _resolve_paths(config: Config, base: Path) -> Config:
     dbt = config.dbt
     if dbt.project_dir is not None:
         dbt = dbt.model_copy(update={"project_dir": absolute(dbt.project_dir)})
-    return config.model_copy(update={"home": absolute(config.home), "warehouse": warehouse, "dbt": dbt})
+    enrichment = config.etl.enrichment
+    enrichment = enrichment.model_copy(
+        update={
+            key: absolute(getattr(enrichment, key))
+            for key in ("geo_database", "traffic_source_rules_dir")
+            if getattr(enrichment, key) is not None
+        }
+    )
+    etl = config.etl.model_copy(update={"enrichment": enrichment})
+    return config.model_copy(update={"home": absolute(config.home), "warehouse": warehouse, "dbt": dbt, "etl": etl})
 
 
 def _describe(error: Mapping[str, Any], model: type[BaseModel]) -> str:
