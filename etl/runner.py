@@ -11,7 +11,6 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -72,10 +71,15 @@ def pending_raw_files(storage: Storage, reprocess: bool = False) -> tuple[list[s
     return pending, ignored
 
 
-@lru_cache(maxsize=8)
+_CHAINS: dict[str, list[EventPlugin]] = {}
+
+
 def _plugin_chain(specs: tuple[PluginSpec, ...]) -> list[EventPlugin]:
     """The chain, built once per worker process (enrichers load databases and rule tables)."""
-    return load_plugins(specs)
+    key = repr(specs)
+    if key not in _CHAINS:
+        _CHAINS[key] = load_plugins(specs)
+    return _CHAINS[key]
 
 
 def process_file(root: str, raw_path: str, job: EtlJob) -> dict[str, Any]:
@@ -135,7 +139,9 @@ def run_etl(
     started = time.perf_counter()
     storage = Storage(root)
     result = EtlResult()
-    load_plugins(job.plugins)  # a misconfigured chain is a config error before any work starts
+    _plugin_chain(
+        job.plugins
+    )  # a misconfigured chain is a config error before any work starts; forked workers reuse it
     pending, result.ignored_files = pending_raw_files(storage, reprocess)
     result.files_seen = len(pending)
     if on_progress:

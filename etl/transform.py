@@ -20,6 +20,7 @@ import orjson
 
 from clickstream.contract import RejectReason
 from etl.decode import RejectedInput
+from etl.enrich.privacy import IpPrivacy, protect_ip
 from etl.values import MAX_TIME_MSEC, integer, iso_msec, text, value_type
 
 # Top-level keys the SDKs send that map to columns (aliases included); every other key becomes a
@@ -86,6 +87,8 @@ class TransformSettings:
     time_shift: bool = False
     freshness_hours: float | None = 72.0
     truncate_strings: bool = True
+    ip_privacy: IpPrivacy = "none"  # none, truncate or hash: applied to source_ip before it is written
+    ip_hash_salt: str = ""
 
     @cached_property
     def freshness_msec(self) -> int | None:
@@ -128,6 +131,7 @@ class RecordContext:
             upload = integer(_uri_param(uri, "upload_timestamp"))
         ingest = integer(get("ingest_time"))
         rid, ip, ua = text(get("rid")), text(get("ip")), text(get("ua"))
+        source_ip = ip if settings.ip_privacy == "none" else protect_ip(ip, settings.ip_privacy, settings.ip_hash_salt)
         self.app_id = text(get("appId"))
         self.rid, self.ip, self.ua = rid, ip, ua
         self.ingest_time_msec, self.upload_time_msec = ingest, upload
@@ -136,7 +140,7 @@ class RecordContext:
             "rid": rid,
             "ingest_time": iso_msec(ingest),
             "input_file_name": source_file,
-            "source_ip": ip,
+            "source_ip": source_ip,
             "upload_time": iso_msec(upload),
             **settings.job_info,
         }
