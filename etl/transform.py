@@ -394,6 +394,16 @@ _NAME_SLOTS = (_S["event_type"], _S["event_name"])
 _PSEUDO_ID_SLOTS = (_S["unique_id"], _S["user_pseudo_id"])
 
 
+def _place(values: dict[str, Any], slots: dict[str, int], row: list[Any], custom: dict[str, Any]) -> None:
+    """Put each value in its slot of ``row``; keys without a slot are custom parameters, in sent order."""
+    for key, value in values.items():
+        slot = slots.get(key)
+        if slot is None:
+            custom[key] = value
+        else:
+            row[slot] = value
+
+
 def transform_event(event: Any, context: RecordContext, settings: TransformSettings) -> list[Any]:
     """The ``event_v2`` values of one SDK event (the first ``len(EVENT_COLUMNS)`` items, in that order);
     raises :class:`RejectedInput` for an event that cannot become a row."""
@@ -401,23 +411,11 @@ def transform_event(event: Any, context: RecordContext, settings: TransformSetti
         raise RejectedInput(RejectReason.CORRUPT_JSON, f"event is a {type(event).__name__}, not an object")
     row = _EMPTY_ROW.copy()
     custom: dict[str, Any] = {}
-    top = _TOP_SLOTS
-    for key, value in event.items():
-        slot = top.get(key)
-        if slot is None:
-            custom[key] = value
-        else:
-            row[slot] = value
+    _place(event, _TOP_SLOTS, row, custom)
     attributes = event.get("attributes")
     traffic: str | None = None
     if attributes.__class__ is dict and attributes:
-        known = _ATTRIBUTE_SLOTS
-        for key, value in attributes.items():
-            slot = known.get(key)
-            if slot is None:
-                custom[key] = value
-            else:
-                row[slot] = value
+        _place(attributes, _ATTRIBUTE_SLOTS, row, custom)
         traffic_keys = attributes.keys() & TRAFFIC_ATTRIBUTES
         if traffic_keys:
             traffic = orjson.dumps({key: attributes[key] for key in sorted(traffic_keys)}).decode()

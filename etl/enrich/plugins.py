@@ -36,6 +36,33 @@ def _spread(values: list[Any], indices: pa.Array, arrow_type: pa.DataType = _STR
     return pc.take(pa.array(values, arrow_type), indices)
 
 
+def _set_fields(
+    events: pa.Table, columns: Sequence[tuple[str, str]], found: Sequence[Any], indices: pa.Array
+) -> pa.Table:
+    """Set each ``(column, field)``: the field of the result found for each row's distinct input."""
+    for column, field in columns:
+        events = with_column(events, column, _spread([getattr(item, field) for item in found], indices))
+    return events
+
+
+_USER_AGENT_COLUMNS = (
+    ("device_ua_browser", "browser"),
+    ("device_ua_browser_version", "browser_version"),
+    ("device_ua_os", "os"),
+    ("device_ua_os_version", "os_version"),
+    ("device_ua_device", "device"),
+    ("device_ua_device_category", "device_category"),
+)
+_GEO_COLUMNS = (
+    ("geo_continent", "continent"),
+    ("geo_sub_continent", "sub_continent"),
+    ("geo_country", "country"),
+    ("geo_region", "region"),
+    ("geo_metro", "metro"),
+    ("geo_city", "city"),
+)
+
+
 class UserAgentEnricher:
     """``device_ua_*`` and the ``device_ua`` map from the request's User-Agent; bots rejected or kept."""
 
@@ -50,15 +77,7 @@ class UserAgentEnricher:
     def process(self, events: pa.Table) -> pa.Table:
         agents, indices = _distinct(events.column("_ua"))
         parsed = [self.parser.parse(agent) for agent in agents]
-        for column, field in (
-            ("device_ua_browser", "browser"),
-            ("device_ua_browser_version", "browser_version"),
-            ("device_ua_os", "os"),
-            ("device_ua_os_version", "os_version"),
-            ("device_ua_device", "device"),
-            ("device_ua_device_category", "device_category"),
-        ):
-            events = with_column(events, column, _spread([getattr(info, field) for info in parsed], indices))
+        events = _set_fields(events, _USER_AGENT_COLUMNS, parsed, indices)
         device_ua = map_column([info.as_map() for info in parsed], STRING_MAP)
         events = with_column(events, "device_ua", pc.take(device_ua, indices))
         if self.reject_bots and any(info.is_bot for info in parsed):
@@ -77,17 +96,7 @@ class GeoEnricher:
 
     def process(self, events: pa.Table) -> pa.Table:
         addresses, indices = _distinct(events.column("_ip"))
-        found = [self.resolver.lookup(address) for address in addresses]
-        for column, field in (
-            ("geo_continent", "continent"),
-            ("geo_sub_continent", "sub_continent"),
-            ("geo_country", "country"),
-            ("geo_region", "region"),
-            ("geo_metro", "metro"),
-            ("geo_city", "city"),
-        ):
-            events = with_column(events, column, _spread([getattr(geo, field) for geo in found], indices))
-        return events
+        return _set_fields(events, _GEO_COLUMNS, [self.resolver.lookup(address) for address in addresses], indices)
 
 
 _TRAFFIC_READ = (
