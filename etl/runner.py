@@ -11,7 +11,6 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -72,10 +71,19 @@ def pending_raw_files(storage: Storage, reprocess: bool = False) -> tuple[list[s
     return pending, ignored
 
 
-@lru_cache(maxsize=8)
+_CHAINS: dict[str, list[EventPlugin]] = {}
+
+
 def _plugin_chain(specs: tuple[PluginSpec, ...]) -> list[EventPlugin]:
-    """The chain, built once per worker process (enrichers load databases and rule tables)."""
-    return load_plugins(specs)
+    """The chain, built once per worker process and configuration (enrichers load databases and rule tables).
+
+    Keyed by the specs' text: their options are plain config values (dicts, lists), which do not hash.
+    """
+    key = repr(specs)
+    chain = _CHAINS.get(key)
+    if chain is None:
+        chain = _CHAINS[key] = load_plugins(specs)
+    return chain
 
 
 def process_file(root: str, raw_path: str, job: EtlJob) -> dict[str, Any]:
@@ -146,7 +154,7 @@ def run_etl(
             result.failed_files[path] = f"{type(error).__name__}: {error}"
         else:
             assert summary is not None
-            _add(result, summary)
+            add_summary(result, summary)
         if on_progress:
             on_progress(result.files_processed + len(result.failed_files), len(pending))
 
@@ -168,7 +176,8 @@ def run_etl(
     return result
 
 
-def _add(result: EtlResult, summary: dict[str, Any]) -> None:
+def add_summary(result: EtlResult, summary: dict[str, Any]) -> None:
+    """Count one processed file (the summary :func:`process_file` returned) into ``result``."""
     result.files_processed += 1
     result.records += summary["records"]
     result.events += summary["events"]
