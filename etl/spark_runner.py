@@ -79,6 +79,7 @@ def spark_session(master: str | None = None, app_name: str = "clickstream-etl") 
         builder = builder.master(master)
         if master.startswith("local"):
             os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+            os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
             for key, value in _LOCAL_CONF.items():
                 builder = builder.config(key, value)
     try:

@@ -339,8 +339,9 @@ def transform_event(event: Any, context: RecordContext, settings: TransformSetti
         zone_offset = integer(zone_offset)
         zone_offset = zone_offset // 1000 if zone_offset is not None else None
     custom = {key: val for key, val in event.items() if key not in _TOP_LEVEL_KNOWN}
-    for key in attributes.keys() - _ATTRIBUTES_KNOWN:
-        custom[key] = attributes[key]
+    for key, val in attributes.items():  # in the payload's order: a set difference would order by string hash
+        if key not in _ATTRIBUTES_KNOWN:
+            custom[key] = val
     traffic_keys = attributes.keys() & TRAFFIC_ATTRIBUTES
     session_start = a("_session_start_timestamp", a("_session_start_time_msec"))
     first_touch = _user_value(user, "_user_first_touch_timestamp") if user else None

@@ -50,7 +50,7 @@ def raw_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
         lines = fixture.read_bytes().rstrip(b"\n") + b"\n"
         storage.write_bytes(f"{SEED_HOUR}/seed-{fixture.stem.replace('_', '-')}.jsonl.gz", gzip.compress(lines))
     end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    spec = SimulationSpec(users=6, days=1, end=end, app_ids=("shop", "uba-app"), seed=7, duplicate_rate=0.05)
+    spec = SimulationSpec(users=30, days=1, end=end, app_ids=("shop", "uba-app"), seed=7, duplicate_rate=0.05)
     write_raw(iter_requests(spec), storage, records_per_file=15)
     return home
 
