@@ -73,7 +73,9 @@ def read_config_data(location: str) -> tuple[dict[str, Any], Path]:
         else:
             text = Path(location).read_text(encoding="utf-8")
     except (OSError, ValueError) as exc:
-        raise ConfigError(f"cannot read config file {location}: {exc}", hint="check the path and access rights") from None
+        raise ConfigError(
+            f"cannot read config file {location}: {exc}", hint="check the path and access rights"
+        ) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -104,6 +106,8 @@ def job_from_args(args: argparse.Namespace) -> tuple[str, EtlJob]:
     if args.job_id:
         data["etl"] = {**(data.get("etl") or {}), "job_id": args.job_id}
     if not args.config and not args.app_ids:
-        raise ConfigError("no apps: give --config or --app-ids", hint="e.g. --root s3://bucket/clickstream --app-ids shop")
+        raise ConfigError(
+            "no apps: give --config or --app-ids", hint="e.g. --root s3://bucket/clickstream --app-ids shop"
+        )
     config: Config = parse_config(data, base, source)
     return root or str(config.home), EtlJob.from_config(config, args.process_time)

@@ -27,6 +27,7 @@ from etl.plugins import PluginSpec
 from etl.process import EtlJob
 from etl.runner import EtlResult, done_marker, run_etl
 from etl.spark_runner import main, run_spark_etl, spark_session
+from tests.clickstream.test_cli import clickstream
 from tests.conftest import SEED, make_job
 
 pytestmark = pytest.mark.slow
@@ -75,7 +76,11 @@ def copy_raw(raw_home: Path, target: Path) -> Path:
 
 def output_files(home: Path) -> dict[str, bytes]:
     storage = Storage(home)
-    return {stored.path: (home / stored.path).read_bytes() for folder in OUTPUT_DIRS for stored in storage.list_files(folder)}
+    return {
+        stored.path: (home / stored.path).read_bytes()
+        for folder in OUTPUT_DIRS
+        for stored in storage.list_files(folder)
+    }
 
 
 def counts(result: EtlResult) -> dict[str, Any]:
@@ -149,10 +154,28 @@ def test_the_entry_point_takes_root_and_apps_as_arguments_and_prints_a_json_summ
 ) -> None:
     home = copy_raw(raw_home, tmp_path)
     process_time = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()
-    argv = ["--root", str(home), "--app-ids", "shop,uba-app", "--project-id", "entry_point", "--process-time", process_time]
+    argv = [
+        "--root",
+        str(home),
+        "--app-ids",
+        "shop,uba-app",
+        "--project-id",
+        "entry_point",
+        "--process-time",
+        process_time,
+    ]
     assert main(argv) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["root"] == str(home)
     assert summary["files_processed"] == summary["files_seen"] > 0 and summary["events"] > 0
     [event_file, *_] = Storage(home).list_files("processed/event_v2")
     assert set(pq.read_table(home / event_file.path).column("project_id").to_pylist()) == {"entry_point"}
+
+
+def test_clickstream_etl_runs_on_spark_with_the_runner_option(tmp_path: Path) -> None:
+    simulate = clickstream("simulate", "--users", "3", "--days", "1", "--to-raw", cwd=tmp_path)
+    assert simulate.returncode == 0, simulate.stderr
+    etl = clickstream("etl", "--runner", "spark", "--spark-master", "local[1]", cwd=tmp_path)
+    assert etl.returncode == 0, etl.stderr
+    assert "starting Spark (local[1])" in etl.stdout and "1 of 1 new raw files processed" in etl.stdout
+    assert Storage(tmp_path / ".clickstream").list_files("processed/event_v2")
