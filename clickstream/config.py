@@ -53,12 +53,15 @@ class IngestionConfig(_Section):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
     path: str = Field("/collect", pattern=r"^/[A-Za-z0-9_\-/.]*$")
-    sink: Literal["local"] = "local"
+    sink: Literal["local", "s3", "kinesis", "kafka"] = "local"
     max_body_bytes: int = Field(1_000_000, gt=0)
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
     trusted_proxies: list[str] = Field(default_factory=list)
     segment_max_bytes: int = Field(16_000_000, gt=0)
     segment_max_age_seconds: float = Field(60.0, gt=0)
+    s3: S3SinkConfig | None = None
+    kinesis: KinesisSinkConfig | None = None
+    kafka: KafkaSinkConfig | None = None
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -70,12 +73,124 @@ class IngestionConfig(_Section):
                 raise ValueError(f"{entry!r} is not an IP address or network such as 10.0.0.0/8") from None
         return value
 
+    @model_validator(mode="after")
+    def _sink_section_present(self) -> IngestionConfig:
+        if getattr(self, self.sink, True) is None:
+            raise ValueError(
+                f"ingestion.{self.sink} is required when ingestion.sink is {self.sink!r}; "
+                f"add it, e.g. {_SINK_EXAMPLES[self.sink]}"
+            )
+        return self
+
+
+_MiB = 1024 * 1024
+_SINK_EXAMPLES = {
+    "s3": "ingestion.s3: {bucket: my-raw-bucket, prefix: clickstream/}",
+    "kinesis": "ingestion.kinesis: {stream: clickstream-raw}",
+    "kafka": "ingestion.kafka: {bootstrap_servers: 'broker1:9092,broker2:9092', topic: clickstream-raw}",
+}
+
+
+class SinkRetryConfig(_Section):
+    """How often and how patiently an AWS sink retries a call that failed transiently."""
+
+    max_attempts: int = Field(6, ge=1, le=50, description="Tries per call, the first included.")
+    backoff_base_seconds: float = Field(0.2, ge=0, description="First wait; doubles each retry, with jitter.")
+    backoff_max_seconds: float = Field(20.0, ge=0, description="Longest single wait.")
+
+    @field_validator("endpoint_url", check_fields=False)
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError(f"{value!r} is not a URL; write it with its scheme, e.g. http://127.0.0.1:5000")
+        return value
+
+
+class S3SinkConfig(SinkRetryConfig):
+    """``ingestion.sink: s3``: raw files as objects ``<prefix>raw/year=/month=/day=/hour=/<file>.jsonl.gz``."""
+
+    bucket: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", description="S3 bucket name.")
+    prefix: str = Field("", description="Key prefix; a trailing '/' is added when missing.")
+    endpoint_url: str | None = Field(None, description="S3-compatible endpoint; default: AWS for the region.")
+    region: str | None = Field(None, description="AWS region; default: the AWS SDK's own lookup.")
+    multipart_threshold_bytes: int = Field(16 * _MiB, ge=1, description="Gzip files larger than this upload in parts.")
+    multipart_part_bytes: int = Field(8 * _MiB, ge=5 * _MiB, le=5 * 1024 * _MiB, description="Size of each part.")
+
+    @field_validator("prefix")
+    @classmethod
+    def _slash(cls, value: str) -> str:
+        value = value.lstrip("/")
+        return value if not value or value.endswith("/") else value + "/"
+
+
+class KinesisSinkConfig(SinkRetryConfig):
+    """``ingestion.sink: kinesis``: one Kinesis record per raw record (PutRecords)."""
+
+    stream: str = Field(pattern=r"^[a-zA-Z0-9_.-]{1,128}$", description="Kinesis data stream name.")
+    endpoint_url: str | None = Field(None, description="Kinesis-compatible endpoint; default: AWS for the region.")
+    region: str | None = Field(None, description="AWS region; default: the AWS SDK's own lookup.")
+
+
+# librdkafka settings the Kafka sink fixes because its delivery guarantee depends on them.
+_KAFKA_FIXED = {"acks": ("all", "-1"), "enable.idempotence": ("true",)}
+
+
+class KafkaSinkConfig(_Section):
+    """``ingestion.sink: kafka``: one Kafka message per raw record, idempotent producer with acks=all."""
+
+    bootstrap_servers: str = Field(min_length=1, description="Comma-separated host:port list of brokers.")
+    topic: str = Field(pattern=r"^[a-zA-Z0-9._-]{1,249}$", description="Topic the raw records go to.")
+    settings: dict[str, str | int | float | bool] = Field(
+        default_factory=dict,
+        description="Extra librdkafka producer settings (security.protocol, sasl.*, compression.type, ...).",
+    )
+
+    @field_validator("settings")
+    @classmethod
+    def _no_weakening(cls, value: dict[str, str | int | float | bool]) -> dict[str, str | int | float | bool]:
+        if "bootstrap.servers" in value:
+            raise ValueError("set the brokers with ingestion.kafka.bootstrap_servers, not settings")
+        for key, allowed in _KAFKA_FIXED.items():
+            if key in value and str(value[key]).lower() not in allowed:
+                raise ValueError(
+                    f"{key} must stay {allowed[0]} (a 200 promises the record is kept); remove it from settings"
+                )
+        return value
+
+
+IngestionConfig.model_rebuild()  # its sink sections are defined after it
+
 
 class EtlPluginConfig(_Section):
     """One plugin of the ETL chain, by its entry-point name in ``clickstream.etl_plugins``."""
 
     name: str = Field(min_length=1)
     options: dict[str, Any] = Field(default_factory=dict, description="Keyword arguments of the plugin's factory.")
+
+
+class EnrichmentConfig(_Section):
+    """Per-event enrichment in the ETL (`etl.enrichment`): user agent, geo IP, traffic source, IP privacy."""
+
+    user_agent: bool = Field(True, description="Parse the User-Agent into device_ua_* columns.")
+    geo: bool = Field(True, description="Look the client IP up into geo_* columns.")
+    geo_database: Path | None = Field(
+        None, description="GeoLite2-City .mmdb file; default: the bundled GeoLite2-City of 2018-07-03."
+    )
+    traffic_source: bool = Field(True, description="Classify source, medium, category and channel group.")
+    traffic_source_rules_dir: Path | None = Field(
+        None, description="Folder of per-app rule overrides: <dir>/<app_id>/traffic_source_*_rule_v1.json."
+    )
+    ip_privacy: Literal["none", "truncate", "hash"] = Field(
+        "none", description="Protect the client IP before it is written: truncate to /24 (/48) or salted hash."
+    )
+    ip_hash_salt: str | None = Field(None, description="Secret salt for ip_privacy: hash.")
+    bots: Literal["reject", "flag"] = Field("reject", description="Bot user agents: rejected (reason bot) or kept.")
+
+    @model_validator(mode="after")
+    def _salt_for_hashing(self) -> EnrichmentConfig:
+        if self.ip_privacy == "hash" and not self.ip_hash_salt:
+            raise ValueError("ip_privacy 'hash' needs ip_hash_salt, a secret string; or use ip_privacy: truncate")
+        return self
 
 
 class EtlConfig(_Section):
@@ -94,6 +209,7 @@ class EtlConfig(_Section):
     plugins: list[EtlPluginConfig] = Field(
         default_factory=list, description="Extra plugins run after the built-in enrichers, in this order."
     )
+    enrichment: EnrichmentConfig = Field(default_factory=EnrichmentConfig)
 
 
 class WarehouseConfig(_Section):
@@ -158,7 +274,16 @@ def _resolve_paths(config: Config, base: Path) -> Config:
     dbt = config.dbt
     if dbt.project_dir is not None:
         dbt = dbt.model_copy(update={"project_dir": absolute(dbt.project_dir)})
-    return config.model_copy(update={"home": absolute(config.home), "warehouse": warehouse, "dbt": dbt})
+    enrichment = config.etl.enrichment
+    enrichment = enrichment.model_copy(
+        update={
+            key: absolute(getattr(enrichment, key))
+            for key in ("geo_database", "traffic_source_rules_dir")
+            if getattr(enrichment, key) is not None
+        }
+    )
+    etl = config.etl.model_copy(update={"enrichment": enrichment})
+    return config.model_copy(update={"home": absolute(config.home), "warehouse": warehouse, "dbt": dbt, "etl": etl})
 
 
 def _describe(error: Mapping[str, Any], model: type[BaseModel]) -> str:

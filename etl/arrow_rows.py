@@ -21,7 +21,7 @@ _INT32 = pa.int32()
 def build_table(
     table: Table,
     names: Sequence[str],
-    rows: Sequence[tuple[Any, ...]],
+    rows: Sequence[Sequence[Any]],
     transient: Mapping[str, pa.DataType] | None = None,
     truncate: bool = True,
 ) -> pa.Table:

@@ -40,7 +40,7 @@ TRANSIENT_COLUMNS: dict[str, pa.DataType] = {
     "_record_index": pa.int64(),
     "_event_index": pa.int64(),
 }
-_ROW_COLUMNS = (*EVENT_COLUMNS, "_record_index", "_event_index")
+_RECORD_INDEX, _EVENT_INDEX = len(EVENT_COLUMNS) - 2, len(EVENT_COLUMNS) - 1
 
 
 @dataclass
@@ -107,7 +107,7 @@ def transform_lines(
     chunk_events: int = DEFAULT_CHUNK_EVENTS,
 ) -> Iterator[Chunk]:
     """Transform raw JSON lines into chunks; a file that is not valid gzip ends in a ``decode_error`` reject."""
-    rows: list[tuple[Any, ...]] = []
+    rows: list[list[Any]] = []
     items: list[tuple[Any, ...]] = []
     rejects: list[dict[str, Any]] = []
     kept: dict[int, bytes] = {}
@@ -147,7 +147,7 @@ def transform_lines(
 
 
 def _chunk(
-    rows: list[tuple[Any, ...]],
+    rows: list[list[Any]],
     items: list[tuple[Any, ...]],
     rejects: list[dict[str, Any]],
     records: int,
@@ -155,7 +155,7 @@ def _chunk(
     settings: TransformSettings,
 ) -> Chunk:
     truncate = settings.truncate_strings
-    events = build_table(EVENT_V2, _ROW_COLUMNS, rows, TRANSIENT_COLUMNS, truncate)
+    events = build_table(EVENT_V2, EVENT_COLUMNS, rows, TRANSIENT_COLUMNS, truncate)
     item_table = build_table(ITEM_V2, ITEM_COLUMNS, items, truncate=truncate)
     return Chunk(events, item_table, rejects, records, kept)
 
@@ -166,7 +166,7 @@ def _transform_record(
     source_file: str,
     source_id: str,
     settings: TransformSettings,
-    rows: list[tuple[Any, ...]],
+    rows: list[list[Any]],
     items: list[tuple[Any, ...]],
     rejects: list[dict[str, Any]],
 ) -> None:
@@ -195,7 +195,9 @@ def _transform_record(
             payload = orjson.dumps(event).decode()
             rejects.append(origin.reject(settings, rejected.reason, rejected.detail, payload, event_index))
             continue
-        rows.append((*row, index, event_index))
+        row[_RECORD_INDEX] = index
+        row[_EVENT_INDEX] = event_index
+        rows.append(row)
         if "items" in event:
             items.extend(transform_items(event, row, settings.job_info))
 

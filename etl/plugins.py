@@ -16,12 +16,14 @@ from importlib.metadata import entry_points
 from typing import Any, Protocol, runtime_checkable
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from clickstream.errors import ConfigError
 
 PLUGIN_GROUP = "clickstream.etl_plugins"
 REJECT_REASON = "_reject_reason"
 REJECT_DETAIL = "_reject_detail"
+_STRING = pa.string()
 
 
 @runtime_checkable
@@ -104,3 +106,13 @@ def with_column(table: pa.Table, name: str, values: pa.Array | pa.ChunkedArray) 
     if index < 0:
         return table.append_column(name, values)
     return table.set_column(index, table.schema.field(index), values)
+
+
+def mark_rejected(events: pa.Table, mask: pa.Array, reason: str, detail: str) -> pa.Table:
+    """Set ``_reject_reason``/``_reject_detail`` on the rows of ``mask`` (rows already rejected keep theirs)."""
+    count = events.num_rows
+    previous = events.column(REJECT_REASON) if REJECT_REASON in events.column_names else pa.nulls(count, _STRING)
+    previous_detail = events.column(REJECT_DETAIL) if REJECT_DETAIL in events.column_names else pa.nulls(count, _STRING)
+    reasons = pc.coalesce(previous, pc.if_else(mask, pa.scalar(str(reason)), pa.nulls(count, _STRING)))
+    details = pc.coalesce(previous_detail, pc.if_else(mask, pa.scalar(detail), pa.nulls(count, _STRING)))
+    return with_column(with_column(events, REJECT_REASON, reasons), REJECT_DETAIL, details)

@@ -42,9 +42,26 @@ class EtlJob:
             time_shift=etl.time_shift,
             freshness_hours=etl.freshness_hours,
             truncate_strings=etl.truncate_strings,
+            ip_privacy=etl.enrichment.ip_privacy,
+            ip_hash_salt=etl.enrichment.ip_hash_salt or "",
         )
-        plugins = tuple(PluginSpec(plugin.name, plugin.options) for plugin in etl.plugins)
+        plugins = enrichment_plugins(config) + tuple(PluginSpec(plugin.name, plugin.options) for plugin in etl.plugins)
         return cls(settings, plugins, etl.chunk_events)
+
+
+def enrichment_plugins(config: Config) -> tuple[PluginSpec, ...]:
+    """The built-in enrichers ``etl.enrichment`` turns on, in the original's order: user agent, geo, traffic."""
+    enrichment = config.etl.enrichment
+    specs = []
+    if enrichment.user_agent:
+        specs.append(PluginSpec("user_agent", {"bots": enrichment.bots}))
+    if enrichment.geo:
+        database = str(enrichment.geo_database) if enrichment.geo_database else None
+        specs.append(PluginSpec("geo_ip", {"database": database}))
+    if enrichment.traffic_source:
+        rules = str(enrichment.traffic_source_rules_dir) if enrichment.traffic_source_rules_dir else None
+        specs.append(PluginSpec("traffic_source", {"rules_dir": rules, "app_ids": tuple(config.app_ids)}))
+    return tuple(specs)
 
 
 @dataclass

@@ -75,15 +75,11 @@ _CHAINS: dict[str, list[EventPlugin]] = {}
 
 
 def _plugin_chain(specs: tuple[PluginSpec, ...]) -> list[EventPlugin]:
-    """The chain, built once per worker process and configuration (enrichers load databases and rule tables).
-
-    Keyed by the specs' text: their options are plain config values (dicts, lists), which do not hash.
-    """
+    """The chain, built once per worker process (enrichers load databases and rule tables)."""
     key = repr(specs)
-    chain = _CHAINS.get(key)
-    if chain is None:
-        chain = _CHAINS[key] = load_plugins(specs)
-    return chain
+    if key not in _CHAINS:
+        _CHAINS[key] = load_plugins(specs)
+    return _CHAINS[key]
 
 
 def process_file(root: str, raw_path: str, job: EtlJob) -> dict[str, Any]:
@@ -143,7 +139,9 @@ def run_etl(
     started = time.perf_counter()
     storage = Storage(root)
     result = EtlResult()
-    load_plugins(job.plugins)  # a misconfigured chain is a config error before any work starts
+    _plugin_chain(
+        job.plugins
+    )  # a misconfigured chain is a config error before any work starts; forked workers reuse it
     pending, result.ignored_files = pending_raw_files(storage, reprocess)
     result.files_seen = len(pending)
     if on_progress:

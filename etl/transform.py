@@ -20,6 +20,7 @@ import orjson
 
 from clickstream.contract import RejectReason
 from etl.decode import RejectedInput
+from etl.enrich.privacy import IpPrivacy, protect_ip
 from etl.values import MAX_TIME_MSEC, integer, iso_msec, text, value_type
 
 # Top-level keys the SDKs send that map to columns (aliases included); every other key becomes a
@@ -86,8 +87,10 @@ class TransformSettings:
     time_shift: bool = False
     freshness_hours: float | None = 72.0
     truncate_strings: bool = True
+    ip_privacy: IpPrivacy = "none"  # none, truncate or hash: applied to source_ip before it is written
+    ip_hash_salt: str = ""
 
-    @property
+    @cached_property
     def freshness_msec(self) -> int | None:
         return None if self.freshness_hours is None else int(self.freshness_hours * 3_600_000)
 
@@ -128,6 +131,7 @@ class RecordContext:
             upload = integer(_uri_param(uri, "upload_timestamp"))
         ingest = integer(get("ingest_time"))
         rid, ip, ua = text(get("rid")), text(get("ip")), text(get("ua"))
+        source_ip = ip if settings.ip_privacy == "none" else protect_ip(ip, settings.ip_privacy, settings.ip_hash_salt)
         self.app_id = text(get("appId"))
         self.rid, self.ip, self.ua = rid, ip, ua
         self.ingest_time_msec, self.upload_time_msec = ingest, upload
@@ -136,7 +140,7 @@ class RecordContext:
             "rid": rid,
             "ingest_time": iso_msec(ingest),
             "input_file_name": source_file,
-            "source_ip": ip,
+            "source_ip": source_ip,
             "upload_time": iso_msec(upload),
             **settings.job_info,
         }
@@ -191,10 +195,12 @@ class TimeCheck:
 
     event_time_msec: int
     shift_msec: int
-    process_info: dict[str, str] | None
+    process_info: dict[str, str]
 
 
-def check_time(timestamp: int, event_name: str, context: RecordContext, settings: TransformSettings) -> TimeCheck:
+def check_time(
+    timestamp: int, event_name: str, context: RecordContext, settings: TransformSettings
+) -> TimeCheck | None:
     """Apply the original's freshness filter and time-shift rule (section 3.3) to one event time.
 
     An event is in the future when its time is after the processing time. The shift (ingest minus
@@ -202,9 +208,17 @@ def check_time(timestamp: int, event_name: str, context: RecordContext, settings
     future event; an event still in the future after it takes the ingest time. Raises ``stale_event``
     when the event reached the server later than the freshness limit (first-open, first-visit and
     profile events excepted) and ``future_event`` for a future event with no upload time to correct it.
+    Returns None when the time stands as sent.
     """
     ingest, upload = context.ingest_time_msec, context.upload_time_msec
     freshness = settings.freshness_msec
+    now = settings.process_time_msec
+    if (
+        not settings.time_shift
+        and timestamp <= now
+        and (freshness is None or ingest is None or ingest - timestamp <= freshness)
+    ):
+        return None  # the common case, decided at once
     if (
         freshness is not None
         and ingest is not None
@@ -216,10 +230,9 @@ def check_time(timestamp: int, event_name: str, context: RecordContext, settings
             f"event time {timestamp} is {(ingest - timestamp) / 3_600_000:.1f} h before its arrival {ingest}; "
             f"the limit is etl.freshness_hours={settings.freshness_hours:g}",
         )
-    now = settings.process_time_msec
     is_future = timestamp > now
     if not (settings.time_shift or is_future):
-        return TimeCheck(timestamp, 0, None)
+        return None
     if ingest is None or upload is None:
         if is_future:
             raise RejectedInput(
@@ -227,7 +240,7 @@ def check_time(timestamp: int, event_name: str, context: RecordContext, settings
                 f"event time {timestamp} is after the processing time {now} and the request has no "
                 "ingest and upload time to correct the device clock",
             )
-        return TimeCheck(timestamp, 0, None)
+        return None
     shift = ingest - upload if abs(ingest - upload) > TIME_SHIFT_THRESHOLD_MSEC else 0
     adjusted = timestamp + shift
     reason = (
@@ -237,7 +250,7 @@ def check_time(timestamp: int, event_name: str, context: RecordContext, settings
         adjusted = ingest
         reason += "; still in the future, set to ingestTimestamp"
     if adjusted == timestamp:
-        return TimeCheck(timestamp, 0, None)
+        return None
     info = {
         "event_timestamp_adjusted": "true",
         "event_timestamp_adjusted_from": str(timestamp),
@@ -273,183 +286,233 @@ EVENT_COLUMNS: tuple[str, ...] = (
     "session_duration", "session_number", "scroll_engagement_time_msec", "sdk_error_code", "sdk_error_message",
     "sdk_version", "sdk_name", "app_exception_message", "app_exception_stack", "custom_parameters_json_str",
     "custom_parameters", "process_info",
-    # transient: the request's user agent and IP, the traffic attributes and the user object as JSON
-    "_ua", "_ip", "_traffic_attributes", "_user",
+    # transient: the request's user agent and IP, the traffic attributes and the user object as JSON, and
+    # where the event came from (line of the raw file, position in the request), set by the caller
+    "_ua", "_ip", "_traffic_attributes", "_user", "_record_index", "_event_index",
 )  # fmt: skip
 
 
-def transform_event(event: Any, context: RecordContext, settings: TransformSettings) -> tuple[Any, ...]:
-    """The ``event_v2`` values of one SDK event (see :data:`EVENT_COLUMNS`); raises
-    :class:`RejectedInput` for an event that cannot become a row."""
+# Where each SDK key lands: top-level keys and attribute names -> a slot of the row list. A slot is a
+# column of EVENT_COLUMNS, or a scratch slot after them for values that need a rule (aliases with a
+# precedence, attributes that belong to a column only for some event names). Walking the event's own keys
+# once and dispatching through these maps is what keeps the per-event cost low; every key not listed is
+# a custom parameter.
+_COLUMN = {name: index for index, name in enumerate(EVENT_COLUMNS)}
+_SCRATCH_NAMES = (
+    "event_type", "event_name", "unique_id", "user_pseudo_id", "device_unique_id", "advertising_id",
+    "event_value", "event_value_in_usd", "event_value_currency", "currency", "platform", "zone_offset",
+    "host_name", "timestamp", "user", "items", "ignored", "_value", "_currency", "_page_url", "_latest_referrer_host",
+    "_previous_timestamp", "_engagement_time_msec", "_entrances", "_is_first_time", "_app_install_channel",
+    "_app_install_source", "_install_channel", "_session_start_timestamp", "_session_start_time_msec",
+    "_utm_source", "_utm_medium", "_utm_campaign", "_utm_content", "_utm_term", "_utm_id", "_utm_source_platform",
+)  # fmt: skip
+_SCRATCH = {name: len(EVENT_COLUMNS) + offset for offset, name in enumerate(_SCRATCH_NAMES)}
+_EVENT_WIDTH = len(EVENT_COLUMNS)
+_ROW_WIDTH = _EVENT_WIDTH + len(_SCRATCH_NAMES)
+_EMPTY_ROW: list[Any] = [None] * _ROW_WIDTH
+
+_TOP_SLOTS: dict[str, int] = {
+    **{key: _SCRATCH[key] for key in (
+        "event_type", "event_name", "unique_id", "user_pseudo_id", "device_unique_id", "advertising_id",
+        "event_value", "event_value_in_usd", "event_value_currency", "currency", "platform", "zone_offset",
+        "host_name", "timestamp", "user", "items")},
+    "event_id": _COLUMN["event_id"], "app_id": _COLUMN["app_id"], "device_id": _COLUMN["device_vendor_id"],
+    "os_version": _COLUMN["device_operating_system_version"], "make": _COLUMN["device_manufacturer"],
+    "brand": _COLUMN["device_mobile_brand_name"], "model": _COLUMN["device_mobile_model_name"],
+    "carrier": _COLUMN["device_carrier"], "network_type": _COLUMN["device_network_type"],
+    "screen_height": _COLUMN["device_screen_height"], "screen_width": _COLUMN["device_screen_width"],
+    "viewport_height": _COLUMN["device_viewport_height"], "viewport_width": _COLUMN["device_viewport_width"],
+    "locale": _COLUMN["geo_locale"], "system_language": _COLUMN["device_system_language"],
+    "sdk_version": _COLUMN["sdk_version"], "sdk_name": _COLUMN["sdk_name"], "app_version": _COLUMN["app_version"],
+    "app_package_name": _COLUMN["app_package_id"], "app_title": _COLUMN["app_title"],
+    "event_previous_timestamp": _SCRATCH["ignored"], "attributes": _SCRATCH["ignored"],
+}  # fmt: skip
+_ATTRIBUTE_SLOTS: dict[str, int] = {
+    **{key: _SCRATCH[key] for key in _SCRATCH_NAMES if key.startswith("_")},
+    "_session_id": _COLUMN["session_id"], "_session_duration": _COLUMN["session_duration"],
+    "_session_number": _COLUMN["session_number"], "_page_title": _COLUMN["page_view_page_title"],
+    "_page_referrer": _COLUMN["page_view_page_referrer"],
+    "_page_referrer_title": _COLUMN["page_view_page_referrer_title"],
+    "_latest_referrer": _COLUMN["page_view_latest_referrer"], "_screen_name": _COLUMN["screen_view_screen_name"],
+    "_screen_id": _COLUMN["screen_view_screen_id"], "_screen_unique_id": _COLUMN["screen_view_screen_unique_id"],
+    "_previous_screen_name": _COLUMN["screen_view_previous_screen_name"],
+    "_previous_screen_id": _COLUMN["screen_view_previous_screen_id"],
+    "_previous_screen_unique_id": _COLUMN["screen_view_previous_screen_unique_id"],
+    "_link_classes": _COLUMN["outbound_link_classes"], "_link_domain": _COLUMN["outbound_link_domain"],
+    "_link_id": _COLUMN["outbound_link_id"], "_link_url": _COLUMN["outbound_link_url"],
+    "_outbound": _COLUMN["outbound_link"], "_search_key": _COLUMN["search_key"],
+    "_search_term": _COLUMN["search_term"], "_previous_app_version": _COLUMN["upgrade_previous_app_version"],
+    "_previous_os_version": _COLUMN["upgrade_previous_os_version"],
+    "_exception_message": _COLUMN["app_exception_message"], "_exception_stack": _COLUMN["app_exception_stack"],
+    "_error_code": _COLUMN["sdk_error_code"], "_error_message": _COLUMN["sdk_error_message"],
+    "_traffic_source_clid": _COLUMN["traffic_source_clid"], "_gclid": _SCRATCH["ignored"],
+    **{f"_traffic_source_{part}": _COLUMN[f"traffic_source_{part}"] for part in (
+        "source", "medium", "campaign", "content", "term", "campaign_id", "clid_platform", "channel_group",
+        "category")},
+}  # fmt: skip
+# (column, scratch slots in order of precedence) filled from the first scratch slot that holds a value
+_PRECEDENCE = tuple(
+    (_COLUMN[column], tuple(_SCRATCH[key] for key in keys))
+    for column, keys in (
+        ("app_install_source", ("_app_install_channel", "_app_install_source", "_install_channel")),
+        ("session_start_time_msec", ("_session_start_timestamp", "_session_start_time_msec")),
+        ("device_advertising_id", ("device_unique_id", "advertising_id")),
+        ("event_value_currency", ("event_value_currency", "currency", "_currency")),
+        ("traffic_source_source", ("_utm_source",)), ("traffic_source_medium", ("_utm_medium",)),
+        ("traffic_source_campaign", ("_utm_campaign",)), ("traffic_source_content", ("_utm_content",)),
+        ("traffic_source_term", ("_utm_term",)), ("traffic_source_campaign_id", ("_utm_id",)),
+        ("traffic_source_clid_platform", ("_utm_source_platform",)),
+    )
+)  # fmt: skip
+# Attributes that belong to a column only for one event name: event name -> ((scratch slot, column), ...)
+_BY_EVENT_NAME = {
+    "_screen_view": (("_previous_timestamp", "screen_view_previous_time_msec"),
+                     ("_engagement_time_msec", "screen_view_engagement_time_msec"),
+                     ("_entrances", "screen_view_entrances")),
+    "_page_view": (("_previous_timestamp", "page_view_previous_time_msec"),
+                   ("_engagement_time_msec", "page_view_engagement_time_msec"), ("_entrances", "page_view_entrances")),
+    "_app_start": (("_is_first_time", "app_start_is_first_time"),),
+    "_user_engagement": (("_engagement_time_msec", "user_engagement_time_msec"),),
+    "_scroll": (("_engagement_time_msec", "scroll_engagement_time_msec"),),
+}  # fmt: skip
+_EVENT_NAME_SLOTS = {
+    name: tuple((_SCRATCH[slot], _COLUMN[column]) for slot, column in pairs) for name, pairs in _BY_EVENT_NAME.items()
+}
+_S = _SCRATCH
+_C = _COLUMN
+
+
+def _first_present(row: list[Any], slots: tuple[int, ...]) -> Any:
+    for slot in slots:
+        value = row[slot]
+        if value is not None and value != "":
+            return value
+    return None
+
+
+_NAME_SLOTS = (_S["event_type"], _S["event_name"])
+_PSEUDO_ID_SLOTS = (_S["unique_id"], _S["user_pseudo_id"])
+
+
+def transform_event(event: Any, context: RecordContext, settings: TransformSettings) -> list[Any]:
+    """The ``event_v2`` values of one SDK event (the first ``len(EVENT_COLUMNS)`` items, in that order);
+    raises :class:`RejectedInput` for an event that cannot become a row."""
     if event.__class__ is not dict:
         raise RejectedInput(RejectReason.CORRUPT_JSON, f"event is a {type(event).__name__}, not an object")
-    get = event.get
-    event_id = get("event_id")
+    row = _EMPTY_ROW.copy()
+    custom: dict[str, Any] = {}
+    top = _TOP_SLOTS
+    for key, value in event.items():
+        slot = top.get(key)
+        if slot is None:
+            custom[key] = value
+        else:
+            row[slot] = value
+    attributes = event.get("attributes")
+    traffic: str | None = None
+    if attributes.__class__ is dict and attributes:
+        known = _ATTRIBUTE_SLOTS
+        for key, value in attributes.items():
+            slot = known.get(key)
+            if slot is None:
+                custom[key] = value
+            else:
+                row[slot] = value
+        traffic_keys = attributes.keys() & TRAFFIC_ATTRIBUTES
+        if traffic_keys:
+            traffic = orjson.dumps({key: attributes[key] for key in sorted(traffic_keys)}).decode()
+
+    event_id = row[_C["event_id"]]
     if event_id.__class__ is not str or not event_id:
         if event_id is None or event_id == "":
             raise _missing("event_id")
-        event_id = text(event_id)
-    app_id = get("app_id")
+        row[_C["event_id"]] = event_id = text(event_id)
+    app_id = row[_C["app_id"]]
     if app_id.__class__ is not str or not app_id:
         if app_id is None or app_id == "":
             raise _missing("app_id")
-        app_id = text(app_id)
-    raw_time = get("timestamp")
+        row[_C["app_id"]] = app_id = text(app_id)
+    raw_time = row[_S["timestamp"]]
     if raw_time is None or raw_time == "":
         raise _missing("timestamp")
     timestamp = raw_time if raw_time.__class__ is int else integer(raw_time)
     if timestamp is None or not 0 <= timestamp <= MAX_TIME_MSEC:
         raise RejectedInput(RejectReason.INVALID_VALUE, f"timestamp {raw_time!r} is not a time in epoch ms")
-    event_name = get("event_type") or get("event_name")
+    event_name = _first_present(row, _NAME_SLOTS)
+    if event_name is None:
+        raise _missing("event_type")
     if event_name.__class__ is not str:
-        if event_name is None or event_name == "":
-            raise _missing("event_type")
         event_name = text(event_name) or ""
-    user_pseudo_id = get("unique_id") or get("user_pseudo_id")
-    if user_pseudo_id.__class__ is not str:
-        if user_pseudo_id is None or user_pseudo_id == "":
-            raise _missing("unique_id")
-        user_pseudo_id = text(user_pseudo_id)
+    user_pseudo_id = _first_present(row, _PSEUDO_ID_SLOTS)
+    if user_pseudo_id is None:
+        raise _missing("unique_id")
     if app_id not in settings.app_ids:
         raise RejectedInput(RejectReason.UNKNOWN_APP, f"app_id {app_id!r} is not configured")
     checked = check_time(timestamp, event_name, context, settings)
-    shift = checked.shift_msec
-    attributes = event.get("attributes")
-    if attributes.__class__ is not dict:
-        attributes = {}
-    user = event.get("user")
-    if user.__class__ is not dict:
-        user = {}
-    a = attributes.get
-    platform = get("platform") or "Web"
-    platform_text = text(platform) or "Web"
+    shift = checked.shift_msec if checked else 0
 
-    value = get("event_value", get("event_value_in_usd", a("_value")))
-    currency = get("event_value_currency", get("currency", a("_currency")))
-    page_url = a("_page_url")
-    path = hostname = query = None
-    if page_url.__class__ is str and page_url:
-        path, hostname, query = parse_page_url(page_url)
-    latest_referrer = a("_latest_referrer")
-    latest_referrer_host = a("_latest_referrer_host")
-    if not latest_referrer_host and latest_referrer.__class__ is str and latest_referrer:
-        latest_referrer_host = url_host(latest_referrer)
-    zone_offset = get("zone_offset")
+    row[_C["event_name"]] = event_name
+    row[_C["user_pseudo_id"]] = user_pseudo_id if user_pseudo_id.__class__ is str else text(user_pseudo_id)
+    row[_C["event_timestamp"]] = row[_C["event_time_msec"]] = checked.event_time_msec if checked else timestamp
+    for column, slots in _PRECEDENCE:
+        if row[column] is None:
+            row[column] = _first_present(row, slots)
+    value = row[_S["event_value"]]
+    if value is None:
+        value = row[_S["event_value_in_usd"]]
+        if value is None:
+            value = row[_S["_value"]]
+    row[_C["event_value"]] = value
+    if value is not None and row[_C["event_value_currency"]] is None:
+        row[_C["event_value_currency"]] = "USD"
+    for slot, column in _EVENT_NAME_SLOTS.get(event_name, ()):
+        row[column] = row[slot]
+    platform = row[_S["platform"]]
+    platform = (platform if platform.__class__ is str else text(platform)) or "Web"
+    row[_C["platform"]] = platform
+    if platform.lower() in _OS_PLATFORMS:
+        row[_C["device_operating_system"]] = platform
+    zone_offset = row[_S["zone_offset"]]
     if zone_offset is not None:
         zone_offset = integer(zone_offset)
-        zone_offset = zone_offset // 1000 if zone_offset is not None else None
-    custom = {key: val for key, val in event.items() if key not in _TOP_LEVEL_KNOWN}
-    for key, val in attributes.items():  # in the payload's order: a set difference would order by string hash
-        if key not in _ATTRIBUTES_KNOWN:
-            custom[key] = val
-    traffic_keys = attributes.keys() & TRAFFIC_ATTRIBUTES
-    session_start = a("_session_start_timestamp", a("_session_start_time_msec"))
-    first_touch = _user_value(user, "_user_first_touch_timestamp") if user else None
+        row[_C["device_time_zone_offset_seconds"]] = zone_offset // 1000 if zone_offset is not None else None
+    page_url = row[_S["_page_url"]]
+    hostname = None
+    if page_url:
+        row[_C["page_view_page_url"]] = page_url
+        if page_url.__class__ is str:
+            row[_C["page_view_page_url_path"]], hostname, row[_C["page_view_page_url_query_parameters"]] = (
+                parse_page_url(page_url)
+            )
+    row[_C["page_view_hostname"]] = row[_S["host_name"]] or hostname
+    latest_host = row[_S["_latest_referrer_host"]]
+    latest_referrer = row[_C["page_view_latest_referrer"]]
+    if not latest_host and latest_referrer.__class__ is str and latest_referrer:
+        latest_host = url_host(latest_referrer)
+    row[_C["page_view_latest_referrer_host"]] = latest_host
+    user = row[_S["user"]]
+    if user.__class__ is dict and user:
+        row[_C["user_id"]] = _user_value(user, "_user_id")
+        row[_C["user_first_touch_time_msec"]] = _user_value(user, "_user_first_touch_timestamp")
+        row[_C["_user"]] = orjson.dumps(user).decode()
     if shift:
-        session_start = _shifted(session_start, shift)
-        first_touch = _shifted(first_touch, shift)
+        for column in (_C["session_start_time_msec"], _C["user_first_touch_time_msec"]):
+            row[column] = _shifted(row[column], shift)
     process_info = context.process_info
-    if checked.process_info:
+    if checked:
         process_info = {**process_info, **checked.process_info}
-    event_time = checked.event_time_msec
-    on_page_view, on_screen_view = event_name == "_page_view", event_name == "_screen_view"
-    return (
-        event_time,  # event_timestamp: converted to a timestamp column from the milliseconds
-        event_id,
-        event_time,
-        event_name,
-        value,
-        currency or ("USD" if value is not None else None),
-        context.bundle_sequence_id,
-        context.ingest_time_msec,
-        get("brand"),
-        get("model"),
-        get("make"),
-        get("carrier"),
-        get("network_type"),
-        platform_text if platform_text.lower() in _OS_PLATFORMS else None,
-        get("os_version"),
-        get("device_id"),
-        get("device_unique_id", get("advertising_id")),
-        get("system_language"),
-        zone_offset,
-        context.device_ua,
-        get("screen_width"),
-        get("screen_height"),
-        get("viewport_width"),
-        get("viewport_height"),
-        get("locale"),
-        a("_traffic_source_source", a("_utm_source")),
-        a("_traffic_source_medium", a("_utm_medium")),
-        a("_traffic_source_campaign", a("_utm_campaign")),
-        a("_traffic_source_content", a("_utm_content")),
-        a("_traffic_source_term", a("_utm_term")),
-        a("_traffic_source_campaign_id", a("_utm_id")),
-        a("_traffic_source_clid_platform", a("_utm_source_platform")),
-        a("_traffic_source_clid"),
-        a("_traffic_source_channel_group"),
-        a("_traffic_source_category"),
-        first_touch,
-        get("app_package_name"),
-        get("app_version"),
-        get("app_title"),
-        a("_app_install_channel", a("_app_install_source", a("_install_channel"))),
-        platform_text,
-        settings.project_id,
-        app_id,
-        a("_screen_name"),
-        a("_screen_id"),
-        a("_screen_unique_id"),
-        a("_previous_screen_name"),
-        a("_previous_screen_id"),
-        a("_previous_screen_unique_id"),
-        a("_previous_timestamp") if on_screen_view else None,
-        a("_engagement_time_msec") if on_screen_view else None,
-        a("_entrances") if on_screen_view else None,
-        a("_page_referrer"),
-        a("_page_referrer_title"),
-        a("_previous_timestamp") if on_page_view else None,
-        a("_engagement_time_msec") if on_page_view else None,
-        a("_page_title"),
-        page_url,
-        path,
-        query,
-        get("host_name") or hostname,
-        latest_referrer,
-        latest_referrer_host,
-        a("_entrances") if on_page_view else None,
-        a("_is_first_time") if event_name == "_app_start" else None,
-        a("_previous_app_version"),
-        a("_previous_os_version"),
-        a("_search_key"),
-        a("_search_term"),
-        a("_link_classes"),
-        a("_link_domain"),
-        a("_link_id"),
-        a("_link_url"),
-        a("_outbound"),
-        a("_engagement_time_msec") if event_name == "_user_engagement" else None,
-        _user_value(user, "_user_id") if user else None,
-        user_pseudo_id,
-        a("_session_id"),
-        session_start,
-        a("_session_duration"),
-        a("_session_number"),
-        a("_engagement_time_msec") if event_name == "_scroll" else None,
-        a("_error_code"),
-        a("_error_message"),
-        get("sdk_version"),
-        get("sdk_name"),
-        a("_exception_message"),
-        a("_exception_stack"),
-        orjson.dumps(custom).decode() if custom else None,
-        custom or None,
-        process_info,
-        context.ua,
-        context.ip,
-        orjson.dumps({key: attributes[key] for key in sorted(traffic_keys)}).decode() if traffic_keys else None,
-        orjson.dumps(user).decode() if user else None,
-    )
+    row[_C["project_id"]] = settings.project_id
+    row[_C["event_bundle_sequence_id"]] = context.bundle_sequence_id
+    row[_C["ingest_time_msec"]] = context.ingest_time_msec
+    row[_C["device_ua"]] = context.device_ua
+    row[_C["custom_parameters_json_str"]] = orjson.dumps(custom).decode() if custom else None
+    row[_C["custom_parameters"]] = custom or None
+    row[_C["process_info"]] = process_info
+    row[_C["_ua"]] = context.ua
+    row[_C["_ip"]] = context.ip
+    row[_C["_traffic_attributes"]] = traffic
+    del row[_EVENT_WIDTH:]  # the scratch slots
+    return row
 
 
 def _shifted(value: Any, shift: int) -> int | None:
@@ -496,7 +559,7 @@ ITEM_COLUMNS: tuple[str, ...] = (
 _ITEM_DETAIL = ITEM_COLUMNS[7:20]
 
 
-def transform_items(event: Mapping[str, Any], row: tuple[Any, ...], info: dict[str, str]) -> list[tuple[Any, ...]]:
+def transform_items(event: Mapping[str, Any], row: list[Any], info: dict[str, str]) -> list[tuple[Any, ...]]:
     """``item_v2`` values (see :data:`ITEM_COLUMNS`) of an event; items without an id are dropped, as in
     the original."""
     items = event.get("items")

@@ -5,14 +5,13 @@ from __future__ import annotations
 import uvicorn
 
 from clickstream.config import Config
-from clickstream.storage import Storage
 from ingestion.app import CollectorApp
-from ingestion.shipper import StorageSink
+from ingestion.sinks import build_sink
 
 
 def build_app(config: Config, worker: str = "w0") -> CollectorApp:
     """The collector for ``config`` with its configured sink."""
-    return CollectorApp(config, StorageSink(Storage(config.home)), worker=worker)
+    return CollectorApp(config, build_sink(config), worker=worker)
 
 
 def serve(config: Config, host: str | None = None, port: int | None = None, log_level: str = "warning") -> None:

@@ -1,36 +1,21 @@
-"""The shipper: sealed log segments -> gzip JSON-lines raw files in the sink.
+"""The shipper: sealed log segments -> the sink (raw files, or records in a stream).
 
-A segment is deleted only after the sink holds its file, so a crash between the two ships it again to
-the same name (the raw file's name derives from the segment's), never losing or duplicating it.
+A segment is deleted only after the sink confirmed it, so a crash between the two ships it again:
+file sinks rewrite the same name (the raw file's name derives from the segment's), record sinks send
+the records again (at least once).
 """
 
 from __future__ import annotations
 
-import gzip
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import Protocol
 
 from clickstream.contract import RAW_FILE_SUFFIX, raw_partition
-from clickstream.storage import Storage
+from ingestion.sinks.base import SegmentBatch, Sink
+from ingestion.sinks.local import StorageSink
 from ingestion.wal import segment_opened_ms
 
-
-class Sink(Protocol):
-    """Where raw files go. ``put`` must be durable when it returns."""
-
-    def put(self, relative_path: PurePosixPath, data: bytes) -> None: ...
-
-
-@dataclass
-class StorageSink:
-    """The ``local`` sink (and S3 through the same storage interface)."""
-
-    storage: Storage
-
-    def put(self, relative_path: PurePosixPath, data: bytes) -> None:
-        self.storage.write_bytes(relative_path, data)
+__all__ = ["Sink", "StorageSink", "raw_path_for", "ship_segments"]
 
 
 def raw_path_for(segment: Path, worker: str) -> PurePosixPath:
@@ -43,8 +28,8 @@ def ship_segments(segments: list[Path], sink: Sink, worker: str) -> int:
     """Ship each segment, then delete it; returns the number of records shipped."""
     records = 0
     for segment in segments:
-        content = segment.read_bytes()
-        records += content.count(b"\n")
-        sink.put(raw_path_for(segment, worker), gzip.compress(content, compresslevel=6))
+        batch = SegmentBatch(raw_path_for(segment, worker), segment.read_bytes())
+        sink.put_segment(batch)  # returns only once the sink holds every record
         segment.unlink()
+        records += batch.record_count
     return records

@@ -15,12 +15,11 @@ import pytest
 import uvicorn
 
 from clickstream.config import Config, parse_config
-from clickstream.storage import Storage
 from etl.batch import DEFAULT_CHUNK_EVENTS
 from etl.process import EtlJob
 from etl.transform import TransformSettings
 from ingestion.app import CollectorApp
-from ingestion.shipper import StorageSink
+from ingestion.sinks import build_sink
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "tests" / "fixtures" / "seed"
@@ -72,7 +71,7 @@ class LiveCollector:
 
 @contextmanager
 def live_collector(config: Config, **app_options: Any) -> Iterator[LiveCollector]:
-    app = CollectorApp(config, StorageSink(Storage(config.home)), **app_options)
+    app = CollectorApp(config, build_sink(config), **app_options)
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(

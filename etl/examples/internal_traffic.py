@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from etl.plugins import REJECT_DETAIL, REJECT_REASON, with_column
+from etl.plugins import mark_rejected
 
 REASON = "internal_traffic"
 
@@ -50,15 +50,6 @@ class InternalTrafficFilter:
         hit = pc.fill_null(pc.take(internal, encoded.indices), False)
         if not pc.any(hit).as_py():
             return events
-        previous = (
-            events.column(REJECT_REASON) if REJECT_REASON in events.column_names else pa.nulls(len(events), pa.string())
+        return mark_rejected(
+            events, hit, REASON, "the request came from a network listed in the internal_traffic plugin"
         )
-        reasons = pc.if_else(hit, pa.scalar(REASON), previous)
-        detail = pc.if_else(
-            hit,
-            pa.scalar("the request came from a network listed in the internal_traffic plugin"),
-            pa.nulls(len(events), pa.string()),
-        )
-        if REJECT_DETAIL in events.column_names:
-            detail = pc.coalesce(detail, events.column(REJECT_DETAIL))
-        return with_column(with_column(events, REJECT_REASON, reasons), REJECT_DETAIL, detail)

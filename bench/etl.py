@@ -1,0 +1,184 @@
+"""ETL throughput and peak memory on simulated raw files; prints a table, writes JSON.
+
+Usage: python bench/etl.py [--events 1000000] [--workers 2] [--keep DIR] [--no-spark]
+
+Measures, on the same raw input (about ``--events`` SDK events written as the collector writes them):
+
+* ``physical limit``: gunzip, parse every record and event (orjson), decode base64+gzip bodies, and
+  Parquet-write each event's JSON text: what reading and writing the data costs with no transform;
+* ``local runner``: `clickstream etl` with every enrichment on (user agent, geo IP, traffic source);
+* ``spark runner``: the same job through the Spark runner in local mode, when pyspark is installed.
+
+Each mode runs in a fresh subprocess so its peak memory (max RSS of the process and its workers) is its
+own. Run it on an otherwise idle machine and quote the machine with the numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
+from rich.console import Console
+from rich.table import Table
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from clickstream.config import Config, parse_config  # noqa: E402
+from clickstream.contract import RAW_DIR, RAW_FILE_SUFFIX  # noqa: E402
+from clickstream.simulator.generator import SimulationSpec, iter_requests  # noqa: E402
+from clickstream.simulator.sender import write_raw  # noqa: E402
+from clickstream.storage import Storage  # noqa: E402
+from etl.decode import RejectedInput, decode_data  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+EVENTS_PER_USER = 20  # about what the simulator produces per user over 7 days
+
+
+def bench_config(home: Path, workers: int) -> Config:
+    return parse_config(
+        {"home": str(home), "apps": [{"id": "shop"}], "etl": {"workers": workers, "freshness_hours": None}}, home
+    )
+
+
+def generate(home: Path, events: int) -> int:
+    """Raw files holding about ``events`` events; returns the number of raw records."""
+    users = max(1, events // EVENTS_PER_USER)
+    stats = write_raw(iter_requests(SimulationSpec(users=users, days=7, app_ids=("shop",))), Storage(home))
+    return stats.requests
+
+
+# --- the modes, each run in its own subprocess ----------------------------------------------------
+
+
+def _physical_file(path: str, out_dir: str) -> int:
+    """Decode, parse and Parquet-write one raw file's events with no transform; returns events."""
+    texts: list[str] = []
+    with gzip.open(path, "rb") as stream:
+        for line in stream:
+            record = orjson.loads(line)
+            try:
+                events = decode_data(record.get("data"))
+            except RejectedInput:
+                continue
+            texts.extend(orjson.dumps(event).decode() for event in events)
+    target = Path(out_dir) / (Path(path).name + ".parquet")
+    pq.write_table(pa.table({"event": pa.array(texts, pa.string())}), target, compression="snappy")
+    return len(texts)
+
+
+def run_physical(home: Path, workers: int) -> dict[str, float]:
+    files = sorted(str(path) for path in (home / RAW_DIR).rglob(f"*{RAW_FILE_SUFFIX}"))
+    out_dir = home / "physical"
+    out_dir.mkdir(exist_ok=True)
+    started = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        events = sum(pool.map(_physical_file, files, [str(out_dir)] * len(files)))
+    return {"seconds": time.perf_counter() - started, "events": events}
+
+
+def run_local(home: Path, workers: int) -> dict[str, float]:
+    from etl.process import EtlJob
+    from etl.runner import run_etl
+
+    config = bench_config(home, workers)
+    result = run_etl(config.home, EtlJob.from_config(config), workers=workers, reprocess=True)
+    if result.failed_files:
+        raise SystemExit(f"local runner failed: {result.failed_files}")
+    return {"seconds": result.seconds, "events": result.events, "rejected": result.rejected}
+
+
+def run_spark(home: Path, workers: int) -> dict[str, float]:
+    from bench.spark_etl import run_spark_bench  # provided with the Spark runner
+
+    config = bench_config(home, workers)
+    return run_spark_bench(config, workers)
+
+
+MODES = {"physical": run_physical, "local": run_local, "spark": run_spark}
+
+
+def child_main(mode: str, home: Path, workers: int) -> None:
+    result = MODES[mode](home, workers)
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    result["peak_rss_mb"] = max(own, children) / 1024  # Linux reports KiB
+    print(json.dumps(result))
+
+
+def measure(mode: str, home: Path, workers: int) -> dict[str, float] | None:
+    command = [sys.executable, __file__, "--child", mode, "--home", str(home), "--workers", str(workers)]
+    environment = {**os.environ, "PYTHONPATH": str(REPO), "PYSPARK_PYTHON": sys.executable}
+    done = subprocess.run(command, capture_output=True, text=True, env=environment, cwd=REPO)
+    if done.returncode != 0:
+        Console(stderr=True).print(f"[yellow]{mode}: failed ({done.stderr.strip().splitlines()[-1:]})[/yellow]")
+        return None
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--keep", type=Path, help="reuse or keep the generated raw data in this folder")
+    parser.add_argument("--no-spark", action="store_true")
+    parser.add_argument("--child", choices=sorted(MODES), help=argparse.SUPPRESS)
+    parser.add_argument("--home", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child_main(args.child, args.home, args.workers)
+        return
+
+    console = Console()
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-etl-"))
+    try:
+        if not (folder / RAW_DIR).exists():
+            console.print(f"generating about {args.events:,} events of raw data in {folder} ...")
+            generate(folder, args.events)
+        raw_bytes = sum(path.stat().st_size for path in (folder / RAW_DIR).rglob(f"*{RAW_FILE_SUFFIX}"))
+        modes = ["physical", "local"] + ([] if args.no_spark else ["spark"])
+        results = {mode: measure(mode, folder, args.workers) for mode in modes}
+    finally:
+        if args.keep is None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    physical = results.get("physical")
+    table = Table(title=f"ETL on {platform.machine()}, {os.cpu_count()} cores, {args.workers} workers")
+    for heading in ("Mode", "Events", "Seconds", "Events/s", "% of physical", "Peak RSS MB"):
+        table.add_column(heading, justify="right" if heading != "Mode" else "left")
+    for mode, result in results.items():
+        if result is None:
+            table.add_row(mode, "-", "-", "failed or unavailable", "-", "-")
+            continue
+        rate = result["events"] / result["seconds"]
+        share = f"{100 * rate / (physical['events'] / physical['seconds']):.0f} %" if physical else "-"
+        table.add_row(
+            mode,
+            f"{result['events']:,.0f}",
+            f"{result['seconds']:.1f}",
+            f"{rate:,.0f}",
+            share,
+            f"{result['peak_rss_mb']:,.0f}",
+        )
+    console.print(table)
+    console.print(f"raw input: {raw_bytes / 1e6:,.0f} MB gzip")
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "etl.json").write_text(json.dumps({"raw_bytes": raw_bytes, "results": results}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+"""The built-in enrichers as plugins of the chain (entry points ``user_agent``, ``geo_ip``, ``traffic_source``).
+
+Each works on a chunk of ``event_v2`` rows: it reads the transient columns the transform added, decides
+once per distinct input (user agents, addresses and referrer combinations repeat a lot within a chunk),
+and writes its columns back with ``take``. ``EtlJob.from_config`` puts them first in the chain when
+``etl.enrichment`` turns them on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from clickstream.contract import STRING_MAP, RejectReason
+from etl.arrow_rows import map_column
+from etl.enrich.geo import GeoResolver
+from etl.enrich.traffic_source import TrafficSource, TrafficSourceClassifier, TrafficSourceInput
+from etl.enrich.user_agent import UserAgentParser
+from etl.plugins import mark_rejected, with_column
+
+_STRING = pa.string()
+
+
+def _distinct(column: pa.ChunkedArray) -> tuple[list[Any], pa.Array]:
+    """(distinct values, index of each row's value): work per distinct value, then ``take``."""
+    encoded = pc.dictionary_encode(column).combine_chunks()
+    return encoded.dictionary.to_pylist(), encoded.indices
+
+
+def _spread(values: list[Any], indices: pa.Array, arrow_type: pa.DataType = _STRING) -> pa.Array:
+    return pc.take(pa.array(values, arrow_type), indices)
+
+
+class UserAgentEnricher:
+    """``device_ua_*`` and the ``device_ua`` map from the request's User-Agent; bots rejected or kept."""
+
+    name = "user_agent"
+
+    def __init__(self, bots: str = "reject") -> None:
+        if bots not in ("reject", "flag"):
+            raise TypeError("bots must be 'reject' or 'flag'")
+        self.reject_bots = bots == "reject"
+        self.parser = UserAgentParser()
+
+    def process(self, events: pa.Table) -> pa.Table:
+        agents, indices = _distinct(events.column("_ua"))
+        parsed = [self.parser.parse(agent) for agent in agents]
+        for column, field in (
+            ("device_ua_browser", "browser"),
+            ("device_ua_browser_version", "browser_version"),
+            ("device_ua_os", "os"),
+            ("device_ua_os_version", "os_version"),
+            ("device_ua_device", "device"),
+            ("device_ua_device_category", "device_category"),
+        ):
+            events = with_column(events, column, _spread([getattr(info, field) for info in parsed], indices))
+        device_ua = map_column([info.as_map() for info in parsed], STRING_MAP)
+        events = with_column(events, "device_ua", pc.take(device_ua, indices))
+        if self.reject_bots and any(info.is_bot for info in parsed):
+            bot = _spread([info.is_bot for info in parsed], indices, pa.bool_())
+            events = mark_rejected(events, pc.fill_null(bot, False), RejectReason.BOT, "the user agent is a bot's")
+        return events
+
+
+class GeoEnricher:
+    """``geo_*`` from the client IP (the first address of the list), before any IP protection."""
+
+    name = "geo_ip"
+
+    def __init__(self, database: str | None = None) -> None:
+        self.resolver = GeoResolver(Path(database) if database else None)
+
+    def process(self, events: pa.Table) -> pa.Table:
+        addresses, indices = _distinct(events.column("_ip"))
+        found = [self.resolver.lookup(address) for address in addresses]
+        for column, field in (
+            ("geo_continent", "continent"),
+            ("geo_sub_continent", "sub_continent"),
+            ("geo_country", "country"),
+            ("geo_region", "region"),
+            ("geo_metro", "metro"),
+            ("geo_city", "city"),
+        ):
+            events = with_column(events, column, _spread([getattr(geo, field) for geo in found], indices))
+        return events
+
+
+_TRAFFIC_READ = (
+    "app_id", "page_view_page_url", "page_view_page_referrer", "page_view_latest_referrer",
+    "page_view_latest_referrer_host", "page_view_hostname", "_traffic_attributes",
+)  # fmt: skip
+_TRAFFIC_WRITE = tuple(f"traffic_source_{field}" for field in TrafficSource._fields)
+
+
+class TrafficSourceEnricher:
+    """``traffic_source_*`` by the original's rule engine, per app rules, once per distinct input."""
+
+    name = "traffic_source"
+
+    def __init__(self, rules_dir: str | None = None, app_ids: Sequence[str] = ()) -> None:
+        self.classifier = TrafficSourceClassifier(Path(rules_dir) if rules_dir else None)
+        self.classifier.preload(list(app_ids))
+
+    def process(self, events: pa.Table) -> pa.Table:
+        columns = [events.column(name).to_pylist() for name in _TRAFFIC_READ]
+        positions: dict[tuple[Any, ...], int] = {}
+        results: list[TrafficSource] = []
+        indices = []
+        for key in zip(*columns, strict=True):
+            position = positions.get(key)
+            if position is None:
+                position = positions[key] = len(results)
+                results.append(self._classify(key))
+            indices.append(position)
+        index_array = pa.array(indices, pa.int32())
+        for column, values in zip(_TRAFFIC_WRITE, zip(*results, strict=True), strict=True):
+            events = with_column(events, column, _spread(list(values), index_array))
+        return events
+
+    def _classify(self, key: tuple[Any, ...]) -> TrafficSource:
+        app_id, page_url, page_referrer, latest_referrer, latest_host, hostname, attributes_json = key
+        attributes: dict[str, Any] = orjson.loads(attributes_json) if attributes_json else {}
+        attributes.update(
+            _page_url=page_url,
+            _page_referrer=page_referrer,
+            _latest_referrer=latest_referrer,
+            _latest_referrer_host=latest_host,
+        )
+        return self.classifier.classify(TrafficSourceInput.from_attributes(attributes, hostname), app_id)
