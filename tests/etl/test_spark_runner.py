@@ -23,12 +23,11 @@ import pytest
 from clickstream.simulator.generator import SimulationSpec, iter_requests
 from clickstream.simulator.sender import write_raw
 from clickstream.storage import Storage
-from etl.plugins import PluginSpec
 from etl.process import EtlJob
 from etl.runner import EtlResult, done_marker, run_etl
 from etl.spark_runner import main, run_spark_etl, spark_session
 from tests.clickstream.test_cli import clickstream
-from tests.conftest import SEED, make_job
+from tests.conftest import SEED, make_config
 
 pytestmark = pytest.mark.slow
 
@@ -57,16 +56,21 @@ def raw_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def job() -> EtlJob:
-    # One fixed process time for both runners; after every simulated event, so none is in the future.
-    return make_job(
-        ("shop", "uba-app"),
-        process_time=datetime.now(UTC) + timedelta(minutes=5),
-        job_id="spark-parity",
-        time_shift=True,
-        freshness_hours=None,
-        plugins=[PluginSpec("internal_traffic", {"networks": ["13.212.0.0/16"]})],
+def job(tmp_path_factory: pytest.TempPathFactory) -> EtlJob:
+    """Every built-in enricher on (user agent with bot rejects, geo IP, traffic source, hashed IPs) plus the
+    example plugin; one fixed process time for both runners, after every simulated event."""
+    config = make_config(
+        tmp_path_factory.mktemp("config"),
+        project_id="spark_parity",
+        etl={
+            "job_id": "spark-parity",
+            "time_shift": True,
+            "freshness_hours": None,
+            "enrichment": {"ip_privacy": "hash", "ip_hash_salt": "parity"},
+            "plugins": [{"name": "internal_traffic", "options": {"networks": ["13.212.0.0/16"]}}],
+        },
     )
+    return EtlJob.from_config(config, datetime.now(UTC) + timedelta(minutes=5))
 
 
 def copy_raw(raw_home: Path, target: Path) -> Path:
@@ -102,6 +106,16 @@ def test_the_inputs_exercise_events_items_users_and_several_reject_reasons(both:
     assert result.files_processed >= 10 and not result.failed_files
     assert result.events >= 300 and result.items > 0 and result.users > 0
     assert {"decode_error", "corrupt_json", "unknown_app", "internal_traffic"} <= set(result.rejected_by_reason)
+
+
+def test_the_spark_workers_ran_every_enricher(both: dict[str, Any]) -> None:
+    home = both["spark_home"]
+    rows = [
+        row for f in Storage(home).list_files("processed/event_v2") for row in pq.read_table(home / f.path).to_pylist()
+    ]
+    assert any(row["device_ua_browser"] for row in rows)
+    assert any(row["geo_country"] for row in rows)
+    assert any(row["traffic_source_channel_group"] for row in rows)
 
 
 def test_spark_reports_the_same_counts_as_the_local_runner(both: dict[str, Any]) -> None:
