@@ -152,7 +152,7 @@ def run_etl(
             result.failed_files[path] = f"{type(error).__name__}: {error}"
         else:
             assert summary is not None
-            _add(result, summary)
+            add_summary(result, summary)
         if on_progress:
             on_progress(result.files_processed + len(result.failed_files), len(pending))
 
@@ -174,7 +174,8 @@ def run_etl(
     return result
 
 
-def _add(result: EtlResult, summary: dict[str, Any]) -> None:
+def add_summary(result: EtlResult, summary: dict[str, Any]) -> None:
+    """Count one processed file (the summary :func:`process_file` returned) into ``result``."""
     result.files_processed += 1
     result.records += summary["records"]
     result.events += summary["events"]

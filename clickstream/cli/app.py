@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from clickstream.cli.pipeline import etl_step, load_step, model_step, run_cycle
+from clickstream.cli.pipeline import EtlRunner, etl_step, load_step, model_step, run_cycle
 from clickstream.cli.render import console, errors, key_value_table, progress_bar
 from clickstream.config import CONFIG_ENV_VAR, Config, load_config
 from clickstream.errors import ClickstreamError
@@ -119,9 +119,16 @@ def etl(
     reprocess: Annotated[
         bool, typer.Option(help="Process every raw file again; each input's outputs are replaced, not duplicated.")
     ] = False,
+    runner: Annotated[
+        EtlRunner, typer.Option(help="local: a process pool on this machine; spark: the same transform on Spark.")
+    ] = EtlRunner.LOCAL,
+    spark_master: Annotated[
+        str | None,
+        typer.Option(help="Spark master for --runner spark, e.g. local[4] (default: local mode, etl.workers cores)."),
+    ] = None,
 ) -> None:
     """Transform new raw files into event_v2, item_v2 and user_v2 Parquet (rejects kept with a reason)."""
-    etl_step(_config(ctx), reprocess=reprocess)
+    etl_step(_config(ctx), reprocess=reprocess, runner=runner, spark_master=spark_master)
 
 
 @app.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 import duckdb
@@ -25,10 +26,27 @@ class CycleResult:
     model: ModelResult
 
 
-def etl_step(config: Config, reprocess: bool = False) -> EtlResult:
+class EtlRunner(StrEnum):
+    """Where `clickstream etl` runs the transform; both write the same files."""
+
+    LOCAL = "local"
+    SPARK = "spark"
+
+
+def etl_step(
+    config: Config, reprocess: bool = False, runner: EtlRunner = EtlRunner.LOCAL, spark_master: str | None = None
+) -> EtlResult:
     job = EtlJob.from_config(config)
-    with progress_bar("etl: raw files") as update:
-        result = run_etl(config.home, job, config.etl.workers, update, reprocess=reprocess)
+    if runner is EtlRunner.SPARK:
+        from etl.spark_runner import run_spark_etl, spark_session
+
+        master = spark_master or f"local[{config.etl.workers}]"
+        console.print(f"etl: starting Spark ({master})")
+        with spark_session(master) as spark, progress_bar("etl: raw files (Spark)") as update:
+            result = run_spark_etl(spark, config.home, job, reprocess=reprocess, on_progress=update)
+    else:
+        with progress_bar("etl: raw files") as update:
+            result = run_etl(config.home, job, config.etl.workers, update, reprocess=reprocess)
     rejected = ", ".join(f"{reason} {count}" for reason, count in sorted(result.rejected_by_reason.items())) or "none"
     console.print(
         f"etl: {result.files_processed} of {result.files_seen} new raw files processed, {result.records:,} records -> "

@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 
 from clickstream.contract import EVENT_V2
 from clickstream.storage import Storage
+from etl.plugins import PluginSpec
 from etl.runner import run_etl
 from tests.conftest import make_job
 
@@ -128,3 +129,13 @@ def test_the_same_input_gives_the_same_rows_however_it_is_chunked(tmp_path: Path
         [a] = Storage(tmp_path / "a").list_files(f"processed/{table}")
         [b] = Storage(tmp_path / "b").list_files(f"processed/{table}")
         assert pq.read_table(tmp_path / "a" / a.path).equals(pq.read_table(tmp_path / "b" / b.path)), table
+
+
+def test_a_plugin_configured_with_options_runs_in_every_worker(tmp_path: Path) -> None:
+    for name, ip in (("w0-1-000001", "203.0.113.9"), ("w0-1-000002", "198.51.100.7")):
+        record = {"appId": "shop", "ip": ip, "ingest_time": DAY2, "data": orjson.dumps([event(name, DAY1)]).decode()}
+        path = f"raw/year=2023/month=11/day=15/hour=01/{name}.jsonl.gz"
+        Storage(tmp_path).write_bytes(path, gzip.compress(orjson.dumps(record) + b"\n"))
+    job = make_job(("shop",), plugins=[PluginSpec("internal_traffic", {"networks": ["203.0.113.0/24"]})])
+    result = run_etl(tmp_path, job, workers=2)
+    assert (result.files_processed, result.events, result.rejected_by_reason) == (2, 1, {"internal_traffic": 1})
