@@ -1,4 +1,4 @@
-"""Building a worker's enrichers from etl.enrichment, and the rule tables shipped in the package."""
+"""The enrichers etl.enrichment puts in the plugin chain, and the rule tables shipped in the package."""
 
 from __future__ import annotations
 
@@ -10,38 +10,39 @@ from pathlib import Path
 
 import pytest
 
-from clickstream.config import EnrichmentConfig
-from etl.enrich.enrichers import Enrichers
 from etl.enrich.traffic_rules import TrafficSourceRuleError
-from tests.conftest import REPO
+from etl.plugins import load_plugins
+from etl.process import EtlJob
+from tests.conftest import REPO, make_config
 
 
-def test_defaults_build_every_enricher() -> None:
-    enrichers = Enrichers.from_config(EnrichmentConfig())
-    assert enrichers.user_agent is not None and enrichers.geo is not None and enrichers.traffic_source is not None
-    assert not enrichers.flag_bots
-    assert enrichers.protect_ip("70.123.241.83") == "70.123.241.83"
+def chain(tmp_path: Path, **enrichment: object) -> list[str]:
+    config = make_config(tmp_path, etl={"enrichment": enrichment})
+    return [plugin.name for plugin in load_plugins(EtlJob.from_config(config).plugins)]
 
 
-def test_disabled_enrichers_are_not_built() -> None:
-    enrichers = Enrichers.from_config(EnrichmentConfig(user_agent=False, geo=False, traffic_source=False))
-    assert (enrichers.user_agent, enrichers.geo, enrichers.traffic_source) == (None, None, None)
+def test_defaults_put_every_enricher_first_in_the_chain(tmp_path: Path) -> None:
+    assert chain(tmp_path) == ["user_agent", "geo_ip", "traffic_source"]
 
 
-def test_privacy_and_bot_settings_are_carried(tmp_path: Path) -> None:
-    config = EnrichmentConfig(geo=False, ip_privacy="hash", ip_hash_salt="pepper", bots="flag")
-    enrichers = Enrichers.from_config(config)
-    assert enrichers.flag_bots
-    hashed = enrichers.protect_ip("70.123.241.83")
-    assert hashed is not None and hashed != "70.123.241.83" and len(hashed) == 32
+def test_disabled_enrichers_are_not_built(tmp_path: Path) -> None:
+    assert chain(tmp_path, user_agent=False, geo=False, traffic_source=False) == []
+
+
+def test_configured_plugins_follow_the_enrichers(tmp_path: Path) -> None:
+    config = make_config(
+        tmp_path, etl={"plugins": [{"name": "internal_traffic", "options": {"networks": ["10.0.0.0/8"]}}]}
+    )
+    names = [plugin.name for plugin in load_plugins(EtlJob.from_config(config).plugins)]
+    assert names == ["user_agent", "geo_ip", "traffic_source", "internal_traffic"]
 
 
 def test_a_broken_per_app_rule_file_stops_the_build(tmp_path: Path) -> None:
-    (tmp_path / "shop").mkdir()
-    (tmp_path / "shop" / "traffic_source_channel_rule_v1.json").write_text('[{"id": "r1", "channel": "X"}]')
-    config = EnrichmentConfig(user_agent=False, geo=False, traffic_source_rules_dir=tmp_path)
+    rules = tmp_path / "rules"
+    (rules / "shop").mkdir(parents=True)
+    (rules / "shop" / "traffic_source_channel_rule_v1.json").write_text('[{"id": "r1", "channel": "X"}]')
     with pytest.raises(TrafficSourceRuleError, match=r"shop/traffic_source_channel_rule_v1.json: channel rule r1"):
-        Enrichers.from_config(config, app_ids=["shop"])
+        chain(tmp_path, user_agent=False, geo=False, traffic_source_rules_dir=str(rules))
 
 
 @pytest.mark.slow
