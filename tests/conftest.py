@@ -16,6 +16,7 @@ import uvicorn
 from clickstream.config import Config, parse_config
 from clickstream.storage import Storage
 from ingestion.app import CollectorApp
+from ingestion.server import uvicorn_config
 from ingestion.shipper import StorageSink
 
 REPO = Path(__file__).resolve().parent.parent
@@ -59,13 +60,10 @@ class LiveCollector:
 
 @contextmanager
 def live_collector(config: Config, **app_options: Any) -> Iterator[LiveCollector]:
+    """The collector as `clickstream serve` runs one worker (same uvicorn settings and limits), in a thread."""
     app = CollectorApp(config, StorageSink(Storage(config.home)), **app_options)
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app, host="127.0.0.1", port=port, lifespan="on", log_level="warning", access_log=False, proxy_headers=False
-        )
-    )
+    server = uvicorn.Server(uvicorn_config(app, config, "127.0.0.1", port))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

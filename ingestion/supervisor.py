@@ -1,0 +1,136 @@
+"""Several collector worker processes on one listening socket, with stable worker ids.
+
+The supervisor binds the socket once and starts ``ingestion.workers`` processes (spawned, as uvicorn
+does), each with its id ``w0``..``wN-1`` and therefore its own log folder ``wal/<id>/``. The kernel
+hands each new connection to one of the processes accepting on the shared socket.
+
+* A worker that dies is started again under the same id: its successor takes the folder's lock, seals
+  and ships what the dead one left, and carries on.
+* SIGTERM or SIGINT: the supervisor closes its copy of the socket and passes SIGTERM on; each worker
+  stops accepting, finishes in-flight requests, commits, seals and ships its log, and exits. Workers
+  still running after ``shutdown_timeout_seconds`` plus a margin for shipping are killed (their logs
+  are shipped by the next start).
+* A worker whose supervisor vanishes (even by ``kill -9``) is sent SIGTERM by the kernel
+  (``PR_SET_PDEATHSIG``), so no orphan keeps a log folder locked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import logging
+import multiprocessing
+import os
+import signal
+import socket
+import threading
+import time
+from multiprocessing.context import SpawnProcess
+from types import FrameType
+
+from clickstream.config import Config
+from ingestion.logs import configure_json_logging
+
+logger = logging.getLogger("clickstream.ingestion.supervisor")
+
+multiprocessing.allow_connection_pickling()
+_spawn = multiprocessing.get_context("spawn")
+RESTART_DELAY_SECONDS = 1.0
+SHIP_MARGIN_SECONDS = 60.0
+_PR_SET_PDEATHSIG = 1
+
+
+def bind_socket(host: str, port: int, backlog: int = 4096) -> socket.socket:
+    """The listening socket every worker accepts on."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(backlog)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to send us SIGTERM when the supervisor dies; exit now if it already has."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:
+        raise SystemExit(0)
+
+
+def _worker_main(config: Config, worker: str, sock: socket.socket, host: str, port: int, log_level: str) -> None:
+    from ingestion.server import run_worker
+
+    _die_with_parent(int(os.environ["CLICKSTREAM_SUPERVISOR_PID"]))
+    with contextlib.suppress(KeyboardInterrupt):
+        run_worker(config, worker, [sock], host, port, log_level)
+
+
+class Supervisor:
+    """Starts, restarts and stops the worker processes."""
+
+    def __init__(self, config: Config, host: str, port: int, log_level: str) -> None:
+        self.config = config
+        self.host = host
+        self.port = port
+        self.log_level = log_level
+        self.ids = [f"w{n}" for n in range(config.ingestion.worker_count)]
+        self.processes: dict[str, SpawnProcess] = {}
+        self._stop = threading.Event()
+
+    def run(self) -> None:
+        configure_json_logging(self.log_level, worker="supervisor")
+        sock = bind_socket(self.host, self.port)
+        os.environ["CLICKSTREAM_SUPERVISOR_PID"] = str(os.getpid())
+        previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            logger.info(
+                "collector starting",
+                extra={"workers": len(self.ids), "address": f"{self.host}:{sock.getsockname()[1]}"},
+            )
+            started: dict[str, float] = {}
+            while not self._stop.is_set():
+                for worker in self.ids:
+                    process = self.processes.get(worker)
+                    if process is not None and process.is_alive():
+                        continue
+                    if process is not None:
+                        logger.error("worker exited; starting it again", extra={"worker": worker, "code": process.exitcode})
+                        if time.monotonic() - started.get(worker, 0.0) < RESTART_DELAY_SECONDS:
+                            continue  # do not spin on a worker that fails at once
+                    started[worker] = time.monotonic()
+                    self.processes[worker] = self._start(worker, sock)
+                self._stop.wait(0.2)
+        finally:
+            sock.close()  # new connections are refused from here on
+            self._stop_workers()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _start(self, worker: str, sock: socket.socket) -> SpawnProcess:
+        process = _spawn.Process(
+            target=_worker_main,
+            args=(self.config, worker, sock, self.host, self.port, self.log_level),
+            name=f"clickstream-{worker}",
+        )
+        process.start()
+        return process
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        self._stop.set()
+
+    def _stop_workers(self) -> None:
+        for process in self.processes.values():
+            if process.is_alive() and process.pid is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + self.config.ingestion.shutdown_timeout_seconds + SHIP_MARGIN_SECONDS
+        for worker, process in self.processes.items():
+            process.join(max(0.0, deadline - time.monotonic()))
+            if process.is_alive():
+                logger.error("worker did not stop in time; killing it", extra={"worker": worker})
+                process.kill()
+                process.join()
+        logger.info("collector stopped", extra={"workers": len(self.processes)})
