@@ -24,6 +24,7 @@ import argparse
 import base64
 import contextlib
 import gzip
+import hashlib
 import json
 import os
 import platform
@@ -50,6 +51,7 @@ from clickstream.simulator.generator import SimulationSpec, iter_requests
 RESULTS = Path(__file__).resolve().parent / "results"
 REPO = Path(__file__).resolve().parent.parent
 EVENTS_PER_REQUEST = 10
+DISTINCT_REQUESTS = 200
 SCENARIOS = ("durable", "memory", "bare-asgi", "nginx", "durable@50%")
 console = Console()
 
@@ -65,35 +67,59 @@ class Row:
     note: str = ""
 
 
-def realistic_request() -> tuple[str, bytes]:
-    """(path with query, body) of a 10-event Android request, as the SDK sends it."""
-    events = []
-    for request in iter_requests(SimulationSpec(users=50, days=1, seed=7)):
-        if request.platform == "Android":
-            events.extend(request.events)
-        if len(events) >= EVENTS_PER_REQUEST:
-            break
-    body = base64.b64encode(gzip.compress(orjson.dumps(events[:EVENTS_PER_REQUEST]), compresslevel=6))
-    query = (
-        "appId=shop&platform=Android&compression=gzip&event_bundle_sequence_id=1"
-        f"&upload_timestamp={int(time.time() * 1000)}&hashCode=0a1b2c3d"
-    )
-    return f"/collect?{query}", body
+def realistic_requests(count: int) -> list[tuple[str, bytes]]:
+    """(path with query, body) of ``count`` different 10-event Android requests, as the SDK sends them.
+
+    Different bodies matter: the raw files are gzip, and identical bodies would compress for free.
+    """
+    events: list[dict[str, object]] = []
+    requests = []
+    for request in iter_requests(SimulationSpec(users=4 * count, days=3, seed=7)):
+        if request.platform != "Android":
+            continue
+        events.extend(request.events)
+        while len(events) >= EVENTS_PER_REQUEST and len(requests) < count:
+            batch, events = events[:EVENTS_PER_REQUEST], events[EVENTS_PER_REQUEST:]
+            body = base64.b64encode(gzip.compress(orjson.dumps(batch), compresslevel=6))
+            query = (
+                f"appId=shop&platform=Android&compression=gzip&event_bundle_sequence_id={len(requests) + 1}"
+                f"&upload_timestamp={int(time.time() * 1000)}&hashCode={hashlib.sha256(body).hexdigest()[:8]}"
+            )
+            requests.append((f"/collect?{query}", body))
+        if len(requests) == count:
+            return requests
+    raise RuntimeError(f"the simulator produced fewer than {count} Android requests")
 
 
-def lua_script(folder: Path, path: str, body: bytes, delay_ms: float | None) -> Path:
-    (folder / "body.txt").write_bytes(body)
+def lua_script(folder: Path, requests: list[tuple[str, bytes]], delay_ms: float | None) -> Path:
+    """A wrk script cycling through ``requests`` (one file per body, read once at start)."""
+    bodies = folder / "bodies"
+    bodies.mkdir(exist_ok=True)
+    for index, (path, body) in enumerate(requests):
+        (bodies / f"{index}.txt").write_bytes(body)
+        (bodies / f"{index}.path").write_text(path)
     delay = f"function delay() return {delay_ms:.3f} end\n" if delay_ms else ""
     script = folder / ("paced.lua" if delay_ms else "post.lua")
     script.write_text(
         f"""
-local f = io.open("{folder / 'body.txt'}", "rb")
-wrk.body = f:read("*a")
-f:close()
-wrk.method = "POST"
-wrk.path = "{path}"
-wrk.headers["Content-Type"] = "application/json; charset=utf-8"
-wrk.headers["User-Agent"] = "Dalvik/2.1.0 (Linux; U; Android 14; Pixel 8 Build/UD1A.230803.041)"
+local requests = {{}}
+local headers = {{["Content-Type"] = "application/json; charset=utf-8",
+  ["User-Agent"] = "Dalvik/2.1.0 (Linux; U; Android 14; Pixel 8 Build/UD1A.230803.041)"}}
+local function slurp(name)
+  local f = io.open(name, "rb")
+  local text = f:read("*a")
+  f:close()
+  return text
+end
+for i = 0, {len(requests) - 1} do
+  requests[i + 1] = wrk.format("POST", slurp("{bodies}/" .. i .. ".path"), headers,
+                               slurp("{bodies}/" .. i .. ".txt"))
+end
+local next_index = 0
+function request()
+  next_index = next_index % #requests + 1
+  return requests[next_index]
+end
 {delay}
 function done(summary, latency, requests)
   io.write(string.format("RESULT %d %d %d %d %d %d\\n", summary.requests, summary.duration,
@@ -207,13 +233,15 @@ def main() -> None:
         console.print("[red]wrk is not installed: apt-get install wrk[/red] (nothing measured)")
         raise SystemExit(2)
 
-    path, body = realistic_request()
-    console.print(f"request: {len(body):,} bytes body, {EVENTS_PER_REQUEST} events, gzip+base64; {args.workers} "
+    requests = realistic_requests(DISTINCT_REQUESTS)
+    body_bytes = sum(len(body) for _, body in requests) / len(requests)
+    console.print(f"requests: {DISTINCT_REQUESTS} different bodies of {body_bytes:,.0f} bytes on average, "
+                  f"{EVENTS_PER_REQUEST} events each, gzip+base64; {args.workers} "
                   f"server workers; wrk -t{args.threads} -c{args.connections} -d{args.duration}s; {os.cpu_count()} cores")  # fmt: skip
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="bench-ingestion-") as name:
         folder = Path(name)
-        post = lua_script(folder, path, body, None)
+        post = lua_script(folder, requests, None)
 
         def measure(scenario: str, server: Iterator[None], port: int, script: Path = post, note: str = "") -> Row:
             with server:  # type: ignore[attr-defined]
@@ -244,7 +272,7 @@ def main() -> None:
                     continue
                 target = durable.requests_per_second / 2
                 paced_connections = 32
-                script = lua_script(folder, path, body, paced_connections / target * 1000)
+                script = lua_script(folder, requests, paced_connections / target * 1000)
                 old = args.connections
                 args.connections = paced_connections
                 try:
@@ -263,7 +291,7 @@ def main() -> None:
                       f"{row.p50_ms:.2f}", f"{row.p99_ms:.2f}", str(row.errors), ratio, row.note)  # fmt: skip
     console.print(table)
     RESULTS.mkdir(exist_ok=True)
-    result = {"machine": platform.platform(), "cores": os.cpu_count(), "body_bytes": len(body),
+    result = {"machine": platform.platform(), "cores": os.cpu_count(), "body_bytes": body_bytes,
               "args": vars(args), "rows": [asdict(row) for row in rows], "time": time.time()}  # fmt: skip
     (RESULTS / "ingestion.json").write_text(json.dumps(result, indent=2))
 

@@ -272,6 +272,7 @@ class CollectorApp:
         status = {
             "status": "ok",
             "worker": self.worker,
+            "pid": os.getpid(),
             "durability": "fsync" if self.durable else "memory",
             "shipping": "failing" if self.ship_error else "ok",
             "accepted_requests": self.metrics.stored_records,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 
 import uvicorn
 
@@ -42,12 +43,21 @@ def uvicorn_config(app: CollectorApp, config: Config, host: str, port: int, log_
 
 
 def run_worker(
-    config: Config, worker: str, sockets: list[socket.socket] | None, host: str, port: int, log_level: str
+    config: Config,
+    worker: str,
+    sockets: list[socket.socket] | None,
+    host: str,
+    port: int,
+    log_level: str,
+    on_server: Callable[[uvicorn.Server], None] | None = None,
 ) -> None:
     """Serve as worker ``worker`` until SIGTERM/SIGINT, then finish in-flight requests, flush and ship."""
     configure_json_logging(log_level, worker=worker)
     app = build_app(config, worker)
-    uvicorn.Server(uvicorn_config(app, config, host, port, log_level)).run(sockets=sockets)
+    server = uvicorn.Server(uvicorn_config(app, config, host, port, log_level))
+    if on_server is not None:
+        on_server(server)
+    server.run(sockets=sockets)
 
 
 def serve(config: Config, host: str | None = None, port: int | None = None, log_level: str = "warning") -> None:

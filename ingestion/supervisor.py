@@ -27,6 +27,7 @@ import threading
 import time
 from multiprocessing.context import SpawnProcess
 from types import FrameType
+from typing import Any
 
 from clickstream.config import Config
 from ingestion.logs import configure_json_logging
@@ -38,6 +39,7 @@ _spawn = multiprocessing.get_context("spawn")
 RESTART_DELAY_SECONDS = 1.0
 SHIP_MARGIN_SECONDS = 60.0
 _PR_SET_PDEATHSIG = 1
+_STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 
 
 def bind_socket(host: str, port: int, backlog: int = 4096) -> socket.socket:
@@ -60,12 +62,38 @@ def _die_with_parent(parent: int) -> None:
         raise SystemExit(0)
 
 
+class _EarlyStop:
+    """Remembers a SIGTERM/SIGINT that arrives before uvicorn has its own handlers, and passes it on.
+
+    Workers start with these signals blocked (see :meth:`Supervisor._start`), so a stop requested while
+    a worker is still importing waits here instead of killing it before it has shipped its log.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.server: Any = None
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.requested = True
+        if self.server is not None:
+            self.server.should_exit = True
+
+    def attach(self, server: Any) -> None:
+        self.server = server
+        if self.requested:
+            server.should_exit = True  # start, ship what a predecessor left, then shut down at once
+
+
 def _worker_main(config: Config, worker: str, sock: socket.socket, host: str, port: int, log_level: str) -> None:
+    early = _EarlyStop()
+    for sig in _STOP_SIGNALS:
+        signal.signal(sig, early)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+    _die_with_parent(int(os.environ["CLICKSTREAM_SUPERVISOR_PID"]))
     from ingestion.server import run_worker
 
-    _die_with_parent(int(os.environ["CLICKSTREAM_SUPERVISOR_PID"]))
     with contextlib.suppress(KeyboardInterrupt):
-        run_worker(config, worker, [sock], host, port, log_level)
+        run_worker(config, worker, [sock], host, port, log_level, on_server=early.attach)
 
 
 class Supervisor:
@@ -115,7 +143,13 @@ class Supervisor:
             args=(self.config, worker, sock, self.host, self.port, self.log_level),
             name=f"clickstream-{worker}",
         )
-        process.start()
+        # The child inherits the blocked mask through fork and exec, so a stop signal sent while it starts
+        # stays pending until it can handle it; ours stays pending for the microseconds of the start.
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        try:
+            process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
         return process
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
