@@ -2,9 +2,10 @@
 
 Usage: python bench/ingestion.py [--duration S] [--connections C] [--workers W] [--only a,b]
 
-Every scenario gets the same load: `wrk` (Debian package) POSTing one realistic request again and
-again, 10 simulated Android events as base64 of gzip(JSON) (the original's sizing: about 2 KB), with the
-SDK's query string. Scenarios:
+Every scenario gets the same load: `wrk` (Debian package) POSTing 200 different realistic requests in
+turn, each 10 simulated mobile events as base64 of gzip(JSON) with the SDK's query string (the
+original's sizing: about 2 KB). Different bodies matter: raw files are gzip, and one body repeated
+would compress for free. Scenarios:
 
 * durable     `clickstream serve`, durability fsync (200 after the record is fsync'd), W workers
 * memory      the same with durability memory (200 at once; lossy on a crash)
@@ -235,9 +236,11 @@ def main() -> None:
 
     requests = realistic_requests(DISTINCT_REQUESTS)
     body_bytes = sum(len(body) for _, body in requests) / len(requests)
-    console.print(f"requests: {DISTINCT_REQUESTS} different bodies of {body_bytes:,.0f} bytes on average, "
-                  f"{EVENTS_PER_REQUEST} events each, gzip+base64; {args.workers} "
-                  f"server workers; wrk -t{args.threads} -c{args.connections} -d{args.duration}s; {os.cpu_count()} cores")  # fmt: skip
+    console.print(
+        f"requests: {DISTINCT_REQUESTS} different bodies of {body_bytes:,.0f} bytes on average, "
+        f"{EVENTS_PER_REQUEST} events each, gzip+base64; {args.workers} server workers; "
+        f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s; {os.cpu_count()} cores"
+    )
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="bench-ingestion-") as name:
         folder = Path(name)

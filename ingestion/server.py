@@ -21,7 +21,9 @@ def build_app(config: Config, worker: str = "w0") -> CollectorApp:
     return CollectorApp(config, StorageSink(Storage(config.home)), worker=worker)
 
 
-def uvicorn_config(app: CollectorApp, config: Config, host: str, port: int, log_level: str = "warning") -> uvicorn.Config:
+def uvicorn_config(
+    app: CollectorApp, config: Config, host: str, port: int, log_level: str = "warning"
+) -> uvicorn.Config:
     """uvicorn settings for one collector worker: httptools with our limits, uvloop, no access log."""
     settings = config.ingestion
     return uvicorn.Config(

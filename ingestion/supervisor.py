@@ -1,13 +1,15 @@
 """Several collector worker processes on one listening socket, with stable worker ids.
 
-The supervisor binds the socket once and starts ``ingestion.workers`` processes (spawned, as uvicorn
-does), each with its id ``w0``..``wN-1`` and therefore its own log folder ``wal/<id>/``. The kernel
-hands each new connection to one of the processes accepting on the shared socket.
+The supervisor reserves the address and starts ``ingestion.workers`` processes (spawned, as uvicorn
+does), each with its id ``w0``..``wN-1`` and therefore its own log folder ``wal/<id>/``. Each worker
+listens on its own ``SO_REUSEPORT`` socket, so the kernel spreads new connections evenly over the
+workers (one shared socket lets whichever process wakes first take most of them), and a worker starts
+listening only once it has recovered and shipped its log.
 
 * A worker that dies is started again under the same id: its successor takes the folder's lock, seals
   and ships what the dead one left, and carries on.
-* SIGTERM or SIGINT: the supervisor closes its copy of the socket and passes SIGTERM on; each worker
-  stops accepting, finishes in-flight requests, commits, seals and ships its log, and exits. Workers
+* SIGTERM or SIGINT: the supervisor passes SIGTERM on; each worker closes its socket, finishes
+  in-flight requests, commits, seals and ships its log, and exits. Workers
   still running after ``shutdown_timeout_seconds`` plus a margin for shipping are killed (their logs
   are shipped by the next start).
 * A worker whose supervisor vanishes (even by ``kill -9``) is sent SIGTERM by the kernel
@@ -34,7 +36,6 @@ from ingestion.logs import configure_json_logging
 
 logger = logging.getLogger("clickstream.ingestion.supervisor")
 
-multiprocessing.allow_connection_pickling()
 _spawn = multiprocessing.get_context("spawn")
 RESTART_DELAY_SECONDS = 1.0
 SHIP_MARGIN_SECONDS = 60.0
@@ -42,14 +43,18 @@ _PR_SET_PDEATHSIG = 1
 _STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 
 
-def bind_socket(host: str, port: int, backlog: int = 4096) -> socket.socket:
-    """The listening socket every worker accepts on."""
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port`` in the address's ``SO_REUSEPORT`` group, not yet listening.
+
+    Bound but not listening, it receives no connections: the supervisor's copy only reserves the
+    address (and learns the port when 0 was asked for); uvicorn makes a worker's copy listen once the
+    worker has started.
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
-    sock.listen(backlog)
-    sock.set_inheritable(True)
     return sock
 
 
@@ -84,7 +89,7 @@ class _EarlyStop:
             server.should_exit = True  # start, ship what a predecessor left, then shut down at once
 
 
-def _worker_main(config: Config, worker: str, sock: socket.socket, host: str, port: int, log_level: str) -> None:
+def _worker_main(config: Config, worker: str, host: str, port: int, log_level: str) -> None:
     early = _EarlyStop()
     for sig in _STOP_SIGNALS:
         signal.signal(sig, early)
@@ -92,6 +97,7 @@ def _worker_main(config: Config, worker: str, sock: socket.socket, host: str, po
     _die_with_parent(int(os.environ["CLICKSTREAM_SUPERVISOR_PID"]))
     from ingestion.server import run_worker
 
+    sock = bind_socket(host, port)
     with contextlib.suppress(KeyboardInterrupt):
         run_worker(config, worker, [sock], host, port, log_level, on_server=early.attach)
 
@@ -110,13 +116,14 @@ class Supervisor:
 
     def run(self) -> None:
         configure_json_logging(self.log_level, worker="supervisor")
-        sock = bind_socket(self.host, self.port)
+        reservation = bind_socket(self.host, self.port)
+        self.port = reservation.getsockname()[1]
         os.environ["CLICKSTREAM_SUPERVISOR_PID"] = str(os.getpid())
         previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
             logger.info(
                 "collector starting",
-                extra={"workers": len(self.ids), "address": f"{self.host}:{sock.getsockname()[1]}"},
+                extra={"workers": len(self.ids), "address": f"{self.host}:{self.port}"},
             )
             started: dict[str, float] = {}
             while not self._stop.is_set():
@@ -125,22 +132,24 @@ class Supervisor:
                     if process is not None and process.is_alive():
                         continue
                     if process is not None:
-                        logger.error("worker exited; starting it again", extra={"worker": worker, "code": process.exitcode})
+                        logger.error(
+                            "worker exited; starting it again", extra={"worker": worker, "code": process.exitcode}
+                        )
                         if time.monotonic() - started.get(worker, 0.0) < RESTART_DELAY_SECONDS:
                             continue  # do not spin on a worker that fails at once
                     started[worker] = time.monotonic()
-                    self.processes[worker] = self._start(worker, sock)
+                    self.processes[worker] = self._start(worker)
                 self._stop.wait(0.2)
         finally:
-            sock.close()  # new connections are refused from here on
             self._stop_workers()
+            reservation.close()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
 
-    def _start(self, worker: str, sock: socket.socket) -> SpawnProcess:
+    def _start(self, worker: str) -> SpawnProcess:
         process = _spawn.Process(
             target=_worker_main,
-            args=(self.config, worker, sock, self.host, self.port, self.log_level),
+            args=(self.config, worker, self.host, self.port, self.log_level),
             name=f"clickstream-{worker}",
         )
         # The child inherits the blocked mask through fork and exec, so a stop signal sent while it starts

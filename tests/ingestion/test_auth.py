@@ -100,7 +100,9 @@ def test_incomplete_auth_settings_are_a_config_error(tmp_path: Path, auth: dict[
 class Issuer:
     """An OIDC issuer on loopback: an RSA key pair and its JWKS document, counting fetches."""
 
-    key: rsa.RSAPrivateKey = field(default_factory=lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    key: rsa.RSAPrivateKey = field(
+        default_factory=lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    )
     kid: str = "key-1"
     fetches: int = 0
     url: str = ""
@@ -208,7 +210,9 @@ def test_an_hs256_token_made_with_the_public_key_as_secret_is_refused(guarded: L
 
     public_pem = issuer.key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
     claims = {"iss": ISSUER, "aud": AUDIENCE, "exp": int(time.time()) + 60}
-    signing_input = b64(json.dumps({"alg": "HS256", "kid": issuer.kid}).encode()) + b"." + b64(json.dumps(claims).encode())
+    signing_input = (
+        b64(json.dumps({"alg": "HS256", "kid": issuer.kid}).encode()) + b"." + b64(json.dumps(claims).encode())
+    )
     forged = signing_input + b"." + b64(hmac.new(public_pem, signing_input, hashlib.sha256).digest())
     assert post(guarded, bearer(forged.decode()))[:2] == (401, b"invalid bearer token")
 

@@ -27,8 +27,20 @@ from tests.conftest import LiveCollector, live_collector, make_config
 ALLOWED = {200, 204, 400, 401, 403, 404, 405, 408, 413, 429, 431}
 
 header_names = st.sampled_from(
-    [b"content-length", b"content-encoding", b"content-type", b"origin", b"x-forwarded-for", b"user-agent",
-     b"authorization", b"x-api-key", b"transfer-encoding", b"expect", b"host", b"cookie"]  # fmt: skip
+    [
+        b"content-length",
+        b"content-encoding",
+        b"content-type",
+        b"origin",
+        b"x-forwarded-for",
+        b"user-agent",
+        b"authorization",
+        b"x-api-key",
+        b"transfer-encoding",
+        b"expect",
+        b"host",
+        b"cookie",
+    ]
 ) | st.binary(min_size=1, max_size=20)
 header_values = st.one_of(
     st.binary(max_size=200),
@@ -64,7 +76,9 @@ def app_and_loop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Col
 
 
 async def call(app: CollectorApp, scope: dict[str, Any], chunks: list[bytes]) -> list[dict[str, Any]]:
-    messages = [{"type": "http.request", "body": chunk, "more_body": i < len(chunks) - 1} for i, chunk in enumerate(chunks)]
+    messages = [
+        {"type": "http.request", "body": chunk, "more_body": i < len(chunks) - 1} for i, chunk in enumerate(chunks)
+    ]
     sent: list[dict[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
@@ -148,7 +162,8 @@ request_lines = st.one_of(
     st.builds(
         lambda method, target, version: method + b" " + target + b" " + version + b"\r\n",
         st.sampled_from([b"POST", b"GET", b"OPTIONS", b"BREW"]) | st.binary(min_size=1, max_size=8),
-        st.sampled_from([b"/collect?appId=shop", b"/ping", b"*", b"http://x/collect?appId=shop"]) | st.binary(max_size=60),
+        st.sampled_from([b"/collect?appId=shop", b"/ping", b"*", b"http://x/collect?appId=shop"])
+        | st.binary(max_size=60),
         st.sampled_from([b"HTTP/1.1", b"HTTP/1.0", b"HTTP/2.0", b"HTTP/9"]),
     ),
 )

@@ -132,7 +132,9 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def test_the_web_sdk_in_chromium_delivers_its_events(tmp_path: Path, page_server: tuple[Path, int], browser: Any) -> None:
+def test_the_web_sdk_in_chromium_delivers_its_events(
+    tmp_path: Path, page_server: tuple[Path, int], browser: Any
+) -> None:
     site, page_port = page_server
     origin = f"http://127.0.0.1:{page_port}"
     config = make_config(tmp_path / "home", ingestion={"cors_origins": [origin], "workers": 1})
@@ -141,7 +143,9 @@ def test_the_web_sdk_in_chromium_delivers_its_events(tmp_path: Path, page_server
         browser.get(f"{origin}/index.html")
         deadline = time.monotonic() + 30
         while live.app.accepted < 4:  # _first_open, _session_start, _page_view, button_click (and more)
-            assert time.monotonic() < deadline, f"only {live.app.accepted} requests arrived; refusals {live.app.refusals}"
+            assert time.monotonic() < deadline, (
+                f"only {live.app.accepted} requests arrived; refusals {live.app.refusals}"
+            )
             time.sleep(0.1)
         time.sleep(0.5)
     events = raw_events(config.home)

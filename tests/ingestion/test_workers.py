@@ -69,6 +69,15 @@ def get_json(port: int, path: str) -> dict[str, object]:
         return json.loads(response.read())  # type: ignore[no-any-return]
 
 
+def serving_pids(port: int, expected: int, timeout: float = 60) -> set[object]:
+    """The worker processes answering on ``port``, once ``expected`` of them do (each starts on its own)."""
+    seen: set[object] = set()
+    deadline = time.monotonic() + timeout
+    while len(seen) < expected and time.monotonic() < deadline:
+        seen.add(get_json(port, "/health")["pid"])
+    return seen
+
+
 def metric(port: int, line_prefix: str) -> float:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
         text = response.read().decode()
@@ -79,9 +88,9 @@ def test_workers_share_the_load_each_with_its_own_log_and_stop_cleanly_on_sigter
     port = free_port()
     server = ServeProcess(write_serve_config(tmp_path, port, workers=2), port)
     server.wait_healthy()
+    pids = serving_pids(port, 2)
     with Load(port, threads=8) as load:
         load.wait_for(600)
-        pids = {get_json(port, "/health")["pid"] for _ in range(40)}
     time.sleep(1.5)  # every worker publishes its numbers each second
     counted = metric(port, 'clickstream_http_requests_total{status="200"}')
     assert server.stop() == 0
@@ -102,18 +111,15 @@ def test_a_worker_that_dies_is_replaced_and_its_log_shipped(tmp_path: Path) -> N
     port = free_port()
     server = ServeProcess(write_serve_config(tmp_path, port, workers=2, segment_max_age_seconds=3600), port)
     server.wait_healthy()
+    serving_pids(port, 2)
     with Load(port) as load:
         load.wait_for(300)
         victim = int(get_json(port, "/health")["pid"])  # type: ignore[call-overload]
         os.kill(victim, signal.SIGKILL)
         before = len(load.acknowledged)
         load.wait_for(before + 300)
-        deadline = time.monotonic() + 30
-        while victim in {get_json(port, "/health")["pid"] for _ in range(10)} or len(
-            {get_json(port, "/health")["pid"] for _ in range(20)}
-        ) < 2:
-            assert time.monotonic() < deadline, "the dead worker was not replaced"
-            time.sleep(0.2)
+        serving = serving_pids(port, 2)  # the survivor and the successor
+        assert len(serving) == 2 and victim not in serving, "the dead worker was not replaced"
     assert server.stop() == 0
     stored = {event["event_id"] for event in raw_events(tmp_path / "home")}
     assert load.acknowledged <= stored
