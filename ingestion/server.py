@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import socket
 from collections.abc import Callable
 
@@ -59,6 +60,9 @@ def run_worker(
     server = uvicorn.Server(uvicorn_config(app, config, host, port, log_level))
     if on_server is not None:
         on_server(server)
+    # Everything imported so far lives as long as the process: keep the collector from rescanning it
+    # on every full collection (the request path allocates enough to trigger them regularly).
+    gc.freeze()
     server.run(sockets=sockets)
 
 

@@ -6,11 +6,12 @@ the same name (the raw file's name derives from the segment's), never losing or 
 
 from __future__ import annotations
 
-import gzip
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Protocol
+
+from isal import igzip
 
 from clickstream.contract import RAW_FILE_SUFFIX, raw_partition
 from clickstream.storage import Storage
@@ -39,12 +40,21 @@ def raw_path_for(segment: Path, worker: str) -> PurePosixPath:
     return raw_partition(opened) / f"{worker}-{segment.stem}{RAW_FILE_SUFFIX}"
 
 
+def compress_raw(content: bytes) -> bytes:
+    """Standard gzip, made with ISA-L: about ten times zlib's speed at the same size for SDK bodies.
+
+    Mobile SDK bodies are base64 of gzip, which zlib compresses at only 40-50 MB/s a core; at
+    thousands of requests a second that would cost more CPU than serving them.
+    """
+    return igzip.compress(content, compresslevel=2)
+
+
 def ship_segments(segments: list[Path], sink: Sink, worker: str) -> int:
     """Ship each segment, then delete it; returns the number of records shipped."""
     records = 0
     for segment in segments:
         content = segment.read_bytes()
         records += content.count(b"\n")
-        sink.put(raw_path_for(segment, worker), gzip.compress(content, compresslevel=6))
+        sink.put(raw_path_for(segment, worker), compress_raw(content))
         segment.unlink()
     return records
