@@ -47,6 +47,57 @@ class AppConfig(_Section):
         return value
 
 
+class RateLimitConfig(_Section):
+    """Requests per second each app may send (token bucket); over it, 429 with ``Retry-After``.
+
+    The rate is for the whole server: each worker process enforces its share (rate / workers), since
+    the kernel spreads connections evenly over the workers and sharing a counter would cost every request.
+    """
+
+    requests_per_second: float = Field(gt=0, description="Sustained rate allowed per app.")
+    burst: int | None = Field(None, ge=1, description="Requests an app may send at once; default 2 s of rate.")
+    per_app: dict[str, float] = Field(default_factory=dict, description="Overrides of the rate for some app ids.")
+
+    @field_validator("per_app")
+    @classmethod
+    def _positive_rates(cls, value: dict[str, float]) -> dict[str, float]:
+        for app_id, rate in value.items():
+            if rate <= 0:
+                raise ValueError(f"rate for {app_id!r} must be above 0 requests per second")
+        return value
+
+
+class OidcConfig(_Section):
+    """Bearer tokens from an OpenID Connect issuer: RS256 JWTs checked against its published keys (JWKS)."""
+
+    issuer: str = Field(min_length=1, description="Expected `iss` claim.")
+    audience: str = Field(min_length=1, description="Expected `aud` claim (the client id of the app).")
+    jwks_url: str = Field(pattern=r"^https?://", description="Where the issuer publishes its signing keys.")
+    jwks_cache_seconds: float = Field(300.0, gt=0, description="How long fetched keys are trusted.")
+    leeway_seconds: float = Field(30.0, ge=0, description="Clock skew allowed on `exp`, `nbf` and `iat`.")
+
+
+class AuthConfig(_Section):
+    """Optional authentication of collect requests; off by default, as in the original."""
+
+    mode: Literal["none", "api_key", "oidc"] = "none"
+    api_keys: dict[str, list[str]] = Field(
+        default_factory=dict, description="app id -> keys accepted in the `X-Api-Key` header (mode api_key)."
+    )
+    oidc: OidcConfig | None = None
+
+    @model_validator(mode="after")
+    def _mode_has_its_settings(self) -> AuthConfig:
+        if self.mode == "api_key" and not any(self.api_keys.values()):
+            raise ValueError("mode api_key needs at least one key under api_keys, e.g. {shop: [a-long-random-key]}")
+        if self.mode == "oidc" and self.oidc is None:
+            raise ValueError("mode oidc needs an oidc section with issuer, audience and jwks_url")
+        for app_id, keys in self.api_keys.items():
+            if any(len(key) < 16 for key in keys):
+                raise ValueError(f"api_keys.{app_id}: keys must be at least 16 characters long")
+        return self
+
+
 class IngestionConfig(_Section):
     """The HTTP collector (`clickstream serve`)."""
 
@@ -59,6 +110,23 @@ class IngestionConfig(_Section):
     trusted_proxies: list[str] = Field(default_factory=list)
     segment_max_bytes: int = Field(16_000_000, gt=0)
     segment_max_age_seconds: float = Field(60.0, gt=0)
+    # --- processes, durability and shipping
+    workers: int | None = Field(None, ge=1, le=256, description="Worker processes; default one per CPU core.")
+    durability: Literal["fsync", "memory"] = Field(
+        "fsync", description="fsync: 200 after the record is fsync'd; memory: 200 at once (lossy on a crash)."
+    )
+    ship_interval_seconds: float = Field(1.0, gt=0, description="How often sealed segments are shipped.")
+    # --- back-pressure and limits (memory stays bounded under any load)
+    wal_max_bytes: int = Field(2_000_000_000, gt=0, description="Log size on disk (all workers) before 503.")
+    max_inflight_bytes: int = Field(64_000_000, gt=0, description="Request bodies held at once per worker.")
+    max_connections: int = Field(2048, ge=1, description="Open connections per worker before 503.")
+    max_header_bytes: int = Field(16384, ge=1024, description="Request line and headers; larger gets 431.")
+    request_timeout_seconds: float = Field(30.0, gt=0, description="Time to send one whole request.")
+    keepalive_timeout_seconds: int = Field(75, ge=1, description="Idle keep-alive connections are closed after.")
+    shutdown_timeout_seconds: float = Field(20.0, gt=0, description="Time for in-flight requests at SIGTERM.")
+    retry_after_seconds: int = Field(5, ge=1, description="Retry-After of a 503 when the log is full.")
+    rate_limit: RateLimitConfig | None = None
+    auth: AuthConfig = Field(default_factory=AuthConfig)
     s3: S3SinkConfig | None = None
     kinesis: KinesisSinkConfig | None = None
     kafka: KafkaSinkConfig | None = None
@@ -72,6 +140,11 @@ class IngestionConfig(_Section):
             except ValueError:
                 raise ValueError(f"{entry!r} is not an IP address or network such as 10.0.0.0/8") from None
         return value
+
+    @property
+    def worker_count(self) -> int:
+        """``workers``, or one per CPU core."""
+        return self.workers or os.cpu_count() or 1
 
     @model_validator(mode="after")
     def _sink_section_present(self) -> IngestionConfig:
@@ -247,6 +320,16 @@ class Config(_Section):
         duplicates = sorted({app_id for app_id in ids if ids.count(app_id) > 1})
         if duplicates:
             raise ValueError(f"apps: app id listed twice: {', '.join(duplicates)}")
+        return self
+
+    @model_validator(mode="after")
+    def _ingestion_names_known_apps(self) -> Config:
+        known = set(self.app_ids)
+        named = {f"ingestion.auth.api_keys.{app_id}" for app_id in self.ingestion.auth.api_keys if app_id not in known}
+        if self.ingestion.rate_limit is not None:
+            named |= {f"ingestion.rate_limit.per_app.{a}" for a in self.ingestion.rate_limit.per_app if a not in known}
+        if named:
+            raise ValueError(f"{', '.join(sorted(named))}: not an app id listed under apps")
         return self
 
     @property

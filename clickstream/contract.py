@@ -55,6 +55,20 @@ def _query_int(value: str | None) -> int | None:
     return int(value) if value is not None and _INTEGER.match(value.strip()) else None
 
 
+_second_text: tuple[int, str] = (-1, "")
+
+
+def _iso_milliseconds(now_ms: int) -> str:
+    """``2024-11-26T05:00:00.123Z``; the text of the second is reused, as the collector asks many times a second."""
+    global _second_text
+    second, milliseconds = divmod(now_ms, 1000)
+    cached_second, text = _second_text
+    if second != cached_second:
+        text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        _second_text = (second, text)
+    return f"{text}.{milliseconds:03d}Z"
+
+
 def raw_record(
     *,
     data: str,
@@ -72,7 +86,7 @@ def raw_record(
     parameter (the ETL reads ``event_bundle_sequence_id`` from it).
     """
     return {
-        "date": datetime.fromtimestamp(now_ms / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "date": _iso_milliseconds(now_ms),
         "data": data,
         "ip": ip,
         "ua": user_agent,

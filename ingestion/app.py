@@ -1,7 +1,9 @@
 """The ASGI application: the original's HTTP protocol over a write-ahead log.
 
-Routes: ``POST <path>`` (default ``/collect``), ``GET /ping``, ``GET /health``, CORS preflights.
-Refusals get the right status and a short reason in the body, and are counted by reason.
+Routes: ``POST <path>`` (default ``/collect``), ``GET /ping``, ``GET /health``, ``GET /metrics``, CORS
+preflights. Refusals get the right status and a short reason in the body, and are counted by reason.
+Checks run cheapest first and before the body is read: app id, authentication, rate limit, log space,
+declared size, memory budget; so a refused request costs little and a large body is never buffered.
 """
 
 from __future__ import annotations
@@ -9,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fnmatch
+import itertools
 import logging
+import os
 import time
-import uuid
 import zlib
 from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -21,6 +24,9 @@ import orjson
 
 from clickstream.config import Config
 from clickstream.contract import WAL_DIR, raw_record
+from ingestion import metrics as prom
+from ingestion.auth import build_authenticator
+from ingestion.limits import AppRateLimiter, ByteBudget
 from ingestion.record import client_ip, parse_networks, query_params
 from ingestion.shipper import Sink, ship_segments
 from ingestion.wal import WriteAheadLog
@@ -29,134 +35,264 @@ Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
+Headers = list[tuple[bytes, bytes]]
 
 logger = logging.getLogger("clickstream.ingestion")
 
 CORS_ALLOW_HEADERS = (
     "DNT,X-CustomHeader,Keep-Alive,User-Agent,X-Requested-With,If-Modified-Since,Cache-Control,Content-Type"
 )
+REPORT_INTERVAL_SECONDS = 1.0
+_TEXT = (b"content-type", b"text/plain")
+_JSON = (b"content-type", b"application/json")
+_CLOSE = (b"connection", b"close")
+_NO_CONTENT = (b"content-length", b"0")
+_EMPTY_BODY: dict[str, Any] = {"type": "http.response.body", "body": b""}
 
 
 class RequestRefused(Exception):
     """A request that gets a non-200 answer; ``reason`` is the counter key and the body."""
 
-    def __init__(self, status: int, reason: str) -> None:
+    def __init__(self, status: int, reason: str, retry_after: int | None = None, close: bool = False) -> None:
         super().__init__(reason)
         self.status = status
         self.reason = reason
+        self.retry_after = retry_after
+        self.close = close  # the body was not read: drop the connection rather than drain it
 
 
 class CollectorApp:
     """One worker's collector: protocol checks, raw record, durable append, background shipping."""
 
-    def __init__(self, config: Config, sink: Sink, worker: str = "w0", ship_interval_seconds: float = 1.0) -> None:
+    def __init__(
+        self, config: Config, sink: Sink, worker: str = "w0", ship_interval_seconds: float | None = None
+    ) -> None:
         ingestion = config.ingestion
+        workers = ingestion.worker_count
+        self.home = config.home
         self.path = ingestion.path
         self.apps = frozenset(config.app_ids)
         self.max_body = ingestion.max_body_bytes
         self.cors_origins = ingestion.cors_origins
         self.trusted_proxies = parse_networks(ingestion.trusted_proxies)
         self.worker = worker
+        self.peers = [f"w{n}" for n in range(workers)]
         self.sink = sink
-        self.ship_interval = ship_interval_seconds
+        self.ship_interval = ship_interval_seconds or ingestion.ship_interval_seconds
+        self.durable = ingestion.durability == "fsync"
         self.wal = WriteAheadLog(
-            config.home / WAL_DIR / worker, ingestion.segment_max_bytes, ingestion.segment_max_age_seconds
+            config.home / WAL_DIR / worker,
+            ingestion.segment_max_bytes,
+            ingestion.segment_max_age_seconds,
+            durable=self.durable,
         )
-        self.refusals: Counter[str] = Counter()
-        self.accepted = 0
-        self.shipped_records = 0
+        self.wal_cap = max(1, ingestion.wal_max_bytes // workers)
+        self.retry_after = ingestion.retry_after_seconds
+        self.inflight = ByteBudget(ingestion.max_inflight_bytes)
+        limit = ingestion.rate_limit
+        self.rate_limiter = (
+            AppRateLimiter(limit.requests_per_second, limit.burst, limit.per_app, workers) if limit else None
+        )
+        self.authenticator = build_authenticator(ingestion.auth)
+        allow_headers = CORS_ALLOW_HEADERS + (",X-Api-Key,Authorization" if self.authenticator else "")
+        self._cors_fixed = [
+            (b"access-control-allow-credentials", b"true"),
+            (b"access-control-allow-methods", b"GET, POST, OPTIONS"),
+            (b"access-control-allow-headers", allow_headers.encode()),
+            (b"vary", b"Origin"),
+        ]
+        self._allow_any_origin = "*" in self.cors_origins
+        self.metrics = prom.WorkerMetrics(worker)
+        # Request ids are 32 hex digits like nginx's $request_id: a random prefix per process and a counter.
+        self._request_prefix = os.urandom(8).hex()
+        self._request_numbers = itertools.count()
         self.ship_error: BaseException | None = None
+        self._tasks: list[asyncio.Task[None]] = []
         self._committer: asyncio.Task[None] | None = None
-        self._shipper: asyncio.Task[None] | None = None
-        self._stop_shipping = asyncio.Event()
+        self._stop_background = asyncio.Event()
+
+    # --- what tests and /health read -----------------------------------------------------------
+
+    def count_refusal(self, status: int, reason: str) -> None:
+        """Count a refusal made below the app (by the connection limits)."""
+        self.metrics.requests[status] += 1
+        self.metrics.refusals[reason] += 1
+
+    @property
+    def refusals(self) -> Counter[str]:
+        return self.metrics.refusals
+
+    @property
+    def accepted(self) -> int:
+        return self.metrics.stored_records
+
+    @property
+    def shipped_records(self) -> int:
+        return self.metrics.shipped_records
 
     # --- lifecycle -----------------------------------------------------------------------------
 
     async def startup(self) -> None:
+        previous = prom.read_snapshot(self.home, self.worker)
+        if previous is not None:
+            self.metrics.restore(previous)  # restarted by the supervisor: counters carry on
         self.wal.recover()
         await self._ship_sealed()
         self._committer = asyncio.create_task(self.wal.run_committer())
-        self._shipper = asyncio.create_task(self._ship_forever())
+        self._tasks = [asyncio.create_task(self._ship_forever()), asyncio.create_task(self._report_forever())]
+        logger.info(
+            "collector worker started",
+            extra={"worker": self.worker, "durability": "fsync" if self.durable else "memory", "pid": os.getpid()},
+        )
 
     async def shutdown(self) -> None:
         """Commit what is queued, seal the open segment, ship everything, release the log folder."""
         self.wal.stop()
         if self._committer is not None:
             await self._committer
-        self._stop_shipping.set()
-        if self._shipper is not None:
-            await self._shipper  # lets a shipment under way finish rather than racing it
+        self._stop_background.set()
+        for task in self._tasks:
+            await task  # lets a shipment under way finish rather than racing it
         self.wal.close()
         await self._ship_sealed()
+        self._report()
+        logger.info(
+            "collector worker stopped",
+            extra={
+                "worker": self.worker,
+                "stored_records": self.metrics.stored_records,
+                "shipped_records": self.metrics.shipped_records,
+                "unshipped_segments": len(self.wal.sealed_segments()),
+            },
+        )
 
     async def _ship_sealed(self) -> None:
         """Ship sealed segments; a failure is logged and kept for /health, and retried next time."""
+        segments = self.wal.sealed_segments()
+        if not segments:
+            return
         try:
-            self.shipped_records += await asyncio.to_thread(
-                ship_segments, self.wal.sealed_segments(), self.sink, self.worker
-            )
+            self.metrics.shipped_records += await asyncio.to_thread(ship_segments, segments, self.sink, self.worker)
         except Exception as exc:
             self.ship_error = exc
-            logger.exception("shipping sealed log segments failed; will retry")
+            self.metrics.ship_failures += 1
+            logger.exception("shipping sealed log segments failed; will retry", extra={"worker": self.worker})
         else:
             self.ship_error = None
+        finally:
+            self.wal.refresh_sealed_bytes()
 
     async def _ship_forever(self) -> None:
-        while not self._stop_shipping.is_set():
+        while not self._stop_background.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop_shipping.wait(), timeout=self.ship_interval)
-            if not self._stop_shipping.is_set():
+                await asyncio.wait_for(self._stop_background.wait(), timeout=self.ship_interval)
+            if not self._stop_background.is_set():
                 await self._ship_sealed()
+
+    async def _report_forever(self) -> None:
+        while not self._stop_background.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop_background.wait(), timeout=REPORT_INTERVAL_SECONDS)
+            self._report()
+
+    def _report(self) -> None:
+        """Refresh the gauges and publish this worker's numbers for /metrics on the other workers."""
+        self._refresh_gauges()
+        try:
+            prom.write_snapshot(self.home, self.metrics)
+        except OSError:
+            logger.warning("cannot write the metrics snapshot", extra={"worker": self.worker})
 
     # --- ASGI ----------------------------------------------------------------------------------
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            await self._lifespan(receive, send)
-            return
         if scope["type"] != "http":
+            if scope["type"] == "lifespan":
+                await self._lifespan(receive, send)
             return
-        headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope["headers"]}
-        cors = self._cors_headers(headers.get("origin"))
+        started = time.perf_counter()
+        headers: dict[bytes, bytes] = dict(scope["headers"])
+        origin = headers.get(b"origin")
+        cors: Headers = []
         try:
-            if headers.get("origin") is not None and cors is None:
-                raise RequestRefused(403, "origin not allowed")
-            status, body, extra = await self._route(scope, headers, receive)
+            if origin is not None:
+                cors = self._cors_headers(origin)
+            if scope["path"] == self.path and scope["method"] == "POST":  # the hot path, kept flat
+                request_id = await self._collect(scope, headers, receive)
+                self.metrics.observe_ack(time.perf_counter() - started)
+                self.metrics.requests[200] += 1
+                response = [_TEXT, (b"x-request-id", request_id), _NO_CONTENT, *cors]
+                await send({"type": "http.response.start", "status": 200, "headers": response})
+                await send(_EMPTY_BODY)
+                return
+            status, body, extra = self._route(scope)
         except RequestRefused as refused:
-            self.refusals[refused.reason] += 1
-            status, body, extra = refused.status, refused.reason.encode(), []
-        await self._respond(send, status, body, extra + (cors or []))
+            self.metrics.refusals[refused.reason] += 1
+            status, body, extra = refused.status, refused.reason.encode(), [_TEXT]
+            if refused.retry_after is not None:
+                extra.append((b"retry-after", str(refused.retry_after).encode()))
+            if refused.status == 401:
+                extra.append((b"www-authenticate", b"Bearer" if headers.get(b"authorization") else b"ApiKey"))
+            if refused.close:
+                extra.append(_CLOSE)
+        self.metrics.requests[status] += 1
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [*extra, *cors, (b"content-length", str(len(body)).encode())],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
 
-    async def _route(
-        self, scope: Scope, headers: dict[str, str], receive: Receive
-    ) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+    def _route(self, scope: Scope) -> tuple[int, bytes, Headers]:
+        """Every route but a collect POST (which ``__call__`` takes first)."""
         method, path = scope["method"], scope["path"]
         if method == "OPTIONS":
             return 204, b"", []
         if path == self.path:
-            if method != "POST":
-                raise RequestRefused(405, "method not allowed: use POST")
-            return await self._collect(scope, headers, receive)
-        if path == "/ping" and method == "GET":
-            return 200, orjson.dumps({"timestamp": time.time() * 1000}), [(b"content-type", b"application/json")]
-        if path == "/health" and method == "GET":
-            if not self.wal.healthy:
-                raise RequestRefused(503, "not ready: cannot write the log")
-            status = {
-                "status": "ok",
-                "shipping": "failing" if self.ship_error else "ok",
-                "accepted_requests": self.accepted,
-                "shipped_records": self.shipped_records,
-                "refused_requests": sum(self.refusals.values()),
-            }
-            return 200, orjson.dumps(status), [(b"content-type", b"application/json")]
-        if path in ("/ping", "/health"):
-            raise RequestRefused(405, "method not allowed: use GET")
+            raise RequestRefused(405, "method not allowed: use POST")
+        if path in ("/ping", "/health", "/metrics"):
+            if method not in ("GET", "HEAD"):
+                raise RequestRefused(405, "method not allowed: use GET")
+            if path == "/ping":
+                return 200, orjson.dumps({"timestamp": time.time() * 1000}), [_JSON]
+            if path == "/metrics":
+                self._refresh_gauges()
+                body = prom.render(self.metrics, self.home, self.peers)
+                return 200, body, [(b"content-type", prom.CONTENT_TYPE)]
+            return self._health()
         raise RequestRefused(404, "not found")
 
-    async def _collect(
-        self, scope: Scope, headers: dict[str, str], receive: Receive
-    ) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+    def _health(self) -> tuple[int, bytes, Headers]:
+        if not self.wal.healthy:
+            raise RequestRefused(503, "not ready: cannot write the log", self.retry_after)
+        if self.wal.backlog_bytes >= self.wal_cap:
+            raise RequestRefused(503, "not ready: the log is full because shipping is behind", self.retry_after)
+        status = {
+            "status": "ok",
+            "worker": self.worker,
+            "pid": os.getpid(),
+            "durability": "fsync" if self.durable else "memory",
+            "shipping": "failing" if self.ship_error else "ok",
+            "accepted_requests": self.metrics.stored_records,
+            "shipped_records": self.metrics.shipped_records,
+            "refused_requests": sum(self.metrics.refusals.values()),
+            "wal_backlog_bytes": self.wal.backlog_bytes,
+        }
+        return 200, orjson.dumps(status), [_JSON]
+
+    def _refresh_gauges(self) -> None:
+        oldest = self.wal.oldest_unshipped_ms()
+        self.metrics.gauges = {
+            "wal_backlog_bytes": float(self.wal.backlog_bytes),
+            "wal_sealed_segments": float(len(self.wal.sealed_segments())),
+            "ship_lag_seconds": 0.0 if oldest is None else max(0.0, time.time() - oldest / 1000),
+            "inflight_bytes": float(self.inflight.used),
+        }
+
+    async def _collect(self, scope: Scope, headers: dict[bytes, bytes], receive: Receive) -> bytes:
+        """Check, read and durably store one collect request; returns its request id."""
         query_string = scope["query_string"].decode("latin-1")
         query = query_params(query_string)
         app_id = query.get("appId")
@@ -164,40 +300,69 @@ class CollectorApp:
             raise RequestRefused(400, "appId query parameter is required")
         if app_id not in self.apps:
             raise RequestRefused(403, "unknown appId")
-        declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_body:
-            raise RequestRefused(413, "body too large")
-        body = await self._read_body(receive)
-        if headers.get("content-encoding", "").lower() == "gzip":
-            body = self._gunzip(body)
+        if self.authenticator is not None:
+            failure = await self.authenticator.check(app_id, headers)
+            if failure is not None:
+                retry = self.retry_after if failure.status == 503 else None
+                raise RequestRefused(failure.status, failure.reason, retry)
+        if self.rate_limiter is not None:
+            wait = self.rate_limiter.retry_after(app_id)
+            if wait:
+                raise RequestRefused(429, "rate limit exceeded for this appId", wait)
+        if self.wal.backlog_bytes >= self.wal_cap:
+            raise RequestRefused(503, "log full: the sink is not keeping up; retry later", self.retry_after)
+        declared = headers.get(b"content-length")
+        reserved = int(declared) if declared is not None and declared.isdigit() else 0
+        if reserved > self.max_body:
+            raise RequestRefused(413, "body too large", close=True)
+        inflight = self.inflight
+        if inflight.used + reserved > inflight.capacity:
+            raise RequestRefused(503, "server busy; retry", 1, close=True)
+        inflight.used += reserved
         try:
-            data = body.decode("utf-8")
-        except UnicodeDecodeError:
-            raise RequestRefused(400, "body is not UTF-8 text") from None
-        if not data.strip():
-            raise RequestRefused(400, "body is empty")
-        request_id = uuid.uuid4().hex
-        client = scope.get("client")
-        peer = client[0] if client else None
-        raw_path = scope.get("raw_path") or scope["path"].encode()
-        uri = raw_path.decode("latin-1") + (f"?{query_string}" if query_string else "")
-        record = raw_record(
-            data=data,
-            uri=uri,
-            query=query,
-            method=scope["method"],
-            ip=client_ip(peer, headers.get("x-forwarded-for"), self.trusted_proxies),
-            user_agent=headers.get("user-agent", ""),
-            request_id=request_id,
-            now_ms=int(time.time() * 1000),
-        )
-        try:
-            await self.wal.append(orjson.dumps(record) + b"\n")
-        except Exception:
-            logger.exception("appending to the write-ahead log failed")
-            raise RequestRefused(503, "cannot store the request now; retry") from None
-        self.accepted += 1
-        return 200, b"", [(b"x-request-id", request_id.encode())]
+            message = await receive()
+            if message["type"] == "http.request" and not message.get("more_body", False):
+                body: bytes = message.get("body", b"")  # the common case: the whole body in one message
+                if len(body) > self.max_body:
+                    raise RequestRefused(413, "body too large", close=True)
+            else:
+                body, extra = await self._read_chunks(message, receive, reserved)
+                reserved += extra
+            if headers.get(b"content-encoding", b"").lower() == b"gzip":
+                body = self._gunzip(body)
+            try:
+                data = body.decode("utf-8")
+            except UnicodeDecodeError:
+                raise RequestRefused(400, "body is not UTF-8 text") from None
+            if not data or data.isspace():
+                raise RequestRefused(400, "body is empty")
+            request_id = f"{self._request_prefix}{next(self._request_numbers):016x}"
+            client = scope.get("client")
+            forwarded = headers.get(b"x-forwarded-for")
+            ip = client[0] if client else ""
+            if forwarded is not None and self.trusted_proxies:
+                ip = client_ip(ip or None, forwarded.decode("latin-1"), self.trusted_proxies)
+            record = raw_record(
+                data=data,
+                uri=(scope.get("raw_path") or self.path.encode()).decode("latin-1")
+                + (f"?{query_string}" if query_string else ""),
+                query=query,
+                method="POST",
+                ip=ip,
+                user_agent=headers.get(b"user-agent", b"").decode("latin-1"),
+                request_id=request_id,
+                now_ms=int(time.time() * 1000),
+            )
+            try:
+                await self.wal.append(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
+            except Exception:
+                logger.exception("appending to the write-ahead log failed", extra={"worker": self.worker})
+                raise RequestRefused(503, "cannot store the request now; retry", self.retry_after) from None
+        finally:
+            inflight.used -= reserved
+        self.metrics.stored_records += 1
+        self.metrics.received_bytes += len(body)
+        return request_id.encode()
 
     def _gunzip(self, body: bytes) -> bytes:
         """Decompress a ``Content-Encoding: gzip`` body, never inflating past the size limit."""
@@ -212,45 +377,39 @@ class CollectorApp:
             raise RequestRefused(400, "body is not valid gzip")
         return plain
 
-    async def _read_body(self, receive: Receive) -> bytes:
+    async def _read_chunks(self, message: Message, receive: Receive, reserved: int) -> tuple[bytes, int]:
+        """A body sent in several messages (chunked or large); bytes beyond ``reserved`` are reserved as they come.
+
+        Returns the body and the extra bytes reserved, which the caller releases with the rest.
+        """
         chunks: list[bytes] = []
-        size = 0
+        size = extra = 0
         while True:
-            message = await receive()
             if message["type"] == "http.disconnect":
+                self.inflight.release(extra)
                 raise RequestRefused(400, "client disconnected")
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_body:
-                raise RequestRefused(413, "body too large")
+                self.inflight.release(extra)
+                raise RequestRefused(413, "body too large", close=True)
+            if size > reserved + extra:
+                grow = size - reserved - extra
+                if not self.inflight.reserve(grow):
+                    self.inflight.release(extra)
+                    raise RequestRefused(503, "server busy; retry", 1, close=True)
+                extra += grow
             chunks.append(chunk)
             if not message.get("more_body", False):
-                return b"".join(chunks)
+                return b"".join(chunks), extra
+            message = await receive()
 
-    def _cors_headers(self, origin: str | None) -> list[tuple[bytes, bytes]] | None:
-        if origin is None:
-            return []
-        if not any(allowed == "*" or fnmatch.fnmatchcase(origin, allowed) for allowed in self.cors_origins):
-            return None
-        return [
-            (b"access-control-allow-origin", origin.encode("latin-1")),
-            (b"access-control-allow-credentials", b"true"),
-            (b"access-control-allow-methods", b"GET, POST, OPTIONS"),
-            (b"access-control-allow-headers", CORS_ALLOW_HEADERS.encode()),
-            (b"vary", b"Origin"),
-        ]
-
-    @staticmethod
-    async def _respond(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
-        content_type = [] if any(k == b"content-type" for k, _ in headers) else [(b"content-type", b"text/plain")]
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [*headers, *content_type, (b"content-length", str(len(body)).encode())],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+    def _cors_headers(self, origin: bytes) -> Headers:
+        """CORS headers for an allowed origin; other origins are refused, as nginx does in the original."""
+        text = origin.decode("latin-1")
+        if not self._allow_any_origin and not any(fnmatch.fnmatchcase(text, allowed) for allowed in self.cors_origins):
+            raise RequestRefused(403, "origin not allowed")
+        return [(b"access-control-allow-origin", origin), *self._cors_fixed]
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -259,6 +418,7 @@ class CollectorApp:
                 try:
                     await self.startup()
                 except Exception as exc:
+                    logger.exception("collector worker failed to start", extra={"worker": self.worker})
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
                     return
                 await send({"type": "lifespan.startup.complete"})

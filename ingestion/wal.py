@@ -7,15 +7,22 @@ when it is large, old, or its hour ends; the shipper takes sealed segments to th
 
 One process owns a log folder at a time (an exclusive ``flock`` on ``LOCK``), so a second collector
 started on the same folder fails at once instead of shipping segments the first is still writing.
+
+With ``durable=False`` (the ``memory`` durability mode) :meth:`append` returns at once and the committer
+writes queued lines every few milliseconds without fsync: faster, but a crash loses what was queued or
+only in the page cache, like the original's S3 sink. Memory stays bounded: once ``buffer_bytes`` are
+queued, appends wait for the committer.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import fcntl
 import os
 import re
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -48,12 +55,23 @@ class WriteAheadLog:
         max_bytes: int,
         max_age_seconds: float,
         clock: Callable[[], float] = time.time,
+        *,
+        durable: bool = True,
+        flush_seconds: float = 0.02,
+        buffer_bytes: int = 8_000_000,
     ) -> None:
         self.directory = directory
         self.max_bytes = max_bytes
         self.max_age_seconds = max_age_seconds
         self.clock = clock
-        self._pending: list[tuple[bytes, asyncio.Future[None]]] = []
+        self.durable = durable
+        self.flush_seconds = flush_seconds
+        self.buffer_bytes = buffer_bytes
+        self._pending: list[bytes] = []
+        self._batch: asyncio.Future[None] | None = None  # what the requests in ``_pending`` wait for
+        self._pending_bytes = 0
+        self._sealed_bytes = 0
+        self._sealed_lock = threading.Lock()
         self._wake = asyncio.Event()
         self._stopping = False
         self._file: BinaryIO | None = None
@@ -91,6 +109,7 @@ class WriteAheadLog:
             else:
                 leftover.unlink()
         fsync_directory(self.directory)
+        self.refresh_sealed_bytes()
         return self.sealed_segments()
 
     def _acquire_lock(self) -> None:
@@ -109,6 +128,27 @@ class WriteAheadLog:
 
     def sealed_segments(self) -> list[Path]:
         return _segments(self.directory, SEALED_SUFFIX)
+
+    def refresh_sealed_bytes(self) -> None:
+        """Recount the sealed segments' bytes (after the shipper deleted some)."""
+        with self._sealed_lock:
+            total = 0
+            for segment in self.sealed_segments():
+                with contextlib.suppress(FileNotFoundError):
+                    total += segment.stat().st_size
+            self._sealed_bytes = total
+
+    @property
+    def backlog_bytes(self) -> int:
+        """Bytes this log holds that the sink does not have yet: sealed, open and queued."""
+        return self._sealed_bytes + self._size + self._pending_bytes
+
+    def oldest_unshipped_ms(self) -> int | None:
+        """When the oldest record not yet in the sink was written (its segment's opening), if any."""
+        sealed = self.sealed_segments()
+        if sealed:
+            return segment_opened_ms(sealed[0])
+        return self._opened_ms if self._file is not None and self._size else None
 
     def stop(self) -> None:
         """Ask the committer to finish the batch it is writing, commit what is queued, and return."""
@@ -129,35 +169,61 @@ class WriteAheadLog:
     # --- appends -------------------------------------------------------------------------------
 
     async def append(self, line: bytes) -> None:
-        """Return once ``line`` (one JSON record, newline-terminated) is on disk and fsync'd."""
+        """Return once ``line`` (one JSON record, newline-terminated) is on disk and fsync'd.
+
+        Without durability: return at once, unless the queue is full, then once the queue was written.
+        """
         if self._stopping:
             raise OSError("the log is closing")
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.append((line, future))
-        self._wake.set()
-        await future
+        self._pending_bytes += len(line)
+        self._pending.append(line)
+        if not self.durable and self._pending_bytes <= self.buffer_bytes:
+            return
+        batch = self._batch
+        if batch is None:
+            batch = self._batch = asyncio.get_running_loop().create_future()
+            self._wake.set()
+        await asyncio.shield(batch)  # one future per group commit; a cancelled request must not cancel it
 
     async def run_committer(self, tick_seconds: float = 1.0) -> None:
         """Commit queued lines in groups until :meth:`stop`; also seals idle segments as they age."""
+        tick = tick_seconds if self.durable else min(tick_seconds, self.flush_seconds)
+        loop = asyncio.get_running_loop()
+        # One thread does every write, so segment state needs no lock and commits never run out of order.
+        writer = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="wal-writer")
+        try:
+            await self._commit_until_stopped(loop, writer, tick)
+        finally:
+            writer.shutdown(wait=True)
+
+    async def _commit_until_stopped(
+        self, loop: asyncio.AbstractEventLoop, writer: concurrent.futures.Executor, tick: float
+    ) -> None:
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=tick_seconds)
+            if not self._wake.is_set():
+                timer = loop.call_later(tick, self._wake.set)
+                await self._wake.wait()
+                timer.cancel()
             self._wake.clear()
             stopping = self._stopping
             batch, self._pending = self._pending, []
+            waiting, self._batch = self._batch, None
+            if not batch and not stopping and (self._file is None or not self._due(self.clock(), 0)):
+                continue  # nothing to write or seal: no thread hop
             try:
-                await asyncio.to_thread(self._commit, [line for line, _ in batch])
+                await loop.run_in_executor(writer, self._commit, batch)
             except Exception as exc:  # a disk error fails these requests, not the server
                 self.last_error = exc
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
+                if waiting is not None:
+                    waiting.set_exception(exc)
+                    waiting.exception()  # marks it retrieved: no "never retrieved" warning if nobody waits
             else:
                 if batch:
                     self.last_error = None
-                for _, future in batch:
-                    if not future.done():
-                        future.set_result(None)
+                if waiting is not None:
+                    waiting.set_result(None)
+            finally:
+                self._pending_bytes -= sum(map(len, batch))
             if stopping and not self._pending:
                 return
 
@@ -177,7 +243,8 @@ class WriteAheadLog:
         try:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if self.durable:
+                os.fsync(handle.fileno())
         except BaseException:
             self._abandon_failed_write()
             raise
@@ -194,11 +261,13 @@ class WriteAheadLog:
             handle.close()
         with contextlib.suppress(OSError):
             os.truncate(self._path, self._size)
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError), self._sealed_lock:
             if self._size:
                 self._path.rename(self._path.with_suffix(SEALED_SUFFIX))
+                self._sealed_bytes += self._size
             else:
                 self._path.unlink()
+        self._size = 0
 
     def _due(self, now: float, incoming: int) -> bool:
         opened = self._opened_ms / 1000
@@ -220,10 +289,15 @@ class WriteAheadLog:
     def _seal(self) -> None:
         if self._file is None or self._path is None:
             return
+        if not self.durable:
+            os.fsync(self._file.fileno())  # a sealed segment is complete on disk before it is shipped
         self._file.close()
         self._file = None
-        if self._size:
-            self._path.rename(self._path.with_suffix(SEALED_SUFFIX))
-        else:
-            self._path.unlink()
+        with self._sealed_lock:
+            if self._size:
+                self._path.rename(self._path.with_suffix(SEALED_SUFFIX))
+                self._sealed_bytes += self._size
+            else:
+                self._path.unlink()
+            self._size = 0
         fsync_directory(self.directory)

@@ -15,10 +15,12 @@ import pytest
 import uvicorn
 
 from clickstream.config import Config, parse_config
+from clickstream.storage import Storage
 from etl.batch import DEFAULT_CHUNK_EVENTS
 from etl.process import EtlJob
 from etl.transform import TransformSettings
 from ingestion.app import CollectorApp
+from ingestion.server import uvicorn_config
 from ingestion.sinks import build_sink
 
 REPO = Path(__file__).resolve().parent.parent
@@ -71,13 +73,10 @@ class LiveCollector:
 
 @contextmanager
 def live_collector(config: Config, **app_options: Any) -> Iterator[LiveCollector]:
+    """The collector as `clickstream serve` runs one worker (same uvicorn settings and limits), in a thread."""
     app = CollectorApp(config, build_sink(config), **app_options)
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app, host="127.0.0.1", port=port, lifespan="on", log_level="warning", access_log=False, proxy_headers=False
-        )
-    )
+    server = uvicorn.Server(uvicorn_config(app, config, "127.0.0.1", port))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -90,3 +89,87 @@ def live_collector(config: Config, **app_options: Any) -> Iterator[LiveCollector
     finally:
         server.should_exit = True
         thread.join(timeout=15)
+
+
+def raw_events(home: Path) -> list[dict[str, Any]]:
+    """Every event in the raw files under ``home`` (plain JSON bodies only)."""
+    import gzip
+    import json
+
+    storage = Storage(home)
+    events: list[dict[str, Any]] = []
+    for stored in storage.list_files("raw", ".jsonl.gz"):
+        for line in gzip.decompress(storage.read_bytes(stored.path)).splitlines():
+            events += json.loads(json.loads(line)["data"])
+    return events
+
+
+class ServeProcess:
+    """`clickstream serve` as a subprocess in its own process group, as an operator runs it."""
+
+    def __init__(self, config_path: Path, port: int) -> None:
+        import subprocess
+        import sys
+
+        self.port = port
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "clickstream", "--config", str(config_path), "serve", "--log-level", "info"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+
+    def wait_healthy(self, timeout: float = 60) -> None:
+        import urllib.request
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, f"serve exited: {self.stderr()}"
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=2):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise AssertionError("serve did not become healthy")
+
+    def stop(self, timeout: float = 90) -> int:
+        """SIGTERM and wait; returns the exit code."""
+        import signal
+
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=timeout)
+
+    def kill_all(self) -> None:
+        """``kill -9`` of the supervisor and every worker at once: a crash."""
+        import os
+        import signal
+
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # the workers too must be gone (a worker in fsync dies after it)
+            try:
+                os.killpg(self.process.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.01)
+        raise AssertionError("the workers survived kill -9")
+
+    def stderr(self) -> str:
+        if self.process.poll() is None or self.process.stderr is None:
+            return ""
+        return self.process.stderr.read().decode(errors="replace")
+
+
+def write_serve_config(folder: Path, port: int, **ingestion: Any) -> Path:
+    import yaml
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "clickstream.yml"
+    document = {
+        "home": str(folder / "home"),
+        "apps": [{"id": "shop"}],
+        "ingestion": {"host": "127.0.0.1", "port": port, **ingestion},
+    }
+    path.write_text(yaml.safe_dump(document))
+    return path

@@ -18,6 +18,7 @@ from pathlib import PurePosixPath
 from typing import Protocol
 
 import orjson
+from isal import igzip
 
 from clickstream.storage import Storage
 
@@ -52,9 +53,11 @@ class SegmentBatch:
     def gzipped(self) -> bytes:
         """The raw file: the content as gzip, as the ETL and the original's S3 sink expect.
 
-        No timestamp in the gzip header, so a re-ship writes byte-identical files.
+        No timestamp in the gzip header, so a re-ship writes byte-identical files. Made with ISA-L: mobile
+        SDK bodies are base64 of gzip, which zlib compresses at only 40-50 MB/s a core; ISA-L is about ten
+        times faster at the same size, which matters at thousands of requests a second.
         """
-        return gzip.compress(self.content, compresslevel=6, mtime=0)
+        return igzip.compress(self.content, compresslevel=2, mtime=0)
 
 
 def partition_key(record: bytes) -> str:

@@ -1,0 +1,306 @@
+"""Collector throughput and latency on loopback with wrk; prints a table, writes JSON.
+
+Usage: python bench/ingestion.py [--duration S] [--connections C] [--workers W] [--only a,b]
+
+Every scenario gets the same load: `wrk` (Debian package) POSTing 200 different realistic requests in
+turn, each 10 simulated mobile events as base64 of gzip(JSON) with the SDK's query string (the
+original's sizing: about 2 KB). Different bodies matter: raw files are gzip, and one body repeated
+would compress for free. Scenarios:
+
+* durable     `clickstream serve`, durability fsync (200 after the record is fsync'd), W workers
+* memory      the same with durability memory (200 at once; lossy on a crash)
+* bare-asgi   baseline (a): an ASGI app reading the body and answering 200 on the same uvicorn stack
+* nginx       baseline (b): nginx answering a static 200 (the machine's ceiling)
+* durable@50% the durable collector paced at half its measured rate, for its latency under normal load
+
+The load generator shares the machine's cores with the server, as the project's goal states. Needs
+`wrk` and, for baseline (b), `nginx` (`apt-get install wrk nginx`); a missing tool skips its rows with
+a message. Latencies are wrk's (no coordinated-omission correction); the paced run uses wrk's
+``delay()`` per connection, so its achieved rate is printed next to its target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import gzip
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import orjson
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+from clickstream.cli.demo import free_port
+from clickstream.simulator.generator import SimulationSpec, iter_requests
+
+RESULTS = Path(__file__).resolve().parent / "results"
+REPO = Path(__file__).resolve().parent.parent
+EVENTS_PER_REQUEST = 10
+DISTINCT_REQUESTS = 200
+SCENARIOS = ("durable", "memory", "bare-asgi", "nginx", "durable@50%")
+console = Console()
+
+
+@dataclass
+class Row:
+    scenario: str
+    requests_per_second: float
+    events_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    note: str = ""
+
+
+def realistic_requests(count: int) -> list[tuple[str, bytes]]:
+    """(path with query, body) of ``count`` different 10-event Android requests, as the SDK sends them.
+
+    Different bodies matter: the raw files are gzip, and identical bodies would compress for free.
+    """
+    events: list[dict[str, object]] = []
+    requests = []
+    for request in iter_requests(SimulationSpec(users=4 * count, days=3, seed=7)):
+        if request.platform != "Android":
+            continue
+        events.extend(request.events)
+        while len(events) >= EVENTS_PER_REQUEST and len(requests) < count:
+            batch, events = events[:EVENTS_PER_REQUEST], events[EVENTS_PER_REQUEST:]
+            body = base64.b64encode(gzip.compress(orjson.dumps(batch), compresslevel=6))
+            query = (
+                f"appId=shop&platform=Android&compression=gzip&event_bundle_sequence_id={len(requests) + 1}"
+                f"&upload_timestamp={int(time.time() * 1000)}&hashCode={hashlib.sha256(body).hexdigest()[:8]}"
+            )
+            requests.append((f"/collect?{query}", body))
+        if len(requests) == count:
+            return requests
+    raise RuntimeError(f"the simulator produced fewer than {count} Android requests")
+
+
+def lua_script(folder: Path, requests: list[tuple[str, bytes]], delay_ms: float | None) -> Path:
+    """A wrk script cycling through ``requests`` (one file per body, read once at start)."""
+    bodies = folder / "bodies"
+    bodies.mkdir(exist_ok=True)
+    for index, (path, body) in enumerate(requests):
+        (bodies / f"{index}.txt").write_bytes(body)
+        (bodies / f"{index}.path").write_text(path)
+    delay = f"function delay() return {delay_ms:.3f} end\n" if delay_ms else ""
+    script = folder / ("paced.lua" if delay_ms else "post.lua")
+    script.write_text(
+        f"""
+local requests = {{}}
+local headers = {{["Content-Type"] = "application/json; charset=utf-8",
+  ["User-Agent"] = "Dalvik/2.1.0 (Linux; U; Android 14; Pixel 8 Build/UD1A.230803.041)"}}
+local function slurp(name)
+  local f = io.open(name, "rb")
+  local text = f:read("*a")
+  f:close()
+  return text
+end
+function init(args)
+  -- per thread, once wrk.host is known (wrk.format adds the Host header nginx insists on)
+  for i = 0, {len(requests) - 1} do
+    requests[i + 1] = wrk.format("POST", slurp("{bodies}/" .. i .. ".path"), headers,
+                                 slurp("{bodies}/" .. i .. ".txt"))
+  end
+end
+local next_index = 0
+function request()
+  next_index = next_index % #requests + 1
+  return requests[next_index]
+end
+{delay}
+function done(summary, latency, requests)
+  io.write(string.format("RESULT %d %d %d %d %d %d\\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(99), summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
+    )
+    return script
+
+
+def run_wrk(url: str, script: Path, seconds: int, connections: int, threads: int) -> tuple[float, float, float, int]:
+    """(requests/s, p50 ms, p99 ms, errors) of one wrk run."""
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "-s", str(script), url]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    match = re.search(r"^RESULT (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)$", output, re.MULTILINE)
+    if match is None:
+        raise RuntimeError(f"unexpected wrk output:\n{output}")
+    requests, duration_us, p50_us, p99_us, bad_status, socket_errors = map(int, match.groups())
+    return requests / (duration_us / 1e6), p50_us / 1000, p99_us / 1000, bad_status + socket_errors
+
+
+def wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited during start-up: {process.args}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"no answer from {url} within {timeout}s")
+
+
+@contextlib.contextmanager
+def running(command: list[str], url: str, cwd: Path | None = None) -> Iterator[None]:
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_for(url, process)
+        yield
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def collector(folder: Path, port: int, durability: str, workers: int) -> Iterator[None]:
+    config = folder / f"{durability}.yml"
+    document = {
+        "home": str(folder / f"home-{durability}"),
+        "apps": [{"id": "shop"}],
+        "ingestion": {"host": "127.0.0.1", "port": port, "workers": workers, "durability": durability},
+    }
+    config.write_text(yaml.safe_dump(document))
+    command = [sys.executable, "-m", "clickstream", "--config", str(config), "serve", "--log-level", "warning"]
+    return running(command, f"http://127.0.0.1:{port}/health")
+
+
+def bare_asgi(port: int, workers: int) -> Iterator[None]:
+    command = [sys.executable, "-m", "uvicorn", "--app-dir", str(REPO / "bench"), "bare_asgi:app",
+               "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--http", "httptools",
+               "--loop", "uvloop", "--no-access-log", "--log-level", "warning", "--lifespan", "off"]  # fmt: skip
+    return running(command, f"http://127.0.0.1:{port}/")
+
+
+def nginx(folder: Path, port: int, workers: int) -> Iterator[None]:
+    (folder / "nginx").mkdir(exist_ok=True)
+    conf = folder / "nginx" / "nginx.conf"
+    conf.write_text(
+        f"""
+worker_processes {workers};
+pid {folder}/nginx/nginx.pid;
+error_log {folder}/nginx/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  client_body_temp_path {folder}/nginx/body;
+  proxy_temp_path {folder}/nginx/proxy;
+  fastcgi_temp_path {folder}/nginx/fastcgi;
+  uwsgi_temp_path {folder}/nginx/uwsgi;
+  scgi_temp_path {folder}/nginx/scgi;
+  server {{
+    listen 127.0.0.1:{port};
+    location / {{ return 200 ""; }}
+  }}
+}}
+"""
+    )
+    return running(["nginx", "-c", str(conf), "-p", str(folder / "nginx"), "-g", "daemon off;"],
+                   f"http://127.0.0.1:{port}/")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds of load per scenario")
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="server processes")
+    parser.add_argument("--only", default=",".join(SCENARIOS), help=f"comma list of {', '.join(SCENARIOS)}")
+    args = parser.parse_args()
+    chosen = [name.strip() for name in args.only.split(",") if name.strip()]
+    unknown = set(chosen) - set(SCENARIOS)
+    if unknown:
+        parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
+    if shutil.which("wrk") is None:
+        console.print("[red]wrk is not installed: apt-get install wrk[/red] (nothing measured)")
+        raise SystemExit(2)
+
+    requests = realistic_requests(DISTINCT_REQUESTS)
+    body_bytes = sum(len(body) for _, body in requests) / len(requests)
+    console.print(
+        f"requests: {DISTINCT_REQUESTS} different bodies of {body_bytes:,.0f} bytes on average, "
+        f"{EVENTS_PER_REQUEST} events each, gzip+base64; {args.workers} server workers; "
+        f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s; {os.cpu_count()} cores"
+    )
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="bench-ingestion-") as name:
+        folder = Path(name)
+        post = lua_script(folder, requests, None)
+
+        def measure(scenario: str, server: Iterator[None], port: int, script: Path = post, note: str = "") -> Row:
+            with server:  # type: ignore[attr-defined]
+                rps, p50, p99, errors = run_wrk(f"http://127.0.0.1:{port}", script, args.duration,
+                                                args.connections, args.threads)  # fmt: skip
+            row = Row(scenario, rps, rps * EVENTS_PER_REQUEST, p50, p99, errors, note)
+            console.print(f"  {scenario}: {rps:,.0f} requests/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms, errors {errors}")
+            rows.append(row)
+            return row
+
+        durable: Row | None = None
+        for scenario in chosen:
+            port = free_port()
+            if scenario == "durable":
+                durable = measure(scenario, collector(folder, port, "fsync", args.workers), port)
+            elif scenario == "memory":
+                measure(scenario, collector(folder, port, "memory", args.workers), port)
+            elif scenario == "bare-asgi":
+                measure(scenario, bare_asgi(port, args.workers), port)
+            elif scenario == "nginx":
+                if shutil.which("nginx") is None:
+                    console.print("  nginx: skipped, nginx is not installed (apt-get install nginx)")
+                    continue
+                measure(scenario, nginx(folder, port, args.workers), port)
+            elif scenario == "durable@50%":
+                if durable is None:
+                    console.print("  durable@50%: skipped, needs the durable scenario first")
+                    continue
+                target = durable.requests_per_second / 2
+                paced_connections = 128  # many slow connections, so latency shifts the rate little
+                script = lua_script(folder, requests, max(0.0, paced_connections / target * 1000 - 1.5))
+                old = args.connections
+                args.connections = paced_connections
+                try:
+                    measure(scenario, collector(folder, port, "fsync", args.workers), port, script,
+                            f"target {target:,.0f} requests/s")  # fmt: skip
+                finally:
+                    args.connections = old
+
+    table = Table(title="ingestion on loopback (wrk shares the cores)")
+    for column in ("scenario", "requests/s", "events/s", "p50 ms", "p99 ms", "errors", "vs bare-asgi", "note"):
+        table.add_column(column, justify="left" if column in ("scenario", "note") else "right")
+    baseline = next((row.requests_per_second for row in rows if row.scenario == "bare-asgi"), None)
+    for row in rows:
+        ratio = f"{row.requests_per_second / baseline:.0%}" if baseline else ""
+        table.add_row(row.scenario, f"{row.requests_per_second:,.0f}", f"{row.events_per_second:,.0f}",
+                      f"{row.p50_ms:.2f}", f"{row.p99_ms:.2f}", str(row.errors), ratio, row.note)  # fmt: skip
+    console.print(table)
+    RESULTS.mkdir(exist_ok=True)
+    result = {"machine": platform.platform(), "cores": os.cpu_count(), "body_bytes": body_bytes,
+              "args": vars(args), "rows": [asdict(row) for row in rows], "time": time.time()}  # fmt: skip
+    (RESULTS / "ingestion.json").write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

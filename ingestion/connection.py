@@ -1,0 +1,160 @@
+"""Connection-level limits uvicorn's httptools protocol lacks: header size, request time, connection count.
+
+uvicorn buffers every header a client sends and waits forever for a request that trickles in (or never
+starts), so one slow or hostile client could hold memory and a connection slot without end. This
+subclass answers before the ASGI app is involved:
+
+* request line plus headers over ``max_header_bytes``: 431, connection closed (nginx's
+  ``large_client_header_buffers`` does the same job);
+* a request not received whole within ``request_timeout`` of its first byte (or of the connection
+  opening): 408 and close, the remedy for slowloris-style clients. One timer per worker checks all
+  connections every second, rather than a timer armed and cancelled for every request;
+* more than ``max_connections`` open connections in this worker: 503 with ``Retry-After`` and close.
+
+Idle keep-alive connections are closed by uvicorn's own ``timeout_keep_alive``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import httptools
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+if TYPE_CHECKING:
+    from clickstream.config import IngestionConfig
+
+RefusalCounter = Callable[[int, str], None]
+
+
+class _HeaderTooLarge(Exception):
+    pass
+
+
+def limited_protocol(
+    *,
+    max_header_bytes: int,
+    request_timeout: float,
+    max_connections: int,
+    retry_after: int,
+    count_refusal: RefusalCounter,
+) -> type[asyncio.Protocol]:
+    """An uvicorn HTTP protocol class with these limits (uvicorn takes a class, not an instance)."""
+
+    sweep_every = min(1.0, request_timeout / 2)
+
+    class LimitedHttpToolsProtocol(HttpToolsProtocol):
+        _header_bytes = 0
+        _too_large = False
+        _since: float | None = None  # loop time the current request (or the idle new connection) began
+        _sweeping = False  # one timer per worker checks every connection's deadline
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            if len(self.connections) > max_connections:
+                self._refuse(503, "too many connections; retry", [(b"retry-after", str(retry_after).encode())])
+                return
+            self._since = self.loop.time()
+            if not LimitedHttpToolsProtocol._sweeping:
+                LimitedHttpToolsProtocol._sweeping = True
+                self.loop.call_later(sweep_every, _sweep, self.loop, self.connections)
+
+        def data_received(self, data: bytes) -> None:
+            self._unset_keepalive_if_required()
+            try:
+                self.parser.feed_data(data)
+            except httptools.HttpParserError:
+                if self._too_large:
+                    self._refuse(431, "request header too large")
+                else:
+                    self._refuse(400, "invalid HTTP request")
+            except httptools.HttpParserUpgrade:
+                self._refuse(400, "protocol upgrades are not supported")
+
+        # parser callbacks (the header ones inline uvicorn's, as they run for every header) -------
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._header_bytes = 0
+            self._since = self.loop.time()
+
+        def on_url(self, url: bytes) -> None:
+            self._header_bytes += len(url)
+            if self._header_bytes > max_header_bytes:
+                self._too_large = True
+                raise _HeaderTooLarge
+            self.url += url
+
+        def on_header(self, name: bytes, value: bytes) -> None:
+            self._header_bytes += len(name) + len(value) + 4
+            if self._header_bytes > max_header_bytes:
+                self._too_large = True
+                raise _HeaderTooLarge
+            name = name.lower()
+            if name == b"expect" and value.lower() == b"100-continue":
+                self.expect_100_continue = True
+            self.headers.append((name, value))
+
+        def on_message_complete(self) -> None:
+            self._since = None
+            super().on_message_complete()
+
+        # helpers ---------------------------------------------------------------------------------
+
+        def timed_out(self, now: float) -> bool:
+            return self._since is not None and now - self._since > request_timeout
+
+        def on_timeout(self) -> None:
+            self._since = None
+            if self.transport.is_closing():
+                return
+            responding = self.cycle is not None and self.cycle.response_started and not self.cycle.response_complete
+            if responding:
+                self.transport.close()  # the app is already answering; just end the connection
+            else:
+                self._refuse(408, "request not received in time")
+
+        def _refuse(self, status: int, reason: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+            """Answer at the connection level and close: the ASGI app never sees the request."""
+            self._since = None
+            count_refusal(status, reason)
+            if self.transport.is_closing():
+                return
+            if self.cycle is not None and not self.cycle.response_complete:
+                self.cycle.disconnected = True  # an app task still reading this request sees a disconnect
+                self.cycle.message_event.set()
+            body = reason.encode()
+            lines = [f"HTTP/1.1 {status} {_PHRASES.get(status, 'Error')}".encode()]
+            lines += [name + b": " + value for name, value in headers or []]
+            lines += [b"content-type: text/plain", b"content-length: " + str(len(body)).encode(), b"connection: close"]
+            self.transport.write(b"\r\n".join(lines) + b"\r\n\r\n" + body)
+            self.transport.close()
+
+    def _sweep(loop: asyncio.AbstractEventLoop, connections: set[Any]) -> None:
+        now = loop.time()
+        for connection in [c for c in connections if isinstance(c, LimitedHttpToolsProtocol) and c.timed_out(now)]:
+            connection.on_timeout()
+        loop.call_later(sweep_every, _sweep, loop, connections)
+
+    return LimitedHttpToolsProtocol
+
+
+_PHRASES: dict[int, str] = {
+    400: "Bad Request",
+    408: "Request Timeout",
+    431: "Request Header Fields Too Large",
+    503: "Service Unavailable",
+}
+
+
+def protocol_for(settings: IngestionConfig, count_refusal: RefusalCounter) -> type[asyncio.Protocol]:
+    """The limited protocol for the collector's settings, counting its refusals with ``count_refusal``."""
+    return limited_protocol(
+        max_header_bytes=settings.max_header_bytes,
+        request_timeout=settings.request_timeout_seconds,
+        max_connections=settings.max_connections,
+        retry_after=1,
+        count_refusal=count_refusal,
+    )
