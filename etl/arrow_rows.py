@@ -13,7 +13,7 @@ from typing import Any
 import pyarrow as pa
 
 from clickstream.contract import CUSTOM_PARAMETERS, STRING_MAP, TIMESTAMP, USER_PROPERTIES, Table
-from etl.values import column, text, value_type
+from etl.values import TYPE_LABELS, column, text, value_type
 
 _INT32 = pa.int32()
 
@@ -96,13 +96,13 @@ def _map_of(dicts: Sequence[Mapping[str, Any] | None], map_type: pa.DataType) ->
     if map_type == CUSTOM_PARAMETERS:
         items: pa.Array = pa.StructArray.from_arrays(
             [
-                pa.array([text(value) for value in values], pa.string()),
-                pa.array([value_type(v) for v in values], pa.string()),
+                pa.array([value if value.__class__ is str else text(value) for value in values], pa.string()),
+                pa.array([TYPE_LABELS.get(value.__class__) or value_type(value) for value in values], pa.string()),
             ],
             names=["value", "type"],
         )
     else:
         items = column(values, pa.string())
     return pa.MapArray.from_arrays(
-        pa.array(offsets, _INT32), column(keys, pa.string()), items, type=map_type, mask=pa.array(nulls)
+        pa.array(offsets, _INT32), column(keys, pa.string()), items, type=map_type, mask=pa.array(nulls, pa.bool_())
     )

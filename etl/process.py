@@ -16,9 +16,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from clickstream.config import Config
-from clickstream.contract import EVENT_V2, ITEM_V2, RejectReason
+from clickstream.contract import EVENT_V2, ITEM_V2, STRING_MAP, RejectReason
+from etl.arrow_rows import map_column
 from etl.batch import DEFAULT_CHUNK_EVENTS, Chunk, Origin, event_payload, raw_lines, transform_lines
-from etl.plugins import REJECT_DETAIL, REJECT_REASON, EventPlugin, PluginFailed, PluginSpec, run_chain
+from etl.plugins import REJECT_DETAIL, REJECT_REASON, EventPlugin, PluginFailed, PluginSpec, run_chain, with_column
 from etl.transform import TransformSettings
 from etl.users import UserAccumulator
 
@@ -106,6 +107,7 @@ def process_lines(
             events = events.append_column(REJECT_REASON, reasons).append_column(
                 REJECT_DETAIL, pa.array([str(failed)] * events.num_rows, pa.string())
             )
+        events = with_raw_user_agent(events)
         items = chunk.items
         if REJECT_REASON in events.column_names:
             rejected_mask = pc.is_valid(events.column(REJECT_REASON))
@@ -117,6 +119,21 @@ def process_lines(
                 items = items.filter(pc.invert(gone)) if pc.any(gone).as_py() else items
         users.add(events)
         yield ProcessedChunk(events.select(EVENT_V2.column_names), items, rejects, chunk.records)
+
+
+def with_raw_user_agent(events: pa.Table) -> pa.Table:
+    """``device_ua`` holds at least ``{"string": <User-Agent>}``, as the original writes it unparsed.
+
+    The user-agent enricher fills the whole map; without it (or for rows it left empty) this step does,
+    once per distinct user agent.
+    """
+    device_ua = events.column("device_ua")
+    if device_ua.null_count == 0 or events.num_rows == 0:
+        return events
+    encoded = pc.dictionary_encode(events.column("_ua")).combine_chunks()
+    maps = map_column([{"string": agent} for agent in encoded.dictionary.to_pylist()], STRING_MAP)
+    raw = pc.take(maps, encoded.indices)
+    return with_column(events, "device_ua", pc.if_else(pc.is_null(device_ua), raw, device_ua))
 
 
 def _plugin_rejects(

@@ -113,7 +113,6 @@ class RecordContext:
     __slots__ = (
         "app_id",
         "bundle_sequence_id",
-        "device_ua",
         "ingest_time_msec",
         "ip",
         "process_info",
@@ -145,7 +144,6 @@ class RecordContext:
             **settings.job_info,
         }
         self.process_info: dict[str, str] = {key: value for key, value in info.items() if value is not None}
-        self.device_ua: dict[str, str] | None = {"string": ua} if ua else None
 
 
 def _uri_param(uri: str, name: str) -> str | None:
@@ -378,8 +376,6 @@ _BY_EVENT_NAME = {
 _EVENT_NAME_SLOTS = {
     name: tuple((_SCRATCH[slot], _COLUMN[column]) for slot, column in pairs) for name, pairs in _BY_EVENT_NAME.items()
 }
-_S = _SCRATCH
-_C = _COLUMN
 
 
 def _first_present(row: list[Any], slots: tuple[int, ...]) -> Any:
@@ -390,18 +386,103 @@ def _first_present(row: list[Any], slots: tuple[int, ...]) -> Any:
     return None
 
 
-_NAME_SLOTS = (_S["event_type"], _S["event_name"])
-_PSEUDO_ID_SLOTS = (_S["unique_id"], _S["user_pseudo_id"])
+_NAME_SLOTS = (_SCRATCH["event_type"], _SCRATCH["event_name"])
+_PSEUDO_ID_SLOTS = (_SCRATCH["unique_id"], _SCRATCH["user_pseudo_id"])
 
 
-def _place(values: dict[str, Any], slots: dict[str, int], row: list[Any], custom: dict[str, Any]) -> None:
-    """Put each value in its slot of ``row``; keys without a slot are custom parameters, in sent order."""
-    for key, value in values.items():
-        slot = slots.get(key)
-        if slot is None:
-            custom[key] = value
-        else:
-            row[slot] = value
+# Slot numbers the transform uses, as module constants: a global name is cheaper than a dict lookup.
+(
+    _COL_IP,
+    _COL_TRAFFIC_ATTRIBUTES,
+    _COL_UA,
+    _COL_USER,
+    _COL_APP_ID,
+    _COL_CUSTOM_PARAMETERS,
+    _COL_CUSTOM_PARAMETERS_JSON_STR,
+    _COL_DEVICE_OPERATING_SYSTEM,
+    _COL_DEVICE_TIME_ZONE_OFFSET_SECONDS,
+    _COL_EVENT_BUNDLE_SEQUENCE_ID,
+    _COL_EVENT_ID,
+    _COL_EVENT_NAME,
+    _COL_EVENT_TIME_MSEC,
+    _COL_EVENT_TIMESTAMP,
+    _COL_EVENT_VALUE,
+    _COL_EVENT_VALUE_CURRENCY,
+    _COL_INGEST_TIME_MSEC,
+    _COL_PAGE_VIEW_HOSTNAME,
+    _COL_PAGE_VIEW_LATEST_REFERRER,
+    _COL_PAGE_VIEW_LATEST_REFERRER_HOST,
+    _COL_PAGE_VIEW_PAGE_URL,
+    _COL_PAGE_VIEW_PAGE_URL_PATH,
+    _COL_PAGE_VIEW_PAGE_URL_QUERY_PARAMETERS,
+    _COL_PLATFORM,
+    _COL_PROCESS_INFO,
+    _COL_PROJECT_ID,
+    _COL_SESSION_START_TIME_MSEC,
+    _COL_USER_FIRST_TOUCH_TIME_MSEC,
+    _COL_USER_ID,
+    _COL_USER_PSEUDO_ID,
+) = (
+    _COLUMN[name]
+    for name in (
+        "_ip",
+        "_traffic_attributes",
+        "_ua",
+        "_user",
+        "app_id",
+        "custom_parameters",
+        "custom_parameters_json_str",
+        "device_operating_system",
+        "device_time_zone_offset_seconds",
+        "event_bundle_sequence_id",
+        "event_id",
+        "event_name",
+        "event_time_msec",
+        "event_timestamp",
+        "event_value",
+        "event_value_currency",
+        "ingest_time_msec",
+        "page_view_hostname",
+        "page_view_latest_referrer",
+        "page_view_latest_referrer_host",
+        "page_view_page_url",
+        "page_view_page_url_path",
+        "page_view_page_url_query_parameters",
+        "platform",
+        "process_info",
+        "project_id",
+        "session_start_time_msec",
+        "user_first_touch_time_msec",
+        "user_id",
+        "user_pseudo_id",
+    )
+)
+(
+    _SCR_LATEST_REFERRER_HOST,
+    _SCR_PAGE_URL,
+    _SCR_VALUE,
+    _SCR_EVENT_VALUE,
+    _SCR_EVENT_VALUE_IN_USD,
+    _SCR_HOST_NAME,
+    _SCR_PLATFORM,
+    _SCR_TIMESTAMP,
+    _SCR_USER,
+    _SCR_ZONE_OFFSET,
+) = (
+    _SCRATCH[name]
+    for name in (
+        "_latest_referrer_host",
+        "_page_url",
+        "_value",
+        "event_value",
+        "event_value_in_usd",
+        "host_name",
+        "platform",
+        "timestamp",
+        "user",
+        "zone_offset",
+    )
+)
 
 
 def transform_event(event: Any, context: RecordContext, settings: TransformSettings) -> list[Any]:
@@ -411,26 +492,40 @@ def transform_event(event: Any, context: RecordContext, settings: TransformSetti
         raise RejectedInput(RejectReason.CORRUPT_JSON, f"event is a {type(event).__name__}, not an object")
     row = _EMPTY_ROW.copy()
     custom: dict[str, Any] = {}
-    _place(event, _TOP_SLOTS, row, custom)
+    # Each key goes to its slot; keys without one are custom parameters, in the order sent. The two loops
+    # are written out (not a helper) because this is the hottest code of the ETL.
+    slots = _TOP_SLOTS
+    for key, value in event.items():
+        slot = slots.get(key)
+        if slot is None:
+            custom[key] = value
+        else:
+            row[slot] = value
     attributes = event.get("attributes")
     traffic: str | None = None
     if attributes.__class__ is dict and attributes:
-        _place(attributes, _ATTRIBUTE_SLOTS, row, custom)
+        slots = _ATTRIBUTE_SLOTS
+        for key, value in attributes.items():
+            slot = slots.get(key)
+            if slot is None:
+                custom[key] = value
+            else:
+                row[slot] = value
         traffic_keys = attributes.keys() & TRAFFIC_ATTRIBUTES
         if traffic_keys:
             traffic = orjson.dumps({key: attributes[key] for key in sorted(traffic_keys)}).decode()
 
-    event_id = row[_C["event_id"]]
+    event_id = row[_COL_EVENT_ID]
     if event_id.__class__ is not str or not event_id:
         if event_id is None or event_id == "":
             raise _missing("event_id")
-        row[_C["event_id"]] = event_id = text(event_id)
-    app_id = row[_C["app_id"]]
+        row[_COL_EVENT_ID] = event_id = text(event_id)
+    app_id = row[_COL_APP_ID]
     if app_id.__class__ is not str or not app_id:
         if app_id is None or app_id == "":
             raise _missing("app_id")
-        row[_C["app_id"]] = app_id = text(app_id)
-    raw_time = row[_S["timestamp"]]
+        row[_COL_APP_ID] = app_id = text(app_id)
+    raw_time = row[_SCR_TIMESTAMP]
     if raw_time is None or raw_time == "":
         raise _missing("timestamp")
     timestamp = raw_time if raw_time.__class__ is int else integer(raw_time)
@@ -449,66 +544,69 @@ def transform_event(event: Any, context: RecordContext, settings: TransformSetti
     checked = check_time(timestamp, event_name, context, settings)
     shift = checked.shift_msec if checked else 0
 
-    row[_C["event_name"]] = event_name
-    row[_C["user_pseudo_id"]] = user_pseudo_id if user_pseudo_id.__class__ is str else text(user_pseudo_id)
-    row[_C["event_timestamp"]] = row[_C["event_time_msec"]] = checked.event_time_msec if checked else timestamp
-    for column, slots in _PRECEDENCE:
+    row[_COL_EVENT_NAME] = event_name
+    row[_COL_USER_PSEUDO_ID] = user_pseudo_id if user_pseudo_id.__class__ is str else text(user_pseudo_id)
+    row[_COL_EVENT_TIMESTAMP] = row[_COL_EVENT_TIME_MSEC] = checked.event_time_msec if checked else timestamp
+    for column, alternatives in _PRECEDENCE:
         if row[column] is None:
-            row[column] = _first_present(row, slots)
-    value = row[_S["event_value"]]
+            for slot in alternatives:
+                value = row[slot]
+                if value is not None and value != "":
+                    row[column] = value
+                    break
+    value = row[_SCR_EVENT_VALUE]
     if value is None:
-        value = row[_S["event_value_in_usd"]]
+        value = row[_SCR_EVENT_VALUE_IN_USD]
         if value is None:
-            value = row[_S["_value"]]
-    row[_C["event_value"]] = value
-    if value is not None and row[_C["event_value_currency"]] is None:
-        row[_C["event_value_currency"]] = "USD"
+            value = row[_SCR_VALUE]
+    row[_COL_EVENT_VALUE] = value
+    if value is not None and row[_COL_EVENT_VALUE_CURRENCY] is None:
+        row[_COL_EVENT_VALUE_CURRENCY] = "USD"
     for slot, column in _EVENT_NAME_SLOTS.get(event_name, ()):
         row[column] = row[slot]
-    platform = row[_S["platform"]]
+    platform = row[_SCR_PLATFORM]
     platform = (platform if platform.__class__ is str else text(platform)) or "Web"
-    row[_C["platform"]] = platform
+    row[_COL_PLATFORM] = platform
     if platform.lower() in _OS_PLATFORMS:
-        row[_C["device_operating_system"]] = platform
-    zone_offset = row[_S["zone_offset"]]
+        row[_COL_DEVICE_OPERATING_SYSTEM] = platform
+    zone_offset = row[_SCR_ZONE_OFFSET]
     if zone_offset is not None:
         zone_offset = integer(zone_offset)
-        row[_C["device_time_zone_offset_seconds"]] = zone_offset // 1000 if zone_offset is not None else None
-    page_url = row[_S["_page_url"]]
+        row[_COL_DEVICE_TIME_ZONE_OFFSET_SECONDS] = zone_offset // 1000 if zone_offset is not None else None
+    page_url = row[_SCR_PAGE_URL]
     hostname = None
     if page_url:
-        row[_C["page_view_page_url"]] = page_url
+        row[_COL_PAGE_VIEW_PAGE_URL] = page_url
         if page_url.__class__ is str:
-            row[_C["page_view_page_url_path"]], hostname, row[_C["page_view_page_url_query_parameters"]] = (
-                parse_page_url(page_url)
+            row[_COL_PAGE_VIEW_PAGE_URL_PATH], hostname, row[_COL_PAGE_VIEW_PAGE_URL_QUERY_PARAMETERS] = parse_page_url(
+                page_url
             )
-    row[_C["page_view_hostname"]] = row[_S["host_name"]] or hostname
-    latest_host = row[_S["_latest_referrer_host"]]
-    latest_referrer = row[_C["page_view_latest_referrer"]]
+    row[_COL_PAGE_VIEW_HOSTNAME] = row[_SCR_HOST_NAME] or hostname
+    latest_host = row[_SCR_LATEST_REFERRER_HOST]
+    latest_referrer = row[_COL_PAGE_VIEW_LATEST_REFERRER]
     if not latest_host and latest_referrer.__class__ is str and latest_referrer:
         latest_host = url_host(latest_referrer)
-    row[_C["page_view_latest_referrer_host"]] = latest_host
-    user = row[_S["user"]]
+    row[_COL_PAGE_VIEW_LATEST_REFERRER_HOST] = latest_host
+    user = row[_SCR_USER]
     if user.__class__ is dict and user:
-        row[_C["user_id"]] = _user_value(user, "_user_id")
-        row[_C["user_first_touch_time_msec"]] = _user_value(user, "_user_first_touch_timestamp")
-        row[_C["_user"]] = orjson.dumps(user).decode()
+        row[_COL_USER_ID] = _user_value(user, "_user_id")
+        row[_COL_USER_FIRST_TOUCH_TIME_MSEC] = _user_value(user, "_user_first_touch_timestamp")
+        row[_COL_USER] = orjson.dumps(user).decode()
     if shift:
-        for column in (_C["session_start_time_msec"], _C["user_first_touch_time_msec"]):
+        for column in (_COL_SESSION_START_TIME_MSEC, _COL_USER_FIRST_TOUCH_TIME_MSEC):
             row[column] = _shifted(row[column], shift)
     process_info = context.process_info
     if checked:
         process_info = {**process_info, **checked.process_info}
-    row[_C["project_id"]] = settings.project_id
-    row[_C["event_bundle_sequence_id"]] = context.bundle_sequence_id
-    row[_C["ingest_time_msec"]] = context.ingest_time_msec
-    row[_C["device_ua"]] = context.device_ua
-    row[_C["custom_parameters_json_str"]] = orjson.dumps(custom).decode() if custom else None
-    row[_C["custom_parameters"]] = custom or None
-    row[_C["process_info"]] = process_info
-    row[_C["_ua"]] = context.ua
-    row[_C["_ip"]] = context.ip
-    row[_C["_traffic_attributes"]] = traffic
+    row[_COL_PROJECT_ID] = settings.project_id
+    row[_COL_EVENT_BUNDLE_SEQUENCE_ID] = context.bundle_sequence_id
+    row[_COL_INGEST_TIME_MSEC] = context.ingest_time_msec
+    row[_COL_CUSTOM_PARAMETERS_JSON_STR] = orjson.dumps(custom).decode() if custom else None
+    row[_COL_CUSTOM_PARAMETERS] = custom or None
+    row[_COL_PROCESS_INFO] = process_info
+    row[_COL_UA] = context.ua
+    row[_COL_IP] = context.ip
+    row[_COL_TRAFFIC_ATTRIBUTES] = traffic
     del row[_EVENT_WIDTH:]  # the scratch slots
     return row
 

@@ -56,11 +56,16 @@ class InputWriter:
         apps = pc.dictionary_encode(data.column("app_id")).combine_chunks()
         days = pc.cast(data.column("event_timestamp"), pa.date32()).cast(pa.int32())
         keys = pc.add(pc.multiply(pc.cast(apps.indices, pa.int64()), 1 << 32), pc.cast(days, pa.int64()))
-        for key in sorted(pc.unique(keys).to_pylist()):
+        # One stable sort by (app, day), then zero-copy slices: each row is copied once, however many
+        # partitions the chunk spans, and keeps its input order within its partition.
+        order = pc.sort_indices(keys)
+        data, keys = data.take(order), keys.take(order)
+        start = 0
+        for key, length in _runs(keys):
             app_id = apps.dictionary[key >> 32].as_py()
             day = date.fromordinal(_EPOCH.toordinal() + (key & 0xFFFFFFFF))
-            part = data.filter(pc.equal(keys, key))
-            self._append(processed_file(table.name, app_id, day, self.source_id), table, part)
+            self._append(processed_file(table.name, app_id, day, self.source_id), table, data.slice(start, length))
+            start += length
 
     def write_rejects(self, rejects: list[dict[str, Any]]) -> None:
         """Append rejects, one file per reason."""
@@ -77,3 +82,9 @@ class InputWriter:
             writer = self._writers[path] = pq.ParquetWriter(sink, table.schema, compression="snappy")
         writer.write_table(data.cast(table.schema))
         self.rows[table.name] = self.rows.get(table.name, 0) + data.num_rows
+
+
+def _runs(sorted_keys: pa.Array) -> list[tuple[int, int]]:
+    """(key, number of rows) of each run of equal keys in an ascending array, in order."""
+    counts = pc.value_counts(sorted_keys)
+    return sorted(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True))

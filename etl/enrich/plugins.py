@@ -106,6 +106,19 @@ _TRAFFIC_READ = (
 _TRAFFIC_WRITE = tuple(f"traffic_source_{field}" for field in TrafficSource._fields)
 
 
+def _page_key(url: str | None) -> str | None:
+    """What of a page URL classification depends on: scheme and host (internal referrers) and query (UTM
+    parameters, click ids), not the path or fragment. Pages differ mostly by path, so keying on this lets
+    one classification serve every page of a visit."""
+    if not url or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    rest = rest.split("#", 1)[0]
+    query = rest.split("?", 1)[1] if "?" in rest else ""
+    authority = rest.split("?", 1)[0].split("/", 1)[0]
+    return f"{scheme}://{authority}?{query}"
+
+
 class TrafficSourceEnricher:
     """``traffic_source_*`` by the original's rule engine, per app rules, once per distinct input."""
 
@@ -117,14 +130,16 @@ class TrafficSourceEnricher:
 
     def process(self, events: pa.Table) -> pa.Table:
         columns = [events.column(name).to_pylist() for name in _TRAFFIC_READ]
+        columns.append([_page_key(url) for url in columns[1]])
         positions: dict[tuple[Any, ...], int] = {}
         results: list[TrafficSource] = []
         indices = []
-        for key in zip(*columns, strict=True):
+        for row in zip(*columns, strict=True):
+            key = (row[0], row[-1], *row[2:-1])  # the page URL only by the parts classification reads
             position = positions.get(key)
             if position is None:
                 position = positions[key] = len(results)
-                results.append(self._classify(key))
+                results.append(self._classify(row[:-1]))
             indices.append(position)
         index_array = pa.array(indices, pa.int32())
         for column, values in zip(_TRAFFIC_WRITE, zip(*results, strict=True), strict=True):

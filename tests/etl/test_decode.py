@@ -44,3 +44,14 @@ def test_undecodable_data_is_rejected_with_a_reason(data: object, reason: str) -
     with pytest.raises(RejectedInput) as rejected:
         decode_data(data)
     assert rejected.value.reason == reason
+
+
+def test_a_body_of_two_gzip_members_decodes_whole() -> None:
+    body = gzip.compress(b'[{"a": 1},') + gzip.compress(b'{"a": 2}]')
+    assert decode_data(base64.b64encode(body).decode()) == [{"a": 1}, {"a": 2}]
+
+
+def test_a_truncated_gzip_body_is_a_decode_error() -> None:
+    body = gzip.compress(b'[{"a": 1}]')[:-6]
+    with pytest.raises(RejectedInput, match="neither JSON nor base64 of gzip"):
+        decode_data(base64.b64encode(body).decode())

@@ -86,3 +86,27 @@ def test_switched_off_enrichers_leave_their_columns_null(tmp_path: Path) -> None
     [row] = run(tmp_path, record(IPHONE, "70.123.241.83"), user_agent=False, geo=False).events.to_pylist()
     assert (row["device_ua_browser"], row["geo_country"]) == (None, None)
     assert dict(row["device_ua"]) == {"string": IPHONE}
+
+
+def test_pages_are_classified_as_the_classifier_would_each_one_alone(tmp_path: Path) -> None:
+    from etl.enrich.plugins import TrafficSourceEnricher
+    from etl.enrich.traffic_source import TrafficSourceInput
+
+    urls = [
+        "https://shop.example.com/a", "https://shop.example.com/b?utm_source=news&utm_medium=email",
+        "https://shop.example.com/c#utm_source=ignored", "https://shop.example.com/d?gclid=abc",
+        "https://other.example.org/e?fbclid=x", "not a url", None,
+    ]  # fmt: skip
+    referrers = [None, "https://www.google.com/", "https://shop.example.com/"]
+    records = [
+        record(IPHONE, "8.8.8.8", **({"_page_url": url} if url else {}), **({"_page_referrer": ref} if ref else {}))
+        for url in urls
+        for ref in referrers
+    ]
+    output = run(tmp_path, b"\n".join(records), user_agent=False, geo=False)
+    classifier = TrafficSourceEnricher().classifier
+    for row in output.events.to_pylist():
+        attributes = {"_page_url": row["page_view_page_url"], "_page_referrer": row["page_view_page_referrer"],
+                      "_latest_referrer": None, "_latest_referrer_host": None}  # fmt: skip
+        alone = classifier.classify(TrafficSourceInput.from_attributes(attributes, row["page_view_hostname"]), "shop")
+        assert tuple(row[f"traffic_source_{field}"] for field in alone._fields) == tuple(alone)
