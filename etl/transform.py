@@ -391,98 +391,46 @@ _PSEUDO_ID_SLOTS = (_SCRATCH["unique_id"], _SCRATCH["user_pseudo_id"])
 
 
 # Slot numbers the transform uses, as module constants: a global name is cheaper than a dict lookup.
-(
-    _COL_IP,
-    _COL_TRAFFIC_ATTRIBUTES,
-    _COL_UA,
-    _COL_USER,
-    _COL_APP_ID,
-    _COL_CUSTOM_PARAMETERS,
-    _COL_CUSTOM_PARAMETERS_JSON_STR,
-    _COL_DEVICE_OPERATING_SYSTEM,
-    _COL_DEVICE_TIME_ZONE_OFFSET_SECONDS,
-    _COL_EVENT_BUNDLE_SEQUENCE_ID,
-    _COL_EVENT_ID,
-    _COL_EVENT_NAME,
-    _COL_EVENT_TIME_MSEC,
-    _COL_EVENT_TIMESTAMP,
-    _COL_EVENT_VALUE,
-    _COL_EVENT_VALUE_CURRENCY,
-    _COL_INGEST_TIME_MSEC,
-    _COL_PAGE_VIEW_HOSTNAME,
-    _COL_PAGE_VIEW_LATEST_REFERRER,
-    _COL_PAGE_VIEW_LATEST_REFERRER_HOST,
-    _COL_PAGE_VIEW_PAGE_URL,
-    _COL_PAGE_VIEW_PAGE_URL_PATH,
-    _COL_PAGE_VIEW_PAGE_URL_QUERY_PARAMETERS,
-    _COL_PLATFORM,
-    _COL_PROCESS_INFO,
-    _COL_PROJECT_ID,
-    _COL_SESSION_START_TIME_MSEC,
-    _COL_USER_FIRST_TOUCH_TIME_MSEC,
-    _COL_USER_ID,
-    _COL_USER_PSEUDO_ID,
-) = (
-    _COLUMN[name]
-    for name in (
-        "_ip",
-        "_traffic_attributes",
-        "_ua",
-        "_user",
-        "app_id",
-        "custom_parameters",
-        "custom_parameters_json_str",
-        "device_operating_system",
-        "device_time_zone_offset_seconds",
-        "event_bundle_sequence_id",
-        "event_id",
-        "event_name",
-        "event_time_msec",
-        "event_timestamp",
-        "event_value",
-        "event_value_currency",
-        "ingest_time_msec",
-        "page_view_hostname",
-        "page_view_latest_referrer",
-        "page_view_latest_referrer_host",
-        "page_view_page_url",
-        "page_view_page_url_path",
-        "page_view_page_url_query_parameters",
-        "platform",
-        "process_info",
-        "project_id",
-        "session_start_time_msec",
-        "user_first_touch_time_msec",
-        "user_id",
-        "user_pseudo_id",
-    )
-)
-(
-    _SCR_LATEST_REFERRER_HOST,
-    _SCR_PAGE_URL,
-    _SCR_VALUE,
-    _SCR_EVENT_VALUE,
-    _SCR_EVENT_VALUE_IN_USD,
-    _SCR_HOST_NAME,
-    _SCR_PLATFORM,
-    _SCR_TIMESTAMP,
-    _SCR_USER,
-    _SCR_ZONE_OFFSET,
-) = (
-    _SCRATCH[name]
-    for name in (
-        "_latest_referrer_host",
-        "_page_url",
-        "_value",
-        "event_value",
-        "event_value_in_usd",
-        "host_name",
-        "platform",
-        "timestamp",
-        "user",
-        "zone_offset",
-    )
-)
+_COL_IP = _COLUMN["_ip"]
+_COL_TRAFFIC_ATTRIBUTES = _COLUMN["_traffic_attributes"]
+_COL_UA = _COLUMN["_ua"]
+_COL_USER = _COLUMN["_user"]
+_COL_APP_ID = _COLUMN["app_id"]
+_COL_CUSTOM_PARAMETERS = _COLUMN["custom_parameters"]
+_COL_CUSTOM_PARAMETERS_JSON_STR = _COLUMN["custom_parameters_json_str"]
+_COL_DEVICE_OPERATING_SYSTEM = _COLUMN["device_operating_system"]
+_COL_DEVICE_TIME_ZONE_OFFSET_SECONDS = _COLUMN["device_time_zone_offset_seconds"]
+_COL_EVENT_BUNDLE_SEQUENCE_ID = _COLUMN["event_bundle_sequence_id"]
+_COL_EVENT_ID = _COLUMN["event_id"]
+_COL_EVENT_NAME = _COLUMN["event_name"]
+_COL_EVENT_TIME_MSEC = _COLUMN["event_time_msec"]
+_COL_EVENT_TIMESTAMP = _COLUMN["event_timestamp"]
+_COL_EVENT_VALUE = _COLUMN["event_value"]
+_COL_EVENT_VALUE_CURRENCY = _COLUMN["event_value_currency"]
+_COL_INGEST_TIME_MSEC = _COLUMN["ingest_time_msec"]
+_COL_PAGE_VIEW_HOSTNAME = _COLUMN["page_view_hostname"]
+_COL_PAGE_VIEW_LATEST_REFERRER = _COLUMN["page_view_latest_referrer"]
+_COL_PAGE_VIEW_LATEST_REFERRER_HOST = _COLUMN["page_view_latest_referrer_host"]
+_COL_PAGE_VIEW_PAGE_URL = _COLUMN["page_view_page_url"]
+_COL_PAGE_VIEW_PAGE_URL_PATH = _COLUMN["page_view_page_url_path"]
+_COL_PAGE_VIEW_PAGE_URL_QUERY_PARAMETERS = _COLUMN["page_view_page_url_query_parameters"]
+_COL_PLATFORM = _COLUMN["platform"]
+_COL_PROCESS_INFO = _COLUMN["process_info"]
+_COL_PROJECT_ID = _COLUMN["project_id"]
+_COL_SESSION_START_TIME_MSEC = _COLUMN["session_start_time_msec"]
+_COL_USER_FIRST_TOUCH_TIME_MSEC = _COLUMN["user_first_touch_time_msec"]
+_COL_USER_ID = _COLUMN["user_id"]
+_COL_USER_PSEUDO_ID = _COLUMN["user_pseudo_id"]
+_SCR_LATEST_REFERRER_HOST = _SCRATCH["_latest_referrer_host"]
+_SCR_PAGE_URL = _SCRATCH["_page_url"]
+_SCR_VALUE = _SCRATCH["_value"]
+_SCR_EVENT_VALUE = _SCRATCH["event_value"]
+_SCR_EVENT_VALUE_IN_USD = _SCRATCH["event_value_in_usd"]
+_SCR_HOST_NAME = _SCRATCH["host_name"]
+_SCR_PLATFORM = _SCRATCH["platform"]
+_SCR_TIMESTAMP = _SCRATCH["timestamp"]
+_SCR_USER = _SCRATCH["user"]
+_SCR_ZONE_OFFSET = _SCRATCH["zone_offset"]
 
 
 def transform_event(event: Any, context: RecordContext, settings: TransformSettings) -> list[Any]:
