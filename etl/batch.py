@@ -21,14 +21,9 @@ import pyarrow as pa
 from clickstream.contract import EVENT_V2, ITEM_V2, RejectReason
 from etl.arrow_rows import build_table
 from etl.decode import RejectedInput, decode_data
-from etl.transform import (
-    EVENT_COLUMNS,
-    ITEM_COLUMNS,
-    RecordContext,
-    TransformSettings,
-    transform_event,
-    transform_items,
-)
+from etl.event_slots import EVENT_COLUMNS
+from etl.settings import TransformSettings
+from etl.transform import ITEM_COLUMNS, RecordContext, transform_event, transform_items
 
 DEFAULT_CHUNK_EVENTS = 20_000
 # Columns the transform adds for enrichment and reject tracing; never written.

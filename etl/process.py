@@ -20,7 +20,7 @@ from clickstream.contract import EVENT_V2, ITEM_V2, STRING_MAP, RejectReason
 from etl.arrow_rows import map_column
 from etl.batch import DEFAULT_CHUNK_EVENTS, Chunk, Origin, event_payload, raw_lines, transform_lines
 from etl.plugins import REJECT_DETAIL, REJECT_REASON, EventPlugin, PluginFailed, PluginSpec, run_chain, with_column
-from etl.transform import TransformSettings
+from etl.settings import TransformSettings
 from etl.users import UserAccumulator
 
 

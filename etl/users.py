@@ -18,7 +18,8 @@ import pyarrow as pa
 
 from clickstream.contract import USER_V2
 from etl.arrow_rows import build_table
-from etl.transform import TransformSettings, user_properties, user_properties_json
+from etl.settings import TransformSettings
+from etl.transform import user_properties, user_properties_json
 from etl.values import msec_to_datetime
 
 FIRST_TOUCH_EVENTS = frozenset({"_first_open", "_first_visit", "_session_start", "_screen_view"})

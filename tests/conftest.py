@@ -18,7 +18,7 @@ from clickstream.config import Config, parse_config
 from clickstream.storage import Storage
 from etl.batch import DEFAULT_CHUNK_EVENTS
 from etl.process import EtlJob
-from etl.transform import TransformSettings
+from etl.settings import TransformSettings
 from ingestion.app import CollectorApp
 from ingestion.server import uvicorn_config
 from ingestion.sinks import build_sink
