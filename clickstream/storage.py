@@ -73,12 +73,12 @@ class Storage:
         """Write ``data`` so that readers see either no file or the whole file."""
         target = self.path(relative)
         parent = target.rsplit("/", 1)[0]
-        self.fs.create_dir(parent, recursive=True)
-        if not self.is_local:
+        if not self.is_local:  # S3 has no folders: creating them would only add empty marker objects
             with self.fs.open_output_stream(target, compression=None) as stream:
                 stream.write(data)
             return
         temporary = f"{parent}/.{uuid.uuid4().hex}.tmp"
+        self.fs.create_dir(parent, recursive=True)
         with open(temporary, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -101,8 +101,7 @@ class Storage:
         """
         target = self.path(relative)
         parent = target.rsplit("/", 1)[0]
-        self.fs.create_dir(parent, recursive=True)
-        if not self.is_local:
+        if not self.is_local:  # S3: the upload completes on close; no folder markers
             stream = self.fs.open_output_stream(target, compression=None)
             try:
                 yield stream
@@ -113,6 +112,7 @@ class Storage:
                 raise
             stream.close()
             return
+        self.fs.create_dir(parent, recursive=True)
         temporary = Path(f"{parent}/.{uuid.uuid4().hex}.tmp")
         try:
             with open(temporary, "wb") as handle:

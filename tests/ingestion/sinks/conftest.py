@@ -11,38 +11,17 @@ import boto3
 import orjson
 import pytest
 from confluent_kafka import Producer
-from moto.server import ThreadedMotoServer
 
 from clickstream.contract import raw_record
-from tests.conftest import free_port
 
 REGION = "eu-west-1"
 SEGMENT_NAME = "1700000000000-000001.seg"  # opened 2023-11-14 22:13:20 UTC
 RAW_KEY = "raw/year=2023/month=11/day=14/hour=22/w0-1700000000000-000001.jsonl.gz"
 
 
-@pytest.fixture(scope="session")
-def moto_endpoint() -> Iterator[str]:
-    """moto's AWS server in a thread on a free loopback port (one for the session; tests use unique names)."""
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
-
-
 @pytest.fixture(autouse=True)
-def fake_aws_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Credentials moto accepts, and no chance of reading a developer's real AWS configuration."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+def _no_real_aws(fake_aws_credentials: None) -> None:
+    """Every sink test runs with fake credentials (see tests/conftest.py)."""
 
 
 def aws(service: str, endpoint: str) -> Any:
