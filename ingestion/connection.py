@@ -118,7 +118,7 @@ def limited_protocol(
             if url.path != collect_path or b"content-length" not in headers:
                 super().on_headers_complete()  # e.g. an escaped path, a chunked body: the general path
                 return
-            self.cycle = cycle = DirectCollect(
+            cycle = DirectCollect(
                 direct,
                 self.transport,
                 self.on_response_complete,
@@ -129,6 +129,7 @@ def limited_protocol(
                 keep_alive=self.parser.get_http_version() != "1.0" and self.parser.should_keep_alive(),
                 default_headers=self.server_state.default_headers,
             )
+            self.cycle = cycle  # type: ignore[assignment]  # stands in for uvicorn's RequestResponseCycle
             cycle.begin()
 
         def _direct_candidate(self) -> bool:
