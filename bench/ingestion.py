@@ -41,16 +41,18 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import orjson
-import yaml
-from rich.console import Console
-from rich.table import Table
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # as a script, bench/ comes first on the path and bench/etl.py would shadow etl/
 
-from clickstream.cli.demo import free_port
-from clickstream.simulator.generator import SimulationSpec, iter_requests
+import orjson  # noqa: E402
+import yaml  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from clickstream.cli.demo import free_port  # noqa: E402
+from clickstream.simulator.generator import SimulationSpec, iter_requests  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
-REPO = Path(__file__).resolve().parent.parent
 EVENTS_PER_REQUEST = 10
 DISTINCT_REQUESTS = 200
 SCENARIOS = ("durable", "memory", "bare-asgi", "nginx", "durable@50%")
@@ -65,6 +67,7 @@ class Row:
     p50_ms: float
     p99_ms: float
     errors: int
+    cpu_us_per_request: float  # CPU time of the server's processes (all threads), per request
     note: str = ""
 
 
@@ -146,6 +149,32 @@ def run_wrk(url: str, script: Path, seconds: int, connections: int, threads: int
     return requests / (duration_us / 1e6), p50_us / 1000, p99_us / 1000, bad_status + socket_errors
 
 
+def process_tree_cpu_seconds(root: int) -> float:
+    """User plus system CPU seconds of ``root`` and every process below it, from ``/proc`` (Linux).
+
+    Steadier than wall time on a shared machine: other programs slow a request down, but hardly change
+    the CPU it costs. Threads are included (they are part of their process's times).
+    """
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # exited meanwhile
+            parents[int(entry)] = int(fields[1])
+            times[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
+        tree.update(children)
+        frontier += children
+    return sum(times.get(pid, 0.0) for pid in tree)
+
+
 def wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -162,11 +191,12 @@ def wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 60) ->
 
 
 @contextlib.contextmanager
-def running(command: list[str], url: str, cwd: Path | None = None) -> Iterator[None]:
+def running(command: list[str], url: str, cwd: Path | None = None) -> Iterator[int]:
+    """Runs the server until the block ends; yields its process id (for its CPU time)."""
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         wait_for(url, process)
-        yield
+        yield process.pid
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -175,7 +205,7 @@ def running(command: list[str], url: str, cwd: Path | None = None) -> Iterator[N
             process.kill()
 
 
-def collector(folder: Path, port: int, durability: str, workers: int) -> Iterator[None]:
+def collector(folder: Path, port: int, durability: str, workers: int) -> contextlib.AbstractContextManager[int]:
     config = folder / f"{durability}.yml"
     document = {
         "home": str(folder / f"home-{durability}"),
@@ -187,14 +217,14 @@ def collector(folder: Path, port: int, durability: str, workers: int) -> Iterato
     return running(command, f"http://127.0.0.1:{port}/health")
 
 
-def bare_asgi(port: int, workers: int) -> Iterator[None]:
+def bare_asgi(port: int, workers: int) -> contextlib.AbstractContextManager[int]:
     command = [sys.executable, "-m", "uvicorn", "--app-dir", str(REPO / "bench"), "bare_asgi:app",
                "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--http", "httptools",
                "--loop", "uvloop", "--no-access-log", "--log-level", "warning", "--lifespan", "off"]  # fmt: skip
     return running(command, f"http://127.0.0.1:{port}/")
 
 
-def nginx(folder: Path, port: int, workers: int) -> Iterator[None]:
+def nginx(folder: Path, port: int, workers: int) -> contextlib.AbstractContextManager[int]:
     (folder / "nginx").mkdir(exist_ok=True)
     conf = folder / "nginx" / "nginx.conf"
     conf.write_text(
@@ -249,12 +279,22 @@ def main() -> None:
         folder = Path(name)
         post = lua_script(folder, requests, None)
 
-        def measure(scenario: str, server: Iterator[None], port: int, script: Path = post, note: str = "") -> Row:
-            with server:  # type: ignore[attr-defined]
+        def measure(
+            scenario: str,
+            server: contextlib.AbstractContextManager[int],
+            port: int,
+            script: Path = post,
+            note: str = "",
+        ) -> Row:
+            with server as pid:
+                cpu_before = process_tree_cpu_seconds(pid)
                 rps, p50, p99, errors = run_wrk(f"http://127.0.0.1:{port}", script, args.duration,
                                                 args.connections, args.threads)  # fmt: skip
-            row = Row(scenario, rps, rps * EVENTS_PER_REQUEST, p50, p99, errors, note)
-            console.print(f"  {scenario}: {rps:,.0f} requests/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms, errors {errors}")
+                cpu = process_tree_cpu_seconds(pid) - cpu_before
+            cpu_us = cpu / max(1.0, rps * args.duration) * 1e6
+            row = Row(scenario, rps, rps * EVENTS_PER_REQUEST, p50, p99, errors, cpu_us, note)
+            console.print(f"  {scenario}: {rps:,.0f} requests/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms, errors {errors}, "
+                          f"server CPU {cpu_us:.1f} µs/request")  # fmt: skip
             rows.append(row)
             return row
 
@@ -288,13 +328,15 @@ def main() -> None:
                     args.connections = old
 
     table = Table(title="ingestion on loopback (wrk shares the cores)")
-    for column in ("scenario", "requests/s", "events/s", "p50 ms", "p99 ms", "errors", "vs bare-asgi", "note"):
+    columns = ("scenario", "requests/s", "events/s", "p50 ms", "p99 ms", "errors", "CPU µs/req", "vs bare-asgi", "note")
+    for column in columns:
         table.add_column(column, justify="left" if column in ("scenario", "note") else "right")
     baseline = next((row.requests_per_second for row in rows if row.scenario == "bare-asgi"), None)
     for row in rows:
         ratio = f"{row.requests_per_second / baseline:.0%}" if baseline else ""
         table.add_row(row.scenario, f"{row.requests_per_second:,.0f}", f"{row.events_per_second:,.0f}",
-                      f"{row.p50_ms:.2f}", f"{row.p99_ms:.2f}", str(row.errors), ratio, row.note)  # fmt: skip
+                      f"{row.p50_ms:.2f}", f"{row.p99_ms:.2f}", str(row.errors), f"{row.cpu_us_per_request:.1f}",
+                      ratio, row.note)  # fmt: skip
     console.print(table)
     RESULTS.mkdir(exist_ok=True)
     result = {"machine": platform.platform(), "cores": os.cpu_count(), "body_bytes": body_bytes,

@@ -47,7 +47,6 @@ _TEXT = (b"content-type", b"text/plain")
 _JSON = (b"content-type", b"application/json")
 _CLOSE = (b"connection", b"close")
 _NO_CONTENT = (b"content-length", b"0")
-_EMPTY_BODY: dict[str, Any] = {"type": "http.response.body", "body": b""}
 
 
 class RequestRefused(Exception):
@@ -206,44 +205,136 @@ class CollectorApp:
     # --- ASGI ----------------------------------------------------------------------------------
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Every request the connection does not answer itself (see :mod:`ingestion.direct`)."""
         if scope["type"] != "http":
             if scope["type"] == "lifespan":
                 await self._lifespan(receive, send)
             return
         started = time.perf_counter()
         headers: dict[bytes, bytes] = dict(scope["headers"])
-        origin = headers.get(b"origin")
         cors: Headers = []
         try:
-            if origin is not None:
-                cors = self._cors_headers(origin)
-            if scope["path"] == self.path and scope["method"] == "POST":  # the hot path, kept flat
+            cors = self.cors_headers(headers.get(b"origin"))
+            if scope["path"] == self.path and scope["method"] == "POST":
                 request_id = await self._collect(scope, headers, receive)
-                self.metrics.observe_ack(time.perf_counter() - started)
-                self.metrics.requests[200] += 1
-                response = [_TEXT, (b"x-request-id", request_id), _NO_CONTENT, *cors]
-                await send({"type": "http.response.start", "status": 200, "headers": response})
-                await send(_EMPTY_BODY)
-                return
-            status, body, extra = self._route(scope)
+                status, response, body = 200, self.acknowledge(request_id, cors, started), b""
+            else:
+                status, body, extra = self._route(scope)
+                response = [*extra, *cors, (b"content-length", str(len(body)).encode())]
         except RequestRefused as refused:
-            self.metrics.refusals[refused.reason] += 1
-            status, body, extra = refused.status, refused.reason.encode(), [_TEXT]
-            if refused.retry_after is not None:
-                extra.append((b"retry-after", str(refused.retry_after).encode()))
-            if refused.status == 401:
-                extra.append((b"www-authenticate", b"Bearer" if headers.get(b"authorization") else b"ApiKey"))
-            if refused.close:
-                extra.append(_CLOSE)
-        self.metrics.requests[status] += 1
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [*extra, *cors, (b"content-length", str(len(body)).encode())],
-            }
-        )
+            status, response, body = self.refuse(refused, headers, cors)
+        else:
+            self.metrics.requests[status] += 1
+        await send({"type": "http.response.start", "status": status, "headers": response})
         await send({"type": "http.response.body", "body": body})
+
+    # --- the steps of a collect request, shared by the ASGI path and the connection's direct path ----
+
+    def acknowledge(self, request_id: bytes, cors: Headers, started: float) -> Headers:
+        """Count a stored request and return its 200's headers (the body is empty)."""
+        self.metrics.observe_ack(time.perf_counter() - started)
+        return [_TEXT, (b"x-request-id", request_id), _NO_CONTENT, *cors]
+
+    def refuse(self, refused: RequestRefused, headers: dict[bytes, bytes], cors: Headers) -> tuple[int, Headers, bytes]:
+        """Count a refusal and return its status, headers and body (the reason)."""
+        self.metrics.requests[refused.status] += 1
+        self.metrics.refusals[refused.reason] += 1
+        body = refused.reason.encode()
+        extra = [_TEXT]
+        if refused.retry_after is not None:
+            extra.append((b"retry-after", str(refused.retry_after).encode()))
+        if refused.status == 401:
+            extra.append((b"www-authenticate", b"Bearer" if headers.get(b"authorization") else b"ApiKey"))
+        if refused.close:
+            extra.append(_CLOSE)
+        return refused.status, [*extra, *cors, (b"content-length", str(len(body)).encode())], body
+
+    def cors_headers(self, origin: bytes | None) -> Headers:
+        """CORS headers for an allowed origin; other origins are refused, as nginx does in the original."""
+        if origin is None:
+            return []
+        text = origin.decode("latin-1")
+        if not self._allow_any_origin and not any(fnmatch.fnmatchcase(text, allowed) for allowed in self.cors_origins):
+            raise RequestRefused(403, "origin not allowed")
+        return [(b"access-control-allow-origin", origin), *self._cors_fixed]
+
+    def app_id(self, query: dict[str, str]) -> str:
+        """The request's configured app id: 400 without one, 403 for one not configured."""
+        app_id = query.get("appId")
+        if not app_id:
+            raise RequestRefused(400, "appId query parameter is required")
+        if app_id not in self.apps:
+            raise RequestRefused(403, "unknown appId")
+        return app_id
+
+    def reserve(self, app_id: str, headers: dict[bytes, bytes]) -> int:
+        """Rate limit, log space, declared size and memory budget, before the body is read.
+
+        Returns the bytes reserved in the in-flight budget (the declared length), which the caller
+        releases with :meth:`release` once the request is answered.
+        """
+        if self.rate_limiter is not None:
+            wait = self.rate_limiter.retry_after(app_id)
+            if wait:
+                raise RequestRefused(429, "rate limit exceeded for this appId", wait)
+        if self.wal.backlog_bytes >= self.wal_cap:
+            raise RequestRefused(503, "log full: the sink is not keeping up; retry later", self.retry_after)
+        declared = headers.get(b"content-length")
+        reserved = int(declared) if declared is not None and declared.isdigit() else 0
+        if reserved > self.max_body:
+            raise RequestRefused(413, "body too large", close=True)
+        if not self.inflight.reserve(reserved):
+            raise RequestRefused(503, "server busy; retry", 1, close=True)
+        return reserved
+
+    def release(self, reserved: int) -> None:
+        self.inflight.release(reserved)
+
+    def record_line(
+        self,
+        body: bytes,
+        headers: dict[bytes, bytes],
+        query: dict[str, str],
+        query_string: str,
+        raw_path: bytes,
+        peer: str,
+    ) -> tuple[bytes, bytes]:
+        """The raw record of a received body as a log line, and the request id; 400/413 for a bad body."""
+        if headers.get(b"content-encoding", b"").lower() == b"gzip":
+            body = self._gunzip(body)
+        try:
+            data = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise RequestRefused(400, "body is not UTF-8 text") from None
+        if not data or data.isspace():
+            raise RequestRefused(400, "body is empty")
+        request_id = f"{self._request_prefix}{next(self._request_numbers):016x}"
+        forwarded = headers.get(b"x-forwarded-for")
+        ip = peer
+        if forwarded is not None and self.trusted_proxies:
+            ip = client_ip(peer or None, forwarded.decode("latin-1"), self.trusted_proxies)
+        uri = raw_path.decode("latin-1") + (f"?{query_string}" if query_string else "")
+        record = raw_record(
+            data=data,
+            uri=uri,
+            query=query,
+            method="POST",
+            ip=ip,
+            user_agent=headers.get(b"user-agent", b"").decode("latin-1"),
+            request_id=request_id,
+            now_ms=int(time.time() * 1000),
+        )
+        return orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE), request_id.encode()
+
+    def stored(self, body_bytes: int) -> None:
+        """Count a request whose record is in the log."""
+        self.metrics.stored_records += 1
+        self.metrics.received_bytes += body_bytes
+
+    def store_failed(self, error: BaseException) -> RequestRefused:
+        """The refusal for a request the log could not take (the error is logged)."""
+        logger.error("appending to the write-ahead log failed", exc_info=error, extra={"worker": self.worker})
+        return RequestRefused(503, "cannot store the request now; retry", self.retry_after)
 
     def _route(self, scope: Scope) -> tuple[int, bytes, Headers]:
         """Every route but a collect POST (which ``__call__`` takes first)."""
@@ -292,33 +383,20 @@ class CollectorApp:
         }
 
     async def _collect(self, scope: Scope, headers: dict[bytes, bytes], receive: Receive) -> bytes:
-        """Check, read and durably store one collect request; returns its request id."""
+        """Check, read and durably store one collect request; returns its request id.
+
+        The connection answers most collect requests itself (:mod:`ingestion.direct`); this path takes
+        the rest: with authentication, chunked bodies, ``Expect: 100-continue``, pipelined requests.
+        """
         query_string = scope["query_string"].decode("latin-1")
         query = query_params(query_string)
-        app_id = query.get("appId")
-        if not app_id:
-            raise RequestRefused(400, "appId query parameter is required")
-        if app_id not in self.apps:
-            raise RequestRefused(403, "unknown appId")
+        app_id = self.app_id(query)
         if self.authenticator is not None:
             failure = await self.authenticator.check(app_id, headers)
             if failure is not None:
                 retry = self.retry_after if failure.status == 503 else None
                 raise RequestRefused(failure.status, failure.reason, retry)
-        if self.rate_limiter is not None:
-            wait = self.rate_limiter.retry_after(app_id)
-            if wait:
-                raise RequestRefused(429, "rate limit exceeded for this appId", wait)
-        if self.wal.backlog_bytes >= self.wal_cap:
-            raise RequestRefused(503, "log full: the sink is not keeping up; retry later", self.retry_after)
-        declared = headers.get(b"content-length")
-        reserved = int(declared) if declared is not None and declared.isdigit() else 0
-        if reserved > self.max_body:
-            raise RequestRefused(413, "body too large", close=True)
-        inflight = self.inflight
-        if inflight.used + reserved > inflight.capacity:
-            raise RequestRefused(503, "server busy; retry", 1, close=True)
-        inflight.used += reserved
+        reserved = self.reserve(app_id, headers)
         try:
             message = await receive()
             if message["type"] == "http.request" and not message.get("more_body", False):
@@ -328,41 +406,19 @@ class CollectorApp:
             else:
                 body, extra = await self._read_chunks(message, receive, reserved)
                 reserved += extra
-            if headers.get(b"content-encoding", b"").lower() == b"gzip":
-                body = self._gunzip(body)
-            try:
-                data = body.decode("utf-8")
-            except UnicodeDecodeError:
-                raise RequestRefused(400, "body is not UTF-8 text") from None
-            if not data or data.isspace():
-                raise RequestRefused(400, "body is empty")
-            request_id = f"{self._request_prefix}{next(self._request_numbers):016x}"
             client = scope.get("client")
-            forwarded = headers.get(b"x-forwarded-for")
-            ip = client[0] if client else ""
-            if forwarded is not None and self.trusted_proxies:
-                ip = client_ip(ip or None, forwarded.decode("latin-1"), self.trusted_proxies)
-            record = raw_record(
-                data=data,
-                uri=(scope.get("raw_path") or self.path.encode()).decode("latin-1")
-                + (f"?{query_string}" if query_string else ""),
-                query=query,
-                method="POST",
-                ip=ip,
-                user_agent=headers.get(b"user-agent", b"").decode("latin-1"),
-                request_id=request_id,
-                now_ms=int(time.time() * 1000),
+            raw_path = scope.get("raw_path") or self.path.encode()
+            line, request_id = self.record_line(
+                body, headers, query, query_string, raw_path, client[0] if client else ""
             )
             try:
-                await self.wal.append(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
-            except Exception:
-                logger.exception("appending to the write-ahead log failed", extra={"worker": self.worker})
-                raise RequestRefused(503, "cannot store the request now; retry", self.retry_after) from None
+                await self.wal.append(line)
+            except Exception as exc:
+                raise self.store_failed(exc) from None
         finally:
-            inflight.used -= reserved
-        self.metrics.stored_records += 1
-        self.metrics.received_bytes += len(body)
-        return request_id.encode()
+            self.release(reserved)
+        self.stored(len(body))
+        return request_id
 
     def _gunzip(self, body: bytes) -> bytes:
         """Decompress a ``Content-Encoding: gzip`` body, never inflating past the size limit."""
@@ -403,13 +459,6 @@ class CollectorApp:
             if not message.get("more_body", False):
                 return b"".join(chunks), extra
             message = await receive()
-
-    def _cors_headers(self, origin: bytes) -> Headers:
-        """CORS headers for an allowed origin; other origins are refused, as nginx does in the original."""
-        text = origin.decode("latin-1")
-        if not self._allow_any_origin and not any(fnmatch.fnmatchcase(text, allowed) for allowed in self.cors_origins):
-            raise RequestRefused(403, "origin not allowed")
-        return [(b"access-control-allow-origin", origin), *self._cors_fixed]
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:

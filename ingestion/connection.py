@@ -12,6 +12,9 @@ subclass answers before the ASGI app is involved:
 * more than ``max_connections`` open connections in this worker: 503 with ``Retry-After`` and close.
 
 Idle keep-alive connections are closed by uvicorn's own ``timeout_keep_alive``.
+
+Given the collector, the protocol also answers most collect POSTs itself, without an ASGI task
+(:mod:`ingestion.direct` says which and why).
 """
 
 from __future__ import annotations
@@ -23,8 +26,11 @@ from typing import TYPE_CHECKING, Any
 import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from ingestion.direct import DirectCollect
+
 if TYPE_CHECKING:
     from clickstream.config import IngestionConfig
+    from ingestion.app import CollectorApp
 
 RefusalCounter = Callable[[int, str], None]
 
@@ -40,10 +46,16 @@ def limited_protocol(
     max_connections: int,
     retry_after: int,
     count_refusal: RefusalCounter,
+    collector: CollectorApp | None = None,
 ) -> type[asyncio.Protocol]:
-    """An uvicorn HTTP protocol class with these limits (uvicorn takes a class, not an instance)."""
+    """An uvicorn HTTP protocol class with these limits (uvicorn takes a class, not an instance).
+
+    With ``collector`` (and no authentication configured on it) collect POSTs are answered directly.
+    """
 
     sweep_every = min(1.0, request_timeout / 2)
+    direct = collector if collector is not None and collector.authenticator is None else None
+    collect_path = collector.path.encode() if collector is not None else b""
 
     class LimitedHttpToolsProtocol(HttpToolsProtocol):
         _header_bytes = 0
@@ -97,9 +109,57 @@ def limited_protocol(
                 self.expect_100_continue = True
             self.headers.append((name, value))
 
+        def on_headers_complete(self) -> None:
+            if direct is None or not self._direct_candidate():
+                super().on_headers_complete()
+                return
+            url = httptools.parse_url(self.url)
+            headers = dict(self.headers)
+            if url.path != collect_path or b"content-length" not in headers:
+                super().on_headers_complete()  # e.g. an escaped path, a chunked body: the general path
+                return
+            cycle = DirectCollect(
+                direct,
+                self.transport,
+                self.on_response_complete,
+                headers=headers,
+                query_string=url.query or b"",
+                raw_path=url.path,
+                peer=self.client[0] if self.client else "",
+                keep_alive=self.parser.get_http_version() != "1.0" and self.parser.should_keep_alive(),
+                default_headers=self.server_state.default_headers,
+            )
+            self.cycle = cycle  # type: ignore[assignment]  # stands in for uvicorn's RequestResponseCycle
+            cycle.begin()
+
+        def _direct_candidate(self) -> bool:
+            """A POST, no interim 100 to send, no upgrade, no earlier request on this connection unanswered."""
+            return (
+                not self.expect_100_continue
+                and not self.parser.should_upgrade()
+                and (self.cycle is None or self.cycle.response_complete)
+                and self.parser.get_method() == b"POST"
+            )
+
+        def on_body(self, body: bytes) -> None:
+            cycle = self.cycle
+            if isinstance(cycle, DirectCollect):
+                cycle.body(body)
+            else:
+                super().on_body(body)
+
         def on_message_complete(self) -> None:
             self._since = None
-            super().on_message_complete()
+            cycle = self.cycle
+            if isinstance(cycle, DirectCollect):
+                cycle.complete()
+            else:
+                super().on_message_complete()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            if isinstance(self.cycle, DirectCollect):
+                self.cycle.abort()
+            super().connection_lost(exc)
 
         # helpers ---------------------------------------------------------------------------------
 
@@ -122,6 +182,8 @@ def limited_protocol(
             count_refusal(status, reason)
             if self.transport.is_closing():
                 return
+            if isinstance(self.cycle, DirectCollect):
+                self.cycle.abort()
             if self.cycle is not None and not self.cycle.response_complete:
                 self.cycle.disconnected = True  # an app task still reading this request sees a disconnect
                 self.cycle.message_event.set()
@@ -149,12 +211,16 @@ _PHRASES: dict[int, str] = {
 }
 
 
-def protocol_for(settings: IngestionConfig, count_refusal: RefusalCounter) -> type[asyncio.Protocol]:
-    """The limited protocol for the collector's settings, counting its refusals with ``count_refusal``."""
+def protocol_for(collector: CollectorApp, settings: IngestionConfig, *, direct: bool = True) -> type[asyncio.Protocol]:
+    """The limited protocol for the collector's settings, counting its refusals on the collector.
+
+    ``direct=False`` sends every request through the ASGI app (the tests run the protocol on both paths).
+    """
     return limited_protocol(
         max_header_bytes=settings.max_header_bytes,
         request_timeout=settings.request_timeout_seconds,
         max_connections=settings.max_connections,
         retry_after=1,
-        count_refusal=count_refusal,
+        count_refusal=collector.count_refusal,
+        collector=collector if direct else None,
     )

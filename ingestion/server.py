@@ -22,16 +22,19 @@ def build_app(config: Config, worker: str = "w0") -> CollectorApp:
 
 
 def uvicorn_config(
-    app: CollectorApp, config: Config, host: str, port: int, log_level: str = "warning"
+    app: CollectorApp, config: Config, host: str, port: int, log_level: str = "warning", *, direct: bool = True
 ) -> uvicorn.Config:
-    """uvicorn settings for one collector worker: httptools with our limits, uvloop, no access log."""
+    """uvicorn settings for one collector worker: httptools with our limits, uvloop, no access log.
+
+    ``direct``: the connection answers collect POSTs itself (:mod:`ingestion.direct`); off, all go through ASGI.
+    """
     settings = config.ingestion
     return uvicorn.Config(
         app,
         host=host,
         port=port,
         lifespan="on",
-        http=protocol_for(settings, app.count_refusal),
+        http=protocol_for(app, settings, direct=direct),
         loop="auto",
         log_config=None,
         log_level=log_level,

@@ -1,8 +1,10 @@
 """The write-ahead log: where a request's record is made durable before the 200.
 
-Requests hand their line to :meth:`WriteAheadLog.append` and wait; one committer writes every line
-that queued up meanwhile and fsyncs once (group commit), so many requests share one fsync. Only the
-committer's thread touches the segment file. A segment is sealed (renamed from ``.open`` to ``.seg``)
+Requests hand their line to :meth:`WriteAheadLog.submit` with a callback (or await
+:meth:`WriteAheadLog.append`); one committer writes every line that queued up meanwhile, fsyncs once
+(group commit), and then calls every waiting request's callback, so many requests share one fsync and
+a request costs a list append rather than a task or a future. Only the committer's thread touches the
+segment file. A segment is sealed (renamed from ``.open`` to ``.seg``)
 when it is large, old, or its hour ends; the shipper takes sealed segments to the sink.
 
 One process owns a log folder at a time (an exclusive ``flock`` on ``LOCK``), so a second collector
@@ -20,6 +22,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import fcntl
+import logging
 import os
 import re
 import threading
@@ -30,6 +33,11 @@ from typing import BinaryIO
 
 from clickstream.errors import SinkError
 from clickstream.fsync import fsync_directory
+
+Committed = Callable[[BaseException | None], None]
+"""Called once a submitted line is durable (with ``None``) or could not be written (with the error)."""
+
+logger = logging.getLogger("clickstream.ingestion.wal")
 
 OPEN_SUFFIX = ".open"
 SEALED_SUFFIX = ".seg"
@@ -68,7 +76,7 @@ class WriteAheadLog:
         self.flush_seconds = flush_seconds
         self.buffer_bytes = buffer_bytes
         self._pending: list[bytes] = []
-        self._batch: asyncio.Future[None] | None = None  # what the requests in ``_pending`` wait for
+        self._waiters: list[Committed] = []  # callbacks of the requests in ``_pending`` that wait for the commit
         self._pending_bytes = 0
         self._sealed_bytes = 0
         self._sealed_lock = threading.Lock()
@@ -168,22 +176,37 @@ class WriteAheadLog:
 
     # --- appends -------------------------------------------------------------------------------
 
-    async def append(self, line: bytes) -> None:
-        """Return once ``line`` (one JSON record, newline-terminated) is on disk and fsync'd.
+    def submit(self, line: bytes, committed: Committed) -> None:
+        """Queue ``line`` (one JSON record, newline-terminated); ``committed`` is called once it is fsync'd.
 
-        Without durability: return at once, unless the queue is full, then once the queue was written.
+        Without durability ``committed(None)`` is called at once, unless the queue is full; then once the
+        queue was written. Raises ``OSError`` when the log is closing (nothing was queued).
         """
         if self._stopping:
             raise OSError("the log is closing")
         self._pending_bytes += len(line)
         self._pending.append(line)
         if not self.durable and self._pending_bytes <= self.buffer_bytes:
+            committed(None)
             return
-        batch = self._batch
-        if batch is None:
-            batch = self._batch = asyncio.get_running_loop().create_future()
+        if not self._waiters:
             self._wake.set()
-        await asyncio.shield(batch)  # one future per group commit; a cancelled request must not cancel it
+        self._waiters.append(committed)
+
+    async def append(self, line: bytes) -> None:
+        """:meth:`submit` for a coroutine: returns once ``line`` is durable, raises what the commit raised."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def settle(error: BaseException | None) -> None:
+            if future.done():  # the waiting request was cancelled; the line is committed regardless
+                return
+            if error is None:
+                future.set_result(None)
+            else:
+                future.set_exception(error)
+
+        self.submit(line, settle)
+        await future
 
     async def run_committer(self, tick_seconds: float = 1.0) -> None:
         """Commit queued lines in groups until :meth:`stop`; also seals idle segments as they age."""
@@ -207,23 +230,24 @@ class WriteAheadLog:
             self._wake.clear()
             stopping = self._stopping
             batch, self._pending = self._pending, []
-            waiting, self._batch = self._batch, None
+            waiters, self._waiters = self._waiters, []
             if not batch and not stopping and (self._file is None or not self._due(self.clock(), 0)):
                 continue  # nothing to write or seal: no thread hop
+            error: BaseException | None = None
             try:
                 await loop.run_in_executor(writer, self._commit, batch)
             except Exception as exc:  # a disk error fails these requests, not the server
-                self.last_error = exc
-                if waiting is not None:
-                    waiting.set_exception(exc)
-                    waiting.exception()  # marks it retrieved: no "never retrieved" warning if nobody waits
+                error = self.last_error = exc
             else:
                 if batch:
                     self.last_error = None
-                if waiting is not None:
-                    waiting.set_result(None)
             finally:
                 self._pending_bytes -= sum(map(len, batch))
+            for committed in waiters:
+                try:
+                    committed(error)
+                except Exception:  # one request's answer going wrong must not stop the others' or the log
+                    logger.exception("answering a committed request failed")
             if stopping and not self._pending:
                 return
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -72,12 +73,23 @@ class LiveCollector:
         self.base_url = f"http://127.0.0.1:{port}"
 
 
+DIRECT_COLLECT = True
+"""Whether live collectors answer collect POSTs on the connection (as `clickstream serve` does) or via ASGI."""
+
+
+@pytest.fixture(params=["direct", "asgi"])
+def answering_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Runs a test on both paths a collect POST can take (``ingestion.direct``): they must answer alike."""
+    monkeypatch.setattr(sys.modules[__name__], "DIRECT_COLLECT", request.param == "direct")
+    return str(request.param)
+
+
 @contextmanager
 def live_collector(config: Config, **app_options: Any) -> Iterator[LiveCollector]:
     """The collector as `clickstream serve` runs one worker (same uvicorn settings and limits), in a thread."""
     app = CollectorApp(config, build_sink(config), **app_options)
     port = free_port()
-    server = uvicorn.Server(uvicorn_config(app, config, "127.0.0.1", port))
+    server = uvicorn.Server(uvicorn_config(app, config, "127.0.0.1", port, direct=DIRECT_COLLECT))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

@@ -46,6 +46,30 @@ def test_concurrent_requests_share_fsyncs(tmp_path: Path) -> None:
     assert wal.commits < 200
 
 
+def test_the_log_calls_back_each_submitted_line_once_it_is_committed(tmp_path: Path) -> None:
+    async def scenario() -> list[tuple[str, BaseException | None]]:
+        wal = WriteAheadLog(tmp_path / "wal", max_bytes=10_000_000, max_age_seconds=3600)
+        wal.recover()
+        committer = asyncio.create_task(wal.run_committer())
+        answers: list[tuple[str, BaseException | None]] = []
+
+        def broken(error: BaseException | None) -> None:
+            raise RuntimeError("a request's answer failed")
+
+        wal.submit(b'{"n":1}\n', lambda error: answers.append(("first", error)))
+        wal.submit(b'{"n":2}\n', broken)  # logged; must not keep the others from their answer
+        wal.submit(b'{"n":3}\n', lambda error: answers.append(("third", error)))
+        assert answers == []  # nothing is acknowledged before the fsync
+        while len(answers) < 2:
+            await asyncio.sleep(0.01)
+        wal.stop()
+        await committer
+        assert wal.committed_records == 3
+        return answers
+
+    assert asyncio.run(scenario()) == [("first", None), ("third", None)]
+
+
 def test_a_segment_left_open_by_a_crash_is_shipped_without_its_torn_tail(tmp_path: Path) -> None:
     directory = tmp_path / "wal"
     directory.mkdir()
@@ -95,6 +119,7 @@ def test_a_second_process_cannot_take_a_log_folder_in_use(tmp_path: Path) -> Non
     WriteAheadLog(tmp_path / "wal", max_bytes=1000, max_age_seconds=60).recover()  # free again
 
 
+@pytest.mark.usefixtures("answering_path")
 def test_a_disk_error_refuses_with_503_and_keeps_only_acknowledged_records(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -11,6 +11,8 @@ import pytest
 
 from tests.conftest import LiveCollector, live_collector, make_config
 
+pytestmark = pytest.mark.usefixtures("answering_path")  # collect POSTs answered on the connection and via ASGI
+
 
 def post(live: LiveCollector, body: bytes = b"[]", app_id: str = "shop") -> http.client.HTTPResponse:
     connection = http.client.HTTPConnection("127.0.0.1", live.port, timeout=10)

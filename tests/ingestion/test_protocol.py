@@ -15,6 +15,8 @@ from clickstream.config import Config
 from clickstream.storage import Storage
 from tests.conftest import LiveCollector, live_collector, make_config
 
+pytestmark = pytest.mark.usefixtures("answering_path")  # collect POSTs answered on the connection and via ASGI
+
 EVENTS = [{"event_type": "_page_view", "event_id": "e-1", "app_id": "shop", "timestamp": 1, "unique_id": "u"}]
 
 
