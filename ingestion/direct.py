@@ -3,7 +3,7 @@
 uvicorn runs every request as an asyncio task that talks to the app in ASGI messages: a scope dict,
 an ``asyncio.Event``, a ``receive`` and two ``send`` calls that check every response header with a
 regular expression, and a timer re-armed after each response. On the collector's one hot route that
-machinery cost more CPU than the collector's own work (``docs/decisions.md``, entry 16). So the
+machinery cost more CPU than the collector's own work (``docs/decisions.md``, entry 17). So the
 connection (:mod:`ingestion.connection`) answers a collect POST itself when that is simple: no
 authentication configured, a ``Content-Length`` body, no ``Expect: 100-continue``, and no earlier
 request on the connection still waiting for its answer. Everything else goes to the ASGI app as before.
