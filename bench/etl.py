@@ -7,6 +7,8 @@ Measures, on the same raw input (about ``--events`` SDK events written as the co
 * ``physical limit``: gunzip, parse every record and event (orjson), decode base64+gzip bodies, and
   Parquet-write each event's JSON text: what reading and writing the data costs with no transform;
 * ``local runner``: `clickstream etl` with every enrichment on (user agent, geo IP, traffic source);
+* ``local, one file``: the same events gathered into a single raw file, one worker: the file is streamed
+  in chunks, so peak memory must stay flat however large one input is;
 * ``spark runner``: the same job through the Spark runner in local mode, when pyspark is installed.
 
 Each mode runs in a fresh subprocess so its peak memory is its own: the largest sum, sampled every 50 ms,
@@ -111,7 +113,20 @@ def run_spark(home: Path, workers: int) -> dict[str, float]:
     return run_spark_bench(config, workers)
 
 
-MODES = {"physical": run_physical, "local": run_local, "spark": run_spark}
+def run_one_file(home: Path, workers: int) -> dict[str, float]:
+    """The local runner on the same events gathered into one raw file: memory must not grow with a file."""
+    single = home / "single-file"
+    target = single / RAW_DIR / "year=2026" / "month=01" / "day=01" / "hour=00" / f"all-000001{RAW_FILE_SUFFIX}"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with gzip.open(target, "wb", compresslevel=1) as out:
+            for path in sorted((home / RAW_DIR).rglob(f"*{RAW_FILE_SUFFIX}")):
+                with gzip.open(path, "rb") as raw:
+                    shutil.copyfileobj(raw, out)
+    return run_local(single, 1)
+
+
+MODES = {"physical": run_physical, "local": run_local, "spark": run_spark, "local, one file": run_one_file}
 
 
 def _tree_rss_bytes(pid: int) -> int:
@@ -191,7 +206,7 @@ def main() -> None:
             console.print(f"generating about {args.events:,} events of raw data in {folder} ...")
             generate(folder, args.events)
         raw_bytes = sum(path.stat().st_size for path in (folder / RAW_DIR).rglob(f"*{RAW_FILE_SUFFIX}"))
-        modes = ["physical", "local"] + ([] if args.no_spark else ["spark"])
+        modes = ["physical", "local", "local, one file"] + ([] if args.no_spark else ["spark"])
         results = {mode: measure(mode, folder, args.workers) for mode in modes}
     finally:
         if args.keep is None:
