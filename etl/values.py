@@ -147,6 +147,10 @@ _COERCE: dict[pa.DataType, Callable[[Any], Any]] = {
 def column(values: Sequence[Any], arrow_type: pa.DataType, max_bytes: int | None = None) -> pa.Array:
     """An Arrow array of ``values``: converted in one go when they already have the column's JSON type,
     else value by value with the coercion rules above; strings longer than ``max_bytes`` are cut."""
+    if values.count(None) == len(values):
+        # Many columns are empty in a chunk (screen fields of web events, page fields of app events...);
+        # Arrow converts a run of Python Nones at ~70 ns each, while counting them costs ~3 ns.
+        return pa.nulls(len(values), arrow_type)
     try:
         array = pa.array(values, type=arrow_type, from_pandas=False)
         if arrow_type == pa.float64() and any(value.__class__ is bool or value != value for value in values):
