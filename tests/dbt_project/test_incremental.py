@@ -35,7 +35,8 @@ REPORTS = [
     "rpt_retention__dau_wau", "rpt_retention__event_overtime", "rpt_device__crash_rate", "rpt_device__user_device",
     "rpt_lifecycle__weekly_view", "rpt_retention__view",
 ]  # fmt: skip
-MARTS = CORE + REPORTS
+METADATA = ["meta_event", "meta_event_parameter", "meta_user_attribute"]
+MARTS = CORE + REPORTS + METADATA
 INCREMENTAL_VARS = '{"clickstream__backfill_limit_days": 1}'
 
 
@@ -78,7 +79,10 @@ def bot_events(first: int, last: int) -> list[dict[str, Any]]:
     return [page("shop", "bot", "b", f"bot-{n}", at(hours=12 * n), f"/p{n}") for n in range(first, last + 1)]
 
 
-CART = event("shop", "u_dup", "d", "cart-1", "_add_to_cart", at(hours=12, minutes=5))
+CART = event(
+    "shop", "u_dup", "d", "cart-1", "_add_to_cart", at(hours=12, minutes=5),
+    custom_parameters=[("coupon", {"value": "SPRING", "type": "string"})],
+)  # fmt: skip
 RETRIED = page("shop", "u_dup", "d", "dup-1", at(hours=12), "/deals", traffic_source_source="newsletter")
 STEP_1: dict[str, Any] = {
     "event_v2": [
@@ -113,7 +117,15 @@ STEP_2: dict[str, Any] = {
         page("shop", "u_last", "z", "last-2", at(days=1, hours=23), "/"),
     ],
     "item_v2": [item(CART, "sku-1", 9.5)],  # the retried request repeated its items
-}
+    "user_v2": [
+        {
+            "event_timestamp": at(days=1, hours=9, minutes=1).replace(tzinfo=None), "user_pseudo_id": "u_anon",
+            "user_id": "alice", "app_id": "shop",
+            "user_properties": [("plan", {"value": "pro", "type": "string", "set_time_msec": msec(at(days=1))})],
+            "user_properties_json_str": '{"plan": {"value": "pro", "set_time_msec": 1710115200000}}',
+        }
+    ],
+}  # fmt: skip
 STEP_3: dict[str, Any] = {
     "event_v2": [
         *bot_events(4, 9),

@@ -33,6 +33,9 @@
 {#- The incremental models of this invocation: enabled models tagged clickstream_incremental,
     narrowed to the selection when dbt was given one. The manifest tracks each of them. -#}
 {% macro clickstream_incremental_models() %}
+    {%- if var('clickstream__incremental_models', none) is not none -%}
+        {{ return(var('clickstream__incremental_models') | list) }}
+    {%- endif -%}
     {%- set names = [] -%}
     {%- if execute -%}
         {%- for node in graph.nodes.values() -%}
