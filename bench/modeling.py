@@ -7,9 +7,10 @@ Input: the real ETL (every enricher on) processes about ``--base-events`` simula
 so session) ids, one suffix per copy, up to N events. ETL-ing 10M events here would take about ten
 minutes (about 20k events/s); replicating them takes seconds, and every copy is a distinct user with the
 simulator's realistic sessions. The simulator writes its days of history at once, so every copy gets the
-ingest time a live collector would have given it: two seconds after the event. The increment is 1 % of N
-more events: new copies of some base users with every time (ingest, event, session start) moved to start
-one hour after the newest loaded event, as the next days of traffic would arrive.
+ingest time a live collector would have given it: two seconds after the event; copies are spread back over
+``--days`` of history (91 by default, whole weeks), so 1 % of the events is about a day of traffic. The
+increment is 1 % of N more events: new copies of some base users with every time (ingest, event, session
+start) moved to start one hour after the newest loaded event, as the next day of traffic would arrive.
 
 Timed: ``dbt run`` of every model (staging views, the session engine, core marts, reports, metadata
 scan) on a fresh warehouse, then ``dbt run`` again after the increment is loaded. Data tests are not
@@ -85,16 +86,16 @@ def build_base(folder: Path, events: int, threads: int) -> tuple[Path, int]:
 SHIFTED_MSEC = ("event_time_msec", "session_start_time_msec")
 
 
-def _copy_sql(table: str, suffix_sql: str, where: str = "", shift_msec: int = 0) -> str:
+def _copy_sql(table: str, suffix_sql: str, where: str = "", shift_msec: int | str = 0) -> str:
     columns = PROCESSED_TABLES[table].column_names
     select = []
     for column in columns:
         if column == "ingest_time_msec":  # received as it happened
-            select.append(f"event_time_msec + {shift_msec + 2000} as ingest_time_msec")
+            select.append(f"event_time_msec + ({shift_msec}) + 2000 as ingest_time_msec")
         elif column in RENAMED[table]:
             select.append(f"{column} || {suffix_sql} as {column}")
         elif shift_msec and column in SHIFTED_MSEC:
-            select.append(f"{column} + {shift_msec} as {column}")
+            select.append(f"{column} + ({shift_msec}) as {column}")
         elif shift_msec and column == "event_timestamp":
             select.append(f"event_timestamp + to_milliseconds({shift_msec}) as event_timestamp")
         else:
@@ -102,18 +103,19 @@ def _copy_sql(table: str, suffix_sql: str, where: str = "", shift_msec: int = 0)
     return f"insert into ods.{table} ({', '.join(columns)}) select {', '.join(select)} from base.ods.{table} {where}"
 
 
-def replicate(warehouse: Path, base: Path, copies: int) -> int:
-    """A fresh warehouse holding ``copies`` copies of the base rows; returns the number of events."""
+def replicate(warehouse: Path, base: Path, copies: int, weeks: int) -> int:
+    """A fresh warehouse holding ``copies`` copies of the base rows, spread back over ``weeks`` weeks."""
     warehouse.unlink(missing_ok=True)
     store = DuckDBWarehouse(warehouse, "ods")
     with store.connect() as connection:
         store.ensure_tables(connection, [*PROCESSED_TABLES.values(), REJECTED])
         connection.execute(f"attach '{base}' as base (read_only)")
         for table in RENAMED:
+            week_msec = 7 * 24 * HOUR_MSEC
             connection.execute(
-                _copy_sql(table, "'~' || cast(copy_index as varchar)").replace(
-                    f"from base.ods.{table}", f"from base.ods.{table}, range({copies}) as copies(copy_index)"
-                )
+                _copy_sql(
+                    table, "'~' || cast(copy_index as varchar)", shift_msec=f"-(copy_index % {weeks}) * {week_msec}"
+                ).replace(f"from base.ods.{table}", f"from base.ods.{table}, range({copies}) as copies(copy_index)")
             )
         row = connection.execute("select count(*) from ods.event_v2").fetchone()
     assert row is not None
@@ -142,19 +144,31 @@ def add_increment(warehouse: Path, base: Path, events: int) -> int:
     return int(after[0]) - int(before[0])
 
 
-def measure(folder: Path, base: Path, base_events: int, events: int, threads: int, with_tests: bool) -> dict[str, Any]:
+def slowest(config: Config, count: int = 5) -> list[tuple[str, float]]:
+    """The slowest models of the last dbt invocation, from its run_results.json."""
+    results = json.loads((config.home / "dbt" / "target" / "run_results.json").read_text())["results"]
+    ranked = sorted(results, key=lambda result: -result["execution_time"])[:count]
+    return [(result["unique_id"].split(".")[-1], round(result["execution_time"], 2)) for result in ranked]
+
+
+def measure(
+    folder: Path, base: Path, base_events: int, events: int, threads: int, with_tests: bool, days: int
+) -> dict[str, Any]:
     copies = max(1, math.ceil(events / base_events))
     warehouse = folder / f"warehouse-{events}.duckdb"
     home = folder / f"home-{events}"
     shutil.rmtree(home, ignore_errors=True)
     config = bench_config(home, warehouse, threads)
     started = time.perf_counter()
-    loaded = replicate(warehouse, base, copies)
+    loaded = replicate(warehouse, base, copies, max(1, days // 7))
     prepare = time.perf_counter() - started
-    full = run_dbt(config, ["run", "--quiet"]).seconds
+    # one run over the whole history (the default backfill limit would split it into 30-day runs)
+    full = run_dbt(config, ["run", "--quiet", "--vars", '{"clickstream__backfill_limit_days": 3650}']).seconds
+    full_slowest = slowest(config)
     tests = run_dbt(config, ["test", "--quiet"]).seconds if with_tests else None
     added = add_increment(warehouse, base, loaded // 100)
     incremental = run_dbt(config, ["run", "--quiet"]).seconds
+    incremental_slowest = slowest(config)
     with duckdb.connect(str(warehouse)) as connection:  # dbt-duckdb keeps a read-write one open in-process
         counts = {
             table: int(connection.execute(f"select count(*) from analytics.{table}").fetchone()[0])  # type: ignore[index]
@@ -163,6 +177,7 @@ def measure(folder: Path, base: Path, base_events: int, events: int, threads: in
     return {
         "events": loaded, "prepare_seconds": prepare, "full_run_seconds": full, "test_seconds": tests,
         "added_events": added, "incremental_run_seconds": incremental, "ratio": incremental / full, "counts": counts,
+        "slowest_full": full_slowest, "slowest_incremental": incremental_slowest,
     }  # fmt: skip
 
 
@@ -170,6 +185,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--base-events", type=int, default=100_000)
+    parser.add_argument("--days", type=int, default=91, help="days of history the copies are spread over")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="dbt threads")
     parser.add_argument("--with-tests", action="store_true", help="also time `dbt test` after the full build")
     parser.add_argument("--keep", type=Path, help="reuse or keep the base data and warehouses in this folder")
@@ -184,7 +200,7 @@ def main() -> None:
         results = []
         for events in args.events:
             console.print(f"{events:,} events: replicate, dbt run, +1 %, dbt run ...")
-            results.append(measure(folder, base, base_events, events, args.threads, args.with_tests))
+            results.append(measure(folder, base, base_events, events, args.threads, args.with_tests, args.days))
     finally:
         if args.keep is None:
             shutil.rmtree(folder, ignore_errors=True)

@@ -42,13 +42,13 @@
 {% endmacro %}
 
 {#- One row per entry of a map column (custom_parameters, user_properties): the given columns of
-    `relation` plus entry_name, entry_value and entry_type. Maps are Parquet maps on DuckDB and
+    the rows of `relation` matching `where`, plus entry_name, entry_value and entry_type. Maps are Parquet maps on DuckDB and
     Athena, SUPER objects on Redshift. -#}
-{% macro clickstream_map_entries(relation, columns, map_column) %}
-    {{ return(adapter.dispatch('clickstream_map_entries', 'clickstream')(relation, columns, map_column)) }}
+{% macro clickstream_map_entries(relation, columns, map_column, where='1 = 1') %}
+    {{ return(adapter.dispatch('clickstream_map_entries', 'clickstream')(relation, columns, map_column, where)) }}
 {% endmacro %}
 
-{% macro default__clickstream_map_entries(relation, columns, map_column) %}
+{% macro default__clickstream_map_entries(relation, columns, map_column, where) %}
     select
         {%- for column in columns %}
             source_rows.{{ column }},
@@ -57,9 +57,10 @@
         cast(entry.value as varchar(65535)) as entry_value,
         cast(entry.type as varchar(32)) as entry_type
     from {{ relation }} as source_rows, unpivot source_rows.{{ map_column }} as entry at entry_name
+    where {{ where }}
 {% endmacro %}
 
-{% macro duckdb__clickstream_map_entries(relation, columns, map_column) %}
+{% macro duckdb__clickstream_map_entries(relation, columns, map_column, where) %}
     select
         {%- for column in columns %}
             {{ column }},
@@ -74,10 +75,11 @@
             {%- endfor %}
             unnest(map_entries({{ map_column }})) as entry
         from {{ relation }}
+        where {{ where }}
     ) as exploded
 {% endmacro %}
 
-{% macro athena__clickstream_map_entries(relation, columns, map_column) %}
+{% macro athena__clickstream_map_entries(relation, columns, map_column, where) %}
     select
         {%- for column in columns %}
             source_rows.{{ column }},
@@ -87,4 +89,5 @@
         entries.entry.type as entry_type
     from {{ relation }} as source_rows
     cross join unnest(source_rows.{{ map_column }}) as entries (entry_name, entry)
+    where {{ where }}
 {% endmacro %}

@@ -13,62 +13,43 @@
 ] %}
 {%- set wide = ['page_view_page_title', 'page_view_page_url', 'screen_view_screen_name', 'screen_view_screen_id'] %}
 
-with events as (
-
-    select *
-    from {{ ref('fct_events') }}
-    where {{ clickstream_report_days() }}
-
-),
-
-parameter_values as (
+with {#- Each column is counted in its own aggregate (one pass over few columns each), so no row per
+    event and parameter is ever materialised. #}
+counted as (
 
     {%- for column, category, value_type in scanned %}
         select
             project_id,
             app_id,
             event_date,
-            event_name,
-            platform,
             '{{ category }}' as category,
             '{{ column }}' as property_name,
             '{{ value_type }}' as value_type,
-            cast({{ column }} as {{ dbt.type_string() }}) as property_value
-        from events
-        where {{ column }} is not null
+            substring(cast({{ column }} as {{ dbt.type_string() }}), 1, 100) as property_value,
+            count(*) as count,
+            {{ dbt.listagg('distinct event_name', "'#|!|#'", 'order by event_name') }} as event_name_set,
+            {{ dbt.listagg('distinct platform', "'#|!|#'", 'order by platform') }} as platform
+        from {{ ref('fct_events') }}
+        where {{ column }} is not null and {{ clickstream_report_days() }}
+        group by project_id, app_id, event_date, substring(cast({{ column }} as {{ dbt.type_string() }}), 1, 100)
         union all
     {%- endfor %}
     select
         project_id,
         app_id,
         event_date,
-        event_name,
-        platform,
         'event' as category,
         entry_name as property_name,
         entry_type as value_type,
-        entry_value as property_value
-    from ({{ clickstream_map_entries(
-        'events', ['project_id', 'app_id', 'event_date', 'event_name', 'platform'], 'custom_parameters'
-    ) }}) as custom_parameters
-
-),
-
-counted as (
-
-    select
-        project_id,
-        app_id,
-        event_date,
-        category,
-        property_name,
-        value_type,
-        substring(property_value, 1, 100) as property_value,
+        substring(entry_value, 1, 100) as property_value,
         count(*) as count,
         {{ dbt.listagg('distinct event_name', "'#|!|#'", 'order by event_name') }} as event_name_set,
         {{ dbt.listagg('distinct platform', "'#|!|#'", 'order by platform') }} as platform
-    from parameter_values
-    group by project_id, app_id, event_date, category, property_name, value_type, substring(property_value, 1, 100)
+    from ({{ clickstream_map_entries(
+        ref('fct_events'), ['project_id', 'app_id', 'event_date', 'event_name', 'platform'], 'custom_parameters',
+        clickstream_report_days()
+    ) }}) as custom_parameters
+    group by project_id, app_id, event_date, entry_name, entry_type, substring(entry_value, 1, 100)
 
 ),
 
