@@ -36,9 +36,15 @@ def project_dir(config: Config) -> Path:
 
 
 def dbt_vars(config: Config) -> dict[str, Any]:
-    """The project vars that come from clickstream.yml."""
+    """The project vars that come from clickstream.yml.
+
+    The engine's late-data limit is the ETL's freshness limit (both compare ingest and event time),
+    so what the ETL keeps, the models keep.
+    """
+    freshness = config.etl.freshness_hours
     return {
         "clickstream__project_id": config.project_id,
+        "clickstream__days_late_allowed": None if freshness is None else freshness / 24,
         "clickstream__source_schema": config.warehouse.schema_name,
         "clickstream__app_timezones": {app.id: app.timezone for app in config.apps},
     }

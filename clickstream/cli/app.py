@@ -143,6 +143,43 @@ def model(ctx: typer.Context) -> None:
     model_step(_config(ctx), list(ctx.args) or None)
 
 
+metadata_app = typer.Typer(help="The metadata catalog the meta_* models scan.", no_args_is_help=True)
+app.add_typer(metadata_app, name="metadata")
+
+
+@metadata_app.command("export")
+def metadata_export(
+    ctx: typer.Context,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="JSON file to write (default: stdout).")] = None,
+) -> None:
+    """Write the merged metadata catalog (scanned counts and values + static descriptions) as JSON."""
+    from clickstream.metadata import export_metadata
+
+    catalog = export_metadata(_config(ctx), output)
+    if output is not None:
+        console.print(
+            f"metadata: {len(catalog['events'])} events, {len(catalog['eventParameters'])} event parameters, "
+            f"{len(catalog['userAttributes'])} user attributes -> {output}"
+        )
+
+
+@app.command()
+def docs(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8580,
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the site after generating it.")] = True,
+) -> None:
+    """Generate the dbt docs site (models, columns, lineage, exposures) and serve it until Ctrl-C."""
+    from clickstream.docs_site import generate_docs, serve_docs
+
+    site = generate_docs(_config(ctx))
+    console.print(f"docs: generated {site / 'index.html'}")
+    if serve:
+        console.print(f"docs: http://{host}:{port}/ (Ctrl-C to stop)")
+        serve_docs(site, host, port)
+
+
 @app.command()
 def run(ctx: typer.Context) -> None:
     """One pipeline cycle: etl, load, model."""

@@ -1,15 +1,38 @@
-{#- One row per app and user_pseudo_id: latest user id, latest properties, first touch, lifetime totals.
-    First-touch fields come from the user's earliest _first_open, _first_visit, _session_start or
-    _screen_view event across all batches (else the earliest event), as the original defines them. -#}
-with events as (
+{#- One row per app and user_pseudo_id (user_v2 parity): latest user id, latest properties, first
+    touch, lifetime totals. Recomputed, for the users the run touched, from all their rows in
+    fct_events and fct_sessions, so lifetime totals stay exact. First-touch fields come from the
+    user's earliest _first_open, _first_visit, _session_start or _screen_view event (else the
+    earliest event), as the original defines them. -#}
+{{ config(**clickstream_incremental_config('user_key', sort=['user_key'], dist='user_key')) }}
 
-    select * from {{ ref('fct_events') }}
+with touched as (
+
+    select distinct user_key
+    from {{ ref('int_events_this_run') }}
+
+),
+
+events as (
+
+    select events.*
+    from {{ ref('fct_events') }} as events
+    inner join touched on events.user_key = touched.user_key
+
+),
+
+sessions as (
+
+    select sessions.*
+    from {{ ref('fct_sessions') }} as sessions
+    inner join touched on sessions.user_key = touched.user_key
 
 ),
 
 user_batches as (
 
-    select * from {{ ref('stg_clickstream__users') }}
+    select batches.*
+    from {{ ref('stg_clickstream__users') }} as batches
+    inner join touched on batches.user_key = touched.user_key
 
 ),
 
@@ -21,9 +44,24 @@ activity as (
         min(user_pseudo_id) as user_pseudo_id,
         min(event_timestamp) as first_seen_timestamp,
         max(event_timestamp) as last_seen_timestamp,
-        count(*) as lifetime_events,
-        count(distinct session_id) as lifetime_sessions
+        count(*) as lifetime_events
     from events
+    group by user_key
+
+),
+
+session_totals as (
+
+    select
+        user_key,
+        count(*) as lifetime_sessions,
+        count(case when session_is_engaged then 1 end) as lifetime_engaged_sessions,
+        cast(sum(session_views) as {{ dbt.type_bigint() }}) as lifetime_views,
+        cast(sum(session_engagement_time_msec) as {{ dbt.type_bigint() }}) as lifetime_engagement_time_msec,
+        count(distinct session_date) as lifetime_active_days,
+        min(session_date) as first_session_date,
+        max(session_date) as last_session_date
+    from sessions
     group by user_key
 
 ),
@@ -94,6 +132,7 @@ final as (
         activity.app_id,
         activity.user_pseudo_id,
         latest_user_id.user_id,
+        activity.last_seen_timestamp as event_timestamp,
         latest_properties.user_properties,
         latest_properties.user_properties_json_str,
         first_touch.first_touch_time_msec,
@@ -116,10 +155,18 @@ final as (
         activity.first_seen_timestamp,
         activity.last_seen_timestamp,
         activity.lifetime_events,
-        activity.lifetime_sessions
+        coalesce(session_totals.lifetime_sessions, 0) as lifetime_sessions,
+        coalesce(session_totals.lifetime_engaged_sessions, 0) as lifetime_engaged_sessions,
+        coalesce(session_totals.lifetime_views, 0) as lifetime_views,
+        coalesce(session_totals.lifetime_engagement_time_msec, 0) as lifetime_engagement_time_msec,
+        coalesce(session_totals.lifetime_active_days, 0) as lifetime_active_days,
+        session_totals.first_session_date,
+        session_totals.last_session_date
     from activity
     inner join first_touch
         on activity.user_key = first_touch.user_key and first_touch.first_rank = 1
+    left join session_totals
+        on activity.user_key = session_totals.user_key
     left join latest_user_id
         on activity.user_key = latest_user_id.user_key and latest_user_id.recency_rank = 1
     left join latest_properties

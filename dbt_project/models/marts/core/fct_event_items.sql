@@ -1,18 +1,26 @@
-{#- One row per item of a distinct event (item_v2 parity), for events kept in fct_events. -#}
-with items as (
+{#- One row per item of a distinct event (item_v2 parity), for the events rebuilt in this run. An
+    item listed twice in one event is kept once, as the original does. -#}
+{{ config(**clickstream_incremental_config(
+    'event_item_key', date_column='event_date', sort=['event_date', 'event_id'], dist='event_id'
+)) }}
 
-    select * from {{ ref('stg_clickstream__event_items') }}
-
-),
-
-events as (
+with events as (
 
     select
         event_id,
         app_id,
         event_date,
         session_key
-    from {{ ref('fct_events') }}
+    from {{ ref('int_events_this_run') }}
+
+),
+
+bounds as (
+
+    select
+        min(event_timestamp) as min_event_timestamp,
+        max(event_timestamp) as max_event_timestamp
+    from {{ ref('int_events_this_run') }}
 
 ),
 
@@ -24,7 +32,9 @@ ranked as (
             partition by items.event_item_key
             order by items.event_timestamp asc, items.user_pseudo_id asc
         ) as duplicate_rank
-    from items
+    from {{ ref('stg_clickstream__event_items') }} as items
+    inner join bounds
+        on items.event_timestamp between bounds.min_event_timestamp and bounds.max_event_timestamp
 
 )
 

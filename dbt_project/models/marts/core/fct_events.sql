@@ -1,33 +1,40 @@
-{#- One row per distinct event_id: duplicates from SDK retries removed, the earliest ingest wins. -#}
+{#- One row per distinct event_id (event_v2 parity) plus its session's traffic and engagement
+    fields. Rebuilt for every event of the sessions touched by the run; SDK retries removed, the
+    earliest ingest wins (see int_events_this_run). -#}
+{{ config(**clickstream_incremental_config(
+    'event_id', date_column='event_date', sort=['event_date', 'event_timestamp'], dist='session_key'
+)) }}
+
 with events as (
 
-    select * from {{ ref('stg_clickstream__events') }}
+    select * from {{ ref('int_events_this_run') }}
 
 ),
 
-ranked as (
+sessions as (
 
-    select
-        *,
-        row_number() over (
-            partition by event_id
-            order by
-                ingest_time_msec asc nulls last,
-                event_bundle_sequence_id asc nulls last,
-                app_id asc,
-                user_pseudo_id asc,
-                event_time_msec asc
-        ) as duplicate_rank
-    from events
+    select sessions.*
+    from {{ ref('fct_sessions') }} as sessions
+    inner join {{ ref('int_sessions_this_run') }} as this_run
+        on sessions.session_key = this_run.session_key
 
 )
 
 select
     {%- for column in clickstream_source_columns('event_v2') %}
-        {{ column }},
+        events.{{ column }},
     {%- endfor %}
-    event_date,
-    session_key,
-    user_key
-from ranked
-where duplicate_rank = 1
+    events.event_date,
+    events.session_key,
+    events.user_key,
+    sessions.session_source,
+    sessions.session_medium,
+    sessions.session_campaign,
+    sessions.session_channel_group,
+    sessions.session_source_category,
+    sessions.session_is_engaged,
+    sessions.session_views,
+    sessions.session_engagement_time_msec
+from events
+left join sessions
+    on events.session_key = sessions.session_key

@@ -1,10 +1,15 @@
-{#- One row per session (app, user_pseudo_id, session_id from the SDK). Session traffic source, as
-    the original: among the session's _session_start, _page_view, _user_engagement, _screen_view and
-    _app_end events, the first whose source is set and not Direct, else the first of them; a session
-    with none of those events takes its first event. -#}
+{#- One row per session (app, user_pseudo_id, session_id from the SDK), rebuilt from all of its
+    events whenever a run touches it. Session traffic source, as the original: among the session's
+    _session_start, _page_view, _user_engagement, _screen_view and _app_end events, the first whose
+    source is set and not Direct, else the first of them; a session with none of those events takes
+    its first event. -#}
+{{ config(**clickstream_incremental_config(
+    'session_key', date_column='session_date', sort=['session_date', 'user_pseudo_id'], dist='session_key'
+)) }}
+
 with events as (
 
-    select * from {{ ref('fct_events') }}
+    select * from {{ ref('int_events_this_run') }}
     where session_id is not null
 
 ),
@@ -46,6 +51,17 @@ views as (
 
 ),
 
+latest_user as (
+
+    select
+        session_key,
+        user_id,
+        row_number() over (partition by session_key order by event_timestamp desc, event_id desc) as recency_rank
+    from ordered
+    where user_id is not null
+
+),
+
 aggregates as (
 
     select
@@ -53,14 +69,19 @@ aggregates as (
         min(app_id) as app_id,
         min(user_pseudo_id) as user_pseudo_id,
         min(session_id) as session_id,
-        max(user_id) as user_id,
         max(session_number) as session_number,
         min(coalesce(session_start_time_msec, event_time_msec)) as session_start_time_msec,
         min(event_timestamp) as first_event_timestamp,
         max(event_timestamp) as last_event_timestamp,
         max(event_time_msec) as last_event_time_msec,
         count(*) as session_events,
-        sum(is_view) as session_views,
+        cast(sum(is_view) as {{ dbt.type_bigint() }}) as session_views,
+        cast(
+            sum(case when event_name = '_page_view' then 1 else 0 end) as {{ dbt.type_bigint() }}
+        ) as session_page_views,
+        cast(
+            sum(case when event_name = '_screen_view' then 1 else 0 end) as {{ dbt.type_bigint() }}
+        ) as session_screen_views,
         sum(coalesce(user_engagement_time_msec, 0)) as session_engagement_time_msec
     from ordered
     group by session_key
@@ -71,6 +92,7 @@ traffic as (
 
     select
         session_key,
+        event_timestamp,
         platform,
         traffic_source_source as session_source,
         traffic_source_medium as session_medium,
@@ -105,7 +127,8 @@ final as (
         aggregates.user_pseudo_id,
         aggregates.session_id,
         {{ clickstream_key(['aggregates.app_id', 'aggregates.user_pseudo_id']) }} as user_key,
-        aggregates.user_id,
+        latest_user.user_id,
+        traffic.event_timestamp,
         aggregates.session_number,
         aggregates.session_start_time_msec,
         aggregates.first_event_timestamp as session_start_timestamp,
@@ -114,12 +137,12 @@ final as (
         aggregates.last_event_time_msec - aggregates.session_start_time_msec as session_duration_msec,
         aggregates.session_events,
         aggregates.session_views,
+        aggregates.session_page_views,
+        aggregates.session_screen_views,
         aggregates.session_engagement_time_msec,
-        (
-            aggregates.last_event_time_msec - aggregates.session_start_time_msec
-            >= {{ var('clickstream__engaged_session_min_seconds') }} * 1000
-            or aggregates.session_views >= {{ var('clickstream__engaged_session_min_views') }}
-        ) as session_is_engaged,
+        {{ clickstream_is_engaged_session(
+            'aggregates.last_event_time_msec - aggregates.session_start_time_msec', 'aggregates.session_views'
+        ) }} as session_is_engaged,
         entry_view.view_name as session_entry_view,
         exit_view.view_name as session_exit_view,
         traffic.platform,
@@ -136,6 +159,8 @@ final as (
     from aggregates
     inner join traffic on aggregates.session_key = traffic.session_key
     inner join first_events on aggregates.session_key = first_events.session_key
+    left join latest_user
+        on aggregates.session_key = latest_user.session_key and latest_user.recency_rank = 1
     left join views as entry_view
         on aggregates.session_key = entry_view.session_key and entry_view.first_rank = 1
     left join views as exit_view

@@ -1,0 +1,164 @@
+"""`clickstream metadata export`: the scanned metadata (meta_* models) merged with the static catalog.
+
+The static part (description, category, whether values are scanned) is the `meta:` of the source
+columns in dbt's manifest.json, generated from clickstream/contract.py; the scanned part (counts per
+day, platforms, SDK versions, top values) is what the meta_* models hold. The console reads one JSON
+document with both, shaped like the original's metadata API (events, event parameters, user
+attributes, each with a summary and `valueEnum`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from clickstream.config import Config
+from clickstream.errors import ModelError
+
+SET_SEPARATOR = "#|!|#"
+MART_SCHEMA = "analytics"
+
+
+def manifest_path(config: Config) -> Path:
+    return config.home / "dbt" / "target" / "manifest.json"
+
+
+def static_columns(config: Config) -> dict[str, dict[str, dict[str, Any]]]:
+    """{table: {column: {description, category, scan_values}}} of the clickstream sources."""
+    path = manifest_path(config)
+    if not path.is_file():
+        raise ModelError(f"no dbt manifest at {path}", hint="run `clickstream model` first")
+    manifest = json.loads(path.read_text())
+    tables: dict[str, dict[str, dict[str, Any]]] = {}
+    for source in manifest["sources"].values():
+        if source["source_name"] != "clickstream":
+            continue
+        columns = {}
+        for name, column in source["columns"].items():
+            meta = column.get("meta") or column.get("config", {}).get("meta") or {}
+            columns[name] = {
+                "description": column.get("description", ""),
+                "category": meta.get("category"),
+                "scan_values": bool(meta.get("scan_values", False)),
+            }
+        tables[source["name"]] = columns
+    return tables
+
+
+def _rows(connection: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
+    cursor = connection.execute(sql)
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _split(value: str | None) -> set[str]:
+    return {part for part in (value or "").split(SET_SEPARATOR) if part}
+
+
+def _scanned(config: Config) -> dict[str, list[dict[str, Any]]]:
+    if config.dbt.target != "duckdb":
+        raise ModelError(
+            f"metadata export reads the DuckDB warehouse; dbt.target is {config.dbt.target}",
+            hint="query the meta_* tables of your warehouse directly",
+        )
+    try:
+        with duckdb.connect(str(config.warehouse_path)) as connection:
+            return {
+                table: _rows(connection, f"select * from {MART_SCHEMA}.{table}")
+                for table in ("meta_event", "meta_event_parameter", "meta_user_attribute")
+            }
+    except duckdb.Error as exc:
+        raise ModelError(f"cannot read the metadata tables: {exc}", hint="run `clickstream model` first") from None
+
+
+def _summaries(rows: list[dict[str, Any]], key: tuple[str, ...]) -> dict[tuple[Any, ...], dict[str, Any]]:
+    grouped: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        entry = grouped.setdefault(
+            tuple(row[k] for k in key),
+            {"days": defaultdict(int), "platform": set(), "values": defaultdict(int), "events": set(), "sdk": {}},
+        )
+        entry["days"][row["event_date"].isoformat()] += int(row["count"])
+        entry["platform"] |= _split(row.get("platform"))
+        entry["events"] |= _split(row.get("event_name_set"))
+        if "property_value" in row:
+            entry["values"][row["property_value"]] += int(row["count"])
+        for field in ("sdk_version", "sdk_name"):
+            if field in row:
+                entry["sdk"].setdefault(field, set()).update(_split(row[field]))
+    return grouped
+
+
+def _value_enum(values: dict[str, int]) -> list[dict[str, Any]]:
+    return [{"value": value, "count": count} for value, count in sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def build_catalog(config: Config) -> dict[str, Any]:
+    """The merged catalog: every event, event parameter and user attribute with data, plus static fields."""
+    static = static_columns(config)
+    scanned = _scanned(config)
+    events = []
+    for (project_id, app_id, name), entry in sorted(
+        _summaries(scanned["meta_event"], ("project_id", "app_id", "event_name")).items()
+    ):
+        days = dict(sorted(entry["days"].items()))
+        events.append({
+            "id": f"{project_id}#{app_id}#{name}", "projectId": project_id, "appId": app_id, "name": name,
+            "days": days,
+            "summary": {
+                "hasData": True, "latestCount": days[max(days)], "platform": sorted(entry["platform"]),
+                "sdkVersion": sorted(entry["sdk"].get("sdk_version", ())),
+                "sdkName": sorted(entry["sdk"].get("sdk_name", ())),
+            },
+        })  # fmt: skip
+    parameters = []
+    parameter_key = ("project_id", "app_id", "category", "property_name", "value_type")
+    event_columns = static.get("event_v2", {})
+    for (project_id, app_id, category, name, value_type), entry in sorted(
+        _summaries(scanned["meta_event_parameter"], parameter_key).items()
+    ):
+        column = event_columns.get(name, {})
+        parameters.append({
+            "id": f"{project_id}#{app_id}#{category}#{name}#{value_type}", "projectId": project_id, "appId": app_id,
+            "name": name, "category": category, "valueType": value_type,
+            "description": column.get("description", ""),
+            "metadataSource": "Preset" if name in event_columns or name.startswith("session_") else "Custom",
+            "summary": {
+                "hasData": True, "platform": sorted(entry["platform"]), "associatedEvents": sorted(entry["events"]),
+                "valueEnum": _value_enum(entry["values"]),
+            },
+        })  # fmt: skip
+    attributes = []
+    user_columns = static.get("user_v2", {})
+    for (app_id, category, name, value_type), entry in sorted(
+        _summaries(scanned["meta_user_attribute"], ("app_id", "category", "property_name", "value_type")).items()
+    ):
+        attributes.append({
+            "id": f"{config.project_id}#{app_id}#{category}#{name}#{value_type}", "projectId": config.project_id,
+            "appId": app_id, "name": name, "category": category, "valueType": value_type,
+            "description": user_columns.get(name, {}).get("description", ""),
+            "metadataSource": "Preset" if name in user_columns else "Custom",
+            "summary": {"hasData": True, "valueEnum": _value_enum(entry["values"])},
+        })  # fmt: skip
+    return {
+        "projectId": config.project_id,
+        "events": events,
+        "eventParameters": parameters,
+        "userAttributes": attributes,
+    }
+
+
+def export_metadata(config: Config, output: Path | None) -> dict[str, Any]:
+    """Write the catalog as JSON to ``output`` (stdout when None) and return it."""
+    catalog = build_catalog(config)
+    text = json.dumps(catalog, indent=2, ensure_ascii=False, default=str)
+    if output is None:
+        print(text)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text + "\n")
+    return catalog

@@ -1,0 +1,76 @@
+{#- Daily report models: a run rebuilds every local day from the earliest event of the run on, so
+    each rebuilt day is computed whole. A pre-hook deletes those days (all of them, including days
+    that end up with no rows) and the new rows are appended, on every engine (Athena: Iceberg,
+    partitioned by day). Tagged like the session models, so the manifest does not advance past a
+    run whose reports failed, and the next run rebuilds the same days. -#}
+{% macro clickstream_report_config() %}
+    {{ return(adapter.dispatch('clickstream_report_config', 'clickstream')()) }}
+{% endmacro %}
+
+{% macro default__clickstream_report_config() %}
+    {{ return({
+        'materialized': 'incremental',
+        'incremental_strategy': 'append',
+        'on_schema_change': 'append_new_columns',
+        'pre_hook': ["{{ clickstream_report_delete_days() }}"],
+        'tags': ['clickstream_incremental'],
+    }) }}
+{% endmacro %}
+
+{% macro redshift__clickstream_report_config() %}
+    {%- set settings = default__clickstream_report_config() -%}
+    {%- do settings.update({'sort': ['event_date'], 'dist': 'even'}) -%}
+    {{ return(settings) }}
+{% endmacro %}
+
+{% macro athena__clickstream_report_config() %}
+    {%- set settings = default__clickstream_report_config() -%}
+    {%- do settings.update({'table_type': 'iceberg', 'partitioned_by': ['event_date']}) -%}
+    {{ return(settings) }}
+{% endmacro %}
+
+{#- The pre-hook: delete the days this run rebuilds (nothing on a first build or full refresh). -#}
+{% macro clickstream_report_delete_days() %}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where {{ clickstream_report_days() }}
+    {%- endif -%}
+{% endmacro %}
+
+{#- A where-clause on `date_column` keeping the days this run rebuilds (everything on a full build). -#}
+{% macro clickstream_report_days(date_column='event_date') %}
+    {%- set this_run = ref('int_events_this_run') -%}
+    {%- if is_incremental() -%}
+        {{ date_column }} >= (select min(event_date) from {{ this_run }})
+    {%- else -%}
+        1 = 1
+    {%- endif -%}
+{% endmacro %}
+
+{#- The original's traffic dimensions of acquisition reports: (aggregation_type literal, expression). -#}
+{% macro clickstream_traffic_dimensions() %}
+    {{ return([
+        ('Session Traffic Source', 'session_source'),
+        ('Session Traffic Medium', 'session_medium'),
+        ('Session Traffic Source / Medium', dbt.concat(["coalesce(session_source, '')", "' / '", "coalesce(session_medium, '')"])),
+        ('Session Traffic Campaign', 'session_campaign'),
+        ('Session Traffic Channel Group', 'session_channel_group'),
+        ('Session Traffic Clid Platform', 'session_clid_platform'),
+        ('User First Traffic Source', 'first_traffic_source'),
+        ('User First Traffic Medium', 'first_traffic_medium'),
+        ('User First Traffic Source / Medium', dbt.concat(["coalesce(first_traffic_source, '')", "' / '", "coalesce(first_traffic_medium, '')"])),
+        ('User First Traffic Campaign', 'first_traffic_campaign'),
+        ('User First Traffic Channel Group', 'first_traffic_channel_group'),
+        ('User First Traffic Clid Platform', 'first_traffic_clid_platform'),
+        ('App First Install Source', 'first_app_install_source'),
+    ]) }}
+{% endmacro %}
+
+{#- The original's page and screen dimensions: (aggregation_type literal, expression). -#}
+{% macro clickstream_view_dimensions() %}
+    {{ return([
+        ('Page Title', "case when event_name = '_page_view' then page_view_page_title end"),
+        ('Page URL Path', "case when event_name = '_page_view' then page_view_page_url_path end"),
+        ('Screen Name', "case when event_name = '_screen_view' then screen_view_screen_name end"),
+        ('Screen Class', "case when event_name = '_screen_view' then screen_view_screen_id end"),
+    ]) }}
+{% endmacro %}

@@ -1,0 +1,81 @@
+{#- clickstream_acquisition_day_user_acquisition: per day, traffic dimension and user: new users,
+    sessions, engaged sessions, engagement rate and time, events. -#}
+{{ config(**clickstream_report_config()) }}
+
+{#- Events are first summed per session and day (every traffic dimension is constant there), so each
+    dimension below groups a table about ten times smaller than the events. -#}
+with session_days as (
+
+    select
+        app_id,
+        platform,
+        event_date,
+        merged_user_id,
+        session_key,
+        session_source,
+        session_medium,
+        session_campaign,
+        session_channel_group,
+        session_clid_platform,
+        first_traffic_source,
+        first_traffic_medium,
+        first_traffic_campaign,
+        first_traffic_channel_group,
+        first_traffic_clid_platform,
+        first_app_install_source,
+        max(case when is_new_user_event then 1 else 0 end) as is_new_user,
+        max(case when session_is_engaged then 1 else 0 end) as is_engaged,
+        sum(coalesce(user_engagement_time_msec, 0)) as engagement_time_msec,
+        count(*) as event_count
+    from {{ ref('int_report_events') }}
+    where {{ clickstream_report_days() }}
+    group by
+        app_id, platform, event_date, merged_user_id, session_key, session_source, session_medium, session_campaign,
+        session_channel_group, session_clid_platform, first_traffic_source, first_traffic_medium,
+        first_traffic_campaign, first_traffic_channel_group, first_traffic_clid_platform, first_app_install_source
+
+),
+
+per_dimension as (
+
+    {%- for aggregation_type, expression in clickstream_traffic_dimensions() %}
+        select
+            app_id,
+            platform,
+            event_date,
+            '{{ aggregation_type }}' as aggregation_type,
+            {{ expression }} as aggregation_dim,
+            merged_user_id,
+            max(is_new_user) as new_user_count,
+            count(distinct session_key) as session_count,
+            count(distinct case when is_engaged = 1 then session_key end) as engagement_session_count,
+            sum(engagement_time_msec) / 1000.0 as total_user_engagement_time_seconds,
+            sum(event_count) as event_count
+        from session_days
+        group by app_id, platform, event_date, {{ expression }}, merged_user_id
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
+
+)
+
+select
+    app_id,
+    aggregation_type,
+    aggregation_dim,
+    platform,
+    merged_user_id as user_id,
+    new_user_count,
+    session_count,
+    engagement_session_count,
+    case
+        when session_count > 0 then cast(engagement_session_count as {{ dbt.type_float() }}) / session_count
+    end as engagement_rate,
+    total_user_engagement_time_seconds,
+    case
+        when session_count > 0 then total_user_engagement_time_seconds / session_count
+    end as avg_user_engagement_time_seconds,
+    event_count,
+    event_date
+from per_dimension

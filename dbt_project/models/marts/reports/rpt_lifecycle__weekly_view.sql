@@ -1,0 +1,92 @@
+{#- clickstream_lifecycle_weekly_view_v3: users per week by lifecycle state, from the weeks in
+    which each user started a session: 1-NEW (first active week), 2-RETAINED-ACTIVE (active this
+    week and the week before), 3-RETURN (active this week, not the week before, not new) and
+    4-CHURN (active the week before, not this week). Rebuilt whole: a new week changes the
+    previous week's churn. -#}
+{{ config(materialized='table', tags=['reports']) }}
+
+with weeks as (
+
+    select distinct
+        app_id,
+        platform,
+        user_key,
+        {{ dbt.date_trunc('week', 'event_date') }} as time_period
+    from {{ ref('fct_events') }}
+    where event_name = '_session_start'
+
+),
+
+flagged as (
+
+    select
+        this_week.app_id,
+        this_week.platform,
+        this_week.user_key,
+        this_week.time_period,
+        this_week.time_period = min(this_week.time_period) over (
+            partition by this_week.app_id, this_week.platform, this_week.user_key
+        ) as is_first_week,
+        last_week.user_key is not null as was_active_last_week
+    from weeks as this_week
+    left join weeks as last_week
+        on
+            this_week.app_id = last_week.app_id
+            and this_week.platform = last_week.platform
+            and this_week.user_key = last_week.user_key
+            and last_week.time_period = {{ dbt.dateadd('week', -1, 'this_week.time_period') }}
+
+),
+
+churned as (
+
+    select
+        last_week.app_id,
+        last_week.platform,
+        last_week.user_key,
+        {{ dbt.dateadd('week', 1, 'last_week.time_period') }} as time_period
+    from weeks as last_week
+    left join weeks as this_week
+        on
+            last_week.app_id = this_week.app_id
+            and last_week.platform = this_week.platform
+            and last_week.user_key = this_week.user_key
+            and this_week.time_period = {{ dbt.dateadd('week', 1, 'last_week.time_period') }}
+    where
+        this_week.user_key is null
+        and last_week.time_period < (select max(weeks.time_period) from weeks)
+
+),
+
+states as (
+
+    select
+        app_id,
+        platform,
+        time_period,
+        case
+            when is_first_week then '1-NEW'
+            when was_active_last_week then '2-RETAINED-ACTIVE'
+            else '3-RETURN'
+        end as this_week_value,
+        user_key
+    from flagged
+    union all
+    select
+        app_id,
+        platform,
+        time_period,
+        '4-CHURN' as this_week_value,
+        user_key
+    from churned
+
+)
+
+select
+    app_id,
+    cast(time_period as date) as time_period,
+    platform,
+    this_week_value,
+    count(*) as sum
+from states
+group by app_id, time_period, platform, this_week_value
