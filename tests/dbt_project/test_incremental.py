@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -181,7 +180,9 @@ def test_several_small_runs_give_exactly_what_one_full_refresh_gives(built: tupl
     _, result = built
     assert result["runs"][2] >= 3, "the last step should need several runs (backfill limit of one day)"
     for name in MARTS:
-        assert result["incremental"][name] or name in ("rpt_acquisition__country_new_user", "rpt_device__crash_rate"), name
+        assert result["incremental"][name] or name in ("rpt_acquisition__country_new_user", "rpt_device__crash_rate"), (
+            name
+        )
         assert result["incremental"][name] == result["full"][name], f"{name} differs from the full refresh"
 
 
