@@ -71,6 +71,11 @@ def _scanned(config: Config) -> dict[str, list[dict[str, Any]]]:
                 table: _rows(connection, f"select * from {MART_SCHEMA}.{table}")
                 for table in ("meta_event", "meta_event_parameter", "meta_user_attribute")
             }
+    except duckdb.IOException as exc:
+        raise ModelError(
+            f"cannot open the warehouse {config.warehouse_path}: {exc}",
+            hint="another process (a dbt run, a notebook) may hold it open; close it and retry",
+        ) from None
     except duckdb.Error as exc:
         raise ModelError(f"cannot read the metadata tables: {exc}", hint="run `clickstream model` first") from None
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -134,6 +133,8 @@ STEP_3: dict[str, Any] = {
         # 23:30 UTC is the next day in Berlin
         page("shop_eu", "shared", "y", "shared-eu-2", at(days=2, hours=23, minutes=30), "/again"),
         page("shop", "u_anon", "a3", "anon-5", at(days=3, hours=8), "/"),
+        # alice again, on a second device
+        page("shop", "u_phone", "p", "phone-1", at(days=3, hours=9), "/phone", user_id="alice"),
     ],
     "item_v2": [],
 }
@@ -181,7 +182,9 @@ def test_several_small_runs_give_exactly_what_one_full_refresh_gives(built: tupl
     _, result = built
     assert result["runs"][2] >= 3, "the last step should need several runs (backfill limit of one day)"
     for name in MARTS:
-        assert result["incremental"][name] or name in ("rpt_acquisition__country_new_user", "rpt_device__crash_rate"), name
+        assert result["incremental"][name] or name in ("rpt_acquisition__country_new_user", "rpt_device__crash_rate"), (
+            name
+        )
         assert result["incremental"][name] == result["full"][name], f"{name} differs from the full refresh"
 
 
@@ -240,6 +243,16 @@ def test_an_anonymous_user_who_signs_in_gets_the_user_id_and_lifetime_totals(
         " from analytics.dim_users where user_pseudo_id = 'u_anon'",
     )
     assert row == ("alice", 3, 5, 3, DAY.date(), (DAY + timedelta(days=3)).date())
+
+
+def test_the_devices_of_one_signed_in_user_are_stitched_into_one_person(built: tuple[Config, dict[str, Any]]) -> None:
+    config, _ = built
+    rows = query(
+        config,
+        "select merged_user_id, devices, lifetime_sessions from analytics.dim_users_stitched"
+        " where merged_user_id in ('alice', 'u_dup') order by 1",
+    )
+    assert rows == [("alice", 2, 4), ("u_dup", 1, 1)]
 
 
 def test_apps_sharing_a_user_pseudo_id_keep_separate_users_and_local_dates(

@@ -87,3 +87,27 @@ def test_the_docs_site_documents_every_model_and_the_dashboard_exposure(warehous
         manifest["exposures"]
     )
     assert "model.clickstream.fct_sessions" in catalog["nodes"]
+
+
+def test_the_metadata_export_command_writes_the_catalog(warehouse: Config, tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    import yaml
+
+    # a copy of the home: dbt-duckdb keeps the warehouse open (and locked) in this test process
+    home = tmp_path / "home"
+    shutil.copytree(warehouse.home, home)
+    config_file = tmp_path / "clickstream.yml"
+    apps = [{"id": "shop"}, {"id": "shop_eu", "timezone": "Europe/Berlin"}]
+    config_file.write_text(yaml.safe_dump({"home": str(home), "apps": apps}))
+    output = tmp_path / "out" / "catalog.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "clickstream", "--config", str(config_file), "metadata", "export", "-o", str(output)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    catalog = json.loads(output.read_text())
+    assert {event["name"] for event in catalog["events"]} >= {"_page_view", "_session_start", "_add_to_cart"}
+    assert "event parameters" in result.stdout

@@ -77,7 +77,13 @@ def test_the_user_row_matches_the_original(warehouse: Config) -> None:
     [row] = query_dicts(
         warehouse, f"select * from analytics.dim_users where user_pseudo_id = '{want['user_pseudo_id']}'"
     )
-    differences = {"user_id", "first_touch_time_msec", "first_visit_date", "user_properties", "user_properties_json_str"}
+    differences = {
+        "user_id",
+        "first_touch_time_msec",
+        "first_visit_date",
+        "user_properties",
+        "user_properties_json_str",
+    }
     compared = [column for column in want if column in row and column not in differences]
     assert {column: text(row[column]) for column in compared} == {column: want[column] for column in compared}
     assert {"first_traffic_source", "first_referrer", "first_traffic_clid", "event_timestamp"} <= set(compared)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -19,8 +20,10 @@ MODEL_PREFIXES = ("stg_", "int_", "fct_", "dim_", "rpt_", "meta_")
 @pytest.mark.parametrize("target", ["duckdb", "redshift", "athena"])
 def test_the_models_compile_offline_for_each_target(tmp_path: Path, target: str) -> None:
     config = make_config(tmp_path / "home", dbt={"target": target})
-    # is_incremental() answers the var instead of asking the (absent) warehouse: the incremental branches compile
-    run_dbt(config, ["compile", "--no-populate-cache", "--vars", '{"clickstream__offline_incremental": true}'])
+    # is_incremental() answers the var instead of asking the (absent) warehouse: the incremental branches compile;
+    # a custom parameter column exercises each engine's map lookup
+    offline = {"clickstream__offline_incremental": True, "clickstream__custom_parameters": [{"name": "coupon"}]}
+    run_dbt(config, ["compile", "--no-populate-cache", "--vars", json.dumps(offline)])
     compiled = tmp_path / "home" / "dbt" / "target" / "compiled" / "clickstream" / "models"
     models = sorted(p for p in compiled.rglob("*.sql") if p.name.startswith(MODEL_PREFIXES))
     assert {p.stem for p in models} >= {

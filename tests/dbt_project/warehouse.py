@@ -19,7 +19,7 @@ def load_tables(config: Config, tables: dict[str, pa.Table | list[dict[str, Any]
         warehouse.ensure_tables(connection, [*PROCESSED_TABLES.values(), REJECTED])
         for name, rows in tables.items():
             schema = PROCESSED_TABLES[name].schema
-            batch = rows if isinstance(rows, pa.Table) else pa.Table.from_pylist(rows, schema=schema)  # noqa: F841
+            batch = rows if isinstance(rows, pa.Table) else pa.Table.from_pylist(rows, schema=schema)
             if batch.num_rows:
                 connection.execute(f"insert into {warehouse.qualified(name)} by name select * from batch")
 

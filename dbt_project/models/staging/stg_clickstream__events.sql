@@ -12,6 +12,7 @@ renamed as (
         {%- for column in clickstream_source_columns('event_v2') %}
             {{ column }},
         {%- endfor %}
+        {{ clickstream_custom_parameter_columns() }}
         {{ clickstream_local_date('event_timestamp', 'app_id') }} as event_date,
         {{ clickstream_ingest_msec() }} as ingest_msec,
         {#- An event without an SDK session id is its own unit of work (and belongs to no session). -#}

@@ -20,7 +20,7 @@ bounds as (
 events as (
 
     select
-        {%- for column in clickstream_source_columns('event_v2') %}
+        {%- for column in clickstream_source_columns('event_v2') + clickstream_custom_parameter_names() %}
             events.{{ column }},
         {%- endfor %}
         events.event_date,
@@ -52,7 +52,7 @@ events as (
 )
 
 select
-    {%- for column in clickstream_source_columns('event_v2') %}
+    {%- for column in clickstream_source_columns('event_v2') + clickstream_custom_parameter_names() %}
         {{ column }},
     {%- endfor %}
     event_date,

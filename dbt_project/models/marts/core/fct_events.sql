@@ -21,7 +21,7 @@ sessions as (
 )
 
 select
-    {%- for column in clickstream_source_columns('event_v2') %}
+    {%- for column in clickstream_source_columns('event_v2') + clickstream_custom_parameter_names() %}
         events.{{ column }},
     {%- endfor %}
     events.event_date,
