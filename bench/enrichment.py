@@ -16,19 +16,23 @@ import argparse
 import json
 import platform
 import random
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # as a script, bench/ comes first on the path and bench/etl.py would shadow etl/
 
-from clickstream.simulator.generator import SimulationSpec, iter_requests
-from etl.enrich.geo import GeoResolver
-from etl.enrich.privacy import protect_ip
-from etl.enrich.traffic_source import TrafficSourceClassifier, TrafficSourceInput
-from etl.enrich.user_agent import UserAgentParser
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from clickstream.simulator.generator import SimulationSpec, iter_requests  # noqa: E402
+from etl.enrich.geo import GeoResolver  # noqa: E402
+from etl.enrich.privacy import protect_ip  # noqa: E402
+from etl.enrich.traffic_source import TrafficSourceClassifier, TrafficSourceInput  # noqa: E402
+from etl.enrich.user_agent import UserAgentParser  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

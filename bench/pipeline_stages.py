@@ -13,22 +13,26 @@ import argparse
 import json
 import os
 import platform
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from rich.console import Console
-from rich.table import Table
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # as a script, bench/ comes first on the path and bench/etl.py would shadow etl/
 
-from clickstream.cli.demo import free_port, start_server, stop_server, wait_until_healthy, write_demo_config
-from clickstream.cli.pipeline import mart_counts
-from clickstream.config import load_config
-from clickstream.modeling import run_dbt
-from clickstream.simulator.generator import SimulationSpec, iter_requests
-from clickstream.simulator.sender import send_http
-from etl.process import EtlJob
-from etl.runner import run_etl
-from loader.runner import run_load
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from clickstream.cli.demo import free_port, start_server, stop_server, wait_until_healthy, write_demo_config  # noqa: E402
+from clickstream.cli.pipeline import mart_counts  # noqa: E402
+from clickstream.config import load_config  # noqa: E402
+from clickstream.modeling import run_dbt  # noqa: E402
+from clickstream.simulator.generator import SimulationSpec, iter_requests  # noqa: E402
+from clickstream.simulator.sender import send_http  # noqa: E402
+from etl.process import EtlJob  # noqa: E402
+from etl.runner import run_etl  # noqa: E402
+from loader.runner import run_load  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
