@@ -74,3 +74,31 @@
         ('Screen Class', "case when event_name = '_screen_view' then screen_view_screen_id end"),
     ]) }}
 {% endmacro %}
+
+{#- Sessions per day that started (entrance) or ended (exit) on each page or screen, by every view
+    dimension: the original's clickstream_engagement_entrance and _exit share all but the flag. -#}
+{% macro clickstream_session_boundary_report(flag_column, count_column) %}
+with views as (
+
+    select *
+    from {{ ref('fct_page_screen_views') }}
+    where {{ flag_column }} and {{ clickstream_report_days() }}
+
+)
+
+{%- for aggregation_type, expression in clickstream_view_dimensions() %}
+    select
+        app_id,
+        platform,
+        '{{ aggregation_type }}' as aggregation_type,
+        {{ expression }} as aggregation_dim,
+        count(*) as {{ count_column }},
+        event_date
+    from views
+    where {{ expression }} is not null
+    group by app_id, platform, {{ expression }}, event_date
+    {%- if not loop.last %}
+        union all
+    {%- endif %}
+{%- endfor %}
+{% endmacro %}
