@@ -65,6 +65,15 @@
     ]) }}
 {% endmacro %}
 
+{#- The columns the traffic dimensions read: what a report keeps per user or session before grouping. -#}
+{% macro clickstream_traffic_dimension_columns() %}
+    {{ return([
+        'session_source', 'session_medium', 'session_campaign', 'session_channel_group', 'session_clid_platform',
+        'first_traffic_source', 'first_traffic_medium', 'first_traffic_campaign', 'first_traffic_channel_group',
+        'first_traffic_clid_platform', 'first_app_install_source',
+    ]) }}
+{% endmacro %}
+
 {#- The original's page and screen dimensions: (aggregation_type literal, expression). -#}
 {% macro clickstream_view_dimensions() %}
     {{ return([

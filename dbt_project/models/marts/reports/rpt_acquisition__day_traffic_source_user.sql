@@ -10,17 +10,7 @@ with user_days as (
         platform,
         event_date,
         merged_user_id,
-        session_source,
-        session_medium,
-        session_campaign,
-        session_channel_group,
-        session_clid_platform,
-        first_traffic_source,
-        first_traffic_medium,
-        first_traffic_campaign,
-        first_traffic_channel_group,
-        first_traffic_clid_platform,
-        first_app_install_source
+        {{ clickstream_traffic_dimension_columns() | join(', ') }}
     from {{ ref('int_report_events') }}
     where {{ clickstream_report_days() }}
 

@@ -12,17 +12,7 @@ with session_days as (
         event_date,
         merged_user_id,
         session_key,
-        session_source,
-        session_medium,
-        session_campaign,
-        session_channel_group,
-        session_clid_platform,
-        first_traffic_source,
-        first_traffic_medium,
-        first_traffic_campaign,
-        first_traffic_channel_group,
-        first_traffic_clid_platform,
-        first_app_install_source,
+        {{ clickstream_traffic_dimension_columns() | join(', ') }},
         max(case when is_new_user_event then 1 else 0 end) as is_new_user,
         max(case when session_is_engaged then 1 else 0 end) as is_engaged,
         sum(coalesce(user_engagement_time_msec, 0)) as engagement_time_msec,
@@ -30,9 +20,8 @@ with session_days as (
     from {{ ref('int_report_events') }}
     where {{ clickstream_report_days() }}
     group by
-        app_id, platform, event_date, merged_user_id, session_key, session_source, session_medium, session_campaign,
-        session_channel_group, session_clid_platform, first_traffic_source, first_traffic_medium,
-        first_traffic_campaign, first_traffic_channel_group, first_traffic_clid_platform, first_app_install_source
+        app_id, platform, event_date, merged_user_id, session_key,
+        {{ clickstream_traffic_dimension_columns() | join(', ') }}
 
 ),
 
