@@ -36,7 +36,7 @@ RefusalCounter = Callable[[int, str], None]
 
 
 class _HeaderTooLarge(Exception):
-    pass
+    """The request line and headers passed ``max_header_bytes``: answered 431 and the connection closed."""
 
 
 def limited_protocol(

@@ -285,12 +285,8 @@ class WriteAheadLog:
             handle.close()
         with contextlib.suppress(OSError):
             os.truncate(self._path, self._size)
-        with contextlib.suppress(OSError), self._sealed_lock:
-            if self._size:
-                self._path.rename(self._path.with_suffix(SEALED_SUFFIX))
-                self._sealed_bytes += self._size
-            else:
-                self._path.unlink()
+        with contextlib.suppress(OSError):
+            self._retire_open_segment()
         self._size = 0
 
     def _due(self, now: float, incoming: int) -> bool:
@@ -317,6 +313,12 @@ class WriteAheadLog:
             os.fsync(self._file.fileno())  # a sealed segment is complete on disk before it is shipped
         self._file.close()
         self._file = None
+        self._retire_open_segment()
+        fsync_directory(self.directory)
+
+    def _retire_open_segment(self) -> None:
+        """Seal the open segment for shipping, or remove it when it holds nothing (the size counts move together)."""
+        assert self._path is not None
         with self._sealed_lock:
             if self._size:
                 self._path.rename(self._path.with_suffix(SEALED_SUFFIX))
@@ -324,4 +326,3 @@ class WriteAheadLog:
             else:
                 self._path.unlink()
             self._size = 0
-        fsync_directory(self.directory)

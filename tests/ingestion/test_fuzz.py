@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import gzip
 import re
 import socket
@@ -141,11 +142,9 @@ def exchange(port: int, data: bytes) -> bytes:
     with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
         sock.sendall(data)
         received = b""
-        try:
+        with contextlib.suppress(TimeoutError, ConnectionResetError):  # the server may close or go quiet
             while not _one_response(received) and (chunk := sock.recv(65536)):
                 received += chunk
-        except (TimeoutError, ConnectionResetError):
-            pass
         return received
 
 

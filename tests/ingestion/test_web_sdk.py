@@ -129,7 +129,7 @@ def page_server(sdk_bundle: Path, tmp_path: Path) -> Iterator[tuple[Path, int]]:
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
-        pass
+        """No access log in the test output."""
 
 
 def test_the_web_sdk_in_chromium_delivers_its_events(
