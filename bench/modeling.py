@@ -76,7 +76,7 @@ def build_base(folder: Path, events: int, threads: int) -> tuple[Path, int]:
     if not base.exists():
         generate(config.home, events)
         run_etl(config.home, EtlJob.from_config(config), workers=config.etl.workers)
-        run_load(config.home, base, "ods")
+        run_load(config)
     with duckdb.connect(str(base), read_only=True) as connection:
         row = connection.execute("select count(*) from ods.event_v2").fetchone()
     assert row is not None
@@ -108,7 +108,7 @@ def replicate(warehouse: Path, base: Path, copies: int, weeks: int) -> int:
     warehouse.unlink(missing_ok=True)
     store = DuckDBWarehouse(warehouse, "ods")
     with store.connect() as connection:
-        store.ensure_tables(connection, [*PROCESSED_TABLES.values(), REJECTED])
+        store.ensure_tables([*PROCESSED_TABLES.values(), REJECTED])
         connection.execute(f"attach '{base}' as base (read_only)")
         for table in RENAMED:
             week_msec = 7 * 24 * HOUR_MSEC

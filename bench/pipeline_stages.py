@@ -60,7 +60,7 @@ def main() -> None:
         started = time.perf_counter()
         etl = run_etl(config.home, EtlJob.from_config(config), workers=config.etl.workers)
         rows.append(("etl", time.perf_counter() - started, f"{etl.events / etl.seconds:,.0f} events/s"))
-        load = run_load(config.home, config.warehouse_path, config.warehouse.schema_name)
+        load = run_load(config)
         rows.append(("load (DuckDB)", load.seconds, f"{sum(load.rows.values()) / load.seconds:,.0f} rows/s"))
         model = run_dbt(config, ["build", "--quiet"])
         rows.append(("model (dbt build)", model.seconds, f"{sum(model.statuses.values())} nodes"))

@@ -291,6 +291,12 @@ class WarehouseConfig(_Section):
     type: Literal["duckdb"] = "duckdb"
     path: Path | None = Field(None, description="DuckDB file; default <home>/warehouse.duckdb")
     schema_name: str = Field("ods", alias="schema", pattern=_ID_PATTERN)
+    files_per_transaction: int = Field(
+        500, ge=1, le=100_000, description="Processed files loaded (with their ledger entries) per transaction."
+    )
+    lock_timeout_seconds: float = Field(
+        600, ge=0, description="How long a load waits for another load to finish before giving up (0: not at all)."
+    )
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

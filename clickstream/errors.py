@@ -41,3 +41,9 @@ class WarehouseError(ClickstreamError):
 
 class ModelError(ClickstreamError):
     """dbt reported a failure while building the models."""
+
+
+class LockBusy(ClickstreamError):
+    """Another live process holds the lock (a load or a pipeline cycle) longer than we were willing to wait."""
+
+    exit_code = 3

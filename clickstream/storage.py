@@ -26,10 +26,11 @@ from clickstream.fsync import fsync_directory
 
 @dataclass(frozen=True)
 class StoredFile:
-    """A file under the storage root: its path relative to the root and its size in bytes."""
+    """A file under the storage root: its path relative to the root, its size in bytes and modification time."""
 
     path: str
     size: int
+    mtime_ns: int = 0
 
 
 class Storage:
@@ -51,6 +52,10 @@ class Storage:
         """The filesystem path of ``relative`` (what pyarrow and DuckDB open)."""
         return f"{self.base}/{str(relative).lstrip('/')}"
 
+    def uri(self, relative: str | PurePosixPath) -> str:
+        """How engines outside this process name the file: an ``s3://`` URI, or the local path."""
+        return self.path(relative) if self.is_local else f"s3://{self.path(relative)}"
+
     def exists(self, relative: str | PurePosixPath) -> bool:
         return bool(self.fs.get_file_info(self.path(relative)).type == pafs.FileType.File)
 
@@ -62,7 +67,7 @@ class Storage:
             name = info.base_name
             if info.type != pafs.FileType.File or name.startswith(".") or not name.endswith(suffix):
                 continue
-            found.append(StoredFile(info.path[len(self.base) + 1 :], info.size or 0))
+            found.append(StoredFile(info.path[len(self.base) + 1 :], info.size or 0, info.mtime_ns or 0))
         return sorted(found, key=lambda stored: stored.path)
 
     def read_bytes(self, relative: str | PurePosixPath) -> bytes:

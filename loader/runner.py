@@ -1,17 +1,31 @@
-"""`clickstream load`: every processed file not in the ledger -> its warehouse table."""
+"""`clickstream load`: every processed file not yet in the ledger (or changed since) -> its warehouse table.
+
+Which files to load is decided here, the same for every engine: a file is new when the ledger lacks its
+path, and changed when its size or modification time differ from the ledger's *and* its SHA-256 does too
+(an ETL ``--reprocess`` rewrites files in place). Hashing only files that look different keeps a re-run
+with nothing new cheap however large the history is. The plan is made under the warehouse's load lock,
+so two loaders can never both decide to load the same file.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
+import pyarrow.parquet as pq
+
+from clickstream.config import Config
 from clickstream.contract import PROCESSED_DIR, PROCESSED_TABLES, REJECTED, REJECTED_DIR, Table
-from clickstream.storage import Storage
-from loader.duckdb_warehouse import DuckDBWarehouse, FileToLoad
+from clickstream.errors import WarehouseError
+from clickstream.storage import Storage, StoredFile
+from loader.factory import open_warehouse
+from loader.warehouse import FileToLoad, LedgerEntry, Warehouse
 
-FILES_PER_TRANSACTION = 500
+LOADED_TABLES: tuple[Table, ...] = (*PROCESSED_TABLES.values(), REJECTED)
 
 
 @dataclass
@@ -21,39 +35,85 @@ class LoadResult:
     files: dict[str, int] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
     already_loaded: int = 0
+    replaced: int = 0
     seconds: float = 0.0
+    warehouse: str = ""
 
     @property
     def total_files(self) -> int:
         return sum(self.files.values())
 
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
 
-def _files_of(storage: Storage, table: Table) -> list[FileToLoad]:
-    prefix = PurePosixPath(REJECTED_DIR) if table is REJECTED else PurePosixPath(PROCESSED_DIR, table.name)
-    return [FileToLoad(f.path, storage.path(f.path), f.size) for f in storage.list_files(prefix, ".parquet")]
+
+def table_prefix(table: Table) -> PurePosixPath:
+    """Where the ETL writes ``table``'s files under the storage root."""
+    return PurePosixPath(REJECTED_DIR) if table is REJECTED else PurePosixPath(PROCESSED_DIR, table.name)
 
 
-def run_load(
-    home: Path,
-    warehouse_path: Path,
-    schema: str,
+def _sha256(storage: Storage, relative: str) -> str:
+    digest = hashlib.sha256()
+    with storage.open_input(relative) as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _row_count(storage: Storage, relative: str) -> int:
+    try:
+        with storage.open_input(relative) as handle:
+            return int(pq.ParquetFile(handle).metadata.num_rows)
+    except (OSError, ValueError) as exc:
+        raise WarehouseError(
+            f"{relative} is not a readable Parquet file: {exc}",
+            hint="move it aside and re-run `clickstream etl --reprocess` for its raw file",
+        ) from None
+
+
+def _to_load(storage: Storage, stored: StoredFile, known: LedgerEntry | None) -> FileToLoad | None:
+    """The file as something to load, or None when the ledger already holds this very content."""
+    if known is not None and known.size_bytes == stored.size and known.modified_ns == stored.mtime_ns:
+        return None
+    sha256 = _sha256(storage, stored.path)
+    if known is not None and known.sha256 == sha256:
+        return None  # touched but identical (e.g. copied back): nothing to load
+    return FileToLoad(
+        relative_path=stored.path,
+        location=storage.uri(stored.path),
+        size=stored.size,
+        modified_ns=stored.mtime_ns,
+        sha256=sha256,
+        row_count=_row_count(storage, stored.path),
+        replaces=known is not None,
+    )
+
+
+def load_new_files(
+    storage: Storage,
+    warehouse: Warehouse,
+    files_per_transaction: int,
+    lock_timeout_seconds: float,
     on_progress: Callable[[int, int], None] | None = None,
+    tables: Sequence[Table] = LOADED_TABLES,
 ) -> LoadResult:
-    """Load what is new under ``home`` into the DuckDB warehouse; ``on_progress(done, total)`` in files."""
+    """Load what is new or changed under ``storage`` into ``warehouse``; ``on_progress(done, total)`` in files."""
     started = time.perf_counter()
-    storage = Storage(home)
-    warehouse = DuckDBWarehouse(warehouse_path, schema)
-    tables = [*PROCESSED_TABLES.values(), REJECTED]
-    result = LoadResult()
-    with warehouse.connect() as connection:
-        warehouse.ensure_tables(connection, tables)
-        loaded = warehouse.loaded_paths(connection)
+    result = LoadResult(warehouse=warehouse.description)
+    with warehouse.load_lock(lock_timeout_seconds):
+        warehouse.ensure_tables(tables)
+        ledger = warehouse.ledger()
         plan: list[tuple[Table, list[FileToLoad]]] = []
         for table in tables:
-            candidates = _files_of(storage, table)
-            new = [file for file in candidates if file.relative_path not in loaded]
-            result.already_loaded += len(candidates) - len(new)
-            plan.append((table, new))
+            pending = []
+            for stored in storage.list_files(table_prefix(table), ".parquet"):
+                file = _to_load(storage, stored, ledger.get(stored.path))
+                if file is None:
+                    result.already_loaded += 1
+                else:
+                    pending.append(file)
+            plan.append((table, pending))
         total = sum(len(files) for _, files in plan)
         done = 0
         if on_progress:
@@ -61,11 +121,27 @@ def run_load(
         for table, files in plan:
             result.files[table.name] = len(files)
             result.rows[table.name] = 0
-            for start in range(0, len(files), FILES_PER_TRANSACTION):
-                batch = files[start : start + FILES_PER_TRANSACTION]
-                result.rows[table.name] += warehouse.load_files(connection, table, batch)
+            result.replaced += sum(file.replaces for file in files)
+            for start in range(0, len(files), files_per_transaction):
+                batch = files[start : start + files_per_transaction]
+                result.rows[table.name] += warehouse.load_files(table, batch, uuid.uuid4().hex)
                 done += len(batch)
                 if on_progress:
                     on_progress(done, total)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def run_load(config: Config, on_progress: Callable[[int, int], None] | None = None) -> LoadResult:
+    """`clickstream load` for ``config``: its storage root into its configured warehouse."""
+    warehouse = open_warehouse(config)
+    try:
+        return load_new_files(
+            Storage(config.home),
+            warehouse,
+            config.warehouse.files_per_transaction,
+            config.warehouse.lock_timeout_seconds,
+            on_progress,
+        )
+    finally:
+        warehouse.close()

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow
 
 def cycle(config: Config) -> None:
     run_etl(config.home, EtlJob.from_config(config), workers=2)
-    run_load(config.home, config.warehouse_path, config.warehouse.schema_name)
+    run_load(config)
     run_dbt(config, ["build"])
 
 
@@ -79,7 +79,7 @@ def test_a_second_cycle_with_nothing_new_changes_nothing(tmp_path: Path) -> None
     cycle(config)
     before = mart_counts(config.warehouse_path)
     etl = run_etl(config.home, EtlJob.from_config(config))
-    load = run_load(config.home, config.warehouse_path, config.warehouse.schema_name)
+    load = run_load(config)
     run_dbt(config, ["build"])
     assert (etl.files_processed, load.total_files) == (0, 0)
     assert mart_counts(config.warehouse_path) == before

@@ -67,10 +67,11 @@ def etl_step(
 
 def load_step(config: Config) -> LoadResult:
     with progress_bar("load: parquet files") as update:
-        result = run_load(config.home, config.warehouse_path, config.warehouse.schema_name, update)
+        result = run_load(config, update)
     loaded = ", ".join(f"{table} {rows:,} rows" for table, rows in result.rows.items() if result.files.get(table))
+    replaced = f", {result.replaced} of them re-processed (old rows replaced)" if result.replaced else ""
     console.print(
-        f"load: {result.total_files} new files ({loaded or 'nothing new'}); "
+        f"load: {result.total_files} new files{replaced} ({loaded or 'nothing new'}); "
         f"{result.already_loaded} already loaded, skipped ({result.seconds:.1f}s)"
     )
     return result

@@ -16,7 +16,7 @@ def load_tables(config: Config, tables: dict[str, pa.Table | list[dict[str, Any]
     """Insert Arrow tables (or rows) into ``ods``, as one ETL cycle's load would; tables are created first."""
     warehouse = DuckDBWarehouse(config.warehouse_path, config.warehouse.schema_name)
     with warehouse.connect() as connection:
-        warehouse.ensure_tables(connection, [*PROCESSED_TABLES.values(), REJECTED])
+        warehouse.ensure_tables([*PROCESSED_TABLES.values(), REJECTED])
         for name, rows in tables.items():
             schema = PROCESSED_TABLES[name].schema
             batch = rows if isinstance(rows, pa.Table) else pa.Table.from_pylist(rows, schema=schema)

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import subprocess
+import sys
+import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -9,11 +15,12 @@ import duckdb
 import pyarrow as pa
 import pytest
 
+from clickstream.config import Config, parse_config
 from clickstream.contract import EVENT_V2, REJECTED, Column, Table, processed_file, rejected_file, rows_to_arrow
-from clickstream.errors import WarehouseError
+from clickstream.errors import LockBusy, WarehouseError
 from clickstream.storage import Storage
 from loader.duckdb_warehouse import DuckDBWarehouse
-from loader.runner import run_load
+from loader.runner import LoadResult, run_load
 
 
 def event_row(event_id: str) -> dict:  # type: ignore[type-arg]
@@ -28,6 +35,14 @@ def write_events(home: Path, source_id: str, *event_ids: str) -> None:
     Storage(home).write_parquet(path, rows_to_arrow(EVENT_V2, [event_row(e) for e in event_ids]))
 
 
+def config_for(home: Path, **warehouse: object) -> Config:
+    return parse_config({"home": str(home), "warehouse": {"path": str(home / "wh.duckdb"), **warehouse}}, home)
+
+
+def load(home: Path, **warehouse: object) -> LoadResult:
+    return run_load(config_for(home, **warehouse))
+
+
 def count(warehouse: Path, sql: str) -> int:
     with duckdb.connect(str(warehouse)) as connection:
         row = connection.execute(sql).fetchone()
@@ -38,7 +53,7 @@ def count(warehouse: Path, sql: str) -> int:
 def test_new_files_are_loaded_with_a_ledger_entry_each(tmp_path: Path) -> None:
     write_events(tmp_path, "in-1", "a", "b")
     write_events(tmp_path, "in-2", "c")
-    result = run_load(tmp_path, tmp_path / "wh.duckdb", "ods")
+    result = load(tmp_path)
     assert (result.files["event_v2"], result.rows["event_v2"]) == (2, 3)
     assert count(tmp_path / "wh.duckdb", "select count(*) from ods.event_v2") == 3
     assert (
@@ -48,17 +63,17 @@ def test_new_files_are_loaded_with_a_ledger_entry_each(tmp_path: Path) -> None:
 
 def test_a_second_load_with_nothing_new_loads_nothing(tmp_path: Path) -> None:
     write_events(tmp_path, "in-1", "a")
-    run_load(tmp_path, tmp_path / "wh.duckdb", "ods")
-    again = run_load(tmp_path, tmp_path / "wh.duckdb", "ods")
+    load(tmp_path)
+    again = load(tmp_path)
     assert (again.total_files, again.already_loaded) == (0, 1)
     assert count(tmp_path / "wh.duckdb", "select count(*) from ods.event_v2") == 1
 
 
 def test_only_files_that_arrived_since_are_loaded(tmp_path: Path) -> None:
     write_events(tmp_path, "in-1", "a")
-    run_load(tmp_path, tmp_path / "wh.duckdb", "ods")
+    load(tmp_path)
     write_events(tmp_path, "in-2", "b")
-    assert run_load(tmp_path, tmp_path / "wh.duckdb", "ods").rows["event_v2"] == 1
+    assert load(tmp_path).rows["event_v2"] == 1
     assert count(tmp_path / "wh.duckdb", "select count(distinct event_id) from ods.event_v2") == 2
 
 
@@ -69,7 +84,7 @@ def test_a_failed_load_leaves_neither_rows_nor_ledger_entries(tmp_path: Path) ->
     bad = pa.Table.from_pylist([{**event_row("b"), "event_name": None}], schema=loose)  # violates NOT NULL
     Storage(tmp_path).write_parquet(processed_file("event_v2", "shop", datetime(2024, 5, 1).date(), "in-2"), bad)
     with pytest.raises(WarehouseError, match="event_name"):
-        run_load(tmp_path, tmp_path / "wh.duckdb", "ods")
+        load(tmp_path)
     assert count(tmp_path / "wh.duckdb", "select count(*) from ods.event_v2") == 0
     assert count(tmp_path / "wh.duckdb", "select count(*) from ods._loaded_files") == 0
 
@@ -79,7 +94,7 @@ def test_an_unreadable_file_is_named_in_the_error(tmp_path: Path) -> None:
     broken.parent.mkdir(parents=True)
     broken.write_bytes(b"not parquet at all")
     with pytest.raises(WarehouseError, match=r"broken\.parquet is not a readable Parquet file"):
-        run_load(tmp_path, tmp_path / "wh.duckdb", "ods")
+        load(tmp_path)
 
 
 def test_a_column_the_contract_gains_is_added_and_nothing_is_lost(tmp_path: Path) -> None:
@@ -87,9 +102,9 @@ def test_a_column_the_contract_gains_is_added_and_nothing_is_lost(tmp_path: Path
     narrow = Table("t", "test", (Column("a", pa.string(), "varchar(255)", "a"),), key=("a",))
     wide = Table("t", "test", (*narrow.columns, Column("b", pa.int64(), "bigint", "b")), key=("a",))
     with warehouse.connect() as connection:
-        warehouse.ensure_tables(connection, [narrow])
-        connection.execute("insert into ods.t values ('kept')")
-        warehouse.ensure_tables(connection, [wide])
+        warehouse.ensure_tables([narrow])
+        connection.execute("insert into ods.t (a) values ('kept')")
+        warehouse.ensure_tables([wide])
         assert connection.execute("select a, b from ods.t").fetchall() == [("kept", None)]
 
 
@@ -97,6 +112,80 @@ def test_rejected_records_load_into_their_own_table(tmp_path: Path) -> None:
     reject = {"reason": "corrupt_json", "source_id": "in-1", "source_file": "raw/x", "record_index": 0,
               "event_index": -1, "payload": "{", "rejected_at": datetime(2024, 5, 1, tzinfo=UTC)}  # fmt: skip
     Storage(tmp_path).write_parquet(rejected_file("corrupt_json", "in-1"), rows_to_arrow(REJECTED, [reject]))
-    result = run_load(tmp_path, tmp_path / "wh.duckdb", "ods")
+    result = load(tmp_path)
     assert result.rows["rejected"] == 1
     assert count(tmp_path / "wh.duckdb", "select count(*) from ods.rejected where reason = 'corrupt_json'") == 1
+
+
+def test_the_ledger_records_each_files_checksum_and_rows(tmp_path: Path) -> None:
+    write_events(tmp_path, "in-1", "a", "b")
+    load(tmp_path)
+    path = processed_file("event_v2", "shop", datetime(2024, 5, 1).date(), "in-1")
+    with duckdb.connect(str(tmp_path / "wh.duckdb")) as connection:
+        row = connection.execute("select sha256, row_count, size_bytes from ods._loaded_files").fetchone()
+    content = (tmp_path / path).read_bytes()
+    assert row == (hashlib.sha256(content).hexdigest(), 2, len(content))
+
+
+def test_a_reprocessed_file_replaces_its_own_rows_and_no_others(tmp_path: Path) -> None:
+    write_events(tmp_path, "in-1", "a", "b")
+    write_events(tmp_path, "in-2", "c")
+    load(tmp_path)
+    write_events(tmp_path, "in-1", "a2")  # the ETL re-processed in-1: same path, new content
+    result = load(tmp_path)
+    assert (result.files["event_v2"], result.replaced, result.already_loaded) == (1, 1, 1)
+    with duckdb.connect(str(tmp_path / "wh.duckdb")) as connection:
+        ids = connection.execute("select event_id from ods.event_v2 order by event_id").fetchall()
+        ledger = connection.execute("select sum(row_count), count(*) from ods._loaded_files").fetchone()
+    assert ids == [("a2",), ("c",)]
+    assert ledger == (2, 2)
+
+
+def test_a_file_rewritten_with_the_same_content_is_not_loaded_again(tmp_path: Path) -> None:
+    write_events(tmp_path, "in-1", "a")
+    load(tmp_path)
+    path = tmp_path / processed_file("event_v2", "shop", datetime(2024, 5, 1).date(), "in-1")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000_000))
+    assert load(tmp_path).total_files == 0
+    assert count(tmp_path / "wh.duckdb", "select count(*) from ods.event_v2") == 1
+
+
+def test_a_second_loader_gives_up_cleanly_while_the_first_holds_the_lock(tmp_path: Path) -> None:
+    write_events(tmp_path, "in-1", "a")
+    warehouse = DuckDBWarehouse(tmp_path / "wh.duckdb", "ods")
+    with warehouse.load_lock(0), pytest.raises(LockBusy, match=rf"a load is already running \(pid {os.getpid()}"):
+        load(tmp_path, lock_timeout_seconds=0.2)
+    assert not (tmp_path / "wh.duckdb").exists()  # it gave up before touching the warehouse
+
+
+def test_a_waiting_loader_loads_once_the_first_finishes(tmp_path: Path) -> None:
+    write_events(tmp_path, "in-1", "a")
+    warehouse = DuckDBWarehouse(tmp_path / "wh.duckdb", "ods")
+    results: list[LoadResult] = []
+    with warehouse.load_lock(0):
+        waiting = threading.Thread(target=lambda: results.append(load(tmp_path, lock_timeout_seconds=30)))
+        waiting.start()
+        time.sleep(0.3)
+        assert not results  # still waiting
+    waiting.join(timeout=30)
+    assert results[0].rows["event_v2"] == 1
+
+
+def test_a_lock_left_by_a_killed_process_does_not_block(tmp_path: Path) -> None:
+    lock_file = tmp_path / "wh.duckdb.load.lock"
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(lock_file)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    holder.kill()  # SIGKILL: no chance to clean up
+    holder.wait()
+    write_events(tmp_path, "in-1", "a")
+    assert load(tmp_path, lock_timeout_seconds=0).rows["event_v2"] == 1
+
+
+HOLD_LOCK = """
+import sys, time
+from pathlib import Path
+from clickstream.locks import exclusive_lock
+with exclusive_lock(Path(sys.argv[1]), 0, "a load"):
+    print("locked", flush=True)
+    time.sleep(60)
+"""
