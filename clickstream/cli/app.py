@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from clickstream.cli.pipeline import EtlRunner, etl_step, load_step, model_step, run_cycle
+from clickstream.cli.pipeline import EtlRunner, etl_step, load_step, model_step
 from clickstream.cli.render import console, errors, key_value_table, progress_bar
 from clickstream.config import CONFIG_ENV_VAR, Config, load_config
 from clickstream.errors import ClickstreamError
@@ -181,12 +181,31 @@ def docs(
 
 
 @app.command()
-def run(ctx: typer.Context) -> None:
-    """One pipeline cycle: etl, load, model."""
-    result = run_cycle(_config(ctx))
-    console.print(
-        f"run: etl {result.etl.seconds:.1f}s, load {result.load.seconds:.1f}s, model {result.model.seconds:.1f}s"
-    )
+def run(
+    ctx: typer.Context,
+    every: Annotated[
+        str | None,
+        typer.Option(help="Keep running: a cycle every interval, e.g. 1m, 5m, 1h (default: one cycle and exit)."),
+    ] = None,
+    max_cycles: Annotated[int | None, typer.Option(min=1, help="With --every: stop after this many cycles.")] = None,
+) -> None:
+    """Pipeline cycles: etl, load, dbt build, metadata export; one at a time, recorded in the run history.
+
+    A failed stage keeps the last good state, skips the stages after it, and is retried next cycle.
+    """
+    from clickstream.cli.cycle import parse_interval, run_cycle, run_every, summary_line
+
+    config = _config(ctx)
+    if every is None:
+        report = run_cycle(config)
+        console.print(summary_line(report))
+        if not report.ok:
+            failed = ", ".join(stage.name for stage in report.stages if stage.status == "failed")
+            raise ClickstreamError(f"the cycle failed at: {failed}", hint="fix the cause shown above and run again")
+        return
+    interval = parse_interval(every)
+    console.print(f"run: a cycle every {every}; Ctrl-C or SIGTERM to stop")
+    run_every(config, interval, max_cycles)
 
 
 @app.command()

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from clickstream.cli.pipeline import mart_counts, run_cycle
+from clickstream.cli.cycle import run_cycle
+from clickstream.cli.pipeline import mart_counts
 from clickstream.cli.render import console, key_value_table, progress_bar
 from clickstream.config import Config, load_config
 from clickstream.errors import ClickstreamError, InputError
@@ -141,7 +142,10 @@ def run_demo(workdir: Path, users: int, days: int, seed: int) -> DemoResult:
             stop_server(server)
         timings["server stop"] = time.perf_counter() - stopping
     cycle = run_cycle(config)
-    timings.update({"etl": cycle.etl.seconds, "load": cycle.load.seconds, "model (dbt build)": cycle.model.seconds})
+    if not cycle.ok:
+        raise ClickstreamError("the pipeline cycle failed", hint="see the stage errors above")
+    labels = {"model": "model (dbt build)", "metadata": "metadata export"}
+    timings.update({labels.get(stage.name, stage.name): stage.seconds for stage in cycle.stages})
     counts = mart_counts(config.warehouse_path)
     timings["total"] = time.perf_counter() - started
     return DemoResult(workdir, sent, counts, timings)

@@ -1,14 +1,13 @@
-"""One pipeline cycle (etl, load, model) and the counts of what it built: shared by `run` and `demo`."""
+"""The pipeline's stage steps (etl, load, model) with their progress bars and summary lines, and mart counts."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
 import duckdb
 
-from clickstream.cli.render import console, key_value_table, progress_bar
+from clickstream.cli.render import console, progress_bar
 from clickstream.config import Config
 from clickstream.errors import InputError
 from clickstream.modeling import ModelResult, run_dbt
@@ -17,13 +16,6 @@ from etl.runner import EtlResult, run_etl
 from loader.runner import LoadResult, run_load
 
 MART_SCHEMA = "analytics"
-
-
-@dataclass
-class CycleResult:
-    etl: EtlResult
-    load: LoadResult
-    model: ModelResult
 
 
 class EtlRunner(StrEnum):
@@ -85,10 +77,6 @@ def model_step(config: Config, args: list[str] | None = None) -> ModelResult:
     return result
 
 
-def run_cycle(config: Config) -> CycleResult:
-    return CycleResult(etl_step(config), load_step(config), model_step(config))
-
-
 def mart_counts(warehouse_path: Path) -> dict[str, int]:
     """Rows of the core marts, read from the DuckDB warehouse."""
     with duckdb.connect(str(warehouse_path)) as connection:
@@ -97,16 +85,3 @@ def mart_counts(warehouse_path: Path) -> dict[str, int]:
             row = connection.execute(f"select count(*) from {MART_SCHEMA}.{table}").fetchone()
             counts[table] = int(row[0]) if row else 0
     return counts
-
-
-def print_cycle(result: CycleResult) -> None:
-    console.print(
-        key_value_table(
-            "cycle",
-            [
-                ("etl seconds", f"{result.etl.seconds:.1f}"),
-                ("load seconds", f"{result.load.seconds:.1f}"),
-                ("model seconds", f"{result.model.seconds:.1f}"),
-            ],
-        )
-    )

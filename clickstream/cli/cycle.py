@@ -1,0 +1,243 @@
+"""`clickstream run`: one pipeline cycle (etl, load, model, metadata), or one every interval.
+
+Every stage is safe to interrupt and to repeat: the ETL's outputs appear atomically and a raw file stays
+pending until its outputs exist, a load commits rows and ledger together, dbt replaces a model only when
+it built, and the catalog file is written whole. So a failed stage needs no repair: the cycle stops
+there (later stages would only work on stale inputs), the warehouse keeps its last good state, and the
+next cycle retries. One lock keeps two cycles from overlapping; each cycle's stages go into the
+run-history table.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+
+from clickstream.cli.pipeline import etl_step, load_step, model_step
+from clickstream.cli.render import console, errors
+from clickstream.config import Config
+from clickstream.errors import ClickstreamError, LockBusy
+from clickstream.locks import exclusive_lock
+from clickstream.metadata import export_metadata
+from etl.runner import EtlResult
+from loader.factory import open_warehouse
+from loader.runner import LoadResult
+from loader.warehouse import StageRecord
+
+OK, FAILED, SKIPPED = "ok", "failed", "skipped"
+
+
+@dataclass
+class StageRun:
+    """One stage of a cycle: when, how it ended, what went in and came out."""
+
+    name: str
+    started_at: datetime
+    ended_at: datetime
+    status: str
+    count_in: int = 0
+    count_out: int = 0
+    detail: str = ""
+    result: object = None
+
+    @property
+    def seconds(self) -> float:
+        return (self.ended_at - self.started_at).total_seconds()
+
+
+@dataclass
+class CycleReport:
+    """Every stage of one cycle, in order."""
+
+    run_id: str
+    stages: list[StageRun] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(stage.status != FAILED for stage in self.stages)
+
+    def stage(self, name: str) -> StageRun:
+        return next(stage for stage in self.stages if stage.name == name)
+
+    @property
+    def etl(self) -> EtlResult:
+        result = self.stage("etl").result
+        assert isinstance(result, EtlResult)
+        return result
+
+    @property
+    def load(self) -> LoadResult:
+        result = self.stage("load").result
+        assert isinstance(result, LoadResult)
+        return result
+
+
+@dataclass(frozen=True)
+class StageOutput:
+    """What a stage function reports: its result object and its counts in and out."""
+
+    result: object
+    count_in: int
+    count_out: int
+    detail: str = ""
+
+
+def _etl(config: Config) -> StageOutput:
+    result = etl_step(config)
+    return StageOutput(result, result.records, result.events, f"{result.files_processed} raw files")
+
+
+def _load(config: Config) -> StageOutput:
+    result = load_step(config)
+    return StageOutput(result, result.total_files, result.total_rows, f"{result.replaced} files replaced")
+
+
+def _model(config: Config) -> StageOutput:
+    result = model_step(config)
+    nodes = sum(result.statuses.values())
+    done = sum(count for status, count in result.statuses.items() if status in ("success", "pass"))
+    return StageOutput(result, nodes, done, ", ".join(f"{s} {n}" for s, n in sorted(result.statuses.items())))
+
+
+def catalog_path(config: Config) -> Path:
+    """Where each cycle writes the metadata catalog (the JSON `clickstream metadata export` prints)."""
+    return config.home / "metadata" / "catalog.json"
+
+
+def _metadata(config: Config) -> StageOutput:
+    started = time.perf_counter()
+    catalog = export_metadata(config, catalog_path(config))
+    sizes = {key: len(value) for key, value in catalog.items() if isinstance(value, list)}
+    console.print(
+        "metadata: "
+        + ", ".join(f"{count} {key}" for key, count in sizes.items())
+        + f" -> {catalog_path(config)} ({time.perf_counter() - started:.1f}s)"
+    )
+    return StageOutput(catalog, 0, sum(sizes.values()))
+
+
+def cycle_stages(config: Config) -> list[tuple[str, Callable[[Config], StageOutput]]]:
+    """The stages of a cycle in order; the catalog needs the DuckDB warehouse (elsewhere dbt's tables serve)."""
+    stages: list[tuple[str, Callable[[Config], StageOutput]]] = [("etl", _etl), ("load", _load), ("model", _model)]
+    if config.dbt.target == "duckdb":
+        stages.append(("metadata", _metadata))
+    return stages
+
+
+def cycle_lock_path(config: Config) -> Path:
+    return config.home / "locks" / "pipeline.lock"
+
+
+def run_cycle(config: Config, lock_timeout_seconds: float = 0) -> CycleReport:
+    """One cycle under the pipeline lock; stages after a failed one are skipped; history recorded."""
+    with exclusive_lock(cycle_lock_path(config), lock_timeout_seconds, "a pipeline cycle"):
+        report = CycleReport(uuid.uuid4().hex)
+        failed = False
+        for name, stage in cycle_stages(config):
+            started = datetime.now(UTC)
+            if failed:
+                report.stages.append(StageRun(name, started, started, SKIPPED, detail="an earlier stage failed"))
+                continue
+            try:
+                output = stage(config)
+            except Exception as error:
+                failed = True
+                report.stages.append(StageRun(name, started, datetime.now(UTC), FAILED, detail=_describe(name, error)))
+                continue
+            run = StageRun(name, started, datetime.now(UTC), OK, output.count_in, output.count_out, output.detail)
+            run.result = output.result
+            report.stages.append(run)
+        _record(config, report)
+    return report
+
+
+def _describe(stage: str, error: Exception) -> str:
+    """Print a failed stage's error (ours as a line and a hint, anything else with its traceback)."""
+    if isinstance(error, ClickstreamError):
+        errors.print(f"[red]{stage} failed:[/red] {error.message}")
+        if error.hint:
+            errors.print(f"[yellow]hint:[/yellow] {error.hint}")
+        return error.message
+    errors.print(f"[red]{stage} failed unexpectedly:[/red]")
+    errors.print_exception()
+    return f"{type(error).__name__}: {error}"
+
+
+def _record(config: Config, report: CycleReport) -> None:
+    """Append the cycle's stages to the run-history table; a warehouse that cannot take them is reported."""
+    records = [
+        StageRecord(report.run_id, s.name, s.started_at, s.ended_at, s.status, s.count_in, s.count_out, s.detail)
+        for s in report.stages
+    ]
+    warehouse = open_warehouse(config)
+    try:
+        warehouse.record_stages(records)
+    except ClickstreamError as error:
+        errors.print(f"[yellow]run history not recorded:[/yellow] {error.message}")
+    finally:
+        warehouse.close()
+
+
+def summary_line(report: CycleReport) -> str:
+    parts = [f"{stage.name} {stage.status} {stage.seconds:.1f}s" for stage in report.stages]
+    return f"run {report.run_id[:8]}: " + ", ".join(parts)
+
+
+@contextmanager
+def _stop_on_sigterm() -> Iterator[Callable[[], bool]]:
+    """SIGTERM asks the loop to stop after the current cycle instead of killing it mid-stage."""
+    requested = False
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        nonlocal requested
+        requested = True
+        console.print("run: SIGTERM received; stopping after this cycle")
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield lambda: requested
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def run_every(config: Config, interval_seconds: float, max_cycles: int | None = None) -> list[CycleReport]:
+    """A cycle every ``interval_seconds`` (at once again when a cycle took longer), until stopped."""
+    reports: list[CycleReport] = []
+    with _stop_on_sigterm() as stop_requested:
+        while not stop_requested() and (max_cycles is None or len(reports) < max_cycles):
+            started = time.monotonic()
+            try:
+                report = run_cycle(config)
+            except LockBusy as busy:
+                console.print(f"run: skipped this cycle: {busy.message}")
+            else:
+                reports.append(report)
+                console.print(summary_line(report))
+            if max_cycles is not None and len(reports) >= max_cycles:
+                break
+            wake = started + interval_seconds
+            if wake > time.monotonic():
+                console.print(f"run: next cycle in {wake - time.monotonic():.0f}s")
+            while not stop_requested() and time.monotonic() < wake:
+                time.sleep(min(0.5, max(0.0, wake - time.monotonic())))
+    return reports
+
+
+def parse_interval(text: str) -> float:
+    """``30s``, ``5m``, ``1h`` or plain seconds -> seconds."""
+    units = {"s": 1, "m": 60, "h": 3600}
+    value, unit = (text[:-1], text[-1]) if text and text[-1] in units else (text, "s")
+    try:
+        seconds = float(value) * units[unit]
+    except ValueError:
+        seconds = -1
+    if seconds <= 0:
+        raise ClickstreamError(f"--every {text!r} is not an interval", hint="write it like 30s, 5m or 1h")
+    return seconds
