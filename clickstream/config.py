@@ -109,7 +109,9 @@ class IngestionConfig(_Section):
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
     trusted_proxies: list[str] = Field(default_factory=list)
     segment_max_bytes: int = Field(16_000_000, gt=0)
-    segment_max_age_seconds: float = Field(60.0, gt=0)
+    segment_max_age_seconds: float = Field(
+        30.0, gt=0, description="A log segment older than this is sealed and shipped: bounds how stale raw/ is."
+    )
     # --- processes, durability and shipping
     workers: int | None = Field(None, ge=1, le=256, description="Worker processes; default one per CPU core.")
     durability: Literal["fsync", "memory"] = Field(

@@ -84,7 +84,10 @@ def run_dbt(config: Config, args: list[str] | None = None) -> ModelResult:
     if args and args[0] not in ("deps", "clean", "debug", "init"):
         command += ["--target-path", str(work / "target"), "--log-path", str(work / "logs")]
     started = time.perf_counter()
-    outcome = dbtRunner().invoke(command)
+    try:
+        outcome = dbtRunner().invoke(command)
+    finally:
+        _release_duckdb_file()
     result = ModelResult(command=" ".join(args), seconds=time.perf_counter() - started)
     statuses: Counter[str] = Counter()
     for node_result in getattr(outcome.result, "results", None) or []:
@@ -99,6 +102,24 @@ def run_dbt(config: Config, args: list[str] | None = None) -> ModelResult:
         )
         raise ModelError(f"dbt {result.command} failed: {detail}", hint=f"dbt logs are in {work / 'logs'}")
     return result
+
+
+def _release_duckdb_file() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open for the life of the process.
+
+    A long-lived process (`clickstream run --every`) would otherwise hold the file's write lock between
+    cycles, and no analyst, dashboard or Studio query could open the warehouse. dbt-duckdb has no public
+    call for this; its connection manager's class-level environment is what holds the database.
+    """
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # dbt-duckdb is not installed: nothing of it is open
+        return
+    with DuckDBConnectionManager._LOCK:
+        environment = DuckDBConnectionManager._ENV
+        DuckDBConnectionManager._ENV = None
+    if environment is not None:
+        environment.close()
 
 
 def _parse_vars(text: str) -> dict[str, Any]:

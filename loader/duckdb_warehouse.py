@@ -7,6 +7,7 @@ ledger alone could say that the file changed but not which rows were its.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from clickstream.locks import exclusive_lock
 from loader.warehouse import LEDGER_TABLE, RUN_HISTORY_TABLE, FileToLoad, LedgerEntry, StageRecord
 
 SOURCE_FILE_COLUMN = "_source_file"
+OPEN_RETRY_SECONDS = 15.0
 
 
 class _FileChanged(Exception):
@@ -50,13 +52,18 @@ class DuckDBWarehouse:
     def connection(self) -> duckdb.DuckDBPyConnection:
         if self._connection is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                self._connection = duckdb.connect(str(self.path))
-            except duckdb.IOException as exc:
-                raise WarehouseError(
-                    f"cannot open the DuckDB warehouse {self.path}: {exc}",
-                    hint="another process (a dbt run, a notebook) may hold it open; close it and retry",
-                ) from None
+            deadline = time.monotonic() + OPEN_RETRY_SECONDS
+            while True:  # a reader (a notebook, a dashboard query) holds the file for moments: wait it out
+                try:
+                    self._connection = duckdb.connect(str(self.path))
+                    break
+                except duckdb.IOException as exc:
+                    if time.monotonic() >= deadline:
+                        raise WarehouseError(
+                            f"cannot open the DuckDB warehouse {self.path}: {exc}",
+                            hint="another process (a dbt run, a notebook) holds it open; close it and retry",
+                        ) from None
+                    time.sleep(0.2)
         return self._connection
 
     def close(self) -> None:

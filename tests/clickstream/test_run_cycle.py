@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -62,6 +64,9 @@ def test_cycles_run_every_stage_and_record_each_in_the_run_history(tmp_path: Pat
     assert len({run_id for run_id, *_ in rows}) == 2
     assert rows[0][3:] == (first.etl.records, first.etl.events)
     assert fct_events(config) == first.etl.events
+    other_process = [sys.executable, "-c", "import duckdb, sys; duckdb.connect(sys.argv[1]).close()"]
+    opened = subprocess.run([*other_process, str(config.warehouse_path)], capture_output=True, text=True, check=False)
+    assert opened.returncode == 0, f"the warehouse stays locked between cycles: {opened.stderr}"
 
 
 @pytest.mark.slow
