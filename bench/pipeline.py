@@ -193,7 +193,9 @@ def main() -> None:
     table.add_column("events", justify="right")
     table.add_column("seconds until in fct_events", justify="right")
     for item in rounds.items:
-        table.add_row(str(item.number), str(len(item.event_ids)), "-" if item.latency is None else f"{item.latency:.0f}")
+        table.add_row(
+            str(item.number), str(len(item.event_ids)), "-" if item.latency is None else f"{item.latency:.0f}"
+        )
     console.print(table)
     summary = {
         "every": args.every,
@@ -206,8 +208,10 @@ def main() -> None:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
     }
     console.print(
-        f"visible {summary['visible']}/{summary['rounds']}; median {summary['median_seconds']}s, "
-        f"max {summary['max_seconds']}s; {summary['cycles']} cycles, median cycle {summary['median_cycle_seconds']}s"
+        f"visible {len(latencies)}/{len(rounds.items)}; "
+        + (f"median {statistics.median(latencies):.0f}s, max {max(latencies):.0f}s; " if latencies else "")
+        + f"{len(cycles)} cycles"
+        + (f", median cycle {statistics.median(cycles):.1f}s" if cycles else "")
     )
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "pipeline.json").write_text(json.dumps(summary, indent=2) + "\n")
