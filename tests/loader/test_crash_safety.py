@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import pytest
 import yaml
 
 from clickstream.contract import EVENT_V2, ITEM_V2, processed_file, rows_to_arrow
+from clickstream.locks import exclusive_lock
 from clickstream.storage import Storage
 from tests.loader.test_duckdb_loader import event_row
 
@@ -123,3 +125,14 @@ def test_two_loaders_started_at_once_load_each_file_once(tmp_path: Path) -> None
     assert [loader.returncode for loader in loaders] == [0, 0], outputs
     assert sorted("480 new files" in out for out, _ in outputs) == [False, True]  # the one that waited found none
     assert_everything_loaded_once(home, home / "warehouse.duckdb", written)
+
+
+def test_a_load_that_cannot_wait_exits_with_code_3_and_names_the_holder(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    config_file = tmp_path / "clickstream.yml"
+    config_file.write_text(yaml.safe_dump({"home": str(home), "warehouse": {"lock_timeout_seconds": 0}}))
+    command = [sys.executable, "-m", "clickstream", "--config", str(config_file), "load"]
+    with exclusive_lock(home / "warehouse.duckdb.load.lock", 0, "a load"):
+        busy = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert busy.returncode == 3
+    assert f"a load is already running (pid {os.getpid()}" in " ".join(busy.stderr.split())
