@@ -88,6 +88,15 @@ class DuckDBWarehouse:
     def ensure_tables(self, tables: Sequence[Table]) -> None:
         """Create missing tables and add columns the contract gained; never drop or change a column."""
         connection = self.connection
+        connection.execute("begin transaction")  # DDL is transactional: a crash never leaves half a table
+        try:
+            self._ensure_all(connection, tables)
+            connection.execute("commit")
+        except BaseException:
+            connection.execute("rollback")
+            raise
+
+    def _ensure_all(self, connection: duckdb.DuckDBPyConnection, tables: Sequence[Table]) -> None:
         self._ensure_run_history(connection)
         connection.execute(
             f"""create table if not exists {self.qualified(LEDGER_TABLE)} (
