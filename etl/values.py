@@ -39,7 +39,7 @@ def text(value: Any) -> str | None:
 def integer(value: Any) -> int | None:
     """An int64 from an int, float or numeric string; None for anything else (NaN, inf, too large)."""
     if value.__class__ is int:  # the common case first: it runs several times per event
-        return value if INT64_MIN <= value <= INT64_MAX else None  # type: ignore[no-any-return]
+        return value if INT64_MIN <= value <= INT64_MAX else None
     if value is None or isinstance(value, bool):
         return None
     number: int | float
