@@ -11,7 +11,9 @@ Measures, on the same raw input (about ``--events`` SDK events written as the co
   in chunks, so peak memory must stay flat however large one input is;
 * ``spark runner``: the same job through the Spark runner in local mode, when pyspark is installed.
 
-Each mode runs in a fresh subprocess so its peak memory is its own: the largest sum, sampled every 50 ms,
+``CPU µs/event`` is the CPU time of the mode's process and all the workers it started, per event: unlike
+the rates, it holds still when other work shares the machine. Each mode runs in a fresh subprocess so its
+peak memory is its own: the largest sum, sampled every 50 ms,
 of the resident memory of that process and all its descendants (pool workers, or Spark's JVM and Python
 workers). Run it on an otherwise idle machine and quote the machine with the numbers.
 """
@@ -169,6 +171,9 @@ class PeakMemory:
 def child_main(mode: str, home: Path, workers: int) -> None:
     with PeakMemory() as memory:
         result = MODES[mode](home, workers)
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU time of the mode and every worker it reaped: on a shared machine this, unlike seconds, holds still.
+    result["cpu_seconds"] = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
     largest_single = max(
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     )
@@ -214,11 +219,11 @@ def main() -> None:
 
     physical = results.get("physical")
     table = Table(title=f"ETL on {platform.machine()}, {os.cpu_count()} cores, {args.workers} workers")
-    for heading in ("Mode", "Events", "Seconds", "Events/s", "% of physical", "Peak RSS MB"):
+    for heading in ("Mode", "Events", "Seconds", "Events/s", "% of physical", "CPU µs/event", "Peak RSS MB"):
         table.add_column(heading, justify="right" if heading != "Mode" else "left")
     for mode, result in results.items():
         if result is None:
-            table.add_row(mode, "-", "-", "failed or unavailable", "-", "-")
+            table.add_row(mode, "-", "-", "failed or unavailable", "-", "-", "-")
             continue
         rate = result["events"] / result["seconds"]
         share = f"{100 * rate / (physical['events'] / physical['seconds']):.0f} %" if physical else "-"
@@ -228,6 +233,7 @@ def main() -> None:
             f"{result['seconds']:.1f}",
             f"{rate:,.0f}",
             share,
+            f"{1e6 * result['cpu_seconds'] / result['events']:.1f}" if result["events"] else "-",
             f"{result['peak_rss_mb']:,.0f}",
         )
     console.print(table)

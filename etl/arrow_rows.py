@@ -8,6 +8,8 @@ flat key and value arrays, and strings cut to the contract's byte limits (the or
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from itertools import accumulate, chain
+from operator import methodcaller
 from typing import Any
 
 import pyarrow as pa
@@ -16,6 +18,7 @@ from clickstream.contract import CUSTOM_PARAMETERS, STRING_MAP, TIMESTAMP, USER_
 from etl.values import TYPE_LABELS, column, text, value_type
 
 _INT32 = pa.int32()
+_values = methodcaller("values")
 
 
 def build_table(
@@ -51,7 +54,7 @@ def _array(values: Sequence[Any], arrow_type: pa.DataType, max_bytes: int | None
     if arrow_type == STRING_MAP:
         return map_column(values, STRING_MAP)
     if arrow_type == CUSTOM_PARAMETERS:
-        return map_column(values, CUSTOM_PARAMETERS)
+        return _map_of(values, CUSTOM_PARAMETERS)  # one dict per event or item: nothing shared to look for
     if arrow_type == USER_PROPERTIES:
         return pa.array(values, type=USER_PROPERTIES)
     return column(values, arrow_type, max_bytes)
@@ -79,30 +82,31 @@ def map_column(dicts: Sequence[Mapping[str, Any] | None], map_type: pa.DataType)
 
 
 def _map_of(dicts: Sequence[Mapping[str, Any] | None], map_type: pa.DataType) -> pa.Array:
-    offsets = [0]
-    keys: list[str] = []
-    values: list[Any] = []
-    nulls: list[bool] = []
-    end = 0
-    for entry in dicts:
-        if entry:
-            keys.extend(entry.keys())
-            values.extend(entry.values())
-            end += len(entry)
-            nulls.append(False)
-        else:
-            nulls.append(True)
-        offsets.append(end)
+    # Flattened with C-level iterators (chain, accumulate, map) rather than a Python loop per dict.
+    present = [entry for entry in dicts if entry]
+    keys: list[str] = list(chain.from_iterable(present))
+    values: list[Any] = list(chain.from_iterable(map(_values, present)))
+    offsets = list(accumulate([len(entry) if entry else 0 for entry in dicts], initial=0))
+    nulls = [not entry for entry in dicts]
     if map_type == CUSTOM_PARAMETERS:
-        items: pa.Array = pa.StructArray.from_arrays(
-            [
-                pa.array([value if value.__class__ is str else text(value) for value in values], pa.string()),
-                pa.array([TYPE_LABELS.get(value.__class__) or value_type(value) for value in values], pa.string()),
-            ],
-            names=["value", "type"],
-        )
+        items: pa.Array = pa.StructArray.from_arrays([_texts(values), _type_labels(values)], names=["value", "type"])
     else:
         items = column(values, pa.string())
     return pa.MapArray.from_arrays(
         pa.array(offsets, _INT32), column(keys, pa.string()), items, type=map_type, mask=pa.array(nulls, pa.bool_())
     )
+
+
+def _texts(values: list[Any]) -> pa.Array:
+    """Custom parameter values as text: in one Arrow call when all are strings (the usual case)."""
+    try:
+        return pa.array(values, pa.string(), from_pandas=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([value if value.__class__ is str else text(value) for value in values], pa.string())
+
+
+def _type_labels(values: list[Any]) -> pa.Array:
+    labels = list(map(TYPE_LABELS.get, map(type, values)))
+    if None in labels:  # a subclass of a JSON type, or a value the SDK cannot send: the general rule
+        labels = [label or value_type(value) for label, value in zip(labels, values, strict=True)]
+    return pa.array(labels, pa.string())

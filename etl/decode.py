@@ -6,9 +6,10 @@ import base64
 import binascii
 import gzip
 import zlib
-from typing import Any
+from typing import Any, cast
 
 import orjson
+from isal import isal_zlib
 
 from clickstream.contract import RejectReason
 
@@ -31,17 +32,24 @@ def decode_data(data: Any) -> list[Any]:
         raise RejectedInput(RejectReason.DECODE_ERROR, "the record has no data")
     if not isinstance(data, str | bytes):
         raise RejectedInput(RejectReason.DECODE_ERROR, f"data is a {type(data).__name__}, not text")
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    text = raw.lstrip()
-    if not text:
-        raise RejectedInput(RejectReason.DECODE_ERROR, "the record's data is empty")
-    if text[:1] not in (b"[", b"{"):
-        text = _unzip(text)
+    text: str | bytes = data
+    first = data[:1]
+    if first not in _JSON_STARTS:  # else the common case: JSON text, parsed as it is, with no copy
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+        text = raw.lstrip()
+        if not text:
+            raise RejectedInput(RejectReason.DECODE_ERROR, "the record's data is empty")
+        if text[:1] not in (b"[", b"{"):
+            text = _unzip(text)
     try:
         parsed = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
         raise RejectedInput(RejectReason.CORRUPT_JSON, f"data is not valid JSON: {exc}") from None
     return parsed if isinstance(parsed, list) else [parsed]
+
+
+_JSON_STARTS = ("[", "{", b"[", b"{")
+_ISAL_ERROR = cast(type[Exception], isal_zlib.error)  # untyped in isal's stubs
 
 
 def _unzip(payload: bytes) -> bytes:
@@ -55,10 +63,11 @@ def _unzip(payload: bytes) -> bytes:
     try:
         # zlib straight on a single gzip member is ~3x faster than gzip.decompress on small bodies; several
         # members (or a truncated one) take gzip.decompress, which handles and reports those exactly.
-        decompressor = zlib.decompressobj(31)
+        # ISA-L's inflate is about twice zlib's speed and gives the same bytes.
+        decompressor = isal_zlib.decompressobj(31)
         content = decompressor.decompress(compressed)
         if decompressor.eof and not decompressor.unused_data:
             return content
         return gzip.decompress(compressed)
-    except (OSError, EOFError, zlib.error):
+    except (OSError, EOFError, zlib.error, _ISAL_ERROR):
         raise RejectedInput(RejectReason.DECODE_ERROR, "data is neither JSON nor base64 of gzip") from None

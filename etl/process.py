@@ -145,7 +145,8 @@ def _plugin_rejects(
         rejected.column(name).to_pylist() if name in rejected.column_names else [None] * rejected.num_rows
         for name in columns
     ]
-    for record_index, event_index, reason, detail in zip(*present, strict=True):
+    # Chunk rows are grouped by partition (app and day); rejects keep the input's order.
+    for record_index, event_index, reason, detail in sorted(zip(*present, strict=True), key=lambda row: row[:2]):
         line = chunk.lines[record_index]
         record = orjson.loads(line)
         where = Origin(origin.source_id, origin.source_file, record_index, record)

@@ -117,15 +117,19 @@ class RecordContext:
         self.rid, self.ip, self.ua = rid, ip, ua
         self.ingest_time_msec, self.upload_time_msec = ingest, upload
         self.bundle_sequence_id = integer(_uri_param(uri, "event_bundle_sequence_id")) if uri else None
-        info = {
-            "rid": rid,
-            "ingest_time": iso_msec(ingest),
-            "input_file_name": source_file,
-            "source_ip": source_ip,
-            "upload_time": iso_msec(upload),
-            **settings.job_info,
-        }
-        self.process_info: dict[str, str] = {key: value for key, value in info.items() if value is not None}
+        # Keys in this order, each only when it has a value (written out: this runs once per request).
+        info: dict[str, str] = {}
+        if rid is not None:
+            info["rid"] = rid
+        if ingest is not None and (ingest_time := iso_msec(ingest)) is not None:
+            info["ingest_time"] = ingest_time
+        info["input_file_name"] = source_file
+        if source_ip is not None:
+            info["source_ip"] = source_ip
+        if upload is not None and (upload_time := iso_msec(upload)) is not None:
+            info["upload_time"] = upload_time
+        info.update(settings.job_info)
+        self.process_info = info
 
 
 def _uri_param(uri: str, name: str) -> str | None:

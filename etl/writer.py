@@ -57,9 +57,11 @@ class InputWriter:
         days = pc.cast(data.column("event_timestamp"), pa.date32()).cast(pa.int32())
         keys = pc.add(pc.multiply(pc.cast(apps.indices, pa.int64()), 1 << 32), pc.cast(days, pa.int64()))
         # One stable sort by (app, day), then zero-copy slices: each row is copied once, however many
-        # partitions the chunk spans, and keeps its input order within its partition.
-        order = pc.sort_indices(keys)
-        data, keys = data.take(order), keys.take(order)
+        # partitions the chunk spans, and keeps its input order within its partition. The transform
+        # already groups a chunk's rows so (``etl.batch``); then the copy, the writer's largest cost, is skipped.
+        if not _ascending(keys):
+            order = pc.sort_indices(keys)
+            data, keys = data.take(order), keys.take(order)
         start = 0
         for key, length in _runs(keys):
             app_id = apps.dictionary[key >> 32].as_py()
@@ -82,6 +84,11 @@ class InputWriter:
             writer = self._writers[path] = pq.ParquetWriter(sink, table.schema, compression="snappy")
         writer.write_table(data.cast(table.schema))
         self.rows[table.name] = self.rows.get(table.name, 0) + data.num_rows
+
+
+def _ascending(keys: pa.Array) -> bool:
+    count = len(keys)
+    return count < 2 or bool(pc.all(pc.less_equal(keys.slice(0, count - 1), keys.slice(1))).as_py())
 
 
 def _runs(sorted_keys: pa.Array) -> list[tuple[int, int]]:

@@ -73,3 +73,15 @@ def test_a_failing_plugin_rejects_its_chunk_with_plugin_error(plugin: object, de
     assert output.events.num_rows == 0
     [reject] = output.rejects
     assert reject["reason"] == "plugin_error" and detail in reject["detail"]
+
+
+def test_plugin_rejects_keep_the_input_order_when_a_chunk_spans_days() -> None:
+    plugins = load_plugins([PluginSpec("internal_traffic", {"networks": ["10.0.0.0/8"]})])
+    day = 86_400_000
+    late, early = {**EVENT, "event_id": "late", "timestamp": 1_700_000_000_000 + day}, {**EVENT, "event_id": "early"}
+    content = raw("10.1.2.3", late) + b"\n" + raw("10.1.2.4", early)
+    output = process_content(content, "raw/f", "f", make_job(("shop",), freshness_hours=None), plugins)
+    assert [(reject["record_index"], orjson.loads(reject["payload"])["event_id"]) for reject in output.rejects] == [
+        (0, "late"),
+        (1, "early"),
+    ]

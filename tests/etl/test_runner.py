@@ -43,6 +43,17 @@ def test_rows_are_written_per_table_app_and_day_named_after_the_input(tmp_path: 
     assert pq.read_schema(tmp_path / files[0]).names == EVENT_V2.column_names
 
 
+def test_rows_keep_their_input_order_within_each_day_file_when_days_interleave(tmp_path: Path) -> None:
+    events = [event(name, day, [{"id": f"sku-{name}"}]) for name, day in
+              (("a", DAY2), ("b", DAY1), ("c", DAY2), ("d", DAY1), ("e", DAY2))]  # fmt: skip
+    write_raw(tmp_path, "w0-1-000001", events)
+    run_etl(tmp_path, JOB)
+    for table in ("event_v2", "item_v2"):
+        day1, day2 = sorted(f.path for f in Storage(tmp_path).list_files(f"processed/{table}"))
+        assert pq.read_table(tmp_path / day1).column("event_id").to_pylist() == ["b", "d"], table
+        assert pq.read_table(tmp_path / day2).column("event_id").to_pylist() == ["a", "c", "e"], table
+
+
 def test_a_raw_file_is_never_processed_twice(tmp_path: Path) -> None:
     write_raw(tmp_path, "w0-1-000001", [event("a", DAY1)])
     assert run_etl(tmp_path, JOB).files_processed == 1
