@@ -287,10 +287,103 @@ class EtlConfig(_Section):
     enrichment: EnrichmentConfig = Field(default_factory=EnrichmentConfig)
 
 
+_S3_PREFIX_PATTERN = r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9_.=/-]*)?$"
+_IAM_ROLE_PATTERN = r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$"
+_SECRET_ARN_PATTERN = r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$"
+
+
+def _slashed(value: str) -> str:
+    return value if value.endswith("/") else value + "/"
+
+
+class _AwsEngineConfig(_Section):
+    """Client settings shared by the AWS warehouses."""
+
+    region: str | None = Field(None, description="AWS region; default: the AWS SDK's own lookup.")
+    endpoint_url: str | None = Field(None, description="AWS-compatible endpoint for every client (tests, proxies).")
+
+    @field_validator("endpoint_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError(f"{value!r} is not a URL; write it with its scheme, e.g. http://127.0.0.1:5000")
+        return value
+
+
+class RedshiftConfig(_AwsEngineConfig):
+    """``warehouse.type: redshift``: COPY through the Redshift Data API, one transaction per batch."""
+
+    cluster_identifier: str | None = Field(None, description="Provisioned cluster id (or set workgroup_name).")
+    workgroup_name: str | None = Field(None, description="Redshift Serverless workgroup (or set cluster_identifier).")
+    database: str = Field("dev", pattern=_ID_PATTERN, description="Database the schema lives in.")
+    db_user: str | None = Field(None, description="Database user (temporary credentials; provisioned only).")
+    secret_arn: str | None = Field(None, pattern=_SECRET_ARN_PATTERN, description="Secrets Manager secret to log in.")
+    iam_role_arn: str = Field(pattern=_IAM_ROLE_PATTERN, description="Role Redshift assumes to read S3 in COPY.")
+    manifest_prefix: str = Field(
+        pattern=_S3_PREFIX_PATTERN, description="s3://bucket/prefix/ where COPY manifests and ledger files go."
+    )
+    poll_interval_seconds: float = Field(0.5, gt=0, description="First wait between statement status checks.")
+    poll_max_interval_seconds: float = Field(10.0, gt=0, description="Longest wait between checks (backoff cap).")
+    statement_timeout_seconds: float = Field(
+        3600.0, gt=0, description="A statement still running after this is cancelled and the load fails."
+    )
+
+    @field_validator("manifest_prefix")
+    @classmethod
+    def _slash(cls, value: str) -> str:
+        return _slashed(value)
+
+    @model_validator(mode="after")
+    def _one_target_and_login(self) -> RedshiftConfig:
+        if (self.cluster_identifier is None) == (self.workgroup_name is None):
+            raise ValueError(
+                "set exactly one of cluster_identifier (provisioned) or workgroup_name (serverless), "
+                "e.g. {cluster_identifier: my-cluster, db_user: loader}"
+            )
+        if self.db_user is not None and self.secret_arn is not None:
+            raise ValueError("set db_user or secret_arn, not both")
+        if self.workgroup_name is not None and self.db_user is not None:
+            raise ValueError("db_user works with cluster_identifier only; for a workgroup use secret_arn or neither")
+        if self.cluster_identifier is not None and self.db_user is None and self.secret_arn is None:
+            raise ValueError("a provisioned cluster needs db_user or secret_arn to log in")
+        return self
+
+
+class AthenaConfig(_AwsEngineConfig):
+    """``warehouse.type: athena``: Glue tables over the processed Parquet, partitions registered per load."""
+
+    database: str = Field("clickstream", pattern=r"^[a-z0-9_]{1,255}$", description="Glue database of the tables.")
+    data_root: str = Field(
+        pattern=_S3_PREFIX_PATTERN, description="s3://bucket/prefix: the storage root holding processed/ and rejected/."
+    )
+    ledger_location: str | None = Field(
+        None,
+        pattern=_S3_PREFIX_PATTERN,
+        description="s3:// prefix of the ledger, run history and load lock; default <data_root>/_warehouse/.",
+    )
+    lock_lease_seconds: float = Field(
+        120.0, ge=5, description="A load lock not renewed for this long is taken to be a dead holder's and taken over."
+    )
+
+    @property
+    def ledger_root(self) -> str:
+        """Where the ledger, the run history and the lock live, with a trailing '/'."""
+        return _slashed(self.ledger_location or _slashed(self.data_root) + "_warehouse")
+
+
+_WAREHOUSE_EXAMPLES = {
+    "redshift": (
+        "warehouse.redshift: {cluster_identifier: my-cluster, db_user: loader, "
+        "iam_role_arn: 'arn:aws:iam::123456789012:role/copy', manifest_prefix: 's3://my-bucket/manifests/'}"
+    ),
+    "athena": "warehouse.athena: {database: clickstream, data_root: 's3://my-bucket/clickstream'}",
+}
+
+
 class WarehouseConfig(_Section):
     """Where processed tables are loaded (`clickstream load`)."""
 
-    type: Literal["duckdb"] = "duckdb"
+    type: Literal["duckdb", "redshift", "athena"] = "duckdb"
     path: Path | None = Field(None, description="DuckDB file; default <home>/warehouse.duckdb")
     schema_name: str = Field("ods", alias="schema", pattern=_ID_PATTERN)
     files_per_transaction: int = Field(
@@ -300,7 +393,19 @@ class WarehouseConfig(_Section):
         600, ge=0, description="How long a load waits for another load to finish before giving up (0: not at all)."
     )
 
+    redshift: RedshiftConfig | None = None
+    athena: AthenaConfig | None = None
+
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _engine_section_present(self) -> WarehouseConfig:
+        if self.type != "duckdb" and getattr(self, self.type) is None:
+            raise ValueError(
+                f"warehouse.{self.type} is required when warehouse.type is {self.type!r}; "
+                f"add it, e.g. {_WAREHOUSE_EXAMPLES[self.type]}"
+            )
+        return self
 
 
 class DbtConfig(_Section):

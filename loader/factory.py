@@ -3,10 +3,26 @@
 from __future__ import annotations
 
 from clickstream.config import Config
-from loader.duckdb_warehouse import DuckDBWarehouse
 from loader.warehouse import Warehouse
 
 
 def open_warehouse(config: Config) -> Warehouse:
-    """A warehouse object for ``config``; connections open on first use and close with ``close()``."""
-    return DuckDBWarehouse(config.warehouse_path, config.warehouse.schema_name)
+    """A warehouse object for ``config``; connections open on first use and close with ``close()``.
+
+    The AWS engines are imported only when chosen, so a DuckDB setup never loads their clients.
+    """
+    settings = config.warehouse
+    if settings.type == "redshift":
+        from loader.redshift_warehouse import RedshiftWarehouse
+
+        assert settings.redshift is not None  # the config requires the section for this type
+        lock_path = config.home / f".redshift-{settings.schema_name}.load.lock"
+        return RedshiftWarehouse(settings.redshift, settings.schema_name, lock_path)
+    if settings.type == "athena":
+        from loader.athena_warehouse import AthenaWarehouse
+
+        assert settings.athena is not None
+        return AthenaWarehouse(settings.athena)
+    from loader.duckdb_warehouse import DuckDBWarehouse
+
+    return DuckDBWarehouse(config.warehouse_path, settings.schema_name)

@@ -1,0 +1,160 @@
+"""Statements through the Redshift Data API: submit, poll with backoff, turn failures into clear errors.
+
+The Data API runs statements asynchronously: a call returns an id and the caller asks for the status
+until it is final. ``BatchExecuteStatement`` runs its statements as one transaction, which is what
+makes a batch's rows and its ledger entries appear together or not at all. A statement that fails is
+named by its purpose (not only by Redshift's message) and, in a batch, by its position.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import botocore.exceptions
+
+from clickstream.errors import WarehouseError
+from loader.redshift_sql import Statement
+
+if TYPE_CHECKING:
+    from mypy_boto3_redshift_data.client import RedshiftDataAPIServiceClient
+
+logger = logging.getLogger("clickstream.loader.redshift")
+
+_FINAL = frozenset({"FINISHED", "FAILED", "ABORTED"})
+
+
+class DataApi:
+    """One Redshift target (cluster or workgroup, database, login) and the polling policy."""
+
+    def __init__(
+        self,
+        client: RedshiftDataAPIServiceClient,
+        target: Mapping[str, str],
+        poll_interval_seconds: float,
+        poll_max_interval_seconds: float,
+        timeout_seconds: float,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.target: dict[str, Any] = dict(target)
+        self.poll_interval_seconds = poll_interval_seconds
+        self.poll_max_interval_seconds = poll_max_interval_seconds
+        self.timeout_seconds = timeout_seconds
+        self._sleep = sleep
+        self._clock = clock
+
+    def run_batch(self, statements: Sequence[Statement], name: str, hint: str) -> list[int]:
+        """Run ``statements`` as one transaction; the rows each affected (-1 where Redshift gives none)."""
+        try:
+            response = self.client.batch_execute_statement(
+                Sqls=[statement.sql for statement in statements],
+                StatementName=name,
+                ExecutionMode="TRANSACTION",
+                **self.target,
+            )
+        except botocore.exceptions.ClientError as exc:
+            raise _refused(name, exc) from None
+        described = self._wait(response["Id"], name, statements, hint)
+        return [int(sub.get("ResultRows", -1)) for sub in described.get("SubStatements", [])]
+
+    def run(self, statement: Statement, parameters: Mapping[str, str] | None = None, hint: str = "") -> dict[str, Any]:
+        """Run one statement (parameters bound by the Data API); its final description."""
+        arguments: dict[str, Any] = {"Sql": statement.sql, "StatementName": statement.purpose, **self.target}
+        if parameters:
+            arguments["Parameters"] = [{"name": key, "value": value} for key, value in parameters.items()]
+        try:
+            response = self.client.execute_statement(**arguments)
+        except botocore.exceptions.ClientError as exc:
+            raise _refused(statement.purpose, exc) from None
+        return self._wait(response["Id"], statement.purpose, [statement], hint)
+
+    def query(self, statement: Statement, parameters: Mapping[str, str] | None = None) -> list[list[Any]]:
+        """Rows of a query, each a list of Python values (every page of the result)."""
+        described = self.run(statement, parameters, hint="check the schema and the login's permissions")
+        if not described.get("HasResultSet"):
+            return []
+        rows: list[list[Any]] = []
+        token: str | None = None
+        while True:
+            try:
+                page = (
+                    self.client.get_statement_result(Id=described["Id"], NextToken=token)
+                    if token
+                    else self.client.get_statement_result(Id=described["Id"])
+                )
+            except botocore.exceptions.ClientError as exc:
+                raise _refused(f"{statement.purpose} (result)", exc) from None
+            rows += [[_value(field) for field in record] for record in page["Records"]]
+            token = page.get("NextToken")
+            if not token:
+                return rows
+
+    def _wait(self, statement_id: str, name: str, statements: Sequence[Statement], hint: str) -> dict[str, Any]:
+        """Poll until the statement is final: exponential backoff from the first interval to the cap."""
+        deadline = self._clock() + self.timeout_seconds
+        interval = self.poll_interval_seconds
+        while True:
+            try:
+                described: dict[str, Any] = dict(self.client.describe_statement(Id=statement_id))
+            except botocore.exceptions.ClientError as exc:
+                raise _refused(f"{name} (status)", exc) from None
+            status = described.get("Status", "")
+            if status == "FINISHED":
+                logger.info(
+                    "redshift statement finished",
+                    extra={"statement": name, "id": statement_id, "duration_ns": described.get("Duration")},
+                )
+                return described
+            if status in _FINAL:
+                raise _failure(name, described, statements, hint)
+            if self._clock() >= deadline:
+                self._cancel(statement_id)
+                raise WarehouseError(
+                    f"Redshift statement '{name}' ({statement_id}) was still {status.lower() or 'running'} "
+                    f"after {self.timeout_seconds:g}s and was cancelled",
+                    hint="a batch is one transaction, so nothing of it was committed; look for locks "
+                    "(svv_transactions) or raise warehouse.redshift.statement_timeout_seconds",
+                )
+            self._sleep(interval)
+            interval = min(interval * 2, self.poll_max_interval_seconds)
+
+    def _cancel(self, statement_id: str) -> None:
+        try:
+            self.client.cancel_statement(Id=statement_id)
+        except botocore.exceptions.ClientError as exc:  # it may have ended meanwhile: the error says why anyway
+            logger.warning("could not cancel a redshift statement", extra={"id": statement_id, "error": str(exc)})
+
+
+def _value(field: Mapping[str, Any]) -> Any:
+    if field.get("isNull"):
+        return None
+    for key in ("stringValue", "longValue", "doubleValue", "booleanValue", "blobValue"):
+        if key in field:
+            return field[key]
+    return None
+
+
+def _refused(name: str, exc: botocore.exceptions.ClientError) -> WarehouseError:
+    error = exc.response.get("Error", {})
+    return WarehouseError(
+        f"the Redshift Data API refused '{name}': {error.get('Code', 'error')}: {error.get('Message', exc)}",
+        hint="check warehouse.redshift (cluster_identifier or workgroup_name, database, db_user or secret_arn), "
+        "the region and the credentials' redshift-data permissions",
+    )
+
+
+def _failure(name: str, described: Mapping[str, Any], statements: Sequence[Statement], hint: str) -> WarehouseError:
+    """The error of a failed statement; in a batch, the failing step by purpose and position."""
+    status = str(described.get("Status", "")).lower()
+    message = str(described.get("Error") or status)
+    subs = list(described.get("SubStatements") or [])
+    failed = next((i for i, sub in enumerate(subs) if sub.get("Status") in ("FAILED", "ABORTED")), None)
+    if failed is not None and failed < len(statements):
+        message = str(subs[failed].get("Error") or message)
+        step = f"step {failed + 1} of {len(statements)}, '{statements[failed].purpose}'"
+        return WarehouseError(f"Redshift {status} '{name}' at {step}: {message}", hint=hint or None)
+    return WarehouseError(f"Redshift statement '{name}' {status}: {message}", hint=hint or None)
