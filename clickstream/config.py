@@ -353,8 +353,10 @@ class AthenaConfig(_AwsEngineConfig):
     """``warehouse.type: athena``: Glue tables over the processed Parquet, partitions registered per load."""
 
     database: str = Field("clickstream", pattern=r"^[a-z0-9_]{1,255}$", description="Glue database of the tables.")
-    data_root: str = Field(
-        pattern=_S3_PREFIX_PATTERN, description="s3://bucket/prefix: the storage root holding processed/ and rejected/."
+    data_root: str | None = Field(
+        None,
+        pattern=_S3_PREFIX_PATTERN,
+        description="s3://bucket/prefix holding processed/ and rejected/; default: the top-level data_root.",
     )
     ledger_location: str | None = Field(
         None,
@@ -368,7 +370,11 @@ class AthenaConfig(_AwsEngineConfig):
     @property
     def ledger_root(self) -> str:
         """Where the ledger, the run history and the lock live, with a trailing '/'."""
-        return _slashed(self.ledger_location or _slashed(self.data_root) + "_warehouse")
+        if self.ledger_location:
+            return _slashed(self.ledger_location)
+        if self.data_root is None:
+            raise ValueError("warehouse.athena.data_root is unset: open the warehouse through loader.factory")
+        return _slashed(self.data_root) + "_warehouse/"
 
 
 _WAREHOUSE_EXAMPLES = {
@@ -376,7 +382,7 @@ _WAREHOUSE_EXAMPLES = {
         "warehouse.redshift: {cluster_identifier: my-cluster, db_user: loader, "
         "iam_role_arn: 'arn:aws:iam::123456789012:role/copy', manifest_prefix: 's3://my-bucket/manifests/'}"
     ),
-    "athena": "warehouse.athena: {database: clickstream, data_root: 's3://my-bucket/clickstream'}",
+    "athena": "warehouse.athena: {database: clickstream}",
 }
 
 
@@ -420,6 +426,10 @@ class Config(_Section):
     """The whole of ``clickstream.yml``."""
 
     home: Path = Path(".clickstream")
+    data_root: str | None = Field(
+        None,
+        description="Where raw/, processed/ and rejected/ live: a folder or s3://bucket/prefix; default: home.",
+    )
     project_id: str = Field("clickstream_demo", pattern=_ID_PATTERN)
     apps: list[AppConfig] = Field(default_factory=lambda: [AppConfig(id="shop", timezone="UTC")], min_length=1)
     ingestion: IngestionConfig = Field(default_factory=IngestionConfig)
@@ -444,6 +454,31 @@ class Config(_Section):
         if named:
             raise ValueError(f"{', '.join(sorted(named))}: not an app id listed under apps")
         return self
+
+    @model_validator(mode="after")
+    def _aws_warehouses_read_from_s3(self) -> Config:
+        if self.warehouse.type != "duckdb" and not self.storage_root.startswith("s3://"):
+            raise ValueError(
+                f"data_root: warehouse.type {self.warehouse.type} loads processed files from S3; "
+                "set data_root: s3://bucket/prefix (where the ETL writes processed/)"
+            )
+        athena = self.warehouse.athena
+        if athena is not None and athena.data_root and _slashed(athena.data_root) != _slashed(self.storage_uri):
+            raise ValueError(
+                f"warehouse.athena.data_root ({athena.data_root}) differs from data_root ({self.storage_uri}); "
+                "the Glue tables must point where the ETL writes: remove warehouse.athena.data_root"
+            )
+        return self
+
+    @property
+    def storage_root(self) -> str:
+        """The root of raw/, processed/ and rejected/: ``data_root``, else the local ``home`` folder."""
+        return self.data_root or str(self.home)
+
+    @property
+    def storage_uri(self) -> str:
+        """The storage root as AWS services name it: without the query options pyarrow reads from an S3 URI."""
+        return self.storage_root.split("?", 1)[0]
 
     @property
     def app_ids(self) -> list[str]:
@@ -479,7 +514,12 @@ def _resolve_paths(config: Config, base: Path) -> Config:
         }
     )
     etl = config.etl.model_copy(update={"enrichment": enrichment})
-    return config.model_copy(update={"home": absolute(config.home), "warehouse": warehouse, "dbt": dbt, "etl": etl})
+    data_root = config.data_root
+    if data_root is not None and "://" not in data_root:
+        data_root = str(absolute(Path(data_root)))
+    return config.model_copy(
+        update={"home": absolute(config.home), "data_root": data_root, "warehouse": warehouse, "dbt": dbt, "etl": etl}
+    )
 
 
 def _describe(error: Mapping[str, Any], model: type[BaseModel]) -> str:

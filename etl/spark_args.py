@@ -110,4 +110,4 @@ def job_from_args(args: argparse.Namespace) -> tuple[str, EtlJob]:
             "no apps: give --config or --app-ids", hint="e.g. --root s3://bucket/clickstream --app-ids shop"
         )
     config: Config = parse_config(data, base, source)
-    return root or str(config.home), EtlJob.from_config(config, args.process_time)
+    return root or config.storage_root, EtlJob.from_config(config, args.process_time)

@@ -70,6 +70,11 @@ class AthenaWarehouse:
     def __init__(self, settings: AthenaConfig, glue: GlueClient | None = None, s3: S3Client | None = None) -> None:
         self.settings = settings
         self.database = settings.database
+        if settings.data_root is None:
+            raise WarehouseError(
+                "the Athena warehouse needs the storage root its Glue tables point at",
+                hint="set data_root: s3://bucket/prefix in clickstream.yml (open_warehouse fills it in)",
+            )
         self.data_root = settings.data_root.rstrip("/") + "/"
         self.ledger_root = settings.ledger_root
         self.glue = glue or glue_client(settings)

@@ -22,7 +22,7 @@ def open_warehouse(config: Config) -> Warehouse:
         from loader.athena_warehouse import AthenaWarehouse
 
         assert settings.athena is not None
-        return AthenaWarehouse(settings.athena)
+        return AthenaWarehouse(settings.athena.model_copy(update={"data_root": config.storage_uri}))
     from loader.duckdb_warehouse import DuckDBWarehouse
 
     return DuckDBWarehouse(config.warehouse_path, settings.schema_name)

@@ -137,7 +137,7 @@ def run_load(config: Config, on_progress: Callable[[int, int], None] | None = No
     warehouse = open_warehouse(config)
     try:
         return load_new_files(
-            Storage(config.home),
+            Storage(config.storage_root),
             warehouse,
             config.warehouse.files_per_transaction,
             config.warehouse.lock_timeout_seconds,

@@ -55,7 +55,7 @@ def serve(
     config = _config(ctx)
     console.print(
         f"serve: http://{host or config.ingestion.host}:{port if port is not None else config.ingestion.port}"
-        f"{config.ingestion.path} for apps {', '.join(config.app_ids)}; raw files under {config.home / 'raw'}"
+        f"{config.ingestion.path} for apps {', '.join(config.app_ids)}; raw files under {config.storage_root}/raw"
     )
     run_server(config, host, port, log_level)
 
@@ -89,7 +89,9 @@ def simulate(
     requests = list(iter_requests(spec))
     with progress_bar("simulate") as update:
         if to_raw:
-            stats = write_raw(requests, Storage(config.home), on_progress=lambda s: update(s.requests, len(requests)))
+            stats = write_raw(
+                requests, Storage(config.storage_root), on_progress=lambda s: update(s.requests, len(requests))
+            )
         else:
             url = endpoint or f"http://{config.ingestion.host}:{config.ingestion.port}{config.ingestion.path}"
             stats = send_http(requests, url, concurrency, on_progress=lambda s: update(s.requests, len(requests)))

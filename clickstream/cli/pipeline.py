@@ -35,10 +35,10 @@ def etl_step(
         master = spark_master or f"local[{config.etl.workers}]"
         console.print(f"etl: starting Spark ({master})")
         with spark_session(master) as spark, progress_bar("etl: raw files (Spark)") as update:
-            result = run_spark_etl(spark, config.home, job, reprocess=reprocess, on_progress=update)
+            result = run_spark_etl(spark, config.storage_root, job, reprocess=reprocess, on_progress=update)
     else:
         with progress_bar("etl: raw files") as update:
-            result = run_etl(config.home, job, config.etl.workers, update, reprocess=reprocess)
+            result = run_etl(config.storage_root, job, config.etl.workers, update, reprocess=reprocess)
     rejected = ", ".join(f"{reason} {count}" for reason, count in sorted(result.rejected_by_reason.items())) or "none"
     console.print(
         f"etl: {result.files_processed} of {result.files_seen} new raw files processed, {result.records:,} records -> "

@@ -19,7 +19,7 @@ __all__ = ["UNDELIVERABLE_DIR", "SegmentBatch", "Sink", "StorageSink", "build_si
 def build_sink(config: Config) -> Sink:
     """The sink ``config.ingestion.sink`` names, set up from its section (validated by the config)."""
     ingestion = config.ingestion
-    home = Storage(config.home)
+    home = Storage(config.storage_root)
     if ingestion.sink == "local":
         return StorageSink(home)
     if ingestion.sink == "s3" and ingestion.s3 is not None:

@@ -18,7 +18,7 @@ from clickstream.contract import EVENT_V2, REJECTED, Column, Table, rejected_fil
 from clickstream.errors import ConfigError, LockBusy, WarehouseError
 from loader.athena_warehouse import LOCK_OBJECT, AthenaWarehouse
 from loader.factory import open_warehouse
-from loader.runner import load_new_files
+from loader.runner import load_new_files, run_load
 from loader.warehouse import FileToLoad, StageRecord
 from tests.loader.test_redshift_loader import Lake
 
@@ -207,8 +207,9 @@ def test_warehouse_type_athena_without_its_section_names_the_key_and_the_fix(tmp
 def test_the_factory_opens_an_athena_warehouse_with_its_ledger_beside_the_data(
     tmp_path: Path, fake_aws_credentials: None
 ) -> None:
-    section = {"database": "clickstream", "data_root": "s3://bkt/lake/", "region": "eu-west-1"}
-    config = parse_config({"home": str(tmp_path), "warehouse": {"type": "athena", "athena": section}}, tmp_path)
+    section = {"database": "clickstream", "region": "eu-west-1"}
+    document = {"home": str(tmp_path), "data_root": "s3://bkt/lake", "warehouse": {"type": "athena", "athena": section}}
+    config = parse_config(document, tmp_path)
     warehouse = open_warehouse(config)
     assert isinstance(warehouse, AthenaWarehouse)
     assert (warehouse.description, warehouse.ledger_root) == (
@@ -222,3 +223,34 @@ def test_glue_is_reached_through_the_configured_endpoint(lake: Lake, moto_endpoi
     warehouse.ensure_tables([EVENT_V2])
     glue = boto3.client("glue", region_name="us-east-1", endpoint_url=moto_endpoint)
     assert glue.get_database(Name=warehouse.database)["Database"]["Name"] == warehouse.database
+
+
+def test_an_athena_warehouse_needs_the_storage_root_on_s3(tmp_path: Path) -> None:
+    with pytest.raises(
+        ConfigError, match=r"data_root: warehouse.type athena loads processed files from S3; set data_root"
+    ):
+        parse_config({"warehouse": {"type": "athena", "athena": {}}}, tmp_path)
+
+
+def test_an_athena_data_root_other_than_the_etls_is_refused(tmp_path: Path) -> None:
+    document = {"data_root": "s3://bkt/lake", "warehouse": {"type": "athena", "athena": {"data_root": "s3://bkt/x"}}}
+    with pytest.raises(ConfigError, match=r"the Glue tables must point where the ETL writes"):
+        parse_config(document, tmp_path)
+
+
+def test_clickstream_load_lists_the_s3_data_root_and_registers_its_partitions(
+    lake: Lake, moto_endpoint: str, tmp_path: Path
+) -> None:
+    lake.write_events("in-1", "a", "b")
+    address = moto_endpoint.removeprefix("http://")
+    document = {
+        "home": str(tmp_path),
+        "data_root": f"s3://{lake.bucket}/home?endpoint_override={address}&scheme=http&region=us-east-1",
+        "warehouse": {"type": "athena", "athena": settings_for(lake, moto_endpoint).model_dump(exclude={"data_root"})},
+    }
+    config = parse_config(document, tmp_path)
+    first, again = run_load(config), run_load(config)
+    assert (first.files["event_v2"], first.rows["event_v2"], again.total_files) == (1, 2, 0)
+    warehouse = open_warehouse(config)
+    assert isinstance(warehouse, AthenaWarehouse)
+    assert [values for values, _ in partitions(warehouse, "event_v2")] == [["shop", "2024", "05", "01"]]

@@ -367,7 +367,12 @@ def test_a_redshift_section_needs_exactly_one_of_cluster_and_workgroup(tmp_path:
 
 def test_the_factory_opens_a_serverless_redshift_warehouse(tmp_path: Path, fake_aws_credentials: None) -> None:
     section = {"workgroup_name": "wg", "iam_role_arn": ROLE, "manifest_prefix": "s3://bkt/m", "region": "eu-west-1"}
-    config = parse_config({"home": str(tmp_path), "warehouse": {"type": "redshift", "redshift": section}}, tmp_path)
+    document = {
+        "home": str(tmp_path),
+        "data_root": "s3://bkt/lake",
+        "warehouse": {"type": "redshift", "redshift": section},
+    }
+    config = parse_config(document, tmp_path)
     warehouse = open_warehouse(config)
     assert isinstance(warehouse, RedshiftWarehouse)
     assert warehouse.description == "redshift workgroup wg/dev (schema ods)"
