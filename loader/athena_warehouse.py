@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
@@ -151,6 +152,7 @@ class AthenaWarehouse:
     def ledger(self) -> dict[str, LedgerEntry]:
         """Every recorded file; of several entries for a path (a re-processed file) the latest counts."""
         entries: dict[str, LedgerEntry] = {}
+        removed: set[str] = set()  # paths whose latest record is a tombstone
         for body in self._read_folder(f"{self.ledger_root}{LEDGER_TABLE}/"):
             for line in body.splitlines():
                 if not line.strip():
@@ -169,7 +171,11 @@ class AthenaWarehouse:
                 known = entries.get(entry.path)
                 if known is None or known.loaded_at <= entry.loaded_at:
                     entries[entry.path] = entry
-        return entries
+                    if item.get("removed"):
+                        removed.add(entry.path)
+                    else:
+                        removed.discard(entry.path)
+        return {path: entry for path, entry in entries.items() if path not in removed}
 
     def _read_folder(self, uri: str) -> list[bytes]:
         bucket, prefix = split_s3_uri(uri)
@@ -217,6 +223,22 @@ class AthenaWarehouse:
         ]
         self._put(f"{self.ledger_root}{LEDGER_TABLE}/{load_id}.json", "\n".join(lines) + "\n")
         return sum(file.row_count for file in files)
+
+    def remove_files(self, table: Table, entries: Sequence[LedgerEntry]) -> int:
+        """The rows went with the files; a ledger object of tombstones (``removed``, 0 rows) records it."""
+        if not entries:
+            return 0
+        if self._lock is not None:
+            self._lock.check()
+        loaded_at = datetime.now(UTC).strftime(_TIME_FORMAT)
+        load_id = uuid.uuid4().hex
+        lines = [
+            json.dumps({"path": entry.path, "table_name": table.name, "size_bytes": 0, "modified_ns": 0,
+                        "sha256": "", "row_count": 0, "load_id": load_id, "loaded_at": loaded_at, "removed": True})
+            for entry in entries
+        ]  # fmt: skip
+        self._put(f"{self.ledger_root}{LEDGER_TABLE}/{load_id}.json", "\n".join(lines) + "\n")
+        return sum(entry.row_count for entry in entries)
 
     def _partition_of(self, table: Table, file: FileToLoad, location: str) -> tuple[tuple[str, ...], str]:
         """(partition values, partition folder URI) of a file, from its folders under the table's location."""

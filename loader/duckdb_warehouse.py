@@ -7,6 +7,7 @@ ledger alone could say that the file changed but not which rows were its.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -14,18 +15,27 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 
 from clickstream.contract import Table
 from clickstream.errors import WarehouseError
 from clickstream.locks import exclusive_lock
+from clickstream.storage import Storage
 from loader.warehouse import LEDGER_TABLE, RUN_HISTORY_TABLE, FileToLoad, LedgerEntry, StageRecord
 
 SOURCE_FILE_COLUMN = "_source_file"
 OPEN_RETRY_SECONDS = 15.0
 
 
-class _FileChanged(Exception):
-    """A file's rows differ from its footer's count: it was replaced between planning and loading."""
+_GLOB = re.compile(r"[*?\[\]{}]")
+
+
+class _Refused(Exception):
+    """A batch that must not commit: what is wrong, and what the user can do about it."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.hint = hint
 
 
 def _quote(identifier: str) -> str:
@@ -39,9 +49,10 @@ class DuckDBWarehouse:
     nothing is loading (DuckDB lets one process write a file at a time).
     """
 
-    def __init__(self, path: Path, schema: str) -> None:
+    def __init__(self, path: Path, schema: str, storage: Storage | None = None) -> None:
         self.path = path
         self.schema = schema
+        self.storage = storage  # the data root, for files DuckDB cannot read itself (S3, glob characters)
         self._connection: duckdb.DuckDBPyConnection | None = None
 
     @property
@@ -172,47 +183,100 @@ class DuckDBWarehouse:
         """Insert the rows of ``files`` and their ledger entries in one transaction; returns rows loaded."""
         if not files:
             return 0
-        connection = self.connection
-        target = self.qualified(table.name)
-        columns = ", ".join(_quote(name) for name in table.column_names)
-        loaded_at = datetime.now(UTC)
-        paths = [(file.location, file.relative_path) for file in files]
-        replaced = [file.relative_path for file in files if file.replaces]
-        connection.execute("begin transaction")
-        try:
+        with self._transaction(f"loading {len(files)} file(s) into {table.name}") as connection:
+            replaced = [file.relative_path for file in files if file.replaces]
             if replaced:
-                connection.execute(f"delete from {target} where {SOURCE_FILE_COLUMN} in (select unnest(?))", [replaced])
-                connection.execute(
-                    f"delete from {self.qualified(LEDGER_TABLE)} where path in (select unnest(?))", [replaced]
-                )
-            connection.execute(
-                f"""insert into {target} ({columns}, {SOURCE_FILE_COLUMN})
-                with sources as (select unnest(?) as location, unnest(?) as relative_path)
-                select {columns}, sources.relative_path
-                from read_parquet(?, hive_partitioning = false, union_by_name = true, filename = '_location') as rows
-                inner join sources on rows._location = sources.location""",
-                [[p[0] for p in paths], [p[1] for p in paths], [p[0] for p in paths]],
-            )
-            inserted = connection.fetchone()
-            rows = int(inserted[0]) if inserted else 0
+                self._forget(connection, table, replaced)
+            rows = self._insert_rows(connection, table, files)
             expected = sum(file.row_count for file in files)
             if rows != expected:
-                raise _FileChanged(f"inserted {rows} rows but the files' footers say {expected}")
+                raise _Refused(
+                    f"inserted {rows} rows but the files' footers say {expected}",
+                    "a processed file changed while loading (a re-processing?); load again when it is done",
+                )
+            loaded_at = datetime.now(UTC)
             connection.executemany(
-                f"insert into {self.qualified(LEDGER_TABLE)} values (?, ?, ?, ?, ?, ?, ?, ?)",
+                f"insert into {self.qualified(LEDGER_TABLE)} "
+                "(path, table_name, size_bytes, modified_ns, sha256, row_count, load_id, loaded_at) "
+                "values (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (f.relative_path, table.name, f.size, f.modified_ns, f.sha256, f.row_count, load_id, loaded_at)
                     for f in files
                 ],
             )
-            connection.execute("commit")
-        except (duckdb.Error, _FileChanged) as exc:
-            connection.execute("rollback")
-            raise WarehouseError(
-                f"loading {len(files)} file(s) into {table.name} failed: {exc}",
-                hint="nothing of this batch was loaded; fix the cause (or let a re-processing finish) and load again",
-            ) from None
         return rows
+
+    def remove_files(self, table: Table, entries: Sequence[LedgerEntry]) -> int:
+        """Delete the rows and ledger entries of files that no longer exist, in one transaction."""
+        if not entries:
+            return 0
+        with self._transaction(f"removing {len(entries)} vanished file(s) from {table.name}") as connection:
+            return self._forget(connection, table, [entry.path for entry in entries])
+
+    @contextmanager
+    def _transaction(self, what: str) -> Iterator[duckdb.DuckDBPyConnection]:
+        connection = self.connection
+        connection.execute("begin transaction")
+        try:
+            yield connection
+            connection.execute("commit")
+        except (duckdb.Error, _Refused) as exc:
+            connection.execute("rollback")
+            hint = exc.hint if isinstance(exc, _Refused) else "fix the cause and load again"
+            raise WarehouseError(f"{what} failed: {exc}", hint=f"nothing of it was committed; {hint}") from None
+
+    def _forget(self, connection: duckdb.DuckDBPyConnection, table: Table, paths: Sequence[str]) -> int:
+        """Delete the files' rows and ledger entries, refusing when the rows do not match the ledger."""
+        recorded = connection.execute(
+            f"select coalesce(sum(row_count), 0) from {self.qualified(LEDGER_TABLE)} where path in (select unnest(?))",
+            [list(paths)],
+        ).fetchone()
+        deleted = connection.execute(
+            f"delete from {self.qualified(table.name)} where {SOURCE_FILE_COLUMN} in (select unnest(?))", [list(paths)]
+        ).fetchone()
+        if recorded is None or deleted is None or recorded[0] != deleted[0]:
+            raise _Refused(
+                f"the ledger holds {recorded[0] if recorded else '?'} rows of {len(paths)} re-processed or vanished "
+                f"file(s) ({paths[0]}, ...) but {deleted[0] if deleted else '?'} rows carry their name",
+                "rows loaded before per-file tracking cannot be told apart: rebuild the warehouse's tables "
+                "(delete the warehouse and run `clickstream load`; every file is loaded again, once)",
+            )
+        connection.execute(
+            f"delete from {self.qualified(LEDGER_TABLE)} where path in (select unnest(?))", [list(paths)]
+        )
+        return int(deleted[0])
+
+    def _insert_rows(self, connection: duckdb.DuckDBPyConnection, table: Table, files: Sequence[FileToLoad]) -> int:
+        """Insert by column name, so files written before the contract gained a column load with it null.
+
+        DuckDB reads local files itself. It would read ``*?[{`` in a name as a glob, and it reaches S3
+        only through an extension this offline setup lacks, so those files go through pyarrow instead.
+        """
+        local = self.storage is None or self.storage.is_local
+        direct = [f for f in files if local and not _GLOB.search(f.location)]
+        inserted = 0
+        if direct:
+            row = connection.execute(
+                f"""insert into {self.qualified(table.name)} by name
+                select rows.* exclude (_location), sources.relative_path as {SOURCE_FILE_COLUMN}
+                from read_parquet(?, hive_partitioning = false, union_by_name = true, filename = '_location') as rows
+                inner join (select unnest(?) as location, unnest(?) as relative_path) as sources
+                    on rows._location = sources.location""",
+                [[f.location for f in direct], [f.location for f in direct], [f.relative_path for f in direct]],
+            ).fetchone()
+            inserted += int(row[0]) if row else 0
+        for file in files:
+            if file in direct:
+                continue
+            arrow_rows = (  # noqa: F841 - read by DuckDB's replacement scan
+                self.storage.read_parquet(file.relative_path) if self.storage else pq.read_table(file.location)
+            )
+            row = connection.execute(
+                f"insert into {self.qualified(table.name)} by name select *, ? as {SOURCE_FILE_COLUMN} from arrow_rows",
+                [file.relative_path],
+            ).fetchone()
+            inserted += int(row[0]) if row else 0
+        return inserted
 
     def record_stages(self, records: Sequence[StageRecord]) -> None:
         if not records:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from clickstream.config import Config
+from clickstream.storage import Storage
 from loader.warehouse import Warehouse
 
 
@@ -25,4 +26,4 @@ def open_warehouse(config: Config) -> Warehouse:
         return AthenaWarehouse(settings.athena.model_copy(update={"data_root": config.storage_uri}))
     from loader.duckdb_warehouse import DuckDBWarehouse
 
-    return DuckDBWarehouse(config.warehouse_path, settings.schema_name)
+    return DuckDBWarehouse(config.warehouse_path, settings.schema_name, Storage(config.storage_root))

@@ -153,6 +153,10 @@ class RedshiftSql:
         names = ", ".join(name for name, _ in LEDGER_COLUMNS)
         return Statement("read the ledger", f"select {names} from {self.qualified(LEDGER_TABLE)}")
 
+    def delete_ledger_entry(self) -> Statement:
+        """Forget one file (parameter ``:path``) that no longer exists."""
+        return Statement("forget a vanished file", f"delete from {self.qualified(LEDGER_TABLE)} where path = :path")
+
     def insert_stages(self, rows: Sequence[Sequence[str | None]]) -> Statement:
         """A multi-row insert of run-history rows; each value is a parameter ``:v<row>_<column>``.
 

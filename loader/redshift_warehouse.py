@@ -160,6 +160,16 @@ class RedshiftWarehouse:
             )
         return inserted
 
+    def remove_files(self, table: Table, entries: Sequence[LedgerEntry]) -> int:
+        """Forget the files; their rows stay, since ``COPY`` cannot record which file a row came from.
+
+        Returns 0: no row left the table. The models deduplicate events by ``event_id`` and keep the latest
+        user row, so a re-processed input's rows that moved to another file are not counted twice there.
+        """
+        for entry in entries:
+            self.data_api.run(self.sql.delete_ledger_entry(), {"path": entry.path}, hint="check the ledger table")
+        return 0
+
     def record_stages(self, records: Sequence[StageRecord]) -> None:
         if not records:
             return

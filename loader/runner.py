@@ -36,6 +36,8 @@ class LoadResult:
     rows: dict[str, int] = field(default_factory=dict)
     already_loaded: int = 0
     replaced: int = 0
+    vanished: int = 0
+    rows_removed: int = 0
     seconds: float = 0.0
     warehouse: str = ""
 
@@ -73,12 +75,14 @@ def _row_count(storage: Storage, relative: str) -> int:
 
 
 def _to_load(storage: Storage, stored: StoredFile, known: LedgerEntry | None) -> FileToLoad | None:
-    """The file as something to load, or None when the ledger already holds this very content."""
+    """The file as something to load, or None when the ledger already holds it as it is.
+
+    A file rewritten with identical bytes (a re-processing is deterministic) is loaded again once, as a
+    replacement: that refreshes its ledger entry's size and time, so later runs skip it without reading.
+    """
     if known is not None and known.size_bytes == stored.size and known.modified_ns == stored.mtime_ns:
         return None
     sha256 = _sha256(storage, stored.path)
-    if known is not None and known.sha256 == sha256:
-        return None  # touched but identical (e.g. copied back): nothing to load
     return FileToLoad(
         relative_path=stored.path,
         location=storage.uri(stored.path),
@@ -102,46 +106,72 @@ def load_new_files(
     started = time.perf_counter()
     result = LoadResult(warehouse=warehouse.description)
     with warehouse.load_lock(lock_timeout_seconds):
-        warehouse.ensure_tables(tables)
-        ledger = warehouse.ledger()
-        plan: list[tuple[Table, list[FileToLoad]]] = []
-        for table in tables:
-            pending = []
-            for stored in storage.list_files(table_prefix(table), ".parquet"):
-                file = _to_load(storage, stored, ledger.get(stored.path))
-                if file is None:
-                    result.already_loaded += 1
-                else:
-                    pending.append(file)
-            plan.append((table, pending))
-        total = sum(len(files) for _, files in plan)
-        done = 0
-        if on_progress:
-            on_progress(0, total)
-        for table, files in plan:
-            result.files[table.name] = len(files)
-            result.rows[table.name] = 0
-            result.replaced += sum(file.replaces for file in files)
-            for start in range(0, len(files), files_per_transaction):
-                batch = files[start : start + files_per_transaction]
-                result.rows[table.name] += warehouse.load_files(table, batch, uuid.uuid4().hex)
-                done += len(batch)
-                if on_progress:
-                    on_progress(done, total)
+        try:
+            _load_under_lock(storage, warehouse, files_per_transaction, on_progress, tables, result)
+        finally:
+            warehouse.close()  # inside the lock: the next loader must find the warehouse free
     result.seconds = time.perf_counter() - started
     return result
 
 
+def _vanished(ledger: dict[str, LedgerEntry], table: Table, listed: set[str]) -> list[LedgerEntry]:
+    """Ledger entries of ``table`` whose file is gone (a re-processing wrote its rows elsewhere)."""
+    prefix = f"{table_prefix(table)}/"
+    return [e for path, e in sorted(ledger.items()) if path.startswith(prefix) and path not in listed]
+
+
+def _load_under_lock(
+    storage: Storage,
+    warehouse: Warehouse,
+    files_per_transaction: int,
+    on_progress: Callable[[int, int], None] | None,
+    tables: Sequence[Table],
+    result: LoadResult,
+) -> None:
+    warehouse.ensure_tables(tables)
+    ledger = warehouse.ledger()
+    plan: list[tuple[Table, list[FileToLoad]]] = []
+    for table in tables:
+        pending = []
+        stored_files = storage.list_files(table_prefix(table), ".parquet")
+        for stored in stored_files:
+            file = _to_load(storage, stored, ledger.get(stored.path))
+            if file is None:
+                result.already_loaded += 1
+            else:
+                pending.append(file)
+        plan.append((table, pending))
+        gone = _vanished(ledger, table, {stored.path for stored in stored_files})
+        if gone and not stored_files:
+            raise WarehouseError(
+                f"{storage.root} holds no {table.name} files, but the warehouse has {len(gone)} of them loaded",
+                hint="check data_root; to replay from scratch, delete the warehouse as well as processed/",
+            )
+        if gone:  # the listing above completed: these files really are gone
+            result.vanished += len(gone)
+            result.rows_removed += warehouse.remove_files(table, gone)
+    total = sum(len(files) for _, files in plan)
+    done = 0
+    if on_progress:
+        on_progress(0, total)
+    for table, files in plan:
+        result.files[table.name] = len(files)
+        result.rows[table.name] = 0
+        result.replaced += sum(file.replaces for file in files)
+        for start in range(0, len(files), files_per_transaction):
+            batch = files[start : start + files_per_transaction]
+            result.rows[table.name] += warehouse.load_files(table, batch, uuid.uuid4().hex)
+            done += len(batch)
+            if on_progress:
+                on_progress(done, total)
+
+
 def run_load(config: Config, on_progress: Callable[[int, int], None] | None = None) -> LoadResult:
     """`clickstream load` for ``config``: its storage root into its configured warehouse."""
-    warehouse = open_warehouse(config)
-    try:
-        return load_new_files(
-            Storage(config.storage_root),
-            warehouse,
-            config.warehouse.files_per_transaction,
-            config.warehouse.lock_timeout_seconds,
-            on_progress,
-        )
-    finally:
-        warehouse.close()
+    return load_new_files(
+        Storage(config.storage_root),
+        open_warehouse(config),
+        config.warehouse.files_per_transaction,
+        config.warehouse.lock_timeout_seconds,
+        on_progress,
+    )

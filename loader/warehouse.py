@@ -93,6 +93,14 @@ class Warehouse(Protocol):
         """Insert the files' rows and their ledger entries in one transaction; return the rows inserted."""
         ...
 
+    def remove_files(self, table: Table, entries: Sequence[LedgerEntry]) -> int:
+        """Forget files that no longer exist (the ETL re-processed their input into other files).
+
+        Their ledger entries go, and their rows too where the engine can tell them apart; returns the
+        rows that are no longer in the table.
+        """
+        ...
+
     def record_stages(self, records: Sequence[StageRecord]) -> None:
         """Append rows to the run-history table."""
         ...

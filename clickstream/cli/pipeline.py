@@ -62,6 +62,8 @@ def load_step(config: Config) -> LoadResult:
         result = run_load(config, update)
     loaded = ", ".join(f"{table} {rows:,} rows" for table, rows in result.rows.items() if result.files.get(table))
     replaced = f", {result.replaced} of them re-processed (old rows replaced)" if result.replaced else ""
+    if result.vanished:
+        replaced += f"; {result.vanished} vanished files forgotten ({result.rows_removed:,} rows removed)"
     console.print(
         f"load: {result.total_files} new files{replaced} ({loaded or 'nothing new'}); "
         f"{result.already_loaded} already loaded, skipped ({result.seconds:.1f}s)"

@@ -254,3 +254,14 @@ def test_clickstream_load_lists_the_s3_data_root_and_registers_its_partitions(
     warehouse = open_warehouse(config)
     assert isinstance(warehouse, AthenaWarehouse)
     assert [values for values, _ in partitions(warehouse, "event_v2")] == [["shop", "2024", "05", "01"]]
+
+
+def test_a_file_the_etl_deleted_is_forgotten_by_a_tombstone(lake: Lake, warehouse: AthenaWarehouse) -> None:
+    gone = lake.write_events("in-1", "a", "b")
+    lake.write_events("in-2", "c")
+    load(lake, warehouse)
+    lake.s3.delete_object(Bucket=lake.bucket, Key=f"home/{gone}")
+    result = load(lake, warehouse)
+    assert (result.vanished, result.rows_removed, result.total_files) == (1, 2, 0)
+    assert sorted(warehouse.ledger()) == [gone.replace("in-1", "in-2")]
+    assert load(lake, warehouse).vanished == 0  # forgotten for good

@@ -141,13 +141,79 @@ def test_a_reprocessed_file_replaces_its_own_rows_and_no_others(tmp_path: Path) 
     assert ledger == (2, 2)
 
 
-def test_a_file_rewritten_with_the_same_content_is_not_loaded_again(tmp_path: Path) -> None:
+def test_a_file_rewritten_with_the_same_content_is_reloaded_once_and_then_skipped(tmp_path: Path) -> None:
     write_events(tmp_path, "in-1", "a")
     load(tmp_path)
     path = tmp_path / processed_file("event_v2", "shop", datetime(2024, 5, 1).date(), "in-1")
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000_000))
-    assert load(tmp_path).total_files == 0
+    assert (load(tmp_path).replaced, load(tmp_path).total_files) == (1, 0)  # the ledger now knows its new time
     assert count(tmp_path / "wh.duckdb", "select count(*) from ods.event_v2") == 1
+
+
+def test_a_same_size_rewrite_with_other_content_is_replaced(tmp_path: Path) -> None:
+    write_events(tmp_path, "in-1", "a")
+    load(tmp_path)
+    path = tmp_path / processed_file("event_v2", "shop", datetime(2024, 5, 1).date(), "in-1")
+    size = path.stat().st_size
+    write_events(tmp_path, "in-1", "b")
+    assert path.stat().st_size == size
+    assert load(tmp_path).replaced == 1
+    with duckdb.connect(str(tmp_path / "wh.duckdb")) as connection:
+        assert connection.execute("select event_id from ods.event_v2").fetchall() == [("b",)]
+
+
+def test_rows_of_a_file_the_etl_deleted_leave_the_warehouse(tmp_path: Path) -> None:
+    write_events(tmp_path, "in-1", "a", "b")
+    write_events(tmp_path, "in-2", "c")
+    load(tmp_path)
+    (tmp_path / processed_file("event_v2", "shop", datetime(2024, 5, 1).date(), "in-1")).unlink()
+    result = load(tmp_path)
+    assert (result.vanished, result.rows_removed) == (1, 2)
+    with duckdb.connect(str(tmp_path / "wh.duckdb")) as connection:
+        assert connection.execute("select event_id from ods.event_v2").fetchall() == [("c",)]
+        assert connection.execute("select count(*) from ods._loaded_files").fetchone() == (1,)
+
+
+def test_a_data_root_without_any_of_the_loaded_files_is_refused_not_emptied(tmp_path: Path) -> None:
+    write_events(tmp_path, "in-1", "a")
+    load(tmp_path)
+    (tmp_path / processed_file("event_v2", "shop", datetime(2024, 5, 1).date(), "in-1")).unlink()
+    with pytest.raises(WarehouseError, match="holds no event_v2 files, but the warehouse has 1 of them loaded"):
+        load(tmp_path)
+    assert count(tmp_path / "wh.duckdb", "select count(*) from ods.event_v2") == 1
+
+
+def test_files_written_before_the_contract_gained_a_column_still_load(tmp_path: Path) -> None:
+    old = rows_to_arrow(EVENT_V2, [event_row("a")]).drop_columns(["event_value"])  # an older ETL's file
+    Storage(tmp_path).write_parquet(processed_file("event_v2", "shop", datetime(2024, 5, 1).date(), "in-1"), old)
+    assert load(tmp_path).rows["event_v2"] == 1
+    with duckdb.connect(str(tmp_path / "wh.duckdb")) as connection:
+        assert connection.execute("select event_id, event_value from ods.event_v2").fetchall() == [("a", None)]
+
+
+def test_file_names_with_glob_characters_load_only_themselves(tmp_path: Path) -> None:
+    write_events(tmp_path, "in[1]", "a")
+    write_events(tmp_path, "in1", "b")
+    write_events(tmp_path, "in*", "c")
+    assert load(tmp_path).rows["event_v2"] == 3
+    with duckdb.connect(str(tmp_path / "wh.duckdb")) as connection:
+        rows = connection.execute("select _source_file, event_id from ods.event_v2 order by event_id").fetchall()
+    assert [(name.rsplit("/", 1)[1], event) for name, event in rows] == [
+        ("in[1].parquet", "a"), ("in1.parquet", "b"), ("in*.parquet", "c"),
+    ]  # fmt: skip
+
+
+def test_a_ledger_from_before_change_detection_keeps_loading(tmp_path: Path) -> None:
+    with duckdb.connect(str(tmp_path / "wh.duckdb")) as connection:  # the ledger as the first loader made it
+        connection.execute("create schema ods")
+        connection.execute(
+            "create table ods._loaded_files (path varchar primary key, table_name varchar not null, "
+            "size_bytes bigint not null, sha256 varchar not null, row_count bigint not null, "
+            "load_id varchar not null, loaded_at timestamp with time zone not null)"
+        )
+    write_events(tmp_path, "in-1", "a")
+    assert load(tmp_path).rows["event_v2"] == 1
+    assert load(tmp_path).total_files == 0
 
 
 def test_a_second_loader_gives_up_cleanly_while_the_first_holds_the_lock(tmp_path: Path) -> None:

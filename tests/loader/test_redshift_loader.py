@@ -333,7 +333,7 @@ def test_stage_records_travel_as_parameters_never_as_sql_text(
 
 def test_every_statement_parses_as_redshift_sql() -> None:
     sql = RedshiftSql("ods")
-    statements = [sql.create_schema(), sql.create_ledger(), sql.create_run_history(), sql.existing_columns(),
+    statements = [sql.create_schema(), sql.create_ledger(), sql.create_run_history(), sql.existing_columns(), sql.delete_ledger_entry(),
                   sql.select_ledger(), sql.insert_stages([["r", "etl", "2024-05-01 12:00:00", "2024-05-01 12:00:01",
                                                            "ok", "1", "2", None]])]  # fmt: skip
     for table in ALL_TABLES.values():
@@ -377,3 +377,23 @@ def test_the_factory_opens_a_serverless_redshift_warehouse(tmp_path: Path, fake_
     assert isinstance(warehouse, RedshiftWarehouse)
     assert warehouse.description == "redshift workgroup wg/dev (schema ods)"
     assert target_of(warehouse.settings) == {"Database": "dev", "WorkgroupName": "wg"}
+
+
+def test_a_file_the_etl_deleted_leaves_the_ledger_through_a_parameter(
+    lake: Lake, script: DataApiScript, warehouse: RedshiftWarehouse
+) -> None:
+    path = lake.write_events("in-2", "a")
+    [stored] = lake.storage.list_files("processed")
+    kept = [path, "event_v2", stored.size, stored.mtime_ns, "f" * 64, 1, "l1", "2024-05-01 12:00:00.5"]
+    gone = [path.replace("in-2", "in-1"), "event_v2", 10, 1, "e" * 64, 4, "l1", "2024-05-01 12:00:00.5"]
+    script.batch()
+    script.query(every_column(EVENT_V2))
+    script.query([kept, gone])
+    script.statement()
+
+    result = load_new_files(lake.storage, warehouse, 500, 5, tables=(EVENT_V2,))
+
+    assert (result.vanished, result.rows_removed) == (1, 0)  # COPY cannot tell a file's rows apart: they stay
+    [delete] = [call for call in script.sent if call["operation"] == "ExecuteStatement"][2:]
+    assert delete["Sql"] == 'delete from "ods"."_loaded_files" where path = :path'
+    assert delete["Parameters"] == [{"name": "path", "value": gone[0]}]
