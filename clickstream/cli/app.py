@@ -202,7 +202,9 @@ def run(
         report = run_cycle(config)
         console.print(summary_line(report))
         if not report.ok:
-            failed = ", ".join(stage.name for stage in report.stages if stage.status == "failed")
+            failed = ", ".join(
+                f"{stage.name} ({stage.status})" for stage in report.stages if stage.status in ("failed", "partial")
+            )
             raise ClickstreamError(f"the cycle failed at: {failed}", hint="fix the cause shown above and run again")
         return
     interval = parse_interval(every)

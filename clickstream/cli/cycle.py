@@ -31,7 +31,7 @@ from loader.factory import open_warehouse
 from loader.runner import LoadResult
 from loader.warehouse import StageRecord
 
-OK, FAILED, SKIPPED = "ok", "failed", "skipped"
+OK, PARTIAL, FAILED, SKIPPED = "ok", "partial", "failed", "skipped"
 
 
 @dataclass
@@ -61,7 +61,7 @@ class CycleReport:
 
     @property
     def ok(self) -> bool:
-        return all(stage.status != FAILED for stage in self.stages)
+        return all(stage.status == OK for stage in self.stages)
 
     def stage(self, name: str) -> StageRun:
         return next(stage for stage in self.stages if stage.name == name)
@@ -87,11 +87,19 @@ class StageOutput:
     count_in: int
     count_out: int
     detail: str = ""
+    status: str = OK
 
 
 def _etl(config: Config) -> StageOutput:
-    result = etl_step(config)
-    return StageOutput(result, result.records, result.events, f"{result.files_processed} raw files")
+    """Raw files that failed stay pending (retried next cycle); what did process is loaded and modelled now."""
+    result = etl_step(config, fail_on_failed_files=False)
+    detail = f"{result.files_processed} raw files"
+    if result.failed_files:
+        failed = sorted(result.failed_files)
+        detail += (
+            f"; {len(failed)} failed and stay pending: {', '.join(failed[:3])}{', ...' if len(failed) > 3 else ''}"
+        )
+    return StageOutput(result, result.records, result.events, detail, PARTIAL if result.failed_files else OK)
 
 
 def _load(config: Config) -> StageOutput:
@@ -151,7 +159,8 @@ def run_cycle(config: Config, lock_timeout_seconds: float = 0) -> CycleReport:
                 failed = True
                 report.stages.append(StageRun(name, started, datetime.now(UTC), FAILED, detail=_describe(name, error)))
                 continue
-            run = StageRun(name, started, datetime.now(UTC), OK, output.count_in, output.count_out, output.detail)
+            ended = datetime.now(UTC)
+            run = StageRun(name, started, ended, output.status, output.count_in, output.count_out, output.detail)
             run.result = output.result
             report.stages.append(run)
         _record(config, report)
@@ -176,13 +185,15 @@ def _record(config: Config, report: CycleReport) -> None:
         StageRecord(report.run_id, s.name, s.started_at, s.ended_at, s.status, s.count_in, s.count_out, s.detail)
         for s in report.stages
     ]
-    warehouse = open_warehouse(config)
     try:
-        warehouse.record_stages(records)
-    except ClickstreamError as error:
-        errors.print(f"[yellow]run history not recorded:[/yellow] {error.message}")
-    finally:
-        warehouse.close()
+        warehouse = open_warehouse(config)
+        try:
+            warehouse.record_stages(records)
+        finally:
+            warehouse.close()
+    except Exception as error:  # the cycle's work is done; a history row must not undo it
+        message = error.message if isinstance(error, ClickstreamError) else f"{type(error).__name__}: {error}"
+        errors.print(f"[yellow]run history not recorded:[/yellow] {message}")
 
 
 def summary_line(report: CycleReport) -> str:
@@ -217,6 +228,9 @@ def run_every(config: Config, interval_seconds: float, max_cycles: int | None = 
                 report = run_cycle(config)
             except LockBusy as busy:
                 console.print(f"run: skipped this cycle: {busy.message}")
+            except Exception:  # a scheduler outlives a bad cycle; the next one retries
+                errors.print("[red]run: the cycle failed unexpectedly; retrying at the next interval[/red]")
+                errors.print_exception()
             else:
                 reports.append(report)
                 console.print(summary_line(report))

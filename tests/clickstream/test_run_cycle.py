@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -12,11 +13,13 @@ import pytest
 
 from clickstream.cli.cycle import catalog_path, cycle_lock_path, parse_interval, run_cycle, run_every
 from clickstream.config import Config
+from clickstream.contract import input_id
 from clickstream.errors import ClickstreamError, LockBusy
 from clickstream.locks import exclusive_lock
 from clickstream.simulator.generator import SimulationSpec, iter_requests
 from clickstream.simulator.sender import write_raw
 from clickstream.storage import Storage
+from etl.runner import done_marker
 from tests.conftest import make_config
 
 
@@ -91,6 +94,28 @@ def test_a_failed_stage_skips_the_rest_keeps_the_last_good_state_and_is_retried(
     assert [status for _, _, status, _, _ in history(config)] == [
         "ok", "failed", "skipped", "skipped", "ok", "ok", "ok", "ok",
     ]  # fmt: skip
+
+
+@pytest.mark.slow
+def test_a_raw_file_that_fails_stays_pending_while_the_rest_is_loaded_and_modelled(tmp_path: Path) -> None:
+    config = simulated_home(tmp_path)
+    end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    write_raw(iter_requests(SimulationSpec(users=3, days=1, seed=4, app_ids=("shop",), end=end)), Storage(config.home))
+    _, second = (stored.path for stored in Storage(config.home).list_files("raw"))
+    blocker = config.home / str(done_marker(input_id(second)))
+    (blocker / "in-the-way").mkdir(parents=True)  # a folder where the done marker must go: the write fails
+
+    partial = run_cycle(config)
+    assert [(stage.name, stage.status) for stage in partial.stages] == [
+        ("etl", "partial"), ("load", "ok"), ("model", "ok"), ("metadata", "ok"),
+    ]  # fmt: skip
+    assert second in partial.stage("etl").detail and not partial.ok
+    assert fct_events(config) >= partial.etl.events > 0  # (the failed file's outputs may already be written)
+
+    shutil.rmtree(blocker)
+    retried = run_cycle(config)
+    assert retried.ok and retried.etl.files_processed == 1
+    assert fct_events(config) == partial.etl.events + retried.etl.events  # re-written outputs replaced, not doubled
 
 
 def test_a_second_cycle_does_not_start_while_one_runs(tmp_path: Path) -> None:
