@@ -455,6 +455,16 @@ class Config(_Section):
             raise ValueError(f"{', '.join(sorted(named))}: not an app id listed under apps")
         return self
 
+    @field_validator("home", mode="before")
+    @classmethod
+    def _home_is_local(cls, value: object) -> object:
+        if isinstance(value, str) and "://" in value:
+            raise ValueError(
+                f"{value!r} is not a local folder; home holds the write-ahead log, the DuckDB warehouse and "
+                "dbt's files. Keep home local and put the data on S3 with data_root: s3://bucket/prefix"
+            )
+        return value
+
     @model_validator(mode="after")
     def _aws_warehouses_read_from_s3(self) -> Config:
         if self.warehouse.type != "duckdb" and not self.storage_root.startswith("s3://"):

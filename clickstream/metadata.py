@@ -66,7 +66,7 @@ def _scanned(config: Config) -> dict[str, list[dict[str, Any]]]:
             hint="query the meta_* tables of your warehouse directly",
         )
     try:
-        with duckdb.connect(str(config.warehouse_path)) as connection:
+        with duckdb.connect(str(config.warehouse_path), read_only=True) as connection:
             return {
                 table: _rows(connection, f"select * from {MART_SCHEMA}.{table}")
                 for table in ("meta_event", "meta_event_parameter", "meta_user_attribute")
@@ -165,5 +165,7 @@ def export_metadata(config: Config, output: Path | None) -> dict[str, Any]:
         print(text)
     else:
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text + "\n")
+        temporary = output.with_name(f".{output.name}.tmp")
+        temporary.write_text(text + "\n")
+        temporary.replace(output)  # readers (Studio, a dashboard build) never see half a catalog
     return catalog

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from collections import Counter
@@ -14,6 +15,8 @@ from clickstream.config import Config
 from clickstream.errors import ConfigError, ModelError
 
 BUNDLED_PROJECT = Path(__file__).resolve().parent.parent / "dbt_project"
+
+logger = logging.getLogger("clickstream.modeling")
 
 
 @dataclass
@@ -87,7 +90,8 @@ def run_dbt(config: Config, args: list[str] | None = None) -> ModelResult:
     try:
         outcome = dbtRunner().invoke(command)
     finally:
-        _release_duckdb_file()
+        if config.dbt.target == "duckdb":
+            _release_duckdb_file()
     result = ModelResult(command=" ".join(args), seconds=time.perf_counter() - started)
     statuses: Counter[str] = Counter()
     for node_result in getattr(outcome.result, "results", None) or []:
@@ -109,17 +113,25 @@ def _release_duckdb_file() -> None:
 
     A long-lived process (`clickstream run --every`) would otherwise hold the file's write lock between
     cycles, and no analyst, dashboard or Studio query could open the warehouse. dbt-duckdb has no public
-    call for this; its connection manager's class-level environment is what holds the database.
+    call for this; its connection manager's class-level environment is what holds the database. Only safe
+    between dbt invocations: nothing here runs dbt in two threads of one process.
     """
     try:
         from dbt.adapters.duckdb.connections import DuckDBConnectionManager
     except ImportError:  # dbt-duckdb is not installed: nothing of it is open
         return
-    with DuckDBConnectionManager._LOCK:
+    guard = getattr(DuckDBConnectionManager, "_LOCK", None)
+    if guard is None or not hasattr(DuckDBConnectionManager, "_ENV"):
+        logger.warning("dbt-duckdb changed its internals: its database stays open until this process ends")
+        return
+    with guard:
         environment = DuckDBConnectionManager._ENV
         DuckDBConnectionManager._ENV = None
     if environment is not None:
-        environment.close()
+        try:
+            environment.close()
+        except Exception:  # dbt's own outcome matters more than a failed close; the file is freed at exit
+            logger.warning("closing dbt-duckdb's database failed", exc_info=True)
 
 
 def _parse_vars(text: str) -> dict[str, Any]:

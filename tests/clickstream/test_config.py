@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from clickstream.config import CONFIG_ENV_VAR, load_config
+from clickstream.config import CONFIG_ENV_VAR, load_config, parse_config
 from clickstream.errors import ConfigError
 
 
@@ -108,3 +108,13 @@ def test_a_trusted_proxy_that_is_not_an_address_is_refused(tmp_path: Path) -> No
     path = write(tmp_path / "c.yml", "ingestion:\n  trusted_proxies: [loadbalancer]\n")
     with pytest.raises(ConfigError, match=r"ingestion\.trusted_proxies: 'loadbalancer' is not an IP address"):
         load_config(path, environ={})
+
+
+def test_an_s3_home_is_refused_with_the_key_that_takes_s3(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"home: .*'s3://bucket/x' is not a local folder.*data_root: s3://"):
+        parse_config({"home": "s3://bucket/x"}, tmp_path)
+
+
+def test_a_relative_data_root_folder_resolves_against_the_config_file(tmp_path: Path) -> None:
+    config = parse_config({"data_root": "lake"}, tmp_path)
+    assert config.storage_root == str(tmp_path / "lake")
