@@ -23,7 +23,8 @@ from tests.loader.test_duckdb_loader import event_row
 pytestmark = pytest.mark.slow
 
 FILES = 240
-KILLS_WANTED = 20
+KILLS_WANTED = 20  # kills that land between two commits of a load
+MAX_RUNS = 200
 
 
 def item_row(event_id: str, item_id: str) -> dict[str, object]:
@@ -73,6 +74,15 @@ def assert_rows_match_the_ledger(warehouse: Path) -> None:
             assert mismatches == [], f"{table}: rows without a ledger entry or vice versa: {mismatches[:3]}"
 
 
+def ledger_entries(warehouse: Path) -> int:
+    with duckdb.connect(str(warehouse)) as connection:
+        tables = connection.execute("select count(*) from information_schema.tables where table_name = '_loaded_files'")
+        if tables.fetchone() != (1,):
+            return 0
+        row = connection.execute("select count(*) from ods._loaded_files").fetchone()
+    return int(row[0]) if row else 0
+
+
 def assert_everything_loaded_once(home: Path, warehouse: Path, written: int) -> None:
     assert_rows_match_the_ledger(warehouse)
     with duckdb.connect(str(warehouse)) as connection:
@@ -93,8 +103,10 @@ def test_random_kill_9s_during_loads_leave_every_row_loaded_exactly_once(tmp_pat
     command = [sys.executable, "-m", "clickstream", "--config", str(config_file), "load"]
     rng = random.Random(11)
 
-    kills = completed = 0
-    while kills < KILLS_WANTED:
+    kills = completed = mid_load = 0
+    for _ in range(MAX_RUNS):
+        if mid_load >= KILLS_WANTED:
+            break
         loader = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         time.sleep(rng.uniform(0.5, 2.5))  # start-up takes about a second: most kills land mid-load
         if loader.poll() is None:
@@ -103,6 +115,7 @@ def test_random_kill_9s_during_loads_leave_every_row_loaded_exactly_once(tmp_pat
             kills += 1
             if warehouse.exists():
                 assert_rows_match_the_ledger(warehouse)
+                mid_load += 0 < ledger_entries(warehouse) < 2 * FILES  # some batches committed, not all
             continue
         assert loader.returncode == 0, loader.stderr.read() if loader.stderr else ""
         # A run outlived its kill and finished everything: check it, then start over for more kills.
@@ -114,7 +127,8 @@ def test_random_kill_9s_during_loads_leave_every_row_loaded_exactly_once(tmp_pat
     final = subprocess.run(command, capture_output=True, text=True, check=False)
     assert final.returncode == 0, final.stderr
     assert_everything_loaded_once(home, warehouse, written)
-    print(f"{kills} kills, {completed} loads that finished between them")
+    print(f"{kills} kills ({mid_load} between two commits of a load), {completed} loads finished between them")
+    assert mid_load >= KILLS_WANTED, f"only {mid_load} of {kills} kills landed mid-load"
 
 
 def test_two_loaders_started_at_once_load_each_file_once(tmp_path: Path) -> None:
