@@ -4,7 +4,7 @@ Each batch writes a ``COPY`` manifest of its Parquet files (with ``content_lengt
 needs for columnar files) and a JSON-lines file of its ledger entries to ``manifest_prefix``, then runs
 one transaction that stages both, inserts the rows and records the files (see :mod:`loader.redshift_sql`).
 
-Concurrency: :meth:`load_lock` is a local ``flock`` (two loaders on one machine wait for each other
+Concurrency: :meth:`load_lock` is a local file lock (two loaders on one machine wait for each other
 with the configured timeout, and a dead holder releases it). Loaders on different machines are kept
 apart inside Redshift: every load transaction starts with ``LOCK`` on the ledger table, so they commit
 one after the other, and the guard makes a batch whose files another loader already recorded insert
