@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 
 from clickstream.contract import REJECTED, Table, processed_file, rejected_file, rows_to_arrow
 from clickstream.storage import Storage
+from etl.values import truncate_utf8
 
 _EPOCH = date(1970, 1, 1)
 
@@ -75,7 +76,7 @@ class InputWriter:
         for reject in rejects:
             by_reason.setdefault(reject["reason"], []).append(reject)
         for reason, rows in sorted(by_reason.items()):
-            self._append(rejected_file(reason, self.source_id), REJECTED, rows_to_arrow(REJECTED, rows))
+            self._append(rejected_file(reason, self.source_id), REJECTED, _fit_warehouse(rows_to_arrow(REJECTED, rows)))
 
     def _append(self, path: PurePosixPath, table: Table, data: pa.Table) -> None:
         writer = self._writers.get(path)
@@ -95,3 +96,13 @@ def _runs(sorted_keys: pa.Array) -> list[tuple[int, int]]:
     """(key, number of rows) of each run of equal keys in an ascending array, in order."""
     counts = pc.value_counts(sorted_keys)
     return sorted(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True))
+
+
+def _fit_warehouse(rejects: pa.Table) -> pa.Table:
+    """Cut reject strings to their column's size, always: a reject must load anywhere (Redshift's COPY from
+    Parquet cannot truncate), and a cut payload loses nothing, since the raw file keeps the record whole."""
+    for index, name in enumerate(rejects.column_names):
+        max_bytes = REJECTED.column(name).max_bytes
+        if max_bytes is not None and rejects.schema.field(index).type == pa.string():
+            rejects = rejects.set_column(index, name, truncate_utf8(rejects.column(index).combine_chunks(), max_bytes))
+    return rejects

@@ -150,3 +150,13 @@ def test_a_plugin_configured_with_options_runs_in_every_worker(tmp_path: Path) -
     job = make_job(("shop",), plugins=[PluginSpec("internal_traffic", {"networks": ["203.0.113.0/24"]})])
     result = run_etl(tmp_path, job, workers=2)
     assert (result.files_processed, result.events, result.rejected_by_reason) == (2, 1, {"internal_traffic": 1})
+
+
+def test_a_reject_larger_than_its_warehouse_column_is_cut_to_fit(tmp_path: Path) -> None:
+    huge = b'{"appId": "shop", "data": "' + "é".encode() * 40_000 + b"\n"  # 80 kB, not JSON: one reject
+    Storage(tmp_path).write_bytes("raw/year=2024/month=05/day=01/hour=12/w0-1-000001.jsonl.gz", gzip.compress(huge))
+    run_etl(tmp_path, make_job(), workers=1)
+    [stored] = Storage(tmp_path).list_files("rejected")
+    payload = pq.read_table(tmp_path / stored.path).column("payload")[0].as_py()
+    assert 65_534 <= len(payload.encode()) <= 65_535  # as much as fits...
+    assert payload.startswith('{"appId": "shop"') and payload.endswith("é")  # ...cut between characters
