@@ -224,6 +224,22 @@ class AthenaWarehouse:
         self._put(f"{self.ledger_root}{LEDGER_TABLE}/{load_id}.json", "\n".join(lines) + "\n")
         return sum(file.row_count for file in files)
 
+    def refresh_files(self, table: Table, files: Sequence[FileToLoad]) -> None:
+        """A ledger object with the files' new size and time; the latest entry of a path counts."""
+        known = self.ledger()
+        if self._lock is not None:
+            self._lock.check()
+        loaded_at = datetime.now(UTC).strftime(_TIME_FORMAT)
+        load_id = uuid.uuid4().hex
+        lines = [
+            json.dumps({"path": file.relative_path, "table_name": table.name, "size_bytes": file.size,
+                        "modified_ns": file.modified_ns, "sha256": file.sha256,
+                        "row_count": known[file.relative_path].row_count if file.relative_path in known else 0,
+                        "load_id": load_id, "loaded_at": loaded_at})
+            for file in files
+        ]  # fmt: skip
+        self._put(f"{self.ledger_root}{LEDGER_TABLE}/{load_id}.json", "\n".join(lines) + "\n")
+
     def remove_files(self, table: Table, entries: Sequence[LedgerEntry]) -> int:
         """The rows went with the files; a ledger object of tombstones (``removed``, 0 rows) records it."""
         if not entries:

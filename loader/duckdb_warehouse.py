@@ -206,6 +206,12 @@ class DuckDBWarehouse:
             )
         return rows
 
+    def refresh_files(self, table: Table, files: Sequence[FileToLoad]) -> None:
+        self.connection.executemany(
+            f"update {self.qualified(LEDGER_TABLE)} set size_bytes = ?, modified_ns = ? where path = ?",
+            [(file.size, file.modified_ns, file.relative_path) for file in files],
+        )
+
     def remove_files(self, table: Table, entries: Sequence[LedgerEntry]) -> int:
         """Delete the rows and ledger entries of files that no longer exist, in one transaction."""
         if not entries:

@@ -153,6 +153,14 @@ class RedshiftSql:
         names = ", ".join(name for name, _ in LEDGER_COLUMNS)
         return Statement("read the ledger", f"select {names} from {self.qualified(LEDGER_TABLE)}")
 
+    def refresh_ledger_entry(self) -> Statement:
+        """A file rewritten with the same bytes: its new size and time (parameters ``:path``, ``:size``, ``:mtime``)."""
+        return Statement(
+            "refresh a rewritten file's size and time",
+            f"update {self.qualified(LEDGER_TABLE)} set size_bytes = cast(:size as bigint), "
+            "modified_ns = cast(:mtime as bigint) where path = :path",
+        )
+
     def delete_ledger_entry(self) -> Statement:
         """Forget one file (parameter ``:path``) that no longer exists."""
         return Statement("forget a vanished file", f"delete from {self.qualified(LEDGER_TABLE)} where path = :path")

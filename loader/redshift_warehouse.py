@@ -160,6 +160,11 @@ class RedshiftWarehouse:
             )
         return inserted
 
+    def refresh_files(self, table: Table, files: Sequence[FileToLoad]) -> None:
+        for file in files:
+            parameters = {"path": file.relative_path, "size": str(file.size), "mtime": str(file.modified_ns)}
+            self.data_api.run(self.sql.refresh_ledger_entry(), parameters, hint="check the ledger table")
+
     def remove_files(self, table: Table, entries: Sequence[LedgerEntry]) -> int:
         """Forget the files; their rows stay, since ``COPY`` cannot record which file a row came from.
 

@@ -26,6 +26,7 @@ from loader.factory import open_warehouse
 from loader.warehouse import FileToLoad, LedgerEntry, Warehouse
 
 LOADED_TABLES: tuple[Table, ...] = (*PROCESSED_TABLES.values(), REJECTED)
+UNCHANGED = -1  # row_count of a planned file whose bytes the ledger already holds: refresh, do not load
 
 
 @dataclass
@@ -75,22 +76,24 @@ def _row_count(storage: Storage, relative: str) -> int:
 
 
 def _to_load(storage: Storage, stored: StoredFile, known: LedgerEntry | None) -> FileToLoad | None:
-    """The file as something to load, or None when the ledger already holds it as it is.
+    """The file as something to load (or, with its ledger row count, to refresh), or None to skip it.
 
-    A file rewritten with identical bytes (a re-processing is deterministic) is loaded again once, as a
-    replacement: that refreshes its ledger entry's size and time, so later runs skip it without reading.
+    A file rewritten with identical bytes (a re-processing is deterministic; a bucket copy keeps them)
+    comes back with ``row_count`` -1 and its known checksum: its ledger entry only needs the new size and
+    time, so later runs skip it without reading it again.
     """
     if known is not None and known.size_bytes == stored.size and known.modified_ns == stored.mtime_ns:
         return None
     sha256 = _sha256(storage, stored.path)
+    unchanged = known is not None and known.sha256 == sha256
     return FileToLoad(
         relative_path=stored.path,
         location=storage.uri(stored.path),
         size=stored.size,
         modified_ns=stored.mtime_ns,
         sha256=sha256,
-        row_count=_row_count(storage, stored.path),
-        replaces=known is not None,
+        row_count=UNCHANGED if unchanged else _row_count(storage, stored.path),
+        replaces=known is not None and not unchanged,
     )
 
 
@@ -134,13 +137,18 @@ def _load_under_lock(
     for table in tables:
         pending = []
         stored_files = storage.list_files(table_prefix(table), ".parquet")
+        refreshed = []
         for stored in stored_files:
             file = _to_load(storage, stored, ledger.get(stored.path))
-            if file is None:
+            if file is None or file.row_count == UNCHANGED:
                 result.already_loaded += 1
+                if file is not None:
+                    refreshed.append(file)
             else:
                 pending.append(file)
         plan.append((table, pending))
+        if refreshed:
+            warehouse.refresh_files(table, refreshed)
         gone = _vanished(ledger, table, {stored.path for stored in stored_files})
         if gone and not stored_files:
             raise WarehouseError(

@@ -93,6 +93,10 @@ class Warehouse(Protocol):
         """Insert the files' rows and their ledger entries in one transaction; return the rows inserted."""
         ...
 
+    def refresh_files(self, table: Table, files: Sequence[FileToLoad]) -> None:
+        """Record a new size and modification time for files rewritten with the same bytes (same SHA-256)."""
+        ...
+
     def remove_files(self, table: Table, entries: Sequence[LedgerEntry]) -> int:
         """Forget files that no longer exist (the ETL re-processed their input into other files).
 

@@ -141,13 +141,15 @@ def test_a_reprocessed_file_replaces_its_own_rows_and_no_others(tmp_path: Path) 
     assert ledger == (2, 2)
 
 
-def test_a_file_rewritten_with_the_same_content_is_reloaded_once_and_then_skipped(tmp_path: Path) -> None:
+def test_a_file_rewritten_with_the_same_content_is_not_loaded_and_its_new_time_is_recorded(tmp_path: Path) -> None:
     write_events(tmp_path, "in-1", "a")
     load(tmp_path)
     path = tmp_path / processed_file("event_v2", "shop", datetime(2024, 5, 1).date(), "in-1")
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000_000))
-    assert (load(tmp_path).replaced, load(tmp_path).total_files) == (1, 0)  # the ledger now knows its new time
+    again = load(tmp_path)
+    assert (again.total_files, again.replaced, again.already_loaded) == (0, 0, 1)
     assert count(tmp_path / "wh.duckdb", "select count(*) from ods.event_v2") == 1
+    assert count(tmp_path / "wh.duckdb", "select modified_ns from ods._loaded_files") == path.stat().st_mtime_ns
 
 
 def test_a_same_size_rewrite_with_other_content_is_replaced(tmp_path: Path) -> None:

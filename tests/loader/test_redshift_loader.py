@@ -334,7 +334,7 @@ def test_stage_records_travel_as_parameters_never_as_sql_text(
 def test_every_statement_parses_as_redshift_sql() -> None:
     sql = RedshiftSql("ods")
     statements = [sql.create_schema(), sql.create_ledger(), sql.create_run_history(), sql.existing_columns(),
-                  sql.delete_ledger_entry(),
+                  sql.delete_ledger_entry(), sql.refresh_ledger_entry(),
                   sql.select_ledger(), sql.insert_stages([["r", "etl", "2024-05-01 12:00:00", "2024-05-01 12:00:01",
                                                            "ok", "1", "2", None]])]  # fmt: skip
     for table in ALL_TABLES.values():
