@@ -40,6 +40,7 @@ LEDGER_GLUE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("row_count", "bigint"),
     ("load_id", "string"),
     ("loaded_at", "timestamp"),
+    ("removed", "boolean"),  # true on a tombstone: the file was deleted and its rows went with it
 )
 RUN_HISTORY_GLUE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("run_id", "string"),

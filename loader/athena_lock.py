@@ -73,8 +73,10 @@ class S3LeaseLock:
         """Raise unless the lease is still ours: called before anything is committed."""
         if self.lost:
             raise WarehouseError(
-                f"the load lock s3://{self.bucket}/{self.key} was taken over by another loader",
-                hint="this process was paused longer than warehouse.athena.lock_lease_seconds; run the load again",
+                f"the load lock s3://{self.bucket}/{self.key} was lost: taken over by another loader, "
+                "or not renewed in time",
+                hint="this process was paused or cut off from S3 longer than warehouse.athena.lock_lease_seconds "
+                "allows; nothing more was committed; run the load again",
             )
 
     def _lease(self) -> bytes:
@@ -139,16 +141,26 @@ class S3LeaseLock:
         return holder if isinstance(holder, dict) else {"expires_at": 0}, str(response["ETag"])
 
     def _renew_until_stopped(self) -> None:
+        renewed = time.monotonic()
         while not self._stop.wait(self.lease_seconds / 3):
             try:
                 assert self._etag is not None
                 self._etag = self._put(IfMatch=self._etag)
+                renewed = time.monotonic()
             except botocore.exceptions.ClientError as exc:
                 if _code(exc) in _CONFLICT_CODES or _code(exc) == "NoSuchKey":
                     self.lost = True
                     logger.error("the load lock was taken over", extra={"lock": f"s3://{self.bucket}/{self.key}"})
                     return
                 logger.warning("could not renew the load lock; retrying", extra={"error": str(exc)})
+            except Exception as exc:  # a network error must not end the renewals silently
+                logger.warning("could not renew the load lock; retrying", extra={"error": repr(exc)})
+            if time.monotonic() - renewed > self.lease_seconds * 2 / 3:
+                self.lost = True  # another loader may take it over soon: commit nothing more
+                logger.error(
+                    "the load lock could not be renewed in time", extra={"lock": f"s3://{self.bucket}/{self.key}"}
+                )
+                return
 
     def _release(self) -> None:
         if self.lost or self._etag is None:

@@ -230,7 +230,9 @@ class RedshiftSql:
         if replacing_manifest_uri is not None:
             keys = REPLACE_KEYS.get(table.name, table.key)
             matches = " and ".join(
-                f"({target}.{quote(key)} = replacing.{quote(key)} "
+                f"{target}.{quote(key)} = replacing.{quote(key)}"
+                if not table.column(key).nullable  # a plain equality lets Redshift hash-join a large table
+                else f"({target}.{quote(key)} = replacing.{quote(key)} "
                 f"or ({target}.{quote(key)} is null and replacing.{quote(key)} is null))"
                 for key in keys
             )

@@ -107,7 +107,9 @@ class RedshiftWarehouse:
         self.data_api.run_batch(statements, "clickstream create tables", hint="check the login's CREATE rights")
         self._run_history_ready = True
         existing: dict[str, set[str]] = {}
-        for table_name, column_name in self.data_api.query(self.sql.existing_columns(), {"schema": self.schema}):
+        for table_name, column_name in self.data_api.query(
+            self.sql.existing_columns(), {"schema": self.schema.lower()}
+        ):
             existing.setdefault(str(table_name), set()).add(str(column_name))
         for table in tables:
             for name in table.column_names:

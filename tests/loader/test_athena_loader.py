@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.exceptions
 import pyarrow as pa
 import pytest
 
 from clickstream.config import AthenaConfig, parse_config
 from clickstream.contract import EVENT_V2, REJECTED, Column, Table, rejected_file, rows_to_arrow
 from clickstream.errors import ConfigError, LockBusy, WarehouseError
+from loader.athena_lock import S3LeaseLock
 from loader.athena_warehouse import LOCK_OBJECT, AthenaWarehouse
 from loader.factory import open_warehouse
 from loader.runner import load_new_files, run_load
@@ -265,3 +267,18 @@ def test_a_file_the_etl_deleted_is_forgotten_by_a_tombstone(lake: Lake, warehous
     assert (result.vanished, result.rows_removed, result.total_files) == (1, 2, 0)
     assert sorted(warehouse.ledger()) == [gone.replace("in-1", "in-2")]
     assert load(lake, warehouse).vanished == 0  # forgotten for good
+
+
+def test_a_lease_that_cannot_be_renewed_through_network_errors_is_given_up(
+    lake: Lake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lock = S3LeaseLock(lake.s3, lake.bucket, "locks/load.json", lease_seconds=0.6, purpose="a load")
+    with lock.hold(0):
+
+        def unreachable(**_: object) -> None:
+            raise botocore.exceptions.EndpointConnectionError(endpoint_url="http://s3.unreachable")
+
+        monkeypatch.setattr(lake.s3, "put_object", unreachable)  # the network to S3 goes away
+        time.sleep(1.0)
+        with pytest.raises(WarehouseError, match="was lost: taken over by another loader, or not renewed in time"):
+            lock.check()  # nothing more is committed under a lease others may already hold

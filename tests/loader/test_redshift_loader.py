@@ -398,3 +398,17 @@ def test_a_file_the_etl_deleted_leaves_the_ledger_through_a_parameter(
     [delete] = [call for call in script.sent if call["operation"] == "ExecuteStatement"][2:]
     assert delete["Sql"] == 'delete from "ods"."_loaded_files" where path = :path'
     assert delete["Parameters"] == [{"name": "path", "value": gone[0]}]
+
+
+def test_a_mixed_case_schema_is_looked_up_as_redshift_folds_it(
+    lake: Lake, moto_endpoint: str, script: DataApiScript, sleeps: list[float], tmp_path: Path
+) -> None:
+    settings = settings_for(lake, moto_endpoint)
+    data_api = DataApi(script.client, target_of(settings), 0.01, 0.04, 60, sleep=sleeps.append)
+    warehouse = RedshiftWarehouse(settings, "Ods", tmp_path / "load.lock", data_api=data_api, s3=lake.s3)
+    script.batch()
+    script.query(every_column(EVENT_V2))
+    warehouse.ensure_tables([EVENT_V2])
+    [lookup] = [call for call in script.sent if call["operation"] == "ExecuteStatement"]
+    assert lookup["Parameters"] == [{"name": "schema", "value": "ods"}]
+    assert len(script.sql_of("BatchExecuteStatement")) == 1  # every column found: nothing to add
