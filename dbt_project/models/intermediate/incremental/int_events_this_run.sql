@@ -10,27 +10,32 @@
 {%- set columns = clickstream_source_columns('event_v2') + clickstream_custom_parameter_names()
     + ['event_date', 'ingest_msec', 'session_key', 'user_key'] %}
 
-{%- set run_events %}
-    {{ ref('stg_clickstream__events') }} as events
-    inner join {{ ref('int_sessions_this_run') }} as sessions
-        on events.session_key = sessions.session_key
-    cross join (
-        select min(start_msec) as min_start_msec
-        from {{ ref('int_sessions_this_run') }}
-    ) as bounds
-    cross join {{ ref('int_run_limits') }} as limits
-    where
-        events.ingest_msec >= bounds.min_start_msec
-        and events.ingest_msec <= limits.upper_limit_msec
-        and events.ingest_msec >= sessions.start_msec
-        and events.ingest_msec <= sessions.end_msec
-        and {{ clickstream_event_in_time('events') }}
+{#- The events of the sessions of this run (every column of the staging view), before deduplication. -#}
+{%- set run_events -%}
+        select events.*
+        from {{ ref('stg_clickstream__events') }} as events
+        inner join {{ ref('int_sessions_this_run') }} as sessions
+            on events.session_key = sessions.session_key
+        cross join (
+            select min(start_msec) as min_start_msec
+            from {{ ref('int_sessions_this_run') }}
+        ) as bounds
+        cross join {{ ref('int_run_limits') }} as limits
+        where
+            events.ingest_msec >= bounds.min_start_msec
+            and events.ingest_msec <= limits.upper_limit_msec
+            and events.ingest_msec >= sessions.start_msec
+            and events.ingest_msec <= sessions.end_msec
+            and {{ clickstream_event_in_time('events') }}
 {%- endset %}
 
+{#- Event ids seen more than once (SDK retries): only their copies are ranked. #}
 with duplicated as (
 
     select events.event_id
-    from {{ run_events }}
+    from (
+        {{ run_events }}
+    ) as events
     group by events.event_id
     having count(*) > 1
 
@@ -38,22 +43,20 @@ with duplicated as (
 
 single_copies as (
 
-    select
-        {%- for column in columns %}
-            events.{{ column }}{% if not loop.last %},{% endif %}
-        {%- endfor %}
-    from {{ run_events }}
-        and events.event_id is not null
-        and events.event_id not in (select duplicated.event_id from duplicated where duplicated.event_id is not null)
+    select events.*
+    from (
+        {{ run_events }}
+    ) as events
+    left join duplicated
+        on events.event_id = duplicated.event_id
+    where events.event_id is not null and duplicated.event_id is null
 
 ),
 
 ranked_copies as (
 
     select
-        {%- for column in columns %}
-            events.{{ column }},
-        {%- endfor %}
+        events.*,
         row_number() over (
             partition by events.event_id
             order by
@@ -64,8 +67,12 @@ ranked_copies as (
                 events.user_pseudo_id asc,
                 events.session_key asc
         ) as duplicate_rank
-    from {{ run_events }}
-        and (events.event_id is null or events.event_id in (select duplicated.event_id from duplicated))
+    from (
+        {{ run_events }}
+    ) as events
+    left join duplicated
+        on events.event_id = duplicated.event_id
+    where events.event_id is null or duplicated.event_id is not null
 
 )
 
