@@ -12,7 +12,7 @@ with touched as (
 
 ),
 
-events as (
+events as {{ clickstream_inline_cte() }} (
 
     select events.*
     from {{ ref('fct_events') }} as events

@@ -7,18 +7,21 @@
     'session_key', date_column='session_date', sort=['session_date', 'user_pseudo_id'], dist='session_key'
 )) }}
 
-with events as (
+with events as {{ clickstream_inline_cte() }} (
 
     select * from {{ ref('int_events_this_run') }}
     where session_id is not null
 
 ),
 
-ordered as (
+{# The two orderings of a session's events, ranked on the few columns they need; the winning rows'
+   other columns are joined back on event_id (unique here). Ranking whole event rows was most of
+   this model's time. #}
+ranked as (
 
     select
-        *,
-        case when event_name in ('_page_view', '_screen_view') then 1 else 0 end as is_view,
+        session_key,
+        event_id,
         row_number() over (
             partition by session_key order by event_timestamp asc, event_id asc
         ) as event_index,
@@ -46,8 +49,8 @@ views as (
         coalesce(page_view_page_url_path, screen_view_screen_name) as view_name,
         row_number() over (partition by session_key order by event_timestamp asc, event_id asc) as first_rank,
         row_number() over (partition by session_key order by event_timestamp desc, event_id desc) as last_rank
-    from ordered
-    where is_view = 1
+    from events
+    where event_name in ('_page_view', '_screen_view')
 
 ),
 
@@ -57,7 +60,7 @@ latest_user as (
         session_key,
         user_id,
         row_number() over (partition by session_key order by event_timestamp desc, event_id desc) as recency_rank
-    from ordered
+    from events
     where user_id is not null
 
 ),
@@ -75,7 +78,9 @@ aggregates as (
         max(event_timestamp) as last_event_timestamp,
         max(event_time_msec) as last_event_time_msec,
         count(*) as session_events,
-        cast(sum(is_view) as {{ dbt.type_bigint() }}) as session_views,
+        cast(
+            sum(case when event_name in ('_page_view', '_screen_view') then 1 else 0 end) as {{ dbt.type_bigint() }}
+        ) as session_views,
         cast(
             sum(case when event_name = '_page_view' then 1 else 0 end) as {{ dbt.type_bigint() }}
         ) as session_page_views,
@@ -83,7 +88,7 @@ aggregates as (
             sum(case when event_name = '_screen_view' then 1 else 0 end) as {{ dbt.type_bigint() }}
         ) as session_screen_views,
         sum(coalesce(user_engagement_time_msec, 0)) as session_engagement_time_msec
-    from ordered
+    from events
     group by session_key
 
 ),
@@ -91,31 +96,33 @@ aggregates as (
 traffic as (
 
     select
-        session_key,
-        event_timestamp,
-        platform,
-        traffic_source_source as session_source,
-        traffic_source_medium as session_medium,
-        traffic_source_campaign as session_campaign,
-        traffic_source_content as session_content,
-        traffic_source_term as session_term,
-        traffic_source_campaign_id as session_campaign_id,
-        traffic_source_clid_platform as session_clid_platform,
-        traffic_source_clid as session_clid,
-        traffic_source_channel_group as session_channel_group,
-        traffic_source_category as session_source_category
-    from ordered
-    where traffic_rank = 1
+        events.session_key,
+        events.event_timestamp,
+        events.platform,
+        events.traffic_source_source as session_source,
+        events.traffic_source_medium as session_medium,
+        events.traffic_source_campaign as session_campaign,
+        events.traffic_source_content as session_content,
+        events.traffic_source_term as session_term,
+        events.traffic_source_campaign_id as session_campaign_id,
+        events.traffic_source_clid_platform as session_clid_platform,
+        events.traffic_source_clid as session_clid,
+        events.traffic_source_channel_group as session_channel_group,
+        events.traffic_source_category as session_source_category
+    from events
+    inner join ranked
+        on events.event_id = ranked.event_id and ranked.traffic_rank = 1
 
 ),
 
 first_events as (
 
     select
-        session_key,
-        event_date as session_date
-    from ordered
-    where event_index = 1
+        events.session_key,
+        events.event_date as session_date
+    from events
+    inner join ranked
+        on events.event_id = ranked.event_id and ranked.event_index = 1
 
 ),
 
