@@ -45,7 +45,7 @@ from loader.athena_glue import (
 )
 from loader.athena_lock import S3LeaseLock
 from loader.redshift_warehouse import s3_client, split_s3_uri
-from loader.warehouse import LEDGER_TABLE, RUN_HISTORY_TABLE, FileToLoad, LedgerEntry, StageRecord
+from loader.warehouse import LEDGER_TABLE, RUN_HISTORY_TABLE, FileToLoad, LedgerEntry, StageRecord, ledger_fields
 
 if TYPE_CHECKING:
     from mypy_boto3_glue.client import GlueClient
@@ -206,21 +206,7 @@ class AthenaWarehouse:
         if self._lock is not None:
             self._lock.check()
         loaded_at = datetime.now(UTC).strftime(_TIME_FORMAT)
-        lines = [
-            json.dumps(
-                {
-                    "path": file.relative_path,
-                    "table_name": table.name,
-                    "size_bytes": file.size,
-                    "modified_ns": file.modified_ns,
-                    "sha256": file.sha256,
-                    "row_count": file.row_count,
-                    "load_id": load_id,
-                    "loaded_at": loaded_at,
-                }
-            )
-            for file in files
-        ]
+        lines = [json.dumps({**ledger_fields(file, table.name, load_id), "loaded_at": loaded_at}) for file in files]
         self._put(f"{self.ledger_root}{LEDGER_TABLE}/{load_id}.json", "\n".join(lines) + "\n")
         return sum(file.row_count for file in files)
 
@@ -232,10 +218,8 @@ class AthenaWarehouse:
         loaded_at = datetime.now(UTC).strftime(_TIME_FORMAT)
         load_id = uuid.uuid4().hex
         lines = [
-            json.dumps({"path": file.relative_path, "table_name": table.name, "size_bytes": file.size,
-                        "modified_ns": file.modified_ns, "sha256": file.sha256,
-                        "row_count": known[file.relative_path].row_count if file.relative_path in known else 0,
-                        "load_id": load_id, "loaded_at": loaded_at})
+            json.dumps({**ledger_fields(file, table.name, load_id), "loaded_at": loaded_at,
+                        "row_count": known[file.relative_path].row_count if file.relative_path in known else 0})
             for file in files
         ]  # fmt: skip
         self._put(f"{self.ledger_root}{LEDGER_TABLE}/{load_id}.json", "\n".join(lines) + "\n")

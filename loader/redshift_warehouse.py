@@ -31,7 +31,7 @@ from clickstream.errors import WarehouseError
 from clickstream.locks import exclusive_lock
 from loader.redshift_data_api import DataApi
 from loader.redshift_sql import INSERT_ROWS_PURPOSE, LEDGER_FILE_FIELDS, RUN_HISTORY_COLUMNS, RedshiftSql
-from loader.warehouse import FileToLoad, LedgerEntry, StageRecord
+from loader.warehouse import FileToLoad, LedgerEntry, StageRecord, ledger_fields
 
 if TYPE_CHECKING:
     from mypy_boto3_redshift_data.client import RedshiftDataAPIServiceClient
@@ -242,15 +242,7 @@ def _manifest(files: Sequence[FileToLoad]) -> bytes:
 def _ledger_lines(table: Table, files: Sequence[FileToLoad], load_id: str) -> bytes:
     lines = []
     for file in files:
-        values = {
-            "path": file.relative_path,
-            "table_name": table.name,
-            "size_bytes": file.size,
-            "modified_ns": file.modified_ns,
-            "sha256": file.sha256,
-            "row_count": file.row_count,
-            "load_id": load_id,
-        }
+        values = ledger_fields(file, table.name, load_id)
         assert tuple(values) == LEDGER_FILE_FIELDS
         lines.append(json.dumps(values))
     return ("\n".join(lines) + "\n").encode()

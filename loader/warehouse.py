@@ -52,6 +52,19 @@ class FileToLoad:
     replaces: bool = False
 
 
+def ledger_fields(file: FileToLoad, table_name: str, load_id: str) -> dict[str, str | int]:
+    """A file's ledger entry as the JSON objects the Redshift and Athena ledgers are written from."""
+    return {
+        "path": file.relative_path,
+        "table_name": table_name,
+        "size_bytes": file.size,
+        "modified_ns": file.modified_ns,
+        "sha256": file.sha256,
+        "row_count": file.row_count,
+        "load_id": load_id,
+    }
+
+
 @dataclass(frozen=True)
 class StageRecord:
     """One stage of one pipeline cycle, for the run-history table."""
