@@ -133,10 +133,16 @@ def _load_under_lock(
 ) -> None:
     warehouse.ensure_tables(tables)
     ledger = warehouse.ledger()
+    listings = {table.name: storage.list_files(table_prefix(table), ".parquet") for table in tables}
+    if ledger and not any(listings.values()):
+        raise WarehouseError(
+            f"{storage.root} holds no processed files, but the warehouse has {len(ledger)} loaded",
+            hint="check data_root; to replay from scratch, delete the warehouse as well as processed/",
+        )
     plan: list[tuple[Table, list[FileToLoad]]] = []
     for table in tables:
         pending = []
-        stored_files = storage.list_files(table_prefix(table), ".parquet")
+        stored_files = listings[table.name]
         refreshed = []
         for stored in stored_files:
             file = _to_load(storage, stored, ledger.get(stored.path))
@@ -150,12 +156,7 @@ def _load_under_lock(
         if refreshed:
             warehouse.refresh_files(table, refreshed)
         gone = _vanished(ledger, table, {stored.path for stored in stored_files})
-        if gone and not stored_files:
-            raise WarehouseError(
-                f"{storage.root} holds no {table.name} files, but the warehouse has {len(gone)} of them loaded",
-                hint="check data_root; to replay from scratch, delete the warehouse as well as processed/",
-            )
-        if gone:  # the listing above completed: these files really are gone
+        if gone:  # the listings above completed: these files really are gone
             result.vanished += len(gone)
             result.rows_removed += warehouse.remove_files(table, gone)
     total = sum(len(files) for _, files in plan)

@@ -176,11 +176,11 @@ def test_rows_of_a_file_the_etl_deleted_leave_the_warehouse(tmp_path: Path) -> N
         assert connection.execute("select count(*) from ods._loaded_files").fetchone() == (1,)
 
 
-def test_a_data_root_without_any_of_the_loaded_files_is_refused_not_emptied(tmp_path: Path) -> None:
+def test_a_data_root_without_any_processed_file_is_refused_not_emptied(tmp_path: Path) -> None:
     write_events(tmp_path, "in-1", "a")
     load(tmp_path)
     (tmp_path / processed_file("event_v2", "shop", datetime(2024, 5, 1).date(), "in-1")).unlink()
-    with pytest.raises(WarehouseError, match="holds no event_v2 files, but the warehouse has 1 of them loaded"):
+    with pytest.raises(WarehouseError, match="holds no processed files, but the warehouse has 1 loaded"):
         load(tmp_path)
     assert count(tmp_path / "wh.duckdb", "select count(*) from ods.event_v2") == 1
 
@@ -257,3 +257,16 @@ with exclusive_lock(Path(sys.argv[1]), 0, "a load"):
     print("locked", flush=True)
     time.sleep(60)
 """
+
+
+def test_rejects_that_all_vanished_after_a_re_processing_leave_the_warehouse(tmp_path: Path) -> None:
+    reject = {"reason": "bot", "source_id": "in-1", "source_file": "raw/x", "record_index": 0,
+              "event_index": 0, "payload": "{}", "rejected_at": datetime(2024, 5, 1, tzinfo=UTC)}  # fmt: skip
+    Storage(tmp_path).write_parquet(rejected_file("bot", "in-1"), rows_to_arrow(REJECTED, [reject]))
+    write_events(tmp_path, "in-1", "a")
+    load(tmp_path)
+    (tmp_path / rejected_file("bot", "in-1")).unlink()  # bots are now flagged, not rejected
+    write_events(tmp_path, "in-1", "a", "bot-event")
+    result = load(tmp_path)
+    assert (result.vanished, result.rows_removed, result.replaced) == (1, 1, 1)
+    assert count(tmp_path / "wh.duckdb", "select count(*) from ods.rejected") == 0
