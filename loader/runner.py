@@ -123,6 +123,10 @@ def _vanished(ledger: dict[str, LedgerEntry], table: Table, listed: set[str]) ->
     return [e for path, e in sorted(ledger.items()) if path.startswith(prefix) and path not in listed]
 
 
+def _looks_unchanged(stored: StoredFile, known: LedgerEntry | None) -> bool:
+    return known is not None and known.size_bytes == stored.size and known.modified_ns == stored.mtime_ns
+
+
 def _load_under_lock(
     storage: Storage,
     warehouse: Warehouse,
@@ -131,6 +135,8 @@ def _load_under_lock(
     tables: Sequence[Table],
     result: LoadResult,
 ) -> None:
+    """List (cheap), then hash and load batch by batch: a large backlog shows progress from the start, and
+    a crash loses at most one batch's hashing."""
     warehouse.ensure_tables(tables)
     ledger = warehouse.ledger()
     listings = {table.name: storage.list_files(table_prefix(table), ".parquet") for table in tables}
@@ -139,38 +145,36 @@ def _load_under_lock(
             f"{storage.root} holds no processed files, but the warehouse has {len(ledger)} loaded",
             hint="check data_root; to replay from scratch, delete the warehouse as well as processed/",
         )
-    plan: list[tuple[Table, list[FileToLoad]]] = []
+    work: list[tuple[Table, list[StoredFile]]] = []
     for table in tables:
-        pending = []
-        stored_files = listings[table.name]
-        refreshed = []
-        for stored in stored_files:
-            file = _to_load(storage, stored, ledger.get(stored.path))
-            if file is None or file.row_count == UNCHANGED:
-                result.already_loaded += 1
-                if file is not None:
-                    refreshed.append(file)
-            else:
-                pending.append(file)
-        plan.append((table, pending))
-        if refreshed:
-            warehouse.refresh_files(table, refreshed)
-        gone = _vanished(ledger, table, {stored.path for stored in stored_files})
+        listed = listings[table.name]
+        candidates = [stored for stored in listed if not _looks_unchanged(stored, ledger.get(stored.path))]
+        result.already_loaded += len(listed) - len(candidates)
+        work.append((table, candidates))
+        gone = _vanished(ledger, table, {stored.path for stored in listed})
         if gone:  # the listings above completed: these files really are gone
             result.vanished += len(gone)
             result.rows_removed += warehouse.remove_files(table, gone)
-    total = sum(len(files) for _, files in plan)
+    total = sum(len(candidates) for _, candidates in work)
     done = 0
     if on_progress:
         on_progress(0, total)
-    for table, files in plan:
-        result.files[table.name] = len(files)
+    for table, candidates in work:
+        result.files[table.name] = 0
         result.rows[table.name] = 0
-        result.replaced += sum(file.replaces for file in files)
-        for start in range(0, len(files), files_per_transaction):
-            batch = files[start : start + files_per_transaction]
-            result.rows[table.name] += warehouse.load_files(table, batch, uuid.uuid4().hex)
-            done += len(batch)
+        for start in range(0, len(candidates), files_per_transaction):
+            chunk = candidates[start : start + files_per_transaction]
+            planned = [file for s in chunk if (file := _to_load(storage, s, ledger.get(s.path))) is not None]
+            refreshed = [file for file in planned if file.row_count == UNCHANGED]
+            batch = [file for file in planned if file.row_count != UNCHANGED]
+            if refreshed:
+                warehouse.refresh_files(table, refreshed)
+                result.already_loaded += len(refreshed)
+            if batch:
+                result.rows[table.name] += warehouse.load_files(table, batch, uuid.uuid4().hex)
+                result.files[table.name] += len(batch)
+                result.replaced += sum(file.replaces for file in batch)
+            done += len(chunk)
             if on_progress:
                 on_progress(done, total)
 
