@@ -69,6 +69,11 @@ class S3LeaseLock:
             renewer.join()
             self._release()
 
+    @property
+    def held(self) -> bool:
+        """Whether this process holds the lease now (acquired, not yet released, not lost)."""
+        return self._etag is not None and not self.lost
+
     def check(self) -> None:
         """Raise unless the lease is still ours: called before anything is committed."""
         if self.lost:

@@ -55,6 +55,7 @@ logger = logging.getLogger("clickstream.loader.athena")
 
 PARTITIONS_PER_CALL = 100  # BatchCreatePartition's limit
 LOCK_OBJECT = "load.lock"
+COMPACT_AFTER = 50  # ledger objects read by a load before they are folded into one snapshot
 _TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"  # what Athena's JSON SerDe reads as a timestamp
 
 
@@ -150,10 +151,17 @@ class AthenaWarehouse:
     # --- the ledger ---------------------------------------------------------------------------------
 
     def ledger(self) -> dict[str, LedgerEntry]:
-        """Every recorded file; of several entries for a path (a re-processed file) the latest counts."""
+        """Every recorded file; of several entries for a path (a re-processed file) the latest counts.
+
+        Each load adds a ledger object, and reading them all would slow every load as history grows: under
+        the load lock, once there are more than ``COMPACT_AFTER`` of them, the live entries are written as
+        one snapshot object and the objects it replaces are deleted. The snapshot is written first, and
+        entries keep their ``loaded_at``, so a crash in between leaves duplicates that read the same.
+        """
         entries: dict[str, LedgerEntry] = {}
-        removed: set[str] = set()  # paths whose latest record is a tombstone
-        for body in self._read_folder(f"{self.ledger_root}{LEDGER_TABLE}/"):
+        latest: dict[str, dict[str, Any]] = {}
+        objects = self._read_folder(f"{self.ledger_root}{LEDGER_TABLE}/")
+        for _, body in objects:
             for line in body.splitlines():
                 if not line.strip():
                     continue
@@ -171,19 +179,36 @@ class AthenaWarehouse:
                 known = entries.get(entry.path)
                 if known is None or known.loaded_at <= entry.loaded_at:
                     entries[entry.path] = entry
-                    if item.get("removed"):
-                        removed.add(entry.path)
-                    else:
-                        removed.discard(entry.path)
-        return {path: entry for path, entry in entries.items() if path not in removed}
+                    latest[entry.path] = item
+        live = {path: item for path, item in latest.items() if not item.get("removed")}
+        if self._lock is not None and self._lock.held and len(objects) > COMPACT_AFTER:
+            self._compact([key for key, _ in objects], list(live.values()))
+        return {path: entries[path] for path in live}
 
-    def _read_folder(self, uri: str) -> list[bytes]:
+    def _compact(self, keys: list[str], live: list[dict[str, Any]]) -> None:
+        """Replace the ledger objects ``keys`` by one snapshot of the ``live`` entries."""
+        assert self._lock is not None
+        self._lock.check()
+        bucket, prefix = split_s3_uri(f"{self.ledger_root}{LEDGER_TABLE}/")
+        snapshot = f"snapshot-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.json"
+        self._put(f"s3://{bucket}/{prefix}{snapshot}", "".join(json.dumps(item) + "\n" for item in live))
+        try:
+            for start in range(0, len(keys), 1000):
+                self.s3.delete_objects(
+                    Bucket=bucket,
+                    Delete={"Objects": [{"Key": key} for key in keys[start : start + 1000]], "Quiet": True},
+                )
+        except botocore.exceptions.ClientError as exc:  # the snapshot is complete; old objects only cost time
+            logger.warning("could not delete compacted ledger objects", extra={"error": str(exc)})
+
+    def _read_folder(self, uri: str) -> list[tuple[str, bytes]]:
         bucket, prefix = split_s3_uri(uri)
         bodies = []
         try:
             for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
                 for item in page.get("Contents", []):
-                    bodies.append(self.s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read())
+                    body = self.s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
+                    bodies.append((item["Key"], body))
         except botocore.exceptions.ClientError as exc:
             raise _s3_error(f"reading {uri}", exc) from None
         return bodies

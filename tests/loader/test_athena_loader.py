@@ -282,3 +282,24 @@ def test_a_lease_that_cannot_be_renewed_through_network_errors_is_given_up(
         time.sleep(1.0)
         with pytest.raises(WarehouseError, match="was lost: taken over by another loader, or not renewed in time"):
             lock.check()  # nothing more is committed under a lease others may already hold
+
+
+def test_many_ledger_objects_are_folded_into_one_snapshot_that_reads_the_same(
+    lake: Lake, warehouse: AthenaWarehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("loader.athena_warehouse.COMPACT_AFTER", 100)
+    paths = [lake.write_events(f"in-{n}", f"e{n}") for n in range(4)]
+    load(lake, warehouse)
+    for path in paths[1:]:  # rewritten with the same bytes: each load adds a ledger object of refreshes
+        lake.storage.write_parquet(path, lake.storage.read_parquet(path))
+        load(lake, warehouse)
+    lake.s3.delete_object(Bucket=lake.bucket, Key=f"home/{paths[0]}")
+    load(lake, warehouse)  # a tombstone: now 5 ledger objects
+    before = warehouse.ledger()
+    assert len(lake.keys("home/_warehouse/_loaded_files/")) == 5
+    monkeypatch.setattr("loader.athena_warehouse.COMPACT_AFTER", 3)
+    with warehouse.load_lock(5):
+        compacted = warehouse.ledger()
+    objects = lake.keys("home/_warehouse/_loaded_files/")
+    assert compacted == before and sorted(compacted) == sorted(paths[1:])
+    assert len(objects) == 1 and objects[0].split("/")[-1].startswith("snapshot-")
