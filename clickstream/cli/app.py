@@ -209,7 +209,12 @@ def run(
         return
     interval = parse_interval(every)
     console.print(f"run: a cycle every {every}; Ctrl-C or SIGTERM to stop")
-    run_every(config, interval, max_cycles)
+    reports = run_every(config, interval, max_cycles)
+    if max_cycles is not None and (len(reports) < max_cycles or not all(report.ok for report in reports)):
+        raise ClickstreamError(
+            f"{sum(report.ok for report in reports)} of {max_cycles} cycles ran cleanly",
+            hint="see the stage errors above, and the run history table ods._pipeline_runs",
+        )
 
 
 @app.command()

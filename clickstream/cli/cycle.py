@@ -219,10 +219,16 @@ def _stop_on_sigterm() -> Iterator[Callable[[], bool]]:
 
 
 def run_every(config: Config, interval_seconds: float, max_cycles: int | None = None) -> list[CycleReport]:
-    """A cycle every ``interval_seconds`` (at once again when a cycle took longer), until stopped."""
+    """A cycle every ``interval_seconds`` (at once again when a cycle took longer), until stopped.
+
+    ``max_cycles`` counts every tick, including one skipped because another cycle held the lock, so a
+    bounded run always ends.
+    """
     reports: list[CycleReport] = []
+    ticks = 0
     with _stop_on_sigterm() as stop_requested:
-        while not stop_requested() and (max_cycles is None or len(reports) < max_cycles):
+        while not stop_requested() and (max_cycles is None or ticks < max_cycles):
+            ticks += 1
             started = time.monotonic()
             try:
                 report = run_cycle(config)
@@ -234,7 +240,7 @@ def run_every(config: Config, interval_seconds: float, max_cycles: int | None = 
             else:
                 reports.append(report)
                 console.print(summary_line(report))
-            if max_cycles is not None and len(reports) >= max_cycles:
+            if max_cycles is not None and ticks >= max_cycles:
                 break
             wake = started + interval_seconds
             if wake > time.monotonic():

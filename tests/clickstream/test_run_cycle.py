@@ -118,6 +118,12 @@ def test_a_raw_file_that_fails_stays_pending_while_the_rest_is_loaded_and_modell
     assert fct_events(config) == partial.etl.events + retried.etl.events  # re-written outputs replaced, not doubled
 
 
+def test_a_bounded_schedule_ends_even_while_another_cycle_holds_the_lock(tmp_path: Path) -> None:
+    config = make_config(tmp_path / "home")
+    with exclusive_lock(cycle_lock_path(config), 0, "a pipeline cycle"):
+        assert run_every(config, interval_seconds=0, max_cycles=2) == []  # two ticks, both skipped
+
+
 def test_a_second_cycle_does_not_start_while_one_runs(tmp_path: Path) -> None:
     config = make_config(tmp_path / "home")
     with exclusive_lock(cycle_lock_path(config), 0, "a pipeline cycle"), pytest.raises(LockBusy, match="pipeline"):
