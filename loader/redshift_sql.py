@@ -29,7 +29,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from clickstream.contract import Table
+from clickstream.contract import REJECTED, Table
 from loader.warehouse import LEDGER_TABLE, RUN_HISTORY_TABLE
 
 ROW_STAGE = "_stage_rows"
@@ -159,6 +159,13 @@ class RedshiftSql:
             "refresh a rewritten file's size and time",
             f"update {self.qualified(LEDGER_TABLE)} set size_bytes = cast(:size as bigint), "
             "modified_ns = cast(:mtime as bigint) where path = :path",
+        )
+
+    def delete_rejects_of(self) -> Statement:
+        """The rows of one reject file (parameters ``:reason``, ``:source_id``), which no longer exists."""
+        return Statement(
+            "delete a vanished reject file's rows",
+            f"delete from {self.qualified(REJECTED.name)} where reason = :reason and source_id = :source_id",
         )
 
     def delete_ledger_entry(self) -> Statement:

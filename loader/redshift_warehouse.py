@@ -18,7 +18,7 @@ import logging
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -26,7 +26,7 @@ import botocore.config
 import botocore.exceptions
 
 from clickstream.config import RedshiftConfig
-from clickstream.contract import Table
+from clickstream.contract import REJECTED, Table
 from clickstream.errors import WarehouseError
 from clickstream.locks import exclusive_lock
 from loader.redshift_data_api import DataApi
@@ -168,14 +168,20 @@ class RedshiftWarehouse:
             self.data_api.run(self.sql.refresh_ledger_entry(), parameters, hint="check the ledger table")
 
     def remove_files(self, table: Table, entries: Sequence[LedgerEntry]) -> int:
-        """Forget the files; their rows stay, since ``COPY`` cannot record which file a row came from.
-
-        Returns 0: no row left the table. The models deduplicate events by ``event_id`` and keep the latest
-        user row, so a re-processed input's rows that moved to another file are not counted twice there.
+        """Forget the files. ``COPY`` cannot record which file a row came from, so processed rows stay (the
+        models deduplicate events by ``event_id`` and keep the latest user row); a reject file's path names
+        its rows exactly (``rejected/<reason>/<source id>.parquet``), so those are deleted. Each statement
+        is idempotent: a crash between them is finished by the next load. Returns the rows deleted.
         """
+        removed = 0
         for entry in entries:
+            if table is REJECTED:
+                reason, source = PurePosixPath(entry.path).parent.name, PurePosixPath(entry.path).stem
+                parameters = {"reason": reason, "source_id": source}
+                self.data_api.run(self.sql.delete_rejects_of(), parameters, hint="check the rejected table")
+                removed += entry.row_count
             self.data_api.run(self.sql.delete_ledger_entry(), {"path": entry.path}, hint="check the ledger table")
-        return 0
+        return removed
 
     def record_stages(self, records: Sequence[StageRecord]) -> None:
         if not records:

@@ -16,7 +16,7 @@ import pytest
 from sqlfluff.core import FluffConfig, Linter
 
 from clickstream.config import RedshiftConfig, parse_config
-from clickstream.contract import ALL_TABLES, EVENT_V2, processed_file, rows_to_arrow
+from clickstream.contract import ALL_TABLES, EVENT_V2, REJECTED, processed_file, rows_to_arrow
 from clickstream.errors import ConfigError, WarehouseError
 from clickstream.storage import Storage
 from loader.factory import open_warehouse
@@ -334,7 +334,7 @@ def test_stage_records_travel_as_parameters_never_as_sql_text(
 def test_every_statement_parses_as_redshift_sql() -> None:
     sql = RedshiftSql("ods")
     statements = [sql.create_schema(), sql.create_ledger(), sql.create_run_history(), sql.existing_columns(),
-                  sql.delete_ledger_entry(), sql.refresh_ledger_entry(),
+                  sql.delete_ledger_entry(), sql.refresh_ledger_entry(), sql.delete_rejects_of(),
                   sql.select_ledger(), sql.insert_stages([["r", "etl", "2024-05-01 12:00:00", "2024-05-01 12:00:01",
                                                            "ok", "1", "2", None]])]  # fmt: skip
     for table in ALL_TABLES.values():
@@ -412,3 +412,25 @@ def test_a_mixed_case_schema_is_looked_up_as_redshift_folds_it(
     [lookup] = [call for call in script.sent if call["operation"] == "ExecuteStatement"]
     assert lookup["Parameters"] == [{"name": "schema", "value": "ods"}]
     assert len(script.sql_of("BatchExecuteStatement")) == 1  # every column found: nothing to add
+
+
+def test_a_vanished_reject_file_takes_its_rows_with_it(
+    lake: Lake, script: DataApiScript, warehouse: RedshiftWarehouse
+) -> None:
+    kept = lake.write_events("in-2", "a")
+    [stored] = lake.storage.list_files("processed")
+    loaded = [kept, "event_v2", stored.size, stored.mtime_ns, "f" * 64, 1, "l1", "2024-05-01 12:00:00.5"]
+    gone = ["rejected/bot/in-1.parquet", "rejected", 10, 1, "e" * 64, 3, "l1", "2024-05-01 12:00:00.5"]
+    script.batch()
+    script.query(every_column(EVENT_V2, REJECTED))
+    script.query([loaded, gone])
+    script.statement()
+    script.statement()
+
+    result = load_new_files(lake.storage, warehouse, 500, 5, tables=(EVENT_V2, REJECTED))
+
+    assert (result.vanished, result.rows_removed) == (1, 3)
+    delete_rows, delete_entry = [call for call in script.sent if call["operation"] == "ExecuteStatement"][2:]
+    assert delete_rows["Sql"] == 'delete from "ods"."rejected" where reason = :reason and source_id = :source_id'
+    assert delete_rows["Parameters"] == [{"name": "reason", "value": "bot"}, {"name": "source_id", "value": "in-1"}]
+    assert delete_entry["Parameters"] == [{"name": "path", "value": gone[0]}]
