@@ -31,7 +31,8 @@ from loader.factory import open_warehouse
 from loader.runner import LoadResult
 from loader.warehouse import StageRecord
 
-OK, PARTIAL, FAILED, SKIPPED = "ok", "partial", "failed", "skipped"
+OK, PARTIAL, FAILED, SKIPPED, RUNNING = "ok", "partial", "failed", "skipped", "running"
+CYCLE = "cycle"  # the run-history row of a whole cycle: "running" when it starts, its outcome when it ends
 
 
 @dataclass
@@ -147,6 +148,8 @@ def run_cycle(config: Config, lock_timeout_seconds: float = 0) -> CycleReport:
     """One cycle under the pipeline lock; stages after a failed one are skipped; history recorded."""
     with exclusive_lock(cycle_lock_path(config), lock_timeout_seconds, "a pipeline cycle"):
         report = CycleReport(uuid.uuid4().hex)
+        cycle_started = datetime.now(UTC)
+        _record(config, [StageRecord(report.run_id, CYCLE, cycle_started, cycle_started, RUNNING, 0, 0, "")])
         failed = False
         for name, stage in cycle_stages(config):
             started = datetime.now(UTC)
@@ -163,7 +166,16 @@ def run_cycle(config: Config, lock_timeout_seconds: float = 0) -> CycleReport:
             run = StageRun(name, started, ended, output.status, output.count_in, output.count_out, output.detail)
             run.result = output.result
             report.stages.append(run)
-        _record(config, report)
+        stages = [
+            StageRecord(report.run_id, s.name, s.started_at, s.ended_at, s.status, s.count_in, s.count_out, s.detail)
+            for s in report.stages
+        ]
+        cleanly = sum(stage.status == OK for stage in report.stages)
+        outcome = OK if report.ok else FAILED
+        ended = datetime.now(UTC)
+        detail = summary_line(report)
+        cycle = StageRecord(report.run_id, CYCLE, cycle_started, ended, outcome, len(stages), cleanly, detail)
+        _record(config, [*stages, cycle])
     return report
 
 
@@ -179,12 +191,8 @@ def _describe(stage: str, error: Exception) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def _record(config: Config, report: CycleReport) -> None:
-    """Append the cycle's stages to the run-history table; a warehouse that cannot take them is reported."""
-    records = [
-        StageRecord(report.run_id, s.name, s.started_at, s.ended_at, s.status, s.count_in, s.count_out, s.detail)
-        for s in report.stages
-    ]
+def _record(config: Config, records: list[StageRecord]) -> None:
+    """Append rows to the run-history table; a warehouse that cannot take them is reported, not fatal."""
     try:
         warehouse = open_warehouse(config)
         try:

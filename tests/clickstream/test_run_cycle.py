@@ -33,11 +33,12 @@ def simulated_home(tmp_path: Path, users: int = 5) -> Config:
 
 
 def history(config: Config) -> list[tuple[str, str, str, int, int]]:
+    """Run-history rows in the order they were written."""
     with duckdb.connect(str(config.warehouse_path)) as connection:
         return [
             (run_id, stage, status, count_in, count_out)
             for run_id, stage, status, count_in, count_out in connection.execute(
-                "select run_id, stage, status, count_in, count_out from ods._pipeline_runs order by started_at"
+                "select run_id, stage, status, count_in, count_out from ods._pipeline_runs order by rowid"
             ).fetchall()
         ]
 
@@ -62,10 +63,11 @@ def test_cycles_run_every_stage_and_record_each_in_the_run_history(tmp_path: Pat
     assert catalog_path(config).exists()
     rows = history(config)
     assert [(stage, status) for _, stage, status, _, _ in rows] == [
-        (stage, "ok") for stage in ("etl", "load", "model", "metadata")
-    ] * 2
+        ("cycle", "running"), *((stage, "ok") for stage in ("etl", "load", "model", "metadata")), ("cycle", "ok"),
+    ] * 2  # fmt: skip
     assert len({run_id for run_id, *_ in rows}) == 2
-    assert rows[0][3:] == (first.etl.records, first.etl.events)
+    assert rows[1][3:] == (first.etl.records, first.etl.events)
+    assert rows[5][3:] == (4, 4)  # the cycle: stages run, stages ok
     assert fct_events(config) == first.etl.events
     other_process = [sys.executable, "-c", "import duckdb, sys; duckdb.connect(sys.argv[1]).close()"]
     opened = subprocess.run([*other_process, str(config.warehouse_path)], capture_output=True, text=True, check=False)
@@ -92,7 +94,7 @@ def test_a_failed_stage_skips_the_rest_keeps_the_last_good_state_and_is_retried(
     assert retried.ok
     assert fct_events(config) == failed.etl.events
     assert [status for _, _, status, _, _ in history(config)] == [
-        "ok", "failed", "skipped", "skipped", "ok", "ok", "ok", "ok",
+        "running", "ok", "failed", "skipped", "skipped", "failed", "running", "ok", "ok", "ok", "ok", "ok",
     ]  # fmt: skip
 
 
