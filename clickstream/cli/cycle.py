@@ -148,35 +148,35 @@ def run_cycle(config: Config, lock_timeout_seconds: float = 0) -> CycleReport:
     """One cycle under the pipeline lock; stages after a failed one are skipped; history recorded."""
     with exclusive_lock(cycle_lock_path(config), lock_timeout_seconds, "a pipeline cycle"):
         report = CycleReport(uuid.uuid4().hex)
-        cycle_started = datetime.now(UTC)
-        _record(config, [StageRecord(report.run_id, CYCLE, cycle_started, cycle_started, RUNNING, 0, 0, "")])
-        failed = False
+        started = datetime.now(UTC)
+        _record(config, [StageRecord(report.run_id, CYCLE, started, started, RUNNING, 0, 0, "")])
         for name, stage in cycle_stages(config):
-            started = datetime.now(UTC)
-            if failed:
-                report.stages.append(StageRun(name, started, started, SKIPPED, detail="an earlier stage failed"))
-                continue
-            try:
-                output = stage(config)
-            except Exception as error:
-                failed = True
-                report.stages.append(StageRun(name, started, datetime.now(UTC), FAILED, detail=_describe(name, error)))
-                continue
-            ended = datetime.now(UTC)
-            run = StageRun(name, started, ended, output.status, output.count_in, output.count_out, output.detail)
-            run.result = output.result
-            report.stages.append(run)
-        stages = [
+            if any(run.status == FAILED for run in report.stages):
+                now = datetime.now(UTC)
+                report.stages.append(StageRun(name, now, now, SKIPPED, detail="an earlier stage failed"))
+            else:
+                report.stages.append(_run_stage(name, stage, config))
+        records = [
             StageRecord(report.run_id, s.name, s.started_at, s.ended_at, s.status, s.count_in, s.count_out, s.detail)
             for s in report.stages
         ]
-        cleanly = sum(stage.status == OK for stage in report.stages)
-        outcome = OK if report.ok else FAILED
-        ended = datetime.now(UTC)
-        detail = summary_line(report)
-        cycle = StageRecord(report.run_id, CYCLE, cycle_started, ended, outcome, len(stages), cleanly, detail)
-        _record(config, [*stages, cycle])
+        cleanly = sum(run.status == OK for run in report.stages)
+        outcome = StageRecord(report.run_id, CYCLE, started, datetime.now(UTC), OK if report.ok else FAILED,
+                              len(records), cleanly, summary_line(report))  # fmt: skip
+        _record(config, [*records, outcome])
     return report
+
+
+def _run_stage(name: str, stage: Callable[[Config], StageOutput], config: Config) -> StageRun:
+    """Run one stage; any failure becomes a ``failed`` run with its message (and is retried next cycle)."""
+    started = datetime.now(UTC)
+    try:
+        output = stage(config)
+    except Exception as error:
+        return StageRun(name, started, datetime.now(UTC), FAILED, detail=_describe(name, error))
+    run = StageRun(name, started, datetime.now(UTC), output.status, output.count_in, output.count_out, output.detail)
+    run.result = output.result
+    return run
 
 
 def _describe(stage: str, error: Exception) -> str:
