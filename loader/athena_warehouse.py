@@ -228,41 +228,33 @@ class AthenaWarehouse:
         pending = [partition_input(table_input, values, folder) for values, folder in sorted(partitions.items())]
         for start in range(0, len(pending), PARTITIONS_PER_CALL):
             self._register(table, pending[start : start + PARTITIONS_PER_CALL])
-        if self._lock is not None:
-            self._lock.check()
-        loaded_at = datetime.now(UTC).strftime(_TIME_FORMAT)
-        lines = [json.dumps({**ledger_fields(file, table.name, load_id), "loaded_at": loaded_at}) for file in files]
-        self._put(f"{self.ledger_root}{LEDGER_TABLE}/{load_id}.json", "\n".join(lines) + "\n")
+        self._commit_ledger([ledger_fields(file, table.name, load_id) for file in files], load_id)
         return sum(file.row_count for file in files)
 
     def refresh_files(self, table: Table, files: Sequence[FileToLoad]) -> None:
         """A ledger object with the files' new size and time; the latest entry of a path counts."""
-        known = self.ledger()
+        load_id = uuid.uuid4().hex
+        self._commit_ledger([ledger_fields(file, table.name, load_id) for file in files], load_id)
+
+    def _commit_ledger(self, records: list[dict[str, Any]], load_id: str) -> None:
+        """Write one ledger object (a single PUT: the commit point), unless the load lock was lost."""
         if self._lock is not None:
             self._lock.check()
         loaded_at = datetime.now(UTC).strftime(_TIME_FORMAT)
-        load_id = uuid.uuid4().hex
-        lines = [
-            json.dumps({**ledger_fields(file, table.name, load_id), "loaded_at": loaded_at,
-                        "row_count": known[file.relative_path].row_count if file.relative_path in known else 0})
-            for file in files
-        ]  # fmt: skip
-        self._put(f"{self.ledger_root}{LEDGER_TABLE}/{load_id}.json", "\n".join(lines) + "\n")
+        lines = "".join(json.dumps({**record, "loaded_at": loaded_at}) + "\n" for record in records)
+        self._put(f"{self.ledger_root}{LEDGER_TABLE}/{load_id}.json", lines)
 
     def remove_files(self, table: Table, entries: Sequence[LedgerEntry]) -> int:
         """The rows went with the files; a ledger object of tombstones (``removed``, 0 rows) records it."""
         if not entries:
             return 0
-        if self._lock is not None:
-            self._lock.check()
-        loaded_at = datetime.now(UTC).strftime(_TIME_FORMAT)
         load_id = uuid.uuid4().hex
-        lines = [
-            json.dumps({"path": entry.path, "table_name": table.name, "size_bytes": 0, "modified_ns": 0,
-                        "sha256": "", "row_count": 0, "load_id": load_id, "loaded_at": loaded_at, "removed": True})
+        tombstones = [
+            {"path": entry.path, "table_name": table.name, "size_bytes": 0, "modified_ns": 0, "sha256": "",
+             "row_count": 0, "load_id": load_id, "removed": True}
             for entry in entries
         ]  # fmt: skip
-        self._put(f"{self.ledger_root}{LEDGER_TABLE}/{load_id}.json", "\n".join(lines) + "\n")
+        self._commit_ledger(tombstones, load_id)
         return sum(entry.row_count for entry in entries)
 
     def _partition_of(self, table: Table, file: FileToLoad, location: str) -> tuple[tuple[str, ...], str]:

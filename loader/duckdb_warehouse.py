@@ -98,14 +98,8 @@ class DuckDBWarehouse:
 
     def ensure_tables(self, tables: Sequence[Table]) -> None:
         """Create missing tables and add columns the contract gained; never drop or change a column."""
-        connection = self.connection
-        connection.execute("begin transaction")  # DDL is transactional: a crash never leaves half a table
-        try:
+        with self._transaction("creating the tables") as connection:  # DDL is transactional: never half a table
             self._ensure_all(connection, tables)
-            connection.execute("commit")
-        except BaseException:
-            connection.execute("rollback")
-            raise
 
     def _ensure_all(self, connection: duckdb.DuckDBPyConnection, tables: Sequence[Table]) -> None:
         self._ensure_run_history(connection)
@@ -226,8 +220,10 @@ class DuckDBWarehouse:
         try:
             yield connection
             connection.execute("commit")
-        except (duckdb.Error, _Refused) as exc:
+        except BaseException as exc:
             connection.execute("rollback")
+            if not isinstance(exc, duckdb.Error | _Refused):
+                raise
             hint = exc.hint if isinstance(exc, _Refused) else "fix the cause and load again"
             raise WarehouseError(f"{what} failed: {exc}", hint=f"nothing of it was committed; {hint}") from None
 
@@ -260,6 +256,7 @@ class DuckDBWarehouse:
         """
         local = self.storage is None or self.storage.is_local
         direct = [f for f in files if local and not _GLOB.search(f.location)]
+        through_arrow = [f for f in files if not local or _GLOB.search(f.location)]
         inserted = 0
         if direct:
             row = connection.execute(
@@ -271,9 +268,7 @@ class DuckDBWarehouse:
                 [[f.location for f in direct], [f.location for f in direct], [f.relative_path for f in direct]],
             ).fetchone()
             inserted += int(row[0]) if row else 0
-        for file in files:
-            if file in direct:
-                continue
+        for file in through_arrow:
             arrow_rows = (  # noqa: F841 - read by DuckDB's replacement scan
                 self.storage.read_parquet(file.relative_path) if self.storage else pq.read_table(file.location)
             )

@@ -26,7 +26,6 @@ from loader.factory import open_warehouse
 from loader.warehouse import FileToLoad, LedgerEntry, Warehouse
 
 LOADED_TABLES: tuple[Table, ...] = (*PROCESSED_TABLES.values(), REJECTED)
-UNCHANGED = -1  # row_count of a planned file whose bytes the ledger already holds: refresh, do not load
 
 
 @dataclass
@@ -75,26 +74,25 @@ def _row_count(storage: Storage, relative: str) -> int:
         ) from None
 
 
-def _to_load(storage: Storage, stored: StoredFile, known: LedgerEntry | None) -> FileToLoad | None:
-    """The file as something to load (or, with its ledger row count, to refresh), or None to skip it.
+def _plan(storage: Storage, stored: StoredFile, known: LedgerEntry | None) -> tuple[FileToLoad, bool]:
+    """A file that looks new or changed, hashed: ``(file, same bytes as its ledger entry)``.
 
     A file rewritten with identical bytes (a re-processing is deterministic; a bucket copy keeps them)
-    comes back with ``row_count`` -1 and its known checksum: its ledger entry only needs the new size and
-    time, so later runs skip it without reading it again.
+    keeps its ledger entry's row count and only needs the new size and time recorded, so later runs skip
+    it without reading it again.
     """
-    if known is not None and known.size_bytes == stored.size and known.modified_ns == stored.mtime_ns:
-        return None
     sha256 = _sha256(storage, stored.path)
     unchanged = known is not None and known.sha256 == sha256
-    return FileToLoad(
+    file = FileToLoad(
         relative_path=stored.path,
         location=storage.uri(stored.path),
         size=stored.size,
         modified_ns=stored.mtime_ns,
         sha256=sha256,
-        row_count=UNCHANGED if unchanged else _row_count(storage, stored.path),
+        row_count=known.row_count if known is not None and unchanged else _row_count(storage, stored.path),
         replaces=known is not None and not unchanged,
     )
+    return file, unchanged
 
 
 def load_new_files(
@@ -164,9 +162,9 @@ def _load_under_lock(
         result.rows[table.name] = 0
         for start in range(0, len(candidates), files_per_transaction):
             chunk = candidates[start : start + files_per_transaction]
-            planned = [file for s in chunk if (file := _to_load(storage, s, ledger.get(s.path))) is not None]
-            refreshed = [file for file in planned if file.row_count == UNCHANGED]
-            batch = [file for file in planned if file.row_count != UNCHANGED]
+            planned = [_plan(storage, stored, ledger.get(stored.path)) for stored in chunk]
+            refreshed = [file for file, unchanged in planned if unchanged]
+            batch = [file for file, unchanged in planned if not unchanged]
             if refreshed:
                 warehouse.refresh_files(table, refreshed)
                 result.already_loaded += len(refreshed)
