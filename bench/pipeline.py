@@ -23,7 +23,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +35,7 @@ from rich.table import Table
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from clickstream.cli.demo import free_port, wait_until_healthy  # noqa: E402
 from clickstream.simulator.generator import SimulationSpec, iter_requests  # noqa: E402
 from clickstream.simulator.sender import send_http  # noqa: E402
 
@@ -63,14 +63,6 @@ class Rounds:
         return [item for item in self.items if item.seen_at is None]
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def write_config(folder: Path, port: int) -> Path:
     document = {
         "home": str(folder / "home"),
@@ -85,17 +77,6 @@ def write_config(folder: Path, port: int) -> Path:
 def start(config: Path, *args: str, log: Path) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "clickstream", "--config", str(config), *args]
     return subprocess.Popen(command, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
-
-
-def wait_healthy(port: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("the collector did not become healthy")
 
 
 def send_round(number: int, port: int) -> Round:
@@ -165,7 +146,7 @@ def main() -> None:
     runner: subprocess.Popen[bytes] | None = None
     rounds = Rounds()
     try:
-        wait_healthy(port)
+        wait_until_healthy(f"http://127.0.0.1:{port}/health", server)
         runner = start(config, "run", "--every", args.every, log=folder / "run.log")
         next_round = time.time()
         while len(rounds.items) < args.rounds or rounds.pending():

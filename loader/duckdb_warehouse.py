@@ -11,6 +11,7 @@ import re
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import astuple
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -285,8 +286,5 @@ class DuckDBWarehouse:
         self._ensure_run_history(self.connection)
         self.connection.executemany(
             f"insert into {self.qualified(RUN_HISTORY_TABLE)} values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (r.run_id, r.stage, r.started_at, r.ended_at, r.status, r.count_in, r.count_out, r.detail)
-                for r in records
-            ],
+            [astuple(record) for record in records],  # the fields are the table's columns, in order
         )

@@ -189,13 +189,16 @@ def run(
         str | None,
         typer.Option(help="Keep running: a cycle every interval, e.g. 1m, 5m, 1h (default: one cycle and exit)."),
     ] = None,
-    max_cycles: Annotated[int | None, typer.Option(min=1, help="With --every: stop after this many cycles.")] = None,
+    max_cycles: Annotated[
+        int | None,
+        typer.Option(min=1, help="With --every: stop after this many intervals; exit non-zero unless all ran cleanly."),
+    ] = None,
 ) -> None:
     """Pipeline cycles: etl, load, dbt build, metadata export; one at a time, recorded in the run history.
 
     A failed stage keeps the last good state, skips the stages after it, and is retried next cycle.
     """
-    from clickstream.cli.cycle import parse_interval, run_cycle, run_every, summary_line
+    from clickstream.cli.cycle import OK, SKIPPED, parse_interval, run_cycle, run_every, summary_line
 
     config = _config(ctx)
     if every is None:
@@ -203,7 +206,7 @@ def run(
         console.print(summary_line(report))
         if not report.ok:
             failed = ", ".join(
-                f"{stage.name} ({stage.status})" for stage in report.stages if stage.status in ("failed", "partial")
+                f"{stage.name} ({stage.status})" for stage in report.stages if stage.status not in (OK, SKIPPED)
             )
             raise ClickstreamError(f"the cycle failed at: {failed}", hint="fix the cause shown above and run again")
         return

@@ -52,6 +52,12 @@ class StageRun:
     def seconds(self) -> float:
         return (self.ended_at - self.started_at).total_seconds()
 
+    def record(self, run_id: str) -> StageRecord:
+        """This stage as a run-history row."""
+        return StageRecord(
+            run_id, self.name, self.started_at, self.ended_at, self.status, self.count_in, self.count_out, self.detail
+        )
+
 
 @dataclass
 class CycleReport:
@@ -156,10 +162,7 @@ def run_cycle(config: Config, lock_timeout_seconds: float = 0) -> CycleReport:
                 report.stages.append(StageRun(name, now, now, SKIPPED, detail="an earlier stage failed"))
             else:
                 report.stages.append(_run_stage(name, stage, config))
-        records = [
-            StageRecord(report.run_id, s.name, s.started_at, s.ended_at, s.status, s.count_in, s.count_out, s.detail)
-            for s in report.stages
-        ]
+        records = [stage.record(report.run_id) for stage in report.stages]
         cleanly = sum(run.status == OK for run in report.stages)
         outcome = StageRecord(report.run_id, CYCLE, started, datetime.now(UTC), OK if report.ok else FAILED,
                               len(records), cleanly, summary_line(report))  # fmt: skip
