@@ -64,6 +64,12 @@ class Lake:
         self.storage.write_parquet(path, rows_to_arrow(EVENT_V2, [event_row(e) for e in event_ids]))
         return str(path)
 
+    def loaded_row(self, source_id: str, *event_ids: str) -> list[Any]:
+        """Write an event file and return its ledger row as Redshift returns one for a loaded file."""
+        path = self.write_events(source_id, *event_ids)
+        [stored] = [found for found in self.storage.list_files("processed") if found.path == path]
+        return [path, "event_v2", stored.size, stored.mtime_ns, "f" * 64, len(event_ids), "l1", "2024-05-01 12:00:00.5"]
+
     def read_json(self, key: str) -> Any:
         return json.loads(self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read())
 
@@ -207,9 +213,7 @@ def test_a_load_copies_a_manifest_of_the_new_files_and_records_them_in_one_trans
 def test_a_second_load_with_nothing_new_sends_no_load(
     lake: Lake, script: DataApiScript, warehouse: RedshiftWarehouse
 ) -> None:
-    path = lake.write_events("in-1", "a")
-    [stored] = lake.storage.list_files("processed")
-    loaded = [path, "event_v2", stored.size, stored.mtime_ns, "f" * 64, 1, "l1", "2024-05-01 12:00:00.5"]
+    loaded = lake.loaded_row("in-1", "a")
     script.batch()
     script.query(every_column(EVENT_V2))
     script.query([loaded])
@@ -383,10 +387,8 @@ def test_the_factory_opens_a_serverless_redshift_warehouse(tmp_path: Path, fake_
 def test_a_file_the_etl_deleted_leaves_the_ledger_through_a_parameter(
     lake: Lake, script: DataApiScript, warehouse: RedshiftWarehouse
 ) -> None:
-    path = lake.write_events("in-2", "a")
-    [stored] = lake.storage.list_files("processed")
-    kept = [path, "event_v2", stored.size, stored.mtime_ns, "f" * 64, 1, "l1", "2024-05-01 12:00:00.5"]
-    gone = [path.replace("in-2", "in-1"), "event_v2", 10, 1, "e" * 64, 4, "l1", "2024-05-01 12:00:00.5"]
+    kept = lake.loaded_row("in-2", "a")
+    gone = [kept[0].replace("in-2", "in-1"), "event_v2", 10, 1, "e" * 64, 4, "l1", "2024-05-01 12:00:00.5"]
     script.batch()
     script.query(every_column(EVENT_V2))
     script.query([kept, gone])
@@ -417,9 +419,7 @@ def test_a_mixed_case_schema_is_looked_up_as_redshift_folds_it(
 def test_a_vanished_reject_file_takes_its_rows_with_it(
     lake: Lake, script: DataApiScript, warehouse: RedshiftWarehouse
 ) -> None:
-    kept = lake.write_events("in-2", "a")
-    [stored] = lake.storage.list_files("processed")
-    loaded = [kept, "event_v2", stored.size, stored.mtime_ns, "f" * 64, 1, "l1", "2024-05-01 12:00:00.5"]
+    loaded = lake.loaded_row("in-2", "a")
     gone = ["rejected/bot/in-1.parquet", "rejected", 10, 1, "e" * 64, 3, "l1", "2024-05-01 12:00:00.5"]
     script.batch()
     script.query(every_column(EVENT_V2, REJECTED))
