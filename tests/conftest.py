@@ -29,6 +29,9 @@ REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "tests" / "fixtures" / "seed"
 SHARED_REFERENCE = REPO.parent / "shared" / "reference"
 
+# The headless chromium fixture (`browser`) for every browser test.
+pytest_plugins = ["tests.browser"]
+
 
 def make_job(app_ids: tuple[str, ...] = ("shop", "uba-app"), **settings: Any) -> EtlJob:
     """An ETL job for tests: fixed process time, given apps, other transform settings as keywords."""

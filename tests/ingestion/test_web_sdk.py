@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import http.server
 import json
-import os
 import shutil
 import subprocess
 import threading
@@ -21,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from tests.browser import skip_or_fail_missing
 from tests.conftest import REPO, free_port, live_collector, make_config, raw_events
 
 pytestmark = pytest.mark.slow
@@ -28,8 +28,6 @@ pytestmark = pytest.mark.slow
 BUILD = REPO / "build" / "websdk"
 SDK_VERSION = "0.12.6"
 ESBUILD_VERSION = "0.28.2"
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 ENTRY = """
 import { ClickstreamAnalytics, SendMode } from '@aws/clickstream-web';
 window.ClickstreamAnalytics = ClickstreamAnalytics;
@@ -46,13 +44,6 @@ PAGE = """<!doctype html>
 """
 
 
-def _missing(tool: str) -> None:
-    message = f"{tool} is not installed (.ci/run installs chromium, chromium-driver and npm)"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
-
-
 @pytest.fixture(scope="session")
 def sdk_bundle() -> Path:
     """``build/websdk/sdk.js``: the web SDK as one browser script, built once."""
@@ -61,7 +52,7 @@ def sdk_bundle() -> Path:
     if bundle.exists() and stamp.exists():
         return bundle
     if shutil.which("npm") is None:
-        _missing("npm")
+        skip_or_fail_missing("npm")
     BUILD.mkdir(parents=True, exist_ok=True)
     (BUILD / "package.json").write_text(
         json.dumps(
@@ -88,29 +79,6 @@ def sdk_bundle() -> Path:
     )  # fmt: skip
     stamp.write_text("")
     return bundle
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    for tool in (CHROMIUM, CHROMEDRIVER):
-        if not Path(tool).exists():
-            _missing(tool)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = BUILD / f"profile-{os.getpid()}-{time.monotonic_ns()}"
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage",
-                 f"--user-data-dir={profile}"):  # fmt: skip
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 @pytest.fixture
