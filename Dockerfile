@@ -15,6 +15,10 @@ COPY ingestion ingestion
 COPY etl etl
 COPY loader loader
 COPY quicksight quicksight
+# infra: the AWS containers' entry point (python -m infra.container_config); dbt_project: what
+# `clickstream model` runs in the deployed modeling task (dbt.project_dir /app/dbt_project).
+COPY infra infra
+COPY dbt_project dbt_project
 RUN pip install . && useradd --system --uid 10001 --home-dir /data clickstream \
     && mkdir -p /data /etc/clickstream && chown clickstream /data
 COPY docker/clickstream.yml /etc/clickstream/clickstream.yml

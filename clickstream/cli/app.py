@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from clickstream.cli.infra import infra_app
 from clickstream.cli.pipeline import EtlRunner, etl_step, load_step, model_step
 from clickstream.cli.render import console, errors, key_value_table, progress_bar
 from clickstream.config import CONFIG_ENV_VAR, Config, load_config
@@ -144,6 +145,8 @@ def model(ctx: typer.Context) -> None:
     """Run dbt on the models (default `dbt build`); extra arguments go to dbt, e.g. `model run -s fct_events`."""
     model_step(_config(ctx), list(ctx.args) or None)
 
+
+app.add_typer(infra_app, name="infra")
 
 metadata_app = typer.Typer(help="The metadata catalog the meta_* models scan.", no_args_is_help=True)
 app.add_typer(metadata_app, name="metadata")

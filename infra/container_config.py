@@ -1,0 +1,88 @@
+"""The entry point of every deployed container: compose the configuration, then run the command.
+
+``python -m infra.container_config -- clickstream serve ...`` reads the base clickstream.yml
+(``$CLICKSTREAM_BASE_CONFIG``: an ``s3://`` URI or a path), lays the stack's JSON overrides
+(``$CLICKSTREAM_CONFIG_OVERRIDES``: bucket, stream, workgroup, ... names only CloudFormation knows) over
+it, validates the result with the same model as every command, writes it to ``$CLICKSTREAM_CONFIG``
+(default /tmp/clickstream.yml) and replaces itself with the command. A bad combination stops the task
+with the key and the fix in its log, before anything starts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from clickstream.config import CONFIG_ENV_VAR, parse_config
+from clickstream.errors import ConfigError
+from infra.render import deep_merge
+
+BASE_ENV = "CLICKSTREAM_BASE_CONFIG"
+OVERRIDES_ENV = "CLICKSTREAM_CONFIG_OVERRIDES"
+DEFAULT_OUT = "/tmp/clickstream.yml"  # noqa: S108 - the container's own scratch space
+
+
+def read_base(location: str) -> str:
+    if location.startswith("s3://"):
+        import boto3
+
+        bucket, _, key = location[len("s3://") :].partition("/")
+        body = boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+        return str(body.decode("utf-8"))
+    return Path(location).read_text(encoding="utf-8")
+
+
+def compose(base_text: str, overrides_json: str) -> dict[str, Any]:
+    """The base config with the overrides merged in, validated; raises ConfigError naming the key."""
+    base = yaml.safe_load(base_text) or {}
+    if not isinstance(base, dict):
+        raise ConfigError(f"${BASE_ENV} must hold a mapping of keys")
+    try:
+        overrides = json.loads(overrides_json) if overrides_json.strip() else {}
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"${OVERRIDES_ENV} is not JSON: {exc}", hint="see the task definition") from None
+    if not isinstance(overrides, dict):
+        raise ConfigError(f"${OVERRIDES_ENV} must be a JSON object")
+    merged = deep_merge(base, overrides)
+    parse_config(merged, Path("/"), "container configuration")
+    return merged
+
+
+def prepare(environ: Mapping[str, str]) -> Path:
+    """Write the composed configuration where ``$CLICKSTREAM_CONFIG`` points and return that path."""
+    location = environ.get(BASE_ENV)
+    if not location:
+        raise ConfigError(f"${BASE_ENV} is not set", hint="set it to the s3:// URI of the base clickstream.yml")
+    merged = compose(read_base(location), environ.get(OVERRIDES_ENV, ""))
+    out = Path(environ.get(CONFIG_ENV_VAR) or DEFAULT_OUT)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(yaml.safe_dump(merged, sort_keys=False), encoding="utf-8")
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["--"]:
+        args = args[1:]
+    if not args:
+        print("usage: python -m infra.container_config -- COMMAND [ARGS...]", file=sys.stderr)
+        return 2
+    try:
+        path = prepare(os.environ)
+    except ConfigError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        if error.hint:
+            print(f"hint: {error.hint}", file=sys.stderr)
+        return 2
+    os.environ[CONFIG_ENV_VAR] = str(path)
+    os.execvp(args[0], args)  # noqa: S606 - the container's command, from the task definition
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

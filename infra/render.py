@@ -1,0 +1,249 @@
+"""`clickstream infra render`: the templates, the base config and the stack parameters, from clickstream.yml.
+
+Three things are derived from the configuration, all offline:
+
+* the **base config**: the user's ``clickstream.yml`` without what the stacks decide (home, data_root,
+  the sink, the warehouse engine, dbt's target and project folder). Every container and the Spark job read
+  it; the stacks add their resource names on top (:mod:`infra.container_config`). Its S3 key carries its
+  content hash, so changing a setting makes a new task definition revision (a rolling update) and
+  rolling back is deploying the old key again;
+* the **artefact keys**: where `deploy` uploads the templates, the base config and the Spark job files,
+  each keyed by content hash;
+* the **parameters** of the root template, from the ``infra:`` section (plus ``infra.parameters``).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from clickstream.config import Config, parse_config
+from clickstream.errors import ConfigError
+from infra import spark_bundle
+from infra.templates_io import ROOT_TEMPLATE, parse_template, template_texts, templates_digest
+
+SINK_TYPES = {"s3": "S3", "kinesis": "Kinesis", "msk": "MSK"}
+WAREHOUSES = {"redshift": "Redshift", "athena": "Athena"}
+DEFAULT_DATA_PREFIX = "clickstream/"
+# Set by render itself from the artefacts; never by hand.
+ARTEFACT_PARAMETERS = ("TemplateKeyPrefix", "BaseConfigKey", "SparkCodeKey", "SparkEntryKey")
+_LOCAL_PATH_KEYS = ("geo_database", "traffic_source_rules_dir")
+
+
+@dataclass(frozen=True)
+class ArtifactKeys:
+    """S3 keys (in ``infra.artifact_bucket``) of everything `deploy` uploads."""
+
+    template_prefix: str
+    base_config: str
+    spark_code: str
+    spark_entry: str
+
+    def template_key(self, name: str) -> str:
+        return f"{self.template_prefix}{name}"
+
+
+@dataclass
+class Rendered:
+    """What render produced: in memory, and written under ``out_dir``."""
+
+    out_dir: Path
+    templates: dict[str, str]
+    base_config_text: str
+    spark_code: bytes
+    spark_entry: bytes
+    keys: ArtifactKeys
+    parameters: dict[str, str]
+    missing: list[str]
+    warnings: list[str] = field(default_factory=list)
+
+
+def build_dir(config: Config) -> Path:
+    return config.infra.build_dir or config.home / "infra"
+
+
+def base_config(config: Config) -> tuple[dict[str, Any], list[str]]:
+    """The settings every deployed component shares, and warnings about settings that cannot travel."""
+    warnings: list[str] = []
+    data = config.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    for key in ("home", "data_root", "infra"):
+        data.pop(key, None)
+    ingestion = data.setdefault("ingestion", {})
+    for key in ("host", "port", "sink", "s3", "kinesis", "kafka", "trusted_proxies"):
+        ingestion.pop(key, None)
+    if not ingestion:
+        data.pop("ingestion")
+    warehouse = data.get("warehouse", {})
+    for key in ("type", "path", "redshift", "athena"):
+        warehouse.pop(key, None)
+    dbt = data.get("dbt", {})
+    for key in ("target", "project_dir"):
+        dbt.pop(key, None)
+    enrichment = data.get("etl", {}).get("enrichment", {})
+    for key in _LOCAL_PATH_KEYS:
+        if enrichment.pop(key, None) is not None:
+            warnings.append(
+                f"etl.enrichment.{key} is a local path the Spark job cannot read; it was left out "
+                "(bake the file into the EMR image and set it there, or keep the bundled default)"
+            )
+    data = _without_empty(data)
+    # Stage the result through the real model: what the containers get must be a valid configuration.
+    parse_config(data, Path("/"), "base config for AWS")
+    return data, warnings
+
+
+def _without_empty(data: dict[str, Any]) -> dict[str, Any]:
+    """Drop mappings left empty by the stripping (a section the user never set)."""
+    cleaned = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            value = _without_empty(value)
+            if not value:
+                continue
+        cleaned[key] = value
+    return cleaned
+
+
+# The overrides the stacks add, with example names: render checks the composed config is valid.
+EXAMPLE_OVERRIDES: dict[str, dict[str, Any]] = {
+    "s3": {
+        "home": "/data",
+        "data_root": "s3://example-data/clickstream/",
+        "ingestion": {"host": "0.0.0.0", "port": 8080, "sink": "s3", "s3": {"bucket": "example-data"}},
+    },
+    "kinesis": {"ingestion": {"sink": "kinesis", "kinesis": {"stream": "example-raw"}}},
+    "msk": {"ingestion": {"sink": "kafka", "kafka": {"bootstrap_servers": "b-1.example:9094", "topic": "raw"}}},
+    "redshift": {
+        "home": "/data",
+        "data_root": "s3://example-data/clickstream/",
+        "warehouse": {
+            "type": "redshift",
+            "redshift": {
+                "workgroup_name": "example",
+                "secret_arn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:example-AbCdEf",
+                "iam_role_arn": "arn:aws:iam::123456789012:role/example-copy",
+                "manifest_prefix": "s3://example-pipeline/temp/redshift-load/",
+            },
+        },
+        "dbt": {"target": "redshift", "project_dir": "/"},
+    },
+    "athena": {
+        "home": "/data",
+        "data_root": "s3://example-data/clickstream/",
+        "warehouse": {"type": "athena", "athena": {"database": "example"}},
+        "dbt": {"target": "athena", "project_dir": "/"},
+    },
+}
+
+
+def deep_merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with ``overrides`` laid over it; nested mappings merge, anything else is replaced."""
+    merged = copy.deepcopy(base)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _check_composed(data: dict[str, Any], infra_sink: str, infra_warehouse: str) -> None:
+    ingestion = deep_merge(EXAMPLE_OVERRIDES["s3"], EXAMPLE_OVERRIDES[infra_sink]) if infra_sink != "s3" else None
+    for overrides in (ingestion or EXAMPLE_OVERRIDES["s3"], EXAMPLE_OVERRIDES[infra_warehouse]):
+        # project_dir "/" is only a stand-in for the image's /app/dbt_project: paths are not read here.
+        parse_config(deep_merge(data, overrides), Path("/"), "configuration the AWS containers will use")
+
+
+def data_prefix(config: Config) -> str | None:
+    """The key prefix of ``data_root`` when it is already on S3 (the stacks keep it), else None."""
+    root = config.storage_uri
+    if not root.startswith("s3://"):
+        return None
+    prefix = root[len("s3://") :].partition("/")[2].strip("/")
+    return f"{prefix}/" if prefix else ""
+
+
+def _root_parameters() -> dict[str, dict[str, Any]]:
+    parameters: dict[str, dict[str, Any]] = parse_template(template_texts()[ROOT_TEMPLATE])["Parameters"]
+    return parameters
+
+
+def template_parameters(config: Config, keys: ArtifactKeys) -> tuple[dict[str, str], list[str]]:
+    """The root stack's parameters and the names of required ones still unset (deploy refuses those)."""
+    infra = config.infra
+    declared = _root_parameters()
+    values: dict[str, str | int | None] = {
+        "ProjectId": infra.stack_name,
+        "VpcId": infra.vpc_id,
+        "VpcCidr": infra.vpc_cidr,
+        "PublicSubnetIds": ",".join(infra.public_subnet_ids) or None,
+        "PrivateSubnetIds": ",".join(infra.private_subnet_ids) or None,
+        "ArtifactBucket": infra.artifact_bucket,
+        "TemplateKeyPrefix": keys.template_prefix,
+        "BaseConfigKey": keys.base_config,
+        "SparkCodeKey": keys.spark_code,
+        "SparkEntryKey": keys.spark_entry,
+        "ImageUri": infra.image_uri,
+        "SparkImageUri": infra.spark_image_uri,
+        "CertificateArn": infra.certificate_arn,
+        "DataPrefix": data_prefix(config),
+        "SinkType": SINK_TYPES[infra.sink],
+        "Warehouse": WAREHOUSES[infra.warehouse],
+        "EtlSchedule": infra.etl_schedule,
+        "StudioEnabled": "true" if infra.studio else "false",
+        "StudioDomainName": infra.studio_domain,
+        "SignIn": {"cognito": "Cognito", "oidc": "OIDC", "none": "None"}[infra.sign_in],
+        "AlarmEmail": infra.alarm_email,
+    }
+    for name, value in infra.parameters.items():
+        if name not in declared:
+            raise ConfigError(
+                f"infra.parameters.{name}: not a parameter of the root template",
+                hint="allowed: " + ", ".join(sorted(set(declared) - set(ARTEFACT_PARAMETERS))),
+            )
+        if name in ARTEFACT_PARAMETERS:
+            raise ConfigError(f"infra.parameters.{name}: set by render from the artefacts", hint="remove it")
+        values[name] = value
+    parameters = {name: str(value) for name, value in values.items() if value is not None}
+    missing = [name for name, spec in declared.items() if "Default" not in spec and name not in parameters]
+    return parameters, missing
+
+
+def _key(prefix: str, folder: str, stem: str, data: bytes, suffix: str) -> str:
+    return f"{prefix}{folder}/{stem}-{hashlib.sha256(data).hexdigest()[:16]}{suffix}"
+
+
+def render(config: Config, out_dir: Path | None = None) -> Rendered:
+    """Work out everything offline and write templates/, clickstream.base.yml and parameters.json."""
+    out = out_dir or build_dir(config)
+    base, warnings = base_config(config)
+    _check_composed(base, config.infra.sink, config.infra.warehouse)
+    base_text = (
+        "# Base configuration of the AWS deployment, made by `clickstream infra render` from clickstream.yml.\n"
+        "# The stacks add home, data_root, the sink, the warehouse and dbt's target (infra.container_config).\n"
+        + yaml.safe_dump(base, sort_keys=False)
+    )
+    texts = template_texts()
+    code = spark_bundle.build_code_zip()
+    entry = spark_bundle.entry_point_source()
+    prefix = config.infra.artifact_prefix
+    keys = ArtifactKeys(
+        template_prefix=f"{prefix}templates/{templates_digest(texts)}/",
+        base_config=_key(prefix, "config", "clickstream", base_text.encode(), ".yml"),
+        spark_code=_key(prefix, "spark", "clickstream", code, ".zip"),
+        spark_entry=_key(prefix, "spark", "spark_etl_entry", entry, ".py"),
+    )
+    parameters, missing = template_parameters(config, keys)
+    (out / "templates").mkdir(parents=True, exist_ok=True)
+    for name, text in texts.items():
+        (out / "templates" / name).write_text(text, encoding="utf-8")
+    (out / "clickstream.base.yml").write_text(base_text, encoding="utf-8")
+    listing = [{"ParameterKey": name, "ParameterValue": value} for name, value in parameters.items()]
+    (out / "parameters.json").write_text(json.dumps(listing, indent=2) + "\n", encoding="utf-8")
+    return Rendered(out, texts, base_text, code, entry, keys, parameters, missing, warnings)
