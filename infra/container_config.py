@@ -25,7 +25,7 @@ from infra.render import deep_merge
 
 BASE_ENV = "CLICKSTREAM_BASE_CONFIG"
 OVERRIDES_ENV = "CLICKSTREAM_CONFIG_OVERRIDES"
-DEFAULT_OUT = "/tmp/clickstream.yml"  # noqa: S108 - the container's own scratch space
+DEFAULT_OUT = "/tmp/clickstream.yml"
 
 
 def read_base(location: str) -> str:
@@ -81,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"hint: {error.hint}", file=sys.stderr)
         return 2
     os.environ[CONFIG_ENV_VAR] = str(path)
-    os.execvp(args[0], args)  # noqa: S606 - the container's command, from the task definition
+    os.execvp(args[0], args)
 
 
 if __name__ == "__main__":

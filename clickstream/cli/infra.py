@@ -108,7 +108,8 @@ def status_command(ctx: typer.Context) -> None:
     config = _config(ctx)
     cfn, _, _ = _clients(config)
     status, pairs = outputs(cfn, config.infra.stack_name)
-    console.print(key_value_table(f"{config.infra.stack_name}: {status}", pairs))
+    rows: list[tuple[str, object]] = list(pairs)
+    console.print(key_value_table(f"{config.infra.stack_name}: {status}", rows))
 
 
 @infra_app.command("destroy")

@@ -1,0 +1,187 @@
+"""The CloudFormation templates: lint clean, and wired together the way `render` and `package` assume."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import botocore.session
+import pytest
+from botocore.validate import ParamValidator
+
+from infra.templates_io import ROOT_TEMPLATE, TEMPLATE_NAMES, parse_template, template_texts
+
+TEMPLATES = {name: parse_template(text) for name, text in template_texts().items()}
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "infra" / "templates"
+
+
+def _walk(node: Any) -> Any:
+    yield node
+    if isinstance(node, dict):
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk(value)
+
+
+def _refs(template: dict[str, Any]) -> set[str]:
+    """Every name a template refers to: Ref, GetAtt and ${...} inside Sub strings."""
+    names: set[str] = set()
+    sections = {key: template.get(key, {}) for key in ("Resources", "Outputs", "Conditions")}
+    for node in _walk(sections):
+        if not isinstance(node, dict):
+            continue
+        if "Ref" in node:
+            names.add(node["Ref"])
+        if "Fn::GetAtt" in node:
+            names.add(node["Fn::GetAtt"][0])
+        if "Fn::Sub" in node:
+            sub = node["Fn::Sub"]
+            text = sub if isinstance(sub, str) else sub[0]
+            names |= {match.split(".")[0] for match in re.findall(r"\$\{([^!}][^}]*)\}", text)}
+    return names
+
+
+def test_cfn_lint_reports_nothing():
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "cfn-lint"), *sorted(str(path) for path in TEMPLATE_DIR.glob("*.yaml"))],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_package_ships_every_template_file():
+    assert sorted(path.name for path in TEMPLATE_DIR.glob("*.yaml")) == sorted(TEMPLATE_NAMES)
+
+
+@pytest.mark.parametrize("name", TEMPLATE_NAMES)
+def test_every_parameter_is_documented_and_used(name):
+    template = TEMPLATES[name]
+    used = _refs(template) | {ref for rule in template.get("Rules", {}).values() for ref in _refs({"Resources": rule})}
+    for parameter, spec in template["Parameters"].items():
+        assert spec.get("Description", "").strip(), f"{name}: {parameter} has no Description"
+        assert parameter in used, f"{name}: {parameter} is declared but never used"
+
+
+def test_the_root_passes_each_nested_stack_exactly_its_parameters():
+    root = TEMPLATES[ROOT_TEMPLATE]
+    for logical_id, resource in root["Resources"].items():
+        assert resource["Type"] == "AWS::CloudFormation::Stack"
+        url = resource["Properties"]["TemplateURL"]["Fn::Sub"]
+        child_name = url.rsplit("}", 1)[1]
+        child = TEMPLATES[child_name]
+        required = {key for key, spec in child["Parameters"].items() if "Default" not in spec}
+        given = set(resource["Properties"]["Parameters"])
+        assert given == set(child["Parameters"]), f"{logical_id} -> {child_name}: {given ^ set(child['Parameters'])}"
+        assert required <= given
+        for value in resource["Properties"]["Parameters"].values():
+            if isinstance(value, dict) and "Fn::GetAtt" in value:
+                source, attribute = value["Fn::GetAtt"]
+                output = attribute.removeprefix("Outputs.")
+                source_name = root["Resources"][source]["Properties"]["TemplateURL"]["Fn::Sub"].rsplit("}", 1)[1]
+                assert output in TEMPLATES[source_name]["Outputs"], f"{source_name} has no output {output}"
+
+
+@pytest.mark.parametrize("name", TEMPLATE_NAMES)
+def test_every_role_is_used_by_a_resource(name):
+    template = TEMPLATES[name]
+    resources = template["Resources"]
+    roles = {key for key, value in resources.items() if value["Type"] == "AWS::IAM::Role"}
+    referenced = set()
+    for key, value in resources.items():
+        referenced |= {ref for ref in _refs({"Resources": {key: value}}) if ref != key}
+    assert roles <= referenced, f"{name}: roles nobody uses: {roles - referenced}"
+
+
+@pytest.mark.parametrize("name", TEMPLATE_NAMES)
+def test_roles_grant_no_wildcard_actions(name):
+    for resource in TEMPLATES[name]["Resources"].values():
+        for node in _walk(resource):
+            if isinstance(node, dict) and "Action" in node and node.get("Effect") == "Allow":
+                actions = node["Action"] if isinstance(node["Action"], list) else [node["Action"]]
+                assert not any(str(action).endswith(":*") or action == "*" for action in actions), node
+
+
+def test_every_stage_has_an_alarm():
+    alarms = {
+        resource["Properties"].get("MetricName")
+        or resource["Properties"]["Metrics"][0]["MetricStat"]["Metric"]["MetricName"]
+        for resource in TEMPLATES["monitoring.yaml"]["Resources"].values()
+        if resource["Type"] == "AWS::CloudWatch::Alarm"
+    }
+    stages = {
+        "ingestion 5xx": "HTTPCode_Target_5XX_Count",
+        "ship lag": "clickstream_ship_lag_seconds",
+        "etl failures": "FailedJobs",
+        "load failures": "ExecutionsFailed",
+        "data freshness": "ExecutionsSucceeded",
+    }
+    assert {stage: metric in alarms for stage, metric in stages.items()} == dict.fromkeys(stages, True)
+
+
+def test_the_ship_lag_alarm_reads_the_metric_the_sidecar_publishes():
+    ingestion = TEMPLATES["ingestion.yaml"]["Resources"]["TaskDefinition"]["Properties"]["ContainerDefinitions"]
+    agent = next(container for container in ingestion if container["Name"] == "metrics-agent")
+    cw_config = next(env for env in agent["Environment"] if env["Name"] == "CW_CONFIG_CONTENT")["Value"]["Fn::Sub"]
+    declared = json.loads(cw_config.replace("${MetricsLogGroup}", "g").replace("${ProjectId}", "p"))
+    declaration = declared["logs"]["metrics_collected"]["prometheus"]["emf_processor"]["metric_declaration"][0]
+    alarm = TEMPLATES["monitoring.yaml"]["Resources"]["ShipLagAlarm"]["Properties"]
+    assert any(re.fullmatch(selector, alarm["MetricName"]) for selector in declaration["metric_selectors"])
+    assert [dim["Name"] for dim in alarm["Dimensions"]] == declaration["dimensions"][0]
+    from ingestion import metrics
+
+    assert alarm["MetricName"] in Path(metrics.__file__).read_text()
+
+
+def test_containers_start_through_the_config_entry_point_and_the_image_has_it():
+    dockerfile = (TEMPLATE_DIR.parents[1] / "Dockerfile").read_text()
+    assert "COPY infra infra" in dockerfile and "COPY dbt_project dbt_project" in dockerfile
+    for name in ("ingestion.yaml", "modeling.yaml", "studio.yaml"):
+        definition = TEMPLATES[name]["Resources"]["TaskDefinition"]["Properties"]["ContainerDefinitions"][0]
+        assert definition["Command"][:4] == ["python", "-m", "infra.container_config", "--"]
+        assert {env["Name"] for env in definition["Environment"]} >= {
+            "CLICKSTREAM_BASE_CONFIG",
+            "CLICKSTREAM_CONFIG_OVERRIDES",
+        }
+    assert "/app/dbt_project" in json.dumps(TEMPLATES["modeling.yaml"]["Resources"]["RedshiftOverrides"])
+
+
+def _sub_text(node: dict[str, Any]) -> str:
+    sub = node["Fn::Sub"]
+    return sub if isinstance(sub, str) else sub[0]
+
+
+def test_the_schedule_input_is_a_valid_start_job_run_request():
+    target = TEMPLATES["etl.yaml"]["Resources"]["EtlSchedule"]["Properties"]["Target"]
+    text = _sub_text(target["Input"])
+    examples = {"JobRole.Arn": "arn:aws:iam::123456789012:role/etl-job", "Application.ApplicationId": "00abcdef12345"}
+    request = json.loads(re.sub(r"\$\{([^}]+)\}", lambda match: examples.get(match[1], "example"), text))
+    model = botocore.session.get_session().get_service_model("emr-serverless")
+    report = ParamValidator().validate(request, model.operation_model("StartJobRun").input_shape)
+    assert not report.has_errors(), report.generate_report()
+    arguments = request["jobDriver"]["sparkSubmit"]["entryPointArguments"]
+    assert arguments[0] == "--config" and "--root" in arguments
+    # The entry point, the code zip and the config are exactly the keys package uploads.
+    assert "${SparkEntryKey}" in text and "${BaseConfigKey}" in text
+    assert "${SparkCodeKey}" in json.dumps(target["Input"]["Fn::Sub"][1])
+
+
+def test_the_workflow_definition_is_json_with_a_guard_and_retries():
+    machine = TEMPLATES["modeling.yaml"]["Resources"]["StateMachine"]["Properties"]
+    definition = json.loads(re.sub(r"\$\{[^}]+\}", "x", _sub_text(machine["DefinitionString"])))
+    assert definition["StartAt"] == "CheckOtherRuns"
+    commands = []
+    for state in ("Load", "Model"):
+        task = definition["States"][state]
+        assert task["Resource"].endswith(":states:::ecs:runTask.sync")
+        assert any("States.TaskFailed" in retry["ErrorEquals"] for retry in task["Retry"])
+        commands.append(task["Parameters"]["Overrides"]["ContainerOverrides"][0]["Command"][-1])
+    assert commands == ["load", "model"]
+    assert definition["States"]["Load"]["Next"] == "Model"
