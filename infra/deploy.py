@@ -35,7 +35,8 @@ class DeployResult:
     final_status: str | None = None
 
 
-def _missing(packaged: Packaged) -> None:
+def check_ready(packaged: Packaged) -> None:
+    """Refuse, naming them, when required stack parameters are still unset."""
     rendered = packaged.rendered
     if rendered.missing:
         raise ClickstreamError(
@@ -154,7 +155,7 @@ def deploy(
     sleep: Callable[[float], None] = time.sleep,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> DeployResult:
-    _missing(packaged)
+    check_ready(packaged)
     rendered = packaged.rendered
     config_bucket = rendered.parameters["ArtifactBucket"]
     stack = str(packaged.manifest["stack_name"])

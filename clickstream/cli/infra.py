@@ -89,11 +89,12 @@ def deploy_command(
     out: OutOption = None,
 ) -> None:
     """Upload the artefacts, make a change set, print it, execute it and follow the stack events."""
-    from infra.deploy import deploy
+    from infra.deploy import check_ready, deploy
     from infra.package import package
 
     config = _config(ctx)
     packaged = package(config, out)
+    check_ready(packaged)
     cfn, s3, region = _clients(config)
     result = deploy(cfn, s3, packaged, region, console.print, dry_run=dry_run)
     if result.executed:
