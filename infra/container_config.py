@@ -2,10 +2,11 @@
 
 ``python -m infra.container_config -- clickstream serve ...`` reads the base clickstream.yml
 (``$CLICKSTREAM_BASE_CONFIG``: an ``s3://`` URI or a path), lays the stack's JSON overrides
-(``$CLICKSTREAM_CONFIG_OVERRIDES``: bucket, stream, workgroup, ... names only CloudFormation knows) over
-it, validates the result with the same model as every command, writes it to ``$CLICKSTREAM_CONFIG``
-(default /tmp/clickstream.yml) and replaces itself with the command. A bad combination stops the task
-with the key and the fix in its log, before anything starts.
+(``$CLICKSTREAM_CONFIG_OVERRIDES``, then any ``$CLICKSTREAM_CONFIG_OVERRIDES_<NAME>`` in name order:
+bucket, stream, workgroup, ... names only CloudFormation knows) over it, validates the result with the
+same model as every command, writes it to ``$CLICKSTREAM_CONFIG`` (default /tmp/clickstream.yml) and
+replaces itself with the command. A bad combination stops the task with the key and the fix in its log,
+before anything starts.
 """
 
 from __future__ import annotations
@@ -38,18 +39,27 @@ def read_base(location: str) -> str:
     return Path(location).read_text(encoding="utf-8")
 
 
-def compose(base_text: str, overrides_json: str) -> dict[str, Any]:
-    """The base config with the overrides merged in, validated; raises ConfigError naming the key."""
+def overrides_from(environ: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(variable, JSON text) of every override variable, ``$CLICKSTREAM_CONFIG_OVERRIDES`` first."""
+    named = sorted(name for name in environ if name.startswith(OVERRIDES_ENV + "_"))
+    return [(name, environ[name]) for name in ([OVERRIDES_ENV] if OVERRIDES_ENV in environ else []) + named]
+
+
+def compose(base_text: str, *overrides: tuple[str, str]) -> dict[str, Any]:
+    """The base config with each (variable, JSON) override merged in order, validated; a ConfigError names
+    the variable or the key that is wrong."""
     base = yaml.safe_load(base_text) or {}
     if not isinstance(base, dict):
         raise ConfigError(f"${BASE_ENV} must hold a mapping of keys")
-    try:
-        overrides = json.loads(overrides_json) if overrides_json.strip() else {}
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"${OVERRIDES_ENV} is not JSON: {exc}", hint="see the task definition") from None
-    if not isinstance(overrides, dict):
-        raise ConfigError(f"${OVERRIDES_ENV} must be a JSON object")
-    merged = deep_merge(base, overrides)
+    merged = base
+    for name, text in overrides:
+        try:
+            layer = json.loads(text) if text.strip() else {}
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"${name} is not JSON: {exc}", hint="see the task definition") from None
+        if not isinstance(layer, dict):
+            raise ConfigError(f"${name} must be a JSON object")
+        merged = deep_merge(merged, layer)
     parse_config(merged, Path("/"), "container configuration")
     return merged
 
@@ -59,7 +69,7 @@ def prepare(environ: Mapping[str, str]) -> Path:
     location = environ.get(BASE_ENV)
     if not location:
         raise ConfigError(f"${BASE_ENV} is not set", hint="set it to the s3:// URI of the base clickstream.yml")
-    merged = compose(read_base(location), environ.get(OVERRIDES_ENV, ""))
+    merged = compose(read_base(location), *overrides_from(environ))
     out = Path(environ.get(CONFIG_ENV_VAR) or DEFAULT_OUT)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(yaml.safe_dump(merged, sort_keys=False), encoding="utf-8")

@@ -165,7 +165,7 @@ def test_the_composed_container_config_is_valid_for_each_choice(tmp_path, sink, 
         "data_root": "s3://data-bucket/clickstream/",
         "ingestion": {"host": "0.0.0.0", **ingestion},
     }
-    merged = compose(rendered.base_config_text, json.dumps(overrides))
+    merged = compose(rendered.base_config_text, ("CLICKSTREAM_CONFIG_OVERRIDES", json.dumps(overrides)))
     assert merged["ingestion"]["max_body_bytes"] == 500000
     assert merged["ingestion"]["sink"] == ingestion["sink"]
 
@@ -173,9 +173,11 @@ def test_the_composed_container_config_is_valid_for_each_choice(tmp_path, sink, 
 def test_a_broken_override_stops_the_container_with_the_key(tmp_path):
     rendered = render(_config(tmp_path))
     with pytest.raises(ConfigError, match=r"ingestion.kinesis is required"):
-        compose(rendered.base_config_text, json.dumps({"ingestion": {"sink": "kinesis"}}))
-    with pytest.raises(ConfigError, match="is not JSON"):
-        compose(rendered.base_config_text, "{sink: s3")
+        compose(
+            rendered.base_config_text, ("CLICKSTREAM_CONFIG_OVERRIDES", json.dumps({"ingestion": {"sink": "kinesis"}}))
+        )
+    with pytest.raises(ConfigError, match=r"\$CLICKSTREAM_CONFIG_OVERRIDES_STUDIO is not JSON"):
+        compose(rendered.base_config_text, ("CLICKSTREAM_CONFIG_OVERRIDES_STUDIO", "{sink: s3"))
 
 
 def test_the_entry_point_writes_the_config_and_runs_the_command_with_it(tmp_path):
@@ -184,7 +186,8 @@ def test_the_entry_point_writes_the_config_and_runs_the_command_with_it(tmp_path
     env = {
         **os.environ,
         "CLICKSTREAM_BASE_CONFIG": str(base),
-        "CLICKSTREAM_CONFIG_OVERRIDES": json.dumps({"ingestion": {"port": 9999}}),
+        "CLICKSTREAM_CONFIG_OVERRIDES": json.dumps({"ingestion": {"port": 9999, "host": "0.0.0.0"}}),
+        "CLICKSTREAM_CONFIG_OVERRIDES_LATER": json.dumps({"ingestion": {"port": 9998}}),
         "CLICKSTREAM_CONFIG": str(tmp_path / "out" / "clickstream.yml"),
     }
     command = "import os; print(open(os.environ['CLICKSTREAM_CONFIG']).read())"
@@ -193,7 +196,8 @@ def test_the_entry_point_writes_the_config_and_runs_the_command_with_it(tmp_path
         capture_output=True, text=True, env=env, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert yaml.safe_load(result.stdout) == {"apps": [{"id": "shop"}], "ingestion": {"port": 9999}}
+    # The named layer comes after the plain one and wins where they overlap.
+    assert yaml.safe_load(result.stdout) == {"apps": [{"id": "shop"}], "ingestion": {"port": 9998, "host": "0.0.0.0"}}
 
 
 def test_the_cli_renders_and_packages_offline(tmp_path):
