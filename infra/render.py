@@ -92,6 +92,10 @@ def base_config(config: Config) -> tuple[dict[str, Any], list[str]]:
                 f"etl.enrichment.{key} is a local path the Spark job cannot read; it was left out "
                 "(bake the file into the EMR image and set it there, or keep the bundled default)"
             )
+    if config.data_root is not None and config.storage_uri.startswith("s3://"):
+        warnings.append(
+            f"data_root {config.storage_uri}: the stack makes its own data bucket and keeps only this key prefix"
+        )
     data = _without_empty(data)
     # Stage the result through the real model: what the containers get must be a valid configuration.
     parse_config(data, Path("/"), "base config for AWS")

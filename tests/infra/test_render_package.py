@@ -210,3 +210,11 @@ def test_the_cli_renders_and_packages_offline(tmp_path):
         )  # fmt: skip
         assert result.returncode == 0, result.stdout + result.stderr
     assert (tmp_path / "b" / "manifest.json").is_file()
+
+
+def test_an_s3_data_root_gives_its_prefix_to_the_stack_and_a_warning(tmp_path):
+    data = _config(tmp_path).model_dump(mode="json", by_alias=True, exclude_unset=True)
+    data["data_root"] = "s3://old-bucket/events/prod"
+    rendered = render(parse_config(data, tmp_path))
+    assert rendered.parameters["DataPrefix"] == "events/prod/"
+    assert any("old-bucket" in warning for warning in rendered.warnings)
