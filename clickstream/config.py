@@ -430,7 +430,7 @@ class InfraConfig(_Section):
     keys; `deploy` names each one still missing. Any other template parameter goes under ``parameters``."""
 
     stack_name: str = Field(
-        "clickstream", pattern=r"^[a-z][a-z0-9-]{0,19}$", description="Root stack name; prefixes resource names."
+        "clickstream", pattern=r"^[a-z][a-z0-9-]{2,19}$", description="Root stack name; prefixes resource names."
     )
     region: str | None = Field(None, description="AWS region; default: the AWS SDK's own lookup.")
     artifact_bucket: str | None = Field(

@@ -185,3 +185,11 @@ def test_the_workflow_definition_is_json_with_a_guard_and_retries():
         commands.append(task["Parameters"]["Overrides"]["ContainerOverrides"][0]["Command"][-1])
     assert commands == ["load", "model"]
     assert definition["States"]["Load"]["Next"] == "Model"
+
+
+def test_the_config_accepts_exactly_the_stack_names_the_template_does():
+    from clickstream.config import InfraConfig
+
+    metadata = InfraConfig.model_fields["stack_name"].metadata
+    pattern = next(item.pattern for item in metadata if getattr(item, "pattern", None))
+    assert pattern == TEMPLATES[ROOT_TEMPLATE]["Parameters"]["ProjectId"]["AllowedPattern"]
