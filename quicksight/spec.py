@@ -105,6 +105,7 @@ class Measure(_Strict):
     column: str | None = None
     aggregation: Aggregation | None = None
     ratio: Ratio | None = None
+    format: Literal["number", "percent"] = "number"
 
     @model_validator(mode="after")
     def _one_kind(self) -> Measure:
@@ -168,8 +169,8 @@ class Visual(_Strict):
             raise ValueError(f"a {self.type} visual needs at least one measure")
         if self.type in ("pie", "treemap", "map", "combo") and len(self.measures) != 1:
             raise ValueError(f"a {self.type} visual takes exactly one measure")
-        if self.color is not None and self.type not in ("bar", "line", "combo"):
-            raise ValueError("color (a series per value) works with bar, line and combo visuals only")
+        if self.color is not None and self.type not in ("bar", "line", "combo", "pivot"):
+            raise ValueError("color (a series, or a pivot column, per value) works with bar, line, combo and pivot")
         if isinstance(self.top_n, int) and self.top_n < 1:
             raise ValueError("top_n must be at least 1")
         return self
