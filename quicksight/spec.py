@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -259,9 +258,10 @@ class Dashboard(_Strict):
 
 
 DATASETS_FILE = "datasets.yml"
+SPECS_DIR = Path(__file__).resolve().parent / "specs"
 
 
-def _read_yaml(path: Path | Any, label: str) -> dict[str, Any]:
+def _read_yaml(path: Path, label: str) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -288,7 +288,7 @@ def parse_dashboard(data: Mapping[str, Any], datasets: Mapping[str, Any], label:
 
 def load_dashboards(folder: Path | None = None) -> list[Dashboard]:
     """Every dashboard under ``folder`` (default: the bundled specs), sorted by file name."""
-    root: Any = folder if folder is not None else resources.files("quicksight").joinpath("specs")
+    root = folder if folder is not None else SPECS_DIR
     datasets_doc = _read_yaml(root / DATASETS_FILE, DATASETS_FILE)
     datasets = datasets_doc.get("datasets")
     if not isinstance(datasets, dict):

@@ -145,6 +145,10 @@ def model(ctx: typer.Context) -> None:
     model_step(_config(ctx), list(ctx.args) or None)
 
 
+from clickstream.cli.dashboards import dashboards_app  # noqa: E402  (kept beside the other sub-commands)
+
+app.add_typer(dashboards_app, name="dashboards")
+
 metadata_app = typer.Typer(help="The metadata catalog the meta_* models scan.", no_args_is_help=True)
 app.add_typer(metadata_app, name="metadata")
 
@@ -194,7 +198,7 @@ def run(
         typer.Option(min=1, help="With --every: stop after this many intervals; exit non-zero unless all ran cleanly."),
     ] = None,
 ) -> None:
-    """Pipeline cycles: etl, load, dbt build, metadata export; one at a time, recorded in the run history.
+    """Pipeline cycles: etl, load, dbt build, metadata export, offline dashboards; one at a time, recorded.
 
     A failed stage keeps the last good state, skips the stages after it, and is retried next cycle.
     """
@@ -229,7 +233,7 @@ def demo(
     days: Annotated[int, typer.Option(min=1, help="Days of history.")] = 7,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 42,
 ) -> None:
-    """Everything on this machine: collector, simulated traffic over HTTP, etl, load, dbt build, counts."""
+    """Everything on this machine: collector, simulated traffic over HTTP, etl, load, dbt build, dashboards."""
     from clickstream.cli.demo import print_demo, run_demo
 
     result = run_demo(directory, users, days, seed)
