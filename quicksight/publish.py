@@ -210,8 +210,9 @@ class Publisher:
             common["VpcConnectionProperties"] = {"VpcConnectionArn": self.qs.vpc_connection_arn}
         found = self.call.find("describe_data_source", AwsAccountId=self.account, DataSourceId=self.ids.data_source)
         if found is None:
-            response = self.call("create_data_source", Type=source_type,
-                                 Permissions=_permissions(self.qs.principals, DATA_SOURCE_ACTIONS), **common)  # fmt: skip
+            permissions = _permissions(self.qs.principals, DATA_SOURCE_ACTIONS)
+            response = self.call("create_data_source", Type=source_type, **common,
+                                 **({"Permissions": permissions} if permissions else {}))  # fmt: skip
         else:
             response = self.call("update_data_source", **common)
             self._grant("update_data_source_permissions", {"DataSourceId": self.ids.data_source},
@@ -224,11 +225,10 @@ class Publisher:
             self.call(operation, AwsAccountId=self.account, GrantPermissions=permissions, **key)
 
     # --- datasets
-    def dataset(self, app_id: str, name: str, dataset: Dataset, source_arn: str) -> str:
-        dataset_id = self.ids.dataset(app_id, name)
-        schema = MART_SCHEMA  # dbt's Redshift schema and Athena Glue database of the marts
-        physical = {"PhysicalTableMap": {"table": {"CustomSql": {
-            "DataSourceArn": source_arn, "Name": name, "SqlQuery": dataset_sql(dataset, schema, app_id),
+    def dataset_request(self, app_id: str, name: str, dataset: Dataset, source_arn: str) -> dict[str, Any]:
+        """The parameters of create_data_set (and update_data_set) for one dataset of one app."""
+        physical: dict[str, Any] = {"PhysicalTableMap": {"table": {"CustomSql": {
+            "DataSourceArn": source_arn, "Name": name, "SqlQuery": dataset_sql(dataset, MART_SCHEMA, app_id),
             "Columns": [{"Name": column, "Type": kind} for column, kind in dataset.columns.items()],
         }}}}  # fmt: skip
         if dataset.geo_roles:
@@ -236,12 +236,16 @@ class Publisher:
                           for column, role in dataset.geo_roles.items()]  # fmt: skip
             physical["LogicalTableMap"] = {"logical": {"Alias": name, "Source": {"PhysicalTableId": "table"},
                                                        "DataTransforms": transforms}}  # fmt: skip
-        common = {"AwsAccountId": self.account, "DataSetId": dataset_id, "Name": f"{name} ({app_id})",
-                  "ImportMode": self.qs.import_mode, **physical}  # fmt: skip
+        return {"AwsAccountId": self.account, "DataSetId": self.ids.dataset(app_id, name), "Name": f"{name} ({app_id})",
+                "ImportMode": self.qs.import_mode, **physical}  # fmt: skip
+
+    def dataset(self, app_id: str, name: str, dataset: Dataset, source_arn: str) -> str:
+        common = self.dataset_request(app_id, name, dataset, source_arn)
+        dataset_id = common["DataSetId"]
         found = self.call.find("describe_data_set", AwsAccountId=self.account, DataSetId=dataset_id)
         if found is None:
-            response = self.call("create_data_set", Permissions=_permissions(self.qs.principals, DATASET_ACTIONS),
-                                 **common)  # fmt: skip
+            permissions = _permissions(self.qs.principals, DATASET_ACTIONS)
+            response = self.call("create_data_set", **common, **({"Permissions": permissions} if permissions else {}))
         else:
             response = self.call("update_data_set", **common)
             self._grant("update_data_set_permissions", {"DataSetId": dataset_id},

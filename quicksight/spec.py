@@ -27,6 +27,8 @@ GeoRole = Literal["COUNTRY", "STATE", "COUNTY", "CITY", "POSTCODE", "LONGITUDE",
 _ID = r"^[a-z][a-z0-9_]{0,63}$"
 _PARAMETER_REFERENCE = re.compile(r"\$\{(\w+)\}")
 # Visuals that draw a category axis or slices need a dimension; a KPI must have none.
+_RESERVED_PARAMETERS = {"startDate", "endDate", "platform"}  # the filters every sheet has
+_NUMERIC_AGGREGATIONS = {"SUM", "AVERAGE"}
 _NEEDS_DIMENSION = {"bar", "line", "combo", "pie", "treemap", "table", "pivot", "map"}
 
 
@@ -211,13 +213,16 @@ class Dashboard(_Strict):
     id: str = Field(pattern=_ID)
     title: str = Field(min_length=1)
     default_days: int = Field(30, ge=1, description="The date range a viewer sees first: the last N days.")
-    parameters: dict[str, Parameter] = Field(default_factory=dict)
+    parameters: dict[str, Parameter] = Field(default_factory=dict, description="By name: letters and digits only.")
     sheets: list[Sheet] = Field(min_length=1)
     datasets: dict[str, Dataset] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Dashboard:
         problems: list[str] = []
+        for name in self.parameters:
+            if not re.fullmatch(r"[a-zA-Z0-9]+", name) or name in _RESERVED_PARAMETERS:
+                problems.append(f"parameter {name!r}: use letters and digits only, not startDate, endDate or platform")
         visual_ids: set[str] = set()
         for sheet in self.sheets:
             for control in sheet.controls:
@@ -235,6 +240,15 @@ class Dashboard(_Strict):
                 missing = sorted(visual.columns - set(dataset.columns))
                 if missing:
                     problems.append(f"{where}: dataset {visual.dataset} has no column(s) {', '.join(missing)}")
+                    continue
+                for measure in visual.measures:
+                    for part in measure.parts:
+                        kind = dataset.columns[part.column]
+                        if part.aggregation in _NUMERIC_AGGREGATIONS and kind not in ("INTEGER", "DECIMAL"):
+                            problems.append(
+                                f"{where}: {part.aggregation} needs a number; {part.column} is {kind} "
+                                "(use COUNT or DISTINCT_COUNT)"
+                            )
                 for name in sorted(visual.parameters):
                     parameter = self.parameters.get(name)
                     if parameter is None:
