@@ -33,8 +33,13 @@ def dimension_field(field_id: str, dimension: Dimension, dataset_name: str, data
     column = _column(dataset_name, dimension.column)
     kind = dataset.columns[dimension.column]
     if kind == "DATETIME":
-        return {"DateDimensionField": {"FieldId": field_id, "Column": column,
-                                       "DateGranularity": dimension.granularity or "DAY"}}  # fmt: skip
+        return {
+            "DateDimensionField": {
+                "FieldId": field_id,
+                "Column": column,
+                "DateGranularity": dimension.granularity or "DAY",
+            }
+        }
     if kind in ("INTEGER", "DECIMAL"):
         return {"NumericalDimensionField": {"FieldId": field_id, "Column": column}}
     return {"CategoricalDimensionField": {"FieldId": field_id, "Column": column}}
@@ -128,8 +133,9 @@ class _VisualBuilder:
             "Orientation": "VERTICAL",
             "BarsArrangement": "STACKED" if self.colors else "CLUSTERED",
         }
-        return {"BarChartVisual": {"VisualId": self.visual.id, "Title": self.title(),
-                                   "ChartConfiguration": configuration}}  # fmt: skip
+        return {
+            "BarChartVisual": {"VisualId": self.visual.id, "Title": self.title(), "ChartConfiguration": configuration}
+        }
 
     def _line(self) -> dict[str, Any]:
         wells = {"Category": self.dimensions, "Values": self.measures, "Colors": self.colors}
@@ -138,8 +144,9 @@ class _VisualBuilder:
             "SortConfiguration": self._sorted("CategoryItemsLimitConfiguration"),
             "Type": "LINE",
         }
-        return {"LineChartVisual": {"VisualId": self.visual.id, "Title": self.title(),
-                                    "ChartConfiguration": configuration}}  # fmt: skip
+        return {
+            "LineChartVisual": {"VisualId": self.visual.id, "Title": self.title(), "ChartConfiguration": configuration}
+        }
 
     def _combo(self) -> dict[str, Any]:
         wells = {"Category": self.dimensions, "BarValues": self.measures, "Colors": self.colors}
@@ -148,14 +155,16 @@ class _VisualBuilder:
             "SortConfiguration": self._sorted(),
             "BarsArrangement": "STACKED",
         }
-        return {"ComboChartVisual": {"VisualId": self.visual.id, "Title": self.title(),
-                                     "ChartConfiguration": configuration}}  # fmt: skip
+        return {
+            "ComboChartVisual": {"VisualId": self.visual.id, "Title": self.title(), "ChartConfiguration": configuration}
+        }
 
     def _pie(self) -> dict[str, Any]:
         wells = {"Category": self.dimensions[:1], "Values": self.measures}
         configuration = {"FieldWells": {"PieChartAggregatedFieldWells": wells}, "SortConfiguration": self._sorted()}
-        return {"PieChartVisual": {"VisualId": self.visual.id, "Title": self.title(),
-                                   "ChartConfiguration": configuration}}  # fmt: skip
+        return {
+            "PieChartVisual": {"VisualId": self.visual.id, "Title": self.title(), "ChartConfiguration": configuration}
+        }
 
     def _treemap(self) -> dict[str, Any]:
         wells = {"Groups": self.dimensions[:1], "Sizes": self.measures}
@@ -165,14 +174,16 @@ class _VisualBuilder:
         if self.items_limit() is not None:
             sort["TreeMapGroupItemsLimitConfiguration"] = self.items_limit()
         configuration = {"FieldWells": {"TreeMapAggregatedFieldWells": wells}, "SortConfiguration": sort}
-        return {"TreeMapVisual": {"VisualId": self.visual.id, "Title": self.title(),
-                                  "ChartConfiguration": configuration}}  # fmt: skip
+        return {
+            "TreeMapVisual": {"VisualId": self.visual.id, "Title": self.title(), "ChartConfiguration": configuration}
+        }
 
     def _map(self) -> dict[str, Any]:
         wells = {"Geospatial": self.dimensions[:1], "Values": self.measures}
         configuration = {"FieldWells": {"FilledMapAggregatedFieldWells": wells}}
-        return {"FilledMapVisual": {"VisualId": self.visual.id, "Title": self.title(),
-                                    "ChartConfiguration": configuration}}  # fmt: skip
+        return {
+            "FilledMapVisual": {"VisualId": self.visual.id, "Title": self.title(), "ChartConfiguration": configuration}
+        }
 
     def _pivot(self) -> dict[str, Any]:
         wells = {"Rows": self.dimensions, "Columns": self.colors, "Values": self.measures}
@@ -182,8 +193,9 @@ class _VisualBuilder:
             row_field = f"{self.visual.id}.d0"
             sort_by = {"Field": {"FieldId": field, "Direction": self.visual.sort.direction}}
             configuration["SortConfiguration"] = {"FieldSortOptions": [{"FieldId": row_field, "SortBy": sort_by}]}
-        return {"PivotTableVisual": {"VisualId": self.visual.id, "Title": self.title(),
-                                     "ChartConfiguration": configuration}}  # fmt: skip
+        return {
+            "PivotTableVisual": {"VisualId": self.visual.id, "Title": self.title(), "ChartConfiguration": configuration}
+        }
 
     def _table(self) -> dict[str, Any]:
         if self.measures:
@@ -197,50 +209,78 @@ class _VisualBuilder:
         configuration: dict[str, Any] = {"FieldWells": wells}
         if self.category_sort():
             configuration["SortConfiguration"] = {"RowSort": self.category_sort()}
-        return {"TableVisual": {"VisualId": self.visual.id, "Title": self.title(),
-                                "ChartConfiguration": configuration}}  # fmt: skip
+        return {"TableVisual": {"VisualId": self.visual.id, "Title": self.title(), "ChartConfiguration": configuration}}
 
 
 def _parameters(dashboard: Dashboard) -> list[dict[str, Any]]:
     days = dashboard.default_days - 1
     declarations: list[dict[str, Any]] = [
-        {"DateTimeParameterDeclaration": {
-            "Name": START, "TimeGranularity": "DAY",
-            "DefaultValues": {"RollingDate": {"Expression": f"addDateTime(-{days}, 'DD', truncDate('DD', now()))"}},
-        }},
-        {"DateTimeParameterDeclaration": {
-            "Name": END, "TimeGranularity": "DAY",
-            "DefaultValues": {"RollingDate": {"Expression": "truncDate('DD', now())"}},
-        }},
-        {"StringParameterDeclaration": {
-            "Name": PLATFORM, "ParameterValueType": "SINGLE_VALUED",
-            "ValueWhenUnset": {"ValueWhenUnsetOption": "NULL"},
-        }},
-    ]  # fmt: skip
+        {
+            "DateTimeParameterDeclaration": {
+                "Name": START,
+                "TimeGranularity": "DAY",
+                "DefaultValues": {"RollingDate": {"Expression": f"addDateTime(-{days}, 'DD', truncDate('DD', now()))"}},
+            }
+        },
+        {
+            "DateTimeParameterDeclaration": {
+                "Name": END,
+                "TimeGranularity": "DAY",
+                "DefaultValues": {"RollingDate": {"Expression": "truncDate('DD', now())"}},
+            }
+        },
+        {
+            "StringParameterDeclaration": {
+                "Name": PLATFORM,
+                "ParameterValueType": "SINGLE_VALUED",
+                "ValueWhenUnset": {"ValueWhenUnsetOption": "NULL"},
+            }
+        },
+    ]
     for name, parameter in dashboard.parameters.items():
         if parameter.type == "STRING":
-            declarations.append({"StringParameterDeclaration": {
-                "Name": name, "ParameterValueType": "SINGLE_VALUED",
-                "DefaultValues": {"StaticValues": [str(parameter.default)]},
-            }})  # fmt: skip
+            declarations.append(
+                {
+                    "StringParameterDeclaration": {
+                        "Name": name,
+                        "ParameterValueType": "SINGLE_VALUED",
+                        "DefaultValues": {"StaticValues": [str(parameter.default)]},
+                    }
+                }
+            )
         else:
-            declarations.append({"IntegerParameterDeclaration": {
-                "Name": name, "ParameterValueType": "SINGLE_VALUED",
-                "DefaultValues": {"StaticValues": [int(parameter.default)]},
-            }})  # fmt: skip
+            declarations.append(
+                {
+                    "IntegerParameterDeclaration": {
+                        "Name": name,
+                        "ParameterValueType": "SINGLE_VALUED",
+                        "DefaultValues": {"StaticValues": [int(parameter.default)]},
+                    }
+                }
+            )
     return declarations
 
 
 def _scope(targets: dict[str, list[str]]) -> dict[str, Any]:
     """A filter scope: these visuals on these sheets."""
-    return {"SelectedSheets": {"SheetVisualScopingConfigurations": [
-        {"SheetId": sheet, "Scope": "SELECTED_VISUALS", "VisualIds": visuals} for sheet, visuals in targets.items()
-    ]}}  # fmt: skip
+    return {
+        "SelectedSheets": {
+            "SheetVisualScopingConfigurations": [
+                {"SheetId": sheet, "Scope": "SELECTED_VISUALS", "VisualIds": visuals}
+                for sheet, visuals in targets.items()
+            ]
+        }
+    }
 
 
 def _group(group_id: str, filters: list[dict[str, Any]], targets: dict[str, list[str]]) -> dict[str, Any]:
-    return {"FilterGroupId": group_id, "Filters": filters, "ScopeConfiguration": _scope(targets),
-            "Status": "ENABLED", "CrossDataset": "SINGLE_DATASET"}  # fmt: skip
+    return {
+        "FilterGroupId": group_id,
+        "Filters": filters,
+        "ScopeConfiguration": _scope(targets),
+        "Status": "ENABLED",
+        "CrossDataset": "SINGLE_DATASET",
+    }
 
 
 def _filter_groups(dashboard: Dashboard) -> list[dict[str, Any]]:
@@ -252,18 +292,32 @@ def _filter_groups(dashboard: Dashboard) -> list[dict[str, Any]]:
     for name, targets in by_dataset.items():
         dataset = dashboard.datasets[name]
         key = name.lower()
-        date_filter = {"TimeRangeFilter": {
-            "FilterId": f"{key}-dates", "Column": _column(name, dataset.date_column),
-            "IncludeMinimum": True, "IncludeMaximum": True, "NullOption": "NON_NULLS_ONLY", "TimeGranularity": "DAY",
-            "RangeMinimumValue": {"Parameter": START}, "RangeMaximumValue": {"Parameter": END},
-        }}  # fmt: skip
-        platform_filter = {"CategoryFilter": {
-            "FilterId": f"{key}-platform", "Column": _column(name, dataset.platform_column),
-            "Configuration": {"CustomFilterConfiguration": {
-                "MatchOperator": "EQUALS", "ParameterName": PLATFORM,
-                "SelectAllOptions": "FILTER_ALL_VALUES", "NullOption": "ALL_VALUES",
-            }},
-        }}  # fmt: skip
+        date_filter = {
+            "TimeRangeFilter": {
+                "FilterId": f"{key}-dates",
+                "Column": _column(name, dataset.date_column),
+                "IncludeMinimum": True,
+                "IncludeMaximum": True,
+                "NullOption": "NON_NULLS_ONLY",
+                "TimeGranularity": "DAY",
+                "RangeMinimumValue": {"Parameter": START},
+                "RangeMaximumValue": {"Parameter": END},
+            }
+        }
+        platform_filter = {
+            "CategoryFilter": {
+                "FilterId": f"{key}-platform",
+                "Column": _column(name, dataset.platform_column),
+                "Configuration": {
+                    "CustomFilterConfiguration": {
+                        "MatchOperator": "EQUALS",
+                        "ParameterName": PLATFORM,
+                        "SelectAllOptions": "FILTER_ALL_VALUES",
+                        "NullOption": "ALL_VALUES",
+                    }
+                },
+            }
+        }
         groups.append(_group(f"{key}-dates", [date_filter], targets))
         groups.append(_group(f"{key}-platform", [platform_filter], targets))
     for sheet in dashboard.sheets:
@@ -281,18 +335,39 @@ def _visual_filter(visual: Visual, index: int) -> dict[str, Any]:
     filter_id = f"{visual.id}-f{index}"
     column = _column(visual.dataset, condition.column)
     if condition.parameter is not None:
-        configuration = {"MatchOperator": "EQUALS", "ParameterName": condition.parameter, "NullOption": "NON_NULLS_ONLY"}
-        return {"CategoryFilter": {"FilterId": filter_id, "Column": column,
-                                   "Configuration": {"CustomFilterConfiguration": configuration}}}  # fmt: skip
+        configuration = {
+            "MatchOperator": "EQUALS",
+            "ParameterName": condition.parameter,
+            "NullOption": "NON_NULLS_ONLY",
+        }
+        return {
+            "CategoryFilter": {
+                "FilterId": filter_id,
+                "Column": column,
+                "Configuration": {"CustomFilterConfiguration": configuration},
+            }
+        }
     if isinstance(condition.equals, int):
-        return {"NumericEqualityFilter": {"FilterId": filter_id, "Column": column, "Value": float(condition.equals),
-                                          "MatchOperator": "EQUALS", "NullOption": "NON_NULLS_ONLY"}}  # fmt: skip
+        return {
+            "NumericEqualityFilter": {
+                "FilterId": filter_id,
+                "Column": column,
+                "Value": float(condition.equals),
+                "MatchOperator": "EQUALS",
+                "NullOption": "NON_NULLS_ONLY",
+            }
+        }
     if condition.equals is not None:
         configuration = {"MatchOperator": "EQUALS", "CategoryValue": condition.equals, "NullOption": "NON_NULLS_ONLY"}
     else:
         configuration = {"MatchOperator": "DOES_NOT_EQUAL", "CategoryValue": "", "NullOption": "NON_NULLS_ONLY"}
-    return {"CategoryFilter": {"FilterId": filter_id, "Column": column,
-                               "Configuration": {"CustomFilterConfiguration": configuration}}}  # fmt: skip
+    return {
+        "CategoryFilter": {
+            "FilterId": filter_id,
+            "Column": column,
+            "Configuration": {"CustomFilterConfiguration": configuration},
+        }
+    }
 
 
 def _top_filter(visual: Visual, dataset: Dataset) -> dict[str, Any]:
@@ -308,33 +383,66 @@ def _top_filter(visual: Visual, dataset: Dataset) -> dict[str, Any]:
         aggregation = {"NumericalAggregationFunction": {"SimpleNumericalAggregation": part.aggregation}}
     else:
         aggregation = {"CategoricalAggregationFunction": part.aggregation}
-    return {"TopBottomFilter": {
-        "FilterId": f"{visual.id}-top", "Column": _column(visual.dataset, visual.dimensions[0].column),
-        "ParameterName": visual.top_n,
-        "AggregationSortConfigurations": [{"Column": _column(visual.dataset, part.column), "SortDirection": "DESC",
-                                           "AggregationFunction": aggregation}],
-    }}  # fmt: skip
+    return {
+        "TopBottomFilter": {
+            "FilterId": f"{visual.id}-top",
+            "Column": _column(visual.dataset, visual.dimensions[0].column),
+            "ParameterName": visual.top_n,
+            "AggregationSortConfigurations": [
+                {
+                    "Column": _column(visual.dataset, part.column),
+                    "SortDirection": "DESC",
+                    "AggregationFunction": aggregation,
+                }
+            ],
+        }
+    }
 
 
 def _controls(dashboard: Dashboard, sheet_id: str, controls: list[str], platform_source: str) -> list[dict[str, Any]]:
     result: list[dict[str, Any]] = [
-        {"DateTimePicker": {"ParameterControlId": f"{sheet_id}-start", "Title": "Start date",
-                            "SourceParameterName": START}},
-        {"DateTimePicker": {"ParameterControlId": f"{sheet_id}-end", "Title": "End date",
-                            "SourceParameterName": END}},
-        {"Dropdown": {"ParameterControlId": f"{sheet_id}-platform", "Title": "Platform",
-                      "SourceParameterName": PLATFORM, "Type": "SINGLE_SELECT",
-                      "SelectableValues": {"LinkToDataSetColumn": _column(platform_source, "platform")}}},
-    ]  # fmt: skip
+        {
+            "DateTimePicker": {
+                "ParameterControlId": f"{sheet_id}-start",
+                "Title": "Start date",
+                "SourceParameterName": START,
+            }
+        },
+        {"DateTimePicker": {"ParameterControlId": f"{sheet_id}-end", "Title": "End date", "SourceParameterName": END}},
+        {
+            "Dropdown": {
+                "ParameterControlId": f"{sheet_id}-platform",
+                "Title": "Platform",
+                "SourceParameterName": PLATFORM,
+                "Type": "SINGLE_SELECT",
+                "SelectableValues": {"LinkToDataSetColumn": _column(platform_source, "platform")},
+            }
+        },
+    ]
     for name in controls:
         parameter = dashboard.parameters[name]
         if parameter.type == "STRING":
-            result.append({"Dropdown": {"ParameterControlId": f"{sheet_id}-{name}", "Title": parameter.label,
-                                        "SourceParameterName": name, "Type": "SINGLE_SELECT",
-                                        "SelectableValues": {"Values": parameter.values}}})  # fmt: skip
+            result.append(
+                {
+                    "Dropdown": {
+                        "ParameterControlId": f"{sheet_id}-{name}",
+                        "Title": parameter.label,
+                        "SourceParameterName": name,
+                        "Type": "SINGLE_SELECT",
+                        "SelectableValues": {"Values": parameter.values},
+                    }
+                }
+            )
         else:
-            result.append({"TextField": {"ParameterControlId": f"{sheet_id}-{name}", "Title": parameter.label,
-                                         "SourceParameterName": name}})  # fmt: skip
+            result.append(
+                {
+                    "TextField": {
+                        "ParameterControlId": f"{sheet_id}-{name}",
+                        "Title": parameter.label,
+                        "SourceParameterName": name,
+                    }
+                }
+            )
     return result
 
 
@@ -342,11 +450,14 @@ def _layout(visuals: list[Visual]) -> list[dict[str, Any]]:
     elements = []
     for visual in visuals:
         wide = visual.type in ("table", "pivot")
-        elements.append({
-            "ElementId": visual.id, "ElementType": "VISUAL",
-            "ColumnSpan": _GRID_COLUMNS if wide else _GRID_COLUMNS // 2,
-            "RowSpan": 5 if visual.type == "kpi" else 12,
-        })  # fmt: skip
+        elements.append(
+            {
+                "ElementId": visual.id,
+                "ElementType": "VISUAL",
+                "ColumnSpan": _GRID_COLUMNS if wide else _GRID_COLUMNS // 2,
+                "RowSpan": 5 if visual.type == "kpi" else 12,
+            }
+        )
     return [{"Configuration": {"GridLayout": {"Elements": elements}}}]
 
 
@@ -355,13 +466,22 @@ def sheets_and_filters(dashboard: Dashboard) -> dict[str, Any]:
     platform_source = next(iter(dashboard.used_datasets))
     sheets = []
     for sheet in dashboard.sheets:
-        sheets.append({
-            "SheetId": sheet.id, "Name": sheet.title, "Title": sheet.title, "ContentType": "INTERACTIVE",
-            "ParameterControls": _controls(dashboard, sheet.id, sheet.controls, platform_source),
-            "Visuals": [_VisualBuilder(v, dashboard.datasets[v.dataset]).build() for v in sheet.visuals],
-            "Layouts": _layout(sheet.visuals),
-        })  # fmt: skip
-    return {"Sheets": sheets, "ParameterDeclarations": _parameters(dashboard), "FilterGroups": _filter_groups(dashboard)}
+        sheets.append(
+            {
+                "SheetId": sheet.id,
+                "Name": sheet.title,
+                "Title": sheet.title,
+                "ContentType": "INTERACTIVE",
+                "ParameterControls": _controls(dashboard, sheet.id, sheet.controls, platform_source),
+                "Visuals": [_VisualBuilder(v, dashboard.datasets[v.dataset]).build() for v in sheet.visuals],
+                "Layouts": _layout(sheet.visuals),
+            }
+        )
+    return {
+        "Sheets": sheets,
+        "ParameterDeclarations": _parameters(dashboard),
+        "FilterGroups": _filter_groups(dashboard),
+    }
 
 
 def template_definition(dashboard: Dashboard) -> dict[str, Any]:

@@ -35,28 +35,66 @@ RECORD = "quicksight.json"
 NOT_FOUND = "ResourceNotFoundException"
 EXISTS = "ResourceExistsException"
 
-DATA_SOURCE_ACTIONS = ["quicksight:DescribeDataSource", "quicksight:DescribeDataSourcePermissions",
-                       "quicksight:PassDataSource", "quicksight:UpdateDataSource", "quicksight:DeleteDataSource",
-                       "quicksight:UpdateDataSourcePermissions"]  # fmt: skip
-DATASET_ACTIONS = ["quicksight:DescribeDataSet", "quicksight:DescribeDataSetPermissions", "quicksight:PassDataSet",
-                   "quicksight:DescribeIngestion", "quicksight:ListIngestions", "quicksight:UpdateDataSet",
-                   "quicksight:DeleteDataSet", "quicksight:CreateIngestion", "quicksight:CancelIngestion",
-                   "quicksight:UpdateDataSetPermissions"]  # fmt: skip
-TEMPLATE_ACTIONS = ["quicksight:UpdateTemplatePermissions", "quicksight:DescribeTemplatePermissions",
-                    "quicksight:DescribeTemplate", "quicksight:DeleteTemplate", "quicksight:UpdateTemplate"]  # fmt: skip
-ANALYSIS_ACTIONS = ["quicksight:RestoreAnalysis", "quicksight:UpdateAnalysisPermissions", "quicksight:DeleteAnalysis",
-                    "quicksight:DescribeAnalysisPermissions", "quicksight:QueryAnalysis",
-                    "quicksight:DescribeAnalysis", "quicksight:UpdateAnalysis"]  # fmt: skip
-DASHBOARD_VIEWER_ACTIONS = ["quicksight:DescribeDashboard", "quicksight:ListDashboardVersions",
-                            "quicksight:QueryDashboard"]  # fmt: skip
-DASHBOARD_ACTIONS = [*DASHBOARD_VIEWER_ACTIONS, "quicksight:UpdateDashboardPermissions", "quicksight:UpdateDashboard",
-                     "quicksight:DeleteDashboard", "quicksight:DescribeDashboardPermissions",
-                     "quicksight:UpdateDashboardPublishedVersion"]  # fmt: skip
+DATA_SOURCE_ACTIONS = [
+    "quicksight:DescribeDataSource",
+    "quicksight:DescribeDataSourcePermissions",
+    "quicksight:PassDataSource",
+    "quicksight:UpdateDataSource",
+    "quicksight:DeleteDataSource",
+    "quicksight:UpdateDataSourcePermissions",
+]
+DATASET_ACTIONS = [
+    "quicksight:DescribeDataSet",
+    "quicksight:DescribeDataSetPermissions",
+    "quicksight:PassDataSet",
+    "quicksight:DescribeIngestion",
+    "quicksight:ListIngestions",
+    "quicksight:UpdateDataSet",
+    "quicksight:DeleteDataSet",
+    "quicksight:CreateIngestion",
+    "quicksight:CancelIngestion",
+    "quicksight:UpdateDataSetPermissions",
+]
+TEMPLATE_ACTIONS = [
+    "quicksight:UpdateTemplatePermissions",
+    "quicksight:DescribeTemplatePermissions",
+    "quicksight:DescribeTemplate",
+    "quicksight:DeleteTemplate",
+    "quicksight:UpdateTemplate",
+]
+ANALYSIS_ACTIONS = [
+    "quicksight:RestoreAnalysis",
+    "quicksight:UpdateAnalysisPermissions",
+    "quicksight:DeleteAnalysis",
+    "quicksight:DescribeAnalysisPermissions",
+    "quicksight:QueryAnalysis",
+    "quicksight:DescribeAnalysis",
+    "quicksight:UpdateAnalysis",
+]
+DASHBOARD_VIEWER_ACTIONS = [
+    "quicksight:DescribeDashboard",
+    "quicksight:ListDashboardVersions",
+    "quicksight:QueryDashboard",
+]
+DASHBOARD_ACTIONS = [
+    *DASHBOARD_VIEWER_ACTIONS,
+    "quicksight:UpdateDashboardPermissions",
+    "quicksight:UpdateDashboard",
+    "quicksight:DeleteDashboard",
+    "quicksight:DescribeDashboardPermissions",
+    "quicksight:UpdateDashboardPublishedVersion",
+]
 FOLDER_VIEWER_ACTIONS = ["quicksight:DescribeFolder"]
-FOLDER_ACTIONS = [*FOLDER_VIEWER_ACTIONS, "quicksight:CreateFolder", "quicksight:UpdateFolder",
-                  "quicksight:DeleteFolder", "quicksight:CreateFolderMembership",
-                  "quicksight:DeleteFolderMembership", "quicksight:DescribeFolderPermissions",
-                  "quicksight:UpdateFolderPermissions"]  # fmt: skip
+FOLDER_ACTIONS = [
+    *FOLDER_VIEWER_ACTIONS,
+    "quicksight:CreateFolder",
+    "quicksight:UpdateFolder",
+    "quicksight:DeleteFolder",
+    "quicksight:CreateFolderMembership",
+    "quicksight:DeleteFolderMembership",
+    "quicksight:DescribeFolderPermissions",
+    "quicksight:UpdateFolderPermissions",
+]
 
 
 @dataclass(frozen=True)
@@ -109,8 +147,12 @@ def _pascal(operation: str) -> str:
     return "".join(part.capitalize() for part in operation.split("_"))
 
 
-def _permissions(owners: Sequence[str], owner_actions: list[str], viewers: Sequence[str] = (),
-                 viewer_actions: list[str] | None = None) -> list[dict[str, Any]]:  # fmt: skip
+def _permissions(
+    owners: Sequence[str],
+    owner_actions: list[str],
+    viewers: Sequence[str] = (),
+    viewer_actions: list[str] | None = None,
+) -> list[dict[str, Any]]:
     granted = [{"Principal": p, "Actions": owner_actions} for p in owners]
     if viewer_actions is not None:
         granted += [{"Principal": p, "Actions": viewer_actions} for p in viewers if p not in owners]
@@ -162,9 +204,16 @@ def dataset_sql(dataset: Dataset, schema: str, app_id: str) -> str:
 class Publisher:
     """Publishes the dashboards of one configuration through a :class:`Caller`."""
 
-    def __init__(self, config: Config, qs: QuickSightConfig, caller: Caller, region: str,
-                 poll_seconds: float = 2.0, timeout_seconds: float = 600.0,
-                 sleep: Callable[[float], None] = time.sleep) -> None:  # fmt: skip
+    def __init__(
+        self,
+        config: Config,
+        qs: QuickSightConfig,
+        caller: Caller,
+        region: str,
+        poll_seconds: float = 2.0,
+        timeout_seconds: float = 600.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.config = config
         self.qs = qs
         self.call = caller
@@ -187,8 +236,11 @@ class Publisher:
                     "dashboards.quicksight.redshift_host is required to publish from Redshift",
                     hint="set it to the cluster or workgroup endpoint host, e.g. my-cluster.abc.eu-west-1.redshift...",
                 )
-            redshift = {"Host": self.qs.redshift_host, "Port": self.qs.redshift_port,
-                        "Database": warehouse.redshift.database}  # fmt: skip
+            redshift = {
+                "Host": self.qs.redshift_host,
+                "Port": self.qs.redshift_port,
+                "Database": warehouse.redshift.database,
+            }
             if warehouse.redshift.cluster_identifier:
                 redshift["ClusterId"] = warehouse.redshift.cluster_identifier
             return {"RedshiftParameters": redshift}
@@ -202,8 +254,12 @@ class Publisher:
     def data_source(self) -> str:
         parameters = self._source_parameters()
         source_type = "REDSHIFT" if "RedshiftParameters" in parameters else "ATHENA"
-        common: dict[str, Any] = {"AwsAccountId": self.account, "DataSourceId": self.ids.data_source,
-                                  "Name": f"Clickstream {self.config.project_id}", "DataSourceParameters": parameters}  # fmt: skip
+        common: dict[str, Any] = {
+            "AwsAccountId": self.account,
+            "DataSourceId": self.ids.data_source,
+            "Name": f"Clickstream {self.config.project_id}",
+            "DataSourceParameters": parameters,
+        }
         if self.qs.redshift_secret_arn and source_type == "REDSHIFT":
             common["Credentials"] = {"SecretArn": self.qs.redshift_secret_arn}
         if self.qs.vpc_connection_arn:
@@ -211,12 +267,19 @@ class Publisher:
         found = self.call.find("describe_data_source", AwsAccountId=self.account, DataSourceId=self.ids.data_source)
         if found is None:
             permissions = _permissions(self.qs.principals, DATA_SOURCE_ACTIONS)
-            response = self.call("create_data_source", Type=source_type, **common,
-                                 **({"Permissions": permissions} if permissions else {}))  # fmt: skip
+            response = self.call(
+                "create_data_source",
+                Type=source_type,
+                **common,
+                **({"Permissions": permissions} if permissions else {}),
+            )
         else:
             response = self.call("update_data_source", **common)
-            self._grant("update_data_source_permissions", {"DataSourceId": self.ids.data_source},
-                        _permissions(self.qs.principals, DATA_SOURCE_ACTIONS))  # fmt: skip
+            self._grant(
+                "update_data_source_permissions",
+                {"DataSourceId": self.ids.data_source},
+                _permissions(self.qs.principals, DATA_SOURCE_ACTIONS),
+            )
         return str(response.get("Arn") or self.arn("datasource", self.ids.data_source))
 
     def _grant(self, operation: str, key: dict[str, str], permissions: list[dict[str, Any]]) -> None:
@@ -227,17 +290,33 @@ class Publisher:
     # --- datasets
     def dataset_request(self, app_id: str, name: str, dataset: Dataset, source_arn: str) -> dict[str, Any]:
         """The parameters of create_data_set (and update_data_set) for one dataset of one app."""
-        physical: dict[str, Any] = {"PhysicalTableMap": {"table": {"CustomSql": {
-            "DataSourceArn": source_arn, "Name": name, "SqlQuery": dataset_sql(dataset, MART_SCHEMA, app_id),
-            "Columns": [{"Name": column, "Type": kind} for column, kind in dataset.columns.items()],
-        }}}}  # fmt: skip
+        physical: dict[str, Any] = {
+            "PhysicalTableMap": {
+                "table": {
+                    "CustomSql": {
+                        "DataSourceArn": source_arn,
+                        "Name": name,
+                        "SqlQuery": dataset_sql(dataset, MART_SCHEMA, app_id),
+                        "Columns": [{"Name": column, "Type": kind} for column, kind in dataset.columns.items()],
+                    }
+                }
+            }
+        }
         if dataset.geo_roles:
-            transforms = [{"TagColumnOperation": {"ColumnName": column, "Tags": [{"ColumnGeographicRole": role}]}}
-                          for column, role in dataset.geo_roles.items()]  # fmt: skip
-            physical["LogicalTableMap"] = {"logical": {"Alias": name, "Source": {"PhysicalTableId": "table"},
-                                                       "DataTransforms": transforms}}  # fmt: skip
-        return {"AwsAccountId": self.account, "DataSetId": self.ids.dataset(app_id, name), "Name": f"{name} ({app_id})",
-                "ImportMode": self.qs.import_mode, **physical}  # fmt: skip
+            transforms = [
+                {"TagColumnOperation": {"ColumnName": column, "Tags": [{"ColumnGeographicRole": role}]}}
+                for column, role in dataset.geo_roles.items()
+            ]
+            physical["LogicalTableMap"] = {
+                "logical": {"Alias": name, "Source": {"PhysicalTableId": "table"}, "DataTransforms": transforms}
+            }
+        return {
+            "AwsAccountId": self.account,
+            "DataSetId": self.ids.dataset(app_id, name),
+            "Name": f"{name} ({app_id})",
+            "ImportMode": self.qs.import_mode,
+            **physical,
+        }
 
     def dataset(self, app_id: str, name: str, dataset: Dataset, source_arn: str) -> str:
         common = self.dataset_request(app_id, name, dataset, source_arn)
@@ -248,17 +327,26 @@ class Publisher:
             response = self.call("create_data_set", **common, **({"Permissions": permissions} if permissions else {}))
         else:
             response = self.call("update_data_set", **common)
-            self._grant("update_data_set_permissions", {"DataSetId": dataset_id},
-                        _permissions(self.qs.principals, DATASET_ACTIONS))  # fmt: skip
+            self._grant(
+                "update_data_set_permissions",
+                {"DataSetId": dataset_id},
+                _permissions(self.qs.principals, DATASET_ACTIONS),
+            )
         if self.qs.import_mode == "SPICE":
             self._refresh_schedule(dataset_id)
         return str(response.get("Arn") or self.arn("dataset", dataset_id))
 
     def _refresh_schedule(self, dataset_id: str) -> None:
         refresh = self.qs.refresh
-        schedule = {"ScheduleId": f"{dataset_id}-refresh", "RefreshType": "FULL_REFRESH",
-                    "ScheduleFrequency": {"Interval": refresh.interval, "TimeOfTheDay": refresh.time_of_day,
-                                          "Timezone": refresh.timezone}}  # fmt: skip
+        schedule = {
+            "ScheduleId": f"{dataset_id}-refresh",
+            "RefreshType": "FULL_REFRESH",
+            "ScheduleFrequency": {
+                "Interval": refresh.interval,
+                "TimeOfTheDay": refresh.time_of_day,
+                "Timezone": refresh.timezone,
+            },
+        }
         listed = self.call("list_refresh_schedules", AwsAccountId=self.account, DataSetId=dataset_id)
         existing = {item.get("ScheduleId") for item in listed.get("RefreshSchedules", [])}
         operation = "update_refresh_schedule" if schedule["ScheduleId"] in existing else "create_refresh_schedule"
@@ -267,8 +355,13 @@ class Publisher:
     # --- template, analysis, dashboard
     def template(self, dashboard: Dashboard) -> str:
         template_id = self.ids.template(dashboard)
-        common = {"AwsAccountId": self.account, "TemplateId": template_id, "Name": dashboard.title,
-                  "Definition": template_definition(dashboard), "VersionDescription": "clickstream dashboards publish"}  # fmt: skip
+        common = {
+            "AwsAccountId": self.account,
+            "TemplateId": template_id,
+            "Name": dashboard.title,
+            "Definition": template_definition(dashboard),
+            "VersionDescription": "clickstream dashboards publish",
+        }
         if self.call.find("describe_template", AwsAccountId=self.account, TemplateId=template_id) is None:
             permissions = _permissions(self.qs.principals, TEMPLATE_ACTIONS)
             response = self.call("create_template", **common, **({"Permissions": permissions} if permissions else {}))
@@ -278,15 +371,22 @@ class Publisher:
 
     def analysis(self, dashboard: Dashboard, app_id: str, dataset_arns: dict[str, str]) -> str:
         analysis_id = self.ids.analysis(dashboard, app_id)
-        common = {"AwsAccountId": self.account, "AnalysisId": analysis_id, "Name": f"{dashboard.title} - {app_id}",
-                  "Definition": analysis_definition(dashboard, dataset_arns)}  # fmt: skip
+        common = {
+            "AwsAccountId": self.account,
+            "AnalysisId": analysis_id,
+            "Name": f"{dashboard.title} - {app_id}",
+            "Definition": analysis_definition(dashboard, dataset_arns),
+        }
         if self.call.find("describe_analysis", AwsAccountId=self.account, AnalysisId=analysis_id) is None:
             permissions = _permissions(self.qs.principals, ANALYSIS_ACTIONS)
             response = self.call("create_analysis", **common, **({"Permissions": permissions} if permissions else {}))
         else:
             response = self.call("update_analysis", **common)
-            self._grant("update_analysis_permissions", {"AnalysisId": analysis_id},
-                        _permissions(self.qs.principals, ANALYSIS_ACTIONS))  # fmt: skip
+            self._grant(
+                "update_analysis_permissions",
+                {"AnalysisId": analysis_id},
+                _permissions(self.qs.principals, ANALYSIS_ACTIONS),
+            )
         return str(response.get("Arn") or self.arn("analysis", analysis_id))
 
     def dashboard(self, dashboard: Dashboard, app_id: str, dataset_arns: dict[str, str]) -> dict[str, Any]:
@@ -294,13 +394,17 @@ class Publisher:
         title = f"{dashboard.title} - {app_id}"
         permissions = _permissions(self.qs.principals, DASHBOARD_ACTIONS, self.qs.viewers, DASHBOARD_VIEWER_ACTIONS)
         common = {
-            "AwsAccountId": self.account, "DashboardId": dashboard_id, "Name": title,
+            "AwsAccountId": self.account,
+            "DashboardId": dashboard_id,
+            "Name": title,
             "Definition": analysis_definition(dashboard, dataset_arns),
             "VersionDescription": "clickstream dashboards publish",
-            "DashboardPublishOptions": {"AdHocFilteringOption": {"AvailabilityStatus": "DISABLED"},
-                                        "ExportToCSVOption": {"AvailabilityStatus": "ENABLED"},
-                                        "SheetControlsOption": {"VisibilityState": "EXPANDED"}},
-        }  # fmt: skip
+            "DashboardPublishOptions": {
+                "AdHocFilteringOption": {"AvailabilityStatus": "DISABLED"},
+                "ExportToCSVOption": {"AvailabilityStatus": "ENABLED"},
+                "SheetControlsOption": {"VisibilityState": "EXPANDED"},
+            },
+        }
         found = self.call.find("describe_dashboard", AwsAccountId=self.account, DashboardId=dashboard_id)
         if found is None:
             response = self.call("create_dashboard", **common, **({"Permissions": permissions} if permissions else {}))
@@ -310,8 +414,12 @@ class Publisher:
         number = version_number(str(response.get("VersionArn") or f"{arn}/version/1"))
         self._wait_for_version(dashboard_id, number)
         if found is not None:
-            self.call("update_dashboard_published_version", AwsAccountId=self.account, DashboardId=dashboard_id,
-                      VersionNumber=number)  # fmt: skip
+            self.call(
+                "update_dashboard_published_version",
+                AwsAccountId=self.account,
+                DashboardId=dashboard_id,
+                VersionNumber=number,
+            )
             self._grant("update_dashboard_permissions", {"DashboardId": dashboard_id}, permissions)
         return {"id": dashboard_id, "title": title, "app_id": app_id, "arn": arn, "version": number}
 
@@ -321,18 +429,23 @@ class Publisher:
             return
         deadline = time.monotonic() + self.timeout_seconds
         while True:
-            described = self.call("describe_dashboard", AwsAccountId=self.account, DashboardId=dashboard_id,
-                                  VersionNumber=number)  # fmt: skip
+            described = self.call(
+                "describe_dashboard", AwsAccountId=self.account, DashboardId=dashboard_id, VersionNumber=number
+            )
             version = described.get("Dashboard", {}).get("Version", {})
             status = version.get("Status", "")
             if status.endswith("_SUCCESSFUL"):
                 return
             if status.endswith("_FAILED"):
                 errors = "; ".join(f"{e.get('Type')}: {e.get('Message')}" for e in version.get("Errors", []))
-                raise ClickstreamError(f"QuickSight could not build dashboard {dashboard_id} version {number}: {errors}")
+                raise ClickstreamError(
+                    f"QuickSight could not build dashboard {dashboard_id} version {number}: {errors}"
+                )
             if time.monotonic() > deadline:
-                raise ClickstreamError(f"dashboard {dashboard_id} version {number} still {status} after "
-                                       f"{self.timeout_seconds:.0f}s", hint="run publish again later")  # fmt: skip
+                raise ClickstreamError(
+                    f"dashboard {dashboard_id} version {number} still {status} after {self.timeout_seconds:.0f}s",
+                    hint="run publish again later",
+                )
             self.sleep(self.poll_seconds)
 
     # --- folder
@@ -340,12 +453,23 @@ class Publisher:
         folder_id = self.ids.folder
         if self.call.find("describe_folder", AwsAccountId=self.account, FolderId=folder_id) is None:
             permissions = _permissions(self.qs.principals, FOLDER_ACTIONS, self.qs.viewers, FOLDER_VIEWER_ACTIONS)
-            self.call("create_folder", AwsAccountId=self.account, FolderId=folder_id, Name=self.qs.folder_name,
-                      FolderType="SHARED", **({"Permissions": permissions} if permissions else {}))  # fmt: skip
+            self.call(
+                "create_folder",
+                AwsAccountId=self.account,
+                FolderId=folder_id,
+                Name=self.qs.folder_name,
+                FolderType="SHARED",
+                **({"Permissions": permissions} if permissions else {}),
+            )
         for dashboard_id in dashboard_ids:
             try:
-                self.call("create_folder_membership", AwsAccountId=self.account, FolderId=folder_id,
-                          MemberId=dashboard_id, MemberType="DASHBOARD")  # fmt: skip
+                self.call(
+                    "create_folder_membership",
+                    AwsAccountId=self.account,
+                    FolderId=folder_id,
+                    MemberId=dashboard_id,
+                    MemberType="DASHBOARD",
+                )
             except ClientError as error:  # already a member: nothing to do
                 if error.response.get("Error", {}).get("Code") != EXISTS:
                     raise
@@ -357,8 +481,10 @@ class Publisher:
         for dashboard in dashboards:
             self.template(dashboard)
             for app_id in self.config.app_ids:
-                arns = {name: self.dataset(app_id, name, dataset, source_arn)
-                        for name, dataset in dashboard.used_datasets.items()}  # fmt: skip
+                arns = {
+                    name: self.dataset(app_id, name, dataset, source_arn)
+                    for name, dataset in dashboard.used_datasets.items()
+                }
                 self.analysis(dashboard, app_id, arns)
                 published.append(self.dashboard(dashboard, app_id, arns))
         self.folder([entry["id"] for entry in published])
@@ -380,8 +506,13 @@ def quicksight_client(config: Config, qs: QuickSightConfig) -> tuple[Any, str]:
     return client, region
 
 
-def publish_dashboards(config: Config, dry_run: bool = False, client: Any = None,
-                       dashboards: Sequence[Dashboard] | None = None, poll_seconds: float = 2.0) -> PublishResult:  # fmt: skip
+def publish_dashboards(
+    config: Config,
+    dry_run: bool = False,
+    client: Any = None,
+    dashboards: Sequence[Dashboard] | None = None,
+    poll_seconds: float = 2.0,
+) -> PublishResult:
     """Publish (or plan) every dashboard for every app; writes ``<home>/dashboards/quicksight.json``."""
     qs = config.dashboards.quicksight
     if qs is None:

@@ -75,7 +75,9 @@ def _latest_date(connection: Any, dashboard: Dashboard, app_id: str) -> date | N
     return latest
 
 
-def dashboard_payload(connection: Any, dashboard: Dashboard, app_id: str, days: int, rendered_at: str) -> dict[str, Any]:
+def dashboard_payload(
+    connection: Any, dashboard: Dashboard, app_id: str, days: int, rendered_at: str
+) -> dict[str, Any]:
     """The data and model one page embeds: every visual's rows for the app's last ``days`` days."""
     latest = _latest_date(connection, dashboard, app_id) or datetime.now(UTC).date()
     since = latest - timedelta(days=days - 1)

@@ -268,7 +268,9 @@ class Dashboard(_Strict):
     def resolve(self, text: str, values: Mapping[str, str | int] | None = None) -> str:
         """``text`` with each ``${parameter}`` replaced by its value (default: the parameter's default)."""
         chosen = values or {}
-        return _PARAMETER_REFERENCE.sub(lambda m: str(chosen.get(m.group(1), self.parameters[m.group(1)].default)), text)
+        return _PARAMETER_REFERENCE.sub(
+            lambda m: str(chosen.get(m.group(1), self.parameters[m.group(1)].default)), text
+        )
 
 
 DATASETS_FILE = "datasets.yml"
@@ -279,7 +281,9 @@ def _read_yaml(path: Path, label: str) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise ConfigError(f"dashboard spec {label} is not valid YAML: {exc}", hint="check indentation and quoting") from None
+        raise ConfigError(
+            f"dashboard spec {label} is not valid YAML: {exc}", hint="check indentation and quoting"
+        ) from None
     if not isinstance(data, dict):
         raise ConfigError(f"dashboard spec {label} must hold a mapping of keys")
     return data

@@ -29,7 +29,9 @@ def render(ctx: typer.Context) -> None:
 @dashboards_app.command("publish")
 def publish(
     ctx: typer.Context,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the planned QuickSight calls; call nothing.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the planned QuickSight calls; call nothing.")
+    ] = False,
     plan_file: Annotated[
         Path | None, typer.Option("--plan-file", help="With --dry-run: also write every planned request as JSON here.")
     ] = None,
@@ -70,7 +72,9 @@ def exposures(
     if check:
         path = exposures_path(directory)
         if not path.exists() or path.read_text(encoding="utf-8") != exposures_yaml(bundled_dashboards()):
-            raise ClickstreamError(f"{path} differs from the dashboard spec", hint="run: clickstream dashboards exposures")
+            raise ClickstreamError(
+                f"{path} differs from the dashboard spec", hint="run: clickstream dashboards exposures"
+            )
         console.print(f"dashboards: {path} is up to date")
         return
     console.print(f"dashboards: wrote {write_exposures(bundled_dashboards(), directory)}")

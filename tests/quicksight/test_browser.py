@@ -40,10 +40,10 @@ def show_sheet(driver: Any, sheet_id: str) -> list[Any]:
 def set_input(driver: Any, element_id: str, value: str) -> None:
     """Set a filter control's value and fire its change event, as a person picking a value would."""
     driver.execute_script(
-        "const e = document.getElementById(arguments[0]); e.value = arguments[1];"
-        "e.dispatchEvent(new Event('change'));",
-        element_id, value,
-    )  # fmt: skip
+        "const e = document.getElementById(arguments[0]); e.value = arguments[1];e.dispatchEvent(new Event('change'));",
+        element_id,
+        value,
+    )
 
 
 def visual(driver: Any, visual_id: str) -> Any:
@@ -78,9 +78,9 @@ def test_every_visual_of_every_sheet_is_drawn_with_data_and_no_console_error(
 def active_users(config: Config, app_id: str, where: str = "true") -> int:
     with duckdb.connect(str(config.warehouse_path), read_only=True) as connection:
         row = connection.execute(
-            "select count(distinct merged_user_id) from analytics.rpt_retention__dau_wau "
-            f"where app_id = ? and {where}", [app_id]
-        ).fetchone()  # fmt: skip
+            f"select count(distinct merged_user_id) from analytics.rpt_retention__dau_wau where app_id = ? and {where}",
+            [app_id],
+        ).fetchone()
     assert row is not None
     return int(row[0])
 
@@ -103,7 +103,9 @@ def test_the_platform_filter_changes_the_numbers_to_the_warehouses(
     assert console_errors(browser) == []
 
 
-def test_the_date_range_narrows_every_visual(rendered: list[RenderedDashboard], warehouse: Config, browser: Any) -> None:
+def test_the_date_range_narrows_every_visual(
+    rendered: list[RenderedDashboard], warehouse: Config, browser: Any
+) -> None:
     page = rendered[0]
     open_page(browser, page.path)
     show_sheet(browser, "overview")
@@ -117,8 +119,9 @@ def test_the_date_range_narrows_every_visual(rendered: list[RenderedDashboard], 
     with duckdb.connect(str(warehouse.warehouse_path), read_only=True) as connection:
         [(expected,)] = connection.execute(
             "select sum(active_users) from analytics.rpt_acquisition__day_user_view_cnt "
-            "where app_id = ? and event_date = ?", [page.app_id, last_day]
-        ).fetchall()  # fmt: skip
+            "where app_id = ? and event_date = ?",
+            [page.app_id, last_day],
+        ).fetchall()
     assert float(line.get_attribute("data-total")) == expected < before
 
 

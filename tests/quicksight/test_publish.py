@@ -44,17 +44,29 @@ sheets:
 
 
 def quicksight_config(home: Path, principals: bool = True, **quicksight: Any) -> Config:
-    settings: dict[str, Any] = {"aws_account_id": ACCOUNT, "region": REGION,
-                                "redshift_host": "cluster.example.eu-west-1.redshift.amazonaws.com",
-                                "redshift_secret_arn": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:qs"}  # fmt: skip
+    settings: dict[str, Any] = {
+        "aws_account_id": ACCOUNT,
+        "region": REGION,
+        "redshift_host": "cluster.example.eu-west-1.redshift.amazonaws.com",
+        "redshift_secret_arn": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:qs",
+    }
     if principals:
         settings.update(principals=[OWNER], viewers=[READERS])
     settings.update(quicksight)
-    redshift = {"cluster_identifier": "cluster", "db_user": "loader", "region": REGION,
-                "iam_role_arn": f"arn:aws:iam::{ACCOUNT}:role/copy", "manifest_prefix": "s3://bucket/manifests/"}  # fmt: skip
-    return make_config(home, apps=[{"id": "shop"}], data_root="s3://bucket/data",
-                       warehouse={"type": "redshift", "redshift": redshift},
-                       dashboards={"quicksight": settings})  # fmt: skip
+    redshift = {
+        "cluster_identifier": "cluster",
+        "db_user": "loader",
+        "region": REGION,
+        "iam_role_arn": f"arn:aws:iam::{ACCOUNT}:role/copy",
+        "manifest_prefix": "s3://bucket/manifests/",
+    }
+    return make_config(
+        home,
+        apps=[{"id": "shop"}],
+        data_root="s3://bucket/data",
+        warehouse={"type": "redshift", "redshift": redshift},
+        dashboards={"quicksight": settings},
+    )
 
 
 @pytest.fixture
@@ -89,9 +101,13 @@ class Script:
         self.stub.add_response(operation, {"Status": 200, **(response or {})}, expected or None)
 
     def version(self, dashboard_id: str, number: int, status: str) -> None:
-        self.ok("describe_dashboard", {"Dashboard": {"DashboardId": dashboard_id,
-                                                     "Version": {"VersionNumber": number, "Status": status}}},
-                AwsAccountId=ACCOUNT, DashboardId=dashboard_id, VersionNumber=number)  # fmt: skip
+        self.ok(
+            "describe_dashboard",
+            {"Dashboard": {"DashboardId": dashboard_id, "Version": {"VersionNumber": number, "Status": status}}},
+            AwsAccountId=ACCOUNT,
+            DashboardId=dashboard_id,
+            VersionNumber=number,
+        )
 
 
 def first_publish(script: Script, dashboard: Dashboard, prefix: str = "clickstream-clickstream-demo") -> str:
@@ -107,14 +123,21 @@ def first_publish(script: Script, dashboard: Dashboard, prefix: str = "clickstre
     script.ok("create_analysis", {"Arn": arn("analysis", f"{prefix}-shop-{dashboard.id}-analysis")})
     dashboard_id = f"{prefix}-shop-{dashboard.id}"
     script.missing("describe_dashboard")
-    script.ok("create_dashboard", {"Arn": arn("dashboard", dashboard_id),
-                                   "VersionArn": arn("dashboard", f"{dashboard_id}/version/1")})  # fmt: skip
+    script.ok(
+        "create_dashboard",
+        {"Arn": arn("dashboard", dashboard_id), "VersionArn": arn("dashboard", f"{dashboard_id}/version/1")},
+    )
     script.version(dashboard_id, 1, "CREATION_IN_PROGRESS")
     script.version(dashboard_id, 1, "CREATION_SUCCESSFUL")
     script.missing("describe_folder")
     script.ok("create_folder", {"Arn": arn("folder", f"{prefix}-folder")})
-    script.ok("create_folder_membership", FolderId=f"{prefix}-folder", MemberId=dashboard_id,
-              MemberType="DASHBOARD", AwsAccountId=ACCOUNT)  # fmt: skip
+    script.ok(
+        "create_folder_membership",
+        FolderId=f"{prefix}-folder",
+        MemberId=dashboard_id,
+        MemberType="DASHBOARD",
+        AwsAccountId=ACCOUNT,
+    )
     return dashboard_id
 
 
@@ -134,8 +157,10 @@ def second_publish(script: Script, dashboard: Dashboard, prefix: str = "clickstr
     script.ok("update_analysis_permissions")
     dashboard_id = f"{prefix}-shop-{dashboard.id}"
     script.ok("describe_dashboard", {"Dashboard": {"DashboardId": dashboard_id}})
-    script.ok("update_dashboard", {"Arn": arn("dashboard", dashboard_id),
-                                   "VersionArn": arn("dashboard", f"{dashboard_id}/version/2")})  # fmt: skip
+    script.ok(
+        "update_dashboard",
+        {"Arn": arn("dashboard", dashboard_id), "VersionArn": arn("dashboard", f"{dashboard_id}/version/2")},
+    )
     script.version(dashboard_id, 2, "CREATION_SUCCESSFUL")
     script.ok("update_dashboard_published_version", AwsAccountId=ACCOUNT, DashboardId=dashboard_id, VersionNumber=2)
     script.ok("update_dashboard_permissions")
@@ -160,10 +185,19 @@ def test_a_first_publish_creates_every_resource_and_records_the_dashboard(
     result = publish_dashboards(config, client=client, dashboards=[mini], poll_seconds=0)
 
     record = json.loads((config.home / "dashboards" / RECORD).read_text())
-    assert record == {"aws_account_id": ACCOUNT, "region": REGION, "dashboards": [
-        {"id": dashboard_id, "title": "Mini - shop", "app_id": "shop", "arn": arn("dashboard", dashboard_id),
-         "version": 1},
-    ]}  # fmt: skip
+    assert record == {
+        "aws_account_id": ACCOUNT,
+        "region": REGION,
+        "dashboards": [
+            {
+                "id": dashboard_id,
+                "title": "Mini - shop",
+                "app_id": "shop",
+                "arn": arn("dashboard", dashboard_id),
+                "version": 1,
+            },
+        ],
+    }
     calls = {call.operation: call.params for call in result.calls}
     sql = calls["create_data_set"]["PhysicalTableMap"]["table"]["CustomSql"]["SqlQuery"]
     assert sql.endswith("from analytics.rpt_acquisition__country_new_user where app_id = 'shop'")
@@ -173,8 +207,10 @@ def test_a_first_publish_creates_every_resource_and_records_the_dashboard(
     }
     assert calls["create_data_source"]["DataSourceParameters"]["RedshiftParameters"]["ClusterId"] == "cluster"
     assert {p["Principal"]: p["Actions"] for p in calls["create_dashboard"]["Permissions"]}[READERS] == [
-        "quicksight:DescribeDashboard", "quicksight:ListDashboardVersions", "quicksight:QueryDashboard",
-    ]  # fmt: skip
+        "quicksight:DescribeDashboard",
+        "quicksight:ListDashboardVersions",
+        "quicksight:QueryDashboard",
+    ]
     [sheet] = calls["create_dashboard"]["Definition"]["Sheets"]
     assert [next(iter(v.values()))["VisualId"] for v in sheet["Visuals"]] == ["users", "countries"]
     assert list(sheet["Visuals"][1]) == ["FilledMapVisual"]
@@ -190,8 +226,11 @@ def test_a_second_publish_updates_in_place_and_publishes_a_new_version(
     publish_dashboards(config, client=client, dashboards=[mini], poll_seconds=0)
     second = publish_dashboards(config, client=client, dashboards=[mini], poll_seconds=0)
 
-    assert not [call for call in second.calls if call.operation.startswith("create_") and call.operation !=
-                "create_folder_membership"]  # fmt: skip
+    assert not [
+        call
+        for call in second.calls
+        if call.operation.startswith("create_") and call.operation != "create_folder_membership"
+    ]
     record = json.loads((config.home / "dashboards" / RECORD).read_text())
     assert [(d["id"], d["version"]) for d in record["dashboards"]] == [(dashboard_id, 2)]
 
@@ -199,21 +238,27 @@ def test_a_second_publish_updates_in_place_and_publishes_a_new_version(
 def test_spice_datasets_get_a_refresh_schedule_created_then_updated(
     tmp_path: Path, mini: Dashboard, client: Any, stubbed: Script
 ) -> None:
-    config = quicksight_config(tmp_path, principals=False, import_mode="SPICE",
-                               refresh={"interval": "HOURLY", "time_of_day": "00:15"})  # fmt: skip
+    config = quicksight_config(
+        tmp_path, principals=False, import_mode="SPICE", refresh={"interval": "HOURLY", "time_of_day": "00:15"}
+    )
     publisher = Publisher(config, config.dashboards.quicksight, Caller(client, dry_run=False), REGION)  # type: ignore[arg-type]
     dataset = mini.datasets["DAU_WAU"]
     schedule_id = "clickstream-clickstream-demo-shop-dau_wau-refresh"
-    for existing in ([], [{"ScheduleId": schedule_id, "ScheduleFrequency": {"Interval": "DAILY"},
-                           "RefreshType": "FULL_REFRESH"}]):  # fmt: skip
+    for existing in (
+        [],
+        [{"ScheduleId": schedule_id, "ScheduleFrequency": {"Interval": "DAILY"}, "RefreshType": "FULL_REFRESH"}],
+    ):
         stubbed.missing("describe_data_set")
         stubbed.ok("create_data_set", {"Arn": arn("dataset", "x")})
         stubbed.ok("list_refresh_schedules", {"RefreshSchedules": existing})
         stubbed.ok("update_refresh_schedule" if existing else "create_refresh_schedule", {"ScheduleId": schedule_id})
         publisher.dataset("shop", "DAU_WAU", dataset, arn("datasource", "s"))
     created = next(c for c in publisher.call.calls if c.operation == "create_refresh_schedule")
-    assert created.params["Schedule"]["ScheduleFrequency"] == {"Interval": "HOURLY", "TimeOfTheDay": "00:15",
-                                                               "Timezone": "UTC"}  # fmt: skip
+    assert created.params["Schedule"]["ScheduleFrequency"] == {
+        "Interval": "HOURLY",
+        "TimeOfTheDay": "00:15",
+        "Timezone": "UTC",
+    }
     assert created.params["DataSetId"] == "clickstream-clickstream-demo-shop-dau_wau"
 
 
@@ -221,15 +266,32 @@ def test_a_version_quicksight_cannot_build_fails_the_publish_with_its_errors(
     tmp_path: Path, mini: Dashboard, client: Any, stubbed: Script
 ) -> None:
     config = quicksight_config(tmp_path, principals=False)
-    publisher = Publisher(config, config.dashboards.quicksight, Caller(client, dry_run=False), REGION,  # type: ignore[arg-type]
-                          poll_seconds=0)  # fmt: skip
+    publisher = Publisher(
+        config,
+        config.dashboards.quicksight,
+        Caller(client, dry_run=False),
+        REGION,  # type: ignore[arg-type]
+        poll_seconds=0,
+    )
     dashboard_id = "clickstream-clickstream-demo-shop-mini"
     stubbed.missing("describe_dashboard")
-    stubbed.ok("create_dashboard", {"Arn": arn("dashboard", dashboard_id),
-                                    "VersionArn": arn("dashboard", f"{dashboard_id}/version/1")})  # fmt: skip
-    stubbed.ok("describe_dashboard", {"Dashboard": {"Version": {"VersionNumber": 1, "Status": "CREATION_FAILED",
-               "Errors": [{"Type": "COLUMN_NOT_FOUND", "Message": "geo_country"}]}}})  # fmt: skip
-    with pytest.raises(ClickstreamError, match="could not build dashboard .* COLUMN_NOT_FOUND: geo_country"):
+    stubbed.ok(
+        "create_dashboard",
+        {"Arn": arn("dashboard", dashboard_id), "VersionArn": arn("dashboard", f"{dashboard_id}/version/1")},
+    )
+    stubbed.ok(
+        "describe_dashboard",
+        {
+            "Dashboard": {
+                "Version": {
+                    "VersionNumber": 1,
+                    "Status": "CREATION_FAILED",
+                    "Errors": [{"Type": "COLUMN_NOT_FOUND", "Message": "geo_country"}],
+                }
+            }
+        },
+    )
+    with pytest.raises(ClickstreamError, match=r"could not build dashboard .* COLUMN_NOT_FOUND: geo_country"):
         publisher.dashboard(mini, "shop", {name: arn("dataset", name) for name in mini.used_datasets})
 
 
@@ -261,15 +323,18 @@ def test_the_dry_run_command_prints_the_plan(tmp_path: Path) -> None:
     config_file.write_text(yaml.safe_dump(json.loads(config.model_dump_json(by_alias=True, exclude_none=True))))
     result = subprocess.run(
         [sys.executable, "-m", "clickstream", "--config", str(config_file), "dashboards", "publish", "--dry-run"],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert "create_dashboard DashboardId=clickstream-clickstream-demo-shop-clickstream" in result.stdout
     assert "planned calls, each valid for the QuickSight API; none sent" in result.stdout
 
 
 def test_publishing_needs_the_quicksight_section_and_an_aws_warehouse(tmp_path: Path, client: Any) -> None:
-    with pytest.raises(ConfigError, match="dashboards.quicksight is not configured"):
+    with pytest.raises(ConfigError, match=r"dashboards\.quicksight is not configured"):
         publish_dashboards(make_config(tmp_path), client=client)
     duckdb_config = make_config(tmp_path, dashboards={"quicksight": {"aws_account_id": ACCOUNT}})
     with pytest.raises(ConfigError, match="QuickSight reads Redshift or Athena"):
@@ -293,8 +358,11 @@ def test_against_moto_the_data_source_is_created_then_updated_and_datasets_and_d
     source_arn = publisher.data_source()
     publisher.data_source()
     assert [c.operation for c in caller.calls] == [
-        "describe_data_source", "create_data_source", "describe_data_source", "update_data_source",
-    ]  # fmt: skip
+        "describe_data_source",
+        "create_data_source",
+        "describe_data_source",
+        "update_data_source",
+    ]
     source = moto_client.describe_data_source(AwsAccountId=ACCOUNT, DataSourceId=publisher.ids.data_source)
     assert source["DataSource"]["Type"] == "REDSHIFT"
 

@@ -35,10 +35,13 @@ def test_every_dataset_column_exists_in_the_built_models_with_a_matching_type(wa
     [dashboard] = bundled_dashboards()
     with duckdb.connect(str(warehouse.warehouse_path), read_only=True) as connection:
         for name, dataset in dashboard.used_datasets.items():
-            actual = dict(connection.execute(
-                "select column_name, data_type from information_schema.columns "
-                "where table_schema = 'analytics' and table_name = ?", [dataset.model],
-            ).fetchall())  # fmt: skip
+            actual = dict(
+                connection.execute(
+                    "select column_name, data_type from information_schema.columns "
+                    "where table_schema = 'analytics' and table_name = ?",
+                    [dataset.model],
+                ).fetchall()
+            )
             for column, kind in dataset.columns.items():
                 assert column in actual, f"{name}: {dataset.model} has no column {column}"
                 assert actual[column] in DUCKDB_TYPES[kind], f"{name}.{column}: {actual[column]} is not {kind}"
@@ -50,8 +53,9 @@ def test_one_self_contained_file_per_app_and_a_manifest(warehouse: Config) -> No
     folder = warehouse.home / "dashboards"
     manifest = json.loads((folder / MANIFEST).read_text())
     assert [(d["id"], d["app_id"], d["file"]) for d in manifest["dashboards"]] == [
-        ("clickstream-shop", "shop", "clickstream-shop.html"), ("clickstream-notes", "notes", "clickstream-notes.html"),
-    ]  # fmt: skip
+        ("clickstream-shop", "shop", "clickstream-shop.html"),
+        ("clickstream-notes", "notes", "clickstream-notes.html"),
+    ]
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", d["rendered_at"]) for d in manifest["dashboards"])
     assert sorted(p.name for p in folder.iterdir()) == ["clickstream-notes.html", "clickstream-shop.html", MANIFEST]
     for dashboard in rendered:
@@ -64,7 +68,9 @@ def test_each_file_holds_only_its_apps_rows_and_no_user_id_in_chart_data(warehou
     render_dashboards(warehouse)
     shop = payload((warehouse.home / "dashboards" / "clickstream-shop.html").read_text(encoding="utf-8"))
     with duckdb.connect(str(warehouse.warehouse_path), read_only=True) as connection:
-        users = {r[0] for r in connection.execute("select merged_user_id from analytics.rpt_retention__dau_wau").fetchall()}
+        users = {
+            r[0] for r in connection.execute("select merged_user_id from analytics.rpt_retention__dau_wau").fetchall()
+        }
         [(shop_users,)] = connection.execute(
             "select count(distinct merged_user_id) from analytics.rpt_retention__dau_wau where app_id = 'shop'"
         ).fetchall()
@@ -88,8 +94,9 @@ def test_rendering_before_any_pipeline_run_says_what_to_run(tmp_path: Path) -> N
     assert error.value.hint is not None and "clickstream run" in error.value.hint
 
 
-def test_a_warehouse_without_the_report_models_is_reported_and_old_files_are_kept(warehouse: Config,
-                                                                               tmp_path: Path) -> None:  # fmt: skip
+def test_a_warehouse_without_the_report_models_is_reported_and_old_files_are_kept(
+    warehouse: Config, tmp_path: Path
+) -> None:
     config = make_config(tmp_path / "home")
     config.home.mkdir(parents=True)
     duckdb.connect(str(config.warehouse_path)).close()

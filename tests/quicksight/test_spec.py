@@ -16,26 +16,61 @@ from tests.conftest import REPO
 # seed-system.md 6.2: the sheets and the visuals of the original's template-def.json, by title. The
 # narrative "insight" visuals (machine-generated text) have no counterpart.
 ORIGINAL_SHEETS = {
-    "Overview": ["Lifecycle Retention - Weekly View", "Active users by platform", "Key engagement metrics",
-                 "Active / New Users by day"],
-    "Acquisition": ["Active users", "New users", "Active / New Users by day", "Intra-day Active users",
-                    "Intra-day New users", "Active users by ${trafficSourceDim}",
-                    "Active users by ${trafficSourceDim} over time", "New users by ${userSourceDim}",
-                    "New users by ${userSourceDim} over time", "Traffic acquisition metrics by ${trafficSourceDim}",
-                    "New user acquisition metrics by ${userSourceDim}", "New users by country",
-                    "New users by geo location"],
-    "Engagement": ["Events and Views over time", "Key engagement metrics", "View count by ${pageScreenDim}",
-                   "View count by ${pageScreenDim} over time", "Pages and screens details",
-                   "Session entry pages / screens", "Session exit pages / screens", "Event count by event name",
-                   "Event count by event name over time", "Event details"],
-    "Retention": ["Retention Rate", "Retention rate by first visit date", "Retention rate by returning day",
-                  "New and Returning Users", "User activity", "User stickiness", "Lifecycle Retention - Weekly View"],
-    "Device": ["App crash rate overtime", "App crash rate", "Active users by device model",
-               "Active users by app version", "Active users by browser", "Active users by device screen resolution",
-               "Active users by platform over time", "Active users by platform",
-               "Active users by Operating system and version"],
+    "Overview": [
+        "Lifecycle Retention - Weekly View",
+        "Active users by platform",
+        "Key engagement metrics",
+        "Active / New Users by day",
+    ],
+    "Acquisition": [
+        "Active users",
+        "New users",
+        "Active / New Users by day",
+        "Intra-day Active users",
+        "Intra-day New users",
+        "Active users by ${trafficSourceDim}",
+        "Active users by ${trafficSourceDim} over time",
+        "New users by ${userSourceDim}",
+        "New users by ${userSourceDim} over time",
+        "Traffic acquisition metrics by ${trafficSourceDim}",
+        "New user acquisition metrics by ${userSourceDim}",
+        "New users by country",
+        "New users by geo location",
+    ],
+    "Engagement": [
+        "Events and Views over time",
+        "Key engagement metrics",
+        "View count by ${pageScreenDim}",
+        "View count by ${pageScreenDim} over time",
+        "Pages and screens details",
+        "Session entry pages / screens",
+        "Session exit pages / screens",
+        "Event count by event name",
+        "Event count by event name over time",
+        "Event details",
+    ],
+    "Retention": [
+        "Retention Rate",
+        "Retention rate by first visit date",
+        "Retention rate by returning day",
+        "New and Returning Users",
+        "User activity",
+        "User stickiness",
+        "Lifecycle Retention - Weekly View",
+    ],
+    "Device": [
+        "App crash rate overtime",
+        "App crash rate",
+        "Active users by device model",
+        "Active users by app version",
+        "Active users by browser",
+        "Active users by device screen resolution",
+        "Active users by platform over time",
+        "Active users by platform",
+        "Active users by Operating system and version",
+    ],
     "Details": ["User attributes", "Event details", "Event custom parameters"],
-}  # fmt: skip
+}
 
 
 def test_the_bundled_dashboard_has_the_original_sheets_and_visuals_in_order() -> None:
@@ -72,9 +107,14 @@ def edited_spec(tmp_path: Path, edit: str, replacement: str, file: str = "clicks
 
 
 def test_a_column_the_dataset_does_not_list_is_named_with_its_sheet_and_visual(tmp_path: Path) -> None:
-    folder = edited_spec(tmp_path, "measures: [{column: sum, aggregation: SUM", "measures: [{column: total, aggregation: SUM")
-    with pytest.raises(ConfigError, match=r"sheet overview, visual overview_lifecycle: dataset Lifecycle_Weekly_View "
-                                          r"has no column\(s\) total"):  # fmt: skip
+    folder = edited_spec(
+        tmp_path, "measures: [{column: sum, aggregation: SUM", "measures: [{column: total, aggregation: SUM"
+    )
+    with pytest.raises(
+        ConfigError,
+        match=r"sheet overview, visual overview_lifecycle: dataset Lifecycle_Weekly_View "
+        r"has no column\(s\) total",
+    ):
         load_dashboards(folder)
 
 
@@ -91,15 +131,21 @@ def test_an_undefined_parameter_is_reported(tmp_path: Path) -> None:
 
 
 def test_summing_a_text_column_is_refused(tmp_path: Path) -> None:
-    folder = edited_spec(tmp_path, "{column: user_id, aggregation: DISTINCT_COUNT, label: Active users}]",
-                         "{column: user_id, aggregation: SUM, label: Active users}]")  # fmt: skip
+    folder = edited_spec(
+        tmp_path,
+        "{column: user_id, aggregation: DISTINCT_COUNT, label: Active users}]",
+        "{column: user_id, aggregation: SUM, label: Active users}]",
+    )
     with pytest.raises(ConfigError, match="SUM needs a number; user_id is STRING"):
         load_dashboards(folder)
 
 
 def test_a_kpi_with_a_dimension_is_refused(tmp_path: Path) -> None:
-    folder = edited_spec(tmp_path, "        type: kpi\n        dataset: DAU_WAU\n",
-                         "        type: kpi\n        dataset: DAU_WAU\n        dimensions: [{column: platform, label: P}]\n")  # fmt: skip
+    folder = edited_spec(
+        tmp_path,
+        "        type: kpi\n        dataset: DAU_WAU\n",
+        "        type: kpi\n        dataset: DAU_WAU\n        dimensions: [{column: platform, label: P}]\n",
+    )
     with pytest.raises(ConfigError, match="a kpi visual shows one number"):
         load_dashboards(folder)
 
@@ -112,5 +158,5 @@ def test_a_dataset_whose_date_column_is_not_a_date_is_refused(tmp_path: Path) ->
 
 def test_broken_yaml_is_reported_with_the_file(tmp_path: Path) -> None:
     folder = edited_spec(tmp_path, "sheets:\n", "sheets: [\n")
-    with pytest.raises(ConfigError, match="clickstream.yml is not valid YAML"):
+    with pytest.raises(ConfigError, match=r"clickstream\.yml is not valid YAML"):
         load_dashboards(folder)
