@@ -367,6 +367,11 @@ class Publisher:
             response = self.call("create_template", **common, **({"Permissions": permissions} if permissions else {}))
         else:
             response = self.call("update_template", **common)
+            self._grant(
+                "update_template_permissions",
+                {"TemplateId": template_id},
+                _permissions(self.qs.principals, TEMPLATE_ACTIONS),
+            )
         return str(response.get("Arn") or self.arn("template", template_id))
 
     def analysis(self, dashboard: Dashboard, app_id: str, dataset_arns: dict[str, str]) -> str:
@@ -451,8 +456,8 @@ class Publisher:
     # --- folder
     def folder(self, dashboard_ids: list[str]) -> None:
         folder_id = self.ids.folder
+        permissions = _permissions(self.qs.principals, FOLDER_ACTIONS, self.qs.viewers, FOLDER_VIEWER_ACTIONS)
         if self.call.find("describe_folder", AwsAccountId=self.account, FolderId=folder_id) is None:
-            permissions = _permissions(self.qs.principals, FOLDER_ACTIONS, self.qs.viewers, FOLDER_VIEWER_ACTIONS)
             self.call(
                 "create_folder",
                 AwsAccountId=self.account,
@@ -461,6 +466,8 @@ class Publisher:
                 FolderType="SHARED",
                 **({"Permissions": permissions} if permissions else {}),
             )
+        else:
+            self._grant("update_folder_permissions", {"FolderId": folder_id}, permissions)
         for dashboard_id in dashboard_ids:
             try:
                 self.call(

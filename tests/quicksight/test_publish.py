@@ -148,6 +148,7 @@ def second_publish(script: Script, dashboard: Dashboard, prefix: str = "clickstr
     script.ok("update_data_source_permissions")
     script.ok("describe_template", {"Template": {"TemplateId": f"{prefix}-{dashboard.id}-template"}})
     script.ok("update_template", {"Arn": arn("template", f"{prefix}-{dashboard.id}-template")})
+    script.ok("update_template_permissions")
     for name in dashboard.used_datasets:
         script.ok("describe_data_set", {"DataSet": {"DataSetId": f"{prefix}-shop-{name.lower()}"}})
         script.ok("update_data_set", {"Arn": arn("dataset", f"{prefix}-shop-{name.lower()}")})
@@ -165,6 +166,7 @@ def second_publish(script: Script, dashboard: Dashboard, prefix: str = "clickstr
     script.ok("update_dashboard_published_version", AwsAccountId=ACCOUNT, DashboardId=dashboard_id, VersionNumber=2)
     script.ok("update_dashboard_permissions")
     script.ok("describe_folder", {"Folder": {"FolderId": f"{prefix}-folder"}})
+    script.ok("update_folder_permissions")
     script.stub.add_client_error("create_folder_membership", "ResourceExistsException", "already a member", 409)
     return dashboard_id
 

@@ -106,3 +106,24 @@ def test_a_warehouse_without_the_report_models_is_reported_and_old_files_are_kep
     with pytest.raises(ClickstreamError, match="a report table is missing"):
         render_dashboards(config)
     assert old.read_text() == "previous render"
+
+
+def test_the_render_command_prints_each_file(warehouse: Config, tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    import yaml
+
+    home = tmp_path / "home"  # a copy: dbt-duckdb in this test process may keep the warehouse locked
+    shutil.copytree(warehouse.home, home, ignore=shutil.ignore_patterns("dashboards"))
+    config_file = tmp_path / "clickstream.yml"
+    config_file.write_text(yaml.safe_dump({"home": str(home), "apps": [{"id": app} for app in warehouse.app_ids]}))
+    result = subprocess.run(
+        [sys.executable, "-m", "clickstream", "--config", str(config_file), "dashboards", "render"],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    for app_id in warehouse.app_ids:
+        page = home / "dashboards" / f"clickstream-{app_id}.html"
+        assert page.exists() and str(page) in result.stdout.replace("\n", "")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -160,3 +162,25 @@ def test_broken_yaml_is_reported_with_the_file(tmp_path: Path) -> None:
     folder = edited_spec(tmp_path, "sheets:\n", "sheets: [\n")
     with pytest.raises(ConfigError, match=r"clickstream\.yml is not valid YAML"):
         load_dashboards(folder)
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "clickstream", *args], capture_output=True, text=True, cwd=cwd, timeout=120, check=False
+    )
+
+
+def test_the_exposures_command_checks_and_rewrites_a_stale_file(tmp_path: Path) -> None:
+    project = tmp_path / "dbt_project"
+    (project / "models").mkdir(parents=True)
+    shutil.copy(REPO / "dbt_project" / "dbt_project.yml", project)
+    (project / "models" / "exposures.yml").write_text("version: 2\nexposures: []\n")
+    (tmp_path / "clickstream.yml").write_text(yaml.safe_dump({"dbt": {"project_dir": str(project)}}))
+
+    stale = run_cli("dashboards", "exposures", "--check", cwd=tmp_path)
+    assert stale.returncode != 0 and "differs from the dashboard spec" in stale.stderr
+    assert "clickstream dashboards exposures" in stale.stderr
+
+    assert run_cli("dashboards", "exposures", cwd=tmp_path).returncode == 0
+    assert run_cli("dashboards", "exposures", "--check", cwd=tmp_path).returncode == 0
+    assert (project / "models" / "exposures.yml").read_text() == exposures_yaml(bundled_dashboards())
