@@ -439,7 +439,6 @@ class QuickSightConfig(_Section):
     aws_account_id: str = Field(pattern=r"^[0-9]{12}$", description="The AWS account of the QuickSight subscription.")
     region: str | None = Field(None, description="QuickSight region; default: the warehouse's, else the SDK's.")
     endpoint_url: str | None = Field(None, description="QuickSight-compatible endpoint (tests).")
-    namespace: str = Field("default", pattern=r"^[a-zA-Z0-9._-]{1,64}$")
     principals: list[str] = Field(
         default_factory=list,
         description="QuickSight user/group ARNs given the dashboards, datasets and folder (owners).",

@@ -335,6 +335,20 @@ def test_the_dry_run_command_prints_the_plan(tmp_path: Path) -> None:
     assert "planned calls, each valid for the QuickSight API; none sent" in result.stdout
 
 
+def test_an_athena_warehouse_is_published_through_an_athena_data_source(tmp_path: Path, client: Any) -> None:
+    config = make_config(
+        tmp_path,
+        data_root="s3://bucket/data",
+        warehouse={"type": "athena", "athena": {"region": REGION}},
+        dashboards={"quicksight": {"aws_account_id": ACCOUNT, "athena_workgroup": "analysts"}},
+    )
+    result = publish_dashboards(config, dry_run=True, client=client)
+    [source] = [call.params for call in result.calls if call.operation == "create_data_source"]
+    assert source["Type"] == "ATHENA"
+    assert source["DataSourceParameters"] == {"AthenaParameters": {"WorkGroup": "analysts"}}
+    assert "Credentials" not in source and "Permissions" not in source
+
+
 def test_publishing_needs_the_quicksight_section_and_an_aws_warehouse(tmp_path: Path, client: Any) -> None:
     with pytest.raises(ConfigError, match=r"dashboards\.quicksight is not configured"):
         publish_dashboards(make_config(tmp_path), client=client)
