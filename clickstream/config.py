@@ -491,6 +491,69 @@ class InfraConfig(_Section):
         return self
 
 
+_QUICKSIGHT_PRINCIPAL_PATTERN = r"^arn:aws[a-z-]*:quicksight:[a-z0-9-]+:[0-9]{12}:(user|group)/[A-Za-z0-9_.@+=,/-]+$"
+
+
+class QuickSightRefreshConfig(_Section):
+    """When SPICE datasets are refreshed (``dashboards.quicksight.import_mode: SPICE``)."""
+
+    interval: Literal["HOURLY", "DAILY", "WEEKLY", "MONTHLY"] = "DAILY"
+    time_of_day: str = Field("03:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", description="HH:MM in timezone.")
+    timezone: str = Field("UTC", description="IANA timezone of time_of_day.")
+
+
+class QuickSightConfig(_Section):
+    """``clickstream dashboards publish``: where and for whom the dashboards are published."""
+
+    aws_account_id: str = Field(pattern=r"^[0-9]{12}$", description="The AWS account of the QuickSight subscription.")
+    region: str | None = Field(None, description="QuickSight region; default: the warehouse's, else the SDK's.")
+    endpoint_url: str | None = Field(None, description="QuickSight-compatible endpoint (tests).")
+    principals: list[str] = Field(
+        default_factory=list,
+        description="QuickSight user/group ARNs given the dashboards, datasets and folder (owners).",
+    )
+    viewers: list[str] = Field(default_factory=list, description="QuickSight user/group ARNs that may view only.")
+    resource_prefix: str = Field(
+        "clickstream", pattern=r"^[a-zA-Z][a-zA-Z0-9_-]{0,40}$", description="Prefix of every QuickSight resource id."
+    )
+    folder_name: str = Field("Clickstream", min_length=1, max_length=128, description="Shared folder of dashboards.")
+    import_mode: Literal["DIRECT_QUERY", "SPICE"] = "DIRECT_QUERY"
+    refresh: QuickSightRefreshConfig = Field(default_factory=QuickSightRefreshConfig)
+    redshift_host: str | None = Field(None, description="Redshift endpoint host for the data source (Redshift only).")
+    redshift_port: int = Field(5439, ge=1, le=65535)
+    redshift_secret_arn: str | None = Field(
+        None, pattern=_SECRET_ARN_PATTERN, description="Secrets Manager secret with the data source's login."
+    )
+    vpc_connection_arn: str | None = Field(None, description="QuickSight VPC connection to reach a private Redshift.")
+    athena_workgroup: str = Field("primary", min_length=1, description="Athena work group (Athena only).")
+
+    @field_validator("principals", "viewers")
+    @classmethod
+    def _arns(cls, value: list[str]) -> list[str]:
+        for arn in value:
+            if not re.match(_QUICKSIGHT_PRINCIPAL_PATTERN, arn):
+                raise ValueError(
+                    f"{arn!r} is not a QuickSight principal; write arn:aws:quicksight:<region>:<account>:user/"
+                    "default/<name> or ...:group/default/<name>"
+                )
+        return value
+
+    @field_validator("endpoint_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError(f"{value!r} is not a URL; write it with its scheme, e.g. http://127.0.0.1:5000")
+        return value
+
+
+class DashboardsConfig(_Section):
+    """The preset dashboards: offline HTML (`clickstream dashboards render`) and QuickSight (`... publish`)."""
+
+    render: bool = Field(True, description="`clickstream run` re-renders the offline dashboards (DuckDB only).")
+    days: int = Field(90, ge=1, le=3660, description="Days of data (up to the latest) embedded in each HTML file.")
+    quicksight: QuickSightConfig | None = None
+
+
 class Config(_Section):
     """The whole of ``clickstream.yml``."""
 
@@ -506,6 +569,7 @@ class Config(_Section):
     warehouse: WarehouseConfig = Field(default_factory=WarehouseConfig)
     dbt: DbtConfig = Field(default_factory=DbtConfig)
     infra: InfraConfig = Field(default_factory=InfraConfig)
+    dashboards: DashboardsConfig = Field(default_factory=DashboardsConfig)
 
     @model_validator(mode="after")
     def _unique_app_ids(self) -> Config:

@@ -96,3 +96,5 @@ def test_make_demo_command_reports_matching_counts(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "counts match" in result.stdout
     assert (tmp_path / "demo" / "warehouse.duckdb").exists()
+    page = tmp_path / "demo" / "dashboards" / "clickstream-shop.html"
+    assert f"dashboard: {page}" in result.stdout.replace("\n", "") and page.exists()

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from clickstream.cli.dashboards import dashboards_app
 from clickstream.cli.infra import infra_app
 from clickstream.cli.pipeline import EtlRunner, etl_step, load_step, model_step
 from clickstream.cli.render import console, errors, key_value_table, progress_bar
@@ -147,6 +148,7 @@ def model(ctx: typer.Context) -> None:
 
 
 app.add_typer(infra_app, name="infra")
+app.add_typer(dashboards_app, name="dashboards")
 
 metadata_app = typer.Typer(help="The metadata catalog the meta_* models scan.", no_args_is_help=True)
 app.add_typer(metadata_app, name="metadata")
@@ -197,7 +199,7 @@ def run(
         typer.Option(min=1, help="With --every: stop after this many intervals; exit non-zero unless all ran cleanly."),
     ] = None,
 ) -> None:
-    """Pipeline cycles: etl, load, dbt build, metadata export; one at a time, recorded in the run history.
+    """Pipeline cycles: etl, load, dbt build, metadata export, offline dashboards; one at a time, recorded.
 
     A failed stage keeps the last good state, skips the stages after it, and is retried next cycle.
     """
@@ -232,7 +234,7 @@ def demo(
     days: Annotated[int, typer.Option(min=1, help="Days of history.")] = 7,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 42,
 ) -> None:
-    """Everything on this machine: collector, simulated traffic over HTTP, etl, load, dbt build, counts."""
+    """Everything on this machine: collector, simulated traffic over HTTP, etl, load, dbt build, dashboards."""
     from clickstream.cli.demo import print_demo, run_demo
 
     result = run_demo(directory, users, days, seed)

@@ -1,4 +1,4 @@
-"""`clickstream run`: one pipeline cycle (etl, load, model, metadata), or one every interval.
+"""`clickstream run`: one pipeline cycle (etl, load, model, metadata, dashboards), or one every interval.
 
 Every stage is safe to interrupt and to repeat: the ETL's outputs appear atomically and a raw file stays
 pending until its outputs exist, a load commits rows and ledger together, dbt replaces a model only when
@@ -138,11 +138,23 @@ def _metadata(config: Config) -> StageOutput:
     return StageOutput(catalog, 0, sum(sizes.values()))
 
 
+def _dashboards(config: Config) -> StageOutput:
+    """Re-render the offline dashboards from the models just built (QuickSight reads the warehouse itself)."""
+    from quicksight.render import render_dashboards
+
+    rendered = render_dashboards(config)
+    for dashboard in rendered:
+        console.print(f"dashboards: {dashboard.title} -> {dashboard.path}")
+    return StageOutput(rendered, len(config.app_ids), len(rendered), f"{len(rendered)} HTML files")
+
+
 def cycle_stages(config: Config) -> list[tuple[str, Callable[[Config], StageOutput]]]:
-    """The stages of a cycle in order; the catalog needs the DuckDB warehouse (elsewhere dbt's tables serve)."""
+    """The stages of a cycle in order; the catalog and the offline dashboards need the DuckDB warehouse."""
     stages: list[tuple[str, Callable[[Config], StageOutput]]] = [("etl", _etl), ("load", _load), ("model", _model)]
     if config.dbt.target == "duckdb":
         stages.append(("metadata", _metadata))
+        if config.warehouse.type == "duckdb" and config.dashboards.render:
+            stages.append(("dashboards", _dashboards))
     return stages
 
 

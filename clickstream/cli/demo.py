@@ -1,4 +1,4 @@
-"""`clickstream demo`: the whole pipeline in a fresh folder, from HTTP requests to dbt tables."""
+"""`clickstream demo`: the whole pipeline in a fresh folder, from HTTP requests to dbt tables and dashboards."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from clickstream.cli.cycle import run_cycle
+from clickstream.cli.cycle import CycleReport, run_cycle
 from clickstream.cli.pipeline import mart_counts
 from clickstream.cli.render import console, key_value_table, progress_bar
 from clickstream.config import Config, load_config
@@ -31,6 +31,7 @@ class DemoResult:
     sent: SimulationStats
     counts: dict[str, int]
     timings: dict[str, float] = field(default_factory=dict)
+    dashboards: list[Path] = field(default_factory=list)
 
     @property
     def matches(self) -> bool:
@@ -148,7 +149,14 @@ def run_demo(workdir: Path, users: int, days: int, seed: int) -> DemoResult:
     timings.update({labels.get(stage.name, stage.name): stage.seconds for stage in cycle.stages})
     counts = mart_counts(config.warehouse_path)
     timings["total"] = time.perf_counter() - started
-    return DemoResult(workdir, sent, counts, timings)
+    return DemoResult(workdir, sent, counts, timings, _rendered(cycle))
+
+
+def _rendered(cycle: CycleReport) -> list[Path]:
+    """The offline dashboards the cycle rendered (its `dashboards` stage)."""
+    stage = next((stage for stage in cycle.stages if stage.name == "dashboards"), None)
+    result = stage.result if stage is not None else None
+    return [dashboard.path for dashboard in result] if isinstance(result, list) else []
 
 
 def print_demo(result: DemoResult, warehouse: Path) -> None:
@@ -170,5 +178,7 @@ def print_demo(result: DemoResult, warehouse: Path) -> None:
     )
     console.print(key_value_table("demo: seconds per stage", [(k, f"{v:.1f}") for k, v in result.timings.items()]))
     console.print(f"warehouse: {warehouse} (schemas ods and analytics)")
+    for path in result.dashboards:
+        console.print(f"dashboard: {path} (open it in a browser)")
     verdict = "[green]counts match[/green]" if result.matches else "[red]counts differ[/red]"
     console.print(f"demo: {verdict}")

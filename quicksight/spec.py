@@ -1,0 +1,330 @@
+"""The dashboard spec: datasets, parameters, sheets and visuals, validated when loaded.
+
+One spec drives both the QuickSight definition (``quicksight.definition``) and the offline HTML
+(``quicksight.render``), so the two cannot drift. The YAML files ship as package data under
+``quicksight/specs/``; a broken spec fails on load with the file, the key path and the fix.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from clickstream.errors import ConfigError
+
+ColumnType = Literal["STRING", "INTEGER", "DECIMAL", "DATETIME"]
+Aggregation = Literal["SUM", "AVERAGE", "MIN", "MAX", "COUNT", "DISTINCT_COUNT"]
+Granularity = Literal["WEEK", "DAY", "HOUR", "SECOND"]
+ChartType = Literal["kpi", "bar", "line", "combo", "pie", "treemap", "table", "pivot", "map"]
+GeoRole = Literal["COUNTRY", "STATE", "COUNTY", "CITY", "POSTCODE", "LONGITUDE", "LATITUDE"]
+
+_ID = r"^[a-z][a-z0-9_]{0,63}$"
+_PARAMETER_REFERENCE = re.compile(r"\$\{(\w+)\}")
+# Visuals that draw a category axis or slices need a dimension; a KPI must have none.
+_RESERVED_PARAMETERS = {"startDate", "endDate", "platform"}  # the filters every sheet has
+_NUMERIC_AGGREGATIONS = {"SUM", "AVERAGE"}
+_NEEDS_DIMENSION = {"bar", "line", "combo", "pie", "treemap", "table", "pivot", "map"}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Dataset(_Strict):
+    """A dbt model as a dataset: the columns the visuals read, with their QuickSight types."""
+
+    model: str = Field(pattern=r"^(rpt|fct|dim)_[a-z0-9_]+$", description="The dbt model (a report or mart).")
+    date_column: str = Field(description="The column the date-range filter applies to.")
+    platform_column: str = "platform"
+    app_column: str = "app_id"
+    columns: dict[str, ColumnType] = Field(min_length=1)
+    geo_roles: dict[str, GeoRole] = Field(default_factory=dict, description="Geographic roles for maps.")
+
+    @model_validator(mode="after")
+    def _filter_columns_listed(self) -> Dataset:
+        for key in ("date_column", "platform_column", "app_column"):
+            if getattr(self, key) not in self.columns:
+                raise ValueError(f"{key} {getattr(self, key)!r} is not one of the listed columns")
+        if self.columns[self.date_column] != "DATETIME":
+            raise ValueError(f"date_column {self.date_column!r} must be a DATETIME column")
+        unknown = sorted(set(self.geo_roles) - set(self.columns))
+        if unknown:
+            raise ValueError(f"geo_roles name columns that are not listed: {', '.join(unknown)}")
+        return self
+
+
+class Parameter(_Strict):
+    """A dashboard parameter: a choice list (STRING) or a number such as a top-N (INTEGER)."""
+
+    type: Literal["STRING", "INTEGER"]
+    label: str = Field(min_length=1)
+    default: str | int
+    values: list[str] = Field(default_factory=list, description="The choices of a STRING parameter.")
+
+    @model_validator(mode="after")
+    def _default_fits(self) -> Parameter:
+        if self.type == "STRING":
+            if not self.values:
+                raise ValueError("a STRING parameter needs its choices under values")
+            if self.default not in self.values:
+                raise ValueError(f"default {self.default!r} is not one of values")
+        elif not isinstance(self.default, int) or self.default < 1:
+            raise ValueError("an INTEGER parameter needs a whole default of at least 1")
+        return self
+
+
+class Dimension(_Strict):
+    """A column the visual groups by; dates and times at a granularity."""
+
+    column: str
+    label: str = Field(min_length=1)
+    granularity: Granularity | None = None
+
+
+class MeasureRef(_Strict):
+    """An aggregated column."""
+
+    column: str
+    aggregation: Aggregation
+
+
+class Ratio(_Strict):
+    numerator: MeasureRef
+    denominator: MeasureRef
+
+
+class Measure(_Strict):
+    """An aggregated column, or the ratio of two (a rate: crash rate, retention, engagement)."""
+
+    label: str = Field(min_length=1)
+    column: str | None = None
+    aggregation: Aggregation | None = None
+    ratio: Ratio | None = None
+    format: Literal["number", "percent"] = "number"
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Measure:
+        if self.ratio is None and (self.column is None or self.aggregation is None):
+            raise ValueError("a measure needs column and aggregation, or a ratio of two")
+        if self.ratio is not None and (self.column is not None or self.aggregation is not None):
+            raise ValueError("a ratio measure takes no column or aggregation of its own")
+        return self
+
+    @property
+    def parts(self) -> list[MeasureRef]:
+        """The aggregated columns this measure is computed from."""
+        if self.ratio is not None:
+            return [self.ratio.numerator, self.ratio.denominator]
+        assert self.column is not None and self.aggregation is not None
+        return [MeasureRef(column=self.column, aggregation=self.aggregation)]
+
+
+class VisualFilter(_Strict):
+    """Keeps the rows whose column equals a parameter's value or a constant, or is not null."""
+
+    column: str
+    parameter: str | None = None
+    equals: str | int | None = None
+    not_null: bool = False
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> VisualFilter:
+        given = sum([self.parameter is not None, self.equals is not None, self.not_null])
+        if given != 1:
+            raise ValueError("give exactly one of parameter, equals or not_null: true")
+        return self
+
+
+class Sort(_Strict):
+    by: str
+    direction: Literal["ASC", "DESC"] = "DESC"
+
+
+class Visual(_Strict):
+    """One chart, KPI or table of a sheet."""
+
+    id: str = Field(pattern=_ID)
+    title: str = Field(min_length=1)
+    type: ChartType
+    dataset: str
+    dimensions: list[Dimension] = Field(default_factory=list)
+    color: Dimension | None = None
+    measures: list[Measure] = Field(default_factory=list)
+    filters: list[VisualFilter] = Field(default_factory=list)
+    sort: Sort | None = None
+    top_n: int | str | None = Field(None, description="Rows kept: a number or the name of an INTEGER parameter.")
+
+    @model_validator(mode="after")
+    def _shape_fits_type(self) -> Visual:
+        if self.type in _NEEDS_DIMENSION and not self.dimensions:
+            raise ValueError(f"a {self.type} visual needs at least one dimension")
+        if self.type == "kpi" and (self.dimensions or self.color):
+            raise ValueError("a kpi visual shows one number: remove dimensions and color")
+        if self.type != "table" and not self.measures:
+            raise ValueError(f"a {self.type} visual needs at least one measure")
+        if self.type in ("pie", "treemap", "map", "combo") and len(self.measures) != 1:
+            raise ValueError(f"a {self.type} visual takes exactly one measure")
+        if self.color is not None and self.type not in ("bar", "line", "combo", "pivot"):
+            raise ValueError("color (a series, or a pivot column, per value) works with bar, line, combo and pivot")
+        if isinstance(self.top_n, int) and self.top_n < 1:
+            raise ValueError("top_n must be at least 1")
+        return self
+
+    @property
+    def columns(self) -> set[str]:
+        """Every dataset column the visual reads."""
+        names = {d.column for d in self.dimensions} | {f.column for f in self.filters}
+        names |= {part.column for measure in self.measures for part in measure.parts}
+        if self.color is not None:
+            names.add(self.color.column)
+        if self.sort is not None:
+            names.add(self.sort.by)
+        return names
+
+    @property
+    def parameters(self) -> set[str]:
+        """The parameters the visual's title, labels, filters and top-N refer to."""
+        texts = [self.title, *(d.label for d in self.dimensions), *(m.label for m in self.measures)]
+        if self.color is not None:
+            texts.append(self.color.label)
+        names = {name for text in texts for name in _PARAMETER_REFERENCE.findall(text)}
+        names |= {f.parameter for f in self.filters if f.parameter is not None}
+        if isinstance(self.top_n, str):
+            names.add(self.top_n)
+        return names
+
+
+class Sheet(_Strict):
+    id: str = Field(pattern=_ID)
+    title: str = Field(min_length=1)
+    controls: list[str] = Field(default_factory=list, description="Parameters with a control on this sheet.")
+    visuals: list[Visual] = Field(min_length=1)
+
+
+class Dashboard(_Strict):
+    """A dashboard (rendered and published once per app) and the datasets it reads."""
+
+    id: str = Field(pattern=_ID)
+    title: str = Field(min_length=1)
+    default_days: int = Field(30, ge=1, description="The date range a viewer sees first: the last N days.")
+    parameters: dict[str, Parameter] = Field(default_factory=dict, description="By name: letters and digits only.")
+    sheets: list[Sheet] = Field(min_length=1)
+    datasets: dict[str, Dataset] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Dashboard:
+        problems: list[str] = []
+        for name in self.parameters:
+            if not re.fullmatch(r"[a-zA-Z0-9]+", name) or name in _RESERVED_PARAMETERS:
+                problems.append(f"parameter {name!r}: use letters and digits only, not startDate, endDate or platform")
+        visual_ids: set[str] = set()
+        for sheet in self.sheets:
+            for control in sheet.controls:
+                if control not in self.parameters:
+                    problems.append(f"sheet {sheet.id}: control {control!r} is not a parameter")
+            for visual in sheet.visuals:
+                where = f"sheet {sheet.id}, visual {visual.id}"
+                if visual.id in visual_ids:
+                    problems.append(f"{where}: visual id used twice")
+                visual_ids.add(visual.id)
+                dataset = self.datasets.get(visual.dataset)
+                if dataset is None:
+                    problems.append(f"{where}: dataset {visual.dataset!r} is not defined in datasets")
+                    continue
+                missing = sorted(visual.columns - set(dataset.columns))
+                if missing:
+                    problems.append(f"{where}: dataset {visual.dataset} has no column(s) {', '.join(missing)}")
+                    continue
+                for measure in visual.measures:
+                    for part in measure.parts:
+                        kind = dataset.columns[part.column]
+                        if part.aggregation in _NUMERIC_AGGREGATIONS and kind not in ("INTEGER", "DECIMAL"):
+                            problems.append(
+                                f"{where}: {part.aggregation} needs a number; {part.column} is {kind} "
+                                "(use COUNT or DISTINCT_COUNT)"
+                            )
+                for name in sorted(visual.parameters):
+                    parameter = self.parameters.get(name)
+                    if parameter is None:
+                        problems.append(f"{where}: parameter {name!r} is not defined under parameters")
+                    elif name == visual.top_n and parameter.type != "INTEGER":
+                        problems.append(f"{where}: top_n parameter {name!r} must be INTEGER")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def used_datasets(self) -> dict[str, Dataset]:
+        """The datasets some visual reads, in the order of first use."""
+        names = dict.fromkeys(visual.dataset for sheet in self.sheets for visual in sheet.visuals)
+        return {name: self.datasets[name] for name in names}
+
+    def resolve(self, text: str, values: Mapping[str, str | int] | None = None) -> str:
+        """``text`` with each ``${parameter}`` replaced by its value (default: the parameter's default)."""
+        chosen = values or {}
+        return _PARAMETER_REFERENCE.sub(
+            lambda m: str(chosen.get(m.group(1), self.parameters[m.group(1)].default)), text
+        )
+
+
+DATASETS_FILE = "datasets.yml"
+SPECS_DIR = Path(__file__).resolve().parent / "specs"
+
+
+def _read_yaml(path: Path, label: str) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(
+            f"dashboard spec {label} is not valid YAML: {exc}", hint="check indentation and quoting"
+        ) from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"dashboard spec {label} must hold a mapping of keys")
+    return data
+
+
+def parse_dashboard(data: Mapping[str, Any], datasets: Mapping[str, Any], label: str) -> Dashboard:
+    """Validate one dashboard document against the shared datasets; errors name the key path."""
+    try:
+        return Dashboard.model_validate({**data, "datasets": dict(datasets)})
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+            problems.append(f"{key}: {re.sub(r'^Value error, ', '', error['msg'])}")
+        raise ConfigError(
+            f"invalid dashboard spec {label}: " + "; ".join(problems),
+            hint=f"fix the key(s) named above in quicksight/specs/ ({label})",
+        ) from None
+
+
+def load_dashboards(folder: Path | None = None) -> list[Dashboard]:
+    """Every dashboard under ``folder`` (default: the bundled specs), sorted by file name."""
+    root = folder if folder is not None else SPECS_DIR
+    datasets_doc = _read_yaml(root / DATASETS_FILE, DATASETS_FILE)
+    datasets = datasets_doc.get("datasets")
+    if not isinstance(datasets, dict):
+        raise ConfigError(f"dashboard spec {DATASETS_FILE} needs a datasets: mapping")
+    files = sorted(
+        (entry for entry in root.iterdir() if entry.name.endswith(".yml") and entry.name != DATASETS_FILE),
+        key=lambda entry: entry.name,
+    )
+    dashboards = [parse_dashboard(_read_yaml(entry, entry.name), datasets, entry.name) for entry in files]
+    ids = [dashboard.id for dashboard in dashboards]
+    if len(set(ids)) != len(ids):
+        raise ConfigError(f"dashboard ids are not unique: {ids}", hint="give each spec file its own id")
+    if not dashboards:
+        raise ConfigError(f"no dashboard spec found beside {DATASETS_FILE}")
+    return dashboards
+
+
+@cache
+def bundled_dashboards() -> tuple[Dashboard, ...]:
+    """The dashboards shipped with the package (parsed once)."""
+    return tuple(load_dashboards())

@@ -1,0 +1,142 @@
+"""The offline dashboards in a real browser: every visual drawn with data, filters that change the numbers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from clickstream.config import Config
+from quicksight.render import RenderedDashboard, render_dashboards
+from quicksight.spec import bundled_dashboards
+from tests.browser import console_errors
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.slow
+
+ARTIFACTS = REPO / "build" / "test-artifacts" / "dashboards"
+CHARTS = {"bar", "line", "combo", "pie", "treemap"}
+TABLES = {"table", "pivot", "map"}
+
+
+@pytest.fixture(scope="module")
+def rendered(warehouse: Config) -> list[RenderedDashboard]:
+    return render_dashboards(warehouse)
+
+
+def open_page(driver: Any, path: Path) -> None:
+    driver.get(path.as_uri())
+    assert driver.find_element("tag name", "body").get_attribute("data-rendered-sheet")
+
+
+def show_sheet(driver: Any, sheet_id: str) -> list[Any]:
+    driver.find_element("id", f"tab-{sheet_id}").click()
+    assert driver.find_element("tag name", "body").get_attribute("data-rendered-sheet") == sheet_id
+    return driver.find_elements("css selector", f"#sheet-{sheet_id} .visual")
+
+
+def set_input(driver: Any, element_id: str, value: str) -> None:
+    """Set a filter control's value and fire its change event, as a person picking a value would."""
+    driver.execute_script(
+        "const e = document.getElementById(arguments[0]); e.value = arguments[1];e.dispatchEvent(new Event('change'));",
+        element_id,
+        value,
+    )
+
+
+def visual(driver: Any, visual_id: str) -> Any:
+    return driver.find_element("css selector", f'[data-visual-id="{visual_id}"]')
+
+
+def test_every_visual_of_every_sheet_is_drawn_with_data_and_no_console_error(
+    rendered: list[RenderedDashboard], browser: Any
+) -> None:
+    [dashboard] = bundled_dashboards()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for page in rendered:
+        open_page(browser, page.path)
+        for sheet in dashboard.sheets:
+            boxes = show_sheet(browser, sheet.id)
+            assert [box.get_attribute("data-visual-id") for box in boxes] == [v.id for v in sheet.visuals]
+            for box, spec in zip(boxes, sheet.visuals, strict=True):
+                where = f"{page.file} {sheet.id}/{spec.id}"
+                assert int(box.get_attribute("data-rows")) > 0, f"{where} is empty"
+                if spec.type in CHARTS:
+                    assert box.find_elements("css selector", "canvas"), f"{where} drew no chart"
+                elif spec.type in TABLES:
+                    assert len(box.find_elements("css selector", "tr")) > 1, f"{where} has no table rows"
+                else:
+                    assert box.find_element("css selector", ".kpi-value").text.strip() not in ("", "-")
+            browser.set_window_size(1280, 2400)
+            browser.save_screenshot(str(ARTIFACTS / f"{page.id}-{sheet.id}.png"))
+            browser.set_window_size(1280, 900)
+        assert console_errors(browser) == [], page.file
+
+
+def active_users(config: Config, app_id: str, where: str = "true") -> int:
+    with duckdb.connect(str(config.warehouse_path), read_only=True) as connection:
+        row = connection.execute(
+            f"select count(distinct merged_user_id) from analytics.rpt_retention__dau_wau where app_id = ? and {where}",
+            [app_id],
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_the_platform_filter_changes_the_numbers_to_the_warehouses(
+    rendered: list[RenderedDashboard], warehouse: Config, browser: Any
+) -> None:
+    page = rendered[0]
+    open_page(browser, page.path)
+    show_sheet(browser, "acquisition")
+    kpi = visual(browser, "acquisition_active_users")
+    assert float(kpi.get_attribute("data-total")) == active_users(warehouse, page.app_id)
+
+    set_input(browser, "filter-platform", "Web")
+
+    web = active_users(warehouse, page.app_id, "platform = 'Web'")
+    assert 0 < web < active_users(warehouse, page.app_id)
+    assert float(kpi.get_attribute("data-total")) == web
+    assert kpi.find_element("css selector", ".kpi-value").text == f"{web:,}"
+    assert console_errors(browser) == []
+
+
+def test_the_date_range_narrows_every_visual(
+    rendered: list[RenderedDashboard], warehouse: Config, browser: Any
+) -> None:
+    page = rendered[0]
+    open_page(browser, page.path)
+    show_sheet(browser, "overview")
+    before = float(visual(browser, "overview_active_new").get_attribute("data-total"))
+    last_day = browser.find_element("id", "filter-end").get_attribute("value")
+
+    set_input(browser, "filter-start", last_day)
+
+    line = visual(browser, "overview_active_new")
+    assert line.get_attribute("data-rows") == "1"
+    with duckdb.connect(str(warehouse.warehouse_path), read_only=True) as connection:
+        [(expected,)] = connection.execute(
+            "select sum(active_users) from analytics.rpt_acquisition__day_user_view_cnt "
+            "where app_id = ? and event_date = ?",
+            [page.app_id, last_day],
+        ).fetchall()
+    assert float(line.get_attribute("data-total")) == expected < before
+
+
+def test_a_parameter_control_switches_the_traffic_dimension_and_the_title(
+    rendered: list[RenderedDashboard], browser: Any
+) -> None:
+    open_page(browser, rendered[0].path)
+    show_sheet(browser, "acquisition")
+    chart = visual(browser, "acquisition_traffic_users")
+    assert chart.find_element("tag name", "h2").text == "Active users by Session Traffic Channel Group"
+
+    set_input(browser, "param-acquisition-trafficSourceDim", "Session Traffic Source")
+
+    assert chart.find_element("tag name", "h2").text == "Active users by Session Traffic Source"
+    assert int(chart.get_attribute("data-rows")) > 0
+    set_input(browser, "param-acquisition-TopNuser", "1")
+    assert chart.get_attribute("data-rows") == "1"
+    assert console_errors(browser) == []

@@ -1,0 +1,392 @@
+"""`clickstream dashboards publish`: every QuickSight call checked by botocore's Stubber (which validates
+each request against the QuickSight API model), and the calls moto implements run against moto."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from moto import mock_aws
+
+from clickstream.config import Config
+from clickstream.errors import ClickstreamError, ConfigError
+from quicksight.publish import RECORD, Caller, Publisher, publish_dashboards
+from quicksight.spec import SPECS_DIR, Dashboard, bundled_dashboards, load_dashboards
+from tests.conftest import make_config
+
+ACCOUNT = "123456789012"
+REGION = "eu-west-1"
+OWNER = f"arn:aws:quicksight:us-east-1:{ACCOUNT}:user/default/admin"
+READERS = f"arn:aws:quicksight:us-east-1:{ACCOUNT}:group/default/readers"
+MINI = """
+id: mini
+title: Mini
+parameters:
+  TopNuser: {type: INTEGER, label: Top N, default: 5}
+sheets:
+  - id: overview
+    title: Overview
+    controls: [TopNuser]
+    visuals:
+      - {id: users, title: Active users, type: kpi, dataset: DAU_WAU,
+         measures: [{column: merged_user_id, aggregation: DISTINCT_COUNT, label: Users}]}
+      - {id: countries, title: New users by country, type: map, dataset: Country_New_User,
+         dimensions: [{column: geo_country, label: Country}],
+         measures: [{column: user_count, aggregation: SUM, label: New users}],
+         sort: {by: user_count}, top_n: TopNuser}
+"""
+
+
+def quicksight_config(home: Path, principals: bool = True, **quicksight: Any) -> Config:
+    settings: dict[str, Any] = {
+        "aws_account_id": ACCOUNT,
+        "region": REGION,
+        "redshift_host": "cluster.example.eu-west-1.redshift.amazonaws.com",
+        "redshift_secret_arn": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:qs",
+    }
+    if principals:
+        settings.update(principals=[OWNER], viewers=[READERS])
+    settings.update(quicksight)
+    redshift = {
+        "cluster_identifier": "cluster",
+        "db_user": "loader",
+        "region": REGION,
+        "iam_role_arn": f"arn:aws:iam::{ACCOUNT}:role/copy",
+        "manifest_prefix": "s3://bucket/manifests/",
+    }
+    return make_config(
+        home,
+        apps=[{"id": "shop"}],
+        data_root="s3://bucket/data",
+        warehouse={"type": "redshift", "redshift": redshift},
+        dashboards={"quicksight": settings},
+    )
+
+
+@pytest.fixture
+def mini(tmp_path: Path) -> Dashboard:
+    folder = tmp_path / "specs"
+    folder.mkdir()
+    shutil.copy(SPECS_DIR / "datasets.yml", folder)
+    (folder / "mini.yml").write_text(MINI)
+    [dashboard] = load_dashboards(folder)
+    return dashboard
+
+
+@pytest.fixture
+def client() -> Any:
+    return boto3.client("quicksight", region_name=REGION, aws_access_key_id="test", aws_secret_access_key="test")
+
+
+def arn(kind: str, resource: str) -> str:
+    return f"arn:aws:quicksight:{REGION}:{ACCOUNT}:{kind}/{resource}"
+
+
+class Script:
+    """The calls a publish is expected to make, in order, with the answers QuickSight would give."""
+
+    def __init__(self, stub: Stubber) -> None:
+        self.stub = stub
+
+    def missing(self, operation: str) -> None:
+        self.stub.add_client_error(operation, "ResourceNotFoundException", "not found", 404)
+
+    def ok(self, operation: str, response: dict[str, Any] | None = None, **expected: Any) -> None:
+        self.stub.add_response(operation, {"Status": 200, **(response or {})}, expected or None)
+
+    def version(self, dashboard_id: str, number: int, status: str) -> None:
+        self.ok(
+            "describe_dashboard",
+            {"Dashboard": {"DashboardId": dashboard_id, "Version": {"VersionNumber": number, "Status": status}}},
+            AwsAccountId=ACCOUNT,
+            DashboardId=dashboard_id,
+            VersionNumber=number,
+        )
+
+
+def first_publish(script: Script, dashboard: Dashboard, prefix: str = "clickstream-clickstream-demo") -> str:
+    """A publish into an account that has none of the resources yet (one app, shop)."""
+    script.missing("describe_data_source")
+    script.ok("create_data_source", {"Arn": arn("datasource", f"{prefix}-datasource")})
+    script.missing("describe_template")
+    script.ok("create_template", {"Arn": arn("template", f"{prefix}-{dashboard.id}-template")})
+    for name in dashboard.used_datasets:
+        script.missing("describe_data_set")
+        script.ok("create_data_set", {"Arn": arn("dataset", f"{prefix}-shop-{name.lower()}")})
+    script.missing("describe_analysis")
+    script.ok("create_analysis", {"Arn": arn("analysis", f"{prefix}-shop-{dashboard.id}-analysis")})
+    dashboard_id = f"{prefix}-shop-{dashboard.id}"
+    script.missing("describe_dashboard")
+    script.ok(
+        "create_dashboard",
+        {"Arn": arn("dashboard", dashboard_id), "VersionArn": arn("dashboard", f"{dashboard_id}/version/1")},
+    )
+    script.version(dashboard_id, 1, "CREATION_IN_PROGRESS")
+    script.version(dashboard_id, 1, "CREATION_SUCCESSFUL")
+    script.missing("describe_folder")
+    script.ok("create_folder", {"Arn": arn("folder", f"{prefix}-folder")})
+    script.ok(
+        "create_folder_membership",
+        FolderId=f"{prefix}-folder",
+        MemberId=dashboard_id,
+        MemberType="DASHBOARD",
+        AwsAccountId=ACCOUNT,
+    )
+    return dashboard_id
+
+
+def second_publish(script: Script, dashboard: Dashboard, prefix: str = "clickstream-clickstream-demo") -> str:
+    """A publish where everything exists: updates, a new dashboard version published, no duplicate."""
+    script.ok("describe_data_source", {"DataSource": {"DataSourceId": f"{prefix}-datasource"}})
+    script.ok("update_data_source", {"Arn": arn("datasource", f"{prefix}-datasource")})
+    script.ok("update_data_source_permissions")
+    script.ok("describe_template", {"Template": {"TemplateId": f"{prefix}-{dashboard.id}-template"}})
+    script.ok("update_template", {"Arn": arn("template", f"{prefix}-{dashboard.id}-template")})
+    script.ok("update_template_permissions")
+    for name in dashboard.used_datasets:
+        script.ok("describe_data_set", {"DataSet": {"DataSetId": f"{prefix}-shop-{name.lower()}"}})
+        script.ok("update_data_set", {"Arn": arn("dataset", f"{prefix}-shop-{name.lower()}")})
+        script.ok("update_data_set_permissions")
+    script.ok("describe_analysis", {"Analysis": {"AnalysisId": f"{prefix}-shop-{dashboard.id}-analysis"}})
+    script.ok("update_analysis", {"Arn": arn("analysis", f"{prefix}-shop-{dashboard.id}-analysis")})
+    script.ok("update_analysis_permissions")
+    dashboard_id = f"{prefix}-shop-{dashboard.id}"
+    script.ok("describe_dashboard", {"Dashboard": {"DashboardId": dashboard_id}})
+    script.ok(
+        "update_dashboard",
+        {"Arn": arn("dashboard", dashboard_id), "VersionArn": arn("dashboard", f"{dashboard_id}/version/2")},
+    )
+    script.version(dashboard_id, 2, "CREATION_SUCCESSFUL")
+    script.ok("update_dashboard_published_version", AwsAccountId=ACCOUNT, DashboardId=dashboard_id, VersionNumber=2)
+    script.ok("update_dashboard_permissions")
+    script.ok("describe_folder", {"Folder": {"FolderId": f"{prefix}-folder"}})
+    script.ok("update_folder_permissions")
+    script.stub.add_client_error("create_folder_membership", "ResourceExistsException", "already a member", 409)
+    return dashboard_id
+
+
+@pytest.fixture
+def stubbed(client: Any) -> Iterator[Script]:
+    with Stubber(client) as stub:
+        yield Script(stub)
+        stub.assert_no_pending_responses()
+
+
+def test_a_first_publish_creates_every_resource_and_records_the_dashboard(
+    tmp_path: Path, mini: Dashboard, client: Any, stubbed: Script
+) -> None:
+    config = quicksight_config(tmp_path)
+    dashboard_id = first_publish(stubbed, mini)
+
+    result = publish_dashboards(config, client=client, dashboards=[mini], poll_seconds=0)
+
+    record = json.loads((config.home / "dashboards" / RECORD).read_text())
+    assert record == {
+        "aws_account_id": ACCOUNT,
+        "region": REGION,
+        "dashboards": [
+            {
+                "id": dashboard_id,
+                "title": "Mini - shop",
+                "app_id": "shop",
+                "arn": arn("dashboard", dashboard_id),
+                "version": 1,
+            },
+        ],
+    }
+    calls = {call.operation: call.params for call in result.calls}
+    sql = calls["create_data_set"]["PhysicalTableMap"]["table"]["CustomSql"]["SqlQuery"]
+    assert sql.endswith("from analytics.rpt_acquisition__country_new_user where app_id = 'shop'")
+    assert calls["create_data_set"]["ImportMode"] == "DIRECT_QUERY"
+    assert calls["create_data_set"]["LogicalTableMap"]["logical"]["DataTransforms"][0] == {
+        "TagColumnOperation": {"ColumnName": "geo_country", "Tags": [{"ColumnGeographicRole": "COUNTRY"}]}
+    }
+    assert calls["create_data_source"]["DataSourceParameters"]["RedshiftParameters"]["ClusterId"] == "cluster"
+    assert {p["Principal"]: p["Actions"] for p in calls["create_dashboard"]["Permissions"]}[READERS] == [
+        "quicksight:DescribeDashboard",
+        "quicksight:ListDashboardVersions",
+        "quicksight:QueryDashboard",
+    ]
+    [sheet] = calls["create_dashboard"]["Definition"]["Sheets"]
+    assert [next(iter(v.values()))["VisualId"] for v in sheet["Visuals"]] == ["users", "countries"]
+    assert list(sheet["Visuals"][1]) == ["FilledMapVisual"]
+
+
+def test_a_second_publish_updates_in_place_and_publishes_a_new_version(
+    tmp_path: Path, mini: Dashboard, client: Any, stubbed: Script
+) -> None:
+    config = quicksight_config(tmp_path)
+    first_publish(stubbed, mini)
+    dashboard_id = second_publish(stubbed, mini)
+
+    publish_dashboards(config, client=client, dashboards=[mini], poll_seconds=0)
+    second = publish_dashboards(config, client=client, dashboards=[mini], poll_seconds=0)
+
+    assert not [
+        call
+        for call in second.calls
+        if call.operation.startswith("create_") and call.operation != "create_folder_membership"
+    ]
+    record = json.loads((config.home / "dashboards" / RECORD).read_text())
+    assert [(d["id"], d["version"]) for d in record["dashboards"]] == [(dashboard_id, 2)]
+
+
+def test_spice_datasets_get_a_refresh_schedule_created_then_updated(
+    tmp_path: Path, mini: Dashboard, client: Any, stubbed: Script
+) -> None:
+    config = quicksight_config(
+        tmp_path, principals=False, import_mode="SPICE", refresh={"interval": "HOURLY", "time_of_day": "00:15"}
+    )
+    publisher = Publisher(config, config.dashboards.quicksight, Caller(client, dry_run=False), REGION)  # type: ignore[arg-type]
+    dataset = mini.datasets["DAU_WAU"]
+    schedule_id = "clickstream-clickstream-demo-shop-dau_wau-refresh"
+    for existing in (
+        [],
+        [{"ScheduleId": schedule_id, "ScheduleFrequency": {"Interval": "DAILY"}, "RefreshType": "FULL_REFRESH"}],
+    ):
+        stubbed.missing("describe_data_set")
+        stubbed.ok("create_data_set", {"Arn": arn("dataset", "x")})
+        stubbed.ok("list_refresh_schedules", {"RefreshSchedules": existing})
+        stubbed.ok("update_refresh_schedule" if existing else "create_refresh_schedule", {"ScheduleId": schedule_id})
+        publisher.dataset("shop", "DAU_WAU", dataset, arn("datasource", "s"))
+    created = next(c for c in publisher.call.calls if c.operation == "create_refresh_schedule")
+    assert created.params["Schedule"]["ScheduleFrequency"] == {
+        "Interval": "HOURLY",
+        "TimeOfTheDay": "00:15",
+        "Timezone": "UTC",
+    }
+    assert created.params["DataSetId"] == "clickstream-clickstream-demo-shop-dau_wau"
+
+
+def test_a_version_quicksight_cannot_build_fails_the_publish_with_its_errors(
+    tmp_path: Path, mini: Dashboard, client: Any, stubbed: Script
+) -> None:
+    config = quicksight_config(tmp_path, principals=False)
+    publisher = Publisher(
+        config,
+        config.dashboards.quicksight,
+        Caller(client, dry_run=False),
+        REGION,  # type: ignore[arg-type]
+        poll_seconds=0,
+    )
+    dashboard_id = "clickstream-clickstream-demo-shop-mini"
+    stubbed.missing("describe_dashboard")
+    stubbed.ok(
+        "create_dashboard",
+        {"Arn": arn("dashboard", dashboard_id), "VersionArn": arn("dashboard", f"{dashboard_id}/version/1")},
+    )
+    stubbed.ok(
+        "describe_dashboard",
+        {
+            "Dashboard": {
+                "Version": {
+                    "VersionNumber": 1,
+                    "Status": "CREATION_FAILED",
+                    "Errors": [{"Type": "COLUMN_NOT_FOUND", "Message": "geo_country"}],
+                }
+            }
+        },
+    )
+    with pytest.raises(ClickstreamError, match=r"could not build dashboard .* COLUMN_NOT_FOUND: geo_country"):
+        publisher.dashboard(mini, "shop", {name: arn("dataset", name) for name in mini.used_datasets})
+
+
+def test_the_dry_run_plans_the_bundled_dashboards_with_valid_requests_and_sends_nothing(
+    tmp_path: Path, client: Any
+) -> None:
+    config = quicksight_config(tmp_path)
+    with Stubber(client) as stub:  # any call that reached the client would fail: nothing is stubbed
+        result = publish_dashboards(config, dry_run=True, client=client)
+        stub.assert_no_pending_responses()
+    operations = [call.operation for call in result.calls]
+    [dashboard] = bundled_dashboards()
+    assert operations.count("create_data_set") == len(dashboard.used_datasets) == 20
+    assert operations[-3:] == ["describe_folder", "create_folder", "create_folder_membership"]
+    assert not (config.home / "dashboards" / RECORD).exists()
+    [definition] = [c.params["Definition"] for c in result.calls if c.operation == "create_dashboard"]
+    assert [s["Name"] for s in definition["Sheets"]] == [s.title for s in dashboard.sheets]
+    assert sum(len(s["Visuals"]) for s in definition["Sheets"]) == 46
+
+
+def test_the_dry_run_command_prints_the_plan(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    import yaml
+
+    config = quicksight_config(tmp_path / "home")
+    config_file = tmp_path / "clickstream.yml"
+    config_file.write_text(yaml.safe_dump(json.loads(config.model_dump_json(by_alias=True, exclude_none=True))))
+    result = subprocess.run(
+        [sys.executable, "-m", "clickstream", "--config", str(config_file), "dashboards", "publish", "--dry-run"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "create_dashboard DashboardId=clickstream-clickstream-demo-shop-clickstream" in result.stdout
+    assert "planned calls, each valid for the QuickSight API; none sent" in result.stdout
+
+
+def test_an_athena_warehouse_is_published_through_an_athena_data_source(tmp_path: Path, client: Any) -> None:
+    config = make_config(
+        tmp_path,
+        data_root="s3://bucket/data",
+        warehouse={"type": "athena", "athena": {"region": REGION}},
+        dashboards={"quicksight": {"aws_account_id": ACCOUNT, "athena_workgroup": "analysts"}},
+    )
+    result = publish_dashboards(config, dry_run=True, client=client)
+    [source] = [call.params for call in result.calls if call.operation == "create_data_source"]
+    assert source["Type"] == "ATHENA"
+    assert source["DataSourceParameters"] == {"AthenaParameters": {"WorkGroup": "analysts"}}
+    assert "Credentials" not in source and "Permissions" not in source
+
+
+def test_publishing_needs_the_quicksight_section_and_an_aws_warehouse(tmp_path: Path, client: Any) -> None:
+    with pytest.raises(ConfigError, match=r"dashboards\.quicksight is not configured"):
+        publish_dashboards(make_config(tmp_path), client=client)
+    duckdb_config = make_config(tmp_path, dashboards={"quicksight": {"aws_account_id": ACCOUNT}})
+    with pytest.raises(ConfigError, match="QuickSight reads Redshift or Athena"):
+        publish_dashboards(duckdb_config, client=client, dry_run=True)
+
+
+def test_a_principal_that_is_not_a_quicksight_arn_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"dashboards\.quicksight\.principals: .* is not a QuickSight principal"):
+        make_config(tmp_path, dashboards={"quicksight": {"aws_account_id": ACCOUNT, "principals": ["admin"]}})
+
+
+@mock_aws
+def test_against_moto_the_data_source_is_created_then_updated_and_datasets_and_dashboards_are_created(
+    tmp_path: Path, mini: Dashboard
+) -> None:
+    config = quicksight_config(tmp_path, principals=False)
+    moto_client = boto3.client("quicksight", region_name=REGION)
+    caller = Caller(moto_client, dry_run=False)
+    publisher = Publisher(config, config.dashboards.quicksight, caller, REGION, poll_seconds=0)  # type: ignore[arg-type]
+
+    source_arn = publisher.data_source()
+    publisher.data_source()
+    assert [c.operation for c in caller.calls] == [
+        "describe_data_source",
+        "create_data_source",
+        "describe_data_source",
+        "update_data_source",
+    ]
+    source = moto_client.describe_data_source(AwsAccountId=ACCOUNT, DataSourceId=publisher.ids.data_source)
+    assert source["DataSource"]["Type"] == "REDSHIFT"
+
+    arns = {}
+    for name, dataset in mini.used_datasets.items():  # moto has create_data_set, not describe_data_set
+        created = caller("create_data_set", **publisher.dataset_request("shop", name, dataset, source_arn))
+        arns[name] = created["Arn"]
+    entry = publisher.dashboard(mini, "shop", arns)
+    assert entry["version"] == 1
+    listed = moto_client.list_dashboards(AwsAccountId=ACCOUNT)["DashboardSummaryList"]
+    assert [d["DashboardId"] for d in listed] == [entry["id"]]
