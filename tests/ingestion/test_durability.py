@@ -124,9 +124,9 @@ def test_a_disk_error_refuses_with_503_and_keeps_only_acknowledged_records(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config = make_config(tmp_path / "home")
-    real_fsync = os.fsync
+    real_fsync, real_pwritev = os.fsync, os.pwritev
 
-    def failing_fsync(descriptor: int) -> None:
+    def failing_fsync(descriptor: int, *args: object) -> int:
         raise OSError(28, "No space left on device")
 
     with live_collector(config) as live:
@@ -144,9 +144,11 @@ def test_a_disk_error_refuses_with_503_and_keeps_only_acknowledged_records(
             return response.status
 
         monkeypatch.setattr(os, "fsync", failing_fsync)
+        monkeypatch.setattr(os, "pwritev", failing_fsync)  # the log's durable write (RWF_DSYNC) where it has one
         assert post("refused") == (503, b"cannot store the request now; retry")
         assert health() == 503
         monkeypatch.setattr(os, "fsync", real_fsync)
+        monkeypatch.setattr(os, "pwritev", real_pwritev)
         assert post("accepted")[0] == 200
         assert health() == 200
     stored = [
