@@ -89,7 +89,7 @@ def keep_freed_memory() -> None:
     except (OSError, AttributeError, TypeError):
         return
     mallopt(_M_MMAP_THRESHOLD, 64 * 1024 * 1024)  # a fixed threshold also stops glibc's own adapting
-    mallopt(_M_TRIM_THRESHOLD, 256 * 1024 * 1024)
+    mallopt(_M_TRIM_THRESHOLD, 64 * 1024 * 1024)
     mallopt(_M_TOP_PAD, 16 * 1024 * 1024)
 
 
