@@ -183,7 +183,13 @@ def limited_protocol(
             self.flow.resume_reading()
             if self.pipeline:
                 cycle, app = self.pipeline.pop()
-                self._start_asgi_task(cycle, app)
+                start = getattr(self, "_start_asgi_task", None)  # recent uvicorn; older ones start it inline
+                if start is not None:
+                    start(cycle, app)
+                else:
+                    task = self.loop.create_task(cycle.run_asgi(app))
+                    task.add_done_callback(self.tasks.discard)
+                    self.tasks.add(task)
             else:
                 self._idle_since = self.loop.time()
 
