@@ -52,21 +52,29 @@ _INTEGER = re.compile(r"^-?[0-9]{1,18}$")
 
 def _query_int(value: str | None) -> int | None:
     """An integer query parameter (fits int64), or None for anything else."""
+    if value is not None and len(value) <= 18 and value.isascii() and value.isdigit():
+        return int(value)  # the usual case (a timestamp), without the regular expression
     return int(value) if value is not None and _INTEGER.match(value.strip()) else None
 
 
 _second_text: tuple[int, str] = (-1, "")
+_millisecond_text: tuple[int, str] = (-1, "")
 
 
 def _iso_milliseconds(now_ms: int) -> str:
-    """``2024-11-26T05:00:00.123Z``; the text of the second is reused, as the collector asks many times a second."""
-    global _second_text
+    """``2024-11-26T05:00:00.123Z``; the text is reused, as the collector asks many times a millisecond."""
+    global _second_text, _millisecond_text
+    cached_ms, text = _millisecond_text
+    if now_ms == cached_ms:
+        return text
     second, milliseconds = divmod(now_ms, 1000)
-    cached_second, text = _second_text
+    cached_second, second_text = _second_text
     if second != cached_second:
-        text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-        _second_text = (second, text)
-    return f"{text}.{milliseconds:03d}Z"
+        second_text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        _second_text = (second, second_text)
+    text = f"{second_text}.{milliseconds:03d}Z"
+    _millisecond_text = (now_ms, text)
+    return text
 
 
 def raw_record(

@@ -47,6 +47,7 @@ _TEXT = (b"content-type", b"text/plain")
 _JSON = (b"content-type", b"application/json")
 _CLOSE = (b"connection", b"close")
 _NO_CONTENT = (b"content-length", b"0")
+ACK_TYPE, ACK_LENGTH = _TEXT, _NO_CONTENT  # a 200's headers around its request id (the direct path caches them)
 
 
 class RequestRefused(Exception):
@@ -171,7 +172,9 @@ class CollectorApp:
         if not segments:
             return
         try:
-            self.metrics.shipped_records += await asyncio.to_thread(ship_segments, segments, self.sink, self.worker)
+            self.metrics.shipped_records += await asyncio.to_thread(
+                ship_segments, segments, self.sink, self.worker, self.wal.sealed_records
+            )
         except Exception as exc:
             self.ship_error = exc
             self.metrics.ship_failures += 1

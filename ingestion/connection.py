@@ -9,9 +9,9 @@ subclass answers before the ASGI app is involved:
 * a request not received whole within ``request_timeout`` of its first byte (or of the connection
   opening): 408 and close, the remedy for slowloris-style clients. One timer per worker checks all
   connections every second, rather than a timer armed and cancelled for every request;
+* an idle keep-alive connection is closed by the same sweep after uvicorn's ``timeout_keep_alive``
+  (uvicorn arms a timer after every response; the sweep may close it up to a second later).
 * more than ``max_connections`` open connections in this worker: 503 with ``Retry-After`` and close.
-
-Idle keep-alive connections are closed by uvicorn's own ``timeout_keep_alive``.
 
 Given the collector, the protocol also answers most collect POSTs itself, without an ASGI task
 (:mod:`ingestion.direct` says which and why).
@@ -61,6 +61,7 @@ def limited_protocol(
         _header_bytes = 0
         _too_large = False
         _since: float | None = None  # loop time the current request (or the idle new connection) began
+        _idle_since: float | None = None  # loop time the last response was written, while no request is under way
         _sweeping = False  # one timer per worker checks every connection's deadline
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -74,7 +75,6 @@ def limited_protocol(
                 self.loop.call_later(sweep_every, _sweep, self.loop, self.connections)
 
         def data_received(self, data: bytes) -> None:
-            self._unset_keepalive_if_required()
             try:
                 self.parser.feed_data(data)
             except httptools.HttpParserError:
@@ -88,9 +88,13 @@ def limited_protocol(
         # parser callbacks (the header ones inline uvicorn's, as they run for every header) -------
 
         def on_message_begin(self) -> None:
-            super().on_message_begin()
+            # uvicorn's also builds the ASGI scope here; only a request for the ASGI app needs one (_to_asgi)
+            self.url = b""
+            self.expect_100_continue = False
+            self.headers = []
             self._header_bytes = 0
             self._since = self.loop.time()
+            self._idle_since = None
 
         def on_url(self, url: bytes) -> None:
             self._header_bytes += len(url)
@@ -111,26 +115,36 @@ def limited_protocol(
 
         def on_headers_complete(self) -> None:
             if direct is None or not self._direct_candidate():
-                super().on_headers_complete()
+                self._to_asgi()
                 return
-            url = httptools.parse_url(self.url)
+            # an origin-form target as SDKs send it; anything else (an absolute URL, an escaped path, a
+            # fragment) and a body without Content-Length (chunked) take the general path
+            path, _, query = self.url.partition(b"?")
             headers = dict(self.headers)
-            if url.path != collect_path or b"content-length" not in headers:
-                super().on_headers_complete()  # e.g. an escaped path, a chunked body: the general path
+            if path != collect_path or b"#" in query or b"content-length" not in headers:
+                self._to_asgi()
                 return
             cycle = DirectCollect(
                 direct,
                 self.transport,
                 self.on_response_complete,
                 headers=headers,
-                query_string=url.query or b"",
-                raw_path=url.path,
+                query_string=query,
+                raw_path=collect_path,
                 peer=self.client[0] if self.client else "",
                 keep_alive=self.parser.get_http_version() != "1.0" and self.parser.should_keep_alive(),
                 default_headers=self.server_state.default_headers,
             )
             self.cycle = cycle  # type: ignore[assignment]  # stands in for uvicorn's RequestResponseCycle
             cycle.begin()
+
+        def _to_asgi(self) -> None:
+            """uvicorn's handling: the ASGI scope its ``on_message_begin`` makes, then a task for the app."""
+            url, headers, expect_100_continue = self.url, self.headers, self.expect_100_continue
+            super().on_message_begin()
+            self.url, self.headers, self.expect_100_continue = url, headers, expect_100_continue
+            self.scope["headers"] = headers
+            super().on_headers_complete()
 
         def _direct_candidate(self) -> bool:
             """A POST, no interim 100 to send, no upgrade, no earlier request on this connection unanswered."""
@@ -161,10 +175,32 @@ def limited_protocol(
                 self.cycle.abort()
             super().connection_lost(exc)
 
+        def on_response_complete(self) -> None:
+            """uvicorn's, less its keep-alive timer armed after every response: the sweep closes idle connections."""
+            self.server_state.total_requests += 1
+            if self.transport.is_closing():
+                return
+            self.flow.resume_reading()
+            if self.pipeline:
+                cycle, app = self.pipeline.pop()
+                start = getattr(self, "_start_asgi_task", None)  # recent uvicorn; older ones start it inline
+                if start is not None:
+                    start(cycle, app)
+                else:
+                    task = self.loop.create_task(cycle.run_asgi(app))
+                    task.add_done_callback(self.tasks.discard)
+                    self.tasks.add(task)
+            else:
+                self._idle_since = self.loop.time()
+
         # helpers ---------------------------------------------------------------------------------
 
         def timed_out(self, now: float) -> bool:
             return self._since is not None and now - self._since > request_timeout
+
+        def idle_too_long(self, now: float) -> bool:
+            """Idle after a response for longer than uvicorn's keep-alive timeout."""
+            return self._idle_since is not None and now - self._idle_since > self.timeout_keep_alive
 
         def on_timeout(self) -> None:
             self._since = None
@@ -196,8 +232,12 @@ def limited_protocol(
 
     def _sweep(loop: asyncio.AbstractEventLoop, connections: set[Any]) -> None:
         now = loop.time()
-        for connection in [c for c in connections if isinstance(c, LimitedHttpToolsProtocol) and c.timed_out(now)]:
-            connection.on_timeout()
+        for connection in [c for c in connections if isinstance(c, LimitedHttpToolsProtocol)]:
+            if connection.timed_out(now):
+                connection.on_timeout()
+            elif connection.idle_too_long(now):
+                connection._idle_since = None
+                connection.timeout_keep_alive_handler()
         loop.call_later(sweep_every, _sweep, loop, connections)
 
     return LimitedHttpToolsProtocol

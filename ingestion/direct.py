@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE
 
-from ingestion.app import RequestRefused
+from ingestion.app import ACK_LENGTH, ACK_TYPE, RequestRefused
 from ingestion.record import query_params
 
 if TYPE_CHECKING:
@@ -49,7 +49,34 @@ _NO_EVENT = _NoEvent()
 
 
 class DirectCollect:
-    """One collect POST, from its headers to its answer, on the connection's callbacks."""
+    """One collect POST, from its headers to its answer, on the connection's callbacks.
+
+    It runs for every request at thousands a second, so it keeps to slots, reads the app's parts once,
+    and writes a 200 from cached bytes (:func:`_head_of_200`) rather than joining header tuples.
+    """
+
+    __slots__ = (
+        "app",
+        "body_bytes",
+        "chunks",
+        "cors",
+        "default_headers",
+        "disconnected",
+        "headers",
+        "keep_alive",
+        "on_response",
+        "peer",
+        "query",
+        "query_string",
+        "raw_path",
+        "receiving",
+        "request_id",
+        "reserved",
+        "response_complete",
+        "response_started",
+        "started",
+        "transport",
+    )
 
     message_event = _NO_EVENT
 
@@ -95,9 +122,11 @@ class DirectCollect:
         """Headers are in: the checks that need no body (origin, app id, limits, declared size)."""
         app = self.app
         try:
-            self.cors = app.cors_headers(self.headers.get(b"origin"))
-            self.query = query_params(self.query_string)
-            self.reserved = app.reserve(app.app_id(self.query), self.headers)
+            origin = self.headers.get(b"origin")
+            if origin is not None:
+                self.cors = app.cors_headers(origin)
+            self.query = query = query_params(self.query_string)
+            self.reserved = app.reserve(app.app_id(query), self.headers)
         except RequestRefused as refused:
             self._refused(refused)  # the rest of the body is read and dropped by the parser
         except Exception:
@@ -113,7 +142,8 @@ class DirectCollect:
         if self.response_complete:
             return
         app = self.app
-        body = self.chunks[0] if len(self.chunks) == 1 else b"".join(self.chunks)
+        chunks = self.chunks
+        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         self.chunks = []
         self.body_bytes = len(body)
         try:
@@ -139,8 +169,22 @@ class DirectCollect:
             self._refused(app.store_failed(error))
             return
         app.stored(self.body_bytes)
-        app.metrics.requests[200] += 1
-        self._answer(200, app.acknowledge(self.request_id, self.cors, self.started), b"")
+        metrics = app.metrics
+        metrics.requests[200] += 1
+        metrics.observe_ack(time.perf_counter() - self.started)
+        self.response_started = self.response_complete = True
+        transport = self.transport
+        if not transport.is_closing():
+            parts = [_head_of_200(self.default_headers), self.request_id, _AFTER_REQUEST_ID]
+            for name, value in self.cors:
+                parts += (name, b": ", value, b"\r\n")
+            if not self.keep_alive:
+                parts.append(b"connection: close\r\n")
+            parts.append(b"\r\n")
+            transport.write(b"".join(parts))
+            if not self.keep_alive:
+                transport.close()
+        self.on_response()
 
     def abort(self) -> None:
         """The connection ended (or was refused below us) before the body was in: free its budget."""
@@ -166,7 +210,7 @@ class DirectCollect:
         self._answer(500, [(b"content-type", b"text/plain"), (b"content-length", b"14")], b"internal error")
 
     def _answer(self, status: int, headers: Headers, body: bytes) -> None:
-        """Write the response (unless the client is gone) and let the connection take its next request."""
+        """Write a response that is not a 200 (unless the client is gone) and let the connection go on."""
         self.response_started = self.response_complete = True
         transport = self.transport
         if not transport.is_closing():
@@ -181,3 +225,22 @@ class DirectCollect:
             if not keep_alive:
                 transport.close()
         self.on_response()
+
+
+# A 200 is the status line, uvicorn's default headers (the date; replaced by a new list every second),
+# then the same headers as the ASGI path's (``CollectorApp.acknowledge``): content type, request id,
+# empty length and any CORS headers. The part before the request id is built once per default-headers list.
+_AFTER_REQUEST_ID = b"\r\n" + ACK_LENGTH[0] + b": " + ACK_LENGTH[1] + b"\r\n"
+_cached_head: tuple[Headers | None, bytes] = (None, b"")
+
+
+def _head_of_200(default_headers: Headers) -> bytes:
+    global _cached_head
+    cached_for, head = _cached_head
+    if cached_for is not default_headers:
+        parts = [STATUS_LINE[200]]
+        for name, value in (*default_headers, ACK_TYPE):
+            parts += (name, b": ", value, b"\r\n")
+        head = b"".join(parts) + b"x-request-id: "
+        _cached_head = (default_headers, head)
+    return head

@@ -14,11 +14,12 @@ def query_params(query_string: str) -> dict[str, str]:
     it when there is no ``%`` or ``+`` makes this five times faster than ``parse_qs``.
     """
     params: dict[str, str] = {}
+    escaped = "%" in query_string or "+" in query_string
     for pair in query_string.split("&"):
         if not pair:
             continue
         key, _, value = pair.partition("=")
-        if "%" in pair or "+" in pair:
+        if escaped and ("%" in pair or "+" in pair):
             key, value = unquote_plus(key), unquote_plus(value)
         if key not in params:
             params[key] = value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import socket
 from collections.abc import Callable
@@ -65,7 +66,31 @@ def run_worker(
     # Everything imported so far lives as long as the process: keep the collector from rescanning it
     # on every full collection (the request path allocates enough to trigger them regularly).
     gc.freeze()
+    keep_freed_memory()
     server.run(sockets=sockets)
+
+
+# glibc mallopt parameters (malloc.h)
+_M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3
+
+
+def keep_freed_memory() -> None:
+    """Ask glibc's malloc to keep freed memory for reuse instead of returning it to the kernel at once.
+
+    A worker frees the same sizes all the time (a group commit's lines, a 16 MB segment read and
+    compressed for the sink). With glibc's defaults the top of the heap is given back when 128 KB are
+    free and blocks over its (adaptive) mmap threshold are mapped afresh, so the next allocation
+    page-faults and zeroes new pages: measured under load, half a page fault per request and a few
+    microseconds of its CPU. Kept memory is bounded by the largest blocks a worker uses (tens of MB).
+    Other C libraries (musl) have no ``mallopt``; there this does nothing.
+    """
+    try:
+        mallopt = ctypes.CDLL(None).mallopt  # the C library the interpreter runs on
+    except (OSError, AttributeError, TypeError):
+        return
+    mallopt(_M_MMAP_THRESHOLD, 64 * 1024 * 1024)  # a fixed threshold also stops glibc's own adapting
+    mallopt(_M_TRIM_THRESHOLD, 64 * 1024 * 1024)
+    mallopt(_M_TOP_PAD, 16 * 1024 * 1024)
 
 
 def serve(config: Config, host: str | None = None, port: int | None = None, log_level: str = "warning") -> None:

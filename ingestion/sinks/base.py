@@ -38,6 +38,7 @@ class SegmentBatch:
 
     key: PurePosixPath
     content: bytes  # newline-terminated JSON lines
+    known_count: int | None = None  # the number of lines, when the log knows it (saves counting them)
 
     def records(self) -> list[bytes]:
         """Each raw record's JSON text, without its newline."""
@@ -48,6 +49,8 @@ class SegmentBatch:
 
     @property
     def record_count(self) -> int:
+        if self.known_count is not None:
+            return self.known_count
         return self.content.count(b"\n") + (0 if self.content.endswith(b"\n") or not self.content else 1)
 
     def gzipped(self) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import gzip
 import http.client
 import json
@@ -110,6 +111,50 @@ def test_segments_roll_over_when_they_reach_the_size_limit(tmp_path: Path) -> No
     assert len(asyncio.run(scenario())) >= 3
 
 
+def test_the_log_remembers_how_many_records_it_sealed_until_they_are_shipped(tmp_path: Path) -> None:
+    async def scenario() -> WriteAheadLog:
+        wal = WriteAheadLog(tmp_path / "wal", max_bytes=10_000_000, max_age_seconds=3600)
+        wal.recover()
+        committer = asyncio.create_task(wal.run_committer())
+        await asyncio.gather(*(wal.append(f'{{"n":{n}}}\n'.encode()) for n in range(7)))
+        wal.stop()
+        await committer
+        wal.close()
+        return wal
+
+    wal = asyncio.run(scenario())
+    [segment] = wal.sealed_segments()
+    assert wal.sealed_records == {segment.name: 7}
+    storage = Storage(tmp_path / "home")
+    assert ship_segments([segment], StorageSink(storage), "w0", wal.sealed_records) == 7
+    wal.refresh_sealed_bytes()
+    assert wal.sealed_records == {}
+
+
+def test_without_durable_writes_in_the_kernel_the_log_writes_then_fsyncs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unsupported(*args: object) -> int:
+        raise OSError(errno.EOPNOTSUPP, "Operation not supported")
+
+    monkeypatch.setattr(os, "pwritev", unsupported)
+
+    async def scenario() -> WriteAheadLog:
+        wal = WriteAheadLog(tmp_path / "wal", max_bytes=10_000_000, max_age_seconds=3600)
+        wal.recover()
+        committer = asyncio.create_task(wal.run_committer())
+        await wal.append(b'{"n":1}\n')
+        await wal.append(b'{"n":2}\n')
+        wal.stop()
+        await committer
+        wal.close()
+        return wal
+
+    wal = asyncio.run(scenario())
+    assert wal.committed_records == 2
+    assert [segment.read_bytes() for segment in wal.sealed_segments()] == [b'{"n":1}\n{"n":2}\n']
+
+
 def test_a_second_process_cannot_take_a_log_folder_in_use(tmp_path: Path) -> None:
     first = WriteAheadLog(tmp_path / "wal", max_bytes=1000, max_age_seconds=60)
     first.recover()
@@ -124,9 +169,9 @@ def test_a_disk_error_refuses_with_503_and_keeps_only_acknowledged_records(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config = make_config(tmp_path / "home")
-    real_fsync = os.fsync
+    real_fsync, real_pwritev = os.fsync, os.pwritev
 
-    def failing_fsync(descriptor: int) -> None:
+    def failing_fsync(descriptor: int, *args: object) -> int:
         raise OSError(28, "No space left on device")
 
     with live_collector(config) as live:
@@ -144,9 +189,11 @@ def test_a_disk_error_refuses_with_503_and_keeps_only_acknowledged_records(
             return response.status
 
         monkeypatch.setattr(os, "fsync", failing_fsync)
+        monkeypatch.setattr(os, "pwritev", failing_fsync)  # the log's durable write (RWF_DSYNC) where it has one
         assert post("refused") == (503, b"cannot store the request now; retry")
         assert health() == 503
         monkeypatch.setattr(os, "fsync", real_fsync)
+        monkeypatch.setattr(os, "pwritev", real_pwritev)
         assert post("accepted")[0] == 200
         assert health() == 200
     stored = [
