@@ -1,0 +1,43 @@
+"""Studio fixtures: the hand-computable warehouse (tests/studio/dataset.py) and a signed-in API client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from clickstream.config import Config
+from studio.app import create_app
+from tests.conftest import make_config
+from tests.studio.dataset import build_warehouse
+
+PASSWORD = "local-password-for-tests"
+REQUEST_ID = {"X-Click-Stream-Request-Id": "test-request"}
+FIXED_JANUARY = {"appId": "shop", "timeScopeType": "FIXED", "timeStart": "2024-01-01", "timeEnd": "2024-01-31"}
+
+
+@pytest.fixture(scope="module")
+def studio_config(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    config = make_config(tmp_path_factory.mktemp("studio") / "home", apps=[{"id": "shop"}, {"id": "other"}])
+    build_warehouse(config)
+    return config
+
+
+def signed_in(config: Config) -> TestClient:
+    client = TestClient(create_app(config, password=PASSWORD))
+    assert client.post("/auth/login", json={"password": PASSWORD}).status_code == 200
+    return client
+
+
+@pytest.fixture(scope="module")
+def client(studio_config: Config) -> Iterator[TestClient]:
+    with signed_in(studio_config) as api:
+        yield api
+
+
+def explore(client: TestClient, kind: str, body: dict[str, Any]) -> Any:
+    response = client.post(f"/api/reporting/{kind}", json={**FIXED_JANUARY, **body}, headers=REQUEST_ID)
+    assert response.status_code == 200, response.text
+    return response.json()
