@@ -78,7 +78,7 @@ def publish_snapshot(config: Config, warehouse: Path | None = None) -> Published
         ) from None
     with open(temporary, "rb+") as handle:
         os.fsync(handle.fileno())
-    os.replace(temporary, target)
+    temporary.replace(target)  # atomic: readers see the old file or the new one
     fsync_directory(target.parent)
     assert row is not None
     published = Published(target, int(row[0]), time.perf_counter() - started)

@@ -26,6 +26,7 @@ from clickstream.config import Config
 from clickstream.errors import ClickstreamError, LockBusy
 from clickstream.locks import exclusive_lock
 from clickstream.metadata import export_metadata
+from clickstream.serving import publish_snapshot
 from etl.runner import EtlResult
 from loader.factory import open_warehouse
 from loader.runner import LoadResult
@@ -138,11 +139,19 @@ def _metadata(config: Config) -> StageOutput:
     return StageOutput(catalog, 0, sum(sizes.values()))
 
 
+def _publish(config: Config) -> StageOutput:
+    """The Studio's read-only serving snapshot (see clickstream/serving.py): the Studio never opens the warehouse."""
+    published = publish_snapshot(config)
+    return StageOutput(published, published.events, published.events, f"{published.seconds:.1f}s")
+
+
 def cycle_stages(config: Config) -> list[tuple[str, Callable[[Config], StageOutput]]]:
     """The stages of a cycle in order; the catalog needs the DuckDB warehouse (elsewhere dbt's tables serve)."""
     stages: list[tuple[str, Callable[[Config], StageOutput]]] = [("etl", _etl), ("load", _load), ("model", _model)]
     if config.dbt.target == "duckdb":
         stages.append(("metadata", _metadata))
+        if config.studio.publish_snapshot:
+            stages.append(("publish", _publish))
     return stages
 
 

@@ -16,6 +16,7 @@ from clickstream.config import Config
 from clickstream.contract import input_id
 from clickstream.errors import ClickstreamError, LockBusy
 from clickstream.locks import exclusive_lock
+from clickstream.serving import snapshot_path
 from clickstream.simulator.generator import SimulationSpec, iter_requests
 from clickstream.simulator.sender import write_raw
 from clickstream.storage import Storage
@@ -56,18 +57,20 @@ def test_cycles_run_every_stage_and_record_each_in_the_run_history(tmp_path: Pat
     reports = run_every(config, interval_seconds=0, max_cycles=2)
 
     first, second = reports
-    assert [stage.name for stage in first.stages] == ["etl", "load", "model", "metadata"]
+    assert [stage.name for stage in first.stages] == ["etl", "load", "model", "metadata", "publish"]
     assert first.ok and second.ok
     assert first.etl.events > 0 and first.load.total_rows > 0
     assert second.load.total_files == 0  # nothing new arrived: nothing loaded twice
     assert catalog_path(config).exists()
+    assert snapshot_path(config).exists()  # the Studio's read-only copy of the modeled events
     rows = history(config)
     assert [(stage, status) for _, stage, status, _, _ in rows] == [
-        ("cycle", "running"), *((stage, "ok") for stage in ("etl", "load", "model", "metadata")), ("cycle", "ok"),
+        ("cycle", "running"), *((stage, "ok") for stage in ("etl", "load", "model", "metadata", "publish")),
+        ("cycle", "ok"),
     ] * 2  # fmt: skip
     assert len({run_id for run_id, *_ in rows}) == 2
     assert rows[1][3:] == (first.etl.records, first.etl.events)
-    assert rows[5][3:] == (4, 4)  # the cycle: stages run, stages ok
+    assert rows[6][3:] == (5, 5)  # the cycle: stages run, stages ok
     assert fct_events(config) == first.etl.events
     other_process = [sys.executable, "-c", "import duckdb, sys; duckdb.connect(sys.argv[1]).close()"]
     opened = subprocess.run([*other_process, str(config.warehouse_path)], capture_output=True, text=True, check=False)
@@ -83,7 +86,7 @@ def test_a_failed_stage_skips_the_rest_keeps_the_last_good_state_and_is_retried(
 
     failed = run_cycle(config)
     assert [(stage.name, stage.status) for stage in failed.stages] == [
-        ("etl", "ok"), ("load", "failed"), ("model", "skipped"), ("metadata", "skipped"),
+        ("etl", "ok"), ("load", "failed"), ("model", "skipped"), ("metadata", "skipped"), ("publish", "skipped"),
     ]  # fmt: skip
     assert "broken.parquet" in failed.stage("load").detail
     with duckdb.connect(str(config.warehouse_path)) as connection:
@@ -94,7 +97,8 @@ def test_a_failed_stage_skips_the_rest_keeps_the_last_good_state_and_is_retried(
     assert retried.ok
     assert fct_events(config) == failed.etl.events
     assert [status for _, _, status, _, _ in history(config)] == [
-        "running", "ok", "failed", "skipped", "skipped", "failed", "running", "ok", "ok", "ok", "ok", "ok",
+        "running", "ok", "failed", "skipped", "skipped", "skipped", "failed",
+        "running", "ok", "ok", "ok", "ok", "ok", "ok",
     ]  # fmt: skip
 
 
@@ -109,7 +113,7 @@ def test_a_raw_file_that_fails_stays_pending_while_the_rest_is_loaded_and_modell
 
     partial = run_cycle(config)
     assert [(stage.name, stage.status) for stage in partial.stages] == [
-        ("etl", "partial"), ("load", "ok"), ("model", "ok"), ("metadata", "ok"),
+        ("etl", "partial"), ("load", "ok"), ("model", "ok"), ("metadata", "ok"), ("publish", "ok"),
     ]  # fmt: skip
     assert second in partial.stage("etl").detail and not partial.ok
     assert fct_events(config) >= partial.etl.events > 0  # (the failed file's outputs may already be written)

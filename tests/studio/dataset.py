@@ -32,6 +32,7 @@ App ``shop`` (UTC), January 2024 (1 Jan is a Monday):
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
@@ -101,10 +102,13 @@ def build_warehouse(config: Config) -> None:
 
 def write_catalog(config: Config) -> None:
     """The catalog a metadata scan of EVENTS would write (events and the custom parameter ``product``)."""
-    names = sorted({event[4] for event in EVENTS})
+    counts = Counter(event[4] for event in EVENTS)
+    titles = Counter(event[5]["title"] for event in EVENTS if "title" in event[5])
     document = {
         "projectId": "demo",
-        "events": [{"id": f"demo#{APP}#{n}", "projectId": "demo", "appId": APP, "name": n} for n in names],
+        "events": [{"id": f"demo#{APP}#{name}", "projectId": "demo", "appId": APP, "name": name,
+                    "summary": {"hasData": True, "latestCount": count, "platform": ["Android", "Web", "iOS"]}}
+                   for name, count in sorted(counts.items())],
         "eventParameters": [
             {"id": f"demo#{APP}#event#product#string", "projectId": "demo", "appId": APP, "name": "product",
              "category": "event", "valueType": "string", "description": "",  "metadataSource": "Custom",
@@ -115,6 +119,10 @@ def write_catalog(config: Config) -> None:
              "name": "platform", "category": "category_device", "valueType": "string", "description": "Platform",
              "metadataSource": "Preset", "summary": {"hasData": True, "valueEnum": [
                  {"value": "Web", "count": 11}, {"value": "iOS", "count": 5}, {"value": "Android", "count": 3}]}},
+            {"id": f"demo#{APP}#category_page#page_view_page_title#string", "projectId": "demo", "appId": APP,
+             "name": "page_view_page_title", "category": "category_page", "valueType": "string",
+             "description": "Page title", "metadataSource": "Preset", "summary": {"hasData": True,
+             "associatedEvents": ["_page_view"], "valueEnum": [{"value": t, "count": c} for t, c in titles.items()]}},
         ],
         "userAttributes": [
             {"id": f"demo#{APP}#user#_user_id#string", "projectId": "demo", "appId": APP, "name": "_user_id",
