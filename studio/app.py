@@ -147,10 +147,11 @@ def create_app(config: Config, password: str | None = None, quicksight_client: A
 
     @api.get("/system/info")
     def system_info() -> dict[str, Any]:
-        published = studio.reader.published_at()
+        published, newest = studio.reader.published_at(), studio.reader.newest_event()
         return {
             "version": __version__, "projectId": config.project_id, "auth": studio.settings.auth,
             "snapshotPublishedAt": published.isoformat() if isinstance(published, datetime) else None,
+            "newestEvent": newest,
         }  # fmt: skip
 
     @api.get("/app")
@@ -171,6 +172,15 @@ def _auth_routes(app: FastAPI, studio: Studio) -> None:
         if settings.oidc is not None:
             document.update(issuer=settings.oidc.issuer, clientId=settings.oidc.audience)
         return document
+
+    @app.get("/auth/session")
+    def session(request: Request) -> dict[str, Any]:
+        """Whether the browser's session cookie is valid (local mode), so the page knows to show the login."""
+        cookie = request.cookies.get(SESSION_COOKIE)
+        return {
+            "mode": studio.settings.auth,
+            "signedIn": bool(studio.auth.local and cookie and studio.auth.session_valid(cookie)),
+        }
 
     @app.post("/auth/login")
     def login(body: LoginBody, response: Response) -> dict[str, Any]:

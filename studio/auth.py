@@ -97,7 +97,7 @@ class Authenticator:
 
     async def user(self, authorization: str | None, cookie: str | None) -> User:
         if self.local:
-            if cookie and self._valid_session(cookie):
+            if cookie and self.session_valid(cookie):
                 return User(LOCAL_USER, frozenset({ADMIN}))
             raise Unauthenticated(401, "sign in with the Studio password")
         assert self.verifier is not None
@@ -120,7 +120,7 @@ class Authenticator:
     def _sign(self, text: str) -> str:
         return hmac.new(self._secret, text.encode(), hashlib.sha256).hexdigest()
 
-    def _valid_session(self, cookie: str) -> bool:
+    def session_valid(self, cookie: str) -> bool:
         expires, _, signature = cookie.partition(".")
         if not expires.isdigit() or not hmac.compare_digest(signature, self._sign(expires)):
             return False

@@ -70,6 +70,13 @@ class SnapshotReader:
             cursor.close()
         return Result(columns, rows, as_of)
 
+    def newest_event(self) -> str | None:
+        """When the newest event in the snapshot happened (the page's default date range ends there)."""
+        try:
+            return self._current()[1]
+        except NoSnapshot:
+            return None
+
     def published_at(self) -> datetime | None:
         try:
             connection, _ = self._current()
