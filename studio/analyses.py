@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlglot import exp
@@ -47,6 +47,7 @@ from studio.sqlbuild import (
     scope,
     seconds,
     text,
+    time_range,
 )
 
 Rows = list[dict[str, Any]]
@@ -255,8 +256,19 @@ def path_analysis(catalog: Catalog, request: PathRequest, now: datetime | None =
 # --- retention ---------------------------------------------------------------------------------------------
 
 
+def _period_start(cohort: date, unit: str, periods: int) -> date:
+    """The first day of the period ``periods`` units after ``cohort`` (itself the first day of a period)."""
+    if unit == "day":
+        return cohort + timedelta(days=periods)
+    if unit == "week":
+        return cohort + timedelta(weeks=periods)
+    months = cohort.month - 1 + periods
+    return date(cohort.year + months // 12, months % 12 + 1, 1)
+
+
 def retention_analysis(catalog: Catalog, request: RetentionRequest, now: datetime | None = None) -> Analysis:
     unit = UNITS[request.group_column]
+    _, end = time_range(request, now)
     selects = []
     for index, pair in enumerate(request.pair_event_and_conditions, start=1):
         start_join, back_join = pair.start_event.retention_join_column, pair.back_event.retention_join_column
@@ -297,9 +309,20 @@ def retention_analysis(catalog: Catalog, request: RetentionRequest, now: datetim
     tree = tree.order_by("pair", "cohort", "period")
 
     def shape(rows: Rows) -> Rows:
+        """Rates per cohort, with a 0 row for each period that has passed without a return (future ones stay out)."""
         sizes = {(row["pair"], row["cohort"]): row["users"] for row in rows if row["period"] == 0}
-        out = _plain(rows)
-        for row, raw in zip(out, rows, strict=True):
+        seen = {(row["pair"], row["cohort"], row["period"]) for row in rows}
+        names = {row["pair"]: (row["start_event"], row["back_event"]) for row in rows}
+        filled = list(rows)
+        for pair_index, cohort in sizes:
+            for period in range(1, request.periods + 1):
+                if (pair_index, cohort, period) not in seen and _period_start(cohort, unit, period) < end.date():
+                    start_name, back_name = names[pair_index]
+                    filled.append({"pair": pair_index, "start_event": start_name, "back_event": back_name,
+                                   "cohort": cohort, "period": period, "users": 0})  # fmt: skip
+        filled.sort(key=lambda row: (row["pair"], row["cohort"], row["period"]))
+        out = _plain(filled)
+        for row, raw in zip(out, filled, strict=True):
             size = sizes.get((raw["pair"], raw["cohort"]), 0)
             row["rate"] = round(raw["users"] / size, 4) if size else 0.0
         return out

@@ -493,7 +493,8 @@ function showResult(kind, result) {
   }
   chartNode.replaceChildren();
   state.chart = echarts.init(chartNode);
-  state.chart.setOption(CHARTS[kind](result.rows));
+  // no entry animation: an analyst compares numbers, and a screenshot shows the final chart
+  state.chart.setOption({ animation: false, ...CHARTS[kind](result.rows) });
   if (kind === "retention") renderRetentionTable(result.rows);
   $("result").scrollIntoView({ block: "start" });
 }
@@ -508,7 +509,7 @@ const CHARTS = {
       series.get(name).set(r.bucket, r.value);
     }
     return {
-      tooltip: { trigger: "axis" }, legend: { type: "scroll" }, grid: { left: 50, right: 20, top: 40, bottom: 30 },
+      tooltip: { trigger: "axis" }, legend: { type: "scroll", top: 0 }, grid: { left: 50, right: 20, top: 40, bottom: 30 },
       xAxis: { type: "category", data: buckets }, yAxis: { type: "value" },
       series: [...series].map(([name, values]) => ({ name, type: "line", data: buckets.map((b) => values.get(b) ?? 0) })),
     };
@@ -547,10 +548,10 @@ const CHARTS = {
     const periods = [...new Set(rows.map((r) => r.period))].sort((a, b) => a - b);
     const cohorts = [...new Set(rows.map((r) => r.cohort))].sort();
     return {
-      tooltip: { trigger: "axis" }, legend: { type: "scroll" }, grid: { left: 50, right: 20, top: 40, bottom: 30 },
+      tooltip: { trigger: "axis" }, legend: { type: "scroll", top: 0 }, grid: { left: 50, right: 20, top: 40, bottom: 30 },
       xAxis: { type: "category", data: periods.map((p) => `+${p}`) }, yAxis: { type: "value", max: 1, axisLabel: { formatter: (v) => `${v * 100}%` } },
       series: cohorts.map((c) => ({ name: c, type: "line",
-        data: periods.map((p) => (rows.find((r) => r.cohort === c && r.period === p) || { rate: 0 }).rate) })),
+        data: periods.map((p) => (rows.find((r) => r.cohort === c && r.period === p) || { rate: null }).rate) })),
     };
   },
   attribution(rows) {
@@ -573,9 +574,9 @@ function renderRetentionTable(rows) {
     return el("tr", {}, [el("td", { text: c }), el("td", { class: "num", text: String(size) }),
       ...periods.filter((p) => p > 0).map((p) => {
         const row = rows.find((r) => r.cohort === c && r.period === p);
-        const rate = row ? row.rate : 0;
-        return el("td", { class: "num", style: `background: rgba(37, 99, 235, ${rate * 0.8})`, title: row ? `${row.users} users` : "0 users",
-          text: `${(rate * 100).toFixed(1)}%` });
+        if (!row) return el("td", { class: "num muted", title: "not over yet", text: "" });
+        return el("td", { class: "num", style: `background: rgba(37, 99, 235, ${row.rate * 0.8})`, title: `${row.users} users`,
+          text: `${(row.rate * 100).toFixed(1)}%` });
       })]);
   });
   $("retention-table").replaceChildren(el("h3", { text: "Retention table" }), el("table", { id: "retention-grid" }, [header, ...body]));
