@@ -18,6 +18,12 @@ import duckdb
 
 from clickstream.serving import INFO_TABLE
 
+CATALOG = "snapshot"
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
 
 class NoSnapshot(RuntimeError):
     """No cycle has published a serving snapshot yet."""
@@ -50,7 +56,11 @@ class SnapshotReader:
         with self._lock:
             if identity != self._identity or self._connection is None:
                 config: dict[str, Any] = {"threads": self.threads} if self.threads else {}
-                connection = duckdb.connect(str(self.path), read_only=True, config=config)
+                # not duckdb.connect(path): DuckDB caches databases by path in a process, so it would hand
+                # back the replaced file; a fresh in-memory database attaching the path opens the new one
+                connection = duckdb.connect(":memory:", config=config)
+                connection.execute(f"attach {_sql_string(str(self.path))} as {CATALOG} (read_only)")
+                connection.execute(f"use {CATALOG}")
                 row = connection.execute(f"select cast(newest_event as varchar) from {INFO_TABLE}").fetchone()
                 # the old handle is dropped, not closed: cursors still running on it keep it alive
                 self._connection, self._identity = connection, identity
@@ -62,6 +72,7 @@ class SnapshotReader:
         connection, as_of = self._current()
         cursor = connection.cursor()
         try:
+            cursor.execute(f"use {CATALOG}")  # a cursor is a new connection: it starts in the memory catalog
             cursor.execute(f"set TimeZone = '{_zone(timezone)}'")
             cursor.execute(sql)
             columns = [column[0] for column in cursor.description]
@@ -82,7 +93,7 @@ class SnapshotReader:
             connection, _ = self._current()
         except NoSnapshot:
             return None
-        row = connection.cursor().execute(f"select published_at from {INFO_TABLE}").fetchone()
+        row = connection.cursor().execute(f"select published_at from {CATALOG}.{INFO_TABLE}").fetchone()
         return None if row is None else row[0]
 
 

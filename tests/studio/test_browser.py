@@ -82,7 +82,8 @@ CHART_POINTS = """(() => {
   const chart = echarts.getInstanceByDom(document.getElementById('chart'));
   if (!chart) return 0;
   const series = chart.getOption().series;
-  return series.reduce((n, s) => n + ((s.links || s.data || []).filter(v => v !== null && (v.value ?? v) > 0).length), 0);
+  const positive = (v) => v !== null && (v.value ?? v) > 0;
+  return series.reduce((n, s) => n + (s.links || s.data || []).filter(positive).length, 0);
 })()"""
 
 
