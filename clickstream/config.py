@@ -449,6 +449,12 @@ class StudioConfig(_Section):
         None, min_length=8, description="Password of the local user; default: a random one printed at start."
     )
     oidc: OidcConfig | None = None
+    oidc_discovery_url: str | None = Field(
+        None,
+        pattern=r"^https?://",
+        description="OpenID configuration; default <issuer>/.well-known/openid-configuration.",
+    )
+    oidc_scopes: str = Field("openid email profile", description="Scopes the page's sign-in asks the issuer for.")
     roles: StudioRolesConfig = Field(default_factory=StudioRolesConfig)
     database_url: str | None = Field(
         None, description="Where display names and descriptions are kept; default sqlite:///<home>/studio/studio.db."

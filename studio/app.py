@@ -35,6 +35,7 @@ from studio.analyses import (
 from studio.auth import SESSION_COOKIE, SESSION_SECONDS, Authenticator, Unauthenticated, User, allowed
 from studio.catalog import Catalog, UnknownName, catalog_file, load_catalog
 from studio.dashboards import DashboardError, Dashboards
+from studio.discovery import Discovery
 from studio.model import (
     AttributionRequest,
     EventRequest,
@@ -85,6 +86,7 @@ class Studio:
         self.store = DisplayStore(config.studio.database_url or default_url(config.home))
         self.dashboards = Dashboards(config.home / "dashboards", config.studio, quicksight_client)
         self.timezones = {app.id: app.timezone for app in config.apps}
+        self.discovery = Discovery(config.studio)
 
     def timezone(self, app_id: str) -> str:
         if app_id not in self.timezones:
@@ -167,10 +169,11 @@ def create_app(config: Config, password: str | None = None, quicksight_client: A
 def _auth_routes(app: FastAPI, studio: Studio) -> None:
     @app.get("/auth/config")
     def auth_config() -> dict[str, Any]:
+        """How the page signs in: local password, or the issuer's endpoints for a PKCE redirect."""
         settings = studio.settings
         document: dict[str, Any] = {"mode": settings.auth}
-        if settings.oidc is not None:
-            document.update(issuer=settings.oidc.issuer, clientId=settings.oidc.audience)
+        if settings.auth == "oidc":
+            document.update(studio.discovery.sign_in())
         return document
 
     @app.get("/auth/session")

@@ -191,3 +191,111 @@ def test_a_rendered_dashboard_opens_from_the_list(browser: Any, studio_url: str)
 def test_the_page_loads_nothing_from_outside(studio_url: str) -> None:
     page = (Path(__file__).resolve().parents[2] / "studio" / "static" / "index.html").read_text()
     assert "http://" not in page and "https://" not in page
+
+
+# --- OIDC sign-in through the issuer (authorization code with PKCE) ------------------------------------------
+
+
+class FakeIssuer:
+    """An identity provider on loopback: discovery, JWKS, an authorize page that signs the user straight in,
+    and a token endpoint that checks the PKCE verifier before it hands out an ID token with the user's groups."""
+
+    def __init__(self, groups: list[str]) -> None:
+        import base64
+        import hashlib
+        import http.server
+        import urllib.parse
+
+        from tests.ingestion.test_auth import AUDIENCE, Issuer
+
+        self.keys = Issuer()
+        self.challenges: dict[str, str] = {}
+        self.exchanged = 0
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def reply(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+                self.send_response(status)
+                for name, value in {"Access-Control-Allow-Origin": "*", **headers}.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self) -> None:
+                url = urllib.parse.urlsplit(self.path)
+                query = dict(urllib.parse.parse_qsl(url.query))
+                if url.path == "/.well-known/openid-configuration":
+                    document = {"issuer": outer.base, "authorization_endpoint": outer.base + "/authorize",
+                                "token_endpoint": outer.base + "/token", "jwks_uri": outer.base + "/jwks"}  # fmt: skip
+                    self.reply(200, json.dumps(document).encode(), {"Content-Type": "application/json"})
+                elif url.path == "/jwks":
+                    self.reply(200, outer.keys.jwks(), {"Content-Type": "application/json"})
+                elif url.path == "/authorize":
+                    assert query["client_id"] == AUDIENCE and query["code_challenge_method"] == "S256"
+                    code = f"code-{len(outer.challenges)}"
+                    outer.challenges[code] = query["code_challenge"]
+                    back = query["redirect_uri"] + "?" + urllib.parse.urlencode({"code": code, "state": query["state"]})
+                    self.reply(302, b"", {"Location": back})
+                else:
+                    self.reply(404, b"", {})
+
+            def do_POST(self) -> None:
+                form = dict(urllib.parse.parse_qsl(self.rfile.read(int(self.headers["Content-Length"])).decode()))
+                digest = hashlib.sha256(form["code_verifier"].encode()).digest()
+                expected = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+                if outer.challenges.get(form["code"]) != expected:
+                    self.reply(400, b'{"error": "invalid_grant"}', {"Content-Type": "application/json"})
+                    return
+                outer.exchanged += 1
+                token = outer.keys.token(**{"cognito:groups": groups, "email": "ana@example.com"})
+                self.reply(200, json.dumps({"id_token": token, "token_type": "Bearer"}).encode(),
+                           {"Content-Type": "application/json"})  # fmt: skip
+
+            def log_message(self, format: str, *args: Any) -> None:
+                """No access log in the test output."""
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def oidc_studio_url(studio_config: Config) -> Iterator[tuple[str, FakeIssuer]]:
+    from clickstream.config import StudioConfig
+    from tests.ingestion.test_auth import AUDIENCE, ISSUER
+
+    idp = FakeIssuer(["ClickstreamAnalyst"])
+    settings = StudioConfig.model_validate({
+        "auth": "oidc", "oidc_discovery_url": idp.base + "/.well-known/openid-configuration",
+        "oidc": {"issuer": ISSUER, "audience": AUDIENCE, "jwks_url": idp.base + "/jwks"},
+    })  # fmt: skip
+    port = free_port()
+    app = create_app(studio_config.model_copy(update={"studio": settings}))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        assert thread.is_alive(), "the Studio did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", idp
+    server.should_exit = True
+    thread.join(timeout=15)
+    idp.server.shutdown()
+
+
+def test_an_analyst_signs_in_through_the_identity_provider_and_runs_an_analysis(
+    browser: Any, oidc_studio_url: tuple[str, FakeIssuer]
+) -> None:
+    url, idp = oidc_studio_url
+    browser.get(url + "/#funnel")
+    wait_for(browser, "!document.getElementById('login').hidden")
+    assert browser.find_element("id", "login-button").text == "Sign in with your identity provider"
+    browser.find_element("id", "login-button").click()
+    wait_for(browser, "!document.getElementById('shell').hidden && document.getElementById('run')")
+    assert idp.exchanged == 1
+    assert "ana@example.com (Analyst)" in browser.find_element("id", "user").text
+    assert "code=" not in browser.current_url and browser.current_url.endswith("#funnel")
+    browser.find_element("id", "run").click()
+    assert wait_for(browser, CHART_POINTS) > 0
+    assert console_errors(browser) == []
