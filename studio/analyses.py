@@ -140,19 +140,18 @@ def funnel_analysis(catalog: Catalog, request: FunnelRequest, now: datetime | No
     else:
         window = "b.ts <= p.t1 + $window"
     same_group = " and b.g = p.g" if request.group_condition and request.group_condition.apply_to == "ALL" else ""
+    # Each step-1 event (its event_id is the start's key) reaches step k at the earliest step-k event
+    # strictly after its step k-1, within the window of step 1: one join and one MIN per step, no window pass.
     ctes = [
         f"base as (select $join as u, event_id as e, event_timestamp as ts, $group as g, {flags} "
         f"from events where $scope and $any_step)",
-        "s1 as (select u, e, ts as t1, ts as t, g, row_number() over (order by u, ts, e) as start_id "
-        "from base where f1)",
+        "s1 as (select e as start_id, u, ts as t1, ts as t, g from base where f1)",
     ]
     for i in range(2, len(steps) + 1):
         ctes.append(
-            f"s{i} as (select start_id, u, t1, g, e, t from ("
-            f"select p.start_id, p.u, p.t1, p.g, b.e, b.ts as t, "
-            f"row_number() over (partition by p.start_id order by b.ts, b.e) as pick "
-            f"from s{i - 1} as p join base as b on b.u = p.u and b.f{i} and b.ts >= p.t and b.e <> p.e "
-            f"and {window}{same_group}) as candidates where pick = 1)"
+            f"s{i} as (select p.start_id, p.u, p.t1, p.g, min(b.ts) as t "
+            f"from s{i - 1} as p join base as b on b.u = p.u and b.f{i} and b.ts > p.t "
+            f"and {window}{same_group} group by p.start_id, p.u, p.t1, p.g)"
         )
     users = request.compute_method != "EVENT_CNT"
     counts = ", ".join(
@@ -215,32 +214,38 @@ def path_analysis(catalog: Catalog, request: PathRequest, now: datetime | None =
             node_events = exp.and_(node_events, listed.copy())
     else:
         mapped = node
+    # A path is a (u, p) pair: a session (its session_key, p constant), or a user's run of events without a
+    # pause over lagSeconds. Events are ordered by time alone: one sort key keeps the window passes cheap.
     if settings.session_type == "SESSION":
-        session = "session_id as p,"
-        paths = "select u, p, ts, e, node from base"
+        key = "session_key"
+        paths = "select u, 0 as p, ts, node from base"
     else:
-        session = ""
-        paths = ("select u, sum(gap) over (partition by u order by ts, e rows unbounded preceding) as p, ts, e, node "
-                 "from (select *, case when lag(ts) over (partition by u order by ts, e) is null "
-                 "or ts > lag(ts) over (partition by u order by ts, e) + $lag then 1 else 0 end as gap from base) "
+        key = "user_pseudo_id"
+        paths = ("select u, sum(gap) over (partition by u order by ts rows unbounded preceding) as p, ts, node "
+                 "from (select *, case when lag(ts) over (partition by u order by ts) is null "
+                 "or ts > lag(ts) over (partition by u order by ts) + $lag then 1 else 0 end as gap from base) "
                  "as gaps")  # fmt: skip
-    merge = "where previous is null or previous <> node" if settings.merge_consecutive_events else ""
-    start_filter = "where node = $start" if start is not None else ""
+    if settings.merge_consecutive_events:
+        merged = ("select u, p, ts, node from (select *, lag(node) over (partition by u, p order by ts) as previous "
+                  "from paths) as lagged where previous is null or previous <> node")  # fmt: skip
+    else:
+        merged = "select u, p, ts, node from paths"
+    if start is None:  # every path from its first node
+        steps = "select u, p, rn as step, node from numbered where rn <= $levels"
+    else:
+        steps = ("select n.u, n.p, n.rn - s.start_rn + 1 as step, n.node from numbered as n "
+                 "join (select u, p, min(rn) as start_rn from numbered where node = $start group by u, p) as s "
+                 "on s.u = n.u and s.p = n.p where n.rn >= s.start_rn and n.rn < s.start_rn + $levels")  # fmt: skip
     template = f"""
         with base as (
-            select user_pseudo_id as u, {session} event_id as e,
-                   event_timestamp as ts, $node as node
-            from events where $scope and $node_events),
+            select {key} as u, event_timestamp as ts, $node as node from events where $scope and $node_events),
         paths as ({paths}),
-        merged as (select u, p, ts, e, node from (
-            select *, lag(node) over (partition by u, p order by ts, e) as previous from paths) as lagged {merge}),
-        numbered as (select u, p, node, row_number() over (partition by u, p order by ts, e) as rn from merged),
-        starts as (select u, p, min(rn) as start_rn from numbered {start_filter} group by u, p),
-        steps as (select n.u, n.p, n.rn - s.start_rn + 1 as step, n.node from numbered as n
-                  join starts as s on s.u = n.u and s.p = n.p
-                  where n.rn >= s.start_rn and n.rn < s.start_rn + $levels)
-        select a.step as source_step, a.node as source, b.node as target, count(*) as count
-        from steps as a join steps as b on b.u = a.u and b.p = a.p and b.step = a.step + 1
+        merged as ({merged}),
+        numbered as (select u, p, node, row_number() over (partition by u, p order by ts) as rn from merged),
+        steps as ({steps}),
+        linked as (select step, node as source, lead(node) over (partition by u, p order by step) as target
+                   from steps)
+        select step as source_step, source, target, count(*) as count from linked where target is not null
         group by 1, 2, 3 order by 1, 4 desc, 2, 3
     """
     slots = {"node": mapped, "scope": scope(catalog, request, now), "node_events": node_events,
