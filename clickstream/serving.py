@@ -2,10 +2,11 @@
 
 DuckDB lets one process write a database file, and a read-only open from another process fails while a
 writer holds it. So the Studio never opens the warehouse: after modeling, the cycle (which holds the
-pipeline lock, with dbt's handle released) copies the tables the Studio reads into a new file, sorted by
-time so range filters skip blocks, closes it, then renames it over the previous snapshot. A rename is
-atomic: a reader opens either the old file or the new one, never half of one, and a reader that already
-has the old file open keeps reading it (its inode lives until closed). Nothing writes a published file.
+pipeline lock, with dbt's handle released) copies the tables the Studio reads (fct_events sorted by
+time so range filters skip blocks, and dim_users) into a new file, closes it, then renames it over the
+previous snapshot. A rename is atomic: a reader opens either the old file or the new one, never half of
+one, and a reader that already has the old file open keeps reading it (its inode lives until closed).
+Nothing writes a published file.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from clickstream.fsync import fsync_directory
 
 SNAPSHOT_NAME = "studio.duckdb"
 EVENTS_TABLE = "events"
+USERS_TABLE = "users"
 INFO_TABLE = "snapshot_info"
 MART_SCHEMA = "analytics"
 
@@ -63,6 +65,12 @@ def publish_snapshot(config: Config, warehouse: Path | None = None) -> Published
                 f"create table {EVENTS_TABLE} as select * from warehouse.{MART_SCHEMA}.fct_events "
                 "order by event_timestamp"
             )
+            has_users = connection.execute(
+                "select count(*) from duckdb_tables() where database_name = 'warehouse' "
+                f"and schema_name = '{MART_SCHEMA}' and table_name = 'dim_users'"
+            ).fetchone()
+            if has_users is not None and has_users[0]:  # user attributes, for conditions on users
+                connection.execute(f"create table {USERS_TABLE} as select * from warehouse.{MART_SCHEMA}.dim_users")
             connection.execute(
                 f"create table {INFO_TABLE} as select now() as published_at, count(*) as events, "
                 f"max(event_timestamp) as newest_event from {EVENTS_TABLE}"

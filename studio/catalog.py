@@ -31,7 +31,9 @@ SESSION_COLUMNS = {
     "session_engagement_time_msec": "int",
 }
 _NOT_QUERYABLE = {"custom_parameters", "custom_parameters_json_str", "process_info"}
+_USER_NOT_QUERYABLE = {"user_properties", "user_properties_json_str", "process_info", "event_timestamp", "app_id"}
 CUSTOM_CATEGORY = "event"  # the metadata scan's category of custom parameters
+USER_CATEGORIES = ("user", "user_outer")  # conditions on the user (dim_users), not on the event
 
 
 def _value_type(arrow_type: pa.DataType) -> str:
@@ -57,17 +59,31 @@ def event_columns() -> dict[str, str]:
     return columns
 
 
+def user_columns() -> dict[str, str]:
+    """Columns of the serving users table (dim_users, user_v2 parity) a condition may test."""
+    return {
+        column.name: _value_type(column.arrow_type)
+        for column in PROCESSED_TABLES["user_v2"].columns
+        if column.name not in _USER_NOT_QUERYABLE
+    }
+
+
 class UnknownName(ValueError):
     """A request named an event or property the catalog does not know."""
 
 
 @dataclass(frozen=True)
 class Property:
-    """A resolved property: a column of the events table, or a custom parameter read from the map."""
+    """A resolved property: a column, or a custom parameter read from the map, of the events or users table."""
 
     name: str
     value_type: str
     custom: bool
+    of_user: bool = False
+
+    @property
+    def map_column(self) -> str:
+        return "user_properties" if self.of_user else "custom_parameters"
 
 
 @dataclass
@@ -76,8 +92,10 @@ class Catalog:
 
     events: dict[str, set[str]] = field(default_factory=dict)
     custom_parameters: dict[str, dict[str, str]] = field(default_factory=dict)
+    user_properties: dict[str, dict[str, str]] = field(default_factory=dict)
     document: dict[str, Any] = field(default_factory=dict)
     columns: dict[str, str] = field(default_factory=event_columns)
+    user_columns: dict[str, str] = field(default_factory=user_columns)
 
     @classmethod
     def from_document(cls, document: dict[str, Any]) -> Catalog:
@@ -88,6 +106,10 @@ class Catalog:
             if parameter.get("category") == CUSTOM_CATEGORY and parameter["name"] not in catalog.columns:
                 kind = "double" if parameter.get("valueType") in ("int", "double", "float", "number") else "string"
                 catalog.custom_parameters.setdefault(parameter["appId"], {})[parameter["name"]] = kind
+        for attribute in document.get("userAttributes", []):
+            if attribute.get("category") in USER_CATEGORIES and attribute["name"] not in catalog.user_columns:
+                kind = "double" if attribute.get("valueType") in ("int", "double", "float", "number") else "string"
+                catalog.user_properties.setdefault(attribute["appId"], {})[attribute["name"]] = kind
         return catalog
 
     def event(self, app_id: str, name: str) -> str:
@@ -99,8 +121,11 @@ class Catalog:
         return name
 
     def property(self, app_id: str, name: str, category: str = CUSTOM_CATEGORY) -> Property:
-        """A column of the events table (any category), or a custom parameter (category event)."""
-        if name in self.columns and not category.endswith("_outer") and category != "user":
+        """A column of the events table (any category), a custom parameter (category event), or for the
+        categories user and user_outer a column or property of the user."""
+        if category in USER_CATEGORIES:
+            return self._user_property(app_id, name)
+        if name in self.columns:
             return Property(name, self.columns[name], custom=False)
         custom = self.custom_parameters.get(app_id, {})
         if name in custom and category in (CUSTOM_CATEGORY, "event_outer", "other"):
@@ -109,6 +134,17 @@ class Catalog:
             f"app {app_id} has no property {name!r} in category {category!r}; use an event column "
             f"(e.g. platform, geo_country, page_view_page_title) or a custom parameter the metadata scan found"
             + (f" ({', '.join(sorted(custom)[:20])})" if custom else "")
+        )
+
+    def _user_property(self, app_id: str, name: str) -> Property:
+        if name in self.user_columns:
+            return Property(name, self.user_columns[name], custom=False, of_user=True)
+        known = self.user_properties.get(app_id, {})
+        if name in known:
+            return Property(name, known[name], custom=True, of_user=True)
+        raise UnknownName(
+            f"app {app_id} has no user attribute {name!r}; use a user column (e.g. user_id, first_traffic_source)"
+            + (f" or a user property the metadata scan found ({', '.join(sorted(known)[:20])})" if known else "")
         )
 
 

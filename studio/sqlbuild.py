@@ -21,7 +21,9 @@ from studio.model import Condition, ConditionGroup, ExploreRequest, GroupPropert
 
 Dialect = Literal["duckdb", "redshift", "athena"]
 DIALECTS: tuple[Dialect, ...] = ("duckdb", "redshift", "athena")
-EVENTS_TABLE = "events"  # the serving snapshot's table; fct_events in the warehouse
+EVENTS_TABLE = "events"  # the serving snapshot's tables; fct_events and dim_users in the warehouse
+USERS_TABLE = "users"
+WAREHOUSE_TABLES = {EVENTS_TABLE: "fct_events", USERS_TABLE: "dim_users"}
 CUSTOM_PARAMETER = "__studio_custom_parameter"  # marker function replaced per dialect at render time
 NOT_SET = "(not set)"
 UNITS = {"DAY": "day", "WEEK": "week", "MONTH": "month"}
@@ -48,14 +50,14 @@ def fill(template: str, **slots: exp.Expr) -> exp.Expr:
 
 
 def render(tree: exp.Expr, dialect: Dialect, schema: str = "analytics") -> str:
-    """The query as text for ``dialect``: DuckDB reads the snapshot's ``events``, others ``<schema>.fct_events``."""
+    """The query as text for ``dialect``: DuckDB reads the snapshot's tables, others ``<schema>.fct_events`` etc."""
 
     def per_dialect(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Anonymous) and node.name == CUSTOM_PARAMETER:
             column, name = node.expressions
             return _custom_lookup(column, name, dialect)
-        if dialect != "duckdb" and isinstance(node, exp.Table) and node.name == EVENTS_TABLE and not node.db:
-            return exp.to_table(f"{schema}.fct_events", alias=node.alias or None)
+        if dialect != "duckdb" and isinstance(node, exp.Table) and node.name in WAREHOUSE_TABLES and not node.db:
+            return exp.to_table(f"{schema}.{WAREHOUSE_TABLES[node.name]}", alias=node.alias or None)
         return node
 
     return tree.copy().transform(per_dialect).sql(dialect=dialect)
@@ -79,7 +81,7 @@ def column_of(prop: Property, table: str | None = None) -> exp.Expr:
         return exp.column(prop.name, table=table, quoted=True)
     lookup = exp.Anonymous(
         this=CUSTOM_PARAMETER,
-        expressions=[exp.column("custom_parameters", table=table), exp.Literal.string(prop.name)],
+        expressions=[exp.column(prop.map_column, table=table), exp.Literal.string(prop.name)],
     )
     if prop.value_type == "double":
         return exp.TryCast(this=lookup, to=exp.DataType.build("double"))
@@ -118,6 +120,19 @@ def condition(catalog: Catalog, app_id: str, cond: Condition) -> exp.Expr:
         column = exp.TryCast(this=column, to=exp.DataType.build("double"))
     elif not numeric and cond.data_type != "boolean" and prop.value_type != "string":
         column = exp.Cast(this=column, to=exp.DataType.build("varchar"))
+    test = _comparison(column, cond)
+    if not prop.of_user:
+        return test
+    # a user attribute: the event's user is one of the app's users for whom the test holds
+    users = (
+        exp.select("user_pseudo_id")
+        .from_(USERS_TABLE)
+        .where(exp.and_(exp.EQ(this=exp.column("app_id"), expression=exp.Literal.string(app_id)), exp.Paren(this=test)))
+    )
+    return exp.In(this=exp.column("user_pseudo_id"), query=users.subquery())
+
+
+def _comparison(column: exp.Expr, cond: Condition) -> exp.Expr:
     values = [literal(value, cond.data_type) for value in cond.value]
     op = cond.operator
     if op == "is_null":

@@ -28,6 +28,13 @@ display = sa.Table(
 )
 
 
+def upsert(dialect: str, values: dict[str, Any]) -> sa.Insert:
+    """INSERT ... ON CONFLICT (id) DO UPDATE, in the syntax SQLite and PostgreSQL share."""
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(display)
+    changes = {key: insert.excluded[key] for key in ("display_name", "description", "updated_at", "updated_by")}
+    return insert.values(**values).on_conflict_do_update(index_elements=["id"], set_=changes)
+
+
 def default_url(home: Path) -> str:
     return f"sqlite:///{home / 'studio' / 'studio.db'}"
 
@@ -55,11 +62,8 @@ class DisplayStore:
             "id": entry_id, "project_id": project_id, "app_id": app_id, "display_name": display_name,
             "description": description, "updated_at": datetime.now(UTC), "updated_by": user,
         }  # fmt: skip
-        insert = (postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert)(display)
-        changes = {key: insert.excluded[key] for key in ("display_name", "description", "updated_at", "updated_by")}
-        statement = insert.values(**values).on_conflict_do_update(index_elements=["id"], set_=changes)
         with self.engine.begin() as connection:
-            connection.execute(statement)
+            connection.execute(upsert(self.engine.dialect.name, values))
         return values
 
     def close(self) -> None:

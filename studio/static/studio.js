@@ -4,7 +4,7 @@
 
 const state = {
   mode: "local", oidc: null, loginMessage: null, token: sessionStorage.getItem("studio-token"), app: null, events: [], parameters: [],
-  pathNodes: {}, result: null, kind: null, metadataKind: "events", chart: null, newest: null,
+  pathNodes: {}, userAttributes: [], result: null, kind: null, metadataKind: "events", chart: null, newest: null,
 };
 const $ = (id) => document.getElementById(id);
 
@@ -183,10 +183,11 @@ async function start() {
 
 async function loadCatalog() {
   const app = encodeURIComponent(state.app);
-  [state.events, state.parameters, state.pathNodes] = await Promise.all([
+  [state.events, state.parameters, state.pathNodes, state.userAttributes] = await Promise.all([
     api("GET", `/api/metadata/events?appId=${app}`),
     api("GET", `/api/metadata/event_parameters?appId=${app}`),
     api("GET", `/api/metadata/pathNodes?appId=${app}`),
+    api("GET", `/api/metadata/user_attributes?appId=${app}`),
   ]);
 }
 
@@ -227,7 +228,7 @@ const CORE_PROPERTIES = [
   ["category_app_info", "app_version"], ["category_device", "device_ua_browser"],
 ];
 
-function propertyOptions() {
+function propertyOptions(withUsers = false) {
   const seen = new Set();
   const options = [];
   for (const p of state.parameters) {
@@ -237,11 +238,17 @@ function propertyOptions() {
     options.push([key, label(p.displayName && p.displayName["en-US"], p.name)]);
   }
   for (const [category, name] of CORE_PROPERTIES) if (!seen.has(name)) options.push([`${category}|${name}`, name]);
+  if (withUsers) {
+    for (const a of state.userAttributes || []) {
+      if (a.name.startsWith("_")) continue;  // the SDK's reserved attributes are columns under other names
+      options.push([`user|${a.name}`, `user · ${label(a.displayName && a.displayName["en-US"], a.name)}`]);
+    }
+  }
   return options;
 }
 
-function propertySelect(name, empty, value) {
-  const options = propertyOptions().map(([key, text]) => el("option", { value: key, text, selected: key === value }));
+function propertySelect(name, empty, value, withUsers = false) {
+  const options = propertyOptions(withUsers).map(([key, text]) => el("option", { value: key, text, selected: key === value }));
   if (empty) options.unshift(el("option", { value: "", text: empty }));
   return el("select", { name }, options);
 }
@@ -287,7 +294,7 @@ function conditionLine() {
   const operators = [["=", "is"], ["<>", "is not"], ["in", "is one of (comma separated)"], ["contains", "contains"],
     [">", ">"], [">=", "≥"], ["<", "<"], ["<=", "≤"], ["is_not_null", "is set"], ["is_null", "is not set"]];
   return el("fieldset", {}, [el("legend", { text: "Only events where (optional)" }), el("div", { class: "line" }, [
-    propertySelect("filterProperty", "(no filter)"),
+    propertySelect("filterProperty", "(no filter)", null, true),
     el("select", { name: "filterOperator" }, operators.map(([v, t]) => el("option", { value: v, text: t }))),
     el("input", { name: "filterValue", placeholder: "value" }),
   ])]);
@@ -394,7 +401,9 @@ function pathForm(form) {
   nodeType.addEventListener("change", refreshStart);
   refreshStart();
   form.append(
-    el("fieldset", {}, [el("legend", { text: "Nodes" }), el("div", { class: "line" }, [el("label", { text: "Show " }), nodeType]), startLine]),
+    el("fieldset", {}, [el("legend", { text: "Nodes" }), el("div", { class: "line" }, [el("label", { text: "Show " }), nodeType]), startLine,
+      el("div", { class: "line" }, [el("label", { text: "Only these nodes (comma separated, up to 10; the rest show as \"other\") " }),
+        el("input", { name: "nodes", placeholder: "all nodes", size: 40 })])]),
     el("fieldset", {}, [el("legend", { text: "A path is" }), el("div", { class: "line" }, [
       el("select", { name: "sessionType" }, [el("option", { value: "SESSION", text: "one session" }),
         el("option", { value: "CUSTOMIZE", text: "events until a pause longer than (minutes):" })]),
@@ -416,7 +425,8 @@ function pathRequest(form) {
     pathAnalysis: {
       nodeType: form.nodeType.value, sessionType: form.sessionType.value, levels: Number(form.levels.value || 4),
       lagSeconds: Math.max(1, Math.round(Number(form.lagMinutes.value || 30) * 60)),
-      mergeConsecutiveEvents: form.merge.checked, includingOtherEvents: true, nodes: [],
+      mergeConsecutiveEvents: form.merge.checked, includingOtherEvents: true,
+      nodes: form.nodes.value.split(",").map((n) => n.trim()).filter(Boolean).slice(0, 10),
     },
   };
 }

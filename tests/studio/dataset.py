@@ -96,6 +96,15 @@ def build_warehouse(config: Config) -> None:
             "'Organic Search' as session_channel_group, 'search' as session_source_category, "
             "true as session_is_engaged, 1 as session_views, 0 as session_engagement_time_msec from batch"
         )
+        # dim_users: u1 and u3 are gold-tier customers (a user property); u2 came directly, the others by search
+        connection.execute(
+            "create table analytics.dim_users as select * from (values "
+            "('shop', 'u1', 'google', map {'tier': {'value': 'gold', 'type': 'string'}}), "
+            "('shop', 'u2', 'direct', map {'tier': {'value': 'silver', 'type': 'string'}}), "
+            "('shop', 'u3', 'google', map {'tier': {'value': 'gold', 'type': 'string'}}), "
+            "('shop', 'u4', 'google', cast(map {} as map(varchar, struct(value varchar, type varchar))))) "
+            "as users(app_id, user_pseudo_id, first_traffic_source, user_properties)"
+        )
     write_catalog(config)
     publish_snapshot(config)
 
@@ -125,6 +134,10 @@ def write_catalog(config: Config) -> None:
              "associatedEvents": ["_page_view"], "valueEnum": [{"value": t, "count": c} for t, c in titles.items()]}},
         ],
         "userAttributes": [
+            {"id": f"demo#{APP}#user#tier#string", "projectId": "demo", "appId": APP, "name": "tier",
+             "category": "user", "valueType": "string", "description": "", "metadataSource": "Custom",
+             "summary": {"hasData": True,
+                         "valueEnum": [{"value": "gold", "count": 2}, {"value": "silver", "count": 1}]}},
             {"id": f"demo#{APP}#user#_user_id#string", "projectId": "demo", "appId": APP, "name": "_user_id",
              "category": "user", "valueType": "string", "description": "", "metadataSource": "Preset",
              "summary": {"hasData": True, "valueEnum": []}},

@@ -69,6 +69,22 @@ def test_a_custom_parameter_filters_the_events(client: TestClient) -> None:
     assert pick(result["rows"], "value") == [(3,)]
 
 
+@pytest.mark.parametrize(
+    ("condition", "users"),
+    [
+        ({"category": "user", "property": "tier", "operator": "=", "value": ["gold"]}, 2),  # a user property
+        ({"category": "user", "property": "first_traffic_source", "operator": "=", "value": ["direct"]}, 1),
+    ],
+    ids=["user-property", "user-column"],
+)
+def test_a_condition_on_the_user_keeps_that_users_events(
+    client: TestClient, condition: dict[str, Any], users: int
+) -> None:
+    metric = {"eventName": VIEW, "sqlCondition": {"conditions": [condition]}}
+    result = explore(client, "event", {"groupColumn": "MONTH", "eventAndConditions": [metric]})
+    assert pick(result["rows"], "value") == [(users,)]
+
+
 def test_count_property_counts_distinct_values(client: TestClient) -> None:
     metric = {"eventName": VIEW, "computeMethod": "COUNT_PROPERTY",
               "eventExtParameter": {"targetProperty": {"property": "product", "operator": "is_not_null"}}}  # fmt: skip
@@ -314,7 +330,9 @@ ALL_KINDS = {
     "event": {"eventAndConditions": [{"eventName": VIEW, "computeMethod": "AGGREGATION_PROPERTY", "eventExtParameter": {
         "targetProperty": {"property": "event_value", "operator": "is_not_null"}, "aggregationMethod": "median"}}],
         "groupCondition": {"conditions": [{"property": "product"}]}},
-    "funnel": {"eventAndConditions": steps(VIEW, CART, BUY), "conversionIntervalType": "CURRENT_DAY"},
+    "funnel": {"eventAndConditions": steps(VIEW, CART, BUY), "conversionIntervalType": "CURRENT_DAY",
+               "globalEventCondition": {"conditions": [{"category": "user", "property": "tier", "operator": "=",
+                                                        "value": ["gold"]}]}},
     "path": {"pathAnalysis": {"sessionType": "CUSTOMIZE", "lagSeconds": 600, "mergeConsecutiveEvents": True}},
     "retention": {"groupColumn": "MONTH", "pairEventAndConditions": [pair(CART, VIEW, join="product")]},
     "attribution": {"modelType": "POSITION", "timeWindowType": "CUSTOMIZE", "targetEventAndCondition": {
@@ -330,6 +348,9 @@ def test_every_analysis_compiles_for_redshift_and_athena(client: TestClient, kin
     for dialect in ("redshift", "athena"):
         sqlglot.parse_one(compiled[dialect], read=dialect)  # raises on SQL the dialect cannot read
         assert "analytics.fct_events" in compiled[dialect]
+    if kind == "funnel":  # a condition on a user property
+        assert 'user_properties."tier".value' in compiled["redshift"] and "analytics.dim_users" in compiled["redshift"]
+        assert "ELEMENT_AT(user_properties, 'tier').value" in compiled["athena"]
     if kind in ("event", "retention"):  # they read the custom parameter `product`
         assert 'custom_parameters."product".value' in compiled["redshift"]
         assert "ELEMENT_AT(custom_parameters, 'product').value" in compiled["athena"]

@@ -113,6 +113,8 @@ def set_up_form(driver: Any, kind: str) -> None:
     elif kind == "event":
         choose(driver, "[name=measure]", "EVENT_CNT")
         choose(driver, "[name=groupBy]", "category_device|platform")
+        choose(driver, "[name=filterProperty]", "user|tier")  # only gold-tier users' events
+        driver.find_element("css selector", "[name=filterValue]").send_keys("gold")
 
 
 @pytest.mark.parametrize("kind", ["event", "funnel", "path", "retention", "attribution"])

@@ -34,7 +34,7 @@ def test_path_nodes_are_the_scanned_page_titles(client: TestClient) -> None:
 
 
 def test_user_attributes_are_listed(client: TestClient) -> None:
-    assert [a["name"] for a in client.get("/api/metadata/user_attributes?appId=shop").json()] == ["_user_id"]
+    assert [a["name"] for a in client.get("/api/metadata/user_attributes?appId=shop").json()] == ["tier", "_user_id"]
 
 
 def test_a_display_name_is_saved_and_survives_a_restart(client: TestClient, studio_config: Config) -> None:
@@ -80,3 +80,16 @@ def test_a_change_without_the_request_id_header_is_refused(client: TestClient) -
 
 def test_an_unknown_app_is_404(client: TestClient) -> None:
     assert client.get("/api/metadata/events?appId=nope").status_code == 404
+
+
+def test_the_postgresql_upsert_is_one_statement_on_the_id() -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy.dialects import postgresql
+
+    from studio.store import upsert
+
+    values = {"id": VIEW_ID, "project_id": "demo", "app_id": "shop", "display_name": {"en-US": "x"},
+              "description": {}, "updated_at": datetime.now(UTC), "updated_by": "ana"}  # fmt: skip
+    sql = str(upsert("postgresql", values).compile(dialect=postgresql.dialect()))
+    assert "ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name" in sql
