@@ -554,6 +554,74 @@ class DashboardsConfig(_Section):
     quicksight: QuickSightConfig | None = None
 
 
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+class StudioRolesConfig(_Section):
+    """How token groups become Studio roles (the original's role mapping; comma lists allowed per role)."""
+
+    claim: str = Field("cognito:groups", min_length=1, description="Token claim holding the user's groups.")
+    admin: list[str] = Field(default_factory=lambda: ["ClickstreamAdmin"], description="Groups that are Admin.")
+    operator: list[str] = Field(default_factory=lambda: ["ClickstreamOperator"], description="Groups: Operator.")
+    analyst: list[str] = Field(default_factory=lambda: ["ClickstreamAnalyst"], description="Groups: Analyst.")
+    analyst_reader: list[str] = Field(
+        default_factory=lambda: ["ClickstreamAnalystReader"], description="Groups that are AnalystReader."
+    )
+
+
+class StudioConfig(_Section):
+    """Analytics Studio (`clickstream studio`): explorations, metadata catalog and dashboards, with roles."""
+
+    host: str = Field("127.0.0.1", description="Address to bind; auth local allows loopback only.")
+    port: int = Field(8090, ge=0, le=65535)
+    auth: Literal["local", "oidc"] = Field(
+        "local", description="local: one user (Admin) with a password, loopback only; oidc: bearer tokens and roles."
+    )
+    local_password: str | None = Field(
+        None, min_length=8, description="Password of the local user; default: a random one printed at start."
+    )
+    oidc: OidcConfig | None = None
+    oidc_discovery_url: str | None = Field(
+        None,
+        pattern=r"^https?://",
+        description="OpenID configuration; default <issuer>/.well-known/openid-configuration.",
+    )
+    oidc_scopes: str = Field("openid email profile", description="Scopes the page's sign-in asks the issuer for.")
+    roles: StudioRolesConfig = Field(default_factory=StudioRolesConfig)
+    database_url: str | None = Field(
+        None, description="Where display names and descriptions are kept; default sqlite:///<home>/studio/studio.db."
+    )
+    publish_snapshot: bool = Field(
+        True, description="Each cycle publishes the read-only snapshot the Studio queries (DuckDB warehouse only)."
+    )
+    query_threads: int | None = Field(None, ge=1, le=64, description="DuckDB threads per query; default: all cores.")
+    quicksight_user_arn: str | None = Field(
+        None, description="QuickSight user whose embed URLs the Studio asks for (needs quicksight.json)."
+    )
+    embed_session_minutes: int = Field(60, ge=15, le=600, description="Lifetime of a QuickSight embed session.")
+    allowed_domains: list[str] = Field(default_factory=list, description="Domains allowed to embed QuickSight.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^(sqlite|postgresql)(\+[a-z0-9]+)?://", value):
+            raise ValueError(
+                f"{value!r} is not a database URL; use sqlite:///path/studio.db or postgresql://user@host/db"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _auth_settings(self) -> StudioConfig:
+        if self.auth == "oidc" and self.oidc is None:
+            raise ValueError("auth oidc needs an oidc section with issuer, audience and jwks_url")
+        if self.auth == "local" and self.host not in _LOOPBACK:
+            raise ValueError(
+                f"auth local serves one user without tokens, so it binds to loopback only, not {self.host!r}; "
+                "set host: 127.0.0.1, or auth: oidc to serve other machines"
+            )
+        return self
+
+
 class Config(_Section):
     """The whole of ``clickstream.yml``."""
 
@@ -570,6 +638,7 @@ class Config(_Section):
     dbt: DbtConfig = Field(default_factory=DbtConfig)
     infra: InfraConfig = Field(default_factory=InfraConfig)
     dashboards: DashboardsConfig = Field(default_factory=DashboardsConfig)
+    studio: StudioConfig = Field(default_factory=StudioConfig)
 
     @model_validator(mode="after")
     def _unique_app_ids(self) -> Config:

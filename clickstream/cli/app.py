@@ -226,6 +226,21 @@ def run(
 
 
 @app.command()
+def studio(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="Address to bind (default: studio.host).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: studio.port).")] = None,
+    publish: Annotated[
+        bool, typer.Option("--publish", help="First copy the DuckDB warehouse into a fresh serving snapshot.")
+    ] = False,
+) -> None:
+    """Serve Analytics Studio: event, funnel, path, retention and attribution analyses, metadata, dashboards."""
+    from studio.server import serve as serve_studio
+
+    serve_studio(_config(ctx), host, port, publish)
+
+
+@app.command()
 def demo(
     directory: Annotated[
         Path, typer.Option("--dir", help="Work folder, emptied first if an earlier demo made it.")

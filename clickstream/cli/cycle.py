@@ -26,6 +26,7 @@ from clickstream.config import Config
 from clickstream.errors import ClickstreamError, LockBusy
 from clickstream.locks import exclusive_lock
 from clickstream.metadata import export_metadata
+from clickstream.serving import publish_snapshot
 from etl.runner import EtlResult
 from loader.factory import open_warehouse
 from loader.runner import LoadResult
@@ -148,6 +149,12 @@ def _dashboards(config: Config) -> StageOutput:
     return StageOutput(rendered, len(config.app_ids), len(rendered), f"{len(rendered)} HTML files")
 
 
+def _publish(config: Config) -> StageOutput:
+    """The Studio's read-only serving snapshot (see clickstream/serving.py): the Studio never opens the warehouse."""
+    published = publish_snapshot(config)
+    return StageOutput(published, published.events, published.events, f"{published.seconds:.1f}s")
+
+
 def cycle_stages(config: Config) -> list[tuple[str, Callable[[Config], StageOutput]]]:
     """The stages of a cycle in order; the catalog and the offline dashboards need the DuckDB warehouse."""
     stages: list[tuple[str, Callable[[Config], StageOutput]]] = [("etl", _etl), ("load", _load), ("model", _model)]
@@ -155,6 +162,8 @@ def cycle_stages(config: Config) -> list[tuple[str, Callable[[Config], StageOutp
         stages.append(("metadata", _metadata))
         if config.warehouse.type == "duckdb" and config.dashboards.render:
             stages.append(("dashboards", _dashboards))
+        if config.studio.publish_snapshot:
+            stages.append(("publish", _publish))
     return stages
 
 

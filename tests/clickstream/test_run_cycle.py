@@ -16,6 +16,7 @@ from clickstream.config import Config
 from clickstream.contract import input_id
 from clickstream.errors import ClickstreamError, LockBusy
 from clickstream.locks import exclusive_lock
+from clickstream.serving import snapshot_path
 from clickstream.simulator.generator import SimulationSpec, iter_requests
 from clickstream.simulator.sender import write_raw
 from clickstream.storage import Storage
@@ -56,14 +57,16 @@ def test_cycles_run_every_stage_and_record_each_in_the_run_history(tmp_path: Pat
     reports = run_every(config, interval_seconds=0, max_cycles=2)
 
     first, second = reports
-    assert [stage.name for stage in first.stages] == ["etl", "load", "model", "metadata", "dashboards"]
+    assert [stage.name for stage in first.stages] == ["etl", "load", "model", "metadata", "dashboards", "publish"]
     assert first.ok and second.ok
     assert first.etl.events > 0 and first.load.total_rows > 0
     assert second.load.total_files == 0  # nothing new arrived: nothing loaded twice
     assert catalog_path(config).exists()
+    assert snapshot_path(config).exists()  # the Studio's read-only copy of the modeled events
     rows = history(config)
     assert [(stage, status) for _, stage, status, _, _ in rows] == [
-        ("cycle", "running"), *((stage, "ok") for stage in ("etl", "load", "model", "metadata", "dashboards")),
+        ("cycle", "running"),
+        *((stage, "ok") for stage in ("etl", "load", "model", "metadata", "dashboards", "publish")),
         ("cycle", "ok"),
     ] * 2  # fmt: skip
     assert len({run_id for run_id, *_ in rows}) == 2
@@ -85,7 +88,8 @@ def test_a_failed_stage_skips_the_rest_keeps_the_last_good_state_and_is_retried(
 
     failed = run_cycle(config)
     assert [(stage.name, stage.status) for stage in failed.stages] == [
-        ("etl", "ok"), ("load", "failed"), ("model", "skipped"), ("metadata", "skipped"), ("dashboards", "skipped"),
+        ("etl", "ok"), ("load", "failed"), ("model", "skipped"), ("metadata", "skipped"),
+        ("dashboards", "skipped"), ("publish", "skipped"),
     ]  # fmt: skip
     assert "broken.parquet" in failed.stage("load").detail
     with duckdb.connect(str(config.warehouse_path)) as connection:
@@ -112,7 +116,8 @@ def test_a_raw_file_that_fails_stays_pending_while_the_rest_is_loaded_and_modell
 
     partial = run_cycle(config)
     assert [(stage.name, stage.status) for stage in partial.stages] == [
-        ("etl", "partial"), ("load", "ok"), ("model", "ok"), ("metadata", "ok"), ("dashboards", "ok"),
+        ("etl", "partial"), ("load", "ok"), ("model", "ok"), ("metadata", "ok"),
+        ("dashboards", "ok"), ("publish", "ok"),
     ]  # fmt: skip
     assert second in partial.stage("etl").detail and not partial.ok
     assert fct_events(config) >= partial.etl.events > 0  # (the failed file's outputs may already be written)

@@ -1,0 +1,94 @@
+"""The read-only serving snapshot the Analytics Studio queries, published by each pipeline cycle.
+
+DuckDB lets one process write a database file, and a read-only open from another process fails while a
+writer holds it. So the Studio never opens the warehouse: after modeling, the cycle (which holds the
+pipeline lock, with dbt's handle released) copies the tables the Studio reads (fct_events sorted by
+time so range filters skip blocks, and dim_users) into a new file, closes it, then renames it over the
+previous snapshot. A rename is atomic: a reader opens either the old file or the new one, never half of
+one, and a reader that already has the old file open keeps reading it (its inode lives until closed).
+Nothing writes a published file.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from clickstream.config import Config
+from clickstream.errors import ModelError
+from clickstream.fsync import fsync_directory
+
+SNAPSHOT_NAME = "studio.duckdb"
+EVENTS_TABLE = "events"
+USERS_TABLE = "users"
+INFO_TABLE = "snapshot_info"
+MART_SCHEMA = "analytics"
+
+logger = logging.getLogger("clickstream.serving")
+
+
+def snapshot_path(config: Config) -> Path:
+    """Where the newest serving snapshot is (``<home>/serving/studio.duckdb``)."""
+    return config.home / "serving" / SNAPSHOT_NAME
+
+
+@dataclass(frozen=True)
+class Published:
+    path: Path
+    events: int
+    seconds: float
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def publish_snapshot(config: Config, warehouse: Path | None = None) -> Published:
+    """Copy the modeled events of the DuckDB warehouse into a new snapshot and swap it in atomically."""
+    started = time.perf_counter()
+    source = warehouse or config.warehouse_path
+    target = snapshot_path(config)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    for leftover in (temporary, temporary.with_name(temporary.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    try:
+        with duckdb.connect(str(temporary)) as connection:
+            # the path is ours (config), not a request value; ATTACH takes no bound parameter
+            connection.execute(f"attach {_sql_string(str(source))} as warehouse (read_only)")
+            connection.execute(
+                f"create table {EVENTS_TABLE} as select * from warehouse.{MART_SCHEMA}.fct_events "
+                "order by event_timestamp"
+            )
+            has_users = connection.execute(
+                "select count(*) from duckdb_tables() where database_name = 'warehouse' "
+                f"and schema_name = '{MART_SCHEMA}' and table_name = 'dim_users'"
+            ).fetchone()
+            if has_users is not None and has_users[0]:  # user attributes, for conditions on users
+                connection.execute(f"create table {USERS_TABLE} as select * from warehouse.{MART_SCHEMA}.dim_users")
+            connection.execute(
+                f"create table {INFO_TABLE} as select now() as published_at, count(*) as events, "
+                f"max(event_timestamp) as newest_event from {EVENTS_TABLE}"
+            )
+            row = connection.execute(f"select events from {INFO_TABLE}").fetchone()
+            connection.execute("detach warehouse")
+            connection.execute("checkpoint")
+    except duckdb.Error as error:
+        temporary.unlink(missing_ok=True)
+        raise ModelError(
+            f"cannot publish the Studio snapshot from {source}: {error}",
+            hint="run `clickstream model` first (the snapshot copies analytics.fct_events)",
+        ) from None
+    with open(temporary, "rb+") as handle:
+        os.fsync(handle.fileno())
+    temporary.replace(target)  # atomic: readers see the old file or the new one
+    fsync_directory(target.parent)
+    assert row is not None
+    published = Published(target, int(row[0]), time.perf_counter() - started)
+    logger.info("serving snapshot published", extra={"path": str(target), "events": published.events})
+    return published

@@ -1,0 +1,422 @@
+"""The five analyses: each turns a request into one query tree and shapes its rows for the page.
+
+Templates are fixed text; the loops over steps, touchpoints and pairs only number the slots. Semantics
+(documented for analysts in README.md, "Analytics Studio"):
+
+* event: per metric (event and its conditions) and time bucket, a count of events, of users, of
+  distinct property values, or sum/avg/median/min/max of a property; optionally per group value;
+* funnel: from each step-1 event, the earliest next step after it within the conversion window
+  (seconds from step 1, or the same day), and so on; a start counts for every step it reaches;
+  counted as users (distinct join column) or events (step-1 events);
+* path: the nodes after the start node within a session (or within gaps shorter than lagSeconds),
+  as links between step k and step k+1 for the Sankey;
+* retention: users by the period of their first start event; per later period, those who did the
+  return event (with the same associated parameter value when one is set);
+* attribution: each goal event's credit shared among the touchpoint events before it in its window
+  (session, day or seconds) by the model; a touch event matching two touchpoints counts for the first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlglot import exp
+
+from studio.catalog import Catalog
+from studio.model import (
+    AttributionRequest,
+    EventAndCondition,
+    EventRequest,
+    FunnelRequest,
+    PathRequest,
+    RetentionRequest,
+)
+from studio.sqlbuild import (
+    UNITS,
+    BadRequest,
+    any_of,
+    column_of,
+    event_filter,
+    fill,
+    group_value,
+    number,
+    request_group,
+    scope,
+    seconds,
+    text,
+    time_range,
+)
+
+Rows = list[dict[str, Any]]
+
+
+@dataclass
+class Analysis:
+    """A query tree and how its rows become the response's rows (already JSON-friendly)."""
+
+    kind: str
+    tree: exp.Expr
+    shape: Callable[[Rows], Rows]
+
+
+def _plain(rows: Rows) -> Rows:
+    return [{key: _json_value(value) for key, value in row.items()} for row in rows]
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()[:10] if not isinstance(value, datetime) or value.time().isoformat() == "00:00:00" \
+            else value.isoformat()  # fmt: skip
+    if isinstance(value, float):
+        return round(value, 6)
+    return value
+
+
+# --- event -------------------------------------------------------------------------------------------------
+
+
+def _metric(catalog: Catalog, request: EventRequest, metric: EventAndCondition) -> exp.Expr:
+    method = metric.compute_method or request.compute_method
+    if method == "EVENT_CNT":
+        return exp.Count(this=exp.Star())
+    if method == "USER_ID_CNT":
+        return exp.Count(this=exp.Distinct(expressions=[exp.column("user_pseudo_id")]))
+    target = metric.event_ext_parameter.target_property if metric.event_ext_parameter else None
+    if target is None:
+        if method != "SUM_VALUE":
+            raise BadRequest(f"computeMethod {method} needs eventExtParameter.targetProperty on {metric.event_name}")
+        prop = catalog.property(request.app_id, "event_value")
+    else:
+        prop = catalog.property(request.app_id, target.property, target.category)
+    column = column_of(prop)
+    if method == "COUNT_PROPERTY":
+        return exp.Count(this=exp.Distinct(expressions=[column]))
+    value = exp.TryCast(this=column, to=exp.DataType.build("double"))
+    aggregation = "sum" if method == "SUM_VALUE" else (metric.event_ext_parameter and
+                                                        metric.event_ext_parameter.aggregation_method)  # fmt: skip
+    functions: dict[str, type[exp.AggFunc]] = {
+        "sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max, "median": exp.Median,
+    }  # fmt: skip
+    if not aggregation:
+        raise BadRequest(f"computeMethod {method} needs eventExtParameter.aggregationMethod on {metric.event_name}")
+    return functions[aggregation](this=value)
+
+
+def event_analysis(catalog: Catalog, request: EventRequest, now: datetime | None = None) -> Analysis:
+    unit = UNITS[request.group_column]
+    selects = []
+    for index, metric in enumerate(request.event_and_conditions, start=1):
+        selects.append(fill(
+            f"""select $index as metric, $name as event_name, cast(date_trunc('{unit}', event_timestamp) as date)
+                   as bucket, $group as group_value, $value as value
+               from events where $scope and $event group by 1, 2, 3, 4""",
+            index=number(index), name=text(metric.event_name), group=request_group(catalog, request),
+            value=_metric(catalog, request, metric), scope=scope(catalog, request, now),
+            event=event_filter(catalog, request.app_id, metric.event_name, metric.sql_condition),
+        ))  # fmt: skip
+    union: exp.Expr = selects[0]
+    for select in selects[1:]:
+        union = exp.union(union, select, distinct=False)
+    tree = exp.select("*").from_(exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier("metrics"))))
+    tree = tree.order_by("metric", "bucket", "group_value")
+    return Analysis("event", tree, _plain)
+
+
+# --- funnel ------------------------------------------------------------------------------------------------
+
+
+def funnel_analysis(catalog: Catalog, request: FunnelRequest, now: datetime | None = None) -> Analysis:
+    steps = request.event_and_conditions
+    join = catalog.property(request.app_id, request.join_column or "user_pseudo_id") if request.specify_join_column \
+        else catalog.property(request.app_id, "user_pseudo_id")  # fmt: skip
+    if join.custom:
+        raise BadRequest("joinColumn must be an event column such as user_pseudo_id, user_id or session_id")
+    flags = ", ".join(f"$flag{i} as f{i}" for i in range(1, len(steps) + 1))
+    if request.conversion_interval_type == "CURRENT_DAY":
+        window = "cast(b.ts as date) = cast(p.t1 as date)"
+    else:
+        window = "b.ts <= p.t1 + $window"
+    same_group = " and b.g = p.g" if request.group_condition and request.group_condition.apply_to == "ALL" else ""
+    # Each step-1 event (its event_id is the start's key) reaches step k at the earliest step-k event
+    # strictly after its step k-1, within the window of step 1: one join and one MIN per step, no window pass.
+    ctes = [
+        f"base as (select $join as u, event_id as e, event_timestamp as ts, $group as g, {flags} "
+        f"from events where $scope and $any_step)",
+        "s1 as (select e as start_id, u, ts as t1, ts as t, g from base where f1)",
+    ]
+    for i in range(2, len(steps) + 1):
+        ctes.append(
+            f"s{i} as (select p.start_id, p.u, p.t1, p.g, min(b.ts) as t "
+            f"from s{i - 1} as p join base as b on b.u = p.u and b.f{i} and b.ts > p.t "
+            f"and {window}{same_group} group by p.start_id, p.u, p.t1, p.g)"
+        )
+    users = request.compute_method != "EVENT_CNT"
+    counts = ", ".join(
+        (f"count(distinct s{i}.u)" if users else f"count(s{i}.start_id)") + f" as step_{i}"
+        for i in range(1, len(steps) + 1)
+    )
+    joins = " ".join(f"left join s{i} on s{i}.start_id = s1.start_id" for i in range(2, len(steps) + 1))
+    template = f"with {', '.join(ctes)} select s1.g as group_value, {counts} from s1 {joins} group by 1 order by 2 desc"
+    slots = {f"flag{i}": event_filter(catalog, request.app_id, step.event_name, step.sql_condition)
+             for i, step in enumerate(steps, start=1)}  # fmt: skip
+    slots.update(
+        join=column_of(join), group=request_group(catalog, request), scope=scope(catalog, request, now),
+        any_step=any_of([slots[f"flag{i}"] for i in range(1, len(steps) + 1)]),
+    )  # fmt: skip
+    if request.conversion_interval_type == "CUSTOMIZE":
+        slots["window"] = seconds(request.conversion_interval_in_seconds)
+    names = [step.event_name for step in steps]
+
+    def shape(rows: Rows) -> Rows:
+        out: Rows = []
+        for row in rows:
+            first = row["step_1"] or 0
+            previous = first
+            for i, name in enumerate(names, start=1):
+                count = row[f"step_{i}"] or 0
+                out.append({
+                    "group_value": row["group_value"], "step": i, "event_name": name, "count": count,
+                    "conversion_rate": round(count / first, 4) if first else 0.0,
+                    "step_rate": round(count / previous, 4) if previous else 0.0,
+                })  # fmt: skip
+                previous = count
+        return out
+
+    return Analysis("funnel", fill(template, **slots), shape)
+
+
+# --- path --------------------------------------------------------------------------------------------------
+
+PAGE_EVENTS = {"page_view_page_title": "_page_view", "page_view_page_url": "_page_view",
+               "screen_view_screen_name": "_screen_view", "screen_view_screen_id": "_screen_view"}  # fmt: skip
+OTHER = "other"
+
+
+def path_analysis(catalog: Catalog, request: PathRequest, now: datetime | None = None) -> Analysis:
+    settings = request.path_analysis
+    if settings.node_type == "event":
+        node: exp.Expr = exp.column("event_name")
+        node_events: exp.Expr = exp.true()
+    else:
+        node = exp.Cast(this=exp.column(settings.node_type), to=exp.DataType.build("varchar"))
+        page_event = exp.Literal.string(PAGE_EVENTS[settings.node_type])
+        node_events = exp.and_(exp.EQ(this=exp.column("event_name"), expression=page_event),
+                               exp.Not(this=exp.Is(this=node.copy(), expression=exp.Null())))  # fmt: skip
+    start = request.event_and_conditions[0].event_name if request.event_and_conditions else None
+    if settings.nodes:
+        shown = [*settings.nodes, *([start] if start is not None and start not in settings.nodes else [])]
+        listed = exp.In(this=node.copy(), expressions=[text(name) for name in shown])
+        mapped: exp.Expr = exp.Case(ifs=[exp.If(this=listed, true=node.copy())], default=text(OTHER))
+        if not settings.including_other_events:
+            node_events = exp.and_(node_events, listed.copy())
+    else:
+        mapped = node
+    # A path is a (u, p) pair: a session (its session_key, p constant), or a user's run of events without a
+    # pause over lagSeconds. Events are ordered by time alone: one sort key keeps the window passes cheap.
+    if settings.session_type == "SESSION":
+        key = "session_key"
+        paths = "select u, 0 as p, ts, node from base"
+    else:
+        key = "user_pseudo_id"
+        paths = ("select u, sum(gap) over (partition by u order by ts rows unbounded preceding) as p, ts, node "
+                 "from (select *, case when lag(ts) over (partition by u order by ts) is null "
+                 "or ts > lag(ts) over (partition by u order by ts) + $lag then 1 else 0 end as gap from base) "
+                 "as gaps")  # fmt: skip
+    if settings.merge_consecutive_events:
+        merged = ("select u, p, ts, node from (select *, lag(node) over (partition by u, p order by ts) as previous "
+                  "from paths) as lagged where previous is null or previous <> node")  # fmt: skip
+    else:
+        merged = "select u, p, ts, node from paths"
+    if start is None:  # every path from its first node
+        steps = "select u, p, rn as step, node from numbered where rn <= $levels"
+    else:
+        steps = ("select n.u, n.p, n.rn - s.start_rn + 1 as step, n.node from numbered as n "
+                 "join (select u, p, min(rn) as start_rn from numbered where node = $start group by u, p) as s "
+                 "on s.u = n.u and s.p = n.p where n.rn >= s.start_rn and n.rn < s.start_rn + $levels")  # fmt: skip
+    template = f"""
+        with base as (
+            select {key} as u, event_timestamp as ts, $node as node from events where $scope and $node_events),
+        paths as ({paths}),
+        merged as ({merged}),
+        numbered as (select u, p, node, row_number() over (partition by u, p order by ts) as rn from merged),
+        steps as ({steps}),
+        linked as (select step, node as source, lead(node) over (partition by u, p order by step) as target
+                   from steps)
+        select step as source_step, source, target, count(*) as count from linked where target is not null
+        group by 1, 2, 3 order by 1, 4 desc, 2, 3
+    """
+    slots = {"node": mapped, "scope": scope(catalog, request, now), "node_events": node_events,
+             "levels": number(settings.levels)}  # fmt: skip
+    if start is not None:
+        slots["start"] = text(start)
+    if settings.session_type == "CUSTOMIZE":
+        assert settings.lag_seconds is not None
+        slots["lag"] = seconds(settings.lag_seconds)
+    return Analysis("path", fill(template, **slots), _plain)
+
+
+# --- retention ---------------------------------------------------------------------------------------------
+
+
+def _period_start(cohort: date, unit: str, periods: int) -> date:
+    """The first day of the period ``periods`` units after ``cohort`` (itself the first day of a period)."""
+    if unit == "day":
+        return cohort + timedelta(days=periods)
+    if unit == "week":
+        return cohort + timedelta(weeks=periods)
+    months = cohort.month - 1 + periods
+    return date(cohort.year + months // 12, months % 12 + 1, 1)
+
+
+def retention_analysis(catalog: Catalog, request: RetentionRequest, now: datetime | None = None) -> Analysis:
+    unit = UNITS[request.group_column]
+    _, end = time_range(request, now)
+    selects = []
+    for index, pair in enumerate(request.pair_event_and_conditions, start=1):
+        start_join, back_join = pair.start_event.retention_join_column, pair.back_event.retention_join_column
+        joined = start_join is not None
+        match = " and b.j = c.j" if joined else ""
+        template = f"""
+            with starts as (select user_pseudo_id as u, cast(date_trunc('{unit}', event_timestamp) as date) as period,
+                                   $start_join as j
+                            from events where $scope and $start_event),
+            cohorts as (select u, min(period) as cohort from starts group by u),
+            cohort_rows as (select distinct c.u, c.cohort, s.j from cohorts as c
+                            join starts as s on s.u = c.u and s.period = c.cohort),
+            backs as (select distinct user_pseudo_id as u,
+                             cast(date_trunc('{unit}', event_timestamp) as date) as period, $back_join as j
+                      from events where $scope and $back_event),
+            returned as (select distinct c.u, c.cohort, date_diff('{unit}', c.cohort, b.period) as n
+                         from cohort_rows as c join backs as b on b.u = c.u and b.period > c.cohort{match})
+            select $index as pair, $start_name as start_event, $back_name as back_event, cohort, 0 as period,
+                   count(*) as users from cohorts group by cohort
+            union all
+            select $index, $start_name, $back_name, cohort, n, count(distinct u) from returned
+            where n <= $periods group by cohort, n
+        """
+        selects.append(fill(
+            template, index=number(index), scope=scope(catalog, request, now), periods=number(request.periods),
+            start_name=text(pair.start_event.event_name), back_name=text(pair.back_event.event_name),
+            start_event=event_filter(catalog, request.app_id, pair.start_event.event_name,
+                                     pair.start_event.sql_condition),
+            back_event=event_filter(catalog, request.app_id, pair.back_event.event_name,
+                                    pair.back_event.sql_condition),
+            start_join=group_value(catalog, request.app_id, start_join),
+            back_join=group_value(catalog, request.app_id, back_join),
+        ))  # fmt: skip
+    union: exp.Expr = exp.Subquery(this=selects[0])
+    for select in selects[1:]:
+        union = exp.union(union, exp.Subquery(this=select), distinct=False)
+    tree = exp.select("*").from_(exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier("cohorts"))))
+    tree = tree.order_by("pair", "cohort", "period")
+
+    def shape(rows: Rows) -> Rows:
+        """Rates per cohort, with a 0 row for each period that has passed without a return (future ones stay out)."""
+        sizes = {(row["pair"], row["cohort"]): row["users"] for row in rows if row["period"] == 0}
+        seen = {(row["pair"], row["cohort"], row["period"]) for row in rows}
+        names = {row["pair"]: (row["start_event"], row["back_event"]) for row in rows}
+        filled = list(rows)
+        for pair_index, cohort in sizes:
+            for period in range(1, request.periods + 1):
+                if (pair_index, cohort, period) not in seen and _period_start(cohort, unit, period) < end.date():
+                    start_name, back_name = names[pair_index]
+                    filled.append({"pair": pair_index, "start_event": start_name, "back_event": back_name,
+                                   "cohort": cohort, "period": period, "users": 0})  # fmt: skip
+        filled.sort(key=lambda row: (row["pair"], row["cohort"], row["period"]))
+        out = _plain(filled)
+        for row, raw in zip(out, filled, strict=True):
+            size = sizes.get((raw["pair"], raw["cohort"]), 0)
+            row["rate"] = round(raw["users"] / size, 4) if size else 0.0
+        return out
+
+    return Analysis("retention", tree, shape)
+
+
+# --- attribution -------------------------------------------------------------------------------------------
+
+
+def _credit(request: AttributionRequest) -> str:
+    """The share of a goal's value that the touch at ``pos`` of ``n`` gets, as SQL over pairs' columns."""
+    if request.model_type == "FIRST_TOUCH":
+        return "case when pos = 1 then 1.0 else 0.0 end"
+    if request.model_type == "LAST_TOUCH":
+        return "case when pos = n then 1.0 else 0.0 end"
+    if request.model_type == "LINEAR":
+        return "1.0 / n"
+    if request.model_type == "TIME_DECAY":  # each touch weighs half the one after it
+        return "power(0.5, n - pos) / (2.0 - power(0.5, n - 1))"
+    return ("case when n = 1 then 1.0 when n = 2 then (case when pos = 1 then $w_first2 else $w_last2 end) "
+            "when pos = 1 then $w_first when pos = n then $w_last else $w_middle / (n - 2) end")  # fmt: skip
+
+
+def attribution_analysis(catalog: Catalog, request: AttributionRequest, now: datetime | None = None) -> Analysis:
+    touches = request.event_and_conditions
+    goal = request.target_event_and_condition
+    flags = ", ".join(f"$touch{i} as t{i}" for i in range(1, len(touches) + 1))
+    which = " ".join(f"when t{i} then {i}" for i in range(1, len(touches) + 1))
+    windows = {
+        "SESSION": "t.sid = g.sid",
+        "CURRENT_DAY": "cast(t.ts as date) = cast(g.ts as date)",
+        "CUSTOMIZE": "t.ts >= g.ts - $window",
+    }
+    template = f"""
+        with base as (select user_pseudo_id as u, session_id as sid, event_id as e, event_timestamp as ts,
+                             $goal as is_goal, $goal_value as goal_value, {flags}
+                      from events where $scope and $any_event),
+        goals as (select u, sid, e, ts, coalesce(goal_value, 0) as goal_value from base where is_goal),
+        touches as (select u, sid, e, ts, case {which} end as touch from base
+                    where not is_goal and ({" or ".join(f"t{i}" for i in range(1, len(touches) + 1))})),
+        pairs as (select g.e as goal_id, g.goal_value, t.e as touch_id, t.touch,
+                         row_number() over (partition by g.e order by t.ts, t.e) as pos,
+                         count(*) over (partition by g.e) as n
+                  from goals as g join touches as t on t.u = g.u and t.ts <= g.ts and {windows[request.time_window_type]}),
+        credited as (select touch, touch_id, goal_value * ({_credit(request)}) as credit from pairs),
+        totals as (select touch, count(*) as total from touches group by touch),
+        shares as (select touch, count(distinct touch_id) as with_conversion, sum(credit) as contribution
+                   from credited group by touch)
+        select totals.touch, totals.total as total_triggers, coalesce(shares.with_conversion, 0) as triggers_with_conversion,
+               coalesce(shares.contribution, 0) as contribution
+        from totals left join shares on shares.touch = totals.touch order by totals.touch
+    """  # noqa: E501
+    slots = {f"touch{i}": event_filter(catalog, request.app_id, touch.event_name, touch.sql_condition)
+             for i, touch in enumerate(touches, start=1)}  # fmt: skip
+    goal_filter = event_filter(catalog, request.app_id, goal.event_name, goal.sql_condition)
+    if (goal.compute_method or "EVENT_CNT") == "SUM_VALUE":
+        target = goal.event_ext_parameter.target_property if goal.event_ext_parameter else None
+        prop = catalog.property(request.app_id, target.property if target else "event_value",
+                                target.category if target else "event")  # fmt: skip
+        goal_value: exp.Expr = exp.TryCast(this=column_of(prop), to=exp.DataType.build("double"))
+    else:
+        goal_value = exp.Literal.number(1)
+    slots.update(
+        goal=goal_filter,
+        goal_value=goal_value,
+        scope=scope(catalog, request, now),
+        any_event=any_of([goal_filter, *[slots[f"touch{i}"] for i in range(1, len(touches) + 1)]]),
+    )
+    if request.time_window_type == "CUSTOMIZE":
+        slots["window"] = seconds(request.time_window_in_seconds)
+    if request.model_type == "POSITION":
+        first, middle, last = request.model_weights or [0.4, 0.2, 0.4]
+        total = first + middle + last
+        if total <= 0:
+            raise BadRequest("modelWeights must not all be 0")
+        ends = first + last or 1.0
+        slots.update(w_first=number(first / total), w_middle=number(middle / total), w_last=number(last / total),
+                     w_first2=number(first / ends if first + last else 0.5),
+                     w_last2=number(last / ends if first + last else 0.5))  # fmt: skip
+    names = [touch.event_name for touch in touches]
+
+    def shape(rows: Rows) -> Rows:
+        total = sum(float(row["contribution"] or 0) for row in rows)
+        return [{
+            "touchpoint": row["touch"], "event_name": names[row["touch"] - 1],
+            "total_triggers": row["total_triggers"], "triggers_with_conversion": row["triggers_with_conversion"],
+            "contribution": round(float(row["contribution"] or 0), 4),
+            "contribution_rate": round(float(row["contribution"] or 0) / total, 4) if total else 0.0,
+        } for row in rows]  # fmt: skip
+
+    return Analysis("attribution", fill(template, **slots), shape)

@@ -1,0 +1,374 @@
+"""The Studio's HTTP application: the explore, metadata and dashboard API, login, pages and ECharts.
+
+Routes keep the original console's paths (``/api/reporting/<analysis>``, ``/api/metadata/...``,
+``/api/project/<project>/<app>/dashboard``) so its request bodies and role rules carry over. Every
+/api route passes the role check of studio/auth.py; calls that change something must carry an
+``X-Click-Stream-Request-Id`` header as in the original (a header a cross-site form cannot send).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import duckdb
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
+from fastapi.responses import FileResponse, JSONResponse
+from pydantic import BaseModel, Field
+
+from clickstream import __version__
+from clickstream.config import Config
+from clickstream.serving import snapshot_path
+from clickstream.web_assets import ASSETS
+from studio.analyses import (
+    Analysis,
+    attribution_analysis,
+    event_analysis,
+    funnel_analysis,
+    path_analysis,
+    retention_analysis,
+)
+from studio.auth import SESSION_COOKIE, SESSION_SECONDS, Authenticator, Unauthenticated, User, allowed
+from studio.catalog import Catalog, UnknownName, catalog_file, load_catalog
+from studio.dashboards import DashboardError, Dashboards
+from studio.discovery import Discovery
+from studio.model import (
+    AttributionRequest,
+    EventRequest,
+    ExploreRequest,
+    FunnelRequest,
+    PathRequest,
+    RetentionRequest,
+)
+from studio.snapshot import NoSnapshot, SnapshotReader
+from studio.sqlbuild import DIALECTS, BadRequest, render
+from studio.store import DisplayStore, default_url
+
+STATIC = Path(__file__).resolve().parent / "static"
+REQUEST_ID_HEADER = "X-Click-Stream-Request-Id"
+logger = logging.getLogger("studio.app")
+R = TypeVar("R", bound=ExploreRequest)
+
+
+class CatalogCache:
+    """The catalog file, re-read when a cycle rewrote it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._stamp: int | None = None
+        self._catalog = Catalog()
+        self._lock = threading.Lock()
+
+    def get(self) -> Catalog:
+        try:
+            stamp = self.path.stat().st_mtime_ns
+        except FileNotFoundError:
+            return Catalog()
+        with self._lock:
+            if stamp != self._stamp:
+                self._catalog, self._stamp = load_catalog(self.path), stamp
+            return self._catalog
+
+
+class Studio:
+    """Everything a request needs, built once per server."""
+
+    def __init__(self, config: Config, password: str | None = None, quicksight_client: Any = None) -> None:
+        self.config = config
+        self.settings = config.studio
+        self.auth = Authenticator(config.studio, password)
+        self.catalog = CatalogCache(catalog_file(config))
+        self.reader = SnapshotReader(snapshot_path(config), config.studio.query_threads)
+        self.store = DisplayStore(config.studio.database_url or default_url(config.home))
+        self.dashboards = Dashboards(config.home / "dashboards", config.studio, quicksight_client)
+        self.timezones = {app.id: app.timezone for app in config.apps}
+        self.discovery = Discovery(config.studio)
+
+    def timezone(self, app_id: str) -> str:
+        if app_id not in self.timezones:
+            raise HTTPException(404, f"unknown app {app_id!r}; apps: {', '.join(self.timezones)}")
+        return self.timezones[app_id]
+
+
+async def current_user(request: Request, response: Response) -> User:
+    """The caller, if signed in and allowed this route by the role rules (FastAPI runs this once per request)."""
+    studio: Studio = request.app.state.studio
+    try:
+        user = await studio.auth.user(request.headers.get("authorization"), request.cookies.get(SESSION_COOKIE))
+    except Unauthenticated as missing:
+        raise HTTPException(missing.status, missing.reason) from None
+    if not allowed(request.method, request.url.path, set(user.roles)):
+        raise HTTPException(403, f"your roles ({', '.join(sorted(user.roles)) or 'none'}) do not allow this")
+    if request.method != "GET" and not request.headers.get(REQUEST_ID_HEADER):
+        raise HTTPException(400, f"a {request.method} needs the header {REQUEST_ID_HEADER}")
+    response.headers["X-Click-Stream-Operator"] = user.name
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+class DisplayBody(BaseModel):
+    project_id: str | None = Field(None, alias="projectId")
+    app_id: str = Field(alias="appId", min_length=1)
+    id: str = Field(min_length=1, max_length=1024)
+    display_name: dict[str, str] = Field(default_factory=dict, alias="displayName")
+    description: dict[str, str] = Field(default_factory=dict)
+
+
+class LoginBody(BaseModel):
+    password: str = Field(min_length=1, max_length=1000)
+
+
+def create_app(config: Config, password: str | None = None, quicksight_client: Any = None) -> FastAPI:
+    """The Studio for ``config``; ``password`` fixes the local user's password (else config or random)."""
+    studio = Studio(config, password, quicksight_client)
+    app = FastAPI(
+        title="Clickstream Analytics Studio",
+        version=__version__,
+        description="Event, funnel, path, retention and attribution analyses; metadata catalog; dashboards.",
+    )
+    app.state.studio = studio
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, error: HTTPException) -> JSONResponse:
+        return JSONResponse({"error": error.detail}, status_code=error.status_code, headers=error.headers)
+
+    api = APIRouter(prefix="/api", dependencies=[Depends(current_user)])
+    _reporting_routes(api, studio)
+    _metadata_routes(api, studio)
+    _dashboard_routes(api, studio)
+
+    @api.get("/user/details")
+    def user_details(user: CurrentUser) -> dict[str, Any]:
+        return {"name": user.name, "roles": sorted(user.roles)}
+
+    @api.get("/system/info")
+    def system_info() -> dict[str, Any]:
+        published, newest = studio.reader.published_at(), studio.reader.newest_event()
+        return {
+            "version": __version__, "projectId": config.project_id, "auth": studio.settings.auth,
+            "snapshotPublishedAt": published.isoformat() if isinstance(published, datetime) else None,
+            "newestEvent": newest,
+        }  # fmt: skip
+
+    @api.get("/app")
+    def apps() -> list[dict[str, str]]:
+        return [{"appId": app_.id, "timezone": app_.timezone} for app_ in config.apps]
+
+    app.include_router(api)
+    _auth_routes(app, studio)
+    _static_routes(app)
+    return app
+
+
+def _auth_routes(app: FastAPI, studio: Studio) -> None:
+    @app.get("/auth/config")
+    def auth_config() -> dict[str, Any]:
+        """How the page signs in: local password, or the issuer's endpoints for a PKCE redirect."""
+        settings = studio.settings
+        document: dict[str, Any] = {"mode": settings.auth}
+        if settings.auth == "oidc":
+            document.update(studio.discovery.sign_in())
+        return document
+
+    @app.get("/auth/session")
+    def session(request: Request) -> dict[str, Any]:
+        """Whether the browser's session cookie is valid (local mode), so the page knows to show the login."""
+        cookie = request.cookies.get(SESSION_COOKIE)
+        return {
+            "mode": studio.settings.auth,
+            "signedIn": bool(studio.auth.local and cookie and studio.auth.session_valid(cookie)),
+        }
+
+    @app.post("/auth/login")
+    def login(body: LoginBody, response: Response) -> dict[str, Any]:
+        session = studio.auth.login(body.password)
+        if session is None:
+            raise HTTPException(401, "wrong password" if studio.auth.local else "log in with your identity provider")
+        response.set_cookie(SESSION_COOKIE, session, max_age=SESSION_SECONDS, httponly=True, samesite="strict")
+        return {"ok": True}
+
+    @app.post("/auth/logout")
+    def logout(response: Response) -> dict[str, Any]:
+        response.delete_cookie(SESSION_COOKIE)
+        return {"ok": True}
+
+
+def _static_routes(app: FastAPI) -> None:
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+    @app.get("/static/{name}", include_in_schema=False)
+    def static(name: str) -> FileResponse:
+        if name == "echarts.min.js":
+            return FileResponse(ASSETS / "echarts.min.js", media_type="text/javascript")
+        path = STATIC / name
+        if "/" in name or name.startswith(".") or not path.is_file():
+            raise HTTPException(404, "no such file")
+        return FileResponse(path, headers={"Cache-Control": "no-cache"})
+
+
+# --- reporting ---------------------------------------------------------------------------------------------
+
+Builder = Callable[[Catalog, Any], Analysis]
+ANALYSES: dict[str, tuple[type[ExploreRequest], Builder]] = {
+    "event": (EventRequest, event_analysis),
+    "funnel": (FunnelRequest, funnel_analysis),
+    "path": (PathRequest, path_analysis),
+    "retention": (RetentionRequest, retention_analysis),
+    "attribution": (AttributionRequest, attribution_analysis),
+}
+
+
+def _build(studio: Studio, kind: str, body: ExploreRequest) -> Analysis:
+    studio.timezone(body.app_id)
+    try:
+        return ANALYSES[kind][1](studio.catalog.get(), body)
+    except (UnknownName, BadRequest) as error:
+        raise HTTPException(400, str(error)) from None
+
+
+def _run(studio: Studio, kind: str, body: ExploreRequest) -> dict[str, Any]:
+    analysis = _build(studio, kind, body)
+    sql = render(analysis.tree, "duckdb")
+    try:
+        result = studio.reader.query(sql, studio.timezone(body.app_id))
+    except NoSnapshot:
+        raise HTTPException(
+            503, "no data published for the Studio yet: run a pipeline cycle (`clickstream run`) first"
+        ) from None
+    except duckdb.Error as error:
+        logger.exception("studio query failed")
+        raise HTTPException(500, f"the query failed: {error}") from None
+    rows = analysis.shape(result.rows)
+    return {"kind": kind, "columns": list(rows[0]) if rows else [], "rows": rows, "dataAsOf": result.data_as_of,
+            "sql": sql}  # fmt: skip
+
+
+def _reporting_routes(api: APIRouter, studio: Studio) -> None:
+    def add(kind: str, model: type[R]) -> None:
+        def run(body: ExploreRequest) -> dict[str, Any]:
+            return _run(studio, kind, body)
+
+        def sql(body: ExploreRequest) -> dict[str, str]:
+            tree = _build(studio, kind, body).tree
+            return {dialect: render(tree, dialect) for dialect in DIALECTS}
+
+        # the body's model is chosen at run time: give FastAPI the class, not the postponed annotation
+        run.__annotations__["body"] = sql.__annotations__["body"] = model
+        api.add_api_route(f"/reporting/{kind}", run, methods=["POST"], summary=f"Run a {kind} analysis")
+        api.add_api_route(f"/reporting/{kind}/sql", sql, methods=["POST"],
+                          summary=f"The SQL of a {kind} analysis for DuckDB, Redshift and Athena")  # fmt: skip
+
+    for kind, (model, _) in ANALYSES.items():
+        add(kind, model)
+
+
+# --- metadata ----------------------------------------------------------------------------------------------
+
+
+def _with_display(studio: Studio, app_id: str, entries: list[dict[str, Any]], q: str | None) -> list[dict[str, Any]]:
+    overrides = studio.store.all(studio.config.project_id, app_id)
+    out = []
+    for entry in entries:
+        if entry.get("appId") != app_id:
+            continue
+        override = overrides.get(entry["id"], {})
+        merged = {**entry, "displayName": override.get("display_name") or {},
+                  "description": override.get("description") or {"en-US": entry.get("description", "")}}  # fmt: skip
+        haystack = " ".join([entry["name"], *merged["displayName"].values(), *merged["description"].values()])
+        if q and q.lower() not in haystack.lower():
+            continue
+        out.append(merged)
+    return out
+
+
+def _metadata_routes(api: APIRouter, studio: Studio) -> None:
+    def document() -> dict[str, Any]:
+        return studio.catalog.get().document
+
+    @api.get("/metadata/events")
+    def events(appId: str, q: str | None = None) -> list[dict[str, Any]]:
+        studio.timezone(appId)
+        return _with_display(studio, appId, document().get("events", []), q)
+
+    @api.get("/metadata/event/{name}")
+    def event(name: str, appId: str) -> dict[str, Any]:
+        found = [e for e in _with_display(studio, appId, document().get("events", []), None) if e["name"] == name]
+        if not found:
+            raise HTTPException(404, f"app {appId} has no event {name!r}")
+        parameters = [p for p in _with_display(studio, appId, document().get("eventParameters", []), None)
+                      if name in p.get("summary", {}).get("associatedEvents", [])]  # fmt: skip
+        return {**found[0], "associatedParameters": parameters}
+
+    @api.get("/metadata/event_parameters")
+    def event_parameters(appId: str, q: str | None = None) -> list[dict[str, Any]]:
+        studio.timezone(appId)
+        return _with_display(studio, appId, document().get("eventParameters", []), q)
+
+    @api.get("/metadata/user_attributes")
+    def user_attributes(appId: str, q: str | None = None) -> list[dict[str, Any]]:
+        studio.timezone(appId)
+        return _with_display(studio, appId, document().get("userAttributes", []), q)
+
+    @api.get("/metadata/pathNodes")
+    def path_nodes(appId: str) -> dict[str, list[dict[str, Any]]]:
+        wanted = {"page_view_page_title": "pageTitles", "page_view_page_url": "pageUrls",
+                  "screen_view_screen_name": "screenNames", "screen_view_screen_id": "screenIds"}  # fmt: skip
+        nodes: dict[str, list[dict[str, Any]]] = {key: [] for key in wanted.values()}
+        for parameter in document().get("eventParameters", []):
+            if parameter.get("appId") == appId and parameter["name"] in wanted:
+                nodes[wanted[parameter["name"]]] = parameter.get("summary", {}).get("valueEnum", [])
+        return nodes
+
+    @api.put("/metadata/display")
+    def put_display(body: DisplayBody, user: CurrentUser) -> dict[str, Any]:
+        studio.timezone(body.app_id)
+        known = {entry["id"] for key in ("events", "eventParameters", "userAttributes")
+                 for entry in document().get(key, []) if entry.get("appId") == body.app_id}  # fmt: skip
+        if body.id not in known:
+            raise HTTPException(404, f"no event, parameter or attribute with id {body.id!r} in app {body.app_id}")
+        for field_name, values in (("displayName", body.display_name), ("description", body.description)):
+            if any(len(value) > 1024 for value in values.values()):
+                raise HTTPException(400, f"{field_name} values must be at most 1024 characters")
+        saved = studio.store.put(studio.config.project_id, body.app_id, body.id, body.display_name,
+                                 body.description, user.name)  # fmt: skip
+        return {**saved, "updated_at": saved["updated_at"].isoformat()}
+
+
+# --- dashboards --------------------------------------------------------------------------------------------
+
+
+def _dashboard_routes(api: APIRouter, studio: Studio) -> None:
+    def guarded(call: Callable[[], Any]) -> Any:
+        try:
+            return call()
+        except DashboardError as error:
+            raise HTTPException(error.status, error.reason) from None
+
+    @api.get("/project/{project_id}/{app_id}/dashboard")
+    def dashboards(project_id: str, app_id: str) -> list[dict[str, Any]]:
+        studio.timezone(app_id)
+        return [dashboard.public() for dashboard in guarded(lambda: studio.dashboards.list(app_id))]
+
+    @api.get("/project/{project_id}/{app_id}/dashboard/{dashboard_id}")
+    def dashboard(project_id: str, app_id: str, dashboard_id: str) -> dict[str, Any]:
+        found = guarded(lambda: studio.dashboards.find(app_id, dashboard_id))
+        if found.kind == "rendered":
+            url = f"/api/project/{project_id}/{app_id}/dashboard/{dashboard_id}/file"
+        else:
+            url = guarded(lambda: studio.dashboards.embed_url(found))
+        return {**found.public(), "url": url}
+
+    @api.get("/project/{project_id}/{app_id}/dashboard/{dashboard_id}/file")
+    def dashboard_file(project_id: str, app_id: str, dashboard_id: str) -> FileResponse:
+        found = guarded(lambda: studio.dashboards.find(app_id, dashboard_id))
+        if found.kind != "rendered":
+            raise HTTPException(404, f"dashboard {dashboard_id} is a QuickSight dashboard; open its embed URL")
+        return FileResponse(guarded(lambda: studio.dashboards.rendered_file(found)), media_type="text/html")

@@ -1,0 +1,127 @@
+"""Who is calling and what their roles allow: the original's four roles and its route rules (7.4).
+
+Two modes. ``oidc``: a bearer token verified by clickstream/oidc.py; roles come from the token's group
+claim mapped by ``studio.roles``. ``local``: one user, the Admin, who logs in with a password (given in
+the config or printed at start) and gets a signed session cookie; the config only allows this mode on
+loopback. Every /api route is matched against RULES by method and path; a route no rule names is 403,
+as in the original.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from clickstream.config import StudioConfig, StudioRolesConfig
+from clickstream.oidc import TokenRejected, TokenVerifier, bearer_token
+
+ADMIN, OPERATOR, ANALYST, READER = "Admin", "Operator", "Analyst", "AnalystReader"
+ALL_ROLES = frozenset({ADMIN, OPERATOR, ANALYST, READER})
+ANALYSTS_AND_READERS = frozenset({ADMIN, ANALYST, READER})
+ANALYSTS = frozenset({ADMIN, ANALYST})
+OPERATORS = frozenset({ADMIN, OPERATOR})
+ANY_AUTHENTICATED: frozenset[str] = frozenset()
+SESSION_COOKIE = "clickstream_studio_session"
+SESSION_SECONDS = 12 * 3600
+LOCAL_USER = "local-admin"
+
+# (methods, path pattern, roles allowed); the first match decides. ANY_AUTHENTICATED: any signed-in user.
+RULES: list[tuple[frozenset[str], re.Pattern[str], frozenset[str]]] = [
+    (frozenset({"GET"}), re.compile(r"^/api/user/details$"), ANY_AUTHENTICATED),
+    (frozenset({"GET"}), re.compile(r"^/api/(system/info|pipeline/[^/]+|app|app/[^/]+|project)$"), ALL_ROLES),
+    (frozenset({"GET"}), re.compile(r"^/api/project/[^/]+/[^/]+/dashboard(/.*)?$"), ANALYSTS_AND_READERS),
+    (frozenset({"GET"}), re.compile(r"^/api/metadata/.*$"), ANALYSTS_AND_READERS),
+    (frozenset({"GET", "POST", "PUT", "DELETE"}), re.compile(r"^/api/reporting/.*$"), ANALYSTS_AND_READERS),
+    (frozenset({"POST", "PUT", "DELETE"}), re.compile(r"^/api/project/[^/]+/[^/]+/dashboard(/.*)?$"), ANALYSTS),
+    (frozenset({"POST", "PUT", "DELETE"}), re.compile(r"^/api/metadata/.*$"), ANALYSTS),
+    (frozenset({"GET", "POST", "PUT", "DELETE"}), re.compile(r"^/api/(env|app|pipeline|plugin|project)(/.*)?$"),
+     OPERATORS),
+    (frozenset({"GET", "POST", "PUT", "DELETE"}), re.compile(r"^/api/user(/.*)?$"), frozenset({ADMIN})),
+]  # fmt: skip
+
+
+def allowed(method: str, path: str, roles: set[str]) -> bool:
+    """Whether ``roles`` may call ``method path`` by the first rule that matches; unmatched is refused."""
+    for methods, pattern, needed in RULES:
+        if method in methods and pattern.match(path):
+            return not needed or bool(needed & roles)
+    return False
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    roles: frozenset[str]
+
+
+class Unauthenticated(Exception):
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def roles_from_claims(claims: dict[str, Any], mapping: StudioRolesConfig) -> frozenset[str]:
+    """The roles whose group lists contain one of the token's groups (a list, or a comma-separated string)."""
+    value: Any = claims
+    for part in mapping.claim.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    groups = {g.strip() for g in (value.split(",") if isinstance(value, str) else value or []) if isinstance(g, str)}
+    by_role = {ADMIN: mapping.admin, OPERATOR: mapping.operator, ANALYST: mapping.analyst,
+               READER: mapping.analyst_reader}  # fmt: skip
+    found = set()
+    for role, names in by_role.items():
+        listed = {name.strip() for entry in names for name in entry.split(",") if name.strip()}
+        if listed & groups:
+            found.add(role)
+    return frozenset(found)
+
+
+class Authenticator:
+    """Turns a request's Authorization header or session cookie into a :class:`User`."""
+
+    def __init__(self, settings: StudioConfig, password: str | None = None) -> None:
+        self.settings = settings
+        self.verifier = TokenVerifier(settings.oidc) if settings.auth == "oidc" and settings.oidc else None
+        self.password = settings.local_password or password or secrets.token_urlsafe(12)
+        self._secret = secrets.token_bytes(32)
+
+    @property
+    def local(self) -> bool:
+        return self.settings.auth == "local"
+
+    async def user(self, authorization: str | None, cookie: str | None) -> User:
+        if self.local:
+            if cookie and self.session_valid(cookie):
+                return User(LOCAL_USER, frozenset({ADMIN}))
+            raise Unauthenticated(401, "sign in with the Studio password")
+        assert self.verifier is not None
+        try:
+            claims = await self.verifier.verify(bearer_token(authorization or ""))
+        except TokenRejected as rejected:
+            raise Unauthenticated(rejected.status, rejected.reason) from None
+        if not claims.get("sub"):
+            raise Unauthenticated(401, "invalid bearer token: no sub claim")
+        name = str(claims.get("email") or claims.get("username") or claims["sub"])
+        return User(name, roles_from_claims(claims, self.settings.roles))
+
+    def login(self, password: str) -> str | None:
+        """A session cookie value when ``password`` is the local user's, else None."""
+        if not self.local or not hmac.compare_digest(password.encode(), self.password.encode()):
+            return None
+        expires = str(int(time.time()) + SESSION_SECONDS)
+        return f"{expires}.{self._sign(expires)}"
+
+    def _sign(self, text: str) -> str:
+        return hmac.new(self._secret, text.encode(), hashlib.sha256).hexdigest()
+
+    def session_valid(self, cookie: str) -> bool:
+        expires, _, signature = cookie.partition(".")
+        if not expires.isdigit() or not hmac.compare_digest(signature, self._sign(expires)):
+            return False
+        return int(expires) > time.time()

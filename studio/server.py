@@ -1,0 +1,39 @@
+"""`clickstream studio`: serve the Studio with uvicorn, after checking where it may listen."""
+
+from __future__ import annotations
+
+import secrets
+
+import uvicorn
+
+from clickstream.cli.render import console
+from clickstream.config import Config
+from clickstream.errors import ConfigError
+from clickstream.serving import publish_snapshot, snapshot_path
+from studio.app import create_app
+
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def serve(config: Config, host: str | None, port: int | None, publish: bool, log_level: str = "info") -> None:
+    """Run the Studio until interrupted; ``publish`` first copies the warehouse into a serving snapshot."""
+    settings = config.studio
+    host = host or settings.host
+    port = settings.port if port is None else port
+    if settings.auth == "local" and host not in LOOPBACK:
+        raise ConfigError(
+            f"--host {host}: studio.auth local has one password-protected user and binds to loopback only",
+            hint="use --host 127.0.0.1, or set studio.auth: oidc with an issuer to serve other machines",
+        )
+    if publish:
+        published = publish_snapshot(config)
+        console.print(f"studio: published {published.events:,} events to {published.path} ({published.seconds:.1f}s)")
+    elif not snapshot_path(config).exists():
+        console.print("studio: no serving snapshot yet; run `clickstream run` or start with --publish")
+    password = None
+    if settings.auth == "local" and settings.local_password is None:
+        password = secrets.token_urlsafe(12)
+        console.print(f"studio: local sign-in password for this run: [bold]{password}[/bold]")
+    app = create_app(config, password=password)
+    console.print(f"studio: http://{host}:{port}/ (API documentation at /docs)")
+    uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=False)
