@@ -7,7 +7,6 @@ Every record or event that cannot become a row becomes a reject with its reason,
 
 from __future__ import annotations
 
-import gc
 import gzip
 import io
 import zlib
@@ -23,6 +22,7 @@ from clickstream.contract import EVENT_V2, ITEM_V2, RejectReason
 from etl.arrow_rows import build_table
 from etl.decode import RejectedInput, decode_data
 from etl.event_slots import EVENT_COLUMNS
+from etl.gc_pause import gc_paused
 from etl.settings import TransformSettings
 from etl.transform import ITEM_COLUMNS, RecordContext, transform_event, transform_items
 
@@ -110,9 +110,7 @@ def transform_lines(
     seen_items: set[tuple[Any, Any, Any]] = set()
     records = 0
     index = -1
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # the loop allocates many small containers and no cycles; collection would only slow it
-    try:
+    with gc_paused():
         iterator = iter(lines)
         while True:
             try:
@@ -135,11 +133,8 @@ def transform_lines(
             if len(rows) >= chunk_events:
                 yield _chunk(rows, dedup_items(items, seen_items), rejects, records, kept, settings)
                 rows, items, rejects, kept, records = [], [], [], {}, 0
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-    if rows or rejects or records:
-        yield _chunk(rows, dedup_items(items, seen_items), rejects, records, kept, settings)
+        if rows or rejects or records:
+            yield _chunk(rows, dedup_items(items, seen_items), rejects, records, kept, settings)
 
 
 def _chunk(

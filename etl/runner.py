@@ -19,6 +19,7 @@ import orjson
 from clickstream.contract import ETL_STATE_DIR, EVENT_V2, ITEM_V2, RAW_DIR, RAW_FILE_SUFFIX, USER_V2, input_id
 from clickstream.storage import Storage
 from etl.batch import raw_lines
+from etl.gc_pause import gc_paused
 from etl.plugins import EventPlugin, PluginSpec, load_plugins
 from etl.process import EtlJob, process_lines
 from etl.users import UserAccumulator
@@ -94,7 +95,9 @@ def process_file(root: str, raw_path: str, job: EtlJob) -> dict[str, Any]:
     users = UserAccumulator()
     records = 0
     reasons: dict[str, int] = {}
-    with storage.open_input(raw_path) as stream, InputWriter(storage, source_id) as writer:
+    # No garbage collection while the input is processed (see etl.gc_pause): not while transforming, nor
+    # while enriching and writing, which run between the transform's chunks.
+    with gc_paused(), storage.open_input(raw_path) as stream, InputWriter(storage, source_id) as writer:
         for chunk in process_lines(raw_lines(stream), raw_path, source_id, job, plugins, users):
             records += chunk.records
             writer.write(EVENT_V2, chunk.events)
