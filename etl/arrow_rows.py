@@ -97,19 +97,14 @@ def map_column(dicts: Sequence[Mapping[str, Any] | None], map_type: pa.DataType)
     Rows often share one dict object (``process_info`` and ``device_ua`` are per request), so each distinct
     object is converted once and the rows take from it.
     """
-    positions: dict[int, int] = {}
-    distinct: list[Mapping[str, Any] | None] = []
-    indices = []
-    for entry in dicts:
-        position = positions.get(id(entry))
-        if position is None:
-            position = positions[id(entry)] = len(distinct)
-            distinct.append(entry)
-        indices.append(position)
-    array = _map_of(distinct, map_type)
-    if len(distinct) == len(dicts):
-        return array
-    return array.take(pa.array(indices, pa.int32()))
+    # Distinct objects by identity, in order of first appearance, with C-level loops (map, dict.fromkeys).
+    ids = list(map(id, dicts))
+    positions = {identity: position for position, identity in enumerate(dict.fromkeys(ids))}
+    if len(positions) == len(dicts):
+        return _map_of(dicts, map_type)
+    by_id = dict(zip(ids, dicts, strict=True))
+    array = _map_of([by_id[identity] for identity in positions], map_type)
+    return array.take(pa.array(list(map(positions.__getitem__, ids)), pa.int32()))
 
 
 def _map_of(dicts: Sequence[Mapping[str, Any] | None], map_type: pa.DataType) -> pa.Array:

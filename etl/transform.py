@@ -134,14 +134,19 @@ class RecordContext:
 
 def _uri_param(uri: str, name: str) -> str | None:
     """One query parameter of the request URI, URL-decoded (cheaper than parsing the whole query)."""
-    start = uri.find(f"{name}=")
+    key = _URI_KEYS.get(name) or f"{name}="
+    start = uri.find(key)
     while start > 0 and uri[start - 1] not in "?&":
-        start = uri.find(f"{name}=", start + 1)
+        start = uri.find(key, start + 1)
     if start < 0:
         return None
-    start += len(name) + 1
+    start += len(key)
     end = uri.find("&", start)
-    return unquote(uri[start:] if end < 0 else uri[start:end])
+    value = uri[start:] if end < 0 else uri[start:end]
+    return unquote(value) if "%" in value else value  # unquote returns text without "%" as it is
+
+
+_URI_KEYS = {name: f"{name}=" for name in ("upload_timestamp", "event_bundle_sequence_id")}
 
 
 @lru_cache(maxsize=16384)
