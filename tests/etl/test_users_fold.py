@@ -10,6 +10,7 @@ seen stays. The reference below states exactly that, one row at a time; the fold
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from itertools import pairwise
 from typing import Any
 
 import pyarrow as pa
@@ -22,8 +23,10 @@ from etl.batch import TRANSIENT_COLUMNS
 from etl.settings import TransformSettings
 from etl.users import _FIRST_TOUCH_FIELDS, FIRST_TOUCH_EVENTS, UserAccumulator, _UserState
 
-SETTINGS = TransformSettings(project_id="p", app_ids=frozenset({"a", "b"}), process_time=datetime(2024, 1, 1, tzinfo=UTC))
-NAMES = sorted(FIRST_TOUCH_EVENTS) + ["_profile_set", "_page_view", "purchase"]
+SETTINGS = TransformSettings(
+    project_id="p", app_ids=frozenset({"a", "b"}), process_time=datetime(2024, 1, 1, tzinfo=UTC)
+)
+NAMES = [*sorted(FIRST_TOUCH_EVENTS), "_profile_set", "_page_view", "purchase"]
 READ = ("app_id", "user_pseudo_id", "event_time_msec", "event_id", "event_name", "user_id", "_user")
 
 
@@ -83,7 +86,7 @@ def test_the_fold_gives_the_rows_of_the_row_by_row_rule_however_the_chunks_are_c
 ) -> None:
     folded = UserAccumulator()
     bounds = sorted({0, len(rows), *(cut for cut in cuts if cut < len(rows))})
-    for start, end in zip(bounds, bounds[1:], strict=False):
+    for start, end in pairwise(bounds):
         folded.add(event_table(rows[start:end]))
     expected = UserAccumulator()
     expected._users = reference_fold(rows)
