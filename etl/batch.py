@@ -12,7 +12,8 @@ import io
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import pairwise
+from itertools import repeat
+from operator import floordiv, itemgetter
 from typing import Any, BinaryIO, cast
 
 import orjson
@@ -164,16 +165,20 @@ def group_by_partition(rows: list[Any], time_slot: int, app_slot: int) -> None:
     Moving list pointers here costs far less than the writer reordering every built Arrow column (``take``),
     and the output files hold the same rows in the same order either way.
     """
-    if len(rows) < 2:
+    count = len(rows)
+    if count < 2:
         return
-    app = rows[0][app_slot]
-    if all(row[app_slot] == app for row in rows):
-        days = [row[time_slot] // _DAY_MSEC for row in rows]
-        if any(later < earlier for earlier, later in pairwise(days)):
-            order = sorted(range(len(rows)), key=days.__getitem__)
-            rows[:] = [rows[position] for position in order]
+    # C-level loops (map, count, sorted) over the two values each row is grouped on.
+    apps = list(map(itemgetter(app_slot), rows))
+    days = list(map(floordiv, map(itemgetter(time_slot), rows), repeat(_DAY_MSEC, count)))
+    if apps.count(apps[0]) == count:
+        if days == sorted(days):
+            return
+        keys: list[Any] = days
     else:
-        rows.sort(key=lambda row: (row[app_slot], row[time_slot] // _DAY_MSEC))
+        keys = list(zip(apps, days, strict=True))
+    order = sorted(range(count), key=keys.__getitem__)  # stable: each partition keeps the input order
+    rows[:] = map(rows.__getitem__, order)
 
 
 def _transform_record(
