@@ -33,19 +33,50 @@ def build_table(
     count = len(rows)
     by_name: dict[str, Sequence[Any]] = dict(zip(names, zip(*rows, strict=True), strict=True)) if rows else {}
     arrays: list[pa.Array] = []
-    fields: list[pa.Field] = []
-    for spec in table.columns:
-        values = by_name.get(spec.name)
+    for name, arrow_type, max_bytes in _column_specs(table):
+        values = by_name.get(name)
         if values is None:
-            arrays.append(pa.nulls(count, spec.arrow_type))
+            arrays.append(pa.nulls(count, arrow_type))
         else:
-            arrays.append(_array(values, spec.arrow_type, spec.max_bytes if truncate else None))
-        fields.append(spec.arrow_field())
-    for name, arrow_type in (transient or {}).items():
+            arrays.append(_array(values, arrow_type, max_bytes if truncate else None))
+    transient = transient or {}
+    for name, arrow_type in transient.items():
         values = by_name.get(name)
         arrays.append(pa.nulls(count, arrow_type) if values is None else column(values, arrow_type))
-        fields.append(pa.field(name, arrow_type))
-    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+    return pa.Table.from_arrays(arrays, schema=built_schema(table, transient))
+
+
+def table_schema(table: Table) -> pa.Schema:
+    """``table.schema``, built once: the contract builds it afresh (with every field's metadata) on each call,
+    and the ETL needs it for every chunk and every file it writes."""
+    cached = _SCHEMAS.get(id(table))
+    if cached is None or cached[0] is not table:
+        cached = _SCHEMAS[id(table)] = (table, table.schema)
+    return cached[1]
+
+
+def built_schema(table: Table, transient: Mapping[str, pa.DataType]) -> pa.Schema:
+    """The schema of :func:`build_table`'s result: ``table``'s, then the transient columns."""
+    key = (id(table), tuple(transient.items()))
+    cached = _BUILT_SCHEMAS.get(key)
+    if cached is None or cached[0] is not table:
+        fields = [*table_schema(table), *(pa.field(name, arrow_type) for name, arrow_type in transient.items())]
+        cached = _BUILT_SCHEMAS[key] = (table, pa.schema(fields))
+    return cached[1]
+
+
+def _column_specs(table: Table) -> list[tuple[str, pa.DataType, int | None]]:
+    cached = _SPECS.get(id(table))
+    if cached is None or cached[0] is not table:
+        specs = [(spec.name, spec.arrow_type, spec.max_bytes) for spec in table.columns]
+        cached = _SPECS[id(table)] = (table, specs)
+    return cached[1]
+
+
+# Keyed on the table object's id, holding the table so the id cannot be reused while the entry lives.
+_SCHEMAS: dict[int, tuple[Table, pa.Schema]] = {}
+_BUILT_SCHEMAS: dict[tuple[int, tuple[tuple[str, pa.DataType], ...]], tuple[Table, pa.Schema]] = {}
+_SPECS: dict[int, tuple[Table, list[tuple[str, pa.DataType, int | None]]]] = {}
 
 
 def _array(values: Sequence[Any], arrow_type: pa.DataType, max_bytes: int | None) -> pa.Array:
@@ -66,19 +97,14 @@ def map_column(dicts: Sequence[Mapping[str, Any] | None], map_type: pa.DataType)
     Rows often share one dict object (``process_info`` and ``device_ua`` are per request), so each distinct
     object is converted once and the rows take from it.
     """
-    positions: dict[int, int] = {}
-    distinct: list[Mapping[str, Any] | None] = []
-    indices = []
-    for entry in dicts:
-        position = positions.get(id(entry))
-        if position is None:
-            position = positions[id(entry)] = len(distinct)
-            distinct.append(entry)
-        indices.append(position)
-    array = _map_of(distinct, map_type)
-    if len(distinct) == len(dicts):
-        return array
-    return array.take(pa.array(indices, pa.int32()))
+    # Distinct objects by identity, in order of first appearance, with C-level loops (map, dict.fromkeys).
+    ids = list(map(id, dicts))
+    positions = {identity: position for position, identity in enumerate(dict.fromkeys(ids))}
+    if len(positions) == len(dicts):
+        return _map_of(dicts, map_type)
+    by_id = dict(zip(ids, dicts, strict=True))
+    array = _map_of([by_id[identity] for identity in positions], map_type)
+    return array.take(pa.array(list(map(positions.__getitem__, ids)), pa.int32()))
 
 
 def _map_of(dicts: Sequence[Mapping[str, Any] | None], map_type: pa.DataType) -> pa.Array:

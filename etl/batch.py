@@ -7,13 +7,13 @@ Every record or event that cannot become a row becomes a reject with its reason,
 
 from __future__ import annotations
 
-import gc
 import gzip
 import io
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import pairwise
+from itertools import repeat
+from operator import floordiv, itemgetter
 from typing import Any, BinaryIO, cast
 
 import orjson
@@ -23,6 +23,7 @@ from clickstream.contract import EVENT_V2, ITEM_V2, RejectReason
 from etl.arrow_rows import build_table
 from etl.decode import RejectedInput, decode_data
 from etl.event_slots import EVENT_COLUMNS
+from etl.gc_pause import gc_paused
 from etl.settings import TransformSettings
 from etl.transform import ITEM_COLUMNS, RecordContext, transform_event, transform_items
 
@@ -110,9 +111,7 @@ def transform_lines(
     seen_items: set[tuple[Any, Any, Any]] = set()
     records = 0
     index = -1
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # the loop allocates many small containers and no cycles; collection would only slow it
-    try:
+    with gc_paused():
         iterator = iter(lines)
         while True:
             try:
@@ -135,11 +134,8 @@ def transform_lines(
             if len(rows) >= chunk_events:
                 yield _chunk(rows, dedup_items(items, seen_items), rejects, records, kept, settings)
                 rows, items, rejects, kept, records = [], [], [], {}, 0
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-    if rows or rejects or records:
-        yield _chunk(rows, dedup_items(items, seen_items), rejects, records, kept, settings)
+        if rows or rejects or records:
+            yield _chunk(rows, dedup_items(items, seen_items), rejects, records, kept, settings)
 
 
 def _chunk(
@@ -169,16 +165,20 @@ def group_by_partition(rows: list[Any], time_slot: int, app_slot: int) -> None:
     Moving list pointers here costs far less than the writer reordering every built Arrow column (``take``),
     and the output files hold the same rows in the same order either way.
     """
-    if len(rows) < 2:
+    count = len(rows)
+    if count < 2:
         return
-    app = rows[0][app_slot]
-    if all(row[app_slot] == app for row in rows):
-        days = [row[time_slot] // _DAY_MSEC for row in rows]
-        if any(later < earlier for earlier, later in pairwise(days)):
-            order = sorted(range(len(rows)), key=days.__getitem__)
-            rows[:] = [rows[position] for position in order]
+    # C-level loops (map, count, sorted) over the two values each row is grouped on.
+    apps = list(map(itemgetter(app_slot), rows))
+    days = list(map(floordiv, map(itemgetter(time_slot), rows), repeat(_DAY_MSEC, count)))
+    if apps.count(apps[0]) == count:
+        if days == sorted(days):
+            return
+        keys: list[Any] = days
     else:
-        rows.sort(key=lambda row: (row[app_slot], row[time_slot] // _DAY_MSEC))
+        keys = list(zip(apps, days, strict=True))
+    order = sorted(range(count), key=keys.__getitem__)  # stable: each partition keeps the input order
+    rows[:] = map(rows.__getitem__, order)
 
 
 def _transform_record(

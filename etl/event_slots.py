@@ -9,6 +9,7 @@ a dictionary lookup in the hottest code of the ETL.
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 # Top-level keys the SDKs send that map to columns (aliases included); every other key becomes a
@@ -153,6 +154,12 @@ PRECEDENCE = tuple(
         ("traffic_source_clid_platform", ("_utm_source_platform",)),
     )
 )  # fmt: skip
+# The same, less session_start_time_msec (handled on its own: almost every event sends its alias), and one
+# getter of all their alias slots, so an event that sends none of them is recognised in one C-level call.
+RARE_PRECEDENCE = tuple(entry for entry in PRECEDENCE if entry[0] != COLUMN["session_start_time_msec"])
+_RARE_SLOTS = tuple(slot for _, alternatives in RARE_PRECEDENCE for slot in alternatives)
+RARE_ALIASES = itemgetter(*_RARE_SLOTS)
+NO_RARE_ALIASES = (None,) * len(_RARE_SLOTS)
 # Attributes that belong to a column only for one event name: event name -> ((scratch slot, column), ...)
 BY_EVENT_NAME = {
     "_screen_view": (("_previous_timestamp", "screen_view_previous_time_msec"),
@@ -222,3 +229,5 @@ SCR_PLATFORM = SCRATCH["platform"]
 SCR_TIMESTAMP = SCRATCH["timestamp"]
 SCR_USER = SCRATCH["user"]
 SCR_ZONE_OFFSET = SCRATCH["zone_offset"]
+SCR_SESSION_START_TIMESTAMP = SCRATCH["_session_start_timestamp"]
+SCR_SESSION_START_TIME_MSEC = SCRATCH["_session_start_time_msec"]

@@ -19,6 +19,7 @@ from clickstream.config import Config
 from clickstream.contract import EVENT_V2, ITEM_V2, STRING_MAP, RejectReason
 from etl.arrow_rows import map_column
 from etl.batch import DEFAULT_CHUNK_EVENTS, Chunk, Origin, event_payload, raw_lines, transform_lines
+from etl.gc_pause import gc_paused
 from etl.plugins import REJECT_DETAIL, REJECT_REASON, EventPlugin, PluginFailed, PluginSpec, run_chain, with_column
 from etl.settings import TransformSettings
 from etl.users import UserAccumulator
@@ -159,7 +160,8 @@ def process_content(
 ) -> InputOutput:
     """A raw file's whole output in memory (bytes in, Arrow tables out)."""
     users = UserAccumulator()
-    chunks = list(process_lines(raw_lines(content), source_file, source_id, job, plugins, users))
+    with gc_paused():
+        chunks = list(process_lines(raw_lines(content), source_file, source_id, job, plugins, users))
     return InputOutput(
         events=pa.concat_tables([EVENT_V2.schema.empty_table(), *(chunk.events for chunk in chunks)]),
         items=pa.concat_tables([ITEM_V2.schema.empty_table(), *(chunk.items for chunk in chunks)]),

@@ -56,14 +56,16 @@ from etl.event_slots import (
     EVENT_NAME_SLOTS,
     EVENT_WIDTH,
     NAME_SLOTS,
-    PRECEDENCE,
     PSEUDO_ID_SLOTS,
+    RARE_PRECEDENCE,
     SCR_EVENT_VALUE,
     SCR_EVENT_VALUE_IN_USD,
     SCR_HOST_NAME,
     SCR_LATEST_REFERRER_HOST,
     SCR_PAGE_URL,
     SCR_PLATFORM,
+    SCR_SESSION_START_TIME_MSEC,
+    SCR_SESSION_START_TIMESTAMP,
     SCR_TIMESTAMP,
     SCR_USER,
     SCR_VALUE,
@@ -71,6 +73,12 @@ from etl.event_slots import (
     TOP_SLOTS,
     TRAFFIC_ATTRIBUTES,
     first_present,
+)
+from etl.event_slots import (
+    NO_RARE_ALIASES as _NO_RARE_ALIASES,
+)
+from etl.event_slots import (
+    RARE_ALIASES as _RARE_ALIASES,
 )
 from etl.settings import TransformSettings
 from etl.time_rules import check_time
@@ -99,6 +107,7 @@ class RecordContext:
         "ip",
         "process_info",
         "rid",
+        "time_as_sent",
         "ua",
         "upload_time_msec",
     )  # fmt: skip
@@ -117,6 +126,7 @@ class RecordContext:
         self.rid, self.ip, self.ua = rid, ip, ua
         self.ingest_time_msec, self.upload_time_msec = ingest, upload
         self.bundle_sequence_id = integer(_uri_param(uri, "event_bundle_sequence_id")) if uri else None
+        self.time_as_sent = _time_as_sent(ingest, settings)
         # Keys in this order, each only when it has a value (written out: this runs once per request).
         info: dict[str, str] = {}
         if rid is not None:
@@ -132,16 +142,31 @@ class RecordContext:
         self.process_info = info
 
 
+def _time_as_sent(ingest: int | None, settings: TransformSettings) -> tuple[int, int]:
+    """The event times (inclusive bounds) that :func:`check_time` leaves as sent without looking further: with
+    ``time_shift`` off, not after the processing time and within the freshness limit of the request's arrival."""
+    if settings.time_shift:
+        return 1, 0  # none: every event takes the full check
+    freshness = settings.freshness_msec
+    earliest = ingest - freshness if freshness is not None and ingest is not None else -MAX_TIME_MSEC
+    return earliest, settings.process_time_msec
+
+
 def _uri_param(uri: str, name: str) -> str | None:
     """One query parameter of the request URI, URL-decoded (cheaper than parsing the whole query)."""
-    start = uri.find(f"{name}=")
+    key = _URI_KEYS.get(name) or f"{name}="
+    start = uri.find(key)
     while start > 0 and uri[start - 1] not in "?&":
-        start = uri.find(f"{name}=", start + 1)
+        start = uri.find(key, start + 1)
     if start < 0:
         return None
-    start += len(name) + 1
+    start += len(key)
     end = uri.find("&", start)
-    return unquote(uri[start:] if end < 0 else uri[start:end])
+    value = uri[start:] if end < 0 else uri[start:end]
+    return unquote(value) if "%" in value else value  # unquote returns text without "%" as it is
+
+
+_URI_KEYS = {name: f"{name}=" for name in ("upload_timestamp", "event_bundle_sequence_id")}
 
 
 @lru_cache(maxsize=16384)
@@ -166,11 +191,6 @@ def url_host(url: str) -> str | None:
 
 def _missing(name: str) -> RejectedInput:
     return RejectedInput(RejectReason.MISSING_REQUIRED_FIELD, f"event has no {name}")
-
-
-def _user_value(user: Mapping[str, Any], name: str) -> Any:
-    entry = user.get(name)
-    return entry.get("value") if isinstance(entry, dict) else entry
 
 
 def transform_event(event: Any, context: RecordContext, settings: TransformSettings) -> list[Any]:
@@ -199,9 +219,9 @@ def transform_event(event: Any, context: RecordContext, settings: TransformSetti
                 custom[key] = value
             else:
                 row[slot] = value
-        traffic_keys = attributes.keys() & TRAFFIC_ATTRIBUTES
-        if traffic_keys:
-            traffic = orjson.dumps({key: attributes[key] for key in sorted(traffic_keys)}).decode()
+        if not TRAFFIC_ATTRIBUTES.isdisjoint(attributes):  # no set built when there are none (most events)
+            traffic_keys = sorted(attributes.keys() & TRAFFIC_ATTRIBUTES)
+            traffic = orjson.dumps({key: attributes[key] for key in traffic_keys}).decode()
 
     event_id = row[COL_EVENT_ID]
     if event_id.__class__ is not str or not event_id:
@@ -229,19 +249,29 @@ def transform_event(event: Any, context: RecordContext, settings: TransformSetti
         raise _missing("unique_id")
     if app_id not in settings.app_ids:
         raise RejectedInput(RejectReason.UNKNOWN_APP, f"app_id {app_id!r} is not configured")
-    checked = check_time(timestamp, event_name, context.ingest_time_msec, context.upload_time_msec, settings)
+    if context.time_as_sent[0] <= timestamp <= context.time_as_sent[1]:
+        checked = None  # check_time would return None at once: the common case, decided without the call
+    else:
+        checked = check_time(timestamp, event_name, context.ingest_time_msec, context.upload_time_msec, settings)
     shift = checked.shift_msec if checked else 0
 
     row[COL_EVENT_NAME] = event_name
     row[COL_USER_PSEUDO_ID] = user_pseudo_id if user_pseudo_id.__class__ is str else text(user_pseudo_id)
     row[COL_EVENT_TIMESTAMP] = row[COL_EVENT_TIME_MSEC] = checked.event_time_msec if checked else timestamp
-    for column, alternatives in PRECEDENCE:
-        if row[column] is None:
-            for slot in alternatives:
-                value = row[slot]
-                if value is not None and value != "":
-                    row[column] = value
-                    break
+    if row[COL_SESSION_START_TIME_MSEC] is None:  # the one alias sent with almost every event
+        value = row[SCR_SESSION_START_TIMESTAMP]
+        if value is None or value == "":
+            value = row[SCR_SESSION_START_TIME_MSEC]
+        if value is not None and value != "":
+            row[COL_SESSION_START_TIME_MSEC] = value
+    if _RARE_ALIASES(row) != _NO_RARE_ALIASES:  # one C-level test for the aliases most events do not send
+        for column, alternatives in RARE_PRECEDENCE:
+            if row[column] is None:
+                for slot in alternatives:
+                    value = row[slot]
+                    if value is not None and value != "":
+                        row[column] = value
+                        break
     value = row[SCR_EVENT_VALUE]
     if value is None:
         value = row[SCR_EVENT_VALUE_IN_USD]
@@ -277,8 +307,10 @@ def transform_event(event: Any, context: RecordContext, settings: TransformSetti
     row[COL_PAGE_VIEW_LATEST_REFERRER_HOST] = latest_host
     user = row[SCR_USER]
     if user.__class__ is dict and user:
-        row[COL_USER_ID] = _user_value(user, "_user_id")
-        row[COL_USER_FIRST_TOUCH_TIME_MSEC] = _user_value(user, "_user_first_touch_timestamp")
+        entry = user.get("_user_id")
+        row[COL_USER_ID] = entry.get("value") if entry.__class__ is dict else entry
+        entry = user.get("_user_first_touch_timestamp")
+        row[COL_USER_FIRST_TOUCH_TIME_MSEC] = entry.get("value") if entry.__class__ is dict else entry
         row[COL_USER] = orjson.dumps(user).decode()
     if shift:
         for column in (COL_SESSION_START_TIME_MSEC, COL_USER_FIRST_TOUCH_TIME_MSEC):

@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from clickstream.contract import USER_V2
 from etl.arrow_rows import build_table
@@ -34,7 +35,6 @@ _FIRST_TOUCH_FIELDS = (
     "app_install_source",
     *(f"traffic_source_{part}" for part in _TRAFFIC_PARTS),
 )
-_READ = ("app_id", "user_pseudo_id", "event_time_msec", "event_id", "event_name", "user_id", "_user")
 
 _Key = tuple[int, str]  # (event time, event id): the order of a user's events
 
@@ -57,30 +57,62 @@ class UserAccumulator:
         self._users: dict[tuple[str, str], _UserState] = {}
 
     def add(self, events: pa.Table) -> None:
-        columns = [events.column(name).to_pylist() for name in _READ]
-        touch_rows = _first_touch_rows(events)
-        touch_values = [events.column(name).to_pylist() for name in _FIRST_TOUCH_FIELDS] if touch_rows else []
+        """Fold a chunk in: Arrow sorts find each user's candidates, and Python sees one row per user and rule.
+
+        Equivalent to visiting the rows in order and keeping the first row seen among equal keys (the
+        comparisons are strict): sorts are stable, so among equal keys the earliest row in the chunk comes
+        first in either direction, and earlier chunks win ties with later ones.
+        """
+        if events.num_rows == 0:
+            return
         users = self._users
-        for position, (app_id, pseudo_id, time, event_id, name, user_id, user_json) in enumerate(
-            zip(*columns, strict=True)
-        ):
+        ascending, descending = _orders(events)
+        app_ids, pseudo_ids = events.column("app_id"), events.column("user_pseudo_id")
+        # Earliest and latest event of each user: the first row of each user's run in either order.
+        for app_id, pseudo_id, time, event_id, name in _firsts(events, ascending, _KEY_READ):
             key = (time, event_id)
             state = users.get((app_id, pseudo_id))
             if state is None:
-                state = users[(app_id, pseudo_id)] = _UserState(key, name, key, name)
-            else:
-                if key < state.earliest:
-                    state.earliest, state.earliest_name = key, name
-                if key > state.latest:
-                    state.latest, state.latest_name = key, name
-            if user_id is not None and (state.user_id is None or key > state.user_id[0]):
+                users[(app_id, pseudo_id)] = _UserState(key, name, key, name)
+            elif key < state.earliest:
+                state.earliest, state.earliest_name = key, name
+        for app_id, pseudo_id, time, event_id, name in _firsts(events, descending, _KEY_READ):
+            state = users[(app_id, pseudo_id)]
+            key = (time, event_id)
+            if key > state.latest:
+                state.latest, state.latest_name = key, name
+        # The latest user id.
+        with_user_id = _subset(descending, pc.is_valid(events.column("user_id")))
+        for app_id, pseudo_id, time, event_id, user_id in _firsts(events, with_user_id, _USER_ID_READ):
+            state = users[(app_id, pseudo_id)]
+            key = (time, event_id)
+            if state.user_id is None or key > state.user_id[0]:
                 state.user_id = (key, user_id)
-            if user_json is not None:
-                candidate = (name == "_profile_set", key, user_json)
+        # The user object of the latest _profile_set, else of the latest event carrying one: per user, the
+        # latest of each kind, then the later of the two by (is _profile_set, key), as row by row.
+        has_user = pc.is_valid(events.column("_user"))
+        names = events.column("event_name")
+        profile_sets = pc.and_(has_user, pc.equal(names, _PROFILE_SET))
+        for rows in (
+            _subset(descending, profile_sets),
+            _subset(descending, has_user),
+        ):
+            for app_id, pseudo_id, time, event_id, name, user_json in _firsts(events, rows, _PROFILE_READ):
+                state = users[(app_id, pseudo_id)]
+                candidate = (name == "_profile_set", (time, event_id), user_json)
                 if state.profile is None or candidate[:2] > state.profile[:2]:
                     state.profile = candidate
-            if position in touch_rows and (state.first_touch is None or key < state.first_touch[0]):
-                state.first_touch = (key, name, tuple(values[position] for values in touch_values))
+        # First touch: the earliest qualifying event.
+        touches = _subset(ascending, pc.is_in(names, value_set=_FIRST_TOUCH_NAMES))
+        if len(touches):
+            firsts = _first_of_runs(touches, app_ids, pseudo_ids)
+            head = [pc.take(events.column(name), firsts).to_pylist() for name in _KEY_READ]
+            touch_values = [pc.take(events.column(name), firsts).to_pylist() for name in _FIRST_TOUCH_FIELDS]
+            for position, (app_id, pseudo_id, time, event_id, name) in enumerate(zip(*head, strict=True)):
+                state = users[(app_id, pseudo_id)]
+                key = (time, event_id)
+                if state.first_touch is None or key < state.first_touch[0]:
+                    state.first_touch = (key, name, tuple(values[position] for values in touch_values))
 
     def table(self, settings: TransformSettings) -> pa.Table:
         rows = [
@@ -93,9 +125,54 @@ class UserAccumulator:
         return len(self._users)
 
 
-def _first_touch_rows(events: pa.Table) -> set[int]:
-    names = events.column("event_name").to_pylist()
-    return {position for position, name in enumerate(names) if name in FIRST_TOUCH_EVENTS}
+_PROFILE_SET = pa.scalar("_profile_set")
+_FIRST_TOUCH_NAMES = pa.array(sorted(FIRST_TOUCH_EVENTS), pa.string())
+_KEY_READ = ("app_id", "user_pseudo_id", "event_time_msec", "event_id", "event_name")
+_USER_ID_READ = ("app_id", "user_pseudo_id", "event_time_msec", "event_id", "user_id")
+_PROFILE_READ = (*_KEY_READ, "_user")
+_USER_ORDER = [("app_id", "ascending"), ("user_pseudo_id", "ascending")]
+
+
+def _orders(events: pa.Table) -> tuple[pa.Array, pa.Array]:
+    """Row numbers by user, then by (event time, event id) ascending and descending; stable sorts."""
+    keys = events.select(["app_id", "user_pseudo_id", "event_time_msec", "event_id"])
+    ascending = pc.sort_indices(
+        keys, sort_keys=[*_USER_ORDER, ("event_time_msec", "ascending"), ("event_id", "ascending")]
+    )
+    descending = pc.sort_indices(
+        keys, sort_keys=[*_USER_ORDER, ("event_time_msec", "descending"), ("event_id", "descending")]
+    )
+    return ascending, descending
+
+
+def _subset(order: pa.Array, mask: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """The row numbers of ``order`` whose row is in ``mask``, still in that order."""
+    return pc.filter(order, pc.take(mask, order))
+
+
+def _first_of_runs(order: pa.Array, app_ids: pa.ChunkedArray, pseudo_ids: pa.ChunkedArray) -> pa.Array:
+    """The first row number of each user's run in ``order`` (rows grouped by user)."""
+    count = len(order)
+    if count < 2:
+        return order
+    apps = pc.take(app_ids, order).combine_chunks()
+    pseudos = pc.take(pseudo_ids, order).combine_chunks()
+    changed = pc.or_(
+        pc.not_equal(apps.slice(0, count - 1), apps.slice(1)),
+        pc.not_equal(pseudos.slice(0, count - 1), pseudos.slice(1)),
+    )
+    return pc.filter(order, pa.concat_arrays([_TRUE, changed]))
+
+
+_TRUE = pa.array([True])
+
+
+def _firsts(events: pa.Table, order: pa.Array, names: tuple[str, ...]) -> Any:
+    """The values of ``names`` in the first row of each user's run in ``order``, as rows of Python values."""
+    if len(order) == 0:
+        return ()
+    firsts = _first_of_runs(order, events.column("app_id"), events.column("user_pseudo_id"))
+    return zip(*(pc.take(events.column(name), firsts).to_pylist() for name in names), strict=True)
 
 
 _USER_COLUMNS = (

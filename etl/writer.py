@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 
 from clickstream.contract import REJECTED, Table, processed_file, rejected_file, rows_to_arrow
 from clickstream.storage import Storage
+from etl.arrow_rows import table_schema
 from etl.values import truncate_utf8
 
 _EPOCH = date(1970, 1, 1)
@@ -80,10 +81,11 @@ class InputWriter:
 
     def _append(self, path: PurePosixPath, table: Table, data: pa.Table) -> None:
         writer = self._writers.get(path)
+        schema = table_schema(table)
         if writer is None:
             sink: BinaryIO = self._stack.enter_context(self.storage.atomic_output(path))
-            writer = self._writers[path] = pq.ParquetWriter(sink, table.schema, compression="snappy")
-        writer.write_table(data.cast(table.schema))
+            writer = self._writers[path] = pq.ParquetWriter(sink, schema, compression="snappy")
+        writer.write_table(data.cast(schema))
         self.rows[table.name] = self.rows.get(table.name, 0) + data.num_rows
 
 

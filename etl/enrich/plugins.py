@@ -119,6 +119,37 @@ def _page_key(url: str | None) -> str | None:
     return f"{scheme}://{authority}?{query}"
 
 
+# What classification reads besides the page URL's key (the app, the referrers, the host, the attributes).
+_TRAFFIC_GROUP = tuple(name for name in _TRAFFIC_READ if name != "page_view_page_url")
+
+
+def _page_key_codes(events: pa.Table) -> pa.Array:
+    """Each row's page URL key (:func:`_page_key`) as a number, computed once per distinct URL."""
+    urls = pc.dictionary_encode(events.column("page_view_page_url"), null_encoding="encode").combine_chunks()
+    numbers: dict[str | None, int] = {}
+    per_url = [numbers.setdefault(_page_key(url), len(numbers)) for url in urls.dictionary.to_pylist()]
+    return pc.take(pa.array(per_url, pa.int64()), urls.indices)
+
+
+def _group_codes(columns: Sequence[pa.ChunkedArray], codes: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """(group number of each row, first row of each group in group order) for rows grouped on ``codes`` and
+    the values of ``columns`` (null is a value of its own). Groups are numbered in order of first appearance."""
+    for column in columns:
+        encoded = pc.dictionary_encode(column, null_encoding="encode").combine_chunks()
+        combined = pc.add(pc.multiply(codes, len(encoded.dictionary)), pc.cast(encoded.indices, pa.int64()))
+        codes = pc.cast(pc.dictionary_encode(combined).indices, pa.int64())  # renumbered: stays below the rows
+    groups = pc.dictionary_encode(codes)
+    group_of_row = groups.indices
+    order = pc.sort_indices(group_of_row)  # stable: each group's first row comes first
+    ordered = pc.take(group_of_row, order)
+    count = len(ordered)
+    starts = pa.concat_arrays([_TRUE, pc.not_equal(ordered.slice(0, count - 1), ordered.slice(1))])
+    return group_of_row, pc.filter(order, starts)
+
+
+_TRUE = pa.array([True])
+
+
 class TrafficSourceEnricher:
     """``traffic_source_*`` by the original's rule engine, per app rules, once per distinct input."""
 
@@ -129,21 +160,15 @@ class TrafficSourceEnricher:
         self.classifier.preload(list(app_ids))
 
     def process(self, events: pa.Table) -> pa.Table:
-        columns = [events.column(name).to_pylist() for name in _TRAFFIC_READ]
-        columns.append([_page_key(url) for url in columns[1]])
-        positions: dict[tuple[Any, ...], int] = {}
-        results: list[TrafficSource] = []
-        indices = []
-        for row in zip(*columns, strict=True):
-            key = (row[0], row[-1], *row[2:-1])  # the page URL only by the parts classification reads
-            position = positions.get(key)
-            if position is None:
-                position = positions[key] = len(results)
-                results.append(self._classify(row[:-1]))
-            indices.append(position)
-        index_array = pa.array(indices, pa.int32())
+        if events.num_rows == 0:
+            return events
+        # Rows are grouped by what classification reads, the page URL only by the parts it reads (its key),
+        # all in Arrow; each group is classified once, from its first row, and the result spread with take.
+        codes, first_rows = _group_codes([events.column(name) for name in _TRAFFIC_GROUP], _page_key_codes(events))
+        firsts = [pc.take(events.column(name), first_rows).to_pylist() for name in _TRAFFIC_READ]
+        results = [self._classify(key) for key in zip(*firsts, strict=True)]
         for column, values in zip(_TRAFFIC_WRITE, zip(*results, strict=True), strict=True):
-            events = with_column(events, column, _spread(list(values), index_array))
+            events = with_column(events, column, _spread(list(values), codes))
         return events
 
     def _classify(self, key: tuple[Any, ...]) -> TrafficSource:

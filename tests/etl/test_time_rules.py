@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import orjson
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from etl.process import InputOutput, process_content
+from etl.time_rules import check_time
+from etl.transform import RecordContext
 from tests.conftest import make_job
 
 HOUR = 3_600_000
@@ -70,3 +74,20 @@ def test_an_event_still_in_the_future_after_the_shift_takes_the_ingest_time() ->
 def test_a_future_event_without_an_upload_time_is_rejected() -> None:
     output = run(1_800_000_000_000)
     assert [r["reason"] for r in output.rejects] == ["future_event"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    timestamp=st.integers(0, 2 * INGEST),
+    ingest=st.none() | st.integers(0, 2 * INGEST),
+    freshness_hours=st.none() | st.sampled_from([0.5, 72.0]),
+    time_shift=st.booleans(),
+)
+def test_times_the_transform_keeps_without_the_full_check_are_those_the_check_keeps(
+    timestamp: int, ingest: int | None, freshness_hours: float | None, time_shift: bool
+) -> None:
+    job = make_job(("shop",), freshness_hours=freshness_hours, time_shift=time_shift)
+    context = RecordContext({"appId": "shop", "ingest_time": ingest}, "f", job.settings)
+    earliest, latest = context.time_as_sent
+    if earliest <= timestamp <= latest:
+        assert check_time(timestamp, "_page_view", ingest, None, job.settings) is None
