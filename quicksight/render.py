@@ -87,7 +87,7 @@ def dashboard_payload(
     for sheet in dashboard.sheets:
         for visual in sheet.visuals:
             query = grain_query(visual, dashboard.datasets[visual.dataset], app_id, since, MAX_ROWS_PER_VISUAL)
-            table = fetch_grain(connection, query)
+            table = fetch_grain(connection, query, f"{dashboard.id}/{visual.id} (app {app_id})")
             data[visual.id] = table
             date_at, platform_at = table["columns"].index(DATE_KEY), table["columns"].index(PLATFORM_KEY)
             dates.update(row[date_at] for row in table["rows"])
