@@ -140,3 +140,25 @@ def test_a_parameter_control_switches_the_traffic_dimension_and_the_title(
     set_input(browser, "param-acquisition-TopNuser", "1")
     assert chart.get_attribute("data-rows") == "1"
     assert console_errors(browser) == []
+
+
+def test_engagement_rates_are_ratios_of_sums_over_the_platforms_and_days_shown(
+    rendered: list[RenderedDashboard], warehouse: Config, browser: Any
+) -> None:
+    page = rendered[0]
+    open_page(browser, page.path)
+    show_sheet(browser, "engagement")
+    with duckdb.connect(str(warehouse.warehouse_path), read_only=True) as connection:
+        [(day, engaged, users)] = connection.execute(
+            "select strftime(event_date, '%Y-%m-%d'), sum(engaged_session_count), sum(active_user_count) "
+            "from analytics.rpt_engagement__kpi where app_id = ? group by event_date having count(*) > 1 "
+            "order by event_date desc limit 1",
+            [page.app_id],
+        ).fetchall()  # a day of several platforms, where an average of their averages would differ
+    set_input(browser, "filter-start", day)
+    set_input(browser, "filter-end", day)
+
+    line = visual(browser, "engagement_kpi")
+    assert line.get_attribute("data-rows") == "1"
+    assert float(line.get_attribute("data-total")) == pytest.approx(engaged / users)
+    assert console_errors(browser) == []
