@@ -570,3 +570,18 @@ def test_ids_of_different_projects_and_apps_never_meet() -> None:
     assert Ids("cs", "a_b").dashboard(dashboard, "c") != Ids("cs", "a").dashboard(dashboard, "b-c")
     assert Ids("cs", "a_b").dataset("c", "X") != Ids("cs", "a-b").dataset("c", "X")
     assert Ids("cs", "p").dashboard(dashboard, "shop").startswith("cs-p-shop-clickstream-")
+
+
+def test_weeks_start_on_monday_and_the_default_range_ends_tomorrow_utc() -> None:
+    from quicksight.definition import analysis_definition, template_definition
+
+    [dashboard] = bundled_dashboards()
+    arns = {name: arn("dataset", name) for name in dashboard.used_datasets}
+    for definition in (template_definition(dashboard), analysis_definition(dashboard, arns)):
+        assert definition["Options"] == {"WeekStart": "MONDAY"}, "time_period holds Mondays: label them as such"
+        [end] = [
+            d["DateTimeParameterDeclaration"]
+            for d in definition["ParameterDeclarations"]
+            if d.get("DateTimeParameterDeclaration", {}).get("Name") == "endDate"
+        ]
+        assert end["DefaultValues"]["RollingDate"]["Expression"] == "addDateTime(1, 'DD', truncDate('DD', now()))"
