@@ -55,8 +55,9 @@ latest as (
 
 day_numbers as (
 
-    {% for day in range(43) -%}
-        select {{ day }} as day_diff{% if not loop.last %} union all{% endif %}
+    {% for day in range(43) %}
+        select {{ day }} as day_diff
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 ),
