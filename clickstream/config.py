@@ -500,6 +500,27 @@ class QuickSightRefreshConfig(_Section):
     interval: Literal["HOURLY", "DAILY", "WEEKLY", "MONTHLY"] = "DAILY"
     time_of_day: str = Field("03:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", description="HH:MM in timezone.")
     timezone: str = Field("UTC", description="IANA timezone of time_of_day.")
+    day_of_week: Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"] | None = Field(
+        None, description="The day of a WEEKLY refresh (required for WEEKLY, refused otherwise)."
+    )
+    day_of_month: int | Literal["LAST_DAY_OF_MONTH"] | None = Field(
+        None, description="The day (1-28 or LAST_DAY_OF_MONTH) of a MONTHLY refresh (required for MONTHLY only)."
+    )
+
+    @model_validator(mode="after")
+    def _day_fits_interval(self) -> QuickSightRefreshConfig:
+        """QuickSight needs the day of a weekly or monthly refresh, and takes none for the others."""
+        if self.interval == "WEEKLY" and self.day_of_week is None:
+            raise ValueError("a WEEKLY refresh needs day_of_week, e.g. day_of_week: MONDAY")
+        if self.interval == "MONTHLY" and self.day_of_month is None:
+            raise ValueError("a MONTHLY refresh needs day_of_month: 1 to 28 or LAST_DAY_OF_MONTH")
+        if self.day_of_week is not None and self.interval != "WEEKLY":
+            raise ValueError("day_of_week is for a WEEKLY refresh; remove it or set interval: WEEKLY")
+        if self.day_of_month is not None and self.interval != "MONTHLY":
+            raise ValueError("day_of_month is for a MONTHLY refresh; remove it or set interval: MONTHLY")
+        if isinstance(self.day_of_month, int) and not 1 <= self.day_of_month <= 28:
+            raise ValueError("day_of_month must be 1 to 28 (QuickSight's limit) or LAST_DAY_OF_MONTH")
+        return self
 
 
 class QuickSightConfig(_Section):
@@ -510,7 +531,7 @@ class QuickSightConfig(_Section):
     endpoint_url: str | None = Field(None, description="QuickSight-compatible endpoint (tests).")
     principals: list[str] = Field(
         default_factory=list,
-        description="QuickSight user/group ARNs given the dashboards, datasets and folder (owners).",
+        description="QuickSight user/group ARNs given the dashboards, datasets and folder (owners); at least one.",
     )
     viewers: list[str] = Field(default_factory=list, description="QuickSight user/group ARNs that may view only.")
     resource_prefix: str = Field(
@@ -522,7 +543,9 @@ class QuickSightConfig(_Section):
     redshift_host: str | None = Field(None, description="Redshift endpoint host for the data source (Redshift only).")
     redshift_port: int = Field(5439, ge=1, le=65535)
     redshift_secret_arn: str | None = Field(
-        None, pattern=_SECRET_ARN_PATTERN, description="Secrets Manager secret with the data source's login."
+        None,
+        pattern=_SECRET_ARN_PATTERN,
+        description="Secrets Manager secret with the data source's login; default: warehouse.redshift.secret_arn.",
     )
     vpc_connection_arn: str | None = Field(None, description="QuickSight VPC connection to reach a private Redshift.")
     athena_workgroup: str = Field("primary", min_length=1, description="Athena work group (Athena only).")
@@ -544,6 +567,16 @@ class QuickSightConfig(_Section):
         if value is not None and not re.match(r"^https?://[^\s/]+", value):
             raise ValueError(f"{value!r} is not a URL; write it with its scheme, e.g. http://127.0.0.1:5000")
         return value
+
+    @model_validator(mode="after")
+    def _someone_owns_the_resources(self) -> QuickSightConfig:
+        """Resources created with no permissions exist but no user sees them in the QuickSight console."""
+        if not self.principals:
+            raise ValueError(
+                "principals: list at least one QuickSight user or group ARN to own the dashboards, e.g. "
+                "principals: [arn:aws:quicksight:us-east-1:123456789012:user/default/admin]"
+            )
+        return self
 
 
 class DashboardsConfig(_Section):

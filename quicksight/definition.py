@@ -213,7 +213,7 @@ class _VisualBuilder:
 
 
 def _parameters(dashboard: Dashboard) -> list[dict[str, Any]]:
-    days = dashboard.default_days - 1
+    days = dashboard.default_days - 1  # the start stays N-1 days before UTC today
     declarations: list[dict[str, Any]] = [
         {
             "DateTimeParameterDeclaration": {
@@ -226,7 +226,9 @@ def _parameters(dashboard: Dashboard) -> list[dict[str, Any]]:
             "DateTimeParameterDeclaration": {
                 "Name": END,
                 "TimeGranularity": "DAY",
-                "DefaultValues": {"RollingDate": {"Expression": "truncDate('DD', now())"}},
+                # now() is UTC while event_date is the app's local date: ending tomorrow keeps today's
+                # local rows of an app east of UTC in the default range (no row is dated later).
+                "DefaultValues": {"RollingDate": {"Expression": "addDateTime(1, 'DD', truncDate('DD', now()))"}},
             }
         },
         {
@@ -481,6 +483,9 @@ def sheets_and_filters(dashboard: Dashboard) -> dict[str, Any]:
         "Sheets": sheets,
         "ParameterDeclarations": _parameters(dashboard),
         "FilterGroups": _filter_groups(dashboard),
+        # Weeks start on Monday, as the models' weeks (time_period) and DuckDB's date_trunc('week') do;
+        # with QuickSight's default (Sunday) every weekly bar would be labelled with the day before.
+        "Options": {"WeekStart": "MONDAY"},
     }
 
 

@@ -9,12 +9,15 @@ per row. Distinct counts stay exact that way. Values counted distinct are replac
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from quicksight.spec import Dataset, Dimension, MeasureRef, Visual
+
+log = logging.getLogger(__name__)
 
 MART_SCHEMA = "analytics"
 DATE_KEY = "__date"
@@ -54,6 +57,7 @@ class GrainQuery:
     parameters: list[Any]
     columns: list[str]
     distinct: list[str]
+    max_rows: int
 
 
 def grain_query(visual: Visual, dataset: Dataset, app_id: str, since: date, max_rows: int) -> GrainQuery:
@@ -92,23 +96,40 @@ def grain_query(visual: Visual, dataset: Dataset, app_id: str, since: date, max_
     sql = f"select {', '.join(select)} from {MART_SCHEMA}.{quote(dataset.model)} where {' and '.join(where)}"
     if aggregates or not visual.measures:
         sql += f" group by {', '.join(str(i + 1) for i in range(len(keys)))}"
-    order = _order(visual, dataset, keys, aggregates)
-    sql += f" order by {order} limit {max_rows}"
-    return GrainQuery(sql, values, [*keys, *aggregates], distinct)
+    sort_key = _sort_key(visual, keys, aggregates)
+    partition_top = _partition_top(visual, keys)
+    if partition_top is not None and sort_key is not None:
+        partition = ", ".join(quote(name) for name in partition_top[0])
+        sql = (
+            f"select * from ({sql}) qualify row_number() over (partition by {partition} order by {sort_key}) "
+            f"<= {partition_top[1]}"
+        )
+    order = f"{quote(DATE_KEY)} desc" + (f", {sort_key}" if sort_key else "")
+    sql += f" order by {order} limit {max_rows + 1}"
+    return GrainQuery(sql, values, [*keys, *aggregates], distinct, max_rows)
 
 
-def _order(visual: Visual, dataset: Dataset, keys: dict[str, str], aggregates: dict[str, str]) -> str:
-    """Keep the rows that matter when a visual has more than ``max_rows``: its sort first, then newest."""
-    newest = f"{quote(DATE_KEY)} desc"
+def _sort_key(visual: Visual, keys: dict[str, str], aggregates: dict[str, str]) -> str | None:
+    """The visual's own sort as SQL (a key or an additive part), or None."""
     if visual.sort is None:
-        return newest
+        return None
     direction = visual.sort.direction.lower()
-    if visual.sort.by in keys:
-        return f"{quote(visual.sort.by)} {direction} nulls last, {newest}"
-    for name in (f"sum__{visual.sort.by}", f"count__{visual.sort.by}"):
-        if name in aggregates:
-            return f"{quote(name)} {direction} nulls last, {newest}"
-    return newest
+    for name in (visual.sort.by, f"sum__{visual.sort.by}", f"count__{visual.sort.by}"):
+        if name in keys or name in aggregates:
+            return f"{quote(name)} {direction} nulls last"
+    return None
+
+
+def _partition_top(visual: Visual, keys: dict[str, str]) -> tuple[list[str], int] | None:
+    """For a detail table (no measures) showing its top N by a key column: N rows per filter cell suffice.
+
+    Whatever dates, platform and parameter values a viewer picks, the N rows shown are among the N
+    first of each (date, platform, parameter value) cell, so the rest never needs to be embedded.
+    """
+    if visual.measures or visual.sort is None or visual.sort.by not in keys or not isinstance(visual.top_n, int):
+        return None
+    cell = [DATE_KEY, PLATFORM_KEY, *(f.column for f in visual.filters if f.parameter is not None)]
+    return list(dict.fromkeys(cell)), visual.top_n
 
 
 def _plain(value: Any) -> Any:
@@ -120,9 +141,35 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def fetch_grain(connection: Any, query: GrainQuery) -> dict[str, Any]:
-    """Run a grain query; distinct-counted values become numbers (the same value, the same number)."""
-    rows = connection.execute(query.sql, query.parameters).fetchall()
+def _newest_whole_days(rows: list[Any], max_rows: int) -> tuple[list[Any], str | None]:
+    """At most ``max_rows`` rows (sorted newest date first), cut at a date boundary; and the first date kept.
+
+    A visual over the cap keeps its newest days whole: a chart that silently lost part of a day, or
+    the latest days, would show wrong numbers. The oldest date kept is reported so the page can say so.
+    """
+    if len(rows) <= max_rows:
+        return rows, None
+    kept = rows[:max_rows]
+    partial = kept[-1][0]
+    whole = [row for row in kept if row[0] != partial]
+    if whole:
+        kept = whole
+    return kept, _plain(kept[-1][0])
+
+
+def fetch_grain(connection: Any, query: GrainQuery, label: str = "") -> dict[str, Any]:
+    """Run a grain query; distinct-counted values become numbers (the same value, the same number).
+
+    Over ``query.max_rows`` rows, only the newest whole days are kept, the table says from which
+    date (``truncated``) and a warning is logged.
+    """
+    fetched = connection.execute(query.sql, query.parameters).fetchall()
+    rows, truncated_from = _newest_whole_days(fetched, query.max_rows)
+    if truncated_from is not None:
+        log.warning(
+            "dashboard visual %s has more than %d rows at its grain: only the days from %s on are embedded",
+            label or "(unnamed)", query.max_rows, truncated_from,
+        )  # fmt: skip
     numbering: dict[str, dict[Any, int]] = {column: {} for column in query.distinct}
     positions = {column: query.columns.index(column) for column in query.distinct}
     out: list[list[Any]] = []
@@ -134,4 +181,7 @@ def fetch_grain(connection: Any, query: GrainQuery) -> dict[str, Any]:
                 numbers = numbering[column]
                 values[position] = numbers.setdefault(value, len(numbers))
         out.append(values)
-    return {"columns": query.columns, "rows": out}
+    table: dict[str, Any] = {"columns": query.columns, "rows": out}
+    if truncated_from is not None:
+        table["truncated"] = {"from": truncated_from, "maxRows": query.max_rows}
+    return table

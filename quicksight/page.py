@@ -61,9 +61,20 @@ def dashboard_model(dashboard: Dashboard) -> dict[str, Any]:
     }
 
 
+_SCRIPT_ESCAPES = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
 def _script_json(value: Any) -> str:
-    """JSON safe inside a <script> element (no '</' can close it early)."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).replace("</", "<\\/")
+    """JSON safe inside a <script> element whatever the data holds (a page title, an event name, a user agent).
+
+    Escaping only ``</`` is not enough: ``<!--<script`` switches the HTML parser into a state where
+    the closing tag no longer ends the element, and the page's own script is swallowed. With every
+    ``<``, ``>`` and ``&`` written as a JSON unicode escape, no markup can appear in the element at all;
+    U+2028 and U+2029 are escaped too for scripts that would eval the text. ``JSON.parse`` reads the same values.
+    """
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).translate(_SCRIPT_ESCAPES)
 
 
 ASSETS = Path(__file__).resolve().parent / "assets"

@@ -10,6 +10,7 @@ against the QuickSight API model.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
 from botocore.validate import ParamValidator
 
 from clickstream.config import Config, QuickSightConfig
@@ -108,14 +109,22 @@ class PublishResult:
     calls: list[PlannedCall] = field(default_factory=list)
     dashboards: list[dict[str, Any]] = field(default_factory=list)
     record_path: Path | None = None
+    checked: bool = True  # False: a dry run that could not look up which resources exist
 
 
 class Caller:
-    """Sends QuickSight calls (or, in a dry run, checks and records them); every call is kept in order."""
+    """Sends QuickSight calls (or, in a dry run, checks and records them); every call is kept in order.
 
-    def __init__(self, client: Any, dry_run: bool) -> None:
+    A dry run with ``look_up`` still sends the read-only calls (describe, list), so its plan shows
+    which resources would be updated rather than created. Without credentials, or when QuickSight
+    cannot be reached, it plans every resource as new and says so (``checked`` is False).
+    """
+
+    def __init__(self, client: Any, dry_run: bool, look_up: bool = False) -> None:
         self.client = client
         self.dry_run = dry_run
+        self.look_up = look_up and dry_run
+        self.checked = not dry_run or look_up
         self.calls: list[PlannedCall] = []
         self._validator = ParamValidator()
 
@@ -130,17 +139,39 @@ class Caller:
         response: dict[str, Any] = getattr(self.client, operation)(**params)
         return response
 
-    def find(self, operation: str, **params: Any) -> dict[str, Any] | None:
-        """A describe call; None when the resource does not exist (a dry run assumes it does not)."""
-        if self.dry_run:
-            self(operation, **params)
-            return None
-        try:
+    def read(self, operation: str, **params: Any) -> dict[str, Any]:
+        """A read-only call: sent even in a dry run that looks resources up; raises ClientError as sent."""
+        if not self.look_up:
             return self(operation, **params)
+        self.calls.append(PlannedCall(operation, params))
+        try:
+            response: dict[str, Any] = getattr(self.client, operation)(**params)
+        except (NoCredentialsError, EndpointConnectionError) as error:
+            self._stop_looking_up(error)
+            return {}
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == NOT_FOUND:
+                raise
+            self._stop_looking_up(error)
+            return {}
+        return response
+
+    def _stop_looking_up(self, error: Exception) -> None:
+        log.warning("dry run: cannot look up existing QuickSight resources (%s); planning them as new", error)
+        self.look_up = False
+        self.checked = False
+
+    def find(self, operation: str, **params: Any) -> dict[str, Any] | None:
+        """A describe call; None when the resource does not exist (or, unlooked-up in a dry run, is assumed not to)."""
+        try:
+            found = self.read(operation, **params)
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") == NOT_FOUND:
                 return None
             raise
+        if self.dry_run and not found:
+            return None
+        return found
 
 
 def _pascal(operation: str) -> str:
@@ -169,30 +200,41 @@ def version_number(version_arn: str) -> int:
 
 @dataclass(frozen=True)
 class Ids:
-    """Every QuickSight resource id, from the prefix, the project and the app."""
+    """Every QuickSight resource id, from the prefix, the project and the app.
+
+    An id reads as its parts joined by ``-``, ended by a short hash of the parts themselves: project
+    and app ids may hold ``-`` (and ``_``, which QuickSight ids allow but the readable part turns
+    into ``-``), so two projects or apps could otherwise meet on the same id and overwrite each
+    other's dashboards.
+    """
 
     prefix: str
     project: str
 
+    def _id(self, *parts: str) -> str:
+        digest = hashlib.sha256("\x00".join([self.prefix, self.project, *parts]).encode()).hexdigest()[:8]
+        readable = "-".join([self.prefix, self.project, *parts]).replace("_", "-")
+        return f"{readable}-{digest}"
+
     @property
     def data_source(self) -> str:
-        return f"{self.prefix}-{self.project}-datasource"
+        return self._id("datasource")
 
     @property
     def folder(self) -> str:
-        return f"{self.prefix}-{self.project}-folder"
+        return self._id("folder")
 
     def dataset(self, app_id: str, name: str) -> str:
-        return f"{self.prefix}-{self.project}-{app_id}-{name.lower()}"
+        return self._id(app_id, name.lower())
 
     def template(self, dashboard: Dashboard) -> str:
-        return f"{self.prefix}-{self.project}-{dashboard.id}-template"
+        return self._id(dashboard.id, "template")
 
     def analysis(self, dashboard: Dashboard, app_id: str) -> str:
-        return f"{self.prefix}-{self.project}-{app_id}-{dashboard.id}-analysis"
+        return self._id(app_id, dashboard.id, "analysis")
 
     def dashboard(self, dashboard: Dashboard, app_id: str) -> str:
-        return f"{self.prefix}-{self.project}-{app_id}-{dashboard.id}"
+        return self._id(app_id, dashboard.id)
 
 
 def dataset_sql(dataset: Dataset, schema: str, app_id: str) -> str:
@@ -219,7 +261,7 @@ class Publisher:
         self.call = caller
         self.region = region
         self.account = qs.aws_account_id
-        self.ids = Ids(qs.resource_prefix, config.project_id.replace("_", "-"))
+        self.ids = Ids(qs.resource_prefix, config.project_id)
         self.poll_seconds = poll_seconds
         self.timeout_seconds = timeout_seconds
         self.sleep = sleep
@@ -228,6 +270,19 @@ class Publisher:
         return f"arn:aws:quicksight:{self.region}:{self.account}:{kind}/{resource_id}"
 
     # --- data source
+    def _redshift_secret(self) -> str:
+        """The Secrets Manager secret QuickSight logs in to Redshift with: without one, every query fails."""
+        redshift = self.config.warehouse.redshift
+        secret = self.qs.redshift_secret_arn or (redshift.secret_arn if redshift is not None else None)
+        if not secret:
+            raise ConfigError(
+                "dashboards.quicksight.redshift_secret_arn is required to publish from Redshift "
+                "(QuickSight logs in with a Secrets Manager secret holding username and password)",
+                hint="set dashboards.quicksight.redshift_secret_arn, or warehouse.redshift.secret_arn to share the "
+                "loader's secret",
+            )
+        return secret
+
     def _source_parameters(self) -> dict[str, Any]:
         warehouse = self.config.warehouse
         if warehouse.type == "redshift" and warehouse.redshift is not None:
@@ -260,10 +315,10 @@ class Publisher:
             "Name": f"Clickstream {self.config.project_id}",
             "DataSourceParameters": parameters,
         }
-        if self.qs.redshift_secret_arn and source_type == "REDSHIFT":
-            common["Credentials"] = {"SecretArn": self.qs.redshift_secret_arn}
-        if self.qs.vpc_connection_arn:
-            common["VpcConnectionProperties"] = {"VpcConnectionArn": self.qs.vpc_connection_arn}
+        if source_type == "REDSHIFT":
+            common["Credentials"] = {"SecretArn": self._redshift_secret()}
+            if self.qs.vpc_connection_arn:  # Athena is reached without one
+                common["VpcConnectionProperties"] = {"VpcConnectionArn": self.qs.vpc_connection_arn}
         found = self.call.find("describe_data_source", AwsAccountId=self.account, DataSourceId=self.ids.data_source)
         if found is None:
             permissions = _permissions(self.qs.principals, DATA_SOURCE_ACTIONS)
@@ -275,17 +330,33 @@ class Publisher:
             )
         else:
             response = self.call("update_data_source", **common)
-            self._grant(
-                "update_data_source_permissions",
+            self._sync_permissions(
+                "data_source",
                 {"DataSourceId": self.ids.data_source},
                 _permissions(self.qs.principals, DATA_SOURCE_ACTIONS),
             )
         return str(response.get("Arn") or self.arn("datasource", self.ids.data_source))
 
-    def _grant(self, operation: str, key: dict[str, str], permissions: list[dict[str, Any]]) -> None:
-        """Grant permissions on an existing resource (creates pass them directly); nothing when none are set."""
-        if permissions:
-            self.call(operation, AwsAccountId=self.account, GrantPermissions=permissions, **key)
+    def _sync_permissions(self, kind: str, key: dict[str, str], permissions: list[dict[str, Any]]) -> None:
+        """Make an existing resource's permissions the configured ones (creates pass them directly).
+
+        The current permissions are described first: what the configuration grants is granted, and
+        any principal or action it no longer grants (a principal removed from ``principals`` or
+        ``viewers``) is revoked, so access follows the configuration both ways.
+        """
+        described = self.call.read(f"describe_{kind}_permissions", AwsAccountId=self.account, **key)
+        wanted = {entry["Principal"]: set(entry["Actions"]) for entry in permissions}
+        revoke = []
+        for entry in described.get("Permissions", []) or []:
+            extra = sorted(set(entry.get("Actions", [])) - wanted.get(entry["Principal"], set()))
+            if extra:
+                revoke.append({"Principal": entry["Principal"], "Actions": extra})
+        changes: dict[str, Any] = {"GrantPermissions": permissions} if permissions else {}
+        if revoke:
+            changes["RevokePermissions"] = revoke
+            log.info("revoking %s permissions no longer configured: %s", kind, revoke)
+        if changes:
+            self.call(f"update_{kind}_permissions", AwsAccountId=self.account, **key, **changes)
 
     # --- datasets
     def dataset_request(self, app_id: str, name: str, dataset: Dataset, source_arn: str) -> dict[str, Any]:
@@ -327,8 +398,8 @@ class Publisher:
             response = self.call("create_data_set", **common, **({"Permissions": permissions} if permissions else {}))
         else:
             response = self.call("update_data_set", **common)
-            self._grant(
-                "update_data_set_permissions",
+            self._sync_permissions(
+                "data_set",
                 {"DataSetId": dataset_id},
                 _permissions(self.qs.principals, DATASET_ACTIONS),
             )
@@ -338,7 +409,7 @@ class Publisher:
 
     def _refresh_schedule(self, dataset_id: str) -> None:
         refresh = self.qs.refresh
-        schedule = {
+        schedule: dict[str, Any] = {
             "ScheduleId": f"{dataset_id}-refresh",
             "RefreshType": "FULL_REFRESH",
             "ScheduleFrequency": {
@@ -347,7 +418,11 @@ class Publisher:
                 "Timezone": refresh.timezone,
             },
         }
-        listed = self.call("list_refresh_schedules", AwsAccountId=self.account, DataSetId=dataset_id)
+        if refresh.day_of_week is not None:
+            schedule["ScheduleFrequency"]["RefreshOnDay"] = {"DayOfWeek": refresh.day_of_week}
+        elif refresh.day_of_month is not None:
+            schedule["ScheduleFrequency"]["RefreshOnDay"] = {"DayOfMonth": str(refresh.day_of_month)}
+        listed = self.call.read("list_refresh_schedules", AwsAccountId=self.account, DataSetId=dataset_id)
         existing = {item.get("ScheduleId") for item in listed.get("RefreshSchedules", [])}
         operation = "update_refresh_schedule" if schedule["ScheduleId"] in existing else "create_refresh_schedule"
         self.call(operation, AwsAccountId=self.account, DataSetId=dataset_id, Schedule=schedule)
@@ -367,8 +442,8 @@ class Publisher:
             response = self.call("create_template", **common, **({"Permissions": permissions} if permissions else {}))
         else:
             response = self.call("update_template", **common)
-            self._grant(
-                "update_template_permissions",
+            self._sync_permissions(
+                "template",
                 {"TemplateId": template_id},
                 _permissions(self.qs.principals, TEMPLATE_ACTIONS),
             )
@@ -387,8 +462,8 @@ class Publisher:
             response = self.call("create_analysis", **common, **({"Permissions": permissions} if permissions else {}))
         else:
             response = self.call("update_analysis", **common)
-            self._grant(
-                "update_analysis_permissions",
+            self._sync_permissions(
+                "analysis",
                 {"AnalysisId": analysis_id},
                 _permissions(self.qs.principals, ANALYSIS_ACTIONS),
             )
@@ -425,7 +500,7 @@ class Publisher:
                 DashboardId=dashboard_id,
                 VersionNumber=number,
             )
-            self._grant("update_dashboard_permissions", {"DashboardId": dashboard_id}, permissions)
+            self._sync_permissions("dashboard", {"DashboardId": dashboard_id}, permissions)
         return {"id": dashboard_id, "title": title, "app_id": app_id, "arn": arn, "version": number}
 
     def _wait_for_version(self, dashboard_id: str, number: int) -> None:
@@ -467,7 +542,7 @@ class Publisher:
                 **({"Permissions": permissions} if permissions else {}),
             )
         else:
-            self._grant("update_folder_permissions", {"FolderId": folder_id}, permissions)
+            self._sync_permissions("folder", {"FolderId": folder_id}, permissions)
         for dashboard_id in dashboard_ids:
             try:
                 self.call(
@@ -498,6 +573,12 @@ class Publisher:
         return published
 
 
+def has_credentials(client: Any) -> bool:
+    """Whether a boto3 client found AWS credentials (a dry run without them cannot look anything up)."""
+    signer = getattr(client, "_request_signer", None)
+    return getattr(signer, "_credentials", None) is not None
+
+
 def quicksight_client(config: Config, qs: QuickSightConfig) -> tuple[Any, str]:
     """A boto3 QuickSight client for the configured region and endpoint, and that region."""
     import boto3
@@ -519,8 +600,13 @@ def publish_dashboards(
     client: Any = None,
     dashboards: Sequence[Dashboard] | None = None,
     poll_seconds: float = 2.0,
+    look_up: bool | None = None,
 ) -> PublishResult:
-    """Publish (or plan) every dashboard for every app; writes ``<home>/dashboards/quicksight.json``."""
+    """Publish (or plan) every dashboard for every app; writes ``<home>/dashboards/quicksight.json``.
+
+    A dry run looks up which resources exist (read-only calls) when ``look_up`` is true; by default,
+    when the client has AWS credentials.
+    """
     qs = config.dashboards.quicksight
     if qs is None:
         raise ConfigError(
@@ -531,10 +617,12 @@ def publish_dashboards(
         client, region = quicksight_client(config, qs)
     else:
         region = qs.region or client.meta.region_name
-    caller = Caller(client, dry_run)
+    if look_up is None:
+        look_up = has_credentials(client)
+    caller = Caller(client, dry_run, look_up=look_up)
     publisher = Publisher(config, qs, caller, region, poll_seconds=poll_seconds)
     published = publisher.publish(list(dashboards if dashboards is not None else bundled_dashboards()))
-    result = PublishResult(caller.calls)
+    result = PublishResult(caller.calls, checked=caller.checked)
     if dry_run:
         return result
     result.dashboards = published

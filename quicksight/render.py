@@ -78,7 +78,12 @@ def _latest_date(connection: Any, dashboard: Dashboard, app_id: str) -> date | N
 def dashboard_payload(
     connection: Any, dashboard: Dashboard, app_id: str, days: int, rendered_at: str
 ) -> dict[str, Any]:
-    """The data and model one page embeds: every visual's rows for the app's last ``days`` days."""
+    """The data and model one page embeds: every visual's rows for the app's last ``days`` days.
+
+    Dates and times are taken in UTC whatever the machine's zone: DuckDB formats and converts a
+    TIMESTAMPTZ in its session zone, which it takes from the environment.
+    """
+    connection.execute("set TimeZone = 'UTC'")
     latest = _latest_date(connection, dashboard, app_id) or datetime.now(UTC).date()
     since = latest - timedelta(days=days - 1)
     data: dict[str, Any] = {}
@@ -87,7 +92,7 @@ def dashboard_payload(
     for sheet in dashboard.sheets:
         for visual in sheet.visuals:
             query = grain_query(visual, dashboard.datasets[visual.dataset], app_id, since, MAX_ROWS_PER_VISUAL)
-            table = fetch_grain(connection, query)
+            table = fetch_grain(connection, query, f"{dashboard.id}/{visual.id} (app {app_id})")
             data[visual.id] = table
             date_at, platform_at = table["columns"].index(DATE_KEY), table["columns"].index(PLATFORM_KEY)
             dates.update(row[date_at] for row in table["rows"])

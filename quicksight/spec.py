@@ -174,7 +174,21 @@ class Visual(_Strict):
             raise ValueError("color (a series, or a pivot column, per value) works with bar, line, combo and pivot")
         if isinstance(self.top_n, int) and self.top_n < 1:
             raise ValueError("top_n must be at least 1")
+        if self.type == "kpi" and self.top_n is not None:
+            raise ValueError("a kpi visual shows one number: remove top_n")
+        if self.sort is not None and self.sort.by not in self.sortable:
+            raise ValueError(
+                f"sort.by {self.sort.by!r} is not a field of this visual; use one of {', '.join(sorted(self.sortable))}"
+            )
         return self
+
+    @property
+    def sortable(self) -> set[str]:
+        """The columns a visual can sort by: its dimensions, color and measured columns."""
+        names = {d.column for d in self.dimensions} | {part.column for m in self.measures for part in m.parts}
+        if self.color is not None:
+            names.add(self.color.column)
+        return names
 
     @property
     def columns(self) -> set[str]:
@@ -241,6 +255,17 @@ class Dashboard(_Strict):
                 if missing:
                     problems.append(f"{where}: dataset {visual.dataset} has no column(s) {', '.join(missing)}")
                     continue
+                for item in [*visual.dimensions, *([visual.color] if visual.color else [])]:
+                    if item.granularity is not None and dataset.columns[item.column] != "DATETIME":
+                        problems.append(
+                            f"{where}: granularity needs a DATETIME column; {item.column} is "
+                            f"{dataset.columns[item.column]} (remove granularity)"
+                        )
+                if visual.type == "map" and visual.dimensions[0].column not in dataset.geo_roles:
+                    problems.append(
+                        f"{where}: a map's first dimension needs a geographic role; give {visual.dimensions[0].column} "
+                        f"one under datasets.{visual.dataset}.geo_roles (e.g. COUNTRY)"
+                    )
                 for measure in visual.measures:
                     for part in measure.parts:
                         kind = dataset.columns[part.column]

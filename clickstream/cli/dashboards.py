@@ -30,7 +30,7 @@ def render(ctx: typer.Context) -> None:
 def publish(
     ctx: typer.Context,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Print the planned QuickSight calls; call nothing.")
+        bool, typer.Option("--dry-run", help="Print the planned QuickSight calls; change nothing (only look up).")
     ] = False,
     plan_file: Annotated[
         Path | None, typer.Option("--plan-file", help="With --dry-run: also write every planned request as JSON here.")
@@ -47,6 +47,15 @@ def publish(
         for line in plan_summary(result.calls):
             console.print(line, markup=False, soft_wrap=True)
         console.print(f"dashboards: {len(result.calls)} planned calls, each valid for the QuickSight API; none sent")
+        if result.checked:
+            console.print(
+                "dashboards: existing resources were looked up (read-only calls): they are planned as updates"
+            )
+        else:
+            console.print(
+                "dashboards: existence NOT checked (no AWS credentials, or QuickSight unreachable): "
+                "every resource is planned as a create; a real publish updates the ones that exist"
+            )
         if plan_file is not None:
             plan = [{"operation": c.operation, "params": c.params} for c in result.calls]
             plan_file.write_text(json.dumps(plan, indent=2, default=str) + "\n", encoding="utf-8")

@@ -286,6 +286,13 @@
       sheet.visuals.forEach(function (visual) {
         var box = el("div", {"class": "visual " + visual.type, "data-visual-id": visual.id, "data-type": visual.type});
         box.appendChild(el("h2"));
+        var cut = DATA.data[visual.id].truncated;
+        if (cut) {
+          // Over the row cap only the newest whole days were embedded: say so instead of showing wrong totals.
+          box.setAttribute("data-truncated", cut.from);
+          box.appendChild(el("p", {"class": "truncated"}, "Truncated: more than " + cut.maxRows.toLocaleString("en-US") +
+            " rows, so only data from " + cut.from + " on is included."));
+        }
         box.appendChild(el("div", {"class": "body"}));
         grid.appendChild(box);
       });

@@ -140,3 +140,57 @@ def test_a_parameter_control_switches_the_traffic_dimension_and_the_title(
     set_input(browser, "param-acquisition-TopNuser", "1")
     assert chart.get_attribute("data-rows") == "1"
     assert console_errors(browser) == []
+
+
+def test_engagement_rates_are_ratios_of_sums_over_the_platforms_and_days_shown(
+    rendered: list[RenderedDashboard], warehouse: Config, browser: Any
+) -> None:
+    page = rendered[0]
+    open_page(browser, page.path)
+    show_sheet(browser, "engagement")
+    with duckdb.connect(str(warehouse.warehouse_path), read_only=True) as connection:
+        [(day, engaged, users)] = connection.execute(
+            "select strftime(event_date, '%Y-%m-%d'), sum(engaged_session_count), sum(active_user_count) "
+            "from analytics.rpt_engagement__kpi where app_id = ? group by event_date having count(*) > 1 "
+            "order by event_date desc limit 1",
+            [page.app_id],
+        ).fetchall()  # a day of several platforms, where an average of their averages would differ
+    set_input(browser, "filter-start", day)
+    set_input(browser, "filter-end", day)
+
+    line = visual(browser, "engagement_kpi")
+    assert line.get_attribute("data-rows") == "1"
+    assert float(line.get_attribute("data-total")) == pytest.approx(engaged / users)
+    assert console_errors(browser) == []
+
+
+HOSTILE = ["<!--<script", "</script><script>window.pwned = 1</script>", "a & b \u2028 <b>bold</b>", "-->"]
+
+
+def test_hostile_text_in_the_data_is_shown_as_text_and_the_page_still_runs(
+    warehouse: Config, browser: Any, tmp_path: Path
+) -> None:
+    from quicksight.page import page_html
+    from quicksight.render import dashboard_payload
+
+    [dashboard] = bundled_dashboards()
+    with duckdb.connect(str(warehouse.warehouse_path), read_only=True) as connection:
+        data = dashboard_payload(connection, dashboard, "shop", 30, "2026-01-01T00:00:00Z")
+    for table in data["data"].values():
+        if "event_name" in table["columns"]:
+            name_at = table["columns"].index("event_name")
+            for i, row in enumerate(table["rows"]):
+                row[name_at] = HOSTILE[i % len(HOSTILE)]
+    data["appId"] = HOSTILE[0]
+    page = tmp_path / "hostile.html"
+    page.write_text(page_html(f"{HOSTILE[0]} {HOSTILE[1]}", data), encoding="utf-8")
+
+    open_page(browser, page)
+    show_sheet(browser, "engagement")
+
+    shown = visual(browser, "engagement_event_details").find_elements("css selector", "td:first-child")
+    texts = {cell.text for cell in shown}
+    assert HOSTILE[0] in texts and HOSTILE[1] in texts, texts
+    assert browser.execute_script("return window.pwned === undefined")
+    assert browser.title == f"{HOSTILE[0]} {HOSTILE[1]}"
+    assert console_errors(browser) == []

@@ -4,6 +4,7 @@ each request against the QuickSight API model), and the calls moto implements ru
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,12 +12,24 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.stub import Stubber
+from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
 from clickstream.config import Config
 from clickstream.errors import ClickstreamError, ConfigError
-from quicksight.publish import RECORD, Caller, Publisher, publish_dashboards
+from quicksight.publish import (
+    ANALYSIS_ACTIONS,
+    DASHBOARD_ACTIONS,
+    DATA_SOURCE_ACTIONS,
+    DATASET_ACTIONS,
+    FOLDER_ACTIONS,
+    RECORD,
+    TEMPLATE_ACTIONS,
+    Caller,
+    Ids,
+    Publisher,
+    publish_dashboards,
+)
 from quicksight.spec import SPECS_DIR, Dashboard, bundled_dashboards, load_dashboards
 from tests.conftest import make_config
 
@@ -43,16 +56,21 @@ sheets:
 """
 
 
-def quicksight_config(home: Path, principals: bool = True, **quicksight: Any) -> Config:
+IDS = Ids("clickstream", "clickstream_demo")
+SECRET = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:qs"
+
+
+def quicksight_config(home: Path, **quicksight: Any) -> Config:
     settings: dict[str, Any] = {
         "aws_account_id": ACCOUNT,
         "region": REGION,
         "redshift_host": "cluster.example.eu-west-1.redshift.amazonaws.com",
-        "redshift_secret_arn": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:qs",
+        "redshift_secret_arn": SECRET,
+        "principals": [OWNER],
+        "viewers": [READERS],
     }
-    if principals:
-        settings.update(principals=[OWNER], viewers=[READERS])
     settings.update(quicksight)
+    settings = {key: value for key, value in settings.items() if value is not None}
     redshift = {
         "cluster_identifier": "cluster",
         "db_user": "loader",
@@ -110,18 +128,18 @@ class Script:
         )
 
 
-def first_publish(script: Script, dashboard: Dashboard, prefix: str = "clickstream-clickstream-demo") -> str:
+def first_publish(script: Script, dashboard: Dashboard) -> str:
     """A publish into an account that has none of the resources yet (one app, shop)."""
     script.missing("describe_data_source")
-    script.ok("create_data_source", {"Arn": arn("datasource", f"{prefix}-datasource")})
+    script.ok("create_data_source", {"Arn": arn("datasource", IDS.data_source)})
     script.missing("describe_template")
-    script.ok("create_template", {"Arn": arn("template", f"{prefix}-{dashboard.id}-template")})
+    script.ok("create_template", {"Arn": arn("template", IDS.template(dashboard))})
     for name in dashboard.used_datasets:
         script.missing("describe_data_set")
-        script.ok("create_data_set", {"Arn": arn("dataset", f"{prefix}-shop-{name.lower()}")})
+        script.ok("create_data_set", {"Arn": arn("dataset", IDS.dataset("shop", name))})
     script.missing("describe_analysis")
-    script.ok("create_analysis", {"Arn": arn("analysis", f"{prefix}-shop-{dashboard.id}-analysis")})
-    dashboard_id = f"{prefix}-shop-{dashboard.id}"
+    script.ok("create_analysis", {"Arn": arn("analysis", IDS.analysis(dashboard, "shop"))})
+    dashboard_id = IDS.dashboard(dashboard, "shop")
     script.missing("describe_dashboard")
     script.ok(
         "create_dashboard",
@@ -130,10 +148,10 @@ def first_publish(script: Script, dashboard: Dashboard, prefix: str = "clickstre
     script.version(dashboard_id, 1, "CREATION_IN_PROGRESS")
     script.version(dashboard_id, 1, "CREATION_SUCCESSFUL")
     script.missing("describe_folder")
-    script.ok("create_folder", {"Arn": arn("folder", f"{prefix}-folder")})
+    script.ok("create_folder", {"Arn": arn("folder", IDS.folder)})
     script.ok(
         "create_folder_membership",
-        FolderId=f"{prefix}-folder",
+        FolderId=IDS.folder,
         MemberId=dashboard_id,
         MemberType="DASHBOARD",
         AwsAccountId=ACCOUNT,
@@ -141,31 +159,55 @@ def first_publish(script: Script, dashboard: Dashboard, prefix: str = "clickstre
     return dashboard_id
 
 
-def second_publish(script: Script, dashboard: Dashboard, prefix: str = "clickstream-clickstream-demo") -> str:
-    """A publish where everything exists: updates, a new dashboard version published, no duplicate."""
-    script.ok("describe_data_source", {"DataSource": {"DataSourceId": f"{prefix}-datasource"}})
-    script.ok("update_data_source", {"Arn": arn("datasource", f"{prefix}-datasource")})
+def owned(actions: list[str]) -> list[dict[str, Any]]:
+    """The permissions an existing resource already has: the configured owner's."""
+    return [{"Principal": OWNER, "Actions": actions}]
+
+
+def second_publish(script: Script, dashboard: Dashboard) -> str:
+    """A publish where everything exists: updates with the new definition, a new dashboard version published."""
+    script.ok("describe_data_source", {"DataSource": {"DataSourceId": IDS.data_source}})
+    script.ok("update_data_source", {"Arn": arn("datasource", IDS.data_source)})
+    script.ok("describe_data_source_permissions", {"Permissions": owned(DATA_SOURCE_ACTIONS)})
     script.ok("update_data_source_permissions")
-    script.ok("describe_template", {"Template": {"TemplateId": f"{prefix}-{dashboard.id}-template"}})
-    script.ok("update_template", {"Arn": arn("template", f"{prefix}-{dashboard.id}-template")})
+    template_id = IDS.template(dashboard)
+    script.ok("describe_template", {"Template": {"TemplateId": template_id}})
+    script.ok(
+        "update_template",
+        {"Arn": arn("template", template_id)},
+        AwsAccountId=ACCOUNT, TemplateId=template_id, Name=dashboard.title, Definition=ANY,
+        VersionDescription="clickstream dashboards publish",
+    )  # fmt: skip
+    script.ok("describe_template_permissions", {"Permissions": owned(TEMPLATE_ACTIONS)})
     script.ok("update_template_permissions")
     for name in dashboard.used_datasets:
-        script.ok("describe_data_set", {"DataSet": {"DataSetId": f"{prefix}-shop-{name.lower()}"}})
-        script.ok("update_data_set", {"Arn": arn("dataset", f"{prefix}-shop-{name.lower()}")})
+        script.ok("describe_data_set", {"DataSet": {"DataSetId": IDS.dataset("shop", name)}})
+        script.ok("update_data_set", {"Arn": arn("dataset", IDS.dataset("shop", name))})
+        script.ok("describe_data_set_permissions", {"Permissions": owned(DATASET_ACTIONS)})
         script.ok("update_data_set_permissions")
-    script.ok("describe_analysis", {"Analysis": {"AnalysisId": f"{prefix}-shop-{dashboard.id}-analysis"}})
-    script.ok("update_analysis", {"Arn": arn("analysis", f"{prefix}-shop-{dashboard.id}-analysis")})
+    analysis_id = IDS.analysis(dashboard, "shop")
+    script.ok("describe_analysis", {"Analysis": {"AnalysisId": analysis_id}})
+    script.ok(
+        "update_analysis",
+        {"Arn": arn("analysis", analysis_id)},
+        AwsAccountId=ACCOUNT, AnalysisId=analysis_id, Name=f"{dashboard.title} - shop", Definition=ANY,
+    )  # fmt: skip
+    script.ok("describe_analysis_permissions", {"Permissions": owned(ANALYSIS_ACTIONS)})
     script.ok("update_analysis_permissions")
-    dashboard_id = f"{prefix}-shop-{dashboard.id}"
+    dashboard_id = IDS.dashboard(dashboard, "shop")
     script.ok("describe_dashboard", {"Dashboard": {"DashboardId": dashboard_id}})
     script.ok(
         "update_dashboard",
         {"Arn": arn("dashboard", dashboard_id), "VersionArn": arn("dashboard", f"{dashboard_id}/version/2")},
-    )
+        AwsAccountId=ACCOUNT, DashboardId=dashboard_id, Name=f"{dashboard.title} - shop", Definition=ANY,
+        VersionDescription="clickstream dashboards publish", DashboardPublishOptions=ANY,
+    )  # fmt: skip
     script.version(dashboard_id, 2, "CREATION_SUCCESSFUL")
     script.ok("update_dashboard_published_version", AwsAccountId=ACCOUNT, DashboardId=dashboard_id, VersionNumber=2)
+    script.ok("describe_dashboard_permissions", {"Permissions": owned(DASHBOARD_ACTIONS)})
     script.ok("update_dashboard_permissions")
-    script.ok("describe_folder", {"Folder": {"FolderId": f"{prefix}-folder"}})
+    script.ok("describe_folder", {"Folder": {"FolderId": IDS.folder}})
+    script.ok("describe_folder_permissions", {"Permissions": owned(FOLDER_ACTIONS)})
     script.ok("update_folder_permissions")
     script.stub.add_client_error("create_folder_membership", "ResourceExistsException", "already a member", 409)
     return dashboard_id
@@ -240,12 +282,10 @@ def test_a_second_publish_updates_in_place_and_publishes_a_new_version(
 def test_spice_datasets_get_a_refresh_schedule_created_then_updated(
     tmp_path: Path, mini: Dashboard, client: Any, stubbed: Script
 ) -> None:
-    config = quicksight_config(
-        tmp_path, principals=False, import_mode="SPICE", refresh={"interval": "HOURLY", "time_of_day": "00:15"}
-    )
+    config = quicksight_config(tmp_path, import_mode="SPICE", refresh={"interval": "HOURLY", "time_of_day": "00:15"})
     publisher = Publisher(config, config.dashboards.quicksight, Caller(client, dry_run=False), REGION)  # type: ignore[arg-type]
     dataset = mini.datasets["DAU_WAU"]
-    schedule_id = "clickstream-clickstream-demo-shop-dau_wau-refresh"
+    schedule_id = f"{IDS.dataset('shop', 'DAU_WAU')}-refresh"
     for existing in (
         [],
         [{"ScheduleId": schedule_id, "ScheduleFrequency": {"Interval": "DAILY"}, "RefreshType": "FULL_REFRESH"}],
@@ -261,13 +301,13 @@ def test_spice_datasets_get_a_refresh_schedule_created_then_updated(
         "TimeOfTheDay": "00:15",
         "Timezone": "UTC",
     }
-    assert created.params["DataSetId"] == "clickstream-clickstream-demo-shop-dau_wau"
+    assert created.params["DataSetId"] == IDS.dataset("shop", "DAU_WAU")
 
 
 def test_a_version_quicksight_cannot_build_fails_the_publish_with_its_errors(
     tmp_path: Path, mini: Dashboard, client: Any, stubbed: Script
 ) -> None:
-    config = quicksight_config(tmp_path, principals=False)
+    config = quicksight_config(tmp_path)
     publisher = Publisher(
         config,
         config.dashboards.quicksight,
@@ -275,7 +315,7 @@ def test_a_version_quicksight_cannot_build_fails_the_publish_with_its_errors(
         REGION,  # type: ignore[arg-type]
         poll_seconds=0,
     )
-    dashboard_id = "clickstream-clickstream-demo-shop-mini"
+    dashboard_id = IDS.dashboard(mini, "shop")
     stubbed.missing("describe_dashboard")
     stubbed.ok(
         "create_dashboard",
@@ -302,8 +342,9 @@ def test_the_dry_run_plans_the_bundled_dashboards_with_valid_requests_and_sends_
 ) -> None:
     config = quicksight_config(tmp_path)
     with Stubber(client) as stub:  # any call that reached the client would fail: nothing is stubbed
-        result = publish_dashboards(config, dry_run=True, client=client)
+        result = publish_dashboards(config, dry_run=True, client=client, look_up=False)
         stub.assert_no_pending_responses()
+    assert result.checked is False, "nothing was looked up, and the result says so"
     operations = [call.operation for call in result.calls]
     [dashboard] = bundled_dashboards()
     assert operations.count("create_data_set") == len(dashboard.used_datasets) == 20
@@ -323,16 +364,24 @@ def test_the_dry_run_command_prints_the_plan(tmp_path: Path) -> None:
     config = quicksight_config(tmp_path / "home")
     config_file = tmp_path / "clickstream.yml"
     config_file.write_text(yaml.safe_dump(json.loads(config.model_dump_json(by_alias=True, exclude_none=True))))
+    no_credentials = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    no_credentials.update(
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"), AWS_CONFIG_FILE=str(tmp_path / "none"),
+        AWS_EC2_METADATA_DISABLED="true",
+    )  # fmt: skip
     result = subprocess.run(
         [sys.executable, "-m", "clickstream", "--config", str(config_file), "dashboards", "publish", "--dry-run"],
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
+        env=no_credentials,
     )
     assert result.returncode == 0, result.stderr
-    assert "create_dashboard DashboardId=clickstream-clickstream-demo-shop-clickstream" in result.stdout
-    assert "planned calls, each valid for the QuickSight API; none sent" in result.stdout
+    output = " ".join(result.stdout.split())
+    assert f"create_dashboard DashboardId={IDS.dashboard(bundled_dashboards()[0], 'shop')}" in output
+    assert "planned calls, each valid for the QuickSight API; none sent" in output
+    assert "existence NOT checked (no AWS credentials" in output
 
 
 def test_an_athena_warehouse_is_published_through_an_athena_data_source(tmp_path: Path, client: Any) -> None:
@@ -340,19 +389,26 @@ def test_an_athena_warehouse_is_published_through_an_athena_data_source(tmp_path
         tmp_path,
         data_root="s3://bucket/data",
         warehouse={"type": "athena", "athena": {"region": REGION}},
-        dashboards={"quicksight": {"aws_account_id": ACCOUNT, "athena_workgroup": "analysts"}},
+        dashboards={
+            "quicksight": {
+                "aws_account_id": ACCOUNT,
+                "athena_workgroup": "analysts",
+                "principals": [OWNER],
+                "vpc_connection_arn": f"arn:aws:quicksight:{REGION}:{ACCOUNT}:vpcConnection/vpc",
+            }
+        },
     )
-    result = publish_dashboards(config, dry_run=True, client=client)
+    result = publish_dashboards(config, dry_run=True, client=client, look_up=False)
     [source] = [call.params for call in result.calls if call.operation == "create_data_source"]
     assert source["Type"] == "ATHENA"
     assert source["DataSourceParameters"] == {"AthenaParameters": {"WorkGroup": "analysts"}}
-    assert "Credentials" not in source and "Permissions" not in source
+    assert "Credentials" not in source and "VpcConnectionProperties" not in source, "Redshift only"
 
 
 def test_publishing_needs_the_quicksight_section_and_an_aws_warehouse(tmp_path: Path, client: Any) -> None:
     with pytest.raises(ConfigError, match=r"dashboards\.quicksight is not configured"):
         publish_dashboards(make_config(tmp_path), client=client)
-    duckdb_config = make_config(tmp_path, dashboards={"quicksight": {"aws_account_id": ACCOUNT}})
+    duckdb_config = make_config(tmp_path, dashboards={"quicksight": {"aws_account_id": ACCOUNT, "principals": [OWNER]}})
     with pytest.raises(ConfigError, match="QuickSight reads Redshift or Athena"):
         publish_dashboards(duckdb_config, client=client, dry_run=True)
 
@@ -363,22 +419,17 @@ def test_a_principal_that_is_not_a_quicksight_arn_is_refused(tmp_path: Path) -> 
 
 
 @mock_aws
-def test_against_moto_the_data_source_is_created_then_updated_and_datasets_and_dashboards_are_created(
+def test_against_moto_the_data_source_datasets_and_dashboard_are_created_and_found_again(
     tmp_path: Path, mini: Dashboard
 ) -> None:
-    config = quicksight_config(tmp_path, principals=False)
+    config = quicksight_config(tmp_path)
     moto_client = boto3.client("quicksight", region_name=REGION)
     caller = Caller(moto_client, dry_run=False)
     publisher = Publisher(config, config.dashboards.quicksight, caller, REGION, poll_seconds=0)  # type: ignore[arg-type]
 
     source_arn = publisher.data_source()
-    publisher.data_source()
-    assert [c.operation for c in caller.calls] == [
-        "describe_data_source",
-        "create_data_source",
-        "describe_data_source",
-        "update_data_source",
-    ]
+    assert [c.operation for c in caller.calls] == ["describe_data_source", "create_data_source"]
+    assert caller.find("describe_data_source", AwsAccountId=ACCOUNT, DataSourceId=publisher.ids.data_source)
     source = moto_client.describe_data_source(AwsAccountId=ACCOUNT, DataSourceId=publisher.ids.data_source)
     assert source["DataSource"]["Type"] == "REDSHIFT"
 
@@ -390,3 +441,147 @@ def test_against_moto_the_data_source_is_created_then_updated_and_datasets_and_d
     assert entry["version"] == 1
     listed = moto_client.list_dashboards(AwsAccountId=ACCOUNT)["DashboardSummaryList"]
     assert [d["DashboardId"] for d in listed] == [entry["id"]]
+
+
+def test_permissions_no_longer_configured_are_revoked_on_an_existing_resource(
+    tmp_path: Path, client: Any, stubbed: Script
+) -> None:
+    config = quicksight_config(tmp_path)
+    publisher = Publisher(config, config.dashboards.quicksight, Caller(client, dry_run=False), REGION)  # type: ignore[arg-type]
+    former = f"arn:aws:quicksight:us-east-1:{ACCOUNT}:user/default/former"
+    stubbed.ok("describe_data_source", {"DataSource": {"DataSourceId": IDS.data_source}})
+    stubbed.ok("update_data_source", {"Arn": arn("datasource", IDS.data_source)})
+    stubbed.ok(
+        "describe_data_source_permissions",
+        {
+            "Permissions": [
+                *owned([*DATA_SOURCE_ACTIONS, "quicksight:Extra"]),
+                {"Principal": former, "Actions": ["x:Y"]},
+            ]
+        },
+    )
+    stubbed.ok(
+        "update_data_source_permissions",
+        AwsAccountId=ACCOUNT,
+        DataSourceId=IDS.data_source,
+        GrantPermissions=owned(DATA_SOURCE_ACTIONS),
+        RevokePermissions=[
+            {"Principal": OWNER, "Actions": ["quicksight:Extra"]},
+            {"Principal": former, "Actions": ["x:Y"]},
+        ],
+    )
+
+    publisher.data_source()
+
+
+def test_a_dry_run_with_credentials_looks_resources_up_and_plans_updates(
+    tmp_path: Path, client: Any, stubbed: Script
+) -> None:
+    config = quicksight_config(tmp_path)
+    caller = Caller(client, dry_run=True, look_up=True)
+    publisher = Publisher(config, config.dashboards.quicksight, caller, REGION)  # type: ignore[arg-type]
+    stubbed.ok("describe_data_source", {"DataSource": {"DataSourceId": IDS.data_source}})
+    stubbed.ok("describe_data_source_permissions", {"Permissions": owned(DATA_SOURCE_ACTIONS)})
+
+    publisher.data_source()
+
+    assert [c.operation for c in caller.calls] == [
+        "describe_data_source",
+        "update_data_source",
+        "describe_data_source_permissions",
+        "update_data_source_permissions",
+    ], "only the describe calls were sent (the stub answers no other)"
+    assert caller.checked
+
+
+def test_a_dry_run_that_cannot_look_up_plans_creates_and_says_it_did_not_check(
+    tmp_path: Path, client: Any, stubbed: Script
+) -> None:
+    config = quicksight_config(tmp_path)
+    caller = Caller(client, dry_run=True, look_up=True)
+    publisher = Publisher(config, config.dashboards.quicksight, caller, REGION)  # type: ignore[arg-type]
+    stubbed.stub.add_client_error("describe_data_source", "AccessDeniedException", "no", 403)
+
+    publisher.data_source()
+
+    assert [c.operation for c in caller.calls] == ["describe_data_source", "create_data_source"]
+    assert caller.checked is False
+
+
+def test_redshift_credentials_default_to_the_warehouses_secret_and_are_required(tmp_path: Path, client: Any) -> None:
+    warehouse_secret = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:loader"
+    redshift = {
+        "workgroup_name": "wg",
+        "region": REGION,
+        "secret_arn": warehouse_secret,
+        "iam_role_arn": f"arn:aws:iam::{ACCOUNT}:role/copy",
+        "manifest_prefix": "s3://bucket/manifests/",
+    }
+    quicksight = {"aws_account_id": ACCOUNT, "principals": [OWNER], "redshift_host": "wg.example.com"}
+    config = make_config(
+        tmp_path, data_root="s3://bucket/data", warehouse={"type": "redshift", "redshift": redshift},
+        dashboards={"quicksight": quicksight},
+    )  # fmt: skip
+    result = publish_dashboards(config, dry_run=True, client=client, look_up=False)
+    [source] = [call.params for call in result.calls if call.operation == "create_data_source"]
+    assert source["Credentials"] == {"SecretArn": warehouse_secret}
+
+    without = quicksight_config(tmp_path, redshift_secret_arn=None)
+    with pytest.raises(ConfigError, match=r"dashboards\.quicksight\.redshift_secret_arn is required") as error:
+        publish_dashboards(without, dry_run=True, client=client, look_up=False)
+    assert error.value.hint is not None and "warehouse.redshift.secret_arn" in error.value.hint
+
+
+def test_a_weekly_or_monthly_refresh_is_sent_with_its_day(tmp_path: Path, client: Any) -> None:
+    for refresh, day in (
+        ({"interval": "WEEKLY", "day_of_week": "MONDAY"}, {"DayOfWeek": "MONDAY"}),
+        ({"interval": "MONTHLY", "day_of_month": "LAST_DAY_OF_MONTH"}, {"DayOfMonth": "LAST_DAY_OF_MONTH"}),
+        ({"interval": "MONTHLY", "day_of_month": 15}, {"DayOfMonth": "15"}),
+    ):
+        config = quicksight_config(tmp_path, import_mode="SPICE", refresh=refresh)
+        result = publish_dashboards(config, dry_run=True, client=client, look_up=False)
+        schedule = next(c.params["Schedule"] for c in result.calls if c.operation == "create_refresh_schedule")
+        assert schedule["ScheduleFrequency"]["RefreshOnDay"] == day
+
+
+@pytest.mark.parametrize(
+    ("refresh", "message"),
+    [
+        ({"interval": "WEEKLY"}, "a WEEKLY refresh needs day_of_week"),
+        ({"interval": "MONTHLY"}, "a MONTHLY refresh needs day_of_month"),
+        ({"interval": "DAILY", "day_of_week": "MONDAY"}, "day_of_week is for a WEEKLY refresh"),
+        ({"interval": "MONTHLY", "day_of_month": 31}, "day_of_month must be 1 to 28"),
+    ],
+)
+def test_a_refresh_day_that_does_not_fit_the_interval_is_refused(
+    tmp_path: Path, refresh: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=rf"dashboards\.quicksight\.refresh: {message}"):
+        quicksight_config(tmp_path, import_mode="SPICE", refresh=refresh)
+
+
+def test_a_quicksight_section_without_principals_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"dashboards\.quicksight: principals: list at least one QuickSight user"):
+        quicksight_config(tmp_path, principals=[], viewers=[])
+
+
+def test_ids_of_different_projects_and_apps_never_meet() -> None:
+    [dashboard] = bundled_dashboards()
+    assert Ids("cs", "a_b").dashboard(dashboard, "c") != Ids("cs", "a").dashboard(dashboard, "b-c")
+    assert Ids("cs", "a_b").dataset("c", "X") != Ids("cs", "a-b").dataset("c", "X")
+    assert Ids("cs", "p").dashboard(dashboard, "shop").startswith("cs-p-shop-clickstream-")
+
+
+def test_weeks_start_on_monday_and_the_default_range_ends_tomorrow_utc() -> None:
+    from quicksight.definition import analysis_definition, template_definition
+
+    [dashboard] = bundled_dashboards()
+    arns = {name: arn("dataset", name) for name in dashboard.used_datasets}
+    for definition in (template_definition(dashboard), analysis_definition(dashboard, arns)):
+        assert definition["Options"] == {"WeekStart": "MONDAY"}, "time_period holds Mondays: label them as such"
+        [end] = [
+            d["DateTimeParameterDeclaration"]
+            for d in definition["ParameterDeclarations"]
+            if d.get("DateTimeParameterDeclaration", {}).get("Name") == "endDate"
+        ]
+        assert end["DefaultValues"]["RollingDate"]["Expression"] == "addDateTime(1, 'DD', truncDate('DD', now()))"

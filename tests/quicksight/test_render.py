@@ -127,3 +127,42 @@ def test_the_render_command_prints_each_file(warehouse: Config, tmp_path: Path) 
     for app_id in warehouse.app_ids:
         page = home / "dashboards" / f"clickstream-{app_id}.html"
         assert page.exists() and str(page) in result.stdout.replace("\n", "")
+
+
+PAYLOAD_SCRIPT = """
+import json, sys
+import duckdb
+from quicksight.render import dashboard_payload
+from quicksight.spec import bundled_dashboards
+[dashboard] = bundled_dashboards()
+with duckdb.connect(sys.argv[1], read_only=True) as connection:
+    data = dashboard_payload(connection, dashboard, "shop", 30, "2026-01-01T00:00:00Z")
+print(json.dumps({k: data["data"][k]["rows"] for k in ("details_events", "acquisition_intraday_active")}))
+"""
+
+
+def test_times_on_the_page_are_utc_whatever_the_machines_time_zone(warehouse: Config, tmp_path: Path) -> None:
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    copy = tmp_path / "warehouse.duckdb"  # a copy: dbt-duckdb in this test process may keep the warehouse locked
+    shutil.copyfile(warehouse.warehouse_path, copy)
+
+    def rows_in(zone: str) -> dict:
+        result = subprocess.run(
+            [sys.executable, "-c", PAYLOAD_SCRIPT, str(copy)],
+            capture_output=True, text=True, timeout=300, check=True, env={**os.environ, "TZ": zone},
+        )  # fmt: skip
+        return json.loads(result.stdout)
+
+    utc, new_york = rows_in("UTC"), rows_in("America/New_York")
+
+    assert utc["details_events"] and utc == new_york
+    with duckdb.connect(str(copy), read_only=True) as connection:
+        [(newest,)] = connection.execute(
+            "select strftime(max(event_timestamp) at time zone 'UTC', '%Y-%m-%d %H:%M:%S') "
+            "from analytics.rpt_event_view where app_id = 'shop'"
+        ).fetchall()
+    assert newest in {value for row in utc["details_events"] for value in row}

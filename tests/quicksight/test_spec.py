@@ -158,6 +158,49 @@ def test_a_dataset_whose_date_column_is_not_a_date_is_refused(tmp_path: Path) ->
         load_dashboards(folder)
 
 
+def test_sorting_by_a_column_the_visual_does_not_show_is_refused_with_its_key_path(tmp_path: Path) -> None:
+    folder = edited_spec(tmp_path, "sort: {by: time_period, direction: ASC}", "sort: {by: platform, direction: ASC}")
+    with pytest.raises(
+        ConfigError, match=r"clickstream\.yml: sheets\.0\.visuals\.0: sort\.by 'platform' is not a field of this visual"
+    ):
+        load_dashboards(folder)
+
+
+def test_a_kpi_with_top_n_is_refused(tmp_path: Path) -> None:
+    folder = edited_spec(
+        tmp_path,
+        "        type: kpi\n        dataset: DAU_WAU\n",
+        "        type: kpi\n        dataset: DAU_WAU\n        top_n: 3\n",
+    )
+    with pytest.raises(ConfigError, match=r"sheets\.1\.visuals\.0: a kpi visual shows one number: remove top_n"):
+        load_dashboards(folder)
+
+
+def test_a_map_of_a_column_without_a_geographic_role_is_refused(tmp_path: Path) -> None:
+    folder = edited_spec(
+        tmp_path,
+        "geo_roles: {geo_country: COUNTRY, geo_city: CITY}",
+        "geo_roles: {geo_city: CITY}",
+        file="datasets.yml",
+    )
+    with pytest.raises(
+        ConfigError,
+        match=r"visual acquisition_country_map: a map's first dimension needs a geographic role; "
+        r"give geo_country one under datasets\.Country_New_User\.geo_roles",
+    ):
+        load_dashboards(folder)
+
+
+def test_a_granularity_on_a_text_column_is_refused(tmp_path: Path) -> None:
+    folder = edited_spec(
+        tmp_path, "{column: platform, label: Platform}]", "{column: platform, label: Platform, granularity: DAY}]"
+    )
+    with pytest.raises(
+        ConfigError, match=r"visual overview_platform: granularity needs a DATETIME column; platform is STRING"
+    ):
+        load_dashboards(folder)
+
+
 def test_broken_yaml_is_reported_with_the_file(tmp_path: Path) -> None:
     folder = edited_spec(tmp_path, "sheets:\n", "sheets: [\n")
     with pytest.raises(ConfigError, match=r"clickstream\.yml is not valid YAML"):

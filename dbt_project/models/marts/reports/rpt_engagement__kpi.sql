@@ -1,5 +1,7 @@
 {#- clickstream_engagement_kpi: engaged sessions per user and engagement time per session and per
-    user, per day. -#}
+    user, per day. The counts the averages are made of are kept beside them, so a dashboard can
+    compute a rate over several days or platforms as a ratio of sums (an average of the daily
+    averages would weigh a quiet day like a busy one). -#}
 {{ config(**clickstream_report_config()) }}
 
 with daily as (
@@ -24,5 +26,9 @@ select
     cast(engaged_sessions as {{ dbt.type_float() }}) / active_users as avg_engaged_session_per_user,
     case when sessions > 0 then engagement_seconds / sessions end as avg_engagement_time_per_session_seconds,
     engagement_seconds / active_users as avg_engagement_time_per_user_seconds,
-    event_date
+    event_date,
+    engaged_sessions as engaged_session_count,
+    sessions as session_count,
+    active_users as active_user_count,
+    engagement_seconds as user_engagement_time_seconds
 from daily
