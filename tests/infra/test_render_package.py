@@ -115,6 +115,9 @@ def test_package_builds_artefacts_whose_names_are_the_keys_the_stack_gets(tmp_pa
     requirements = (out / "emr-image" / "requirements.txt").read_text().splitlines()
     assert any(line.startswith("pyarrow==") for line in requirements)
     assert not any(line.startswith("dbt-") for line in requirements)
+    # mapInArrow and pandas_udf need pandas on the workers; pyspark is EMR's own.
+    assert any(line.startswith("pandas==") for line in requirements)
+    assert not any(line.startswith("pyspark") for line in requirements)
     assert "python3.11" in (out / "emr-image" / "Dockerfile").read_text()
 
 
@@ -188,7 +191,7 @@ def test_the_entry_point_writes_the_config_and_runs_the_command_with_it(tmp_path
         "CLICKSTREAM_BASE_CONFIG": str(base),
         "CLICKSTREAM_CONFIG_OVERRIDES": json.dumps({"ingestion": {"port": 9999, "host": "0.0.0.0"}}),
         "CLICKSTREAM_CONFIG_OVERRIDES_LATER": json.dumps({"ingestion": {"port": 9998}}),
-        "CLICKSTREAM_CONFIG": str(tmp_path / "out" / "clickstream.yml"),
+        "CLICKSTREAM_COMPOSED_CONFIG": str(tmp_path / "out" / "clickstream.yml"),
     }
     command = "import os; print(open(os.environ['CLICKSTREAM_CONFIG']).read())"
     result = subprocess.run(
@@ -218,3 +221,53 @@ def test_an_s3_data_root_gives_its_prefix_to_the_stack_and_a_warning(tmp_path):
     rendered = render(parse_config(data, tmp_path))
     assert rendered.parameters["DataPrefix"] == "events/prod/"
     assert any("old-bucket" in warning for warning in rendered.warnings)
+
+
+def _entry_point(env: dict[str, str], command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "infra.container_config", "--", sys.executable, "-c", command],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+
+
+def test_the_entry_point_ignores_an_unwritable_image_config_and_points_the_command_at_its_own(tmp_path):
+    """The image's $CLICKSTREAM_CONFIG is root's file; the composed one goes to /tmp (or its own variable)."""
+    base = tmp_path / "base.yml"
+    base.write_text("apps:\n  - id: shop\n")
+    # Under a regular file: nobody, not even root (CI), can write there.
+    blocker = tmp_path / "etc"
+    blocker.write_text("not a folder")
+    baked = blocker / "clickstream.yml"
+    env = {
+        **{key: value for key, value in os.environ.items() if not key.startswith("CLICKSTREAM_")},
+        "CLICKSTREAM_BASE_CONFIG": str(base),
+        "CLICKSTREAM_CONFIG": str(baked),
+        "CLICKSTREAM_COMPOSED_CONFIG": str(tmp_path / "composed.yml"),
+    }
+    result = _entry_point(env, "import os; print(os.environ['CLICKSTREAM_CONFIG'])")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(tmp_path / "composed.yml")
+    assert yaml.safe_load((tmp_path / "composed.yml").read_text()) == {"apps": [{"id": "shop"}]}
+
+
+def test_an_unwritable_composed_config_path_stops_the_container_with_a_clear_message(tmp_path):
+    base = tmp_path / "base.yml"
+    base.write_text("apps:\n  - id: shop\n")
+    blocker = tmp_path / "locked"
+    blocker.write_text("a file, so nothing can be written beneath it (even by root, as in CI)")
+    env = {
+        **os.environ,
+        "CLICKSTREAM_BASE_CONFIG": str(base),
+        "CLICKSTREAM_COMPOSED_CONFIG": str(blocker / "clickstream.yml"),
+    }
+    result = _entry_point(env, "print('ran')")
+    assert result.returncode == 2 and "ran" not in result.stdout
+    assert "cannot write the composed configuration" in result.stderr
+    assert "CLICKSTREAM_COMPOSED_CONFIG" in result.stderr
+
+
+def test_a_missing_base_config_stops_the_container_with_its_location(tmp_path):
+    env = {**os.environ, "CLICKSTREAM_BASE_CONFIG": str(tmp_path / "nope.yml")}
+    result = _entry_point(env, "print('ran')")
+    assert result.returncode == 2 and "ran" not in result.stdout
+    assert f"cannot read {tmp_path / 'nope.yml'}" in result.stderr

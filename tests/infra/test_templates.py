@@ -193,3 +193,35 @@ def test_the_config_accepts_exactly_the_stack_names_the_template_does():
     metadata = InfraConfig.model_fields["stack_name"].metadata
     pattern = next(item.pattern for item in metadata if getattr(item, "pattern", None))
     assert pattern == TEMPLATES[ROOT_TEMPLATE]["Parameters"]["ProjectId"]["AllowedPattern"]
+
+
+def _dockerfile() -> tuple[str, dict[str, str], set[str]]:
+    """(USER, ENV, folders chowned to the user) of the repository's Dockerfile."""
+    text = (TEMPLATE_DIR.parents[1] / "Dockerfile").read_text().replace("\\\n", " ")
+    user = re.findall(r"^USER\s+(\S+)", text, re.MULTILINE)[-1]
+    env: dict[str, str] = {}
+    for line in re.findall(r"^ENV\s+(.+)$", text, re.MULTILINE):
+        env.update(re.findall(r"(\w+)=(\S+)", line))
+    owned = {path for match in re.findall(rf"chown (?:-R )?{user}\S* ([^&\n]+)", text) for path in match.split()}
+    return user, env, owned
+
+
+def _writable_by_the_image_user(path: str, owned: set[str]) -> bool:
+    return path.startswith("/tmp/") or any(path == root or path.startswith(root.rstrip("/") + "/") for root in owned)
+
+
+def test_the_image_user_can_write_every_path_the_containers_write():
+    user, env, owned = _dockerfile()
+    assert user != "root"
+    # The entry point's composed config: where the image's variable (or the module default) points.
+    from infra.container_config import DEFAULT_OUT, OUT_ENV
+
+    assert _writable_by_the_image_user(env.get(OUT_ENV, DEFAULT_OUT), owned), env.get(OUT_ENV)
+    # home, where the collector keeps its write-ahead log and dbt its artefacts, in every container.
+    for name in ("ingestion.yaml", "modeling.yaml", "studio.yaml"):
+        for node in _walk(TEMPLATES[name]["Resources"]):
+            if isinstance(node, str) and '"home"' in node:
+                home = re.search(r'"home": "([^"]+)"', node)
+                assert home and _writable_by_the_image_user(home[1], owned), (name, node[:80])
+            if isinstance(node, dict) and node.get("Name") == OUT_ENV:
+                assert _writable_by_the_image_user(node["Value"], owned), name
