@@ -162,8 +162,14 @@ def test_the_schedule_input_is_a_valid_start_job_run_request():
     target = TEMPLATES["etl.yaml"]["Resources"]["EtlSchedule"]["Properties"]["Target"]
     text = _sub_text(target["Input"])
     examples = {"JobRole.Arn": "arn:aws:iam::123456789012:role/etl-job", "Application.ApplicationId": "00abcdef12345"}
+    # What Scheduler puts in its placeholders: an execution id (a UUID) and an ISO time.
+    text = text.replace("<aws.scheduler.execution-id>", "d1e2f3a4-1111-2222-3333-444455556666")
+    text = text.replace("<aws.scheduler.scheduled-time>", "2026-11-26T01:00:00Z")
     request = json.loads(re.sub(r"\$\{([^}]+)\}", lambda match: examples.get(match[1], "example"), text))
     model = botocore.session.get_session().get_service_model("emr-serverless")
+    token = model.operation_model("StartJobRun").input_shape.members["clientToken"].metadata
+    # ParamValidator does not check patterns; the service does.
+    assert re.fullmatch(token["pattern"], request["clientToken"]) and len(request["clientToken"]) <= token["max"]
     report = ParamValidator().validate(request, model.operation_model("StartJobRun").input_shape)
     assert not report.has_errors(), report.generate_report()
     arguments = request["jobDriver"]["sparkSubmit"]["entryPointArguments"]
