@@ -29,6 +29,8 @@ from infra import spark_bundle
 from infra.templates_io import ROOT_TEMPLATE, parse_template, template_texts, templates_digest
 
 SINK_TYPES = {"s3": "S3", "kinesis": "Kinesis", "msk": "MSK"}
+MSK_PLACEHOLDER_BROKERS = "set-by-the-stack:9094"
+MSK_PLACEHOLDER_TOPIC = "set-by-the-stack"
 WAREHOUSES = {"redshift": "Redshift", "athena": "Athena"}
 DEFAULT_DATA_PREFIX = "clickstream/"
 # Set by render itself from the artefacts; never by hand.
@@ -75,8 +77,17 @@ def base_config(config: Config) -> tuple[dict[str, Any], list[str]]:
     for key in ("home", "data_root", "infra"):
         data.pop(key, None)
     ingestion = data.setdefault("ingestion", {})
+    kafka_settings = dict((ingestion.get("kafka") or {}).get("settings") or {})
     for key in ("host", "port", "sink", "s3", "kinesis", "kafka", "trusted_proxies"):
         ingestion.pop(key, None)
+    if config.infra.sink == "msk":
+        # The stack sets the brokers and the topic; the producer settings are the user's (SASL/SCRAM ones
+        # included), over TLS unless they chose otherwise. The two names here are replaced by the stack.
+        ingestion["kafka"] = {
+            "bootstrap_servers": MSK_PLACEHOLDER_BROKERS,
+            "topic": MSK_PLACEHOLDER_TOPIC,
+            "settings": {"security.protocol": "SSL", **kafka_settings},
+        }
     if not ingestion:
         data.pop("ingestion")
     warehouse = data.get("warehouse", {})
