@@ -109,21 +109,72 @@ def test_roles_grant_no_wildcard_actions(name):
                 assert not any(str(action).endswith(":*") or action == "*" for action in actions), node
 
 
-def test_every_stage_has_an_alarm():
-    alarms = {
-        resource["Properties"].get("MetricName")
-        or resource["Properties"]["Metrics"][0]["MetricStat"]["Metric"]["MetricName"]
-        for resource in TEMPLATES["monitoring.yaml"]["Resources"].values()
-        if resource["Type"] == "AWS::CloudWatch::Alarm"
-    }
+def _alarm_metrics() -> set[tuple[str, str, tuple[tuple[str, str], ...]]]:
+    """(namespace, metric, ((dimension, value source), ...)) of every metric the alarms read."""
+    found = set()
+    for resource in TEMPLATES["monitoring.yaml"]["Resources"].values():
+        if resource["Type"] != "AWS::CloudWatch::Alarm":
+            continue
+        properties = resource["Properties"]
+        metrics = [item["MetricStat"]["Metric"] for item in properties.get("Metrics", []) if "MetricStat" in item]
+        for metric in metrics or [properties]:
+            dimensions = tuple(sorted((dim["Name"], json.dumps(dim["Value"])) for dim in metric.get("Dimensions", [])))
+            found.add((json.dumps(metric["Namespace"]), metric["MetricName"], dimensions))
+    return found
+
+
+def test_every_stage_has_an_alarm_on_a_metric_with_the_right_dimensions():
+    ref = json.dumps
+    project = ref({"Fn::Sub": "Clickstream/${ProjectId}"})
+    lb = ("LoadBalancer", ref({"Ref": "LoadBalancerFullName"}))
+    tg = ("TargetGroup", ref({"Ref": "IngestionTargetGroupFullName"}))
     stages = {
-        "ingestion 5xx": "HTTPCode_Target_5XX_Count",
-        "ship lag": "clickstream_ship_lag_seconds",
-        "etl failures": "FailedJobs",
-        "load failures": "ExecutionsFailed",
-        "data freshness": "ExecutionsSucceeded",
+        "ingestion 5xx": (ref("AWS/ApplicationELB"), "HTTPCode_Target_5XX_Count", (lb, tg)),
+        "healthy collectors": (ref("AWS/ApplicationELB"), "HealthyHostCount", (lb, tg)),
+        "ship lag": (ref({"Ref": "ShipLagNamespace"}), "clickstream_ship_lag_seconds", (("job", ref("clickstream")),)),
+        "etl failures": (project, "EtlJobRunsFailed", ()),
+        "etl not started": (
+            ref("AWS/Scheduler"),
+            "TargetErrorCount",
+            (("ScheduleGroup", ref({"Ref": "ScheduleGroupName"})),),
+        ),
+        "load failures": (
+            ref("AWS/States"),
+            "ExecutionsFailed",
+            (("StateMachineArn", ref({"Ref": "StateMachineArn"})),),
+        ),
+        "data freshness": (project, "LoadAndModelSucceeded", ()),
     }
-    assert {stage: metric in alarms for stage, metric in stages.items()} == dict.fromkeys(stages, True)
+    alarms = _alarm_metrics()
+    assert {stage: metric in alarms for stage, metric in stages.items()} == dict.fromkeys(stages, True), alarms
+
+
+def test_the_etl_failure_metric_is_counted_from_the_failed_job_events():
+    resources = TEMPLATES["monitoring.yaml"]["Resources"]
+    rule = resources["EtlFailedRule"]["Properties"]
+    assert rule["EventPattern"]["detail"]["state"] == ["FAILED", "CANCELLED"]
+    assert rule["Targets"][0]["Arn"] == {"Fn::GetAtt": ["EtlEventsLogGroup", "Arn"]}
+    transform = resources["EtlFailedMetricFilter"]["Properties"]["MetricTransformations"][0]
+    alarm = resources["EtlFailedAlarm"]["Properties"]
+    assert (transform["MetricNamespace"], transform["MetricName"]) == (alarm["Namespace"], alarm["MetricName"])
+    assert "Dimensions" not in transform and "Dimensions" not in alarm
+
+
+def test_the_freshness_metric_is_written_only_after_load_and_model_succeed():
+    machine = TEMPLATES["modeling.yaml"]["Resources"]["StateMachine"]["Properties"]
+    definition = json.loads(_sub_text(machine["DefinitionString"]).replace("${ProjectId}", "shop").replace("${", "{"))
+    record = definition["States"]["RecordSuccess"]
+    assert definition["States"]["Model"]["Next"] == "RecordSuccess" and record["End"]
+    assert not [
+        name for name, state in definition["States"].items() if state.get("Next") == "RecordSuccess" and name != "Model"
+    ]
+    datum = record["Parameters"]["MetricData"][0]
+    alarm = TEMPLATES["monitoring.yaml"]["Resources"]["DataFreshnessAlarm"]["Properties"]
+    assert record["Parameters"]["Namespace"] == alarm["Namespace"]["Fn::Sub"].replace("${ProjectId}", "shop")
+    assert datum["MetricName"] == alarm["MetricName"] and "Dimensions" not in datum and "Dimensions" not in alarm
+    # The workflow role may write exactly that namespace.
+    role = json.dumps(TEMPLATES["modeling.yaml"]["Resources"]["WorkflowRole"])
+    assert '"cloudwatch:namespace": {"Fn::Sub": "Clickstream/${ProjectId}"}' in role
 
 
 def test_the_ship_lag_alarm_reads_the_metric_the_sidecar_publishes():
@@ -231,3 +282,81 @@ def test_the_image_user_can_write_every_path_the_containers_write():
                 assert home and _writable_by_the_image_user(home[1], owned), (name, node[:80])
             if isinstance(node, dict) and node.get("Name") == OUT_ENV:
                 assert _writable_by_the_image_user(node["Value"], owned), name
+
+
+# --- The one-run-at-a-time guard, run on a small interpreter of exactly the constructs it uses -------------
+
+
+def _path(document: Any, context: dict[str, Any], path: str) -> Any:
+    root, rest = (context, path[2:]) if path.startswith("$$") else (document, path[1:])
+    value = root
+    for part in [part for part in rest.split(".") if part]:
+        if part.endswith("[*]"):
+            value = value[part[:-3]]
+            continue
+        value = [item[part] for item in value] if isinstance(value, list) else value[part]
+    return value
+
+
+def _intrinsic(text: str, document: Any, context: dict[str, Any]) -> Any:
+    match = re.fullmatch(r"(States\.\w+)\((.*)\)", text.strip())
+    if not match:
+        return int(text) if re.fullmatch(r"-?\d+", text.strip()) else _path(document, context, text.strip())
+    name, inner = match[1], match[2]
+    depth, args, start = 0, [], 0
+    for index, char in enumerate(inner):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            args.append(inner[start:index])
+            start = index + 1
+    values = [_intrinsic(arg, document, context) for arg in [*args, inner[start:]]]
+    return {
+        "States.ArrayLength": lambda array: len(array),
+        "States.ArrayGetItem": lambda array, index: array[index],
+        "States.MathAdd": lambda a, b: a + b,
+    }[name](*values)
+
+
+def _fill(template: dict[str, Any], document: Any, context: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key.removesuffix(".$"): _intrinsic(value, document, context) if key.endswith(".$") else value
+        for key, value in template.items()
+    }
+
+
+def _guard_outcome(definition: dict[str, Any], me: str, running: list[str]) -> str:
+    """Where an execution ``me`` goes when ListExecutions lists ``running`` (newest first)."""
+    context = {"Execution": {"Id": me}}
+    state_name, document = definition["StartAt"], {}
+    while state_name not in ("Load", "SkipWhileRunning"):
+        state = definition["States"][state_name]
+        if state["Type"] == "Task":  # CheckOtherRuns: the API's answer, through ResultSelector
+            result = _fill(state["ResultSelector"], {"Executions": [{"ExecutionArn": arn} for arn in running]}, context)
+        elif state["Type"] == "Pass":
+            result = _fill(state["Parameters"], document, context)
+        else:
+            for choice in state["Choices"]:
+                value = _path(document, context, choice["Variable"])
+                if ("NumericGreaterThan" in choice and value > choice["NumericGreaterThan"]) or (
+                    "StringEqualsPath" in choice and value == _path(document, context, choice["StringEqualsPath"])
+                ):
+                    state_name = choice["Next"]
+                    break
+            else:
+                state_name = state["Default"]
+            continue
+        key = state["ResultPath"][2:]
+        document = {**document, key: result}
+        state_name = state["Next"]
+    return state_name
+
+
+def test_of_simultaneous_runs_exactly_the_oldest_goes_on():
+    machine = TEMPLATES["modeling.yaml"]["Resources"]["StateMachine"]["Properties"]
+    definition = json.loads(re.sub(r"\$\{[^}]+\}", "x", _sub_text(machine["DefinitionString"])))
+    newest_first = ["arn:run-3", "arn:run-2", "arn:run-1"]
+    outcomes = {run: _guard_outcome(definition, run, newest_first) for run in newest_first}
+    assert outcomes == {"arn:run-3": "SkipWhileRunning", "arn:run-2": "SkipWhileRunning", "arn:run-1": "Load"}
+    assert _guard_outcome(definition, "arn:alone", ["arn:alone"]) == "Load"
+    # ListExecutions is eventually consistent: a run that does not see itself yet still goes on when alone.
+    assert _guard_outcome(definition, "arn:new", []) == "Load"
