@@ -27,7 +27,7 @@ import yaml
 
 from clickstream.config import CONFIG_ENV_VAR, parse_config
 from clickstream.errors import ConfigError
-from infra.render import deep_merge
+from infra.layers import deep_merge
 
 BASE_ENV = "CLICKSTREAM_BASE_CONFIG"
 OVERRIDES_ENV = "CLICKSTREAM_CONFIG_OVERRIDES"
