@@ -360,3 +360,39 @@ def test_of_simultaneous_runs_exactly_the_oldest_goes_on():
     assert _guard_outcome(definition, "arn:alone", ["arn:alone"]) == "Load"
     # ListExecutions is eventually consistent: a run that does not see itself yet still goes on when alone.
     assert _guard_outcome(definition, "arn:new", []) == "Load"
+
+
+def test_raw_expiry_comes_after_the_tiering_transition_for_every_allowed_retention():
+    rule = next(
+        rule
+        for rule in TEMPLATES["storage.yaml"]["Resources"]["DataBucket"]["Properties"]["LifecycleConfiguration"][
+            "Rules"
+        ]
+        if rule["Id"] == "raw-expiry"
+    )
+    transition_days = max(transition["TransitionInDays"] for transition in rule["Transitions"])
+    assert TEMPLATES[ROOT_TEMPLATE]["Parameters"]["RawRetentionDays"]["MinValue"] > transition_days
+
+
+def test_the_retained_redshift_namespace_keeps_its_login_secret():
+    resources = TEMPLATES["modeling.yaml"]["Resources"]
+    for name in ("Namespace", "AdminSecret"):
+        assert resources[name]["DeletionPolicy"] == "Retain" and resources[name]["UpdateReplacePolicy"] == "Retain"
+
+
+def test_the_studio_is_signed_in_by_itself_with_a_public_client_and_has_no_warehouse_access():
+    studio = TEMPLATES["studio.yaml"]
+    client = studio["Resources"]["UserPoolClient"]["Properties"]
+    assert client["GenerateSecret"] is False
+    assert client["CallbackURLs"] == [{"Fn::Sub": "https://${DomainName}/"}]
+    actions = studio["Resources"]["StudioRule"]["Properties"]["Actions"]
+    assert [action["Type"] for action in actions] == ["forward"]
+    text = json.dumps(studio["Resources"])
+    assert "secretsmanager" not in text and "redshift" not in text.lower() and "athena" not in text.lower()
+    assert "Secrets" not in json.dumps(studio["Resources"]["TaskDefinition"])
+
+
+def test_the_ingestion_service_leaves_its_size_to_the_autoscaling():
+    resources = TEMPLATES["ingestion.yaml"]["Resources"]
+    assert "DesiredCount" not in resources["Service"]["Properties"]
+    assert "RoleARN" not in resources["ScalableTarget"]["Properties"]
