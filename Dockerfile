@@ -1,4 +1,6 @@
 # The collector for an ECS (or any container) fleet: `clickstream serve`, one worker process per CPU.
+# The baked-in config (/etc/clickstream, root's) serves `docker run`; on AWS the entry point
+# infra.container_config writes the composed one to $CLICKSTREAM_COMPOSED_CONFIG, which the user can write.
 # Mount a volume at /data: it holds the write-ahead log (wal/), which must survive a task restart
 # for the "a 200 is never lost" promise, and the local sink's raw/ files.
 FROM python:3.11-slim
@@ -6,7 +8,8 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
-    CLICKSTREAM_CONFIG=/etc/clickstream/clickstream.yml
+    CLICKSTREAM_CONFIG=/etc/clickstream/clickstream.yml \
+    CLICKSTREAM_COMPOSED_CONFIG=/tmp/clickstream.yml
 
 WORKDIR /app
 COPY pyproject.toml README.md ./

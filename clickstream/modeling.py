@@ -38,17 +38,26 @@ def project_dir(config: Config) -> Path:
     return directory
 
 
+def source_schema(config: Config) -> str:
+    """Where `clickstream load` puts the tables dbt reads as sources."""
+    athena = config.warehouse.athena
+    if config.warehouse.type == "athena" and athena is not None:
+        return athena.database
+    return config.warehouse.schema_name
+
+
 def dbt_vars(config: Config) -> dict[str, Any]:
     """The project vars that come from clickstream.yml.
 
     The engine's late-data limit is the ETL's freshness limit (both compare ingest and event time),
-    so what the ETL keeps, the models keep.
+    so what the ETL keeps, the models keep. The sources are read where the loader writes them: on Athena
+    that is the Glue database ``warehouse.athena.database`` (the loader ignores ``warehouse.schema``).
     """
     freshness = config.etl.freshness_hours
     return {
         "clickstream__project_id": config.project_id,
         "clickstream__days_late_allowed": None if freshness is None else freshness / 24,
-        "clickstream__source_schema": config.warehouse.schema_name,
+        "clickstream__source_schema": source_schema(config),
         "clickstream__app_timezones": {app.id: app.timezone for app in config.apps},
     }
 

@@ -82,8 +82,22 @@ def stack_status(cfn: Any, stack_name: str) -> str | None:
     return str(stacks[0]["StackStatus"]) if stacks else None
 
 
+def url_suffix(region: str) -> str:
+    """The DNS suffix of the region's partition (amazonaws.com, amazonaws.com.cn, ...), from botocore's
+    endpoint data, so the template URL works outside the commercial partition too."""
+    import re
+
+    import botocore.loaders
+
+    partitions = botocore.loaders.create_loader().load_data("endpoints")["partitions"]
+    for partition in partitions:
+        if region in partition.get("regions", {}) or re.match(partition["regionRegex"], region):
+            return str(partition["dnsSuffix"])
+    return "amazonaws.com"
+
+
 def template_url(region: str, bucket: str, key: str) -> str:
-    return f"https://{bucket}.s3.{region}.amazonaws.com/{key}"
+    return f"https://{bucket}.s3.{region}.{url_suffix(region)}/{key}"
 
 
 def _wait_change_set(cfn: Any, stack: str, name: str, poll: float, sleep: Callable[[float], None]) -> dict[str, Any]:
@@ -94,14 +108,30 @@ def _wait_change_set(cfn: Any, stack: str, name: str, poll: float, sleep: Callab
         sleep(poll)
 
 
-def _changes(cfn: Any, stack: str, name: str, first: dict[str, Any]) -> list[dict[str, Any]]:
+def _changes(cfn: Any, stack: str | None, name: str, first: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every resource change of a change set (all pages); ``stack`` None when ``name`` is a change set ARN."""
     changes = list(first.get("Changes", []))
     token = first.get("NextToken")
+    where = {"StackName": stack} if stack else {}
     while token:
-        page = cfn.describe_change_set(StackName=stack, ChangeSetName=name, NextToken=token)
+        page = cfn.describe_change_set(**where, ChangeSetName=name, NextToken=token)
         changes += page.get("Changes", [])
         token = page.get("NextToken")
     return [change["ResourceChange"] for change in changes if "ResourceChange" in change]
+
+
+def print_changes(cfn: Any, changes: list[dict[str, Any]], echo: Printer, depth: int = 1) -> int:
+    """Print the changes, and under each nested stack the changes of its own change set (made by
+    IncludeNestedStacks, named by the change's ChangeSetId); the number of changes printed in all."""
+    printed = 0
+    for change in changes:
+        echo("  " * depth + describe_change(change))
+        printed += 1
+        nested_id = change.get("ChangeSetId")
+        if nested_id:
+            nested = cfn.describe_change_set(ChangeSetName=nested_id)
+            printed += print_changes(cfn, _changes(cfn, None, nested_id, nested), echo, depth + 1)
+    return printed
 
 
 def describe_change(change: dict[str, Any]) -> str:
@@ -193,9 +223,8 @@ def deploy(
             return result
         raise ClickstreamError(f"the change set failed: {reason}", hint="fix the parameter or template named above")
     result.changes = _changes(cfn, stack, name, described)
-    echo(f"change set {name} ({change_type}) for stack {stack}: {len(result.changes)} change(s)")
-    for change in result.changes:
-        echo("  " + describe_change(change))
+    echo(f"change set {name} ({change_type}) for stack {stack}: {len(result.changes)} change(s) in the root stack")
+    print_changes(cfn, result.changes, echo)
     if dry_run:
         cfn.delete_change_set(StackName=stack, ChangeSetName=name)
         if change_type == "CREATE":

@@ -89,12 +89,19 @@ def _tarball(folder: Path, arcname: str) -> bytes:
     return bytes(data)
 
 
+# From the `spark` extra, what the EMR image needs besides the core dependencies: pandas (the job's
+# mapInArrow/pandas_udf steps need it). pyspark itself is EMR's own (Spark 3.5 on EMR 7.x), never pip's.
+_SPARK_EXTRA_FOR_EMR = ("pandas",)
+
+
 def spark_requirements() -> list[str]:
     """The Spark job's third-party dependencies, pinned to what is installed here (tested together)."""
     pins = []
     for text in metadata.requires(spark_bundle.DISTRIBUTION) or []:
         requirement = Requirement(text)
         if requirement.marker is not None and "extra" in str(requirement.marker):
+            if requirement.marker.evaluate({"extra": "spark"}) and requirement.name.lower() in _SPARK_EXTRA_FOR_EMR:
+                pins.append(f"{requirement.name}=={metadata.version(requirement.name)}")
             continue
         if requirement.name.lower().startswith(_NOT_FOR_SPARK):
             continue

@@ -14,7 +14,6 @@ Three things are derived from the configuration, all offline:
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -25,10 +24,13 @@ import yaml
 
 from clickstream.config import Config, parse_config
 from clickstream.errors import ConfigError
-from infra import spark_bundle
+from infra import layers, spark_bundle
+from infra.layers import deep_merge  # noqa: F401  (re-exported: older imports use infra.render)
 from infra.templates_io import ROOT_TEMPLATE, parse_template, template_texts, templates_digest
 
 SINK_TYPES = {"s3": "S3", "kinesis": "Kinesis", "msk": "MSK"}
+MSK_PLACEHOLDER_BROKERS = "set-by-the-stack:9094"
+MSK_PLACEHOLDER_TOPIC = "set-by-the-stack"
 WAREHOUSES = {"redshift": "Redshift", "athena": "Athena"}
 DEFAULT_DATA_PREFIX = "clickstream/"
 # Set by render itself from the artefacts; never by hand.
@@ -75,8 +77,17 @@ def base_config(config: Config) -> tuple[dict[str, Any], list[str]]:
     for key in ("home", "data_root", "infra"):
         data.pop(key, None)
     ingestion = data.setdefault("ingestion", {})
+    kafka_settings = dict((ingestion.get("kafka") or {}).get("settings") or {})
     for key in ("host", "port", "sink", "s3", "kinesis", "kafka", "trusted_proxies"):
         ingestion.pop(key, None)
+    if config.infra.sink == "msk":
+        # The stack sets the brokers and the topic; the producer settings are the user's (SASL/SCRAM ones
+        # included), over TLS unless they chose otherwise. The two names here are replaced by the stack.
+        ingestion["kafka"] = {
+            "bootstrap_servers": MSK_PLACEHOLDER_BROKERS,
+            "topic": MSK_PLACEHOLDER_TOPIC,
+            "settings": {"security.protocol": "SSL", **kafka_settings},
+        }
     if not ingestion:
         data.pop("ingestion")
     warehouse = data.get("warehouse", {})
@@ -114,54 +125,38 @@ def _without_empty(data: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-# The overrides the stacks add, with example names: render checks the composed config is valid.
-EXAMPLE_OVERRIDES: dict[str, dict[str, Any]] = {
-    "s3": {
-        "home": "/data",
-        "data_root": "s3://example-data/clickstream/",
-        "ingestion": {"host": "0.0.0.0", "port": 8080, "sink": "s3", "s3": {"bucket": "example-data"}},
-    },
-    "kinesis": {"ingestion": {"sink": "kinesis", "kinesis": {"stream": "example-raw"}}},
-    "msk": {"ingestion": {"sink": "kafka", "kafka": {"bootstrap_servers": "b-1.example:9094", "topic": "raw"}}},
-    "redshift": {
-        "home": "/data",
-        "data_root": "s3://example-data/clickstream/",
-        "warehouse": {
-            "type": "redshift",
-            "redshift": {
-                "workgroup_name": "example",
-                "secret_arn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:example-AbCdEf",
-                "iam_role_arn": "arn:aws:iam::123456789012:role/example-copy",
-                "manifest_prefix": "s3://example-pipeline/temp/redshift-load/",
-            },
-        },
-        "dbt": {"target": "redshift", "project_dir": "/"},
-    },
-    "athena": {
-        "home": "/data",
-        "data_root": "s3://example-data/clickstream/",
-        "warehouse": {"type": "athena", "athena": {"database": "example"}},
-        "dbt": {"target": "athena", "project_dir": "/"},
-    },
-}
+def cli_commands() -> set[str]:
+    """The top-level commands of the `clickstream` CLI (the Typer app), e.g. serve, load, model."""
+    import typer.main
+
+    from clickstream.cli.app import app
+
+    group = typer.main.get_command(app)
+    return set(getattr(group, "commands", {}))
 
 
-def deep_merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """``base`` with ``overrides`` laid over it; nested mappings merge, anything else is replaced."""
-    merged = copy.deepcopy(base)
-    for key, value in overrides.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
+def _check_studio_available(config: Config) -> None:
+    if config.infra.studio and "studio" not in cli_commands():
+        raise ConfigError(
+            "infra.studio: true, but this release has no `clickstream studio` command for the Studio task to run",
+            hint="set infra.studio: false (the Studio comes with the release that adds the command)",
+        )
 
 
-def _check_composed(data: dict[str, Any], infra_sink: str, infra_warehouse: str) -> None:
-    ingestion = deep_merge(EXAMPLE_OVERRIDES["s3"], EXAMPLE_OVERRIDES[infra_sink]) if infra_sink != "s3" else None
-    for overrides in (ingestion or EXAMPLE_OVERRIDES["s3"], EXAMPLE_OVERRIDES[infra_warehouse]):
-        # project_dir "/" is only a stand-in for the image's /app/dbt_project: paths are not read here.
-        parse_config(deep_merge(data, overrides), Path("/"), "configuration the AWS containers will use")
+def _check_composed(data: dict[str, Any], config: Config) -> None:
+    """Every container's config, the base with the layers the templates give it, must be valid."""
+    from infra.container_config import compose
+
+    infra = config.infra
+    base_text = yaml.safe_dump(data, sort_keys=False)
+    for container in layers.containers(infra.sink, infra.warehouse, infra.sign_in, studio=infra.studio):
+        try:
+            compose(base_text, *container.layers)
+        except ConfigError as error:
+            raise ConfigError(
+                f"the {container.template} containers would not start: {error.message}",
+                hint=error.hint or "fix the setting named above in clickstream.yml",
+            ) from None
 
 
 def data_prefix(config: Config) -> str | None:
@@ -226,8 +221,9 @@ def _key(prefix: str, folder: str, stem: str, data: bytes, suffix: str) -> str:
 def render(config: Config, out_dir: Path | None = None) -> Rendered:
     """Work out everything offline and write templates/, clickstream.base.yml and parameters.json."""
     out = out_dir or build_dir(config)
+    _check_studio_available(config)
     base, warnings = base_config(config)
-    _check_composed(base, config.infra.sink, config.infra.warehouse)
+    _check_composed(base, config)
     base_text = (
         "# Base configuration of the AWS deployment, made by `clickstream infra render` from clickstream.yml.\n"
         "# The stacks add home, data_root, the sink, the warehouse and dbt's target (infra.container_config).\n"

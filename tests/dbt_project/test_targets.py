@@ -49,3 +49,20 @@ def test_the_model_command_passes_its_arguments_to_dbt(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     listed = set(result.stdout.split())
     assert {"fct_events", "fct_sessions", "dim_users", "fct_event_items"} <= listed
+
+
+def test_on_athena_dbt_reads_its_sources_from_the_glue_database_the_loader_writes(tmp_path: Path) -> None:
+    from clickstream.config import parse_config
+    from clickstream.modeling import dbt_vars
+
+    athena = parse_config(
+        {
+            "data_root": "s3://data/clickstream/",
+            "warehouse": {"type": "athena", "schema": "ods", "athena": {"database": "shop_events"}},
+            "dbt": {"target": "athena"},
+        },
+        tmp_path,
+    )
+    assert dbt_vars(athena)["clickstream__source_schema"] == "shop_events"
+    duckdb = parse_config({"warehouse": {"schema": "raw_events"}}, tmp_path)
+    assert dbt_vars(duckdb)["clickstream__source_schema"] == "raw_events"

@@ -128,6 +128,42 @@ def test_a_dry_run_prints_the_changes_and_applies_nothing(aws, tmp_path):
     assert lines[-1] == "dry run: nothing applied"
 
 
+def test_a_dry_run_prints_the_changes_inside_the_nested_stacks_too(aws, tmp_path):
+    cfn, stubber, s3 = aws
+    stubber.add_response("describe_stacks", _stack("UPDATE_COMPLETE"), {"StackName": "clickstream"})
+    nested_id = "arn:aws:cloudformation:eu-west-1:123456789012:changeSet/clickstream-Ingestion/2"
+    root = _change("Modify", "Ingestion", "AWS::CloudFormation::Stack")
+    root["ResourceChange"]["ChangeSetId"] = nested_id
+    names = _expect_change_set(stubber, "UPDATE", changes=[root])
+    # The nested change set comes in two pages.
+    task = _change("Modify", "TaskDefinition", "AWS::ECS::TaskDefinition", "True")
+    stubber.add_response(
+        "describe_change_set",
+        {"Status": "CREATE_COMPLETE", "Changes": [task], "NextToken": "page-2"},
+        {"ChangeSetName": nested_id},
+    )
+    stubber.add_response(
+        "describe_change_set",
+        {"Status": "CREATE_COMPLETE", "Changes": [_change("Modify", "Service", "AWS::ECS::Service", "False")]},
+        {"ChangeSetName": nested_id, "NextToken": "page-2"},
+    )
+    stubber.add_response("delete_change_set", {}, names)
+
+    _, lines, _ = _run(cfn, s3, tmp_path, dry_run=True)
+
+    printed = [line for line in lines if line.startswith("  ")]
+    assert printed[0].startswith("  Modify  Ingestion")
+    assert printed[1].startswith("    Modify  TaskDefinition") and printed[1].endswith("(REPLACEMENT)")
+    assert printed[2].startswith("    Modify  Service")
+
+
+def test_the_template_url_uses_the_partitions_domain():
+    from infra.deploy import template_url
+
+    assert template_url("eu-west-1", "b", "k/main.yaml") == "https://b.s3.eu-west-1.amazonaws.com/k/main.yaml"
+    assert template_url("cn-north-1", "b", "main.yaml") == "https://b.s3.cn-north-1.amazonaws.com.cn/main.yaml"
+
+
 def test_an_unchanged_stack_is_reported_and_left_alone(aws, tmp_path):
     cfn, stubber, s3 = aws
     stubber.add_response("describe_stacks", _stack("UPDATE_COMPLETE"), {"StackName": "clickstream"})

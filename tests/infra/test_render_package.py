@@ -16,8 +16,9 @@ import yaml
 from clickstream.config import parse_config
 from clickstream.errors import ConfigError
 from infra.container_config import compose
+from infra.layers import containers
 from infra.package import package
-from infra.render import render
+from infra.render import cli_commands, render
 from infra.templates_io import ROOT_TEMPLATE, parse_template
 
 NETWORK = {
@@ -115,6 +116,9 @@ def test_package_builds_artefacts_whose_names_are_the_keys_the_stack_gets(tmp_pa
     requirements = (out / "emr-image" / "requirements.txt").read_text().splitlines()
     assert any(line.startswith("pyarrow==") for line in requirements)
     assert not any(line.startswith("dbt-") for line in requirements)
+    # mapInArrow and pandas_udf need pandas on the workers; pyspark is EMR's own.
+    assert any(line.startswith("pandas==") for line in requirements)
+    assert not any(line.startswith("pyspark") for line in requirements)
     assert "python3.11" in (out / "emr-image" / "Dockerfile").read_text()
 
 
@@ -148,26 +152,73 @@ def test_the_spark_zip_runs_the_etl_code_and_finds_its_plugins_and_rules(tmp_pat
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
 
 
+STUDIO_MERGED = "studio" in cli_commands()
+
+
 @pytest.mark.parametrize("sink", ["s3", "kinesis", "msk"])
 @pytest.mark.parametrize("warehouse", ["redshift", "athena"])
-def test_the_composed_container_config_is_valid_for_each_choice(tmp_path, sink, warehouse):
-    rendered = render(_config(tmp_path, sink=sink, warehouse=warehouse))
-    ingestion = {
-        "s3": {"sink": "s3", "s3": {"bucket": "data-bucket", "prefix": "clickstream/", "region": "eu-west-1"}},
-        "kinesis": {"sink": "kinesis", "kinesis": {"stream": "raw-stream", "region": "eu-west-1"}},
-        "msk": {
-            "sink": "kafka",
-            "kafka": {"bootstrap_servers": "b-1:9094", "topic": "t", "settings": {"security.protocol": "SSL"}},
-        },
-    }[sink]
-    overrides = {
-        "home": "/data",
-        "data_root": "s3://data-bucket/clickstream/",
-        "ingestion": {"host": "0.0.0.0", **ingestion},
+@pytest.mark.parametrize("sign_in", ["cognito", "oidc"])
+def test_the_composed_container_config_is_valid_for_each_choice(tmp_path, sink, warehouse, sign_in):
+    """The base config with every layer the templates give each container (taken from the templates)."""
+    config = _config(tmp_path, sink=sink, warehouse=warehouse)
+    rendered = render(config)
+    chosen = containers(sink, warehouse, sign_in, studio=STUDIO_MERGED)
+    assert [container.template for container in chosen][:2] == ["ingestion.yaml", "modeling.yaml"]
+    for container in chosen:
+        merged = compose(rendered.base_config_text, *container.layers)
+        assert merged["ingestion"]["max_body_bytes"] == 500000  # the user's setting survives every layer
+        assert merged["home"] == "/data" and merged["data_root"] == "s3://example-data/clickstream/"
+    collector = compose(rendered.base_config_text, *chosen[0].layers)
+    assert collector["ingestion"]["sink"] == {"s3": "s3", "kinesis": "kinesis", "msk": "kafka"}[sink]
+    modeling = compose(rendered.base_config_text, *chosen[1].layers)
+    assert modeling["warehouse"]["type"] == warehouse and modeling["dbt"]["target"] == warehouse
+
+
+def test_the_msk_sink_keeps_the_users_producer_settings_and_defaults_to_tls(tmp_path):
+    data = _config(tmp_path, sink="msk").model_dump(mode="json", by_alias=True, exclude_unset=True)
+    data["ingestion"] = {
+        "sink": "kafka",
+        "kafka": {"bootstrap_servers": "localhost:9092", "topic": "t", "settings": {"compression.type": "zstd"}},
     }
-    merged = compose(rendered.base_config_text, ("CLICKSTREAM_CONFIG_OVERRIDES", json.dumps(overrides)))
-    assert merged["ingestion"]["max_body_bytes"] == 500000
-    assert merged["ingestion"]["sink"] == ingestion["sink"]
+    collector = containers("msk", "redshift")[0]
+    merged = compose(render(parse_config(data, tmp_path)).base_config_text, *collector.layers)
+    assert merged["ingestion"]["kafka"]["settings"] == {"security.protocol": "SSL", "compression.type": "zstd"}
+    assert merged["ingestion"]["kafka"]["bootstrap_servers"].endswith(":9094")  # the stack's, not localhost
+    data["ingestion"]["kafka"]["settings"] = {"security.protocol": "SASL_SSL", "sasl.mechanism": "SCRAM-SHA-512"}
+    merged = compose(render(parse_config(data, tmp_path)).base_config_text, *collector.layers)
+    assert merged["ingestion"]["kafka"]["settings"]["security.protocol"] == "SASL_SSL"
+
+
+def test_a_kafka_section_is_left_out_of_the_base_when_the_stack_uses_another_sink(tmp_path):
+    data = _config(tmp_path, sink="kinesis").model_dump(mode="json", by_alias=True, exclude_unset=True)
+    data["ingestion"] = {"sink": "kafka", "kafka": {"bootstrap_servers": "b:9092", "topic": "t"}}
+    rendered = render(parse_config(data, tmp_path))
+    assert "kafka" not in yaml.safe_load(rendered.base_config_text).get("ingestion", {})
+
+
+@pytest.mark.skipif(STUDIO_MERGED, reason="the Studio command is here: studio: true renders")
+def test_render_refuses_the_studio_while_the_cli_has_no_studio_command(tmp_path):
+    config = _config(tmp_path, studio=True, certificate_arn="arn:aws:acm:eu-west-1:123456789012:certificate/x",
+                     studio_domain="studio.example.com")  # fmt: skip
+    with pytest.raises(ConfigError, match=r"no `clickstream studio` command"):
+        render(config)
+
+
+def test_every_container_command_is_a_real_cli_command():
+    from typer.testing import CliRunner
+
+    from clickstream.cli.app import app
+
+    commands = {command for container in containers("s3", "redshift", studio=True) for command in container.commands}
+    assert {command[:2] for command in commands} >= {("clickstream", "serve"), ("clickstream", "load"),
+                                                     ("clickstream", "model"), ("clickstream", "studio")}  # fmt: skip
+    for command in sorted(commands):
+        assert command[0] == "clickstream"
+        if command[1] == "studio" and not STUDIO_MERGED:
+            continue  # refused by render until then (test above)
+        # Options are parsed before --help acts: a misspelt option fails here too.
+        result = CliRunner().invoke(app, [*command[1:], "--help"])
+        assert result.exit_code == 0, (command, result.output)
 
 
 def test_a_broken_override_stops_the_container_with_the_key(tmp_path):
@@ -188,7 +239,7 @@ def test_the_entry_point_writes_the_config_and_runs_the_command_with_it(tmp_path
         "CLICKSTREAM_BASE_CONFIG": str(base),
         "CLICKSTREAM_CONFIG_OVERRIDES": json.dumps({"ingestion": {"port": 9999, "host": "0.0.0.0"}}),
         "CLICKSTREAM_CONFIG_OVERRIDES_LATER": json.dumps({"ingestion": {"port": 9998}}),
-        "CLICKSTREAM_CONFIG": str(tmp_path / "out" / "clickstream.yml"),
+        "CLICKSTREAM_COMPOSED_CONFIG": str(tmp_path / "out" / "clickstream.yml"),
     }
     command = "import os; print(open(os.environ['CLICKSTREAM_CONFIG']).read())"
     result = subprocess.run(
@@ -218,3 +269,53 @@ def test_an_s3_data_root_gives_its_prefix_to_the_stack_and_a_warning(tmp_path):
     rendered = render(parse_config(data, tmp_path))
     assert rendered.parameters["DataPrefix"] == "events/prod/"
     assert any("old-bucket" in warning for warning in rendered.warnings)
+
+
+def _entry_point(env: dict[str, str], command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "infra.container_config", "--", sys.executable, "-c", command],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+
+
+def test_the_entry_point_ignores_an_unwritable_image_config_and_points_the_command_at_its_own(tmp_path):
+    """The image's $CLICKSTREAM_CONFIG is root's file; the composed one goes to /tmp (or its own variable)."""
+    base = tmp_path / "base.yml"
+    base.write_text("apps:\n  - id: shop\n")
+    # Under a regular file: nobody, not even root (CI), can write there.
+    blocker = tmp_path / "etc"
+    blocker.write_text("not a folder")
+    baked = blocker / "clickstream.yml"
+    env = {
+        **{key: value for key, value in os.environ.items() if not key.startswith("CLICKSTREAM_")},
+        "CLICKSTREAM_BASE_CONFIG": str(base),
+        "CLICKSTREAM_CONFIG": str(baked),
+        "CLICKSTREAM_COMPOSED_CONFIG": str(tmp_path / "composed.yml"),
+    }
+    result = _entry_point(env, "import os; print(os.environ['CLICKSTREAM_CONFIG'])")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(tmp_path / "composed.yml")
+    assert yaml.safe_load((tmp_path / "composed.yml").read_text()) == {"apps": [{"id": "shop"}]}
+
+
+def test_an_unwritable_composed_config_path_stops_the_container_with_a_clear_message(tmp_path):
+    base = tmp_path / "base.yml"
+    base.write_text("apps:\n  - id: shop\n")
+    blocker = tmp_path / "locked"
+    blocker.write_text("a file, so nothing can be written beneath it (even by root, as in CI)")
+    env = {
+        **os.environ,
+        "CLICKSTREAM_BASE_CONFIG": str(base),
+        "CLICKSTREAM_COMPOSED_CONFIG": str(blocker / "clickstream.yml"),
+    }
+    result = _entry_point(env, "print('ran')")
+    assert result.returncode == 2 and "ran" not in result.stdout
+    assert "cannot write the composed configuration" in result.stderr
+    assert "CLICKSTREAM_COMPOSED_CONFIG" in result.stderr
+
+
+def test_a_missing_base_config_stops_the_container_with_its_location(tmp_path):
+    env = {**os.environ, "CLICKSTREAM_BASE_CONFIG": str(tmp_path / "nope.yml")}
+    result = _entry_point(env, "print('ran')")
+    assert result.returncode == 2 and "ran" not in result.stdout
+    assert f"cannot read {tmp_path / 'nope.yml'}" in result.stderr

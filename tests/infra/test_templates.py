@@ -109,21 +109,72 @@ def test_roles_grant_no_wildcard_actions(name):
                 assert not any(str(action).endswith(":*") or action == "*" for action in actions), node
 
 
-def test_every_stage_has_an_alarm():
-    alarms = {
-        resource["Properties"].get("MetricName")
-        or resource["Properties"]["Metrics"][0]["MetricStat"]["Metric"]["MetricName"]
-        for resource in TEMPLATES["monitoring.yaml"]["Resources"].values()
-        if resource["Type"] == "AWS::CloudWatch::Alarm"
-    }
+def _alarm_metrics() -> set[tuple[str, str, tuple[tuple[str, str], ...]]]:
+    """(namespace, metric, ((dimension, value source), ...)) of every metric the alarms read."""
+    found = set()
+    for resource in TEMPLATES["monitoring.yaml"]["Resources"].values():
+        if resource["Type"] != "AWS::CloudWatch::Alarm":
+            continue
+        properties = resource["Properties"]
+        metrics = [item["MetricStat"]["Metric"] for item in properties.get("Metrics", []) if "MetricStat" in item]
+        for metric in metrics or [properties]:
+            dimensions = tuple(sorted((dim["Name"], json.dumps(dim["Value"])) for dim in metric.get("Dimensions", [])))
+            found.add((json.dumps(metric["Namespace"]), metric["MetricName"], dimensions))
+    return found
+
+
+def test_every_stage_has_an_alarm_on_a_metric_with_the_right_dimensions():
+    ref = json.dumps
+    project = ref({"Fn::Sub": "Clickstream/${ProjectId}"})
+    lb = ("LoadBalancer", ref({"Ref": "LoadBalancerFullName"}))
+    tg = ("TargetGroup", ref({"Ref": "IngestionTargetGroupFullName"}))
     stages = {
-        "ingestion 5xx": "HTTPCode_Target_5XX_Count",
-        "ship lag": "clickstream_ship_lag_seconds",
-        "etl failures": "FailedJobs",
-        "load failures": "ExecutionsFailed",
-        "data freshness": "ExecutionsSucceeded",
+        "ingestion 5xx": (ref("AWS/ApplicationELB"), "HTTPCode_Target_5XX_Count", (lb, tg)),
+        "healthy collectors": (ref("AWS/ApplicationELB"), "HealthyHostCount", (lb, tg)),
+        "ship lag": (ref({"Ref": "ShipLagNamespace"}), "clickstream_ship_lag_seconds", (("job", ref("clickstream")),)),
+        "etl failures": (project, "EtlJobRunsFailed", ()),
+        "etl not started": (
+            ref("AWS/Scheduler"),
+            "TargetErrorCount",
+            (("ScheduleGroup", ref({"Ref": "ScheduleGroupName"})),),
+        ),
+        "load failures": (
+            ref("AWS/States"),
+            "ExecutionsFailed",
+            (("StateMachineArn", ref({"Ref": "StateMachineArn"})),),
+        ),
+        "data freshness": (project, "LoadAndModelSucceeded", ()),
     }
-    assert {stage: metric in alarms for stage, metric in stages.items()} == dict.fromkeys(stages, True)
+    alarms = _alarm_metrics()
+    assert {stage: metric in alarms for stage, metric in stages.items()} == dict.fromkeys(stages, True), alarms
+
+
+def test_the_etl_failure_metric_is_counted_from_the_failed_job_events():
+    resources = TEMPLATES["monitoring.yaml"]["Resources"]
+    rule = resources["EtlFailedRule"]["Properties"]
+    assert rule["EventPattern"]["detail"]["state"] == ["FAILED", "CANCELLED"]
+    assert rule["Targets"][0]["Arn"] == {"Fn::GetAtt": ["EtlEventsLogGroup", "Arn"]}
+    transform = resources["EtlFailedMetricFilter"]["Properties"]["MetricTransformations"][0]
+    alarm = resources["EtlFailedAlarm"]["Properties"]
+    assert (transform["MetricNamespace"], transform["MetricName"]) == (alarm["Namespace"], alarm["MetricName"])
+    assert "Dimensions" not in transform and "Dimensions" not in alarm
+
+
+def test_the_freshness_metric_is_written_only_after_load_and_model_succeed():
+    machine = TEMPLATES["modeling.yaml"]["Resources"]["StateMachine"]["Properties"]
+    definition = json.loads(_sub_text(machine["DefinitionString"]).replace("${ProjectId}", "shop").replace("${", "{"))
+    record = definition["States"]["RecordSuccess"]
+    assert definition["States"]["Model"]["Next"] == "RecordSuccess" and record["End"]
+    assert not [
+        name for name, state in definition["States"].items() if state.get("Next") == "RecordSuccess" and name != "Model"
+    ]
+    datum = record["Parameters"]["MetricData"][0]
+    alarm = TEMPLATES["monitoring.yaml"]["Resources"]["DataFreshnessAlarm"]["Properties"]
+    assert record["Parameters"]["Namespace"] == alarm["Namespace"]["Fn::Sub"].replace("${ProjectId}", "shop")
+    assert datum["MetricName"] == alarm["MetricName"] and "Dimensions" not in datum and "Dimensions" not in alarm
+    # The workflow role may write exactly that namespace.
+    role = json.dumps(TEMPLATES["modeling.yaml"]["Resources"]["WorkflowRole"])
+    assert '"cloudwatch:namespace": {"Fn::Sub": "Clickstream/${ProjectId}"}' in role
 
 
 def test_the_ship_lag_alarm_reads_the_metric_the_sidecar_publishes():
@@ -162,8 +213,14 @@ def test_the_schedule_input_is_a_valid_start_job_run_request():
     target = TEMPLATES["etl.yaml"]["Resources"]["EtlSchedule"]["Properties"]["Target"]
     text = _sub_text(target["Input"])
     examples = {"JobRole.Arn": "arn:aws:iam::123456789012:role/etl-job", "Application.ApplicationId": "00abcdef12345"}
+    # What Scheduler puts in its placeholders: an execution id (a UUID) and an ISO time.
+    text = text.replace("<aws.scheduler.execution-id>", "d1e2f3a4-1111-2222-3333-444455556666")
+    text = text.replace("<aws.scheduler.scheduled-time>", "2026-11-26T01:00:00Z")
     request = json.loads(re.sub(r"\$\{([^}]+)\}", lambda match: examples.get(match[1], "example"), text))
     model = botocore.session.get_session().get_service_model("emr-serverless")
+    token = model.operation_model("StartJobRun").input_shape.members["clientToken"].metadata
+    # ParamValidator does not check patterns; the service does.
+    assert re.fullmatch(token["pattern"], request["clientToken"]) and len(request["clientToken"]) <= token["max"]
     report = ParamValidator().validate(request, model.operation_model("StartJobRun").input_shape)
     assert not report.has_errors(), report.generate_report()
     arguments = request["jobDriver"]["sparkSubmit"]["entryPointArguments"]
@@ -193,3 +250,149 @@ def test_the_config_accepts_exactly_the_stack_names_the_template_does():
     metadata = InfraConfig.model_fields["stack_name"].metadata
     pattern = next(item.pattern for item in metadata if getattr(item, "pattern", None))
     assert pattern == TEMPLATES[ROOT_TEMPLATE]["Parameters"]["ProjectId"]["AllowedPattern"]
+
+
+def _dockerfile() -> tuple[str, dict[str, str], set[str]]:
+    """(USER, ENV, folders chowned to the user) of the repository's Dockerfile."""
+    text = (TEMPLATE_DIR.parents[1] / "Dockerfile").read_text().replace("\\\n", " ")
+    user = re.findall(r"^USER\s+(\S+)", text, re.MULTILINE)[-1]
+    env: dict[str, str] = {}
+    for line in re.findall(r"^ENV\s+(.+)$", text, re.MULTILINE):
+        env.update(re.findall(r"(\w+)=(\S+)", line))
+    owned = {path for match in re.findall(rf"chown (?:-R )?{user}\S* ([^&\n]+)", text) for path in match.split()}
+    return user, env, owned
+
+
+def _writable_by_the_image_user(path: str, owned: set[str]) -> bool:
+    return path.startswith("/tmp/") or any(path == root or path.startswith(root.rstrip("/") + "/") for root in owned)
+
+
+def test_the_image_user_can_write_every_path_the_containers_write():
+    user, env, owned = _dockerfile()
+    assert user != "root"
+    # The entry point's composed config: where the image's variable (or the module default) points.
+    from infra.container_config import DEFAULT_OUT, OUT_ENV
+
+    assert _writable_by_the_image_user(env.get(OUT_ENV, DEFAULT_OUT), owned), env.get(OUT_ENV)
+    # home, where the collector keeps its write-ahead log and dbt its artefacts, in every container.
+    for name in ("ingestion.yaml", "modeling.yaml", "studio.yaml"):
+        for node in _walk(TEMPLATES[name]["Resources"]):
+            if isinstance(node, str) and '"home"' in node:
+                home = re.search(r'"home": "([^"]+)"', node)
+                assert home and _writable_by_the_image_user(home[1], owned), (name, node[:80])
+            if isinstance(node, dict) and node.get("Name") == OUT_ENV:
+                assert _writable_by_the_image_user(node["Value"], owned), name
+
+
+# --- The one-run-at-a-time guard, run on a small interpreter of exactly the constructs it uses -------------
+
+
+def _path(document: Any, context: dict[str, Any], path: str) -> Any:
+    root, rest = (context, path[2:]) if path.startswith("$$") else (document, path[1:])
+    value = root
+    for part in [part for part in rest.split(".") if part]:
+        if part.endswith("[*]"):
+            value = value[part[:-3]]
+            continue
+        value = [item[part] for item in value] if isinstance(value, list) else value[part]
+    return value
+
+
+def _intrinsic(text: str, document: Any, context: dict[str, Any]) -> Any:
+    match = re.fullmatch(r"(States\.\w+)\((.*)\)", text.strip())
+    if not match:
+        return int(text) if re.fullmatch(r"-?\d+", text.strip()) else _path(document, context, text.strip())
+    name, inner = match[1], match[2]
+    depth, args, start = 0, [], 0
+    for index, char in enumerate(inner):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            args.append(inner[start:index])
+            start = index + 1
+    values = [_intrinsic(arg, document, context) for arg in [*args, inner[start:]]]
+    return {
+        "States.ArrayLength": lambda array: len(array),
+        "States.ArrayGetItem": lambda array, index: array[index],
+        "States.MathAdd": lambda a, b: a + b,
+    }[name](*values)
+
+
+def _fill(template: dict[str, Any], document: Any, context: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key.removesuffix(".$"): _intrinsic(value, document, context) if key.endswith(".$") else value
+        for key, value in template.items()
+    }
+
+
+def _guard_outcome(definition: dict[str, Any], me: str, running: list[str]) -> str:
+    """Where an execution ``me`` goes when ListExecutions lists ``running`` (newest first)."""
+    context = {"Execution": {"Id": me}}
+    state_name, document = definition["StartAt"], {}
+    while state_name not in ("Load", "SkipWhileRunning"):
+        state = definition["States"][state_name]
+        if state["Type"] == "Task":  # CheckOtherRuns: the API's answer, through ResultSelector
+            result = _fill(state["ResultSelector"], {"Executions": [{"ExecutionArn": arn} for arn in running]}, context)
+        elif state["Type"] == "Pass":
+            result = _fill(state["Parameters"], document, context)
+        else:
+            for choice in state["Choices"]:
+                value = _path(document, context, choice["Variable"])
+                if ("NumericGreaterThan" in choice and value > choice["NumericGreaterThan"]) or (
+                    "StringEqualsPath" in choice and value == _path(document, context, choice["StringEqualsPath"])
+                ):
+                    state_name = choice["Next"]
+                    break
+            else:
+                state_name = state["Default"]
+            continue
+        key = state["ResultPath"][2:]
+        document = {**document, key: result}
+        state_name = state["Next"]
+    return state_name
+
+
+def test_of_simultaneous_runs_exactly_the_oldest_goes_on():
+    machine = TEMPLATES["modeling.yaml"]["Resources"]["StateMachine"]["Properties"]
+    definition = json.loads(re.sub(r"\$\{[^}]+\}", "x", _sub_text(machine["DefinitionString"])))
+    newest_first = ["arn:run-3", "arn:run-2", "arn:run-1"]
+    outcomes = {run: _guard_outcome(definition, run, newest_first) for run in newest_first}
+    assert outcomes == {"arn:run-3": "SkipWhileRunning", "arn:run-2": "SkipWhileRunning", "arn:run-1": "Load"}
+    assert _guard_outcome(definition, "arn:alone", ["arn:alone"]) == "Load"
+    # ListExecutions is eventually consistent: a run that does not see itself yet still goes on when alone.
+    assert _guard_outcome(definition, "arn:new", []) == "Load"
+
+
+def test_raw_expiry_comes_after_the_tiering_transition_for_every_allowed_retention():
+    rule = next(
+        rule
+        for rule in TEMPLATES["storage.yaml"]["Resources"]["DataBucket"]["Properties"]["LifecycleConfiguration"][
+            "Rules"
+        ]
+        if rule["Id"] == "raw-expiry"
+    )
+    transition_days = max(transition["TransitionInDays"] for transition in rule["Transitions"])
+    assert TEMPLATES[ROOT_TEMPLATE]["Parameters"]["RawRetentionDays"]["MinValue"] > transition_days
+
+
+def test_the_retained_redshift_namespace_keeps_its_login_secret():
+    resources = TEMPLATES["modeling.yaml"]["Resources"]
+    for name in ("Namespace", "AdminSecret"):
+        assert resources[name]["DeletionPolicy"] == "Retain" and resources[name]["UpdateReplacePolicy"] == "Retain"
+
+
+def test_the_studio_is_signed_in_by_itself_with_a_public_client_and_has_no_warehouse_access():
+    studio = TEMPLATES["studio.yaml"]
+    client = studio["Resources"]["UserPoolClient"]["Properties"]
+    assert client["GenerateSecret"] is False
+    assert client["CallbackURLs"] == [{"Fn::Sub": "https://${DomainName}/"}]
+    actions = studio["Resources"]["StudioRule"]["Properties"]["Actions"]
+    assert [action["Type"] for action in actions] == ["forward"]
+    text = json.dumps(studio["Resources"])
+    assert "secretsmanager" not in text and "redshift" not in text.lower() and "athena" not in text.lower()
+    assert "Secrets" not in json.dumps(studio["Resources"]["TaskDefinition"])
+
+
+def test_the_ingestion_service_leaves_its_size_to_the_autoscaling():
+    resources = TEMPLATES["ingestion.yaml"]["Resources"]
+    assert "DesiredCount" not in resources["Service"]["Properties"]
+    assert "RoleARN" not in resources["ScalableTarget"]["Properties"]
