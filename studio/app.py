@@ -194,7 +194,8 @@ def _auth_routes(app: FastAPI, studio: Studio) -> None:
         return {"ok": True}
 
     @app.post("/auth/logout")
-    def logout(response: Response) -> dict[str, Any]:
+    def logout(request: Request, response: Response) -> dict[str, Any]:
+        studio.auth.logout(request.cookies.get(SESSION_COOKIE))
         response.delete_cookie(SESSION_COOKIE)
         return {"ok": True}
 

@@ -121,6 +121,17 @@ def test_local_mode_needs_the_password(studio_config: Config) -> None:
         assert client.get("/api/metadata/events?appId=shop").status_code == 401
 
 
+def test_a_copied_session_cookie_stops_working_at_logout(studio_config: Config) -> None:
+    app = create_app(studio_config, password=PASSWORD)
+    with TestClient(app) as browser, TestClient(app) as copier:
+        assert browser.post("/auth/login", json={"password": PASSWORD}).status_code == 200
+        copied = {"Cookie": f"clickstream_studio_session={browser.cookies['clickstream_studio_session']}"}
+        assert copier.get("/api/user/details", headers=copied).status_code == 200  # a client with no cookie jar
+        assert browser.post("/auth/logout").status_code == 200
+        assert copier.get("/api/user/details", headers=copied).status_code == 401
+        assert copier.get("/auth/session", headers=copied).json()["signedIn"] is False
+
+
 def test_a_forged_session_cookie_is_refused(studio_config: Config) -> None:
     with TestClient(create_app(studio_config, password=PASSWORD)) as client:
         client.cookies.set("clickstream_studio_session", "99999999999.0123abcd")
