@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
+from urllib.parse import quote
 
 import duckdb
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
@@ -105,8 +106,19 @@ async def current_user(request: Request, response: Response) -> User:
         raise HTTPException(403, f"your roles ({', '.join(sorted(user.roles)) or 'none'}) do not allow this")
     if request.method != "GET" and not request.headers.get(REQUEST_ID_HEADER):
         raise HTTPException(400, f"a {request.method} needs the header {REQUEST_ID_HEADER}")
-    response.headers["X-Click-Stream-Operator"] = user.name
+    response.headers["X-Click-Stream-Operator"] = header_value(user.name)
     return user
+
+
+def header_value(text: str) -> str:
+    """``text`` as a header value: as is when printable ASCII, else RFC 8187 ``UTF-8''`` and percent-encoding.
+
+    Header values travel as Latin-1, so a name such as "张伟@example.com" cannot be sent raw (Starlette
+    would fail the whole response with a 500); the extended-value form keeps it exact and decodable.
+    """
+    if text.isascii() and text.isprintable():
+        return text
+    return "UTF-8''" + quote(text, safe="!#$&+-.^_`|~@")
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

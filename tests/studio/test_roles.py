@@ -148,3 +148,14 @@ def test_the_cli_refuses_a_public_host_in_local_mode(tmp_path: Any) -> None:
 
     with pytest.raises(ConfigError, match="binds to loopback only"):
         serve(make_config(tmp_path), host="0.0.0.0", port=0, publish=False)
+
+
+def test_a_user_name_outside_latin_1_is_sent_percent_encoded(oidc_studio: TestClient, issuer: Issuer) -> None:
+    from urllib.parse import unquote
+
+    token = issuer.token(**{"cognito:groups": ["ClickstreamAnalyst"], "email": "张伟@example.com"})
+    response = oidc_studio.get("/api/user/details", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    assert response.json()["name"] == "张伟@example.com"
+    operator = response.headers["X-Click-Stream-Operator"]
+    assert operator.startswith("UTF-8''") and unquote(operator.removeprefix("UTF-8''")) == "张伟@example.com"
