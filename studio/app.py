@@ -95,13 +95,18 @@ class Studio:
         return self.timezones[app_id]
 
 
-async def current_user(request: Request, response: Response) -> User:
-    """The caller, if signed in and allowed this route by the role rules (FastAPI runs this once per request)."""
+async def signed_in_user(request: Request) -> User:
+    """The caller, whatever their roles; 401 when not signed in."""
     studio: Studio = request.app.state.studio
     try:
-        user = await studio.auth.user(request.headers.get("authorization"), request.cookies.get(SESSION_COOKIE))
+        return await studio.auth.user(request.headers.get("authorization"), request.cookies.get(SESSION_COOKIE))
     except Unauthenticated as missing:
         raise HTTPException(missing.status, missing.reason) from None
+
+
+async def current_user(request: Request, response: Response) -> User:
+    """The caller, if signed in and allowed this route by the role rules (FastAPI runs this once per request)."""
+    user = await signed_in_user(request)
     if not allowed(request.method, request.url.path, set(user.roles)):
         raise HTTPException(403, f"your roles ({', '.join(sorted(user.roles)) or 'none'}) do not allow this")
     if request.method != "GET" and not request.headers.get(REQUEST_ID_HEADER):
@@ -143,7 +148,9 @@ def create_app(config: Config, password: str | None = None, quicksight_client: A
         title="Clickstream Analytics Studio",
         version=__version__,
         description="Event, funnel, path, retention and attribution analyses; metadata catalog; dashboards.",
-    )
+        # no Swagger UI (it loads from a CDN) and no unauthenticated schema: /openapi.json is served below
+        docs_url=None, redoc_url=None, openapi_url=None,
+    )  # fmt: skip
     app.state.studio = studio
 
     @app.exception_handler(HTTPException)
@@ -173,6 +180,12 @@ def create_app(config: Config, password: str | None = None, quicksight_client: A
         return [{"appId": app_.id, "timezone": app_.timezone} for app_ in config.apps]
 
     app.include_router(api)
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi(user: Annotated[User, Depends(signed_in_user)]) -> JSONResponse:
+        """The API's OpenAPI description, for any signed-in user (it maps the whole API, so not for everyone)."""
+        return JSONResponse(app.openapi())
+
     _auth_routes(app, studio)
     _static_routes(app)
     return app

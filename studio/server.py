@@ -43,5 +43,5 @@ def serve(
         password = secrets.token_urlsafe(12)
         console.print(f"studio: local sign-in password for this run: [bold]{password}[/bold]")
     app = create_app(config, password=password)
-    console.print(f"studio: http://{host}:{port}/ (API documentation at /docs)")
+    console.print(f"studio: http://{host}:{port}/ (OpenAPI description at /openapi.json, signed in)")
     uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=False)

@@ -159,3 +159,17 @@ def test_a_user_name_outside_latin_1_is_sent_percent_encoded(oidc_studio: TestCl
     assert response.json()["name"] == "张伟@example.com"
     operator = response.headers["X-Click-Stream-Operator"]
     assert operator.startswith("UTF-8''") and unquote(operator.removeprefix("UTF-8''")) == "张伟@example.com"
+
+
+def test_the_api_description_needs_a_sign_in_and_no_page_loads_from_a_cdn(studio_config: Config) -> None:
+    with TestClient(create_app(studio_config, password=PASSWORD)) as client:
+        assert client.get("/openapi.json").status_code == 401
+        assert client.get("/docs").status_code == 404 and client.get("/redoc").status_code == 404
+        client.post("/auth/login", json={"password": PASSWORD})
+        described = client.get("/openapi.json").json()
+        assert "/api/reporting/funnel" in described["paths"] and "/openapi.json" not in described["paths"]
+
+
+def test_any_signed_in_role_may_read_the_api_description(oidc_studio: TestClient, issuer: Issuer) -> None:
+    token = issuer.token(**{"cognito:groups": ["SomethingElse"]})
+    assert oidc_studio.get("/openapi.json", headers={"Authorization": f"Bearer {token}"}).status_code == 200
