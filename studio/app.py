@@ -37,6 +37,7 @@ from studio.auth import SESSION_COOKIE, SESSION_SECONDS, Authenticator, Unauthen
 from studio.catalog import Catalog, UnknownName, catalog_file, load_catalog
 from studio.dashboards import DashboardError, Dashboards
 from studio.discovery import Discovery
+from studio.limits import MAX_BODY_BYTES, BodyLimit
 from studio.model import (
     AttributionRequest,
     EventRequest,
@@ -152,6 +153,7 @@ def create_app(config: Config, password: str | None = None, quicksight_client: A
         docs_url=None, redoc_url=None, openapi_url=None,
     )  # fmt: skip
     app.state.studio = studio
+    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, error: HTTPException) -> JSONResponse:
