@@ -36,6 +36,7 @@ from studio.analyses import (
 from studio.auth import SESSION_COOKIE, SESSION_SECONDS, Authenticator, Unauthenticated, User, allowed
 from studio.catalog import Catalog, UnknownName, catalog_file, load_catalog
 from studio.dashboards import DashboardError, Dashboards
+from studio.deadline import QueryTimeout
 from studio.discovery import Discovery
 from studio.limits import MAX_BODY_BYTES, BodyLimit
 from studio.model import (
@@ -271,6 +272,8 @@ def _run(studio: Studio, kind: str, body: ExploreRequest) -> dict[str, Any]:
         raise HTTPException(
             503, "no data published for the Studio yet: run a pipeline cycle (`clickstream run`) first"
         ) from None
+    except QueryTimeout as timeout:
+        raise HTTPException(504, str(timeout)) from None
     except duckdb.Error as error:
         logger.exception("studio query failed")
         raise HTTPException(500, f"the query failed: {error}") from None
