@@ -662,9 +662,13 @@ function renderTable(node, columns, rows) {
   node.replaceChildren(el("table", {}, [header, ...body]));
 }
 
+// A text cell starting with = + - @ tab or CR is a formula to a spreadsheet (CSV injection): a leading '
+// makes it text (OWASP's advice). Numbers stay numbers, negative ones included.
 function csvCell(value) {
-  const text = value === null || value === undefined ? "" : String(value);
-  return /[",\n\r]/.test(text) || /^[=+\-@]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  if (typeof value === "number") return String(value);
+  let text = value === null || value === undefined ? "" : String(value);
+  if (/^[=+\-@\t\r]/.test(text)) text = "'" + text;
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 function exportCsv() {

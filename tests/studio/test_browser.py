@@ -154,6 +154,15 @@ def test_the_data_table_exports_as_csv(browser: Any, studio_url: str) -> None:
     assert len(lines) == 3
 
 
+def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_made_text(browser: Any, studio_url: str) -> None:
+    sign_in(browser, studio_url)
+    cells = browser.execute_script(
+        "return ['=HYPERLINK(\"x\")', '+1', '-2', '@SUM(A1)', '\\tx', 'plain', -3, 4.5, null, 'a,b'].map(csvCell);"
+    )
+    assert cells == ["\"'=HYPERLINK(\"\"x\"\")\"", "'+1", "'-2", "'@SUM(A1)", "'\tx", "plain", "-3", "4.5", "",
+                     '"a,b"']  # fmt: skip
+
+
 def test_a_wrong_password_keeps_the_studio_closed(browser: Any, studio_url: str) -> None:
     wrong_sign_in_is_refused(browser, studio_url)
     assert browser.execute_script("return document.getElementById('shell').hidden") is True
