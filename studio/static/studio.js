@@ -758,10 +758,16 @@ async function openDashboard(project, dashboard) {
   const opened = await api("GET", `/api/project/${project}/${encodeURIComponent(state.app)}/dashboard/${encodeURIComponent(dashboard.id)}`);
   const frame = $("dashboard-frame");
   if (dashboard.kind === "rendered") {
+    // the page's scripts run in a sandbox with an opaque origin: they cannot read the Studio's token or cookie
     const headers = state.token ? { Authorization: "Bearer " + state.token } : {};
     const html = await (await fetch(opened.url, { headers, credentials: "same-origin" })).text();
-    frame.src = URL.createObjectURL(new Blob([html], { type: "text/html" }));
+    frame.setAttribute("sandbox", "allow-scripts");
+    frame.removeAttribute("src");
+    frame.srcdoc = html;
   } else {
+    // QuickSight's own origin keeps it apart from the Studio; its embedding needs its storage, so no sandbox
+    frame.removeAttribute("sandbox");
+    frame.removeAttribute("srcdoc");
     frame.src = opened.url;
   }
   frame.hidden = false;
