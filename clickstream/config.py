@@ -628,6 +628,9 @@ class StudioConfig(_Section):
         True, description="Each cycle publishes the read-only snapshot the Studio queries (DuckDB warehouse only)."
     )
     query_threads: int | None = Field(None, ge=1, le=64, description="DuckDB threads per query; default: all cores.")
+    query_timeout_seconds: float | None = Field(
+        60.0, gt=0, le=3600, description="An analysis query running longer is cancelled (504); null: no limit."
+    )
     quicksight_user_arn: str | None = Field(
         None, description="QuickSight user whose embed URLs the Studio asks for (needs quicksight.json)."
     )

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
+from urllib.parse import quote
 
 import duckdb
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
@@ -35,7 +36,9 @@ from studio.analyses import (
 from studio.auth import SESSION_COOKIE, SESSION_SECONDS, Authenticator, Unauthenticated, User, allowed
 from studio.catalog import Catalog, UnknownName, catalog_file, load_catalog
 from studio.dashboards import DashboardError, Dashboards
+from studio.deadline import QueryTimeout
 from studio.discovery import Discovery
+from studio.limits import MAX_BODY_BYTES, BodyLimit
 from studio.model import (
     AttributionRequest,
     EventRequest,
@@ -94,19 +97,35 @@ class Studio:
         return self.timezones[app_id]
 
 
-async def current_user(request: Request, response: Response) -> User:
-    """The caller, if signed in and allowed this route by the role rules (FastAPI runs this once per request)."""
+async def signed_in_user(request: Request) -> User:
+    """The caller, whatever their roles; 401 when not signed in."""
     studio: Studio = request.app.state.studio
     try:
-        user = await studio.auth.user(request.headers.get("authorization"), request.cookies.get(SESSION_COOKIE))
+        return await studio.auth.user(request.headers.get("authorization"), request.cookies.get(SESSION_COOKIE))
     except Unauthenticated as missing:
         raise HTTPException(missing.status, missing.reason) from None
+
+
+async def current_user(request: Request, response: Response) -> User:
+    """The caller, if signed in and allowed this route by the role rules (FastAPI runs this once per request)."""
+    user = await signed_in_user(request)
     if not allowed(request.method, request.url.path, set(user.roles)):
         raise HTTPException(403, f"your roles ({', '.join(sorted(user.roles)) or 'none'}) do not allow this")
     if request.method != "GET" and not request.headers.get(REQUEST_ID_HEADER):
         raise HTTPException(400, f"a {request.method} needs the header {REQUEST_ID_HEADER}")
-    response.headers["X-Click-Stream-Operator"] = user.name
+    response.headers["X-Click-Stream-Operator"] = header_value(user.name)
     return user
+
+
+def header_value(text: str) -> str:
+    """``text`` as a header value: as is when printable ASCII, else RFC 8187 ``UTF-8''`` and percent-encoding.
+
+    Header values travel as Latin-1, so a name such as "张伟@example.com" cannot be sent raw (Starlette
+    would fail the whole response with a 500); the extended-value form keeps it exact and decodable.
+    """
+    if text.isascii() and text.isprintable():
+        return text
+    return "UTF-8''" + quote(text, safe="!#$&+-.^_`|~@")
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
@@ -131,8 +150,11 @@ def create_app(config: Config, password: str | None = None, quicksight_client: A
         title="Clickstream Analytics Studio",
         version=__version__,
         description="Event, funnel, path, retention and attribution analyses; metadata catalog; dashboards.",
-    )
+        # no Swagger UI (it loads from a CDN) and no unauthenticated schema: /openapi.json is served below
+        docs_url=None, redoc_url=None, openapi_url=None,
+    )  # fmt: skip
     app.state.studio = studio
+    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, error: HTTPException) -> JSONResponse:
@@ -161,6 +183,12 @@ def create_app(config: Config, password: str | None = None, quicksight_client: A
         return [{"appId": app_.id, "timezone": app_.timezone} for app_ in config.apps]
 
     app.include_router(api)
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi(user: Annotated[User, Depends(signed_in_user)]) -> JSONResponse:
+        """The API's OpenAPI description, for any signed-in user (it maps the whole API, so not for everyone)."""
+        return JSONResponse(app.openapi())
+
     _auth_routes(app, studio)
     _static_routes(app)
     return app
@@ -194,7 +222,8 @@ def _auth_routes(app: FastAPI, studio: Studio) -> None:
         return {"ok": True}
 
     @app.post("/auth/logout")
-    def logout(response: Response) -> dict[str, Any]:
+    def logout(request: Request, response: Response) -> dict[str, Any]:
+        studio.auth.logout(request.cookies.get(SESSION_COOKIE))
         response.delete_cookie(SESSION_COOKIE)
         return {"ok": True}
 
@@ -243,6 +272,8 @@ def _run(studio: Studio, kind: str, body: ExploreRequest) -> dict[str, Any]:
         raise HTTPException(
             503, "no data published for the Studio yet: run a pipeline cycle (`clickstream run`) first"
         ) from None
+    except QueryTimeout as timeout:
+        raise HTTPException(504, str(timeout)) from None
     except duckdb.Error as error:
         logger.exception("studio query failed")
         raise HTTPException(500, f"the query failed: {error}") from None

@@ -2,17 +2,17 @@
 
 Two modes. ``oidc``: a bearer token verified by clickstream/oidc.py; roles come from the token's group
 claim mapped by ``studio.roles``. ``local``: one user, the Admin, who logs in with a password (given in
-the config or printed at start) and gets a signed session cookie; the config only allows this mode on
-loopback. Every /api route is matched against RULES by method and path; a route no rule names is 403,
-as in the original.
+the config or printed at start) and gets a cookie naming a server-side session, which logout ends; the
+config only allows this mode on loopback. Every /api route is matched against RULES by method and path;
+a route no rule names is 403, as in the original.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 import secrets
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -89,7 +89,8 @@ class Authenticator:
         self.settings = settings
         self.verifier = TokenVerifier(settings.oidc) if settings.auth == "oidc" and settings.oidc else None
         self.password = settings.local_password or password or secrets.token_urlsafe(12)
-        self._secret = secrets.token_bytes(32)
+        self._sessions: dict[str, float] = {}  # local session id -> when it expires (epoch seconds)
+        self._sessions_lock = threading.Lock()
 
     @property
     def local(self) -> bool:
@@ -111,17 +112,26 @@ class Authenticator:
         return User(name, roles_from_claims(claims, self.settings.roles))
 
     def login(self, password: str) -> str | None:
-        """A session cookie value when ``password`` is the local user's, else None."""
+        """A new session id when ``password`` is the local user's, else None.
+
+        Sessions live in this process's memory, not in the cookie: logging out deletes the id, so a copied
+        cookie stops working at once instead of staying valid until it expires (a restart signs everyone out).
+        """
         if not self.local or not hmac.compare_digest(password.encode(), self.password.encode()):
             return None
-        expires = str(int(time.time()) + SESSION_SECONDS)
-        return f"{expires}.{self._sign(expires)}"
+        session, now = secrets.token_urlsafe(32), time.time()
+        with self._sessions_lock:
+            self._sessions = {key: expires for key, expires in self._sessions.items() if expires > now}
+            self._sessions[session] = now + SESSION_SECONDS
+        return session
 
-    def _sign(self, text: str) -> str:
-        return hmac.new(self._secret, text.encode(), hashlib.sha256).hexdigest()
+    def logout(self, cookie: str | None) -> None:
+        """End the session ``cookie`` names, if any: the same cookie is refused from now on."""
+        if cookie:
+            with self._sessions_lock:
+                self._sessions.pop(cookie, None)
 
     def session_valid(self, cookie: str) -> bool:
-        expires, _, signature = cookie.partition(".")
-        if not expires.isdigit() or not hmac.compare_digest(signature, self._sign(expires)):
-            return False
-        return int(expires) > time.time()
+        with self._sessions_lock:
+            expires = self._sessions.get(cookie)
+        return expires is not None and expires > time.time()

@@ -1,7 +1,8 @@
 """The issuer's OpenID configuration, for the page's sign-in redirect (authorization code with PKCE).
 
 Fetched by the server (issuers do not all allow cross-origin reads of it) and kept for an hour; when the
-issuer cannot be reached the page falls back to asking for a pasted token.
+issuer cannot be reached the page falls back to asking for a pasted token, and the failure is remembered for
+a minute so that unauthenticated calls to /auth/config cannot make the server hammer a struggling issuer.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from clickstream.config import StudioConfig
 
 KEEP_SECONDS = 3600.0
+RETRY_SECONDS = 60.0  # after a failed fetch: /auth/config needs no sign-in, so it must not hammer the issuer
 
 
 class Discovery:
@@ -21,6 +23,7 @@ class Discovery:
         self.settings = settings
         self._document: dict[str, Any] | None = None
         self._fetched = float("-inf")
+        self._failed = float("-inf")
 
     @property
     def url(self) -> str | None:
@@ -51,14 +54,17 @@ class Discovery:
         if self._document is not None and time.monotonic() - self._fetched < KEEP_SECONDS:
             return self._document
         url = self.url
-        if url is None:
-            return None
+        if url is None or time.monotonic() - self._failed < RETRY_SECONDS:
+            return self._document  # the last good one (None if there never was one) until the retry is due
         try:
             request = urllib.request.Request(url, headers={"Accept": "application/json"})
             with urllib.request.urlopen(request, timeout=5) as response:
                 document = json.loads(response.read(1_000_001))
         except (OSError, ValueError):
+            self._failed = time.monotonic()
             return self._document  # keep the last good one; None on a first failure
-        if isinstance(document, dict):
-            self._document, self._fetched = document, time.monotonic()
+        if not isinstance(document, dict):
+            self._failed = time.monotonic()
+            return self._document
+        self._document, self._fetched, self._failed = document, time.monotonic(), float("-inf")
         return self._document

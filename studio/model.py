@@ -54,10 +54,21 @@ class ConditionGroup(_Body):
     condition_operator: Literal["and", "or"] = "and"
 
 
-class ExtParameter(_Body):
-    """For AGGREGATION_PROPERTY / SUM_VALUE / COUNT_PROPERTY: the property to aggregate and how."""
+class GroupProperty(_Body):
+    """A property named without a filter (``{category, property, dataType}``): to group by, join on or aggregate."""
 
-    target_property: Condition | None = None
+    category: str = "event"
+    property: str = Field(min_length=1, max_length=255)
+    data_type: DataType = "string"
+
+
+class ExtParameter(_Body):
+    """For AGGREGATION_PROPERTY / SUM_VALUE / COUNT_PROPERTY: the property to aggregate and how.
+
+    A property, not a filter: an operator or values sent along (as some clients do) are ignored.
+    """
+
+    target_property: GroupProperty | None = None
     aggregation_method: Literal["min", "max", "sum", "avg", "median"] | None = None
 
 
@@ -66,13 +77,7 @@ class EventAndCondition(_Body):
     sql_condition: ConditionGroup | None = None
     compute_method: ComputeMethod | None = None
     event_ext_parameter: ExtParameter | None = None
-    group_column: Condition | None = None  # attribution touchpoints may carry their own grouping
-
-
-class GroupProperty(_Body):
-    category: str = "event"
-    property: str = Field(min_length=1, max_length=255)
-    data_type: DataType = "string"
+    group_column: GroupProperty | None = None  # attribution: the property a goal's SUM_VALUE adds up
 
 
 class GroupCondition(_Body):
@@ -171,13 +176,44 @@ class TargetEvent(EventAndCondition):
     pass
 
 
+def _key(data: dict[str, Any], camel: str, snake: str) -> str:
+    """Which spelling of a field ``data`` uses (bodies may use either), camelCase when neither."""
+    return snake if snake in data and camel not in data else camel
+
+
 class AttributionRequest(ExploreRequest):
+    """The goal's value as the original's console sends it is read into the goal itself.
+
+    The original puts ``computeMethod: SUM_VALUE`` at the top level and names the summed property in
+    ``targetEventAndCondition.groupColumn``; the Studio's own page sets them on the goal
+    (``computeMethod`` and ``eventExtParameter.targetProperty``). Both arrive at the same goal.
+    """
+
     target_event_and_condition: TargetEvent
     event_and_conditions: list[EventAndCondition] = Field(min_length=1, max_length=MAX_FUNNEL_STEPS)
     model_type: Literal["LAST_TOUCH", "FIRST_TOUCH", "LINEAR", "TIME_DECAY", "POSITION"] = "LAST_TOUCH"
     model_weights: list[float] | None = Field(None, min_length=3, max_length=3)
     time_window_type: Literal["CURRENT_DAY", "CUSTOMIZE", "SESSION"] = "SESSION"
     time_window_in_seconds: int = Field(86400, ge=1, le=366 * 86400)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _original_goal_value(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        target_key = _key(data, "targetEventAndCondition", "target_event_and_condition")
+        target = data.get(target_key)
+        if not isinstance(target, dict):
+            return data
+        target = dict(target)
+        method_key = _key(target, "computeMethod", "compute_method")
+        if target.get(method_key) is None and data.get(_key(data, "computeMethod", "compute_method")) == "SUM_VALUE":
+            target[method_key] = "SUM_VALUE"
+        group = target.get(_key(target, "groupColumn", "group_column"))
+        ext_key = _key(target, "eventExtParameter", "event_ext_parameter")
+        if isinstance(group, dict) and target.get(ext_key) is None:
+            target[ext_key] = {"targetProperty": group}
+        return {**data, target_key: target}
 
     @model_validator(mode="after")
     def _weights(self) -> AttributionRequest:

@@ -6,16 +6,22 @@ import secrets
 
 import uvicorn
 
+from clickstream.cli.cycle import cycle_lock_path
 from clickstream.cli.render import console
 from clickstream.config import Config
 from clickstream.errors import ConfigError
+from clickstream.locks import exclusive_lock
 from clickstream.serving import publish_snapshot, snapshot_path
 from studio.app import create_app
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
+PUBLISH_LOCK_SECONDS = 60.0  # how long --publish waits for a running cycle before giving up with LockBusy
 
 
-def serve(config: Config, host: str | None, port: int | None, publish: bool, log_level: str = "info") -> None:
+def serve(
+    config: Config, host: str | None, port: int | None, publish: bool, log_level: str = "info",
+    lock_timeout_seconds: float = PUBLISH_LOCK_SECONDS,
+) -> None:  # fmt: skip
     """Run the Studio until interrupted; ``publish`` first copies the warehouse into a serving snapshot."""
     settings = config.studio
     host = host or settings.host
@@ -26,7 +32,9 @@ def serve(config: Config, host: str | None, port: int | None, publish: bool, log
             hint="use --host 127.0.0.1, or set studio.auth: oidc with an issuer to serve other machines",
         )
     if publish:
-        published = publish_snapshot(config)
+        # decision 30: a publish reads the warehouse, so it runs under the pipeline lock like a cycle's publish
+        with exclusive_lock(cycle_lock_path(config), lock_timeout_seconds, "a pipeline cycle (studio --publish waits)"):
+            published = publish_snapshot(config)
         console.print(f"studio: published {published.events:,} events to {published.path} ({published.seconds:.1f}s)")
     elif not snapshot_path(config).exists():
         console.print("studio: no serving snapshot yet; run `clickstream run` or start with --publish")
@@ -35,5 +43,5 @@ def serve(config: Config, host: str | None, port: int | None, publish: bool, log
         password = secrets.token_urlsafe(12)
         console.print(f"studio: local sign-in password for this run: [bold]{password}[/bold]")
     app = create_app(config, password=password)
-    console.print(f"studio: http://{host}:{port}/ (API documentation at /docs)")
+    console.print(f"studio: http://{host}:{port}/ (OpenAPI description at /openapi.json, signed in)")
     uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=False)

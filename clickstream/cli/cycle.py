@@ -1,4 +1,4 @@
-"""`clickstream run`: one pipeline cycle (etl, load, model, metadata, dashboards), or one every interval.
+"""`clickstream run`: one pipeline cycle (etl, load, model, metadata, publish, dashboards), or one every interval.
 
 Every stage is safe to interrupt and to repeat: the ETL's outputs appear atomically and a raw file stays
 pending until its outputs exist, a load commits rows and ledger together, dbt replaces a model only when
@@ -160,10 +160,11 @@ def cycle_stages(config: Config) -> list[tuple[str, Callable[[Config], StageOutp
     stages: list[tuple[str, Callable[[Config], StageOutput]]] = [("etl", _etl), ("load", _load), ("model", _model)]
     if config.dbt.target == "duckdb":
         stages.append(("metadata", _metadata))
-        if config.warehouse.type == "duckdb" and config.dashboards.render:
-            stages.append(("dashboards", _dashboards))
+        # publish before dashboards: a failed render must not freeze the Studio on the previous cycle's data
         if config.studio.publish_snapshot:
             stages.append(("publish", _publish))
+        if config.warehouse.type == "duckdb" and config.dashboards.render:
+            stages.append(("dashboards", _dashboards))
     return stages
 
 

@@ -662,9 +662,13 @@ function renderTable(node, columns, rows) {
   node.replaceChildren(el("table", {}, [header, ...body]));
 }
 
+// A text cell starting with = + - @ tab or CR is a formula to a spreadsheet (CSV injection): a leading '
+// makes it text (OWASP's advice). Numbers stay numbers, negative ones included.
 function csvCell(value) {
-  const text = value === null || value === undefined ? "" : String(value);
-  return /[",\n\r]/.test(text) || /^[=+\-@]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  if (typeof value === "number") return String(value);
+  let text = value === null || value === undefined ? "" : String(value);
+  if (/^[=+\-@\t\r]/.test(text)) text = "'" + text;
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 function exportCsv() {
@@ -754,10 +758,16 @@ async function openDashboard(project, dashboard) {
   const opened = await api("GET", `/api/project/${project}/${encodeURIComponent(state.app)}/dashboard/${encodeURIComponent(dashboard.id)}`);
   const frame = $("dashboard-frame");
   if (dashboard.kind === "rendered") {
+    // the page's scripts run in a sandbox with an opaque origin: they cannot read the Studio's token or cookie
     const headers = state.token ? { Authorization: "Bearer " + state.token } : {};
     const html = await (await fetch(opened.url, { headers, credentials: "same-origin" })).text();
-    frame.src = URL.createObjectURL(new Blob([html], { type: "text/html" }));
+    frame.setAttribute("sandbox", "allow-scripts");
+    frame.removeAttribute("src");
+    frame.srcdoc = html;
   } else {
+    // QuickSight's own origin keeps it apart from the Studio; its embedding needs its storage, so no sandbox
+    frame.removeAttribute("sandbox");
+    frame.removeAttribute("srcdoc");
     frame.src = opened.url;
   }
   frame.hidden = false;

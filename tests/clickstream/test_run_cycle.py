@@ -57,7 +57,7 @@ def test_cycles_run_every_stage_and_record_each_in_the_run_history(tmp_path: Pat
     reports = run_every(config, interval_seconds=0, max_cycles=2)
 
     first, second = reports
-    assert [stage.name for stage in first.stages] == ["etl", "load", "model", "metadata", "dashboards", "publish"]
+    assert [stage.name for stage in first.stages] == ["etl", "load", "model", "metadata", "publish", "dashboards"]
     assert first.ok and second.ok
     assert first.etl.events > 0 and first.load.total_rows > 0
     assert second.load.total_files == 0  # nothing new arrived: nothing loaded twice
@@ -66,7 +66,7 @@ def test_cycles_run_every_stage_and_record_each_in_the_run_history(tmp_path: Pat
     rows = history(config)
     assert [(stage, status) for _, stage, status, _, _ in rows] == [
         ("cycle", "running"),
-        *((stage, "ok") for stage in ("etl", "load", "model", "metadata", "dashboards", "publish")),
+        *((stage, "ok") for stage in ("etl", "load", "model", "metadata", "publish", "dashboards")),
         ("cycle", "ok"),
     ] * 2  # fmt: skip
     assert len({run_id for run_id, *_ in rows}) == 2
@@ -89,7 +89,7 @@ def test_a_failed_stage_skips_the_rest_keeps_the_last_good_state_and_is_retried(
     failed = run_cycle(config)
     assert [(stage.name, stage.status) for stage in failed.stages] == [
         ("etl", "ok"), ("load", "failed"), ("model", "skipped"), ("metadata", "skipped"),
-        ("dashboards", "skipped"), ("publish", "skipped"),
+        ("publish", "skipped"), ("dashboards", "skipped"),
     ]  # fmt: skip
     assert "broken.parquet" in failed.stage("load").detail
     with duckdb.connect(str(config.warehouse_path)) as connection:
@@ -117,7 +117,7 @@ def test_a_raw_file_that_fails_stays_pending_while_the_rest_is_loaded_and_modell
     partial = run_cycle(config)
     assert [(stage.name, stage.status) for stage in partial.stages] == [
         ("etl", "partial"), ("load", "ok"), ("model", "ok"), ("metadata", "ok"),
-        ("dashboards", "ok"), ("publish", "ok"),
+        ("publish", "ok"), ("dashboards", "ok"),
     ]  # fmt: skip
     assert second in partial.stage("etl").detail and not partial.ok
     assert fct_events(config) >= partial.etl.events > 0  # (the failed file's outputs may already be written)

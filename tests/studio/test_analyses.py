@@ -286,6 +286,13 @@ def test_sum_value_credits_the_purchase_values(client: TestClient) -> None:
     assert attribution(client, "LAST_TOUCH", targetEventAndCondition=goal) == [(PAGE, 50.0), (VIEW, 0.0), (CART, 50.0)]
 
 
+def test_sum_value_in_the_originals_shape_credits_the_purchase_values(client: TestClient) -> None:
+    # the original's console: computeMethod at the top, the summed property as the goal's groupColumn
+    goal = {"eventName": BUY, "groupColumn": {"category": "event", "property": "event_value", "dataType": "double"}}
+    rows = attribution(client, "LAST_TOUCH", computeMethod="SUM_VALUE", targetEventAndCondition=goal)
+    assert rows == [(PAGE, 50.0), (VIEW, 0.0), (CART, 50.0)]
+
+
 def test_a_window_in_seconds_only_sees_recent_touches(client: TestClient) -> None:
     rows = attribution(client, "LAST_TOUCH", timeWindowType="CUSTOMIZE", timeWindowInSeconds=60)
     assert rows == [(PAGE, 1.0), (VIEW, 0.0), (CART, 1.0)]

@@ -25,12 +25,22 @@ pytestmark = pytest.mark.slow
 ARTIFACTS = REPO / "build" / "test-artifacts" / "studio"
 
 
+# a rendered dashboard whose script draws the headline and records whether it can reach the Studio's page
+DASHBOARD = """<html><body><h1 id='headline'></h1><script>
+let reach;
+try { void parent.document.title; reach = "studio"; } catch (error) { reach = "blocked"; }
+const headline = document.getElementById("headline");
+headline.textContent = "Shop overview";
+headline.dataset.parent = reach;
+</script></body></html>"""
+
+
 @pytest.fixture(scope="module")
 def studio_url(studio_config: Config) -> Iterator[str]:
     """The Studio served by uvicorn on loopback, with one rendered dashboard in its dashboards folder."""
     folder = studio_config.home / "dashboards"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "overview.html").write_text("<html><body><h1 id='headline'>Shop overview</h1></body></html>")
+    (folder / "overview.html").write_text(DASHBOARD)
     manifest = {"dashboards": [{"id": "overview", "title": "Shop overview", "app_id": "shop",
                                 "file": "overview.html", "rendered_at": "2024-01-10T00:00:00Z"}]}  # fmt: skip
     (folder / "rendered.json").write_text(json.dumps(manifest))
@@ -154,6 +164,15 @@ def test_the_data_table_exports_as_csv(browser: Any, studio_url: str) -> None:
     assert len(lines) == 3
 
 
+def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_made_text(browser: Any, studio_url: str) -> None:
+    sign_in(browser, studio_url)
+    cells = browser.execute_script(
+        "return ['=HYPERLINK(\"x\")', '+1', '-2', '@SUM(A1)', '\\tx', 'plain', -3, 4.5, null, 'a,b'].map(csvCell);"
+    )
+    assert cells == ["\"'=HYPERLINK(\"\"x\"\")\"", "'+1", "'-2", "'@SUM(A1)", "'\tx", "plain", "-3", "4.5", "",
+                     '"a,b"']  # fmt: skip
+
+
 def test_a_wrong_password_keeps_the_studio_closed(browser: Any, studio_url: str) -> None:
     wrong_sign_in_is_refused(browser, studio_url)
     assert browser.execute_script("return document.getElementById('shell').hidden") is True
@@ -185,6 +204,8 @@ def test_a_rendered_dashboard_opens_from_the_list(browser: Any, studio_url: str)
     wait_for(browser, "!document.getElementById('dashboard-frame').hidden")
     browser.switch_to.frame(browser.find_element("id", "dashboard-frame"))
     wait_for(browser, "document.getElementById('headline') && document.getElementById('headline').textContent")
+    # its scripts ran, sandboxed: the Studio's page (and the token it keeps) is out of their reach
+    assert browser.execute_script("return document.getElementById('headline').dataset.parent") == "blocked"
     browser.switch_to.default_content()
     screenshot(browser, "dashboards")
     assert console_errors(browser) == []

@@ -121,6 +121,17 @@ def test_local_mode_needs_the_password(studio_config: Config) -> None:
         assert client.get("/api/metadata/events?appId=shop").status_code == 401
 
 
+def test_a_copied_session_cookie_stops_working_at_logout(studio_config: Config) -> None:
+    app = create_app(studio_config, password=PASSWORD)
+    with TestClient(app) as browser, TestClient(app) as copier:
+        assert browser.post("/auth/login", json={"password": PASSWORD}).status_code == 200
+        copied = {"Cookie": f"clickstream_studio_session={browser.cookies['clickstream_studio_session']}"}
+        assert copier.get("/api/user/details", headers=copied).status_code == 200  # a client with no cookie jar
+        assert browser.post("/auth/logout").status_code == 200
+        assert copier.get("/api/user/details", headers=copied).status_code == 401
+        assert copier.get("/auth/session", headers=copied).json()["signedIn"] is False
+
+
 def test_a_forged_session_cookie_is_refused(studio_config: Config) -> None:
     with TestClient(create_app(studio_config, password=PASSWORD)) as client:
         client.cookies.set("clickstream_studio_session", "99999999999.0123abcd")
@@ -137,3 +148,28 @@ def test_the_cli_refuses_a_public_host_in_local_mode(tmp_path: Any) -> None:
 
     with pytest.raises(ConfigError, match="binds to loopback only"):
         serve(make_config(tmp_path), host="0.0.0.0", port=0, publish=False)
+
+
+def test_a_user_name_outside_latin_1_is_sent_percent_encoded(oidc_studio: TestClient, issuer: Issuer) -> None:
+    from urllib.parse import unquote
+
+    token = issuer.token(**{"cognito:groups": ["ClickstreamAnalyst"], "email": "张伟@example.com"})
+    response = oidc_studio.get("/api/user/details", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    assert response.json()["name"] == "张伟@example.com"
+    operator = response.headers["X-Click-Stream-Operator"]
+    assert operator.startswith("UTF-8''") and unquote(operator.removeprefix("UTF-8''")) == "张伟@example.com"
+
+
+def test_the_api_description_needs_a_sign_in_and_no_page_loads_from_a_cdn(studio_config: Config) -> None:
+    with TestClient(create_app(studio_config, password=PASSWORD)) as client:
+        assert client.get("/openapi.json").status_code == 401
+        assert client.get("/docs").status_code == 404 and client.get("/redoc").status_code == 404
+        client.post("/auth/login", json={"password": PASSWORD})
+        described = client.get("/openapi.json").json()
+        assert "/api/reporting/funnel" in described["paths"] and "/openapi.json" not in described["paths"]
+
+
+def test_any_signed_in_role_may_read_the_api_description(oidc_studio: TestClient, issuer: Issuer) -> None:
+    token = issuer.token(**{"cognito:groups": ["SomethingElse"]})
+    assert oidc_studio.get("/openapi.json", headers={"Authorization": f"Bearer {token}"}).status_code == 200
