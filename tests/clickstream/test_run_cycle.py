@@ -71,7 +71,7 @@ def test_cycles_run_every_stage_and_record_each_in_the_run_history(tmp_path: Pat
     ] * 2  # fmt: skip
     assert len({run_id for run_id, *_ in rows}) == 2
     assert rows[1][3:] == (first.etl.records, first.etl.events)
-    assert rows[6][3:] == (5, 5)  # the cycle: stages run, stages ok
+    assert rows[7][3:] == (6, 6)  # the cycle: stages run, stages ok
     assert (config.home / "dashboards" / "rendered.json").exists()
     assert fct_events(config) == first.etl.events
     other_process = [sys.executable, "-c", "import duckdb, sys; duckdb.connect(sys.argv[1]).close()"]
@@ -100,8 +100,8 @@ def test_a_failed_stage_skips_the_rest_keeps_the_last_good_state_and_is_retried(
     assert retried.ok
     assert fct_events(config) == failed.etl.events
     assert [status for _, _, status, _, _ in history(config)] == [
-        "running", "ok", "failed", "skipped", "skipped", "skipped", "failed",
-        "running", "ok", "ok", "ok", "ok", "ok", "ok",
+        "running", "ok", "failed", "skipped", "skipped", "skipped", "skipped", "failed",
+        "running", "ok", "ok", "ok", "ok", "ok", "ok", "ok",
     ]  # fmt: skip
 
 
