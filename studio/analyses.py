@@ -8,8 +8,8 @@ Templates are fixed text; the loops over steps, touchpoints and pairs only numbe
 * funnel: from each step-1 event, the earliest next step after it within the conversion window
   (seconds from step 1, or the same day), and so on; a start counts for every step it reaches;
   counted as users (distinct join column) or events (step-1 events);
-* path: the nodes after the start node within a session (or within gaps shorter than lagSeconds),
-  as links between step k and step k+1 for the Sankey;
+* path: the nodes after the start node within a session (or within gaps shorter than lagSeconds), in time
+  then event_id order, as links between step k and step k+1 for the Sankey;
 * retention: users by the period of their first start event; per later period, those who did the
   return event (with the same associated parameter value when one is set);
 * attribution: each goal event's credit shared among the touchpoint events before it in its window
