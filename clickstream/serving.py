@@ -2,17 +2,21 @@
 
 DuckDB lets one process write a database file, and a read-only open from another process fails while a
 writer holds it. So the Studio never opens the warehouse: after modeling, the cycle (which holds the
-pipeline lock, with dbt's handle released) copies the tables the Studio reads (fct_events sorted by
-time so range filters skip blocks, and dim_users) into a new file, closes it, then renames it over the
-previous snapshot. A rename is atomic: a reader opens either the old file or the new one, never half of
-one, and a reader that already has the old file open keeps reading it (its inode lives until closed).
-Nothing writes a published file.
+pipeline lock, with dbt's handle released) copies the warehouse file as it is (a byte copy: seconds,
+where rewriting fct_events through DuckDB took minutes at 10M events), adds views named for the tables the
+Studio reads (``events`` over analytics.fct_events, ``users`` over dim_users) and ``snapshot_info`` to
+the copy, closes it, then renames it over the previous snapshot. A read-only handle on the warehouse is
+held during the byte copy: DuckDB's file lock keeps any writer out, so the copy is never torn. A rename
+is atomic: a reader opens either the old file or the new one, never half of one, and a reader that
+already has the old file open keeps reading it (its inode lives until closed). Nothing writes a
+published file. The copy costs the warehouse's size on disk (raw tables included), not just the events'.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,12 +48,8 @@ class Published:
     seconds: float
 
 
-def _sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def publish_snapshot(config: Config, warehouse: Path | None = None) -> Published:
-    """Copy the modeled events of the DuckDB warehouse into a new snapshot and swap it in atomically."""
+    """Copy the DuckDB warehouse into a new snapshot with the Studio's views and swap it in atomically."""
     started = time.perf_counter()
     source = warehouse or config.warehouse_path
     target = snapshot_path(config)
@@ -58,31 +58,30 @@ def publish_snapshot(config: Config, warehouse: Path | None = None) -> Published
     for leftover in (temporary, temporary.with_name(temporary.name + ".wal")):
         leftover.unlink(missing_ok=True)
     try:
+        with duckdb.connect(str(source), read_only=True):  # a writer cannot open the file until we are done
+            shutil.copyfile(source, temporary)
+            wal = source.with_name(source.name + ".wal")  # commits not yet checkpointed into the file
+            if wal.exists():
+                shutil.copyfile(wal, temporary.with_name(temporary.name + ".wal"))
         with duckdb.connect(str(temporary)) as connection:
-            # the path is ours (config), not a request value; ATTACH takes no bound parameter
-            connection.execute(f"attach {_sql_string(str(source))} as warehouse (read_only)")
-            connection.execute(
-                f"create table {EVENTS_TABLE} as select * from warehouse.{MART_SCHEMA}.fct_events "
-                "order by event_timestamp"
-            )
+            connection.execute(f"create view main.{EVENTS_TABLE} as select * from {MART_SCHEMA}.fct_events")
             has_users = connection.execute(
-                "select count(*) from duckdb_tables() where database_name = 'warehouse' "
-                f"and schema_name = '{MART_SCHEMA}' and table_name = 'dim_users'"
+                f"select count(*) from duckdb_tables() where schema_name = '{MART_SCHEMA}' and table_name = 'dim_users'"
             ).fetchone()
             if has_users is not None and has_users[0]:  # user attributes, for conditions on users
-                connection.execute(f"create table {USERS_TABLE} as select * from warehouse.{MART_SCHEMA}.dim_users")
+                connection.execute(f"create view main.{USERS_TABLE} as select * from {MART_SCHEMA}.dim_users")
             connection.execute(
-                f"create table {INFO_TABLE} as select now() as published_at, count(*) as events, "
-                f"max(event_timestamp) as newest_event from {EVENTS_TABLE}"
+                f"create table main.{INFO_TABLE} as select now() as published_at, count(*) as events, "
+                f"max(event_timestamp) as newest_event from main.{EVENTS_TABLE}"
             )
-            row = connection.execute(f"select events from {INFO_TABLE}").fetchone()
-            connection.execute("detach warehouse")
-            connection.execute("checkpoint")
-    except duckdb.Error as error:
-        temporary.unlink(missing_ok=True)
+            row = connection.execute(f"select events from main.{INFO_TABLE}").fetchone()
+            connection.execute("checkpoint")  # the WAL (ours and any copied) into the file: readers open one file
+    except (duckdb.Error, OSError) as error:
+        for leftover in (temporary, temporary.with_name(temporary.name + ".wal")):
+            leftover.unlink(missing_ok=True)
         raise ModelError(
             f"cannot publish the Studio snapshot from {source}: {error}",
-            hint="run `clickstream model` first (the snapshot copies analytics.fct_events)",
+            hint="run `clickstream model` first (the snapshot copies the warehouse with analytics.fct_events)",
         ) from None
     with open(temporary, "rb+") as handle:
         os.fsync(handle.fileno())

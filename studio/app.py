@@ -288,8 +288,8 @@ def _reporting_routes(api: APIRouter, studio: Studio) -> None:
             return _run(studio, kind, body)
 
         def sql(body: ExploreRequest) -> dict[str, str]:
-            tree = _build(studio, kind, body).tree
-            return {dialect: render(tree, dialect) for dialect in DIALECTS}
+            analysis = _build(studio, kind, body)
+            return {dialect: render(analysis.tree_for(dialect), dialect) for dialect in DIALECTS}
 
         # the body's model is chosen at run time: give FastAPI the class, not the postponed annotation
         run.__annotations__["body"] = sql.__annotations__["body"] = model

@@ -90,3 +90,23 @@ def test_a_republished_snapshot_is_read_by_the_next_query(tmp_path: Path, reader
         warehouse.execute("insert into analytics.fct_events select * from analytics.fct_events limit 5")
     publish_snapshot(config)
     assert [reader.query(count).rows for reader in sessions] == [[{"n": 25}]] * readers
+
+
+def test_events_committed_but_not_yet_checkpointed_are_published(tmp_path: Path) -> None:
+    """The snapshot is a byte copy of the warehouse: its write-ahead log is copied and replayed too."""
+    import duckdb
+
+    from clickstream.serving import publish_snapshot, snapshot_path
+    from studio.snapshot import SnapshotReader
+    from tests.studio.dataset import build_warehouse
+
+    config = make_config(tmp_path / "home", apps=[{"id": "shop"}])
+    build_warehouse(config)
+    with duckdb.connect(str(config.warehouse_path)) as warehouse:
+        warehouse.execute("pragma disable_checkpoint_on_shutdown")
+        warehouse.execute("set checkpoint_threshold = '1GB'")
+        warehouse.execute("insert into analytics.fct_events select * from analytics.fct_events limit 3")
+    assert config.warehouse_path.with_name(config.warehouse_path.name + ".wal").exists()
+    assert publish_snapshot(config).events == 23
+    assert SnapshotReader(snapshot_path(config)).query("select count(*) as n from events").rows == [{"n": 23}]
+    assert not snapshot_path(config).with_name(snapshot_path(config).name + ".wal").exists()
