@@ -85,7 +85,9 @@ class Studio:
         self.settings = config.studio
         self.auth = Authenticator(config.studio, password)
         self.catalog = CatalogCache(catalog_file(config))
-        self.reader = SnapshotReader(snapshot_path(config), config.studio.query_threads)
+        self.reader = SnapshotReader(
+            snapshot_path(config), config.studio.query_threads, config.studio.query_timeout_seconds
+        )
         self.store = DisplayStore(config.studio.database_url or default_url(config.home))
         self.dashboards = Dashboards(config.home / "dashboards", config.studio, quicksight_client)
         self.timezones = {app.id: app.timezone for app in config.apps}

@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 
 from clickstream.serving import INFO_TABLE
+from studio.deadline import interrupt_after
 
 CATALOG = "snapshot"
 
@@ -39,9 +40,10 @@ class Result:
 class SnapshotReader:
     """Runs read-only queries on the newest snapshot at ``path``."""
 
-    def __init__(self, path: Path, threads: int | None = None) -> None:
+    def __init__(self, path: Path, threads: int | None = None, timeout_seconds: float | None = None) -> None:
         self.path = path
         self.threads = threads
+        self.timeout_seconds = timeout_seconds
         self._lock = threading.Lock()
         self._identity: tuple[int, int] | None = None
         self._connection: duckdb.DuckDBPyConnection | None = None
@@ -74,9 +76,10 @@ class SnapshotReader:
         try:
             cursor.execute(f"use {CATALOG}")  # a cursor is a new connection: it starts in the memory catalog
             cursor.execute(f"set TimeZone = '{_zone(timezone)}'")
-            cursor.execute(sql)
-            columns = [column[0] for column in cursor.description]
-            rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+            with interrupt_after(cursor, self.timeout_seconds):
+                cursor.execute(sql)
+                columns = [column[0] for column in cursor.description]
+                rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
         finally:
             cursor.close()
         return Result(columns, rows, as_of)

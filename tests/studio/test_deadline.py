@@ -7,7 +7,10 @@ import time
 import duckdb
 import pytest
 
+from clickstream.config import Config
+from clickstream.serving import snapshot_path
 from studio.deadline import QueryTimeout, interrupt_after
+from studio.snapshot import SnapshotReader
 
 SLOW = "select count(*) from range(100000000000) a, range(10) b where (a + b) % 7 = 3"
 
@@ -28,3 +31,12 @@ def test_a_query_within_the_limit_is_untouched() -> None:
         assert cursor.execute("select 1 + 1").fetchall() == [(2,)]
     time.sleep(0.05)
     assert cursor.execute("select 3").fetchall() == [(3,)]
+
+
+def test_the_snapshot_reader_cancels_a_query_over_the_studios_time_limit(studio_config: Config) -> None:
+    reader = SnapshotReader(snapshot_path(studio_config), timeout_seconds=0.3)
+    started = time.monotonic()
+    with pytest.raises(QueryTimeout):
+        reader.query(SLOW)
+    assert time.monotonic() - started < 30
+    assert reader.query("select count(*) as n from events").rows[0]["n"] > 0  # the next query runs as usual
