@@ -253,7 +253,7 @@ def _path_by_steps(base: str, paths: str, merge: bool, from_start: bool, levels:
     (time, event_id) order, and with merging the first one whose node differs from step k's (the events
     in between repeat it, so merging drops them). A node is never null (event_name is required, page
     nodes skip nulls), so ``<>`` is exact. Each level is one hash join of the paths still going with their
-    events, instead of the window passes below sorting every event of the range (decision 30).
+    events, instead of the window passes below sorting every event of the range (decision 26).
     """
     first = "where node = $start" if from_start else ""
     ctes = [

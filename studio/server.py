@@ -32,7 +32,7 @@ def serve(
             hint="use --host 127.0.0.1, or set studio.auth: oidc with an issuer to serve other machines",
         )
     if publish:
-        # decision 30: a publish reads the warehouse, so it runs under the pipeline lock like a cycle's publish
+        # decision 26: a publish reads the warehouse, so it runs under the pipeline lock like a cycle's publish
         with exclusive_lock(cycle_lock_path(config), lock_timeout_seconds, "a pipeline cycle (studio --publish waits)"):
             published = publish_snapshot(config)
         console.print(f"studio: published {published.events:,} events to {published.path} ({published.seconds:.1f}s)")

@@ -1,4 +1,4 @@
-"""`clickstream studio --publish` takes the pipeline lock (decision 30), so it never publishes mid-cycle."""
+"""`clickstream studio --publish` takes the pipeline lock (decision 26), so it never publishes mid-cycle."""
 
 from __future__ import annotations
 
