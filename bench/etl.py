@@ -204,7 +204,11 @@ def main() -> None:
     parser.add_argument("--no-spark", action="store_true")
     parser.add_argument("--child", choices=sorted(MODES), help=argparse.SUPPRESS)
     parser.add_argument("--home", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--generate", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.generate:
+        generate(args.home, args.generate)
+        return
     if args.child:
         child_main(args.child, args.home, args.workers)
         return
@@ -214,7 +218,10 @@ def main() -> None:
     try:
         if not (folder / RAW_DIR).exists():
             console.print(f"generating about {args.events:,} events of raw data in {folder} ...")
-            generate(folder, args.events)
+            # In a process of its own: sorting into arrival order holds every request in memory, and the
+            # mode subprocesses forked from a large parent would inherit its peak resident size (ru_maxrss).
+            command = [sys.executable, __file__, "--generate", str(args.events), "--home", str(folder)]
+            subprocess.run(command, check=True, env={**os.environ, "PYTHONPATH": str(REPO)}, cwd=REPO)
         raw_bytes = sum(path.stat().st_size for path in (folder / RAW_DIR).rglob(f"*{RAW_FILE_SUFFIX}"))
         modes = ["physical", "local", "local, one file"] + ([] if args.no_spark else ["spark"])
         results = {mode: measure(mode, folder, args.workers) for mode in modes}
