@@ -12,11 +12,11 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from clickstream.errors import ConfigError
 
@@ -25,6 +25,16 @@ CONFIG_ENV_VAR = "CLICKSTREAM_CONFIG"
 _ID_PATTERN = r"^[a-zA-Z][a-zA-Z0-9_]{0,126}$"
 # App ids may also hold hyphens (the original's fixtures use "uba-app"); they are never SQL identifiers.
 _APP_ID_PATTERN = r"^[a-zA-Z][a-zA-Z0-9_-]{0,126}$"
+
+
+def _checked_url(value: str | None) -> str | None:
+    if value is not None and not re.match(r"^https?://[^\s/]+", value):
+        raise ValueError(f"{value!r} is not a URL; write it with its scheme, e.g. http://127.0.0.1:5000")
+    return value
+
+
+# An AWS-compatible endpoint (tests, proxies, other clouds): a URL with its scheme, or None for AWS itself.
+EndpointUrl = Annotated[str | None, AfterValidator(_checked_url)]
 
 
 class _Section(BaseModel):
@@ -173,20 +183,13 @@ class SinkRetryConfig(_Section):
     backoff_base_seconds: float = Field(0.2, ge=0, description="First wait; doubles each retry, with jitter.")
     backoff_max_seconds: float = Field(20.0, ge=0, description="Longest single wait.")
 
-    @field_validator("endpoint_url", check_fields=False)
-    @classmethod
-    def _url(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(r"^https?://[^\s/]+", value):
-            raise ValueError(f"{value!r} is not a URL; write it with its scheme, e.g. http://127.0.0.1:5000")
-        return value
-
 
 class S3SinkConfig(SinkRetryConfig):
     """``ingestion.sink: s3``: raw files as objects ``<prefix>raw/year=/month=/day=/hour=/<file>.jsonl.gz``."""
 
     bucket: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", description="S3 bucket name.")
     prefix: str = Field("", description="Key prefix; a trailing '/' is added when missing.")
-    endpoint_url: str | None = Field(None, description="S3-compatible endpoint; default: AWS for the region.")
+    endpoint_url: EndpointUrl = Field(None, description="S3-compatible endpoint; default: AWS for the region.")
     region: str | None = Field(None, description="AWS region; default: the AWS SDK's own lookup.")
     multipart_threshold_bytes: int = Field(16 * _MiB, ge=1, description="Gzip files larger than this upload in parts.")
     multipart_part_bytes: int = Field(8 * _MiB, ge=5 * _MiB, le=5 * 1024 * _MiB, description="Size of each part.")
@@ -202,7 +205,7 @@ class KinesisSinkConfig(SinkRetryConfig):
     """``ingestion.sink: kinesis``: one Kinesis record per raw record (PutRecords)."""
 
     stream: str = Field(pattern=r"^[a-zA-Z0-9_.-]{1,128}$", description="Kinesis data stream name.")
-    endpoint_url: str | None = Field(None, description="Kinesis-compatible endpoint; default: AWS for the region.")
+    endpoint_url: EndpointUrl = Field(None, description="Kinesis-compatible endpoint; default: AWS for the region.")
     region: str | None = Field(None, description="AWS region; default: the AWS SDK's own lookup.")
 
 
@@ -300,14 +303,7 @@ class _AwsEngineConfig(_Section):
     """Client settings shared by the AWS warehouses."""
 
     region: str | None = Field(None, description="AWS region; default: the AWS SDK's own lookup.")
-    endpoint_url: str | None = Field(None, description="AWS-compatible endpoint for every client (tests, proxies).")
-
-    @field_validator("endpoint_url")
-    @classmethod
-    def _url(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(r"^https?://[^\s/]+", value):
-            raise ValueError(f"{value!r} is not a URL; write it with its scheme, e.g. http://127.0.0.1:5000")
-        return value
+    endpoint_url: EndpointUrl = Field(None, description="AWS-compatible endpoint for every client (tests, proxies).")
 
 
 class RedshiftConfig(_AwsEngineConfig):
@@ -528,7 +524,7 @@ class QuickSightConfig(_Section):
 
     aws_account_id: str = Field(pattern=r"^[0-9]{12}$", description="The AWS account of the QuickSight subscription.")
     region: str | None = Field(None, description="QuickSight region; default: the warehouse's, else the SDK's.")
-    endpoint_url: str | None = Field(None, description="QuickSight-compatible endpoint (tests).")
+    endpoint_url: EndpointUrl = Field(None, description="QuickSight-compatible endpoint (tests).")
     principals: list[str] = Field(
         default_factory=list,
         description="QuickSight user/group ARNs given the dashboards, datasets and folder (owners); at least one.",
@@ -559,13 +555,6 @@ class QuickSightConfig(_Section):
                     f"{arn!r} is not a QuickSight principal; write arn:aws:quicksight:<region>:<account>:user/"
                     "default/<name> or ...:group/default/<name>"
                 )
-        return value
-
-    @field_validator("endpoint_url")
-    @classmethod
-    def _url(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(r"^https?://[^\s/]+", value):
-            raise ValueError(f"{value!r} is not a URL; write it with its scheme, e.g. http://127.0.0.1:5000")
         return value
 
     @model_validator(mode="after")

@@ -11,6 +11,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,9 +118,9 @@ class Issuer:
         return jwt.encode(payload, key or self.key, algorithm="RS256", headers={"kid": kid or self.kid})
 
 
-@pytest.fixture
-def issuer() -> Iterator[Issuer]:
-    state = Issuer()
+@contextmanager
+def serving_jwks(state: Issuer) -> Iterator[Issuer]:
+    """Serve ``state``'s JWKS on a loopback port (setting its ``url``), counting the fetches."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -135,11 +136,18 @@ def issuer() -> Iterator[Issuer]:
             """No access log in the test output."""
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     state.url = f"http://127.0.0.1:{server.server_address[1]}/.well-known/jwks.json"
-    yield state
-    server.shutdown()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture
+def issuer() -> Iterator[Issuer]:
+    with serving_jwks(Issuer()) as state:
+        yield state
 
 
 def oidc_config(home: Path, jwks_url: str) -> Config:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import http.server
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,7 +11,7 @@ from fastapi.testclient import TestClient
 from clickstream.config import Config
 from studio.app import create_app
 from tests.conftest import make_config
-from tests.ingestion.test_auth import Issuer
+from tests.ingestion.test_auth import Issuer, serving_jwks
 from tests.studio.dataset import build_warehouse
 
 PASSWORD = "local-password-for-tests"
@@ -49,22 +47,5 @@ def explore(client: TestClient, kind: str, body: dict[str, Any]) -> Any:
 @pytest.fixture(scope="module")
 def issuer() -> Iterator[Issuer]:
     """An OIDC issuer on loopback serving its JWKS (one RSA key for the module: key generation is slow)."""
-    state = Issuer()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = state.jwks()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            """No access log in the test output."""
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/.well-known/jwks.json"
-    yield state
-    server.shutdown()
+    with serving_jwks(Issuer()) as state:
+        yield state
