@@ -125,24 +125,6 @@ def _without_empty(data: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-def cli_commands() -> set[str]:
-    """The top-level commands of the `clickstream` CLI (the Typer app), e.g. serve, load, model."""
-    import typer.main
-
-    from clickstream.cli.app import app
-
-    group = typer.main.get_command(app)
-    return set(getattr(group, "commands", {}))
-
-
-def _check_studio_available(config: Config) -> None:
-    if config.infra.studio and "studio" not in cli_commands():
-        raise ConfigError(
-            "infra.studio: true, but this release has no `clickstream studio` command for the Studio task to run",
-            hint="set infra.studio: false (the Studio comes with the release that adds the command)",
-        )
-
-
 def _check_composed(data: dict[str, Any], config: Config) -> None:
     """Every container's config, the base with the layers the templates give it, must be valid."""
     from infra.container_config import compose
@@ -221,7 +203,6 @@ def _key(prefix: str, folder: str, stem: str, data: bytes, suffix: str) -> str:
 def render(config: Config, out_dir: Path | None = None) -> Rendered:
     """Work out everything offline and write templates/, clickstream.base.yml and parameters.json."""
     out = out_dir or build_dir(config)
-    _check_studio_available(config)
     base, warnings = base_config(config)
     _check_composed(base, config)
     base_text = (

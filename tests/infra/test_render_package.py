@@ -18,7 +18,7 @@ from clickstream.errors import ConfigError
 from infra.container_config import compose
 from infra.layers import containers
 from infra.package import package
-from infra.render import cli_commands, render
+from infra.render import render
 from infra.templates_io import ROOT_TEMPLATE, parse_template
 
 NETWORK = {
@@ -152,9 +152,6 @@ def test_the_spark_zip_runs_the_etl_code_and_finds_its_plugins_and_rules(tmp_pat
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
 
 
-STUDIO_MERGED = "studio" in cli_commands()
-
-
 @pytest.mark.parametrize("sink", ["s3", "kinesis", "msk"])
 @pytest.mark.parametrize("warehouse", ["redshift", "athena"])
 @pytest.mark.parametrize("sign_in", ["cognito", "oidc"])
@@ -162,7 +159,7 @@ def test_the_composed_container_config_is_valid_for_each_choice(tmp_path, sink, 
     """The base config with every layer the templates give each container (taken from the templates)."""
     config = _config(tmp_path, sink=sink, warehouse=warehouse)
     rendered = render(config)
-    chosen = containers(sink, warehouse, sign_in, studio=STUDIO_MERGED)
+    chosen = containers(sink, warehouse, sign_in, studio=True)
     assert [container.template for container in chosen][:2] == ["ingestion.yaml", "modeling.yaml"]
     for container in chosen:
         merged = compose(rendered.base_config_text, *container.layers)
@@ -196,14 +193,6 @@ def test_a_kafka_section_is_left_out_of_the_base_when_the_stack_uses_another_sin
     assert "kafka" not in yaml.safe_load(rendered.base_config_text).get("ingestion", {})
 
 
-@pytest.mark.skipif(STUDIO_MERGED, reason="the Studio command is here: studio: true renders")
-def test_render_refuses_the_studio_while_the_cli_has_no_studio_command(tmp_path):
-    config = _config(tmp_path, studio=True, certificate_arn="arn:aws:acm:eu-west-1:123456789012:certificate/x",
-                     studio_domain="studio.example.com")  # fmt: skip
-    with pytest.raises(ConfigError, match=r"no `clickstream studio` command"):
-        render(config)
-
-
 def test_every_container_command_is_a_real_cli_command():
     from typer.testing import CliRunner
 
@@ -214,8 +203,6 @@ def test_every_container_command_is_a_real_cli_command():
                                                      ("clickstream", "model"), ("clickstream", "studio")}  # fmt: skip
     for command in sorted(commands):
         assert command[0] == "clickstream"
-        if command[1] == "studio" and not STUDIO_MERGED:
-            continue  # refused by render until then (test above)
         # Options are parsed before --help acts: a misspelt option fails here too.
         result = CliRunner().invoke(app, [*command[1:], "--help"])
         assert result.exit_code == 0, (command, result.output)
