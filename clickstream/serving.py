@@ -55,7 +55,8 @@ def publish_snapshot(config: Config, warehouse: Path | None = None) -> Published
     target = snapshot_path(config)
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    for leftover in (temporary, temporary.with_name(temporary.name + ".wal")):
+    # Publishers run under the pipeline lock, so any other temporary file is a killed publisher's: remove it.
+    for leftover in target.parent.glob(f".{target.name}.*.tmp*"):
         leftover.unlink(missing_ok=True)
     try:
         with duckdb.connect(str(source), read_only=True):  # a writer cannot open the file until we are done

@@ -19,11 +19,13 @@ import pytest
 import yaml
 
 from clickstream.cli.cycle import run_cycle
+from clickstream.serving import publish_snapshot, snapshot_path
 from clickstream.simulator.generator import SimulationSpec, iter_requests
 from clickstream.simulator.sender import write_raw
 from clickstream.storage import Storage
 from tests.conftest import make_config
 from tests.studio.conftest import REQUEST_ID, signed_in
+from tests.studio.dataset import build_warehouse
 
 
 def total_events(response: Any) -> int:
@@ -77,9 +79,7 @@ def test_queries_answer_from_the_last_snapshot_during_a_cycle_and_the_next_one_a
 def test_a_republished_snapshot_is_read_by_the_next_query(tmp_path: Path, readers: int) -> None:
     import duckdb
 
-    from clickstream.serving import publish_snapshot, snapshot_path
     from studio.snapshot import SnapshotReader
-    from tests.studio.dataset import build_warehouse
 
     config = make_config(tmp_path / "home", apps=[{"id": "shop"}])
     build_warehouse(config)
@@ -96,9 +96,7 @@ def test_events_committed_but_not_yet_checkpointed_are_published(tmp_path: Path)
     """The snapshot is a byte copy of the warehouse: its write-ahead log is copied and replayed too."""
     import duckdb
 
-    from clickstream.serving import publish_snapshot, snapshot_path
     from studio.snapshot import SnapshotReader
-    from tests.studio.dataset import build_warehouse
 
     config = make_config(tmp_path / "home", apps=[{"id": "shop"}])
     build_warehouse(config)
@@ -110,3 +108,15 @@ def test_events_committed_but_not_yet_checkpointed_are_published(tmp_path: Path)
     assert publish_snapshot(config).events == 23
     assert SnapshotReader(snapshot_path(config)).query("select count(*) as n from events").rows == [{"n": 23}]
     assert not snapshot_path(config).with_name(snapshot_path(config).name + ".wal").exists()
+
+
+def test_a_killed_publishers_temporary_files_are_removed_by_the_next_publish(tmp_path: Path) -> None:
+    config = make_config(tmp_path / "home", apps=[{"id": "shop"}])
+    build_warehouse(config)
+    serving = snapshot_path(config).parent
+    leftovers = [serving / ".studio.duckdb.999999.tmp", serving / ".studio.duckdb.999999.tmp.wal"]
+    for leftover in leftovers:
+        leftover.write_bytes(b"half a copy")
+    publish_snapshot(config)
+    assert not any(leftover.exists() for leftover in leftovers)
+    assert sorted(path.name for path in serving.iterdir()) == ["studio.duckdb"]
