@@ -172,10 +172,6 @@ class RetentionRequest(ExploreRequest):
         return self
 
 
-class TargetEvent(EventAndCondition):
-    pass
-
-
 def _key(data: dict[str, Any], camel: str, snake: str) -> str:
     """Which spelling of a field ``data`` uses (bodies may use either), camelCase when neither."""
     return snake if snake in data and camel not in data else camel
@@ -189,7 +185,7 @@ class AttributionRequest(ExploreRequest):
     (``computeMethod`` and ``eventExtParameter.targetProperty``). Both arrive at the same goal.
     """
 
-    target_event_and_condition: TargetEvent
+    target_event_and_condition: EventAndCondition
     event_and_conditions: list[EventAndCondition] = Field(min_length=1, max_length=MAX_FUNNEL_STEPS)
     model_type: Literal["LAST_TOUCH", "FIRST_TOUCH", "LINEAR", "TIME_DECAY", "POSITION"] = "LAST_TOUCH"
     model_weights: list[float] | None = Field(None, min_length=3, max_length=3)
