@@ -829,12 +829,16 @@ def load_config(
         return parse_config({}, cwd, "defaults")
     if not path.is_file():
         raise ConfigError(f"config file {path} does not exist", hint=f"create it, or unset {CONFIG_ENV_VAR} / --config")
+    data = read_yaml_mapping(path, f"config file {path}")
+    return parse_config(data, path.parent.resolve(), str(path))
+
+
+def read_yaml_mapping(path: Path, what: str) -> dict[str, Any] | None:
+    """A YAML file holding a mapping (None when empty); a ConfigError naming ``what`` otherwise."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise ConfigError(
-            f"config file {path} is not valid YAML: {exc}", hint="check indentation and quoting"
-        ) from None
+        raise ConfigError(f"{what} is not valid YAML: {exc}", hint="check indentation and quoting") from None
     if data is not None and not isinstance(data, dict):
-        raise ConfigError(f"config file {path} must hold a mapping of keys, not {type(data).__name__}")
-    return parse_config(data, path.parent.resolve(), str(path))
+        raise ConfigError(f"{what} must hold a mapping of keys, not {type(data).__name__}")
+    return data

@@ -13,9 +13,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from clickstream.config import read_yaml_mapping
 from clickstream.errors import ConfigError
 
 ColumnType = Literal["STRING", "INTEGER", "DECIMAL", "DATETIME"]
@@ -303,14 +303,9 @@ SPECS_DIR = Path(__file__).resolve().parent / "specs"
 
 
 def _read_yaml(path: Path, label: str) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(
-            f"dashboard spec {label} is not valid YAML: {exc}", hint="check indentation and quoting"
-        ) from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"dashboard spec {label} must hold a mapping of keys")
+    data = read_yaml_mapping(path, f"dashboard spec {label}")
+    if data is None:
+        raise ConfigError(f"dashboard spec {label} must hold a mapping of keys, not an empty file")
     return data
 
 
