@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ import duckdb
 
 from clickstream.config import Config
 from clickstream.errors import ClickstreamError
+from clickstream.storage import Storage
 from quicksight.extract import DATE_KEY, MART_SCHEMA, PLATFORM_KEY, fetch_grain, grain_query, quote
 from quicksight.page import dashboard_model, page_html
 from quicksight.spec import Dashboard, bundled_dashboards
@@ -50,12 +50,8 @@ def rendered_id(dashboard: Dashboard, app_id: str) -> str:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    temporary.replace(path)
+    """Readers (a browser, the Studio) see the old file or the new one, never half of one."""
+    Storage(path.parent).write_bytes(path.name, text.encode("utf-8"))
 
 
 def _latest_date(connection: Any, dashboard: Dashboard, app_id: str) -> date | None:
