@@ -97,14 +97,17 @@ def grain_query(visual: Visual, dataset: Dataset, app_id: str, since: date, max_
     if aggregates or not visual.measures:
         sql += f" group by {', '.join(str(i + 1) for i in range(len(keys)))}"
     sort_key = _sort_key(visual, keys, aggregates)
+    # The keys are the grain (grouped), so ordering by all of them after the sort makes ties, and with them
+    # the rows kept under a top-N or the row cap, the same on every render.
+    ties = ", ".join(quote(name) for name in keys)
     partition_top = _partition_top(visual, keys)
     if partition_top is not None and sort_key is not None:
         partition = ", ".join(quote(name) for name in partition_top[0])
         sql = (
-            f"select * from ({sql}) qualify row_number() over (partition by {partition} order by {sort_key}) "
-            f"<= {partition_top[1]}"
+            f"select * from ({sql}) qualify row_number() over (partition by {partition} order by {sort_key}, "
+            f"{ties}) <= {partition_top[1]}"
         )
-    order = f"{quote(DATE_KEY)} desc" + (f", {sort_key}" if sort_key else "")
+    order = f"{quote(DATE_KEY)} desc" + (f", {sort_key}" if sort_key else "") + f", {ties}"
     sql += f" order by {order} limit {max_rows + 1}"
     return GrainQuery(sql, values, [*keys, *aggregates], distinct, max_rows)
 
