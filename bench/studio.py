@@ -5,7 +5,7 @@ Usage: python bench/studio.py [--events 10000000] [--base-events 100000] [--repe
 Input: bench/modeling.py's generator (the real ETL over ``--base-events`` simulated events, replicated
 inside DuckDB as distinct users over ``--days`` of history) up to ``--events`` events, then ``dbt run``
 of fct_events and what it needs, then the cycle's ``publish`` of the serving snapshot (timed). Queries
-are the Studio's own SQL (studio/analyses.py) run by its snapshot reader with ``--threads`` DuckDB
+are the Studio's own SQL (studio/analyses.py, studio/paths.py) run by its snapshot reader with ``--threads`` DuckDB
 threads, over the whole history:
 
 * funnel: 5 steps, 1 hour window, users;
@@ -42,7 +42,7 @@ sys.path.insert(0, str(REPO))
 from bench.modeling import bench_config, build_base, replicate  # noqa: E402
 from clickstream.modeling import run_dbt  # noqa: E402
 from clickstream.serving import publish_snapshot, snapshot_path  # noqa: E402
-from studio import analyses, model  # noqa: E402
+from studio import analyses, model, paths  # noqa: E402
 from studio.catalog import Catalog  # noqa: E402
 from studio.snapshot import SnapshotReader  # noqa: E402
 from studio.sqlbuild import render  # noqa: E402
@@ -64,7 +64,7 @@ def requests(first: date, last: date, events: set[str]) -> dict[str, tuple[Any, 
         "retention (8 weeks)": (analyses.retention_analysis, model.RetentionRequest.model_validate({
             **scope, "groupColumn": "WEEK", "periods": 8, "pairEventAndConditions": [
                 {"startEvent": {"eventName": "_session_start"}, "backEvent": {"eventName": "_session_start"}}]})),
-        "path (3 levels)": (analyses.path_analysis, model.PathRequest.model_validate({
+        "path (3 levels)": (paths.path_analysis, model.PathRequest.model_validate({
             **scope, "eventAndConditions": [{"eventName": "_session_start"}],
             "pathAnalysis": {"levels": 3, "mergeConsecutiveEvents": True}})),
         "event by platform": (analyses.event_analysis, model.EventRequest.model_validate({

@@ -8,8 +8,7 @@ Templates are fixed text; the loops over steps, touchpoints and pairs only numbe
 * funnel: from each step-1 event, the earliest next step after it within the conversion window
   (seconds from step 1, or the same day), and so on; a start counts for every step it reaches;
   counted as users (distinct join column) or events (step-1 events);
-* path: the nodes after the start node within a session (or within gaps shorter than lagSeconds), in time
-  then event_id order, as links between step k and step k+1 for the Sankey;
+* path: in studio/paths.py;
 * retention: users by the period of their first start event; per later period, those who did the
   return event (with the same associated parameter value when one is set);
 * attribution: each goal event's credit shared among the touchpoint events before it in its window
@@ -31,7 +30,6 @@ from studio.model import (
     EventAndCondition,
     EventRequest,
     FunnelRequest,
-    PathRequest,
     RetentionRequest,
 )
 from studio.sqlbuild import (
@@ -66,7 +64,7 @@ class Analysis:
         return self.tree if dialect == "duckdb" or self.portable is None else self.portable
 
 
-def _plain(rows: Rows) -> Rows:
+def plain_rows(rows: Rows) -> Rows:
     return [{key: _json_value(value) for key, value in row.items()} for row in rows]
 
 
@@ -126,7 +124,7 @@ def event_analysis(catalog: Catalog, request: EventRequest, now: datetime | None
         union = exp.union(union, select, distinct=False)
     tree = exp.select("*").from_(exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier("metrics"))))
     tree = tree.order_by("metric", "bucket", "group_value")
-    return Analysis("event", tree, _plain)
+    return Analysis("event", tree, plain_rows)
 
 
 # --- funnel ------------------------------------------------------------------------------------------------
@@ -190,117 +188,6 @@ def funnel_analysis(catalog: Catalog, request: FunnelRequest, now: datetime | No
         return out
 
     return Analysis("funnel", fill(template, **slots), shape)
-
-
-# --- path --------------------------------------------------------------------------------------------------
-
-PAGE_EVENTS = {"page_view_page_title": "_page_view", "page_view_page_url": "_page_view",
-               "screen_view_screen_name": "_screen_view", "screen_view_screen_id": "_screen_view"}  # fmt: skip
-OTHER = "other"
-
-
-def path_analysis(catalog: Catalog, request: PathRequest, now: datetime | None = None) -> Analysis:
-    settings = request.path_analysis
-    if settings.node_type == "event":
-        node: exp.Expr = exp.column("event_name")
-        node_events: exp.Expr = exp.true()
-    else:
-        node = exp.Cast(this=exp.column(settings.node_type), to=exp.DataType.build("varchar"))
-        page_event = exp.Literal.string(PAGE_EVENTS[settings.node_type])
-        node_events = exp.and_(exp.EQ(this=exp.column("event_name"), expression=page_event),
-                               exp.Not(this=exp.Is(this=node.copy(), expression=exp.Null())))  # fmt: skip
-    start = request.event_and_conditions[0].event_name if request.event_and_conditions else None
-    if settings.nodes:
-        shown = [*settings.nodes, *([start] if start is not None and start not in settings.nodes else [])]
-        listed = exp.In(this=node.copy(), expressions=[text(name) for name in shown])
-        mapped: exp.Expr = exp.Case(ifs=[exp.If(this=listed, true=node.copy())], default=text(OTHER))
-        if not settings.including_other_events:
-            node_events = exp.and_(node_events, listed.copy())
-    else:
-        mapped = node
-    # A path is a (u, p) pair: a session (its session_key, p constant), or a user's run of events without a
-    # pause over lagSeconds. Events are ordered by time, then event_id: events of one session often share a
-    # millisecond, and without the tie-breaker the order (and so the answer) would change between runs.
-    if settings.session_type == "SESSION":
-        key = "session_key"
-        paths = "select u, 0 as p, ts, e, node from base"
-    else:
-        key = "user_pseudo_id"
-        paths = ("select u, sum(gap) over (partition by u order by ts, e rows unbounded preceding) as p, ts, e, node "
-                 "from (select *, case when lag(ts) over (partition by u order by ts, e) is null "
-                 "or ts > lag(ts) over (partition by u order by ts, e) + $lag then 1 else 0 end as gap from base) "
-                 "as gaps")  # fmt: skip
-    base = (f"select {key} as u, event_id as e, event_timestamp as ts, $node as node from events "
-            "where $scope and $node_events")  # fmt: skip
-    slots = {"node": mapped, "scope": scope(catalog, request, now), "node_events": node_events,
-             "levels": number(settings.levels)}  # fmt: skip
-    if start is not None:
-        slots["start"] = text(start)
-    if settings.session_type == "CUSTOMIZE":
-        assert settings.lag_seconds is not None
-        slots["lag"] = seconds(settings.lag_seconds)
-    duckdb_tree = fill(
-        _path_by_steps(base, paths, settings.merge_consecutive_events, start is not None, settings.levels), **slots
-    )
-    portable = fill(_path_by_windows(base, paths, settings.merge_consecutive_events, start is not None), **slots)
-    return Analysis("path", duckdb_tree, _plain, portable)
-
-
-def _path_by_steps(base: str, paths: str, merge: bool, from_start: bool, levels: int) -> str:
-    """DuckDB: each path's next node found by a hash join and a MIN per level, without sorting the events.
-
-    Step 1 is the path's first start node (or first node); step k+1 is the first event after step k in
-    (time, event_id) order, and with merging the first one whose node differs from step k's (the events
-    in between repeat it, so merging drops them). A node is never null (event_name is required, page
-    nodes skip nulls), so ``<>`` is exact. Each level is one hash join of the paths still going with their
-    events, instead of the window passes below sorting every event of the range (decision 26).
-    """
-    first = "where node = $start" if from_start else ""
-    ctes = [
-        f"base as ({base})",
-        f"paths as ({paths})",
-        f"s1 as (select u, p, min({{'ts': ts, 'e': e, 'node': node}}) as k from paths {first} group by u, p)",
-    ]
-    changed = " and b.node <> f.k.node" if merge else ""
-    for step in range(2, levels + 1):
-        ctes.append(
-            f"s{step} as (select f.u, f.p, f.k.node as source, min({{'ts': b.ts, 'e': b.e, 'node': b.node}}) as k "
-            f"from s{step - 1} as f join paths as b on b.u = f.u and b.p = f.p "
-            f"and (b.ts > f.k.ts or (b.ts = f.k.ts and b.e > f.k.e)){changed} group by f.u, f.p, f.k.node)"
-        )
-    links = " union all ".join(f"select {step - 1} as step, source, k.node as target from s{step}"
-                               for step in range(2, levels + 1))  # fmt: skip
-    return f"""
-        with {", ".join(ctes)}, linked as ({links})
-        select step as source_step, source, target, count(*) as count from linked
-        group by 1, 2, 3 order by 1, 4 desc, 2, 3
-    """
-
-
-def _path_by_windows(base: str, paths: str, merge: bool, from_start: bool) -> str:
-    """Redshift and Athena (no list functions): the same answer with window passes over the events."""
-    if merge:
-        merged = ("select u, p, ts, e, node from (select *, lag(node) over (partition by u, p order by ts, e) "
-                  "as previous from paths) as lagged where previous is null or previous <> node")  # fmt: skip
-    else:
-        merged = "select u, p, ts, e, node from paths"
-    if from_start:
-        steps = ("select n.u, n.p, n.rn - s.start_rn + 1 as step, n.node from numbered as n "
-                 "join (select u, p, min(rn) as start_rn from numbered where node = $start group by u, p) as s "
-                 "on s.u = n.u and s.p = n.p where n.rn >= s.start_rn and n.rn < s.start_rn + $levels")  # fmt: skip
-    else:  # every path from its first node
-        steps = "select u, p, rn as step, node from numbered where rn <= $levels"
-    return f"""
-        with base as ({base}),
-        paths as ({paths}),
-        merged as ({merged}),
-        numbered as (select u, p, node, row_number() over (partition by u, p order by ts, e) as rn from merged),
-        steps as ({steps}),
-        linked as (select step, node as source, lead(node) over (partition by u, p order by step) as target
-                   from steps)
-        select step as source_step, source, target, count(*) as count from linked where target is not null
-        group by 1, 2, 3 order by 1, 4 desc, 2, 3
-    """
 
 
 # --- retention ---------------------------------------------------------------------------------------------
@@ -371,7 +258,7 @@ def retention_analysis(catalog: Catalog, request: RetentionRequest, now: datetim
                     filled.append({"pair": pair_index, "start_event": start_name, "back_event": back_name,
                                    "cohort": cohort, "period": period, "users": 0})  # fmt: skip
         filled.sort(key=lambda row: (row["pair"], row["cohort"], row["period"]))
-        out = _plain(filled)
+        out = plain_rows(filled)
         for row, raw in zip(out, filled, strict=True):
             size = sizes.get((raw["pair"], raw["cohort"]), 0)
             row["rate"] = round(raw["users"] / size, 4) if size else 0.0

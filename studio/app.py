@@ -30,7 +30,6 @@ from studio.analyses import (
     attribution_analysis,
     event_analysis,
     funnel_analysis,
-    path_analysis,
     retention_analysis,
 )
 from studio.auth import SESSION_COOKIE, SESSION_SECONDS, Authenticator, Unauthenticated, User, allowed
@@ -47,6 +46,7 @@ from studio.model import (
     PathRequest,
     RetentionRequest,
 )
+from studio.paths import path_analysis
 from studio.snapshot import NoSnapshot, SnapshotReader
 from studio.sqlbuild import DIALECTS, BadRequest, render
 from studio.store import DisplayStore, default_url

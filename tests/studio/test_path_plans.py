@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from studio import analyses, model
+from studio import model, paths
 from studio.catalog import Catalog
 from studio.sqlbuild import render
 
@@ -58,7 +58,7 @@ def events() -> Iterator[duckdb.DuckDBPyConnection]:
 
 def both_plans(connection: duckdb.DuckDBPyConnection, body: dict[str, Any]) -> tuple[list[Any], list[Any]]:
     request = model.PathRequest.model_validate({**JANUARY, **body})
-    analysis = analyses.path_analysis(Catalog(events={"shop": set(NAMES)}), request)
+    analysis = paths.path_analysis(Catalog(events={"shop": set(NAMES)}), request)
     assert analysis.portable is not None
     fast = connection.execute(render(analysis.tree, "duckdb")).fetchall()
     windows = connection.execute(render(analysis.portable, "duckdb")).fetchall()
