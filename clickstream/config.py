@@ -128,6 +128,20 @@ class IngestionConfig(_Section):
         "fsync", description="fsync: 200 after the record is fsync'd; memory: 200 at once (lossy on a crash)."
     )
     ship_interval_seconds: float = Field(1.0, gt=0, description="How often sealed segments are shipped.")
+    # --- a log shared by a fleet (ingestion/adoption.py): a crashed collector's log is shipped by another
+    wal_root: str | None = Field(
+        None,
+        description="Folder the fleet shares for its logs (an EFS mount); each worker logs under "
+        "<wal_root>/<task id>/<worker>. Default: <home>/wal/<worker>, on this machine only.",
+    )
+    wal_task_id: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$",
+        description="This collector's folder under wal_root; default: the ECS task id, else the host name.",
+    )
+    adopt_interval_seconds: float = Field(
+        30.0, gt=0, description="How often a collector with a wal_root ships the logs of collectors that died."
+    )
     # --- back-pressure and limits (memory stays bounded under any load)
     wal_max_bytes: int = Field(2_000_000_000, gt=0, description="Log size on disk (all workers) before 503.")
     max_inflight_bytes: int = Field(64_000_000, gt=0, description="Request bodies held at once per worker.")
@@ -151,6 +165,13 @@ class IngestionConfig(_Section):
                 ipaddress.ip_network(entry, strict=False)
             except ValueError:
                 raise ValueError(f"{entry!r} is not an IP address or network such as 10.0.0.0/8") from None
+        return value
+
+    @field_validator("wal_root")
+    @classmethod
+    def _absolute_root(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("/"):
+            raise ValueError(f"{value!r} is not an absolute path; use the mount point, e.g. /mnt/wal")
         return value
 
     @property

@@ -23,8 +23,9 @@ from typing import Any
 import orjson
 
 from clickstream.config import Config
-from clickstream.contract import WAL_DIR, raw_record
+from clickstream.contract import raw_record
 from ingestion import metrics as prom
+from ingestion.adoption import wal_folder
 from ingestion.auth import build_authenticator
 from ingestion.limits import AppRateLimiter, ByteBudget
 from ingestion.record import client_ip, parse_networks, query_params
@@ -81,7 +82,7 @@ class CollectorApp:
         self.ship_interval = ship_interval_seconds or ingestion.ship_interval_seconds
         self.durable = ingestion.durability == "fsync"
         self.wal = WriteAheadLog(
-            config.home / WAL_DIR / worker,
+            wal_folder(config, worker),  # <home>/wal/<worker>, or the shared log root (ingestion/adoption.py)
             ingestion.segment_max_bytes,
             ingestion.segment_max_age_seconds,
             durable=self.durable,

@@ -10,6 +10,7 @@ from collections.abc import Callable
 import uvicorn
 
 from clickstream.config import Config
+from ingestion.adoption import adopting, shipping_sink, with_task_id
 from ingestion.app import CollectorApp
 from ingestion.connection import protocol_for
 from ingestion.logs import configure_json_logging
@@ -19,7 +20,7 @@ from ingestion.sinks import build_sink
 
 def build_app(config: Config, worker: str = "w0") -> CollectorApp:
     """The collector for ``config`` with its configured sink."""
-    return CollectorApp(config, build_sink(config), worker=worker)
+    return CollectorApp(config, shipping_sink(config, build_sink(config)), worker=worker)
 
 
 def uvicorn_config(
@@ -100,7 +101,9 @@ def serve(config: Config, host: str | None = None, port: int | None = None, log_
     host = host or config.ingestion.host
     port = config.ingestion.port if port is None else port
     clear_snapshots(config.home)
-    if config.ingestion.worker_count == 1:
-        run_worker(config, "w0", None, host, port, log_level)
-    else:
-        Supervisor(config, host, port, log_level).run()
+    config = with_task_id(config)  # once, so every worker names the same folder under a shared log root
+    with adopting(config, build_sink):  # with a shared log root: ship the logs of collectors that died
+        if config.ingestion.worker_count == 1:
+            run_worker(config, "w0", None, host, port, log_level)
+        else:
+            Supervisor(config, host, port, log_level).run()

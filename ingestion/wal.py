@@ -144,7 +144,13 @@ class WriteAheadLog:
                 f"another collector process is using the log folder {self.directory}",
                 hint="stop it first, or give this worker its own folder",
             ) from None
-        self._lock = descriptor
+        # A folder adopted meanwhile (ingestion/adoption.py) lost this LOCK while we waited: not ours to use.
+        with contextlib.suppress(FileNotFoundError):
+            if os.path.samestat(os.fstat(descriptor), (self.directory / LOCK).stat()):
+                self._lock = descriptor
+                return
+        os.close(descriptor)
+        raise SinkError(f"the log folder {self.directory} was removed while taking its lock", hint="start again")
 
     def sealed_segments(self) -> list[Path]:
         return _segments(self.directory, SEALED_SUFFIX)
