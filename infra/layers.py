@@ -53,9 +53,11 @@ class Container:
     commands: tuple[tuple[str, ...], ...]
 
 
-def conditions(sink: str, warehouse: str, sign_in: str) -> dict[str, bool]:
-    """The templates' condition names, true or false for one choice (config spellings: s3, redshift, cognito)."""
+def conditions(sink: str, warehouse: str, sign_in: str, wal_storage: str = "EFS") -> dict[str, bool]:
+    """The templates' condition names, true or false for one choice (config spellings: s3, redshift, cognito;
+    ``wal_storage`` as the IngestionWalStorage parameter: EFS or TaskStorage)."""
     return {
+        "EfsWal": wal_storage == "EFS",
         "S3Sink": sink == "s3",
         "KinesisSink": sink == "kinesis",
         "MskSink": sink == "msk",
@@ -105,10 +107,12 @@ def _commands_in(text: str) -> list[tuple[str, ...]]:
     return [tuple(part.strip().strip('"') for part in command.split(","))[len(ENTRY_POINT) :] for command in found]
 
 
-def containers(sink: str, warehouse: str, sign_in: str = "none", studio: bool = False) -> list[Container]:
+def containers(
+    sink: str, warehouse: str, sign_in: str = "none", studio: bool = False, wal_storage: str = "EFS"
+) -> list[Container]:
     """The ingestion, modeling (and with ``studio`` the Studio) containers for one choice."""
     texts = template_texts()
-    truth = conditions(sink, warehouse, sign_in)
+    truth = conditions(sink, warehouse, sign_in, wal_storage)
     modeling_template = parse_template(texts["modeling.yaml"])
     modeling_overrides = str(
         _Resolver(modeling_template, truth, {}).value(

@@ -78,7 +78,8 @@ def base_config(config: Config) -> tuple[dict[str, Any], list[str]]:
         data.pop(key, None)
     ingestion = data.setdefault("ingestion", {})
     kafka_settings = dict((ingestion.get("kafka") or {}).get("settings") or {})
-    for key in ("host", "port", "sink", "s3", "kinesis", "kafka", "trusted_proxies"):
+    # The stack decides where the write-ahead logs live (the EFS mount) and each task names its own folder.
+    for key in ("host", "port", "sink", "s3", "kinesis", "kafka", "trusted_proxies", "wal_root", "wal_task_id"):
         ingestion.pop(key, None)
     if config.infra.sink == "msk":
         # The stack sets the brokers and the topic; the producer settings are the user's (SASL/SCRAM ones
@@ -131,7 +132,10 @@ def _check_composed(data: dict[str, Any], config: Config) -> None:
 
     infra = config.infra
     base_text = yaml.safe_dump(data, sort_keys=False)
-    for container in layers.containers(infra.sink, infra.warehouse, infra.sign_in, studio=infra.studio):
+    wal_storage = str(infra.parameters.get("IngestionWalStorage", _root_parameters()["IngestionWalStorage"]["Default"]))
+    for container in layers.containers(
+        infra.sink, infra.warehouse, infra.sign_in, studio=infra.studio, wal_storage=wal_storage
+    ):
         try:
             compose(base_text, *container.layers)
         except ConfigError as error:
