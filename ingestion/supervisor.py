@@ -1,7 +1,8 @@
 """Several collector worker processes on one listening socket, with stable worker ids.
 
 The supervisor reserves the address and starts ``ingestion.workers`` processes (spawned, as uvicorn
-does), each with its id ``w0``..``wN-1`` and therefore its own log folder ``wal/<id>/``. Each worker
+does), each with its id ``w0``..``wN-1`` and therefore its own log folder (``<home>/wal/<id>/``, or
+``<wal_root>/<task id>/<id>/`` with a shared log root, see :mod:`ingestion.adoption`). Each worker
 listens on its own ``SO_REUSEPORT`` socket, so the kernel spreads new connections evenly over the
 workers (one shared socket lets whichever process wakes first take most of them), and a worker starts
 listening only once it has recovered and shipped its log.
