@@ -142,6 +142,12 @@ class IngestionConfig(_Section):
     adopt_interval_seconds: float = Field(
         30.0, gt=0, description="How often a collector with a wal_root ships the logs of collectors that died."
     )
+    adopt_after_seconds: float = Field(
+        60.0,
+        ge=0,
+        description="An unlocked log folder is adopted once no file came or went in it for this long "
+        "(a stopping collector ships its last segments after it unlocks).",
+    )
     # --- back-pressure and limits (memory stays bounded under any load)
     wal_max_bytes: int = Field(2_000_000_000, gt=0, description="Log size on disk (all workers) before 503.")
     max_inflight_bytes: int = Field(64_000_000, gt=0, description="Request bodies held at once per worker.")

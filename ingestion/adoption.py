@@ -46,25 +46,29 @@ logger = logging.getLogger("clickstream.ingestion.adoption")
 
 ECS_METADATA_ENV = "ECS_CONTAINER_METADATA_URI_V4"
 TASK_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-UNLOCKED_GRACE_SECONDS = 300.0
-"""A folder without a ``LOCK`` may be a worker's that is being created (the folder first, then the lock):
-left alone until it is this old."""
 
 
 # --- where a worker logs --------------------------------------------------------------------------
 
 
-def task_id_from_metadata(uri: str, timeout: float = 2.0) -> str:
-    """The ECS task id (the last part of ``TaskARN``) from the task metadata endpoint v4."""
-    try:
-        with urllib.request.urlopen(f"{uri.rstrip('/')}/task", timeout=timeout) as response:
-            document = json.loads(response.read())
-        arn = document["TaskARN"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ConfigError(
-            f"cannot read the task id from the ECS metadata endpoint ${ECS_METADATA_ENV} ({uri}): {exc}",
-            hint="set ingestion.wal_task_id, or unset the variable outside ECS",
-        ) from None
+def task_id_from_metadata(uri: str, timeout: float = 2.0, attempts: int = 3) -> str:
+    """The ECS task id (the last part of ``TaskARN``) from the task metadata endpoint v4.
+
+    Asked a few times: the endpoint is local to the task, but a container can start before it answers.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            with urllib.request.urlopen(f"{uri.rstrip('/')}/task", timeout=timeout) as response:
+                arn = json.loads(response.read())["TaskARN"]
+            break
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            if attempt < attempts:
+                time.sleep(0.5 * attempt)
+                continue
+            raise ConfigError(
+                f"cannot read the task id from the ECS metadata endpoint ${ECS_METADATA_ENV} ({uri}): {exc}",
+                hint="set ingestion.wal_task_id, or unset the variable outside ECS",
+            ) from None
     if not isinstance(arn, str) or not TASK_ID_PATTERN.match(arn.rsplit("/", 1)[-1]):
         raise ConfigError(f"the ECS metadata endpoint returned an unusable TaskARN {arn!r}")
     return arn.rsplit("/", 1)[-1]
@@ -159,14 +163,18 @@ def candidate_folders(root: Path, own_task: str, own_workers: frozenset[str]) ->
     return folders
 
 
-def _too_young_to_judge(folder: Path, now: float) -> bool:
-    """A folder with no ``LOCK`` yet, created moments ago: its worker may be about to lock it."""
+def _changed_lately(folder: Path, now: float, quiet_seconds: float) -> bool:
+    """Whether files came or went in ``folder`` within ``quiet_seconds`` (or it is gone).
+
+    An unlocked folder can still have an owner at work: a stopping worker releases its lock when it
+    seals its last segment and ships that afterwards (each shipped segment's delete changes the
+    folder), and a starting worker creates its folder just before it locks it. A crashed owner's
+    folder stops changing; it is adopted once it has been quiet for ``ingestion.adopt_after_seconds``.
+    """
     try:
-        if (folder / LOCK).exists():
-            return False
-        return now - folder.stat().st_mtime < UNLOCKED_GRACE_SECONDS
+        return now - folder.stat().st_mtime < quiet_seconds
     except FileNotFoundError:
-        return True  # gone already
+        return True
 
 
 def adopt_folder(folder: Path, sink: Sink, segment_max_bytes: int, segment_max_age_seconds: float) -> Adopted | None:
@@ -212,15 +220,17 @@ def adopt_orphans(config: Config, sink: Sink, now: Callable[[], float] = time.ti
     own_workers = frozenset(f"w{n}" for n in range(ingestion.worker_count))
     adopted: list[Adopted] = []
     for folder in candidate_folders(Path(ingestion.wal_root), own_task, own_workers):
-        if _too_young_to_judge(folder, now()):
+        if _changed_lately(folder, now(), ingestion.adopt_after_seconds):
             continue
         try:
             result = adopt_folder(folder, sink, ingestion.segment_max_bytes, ingestion.segment_max_age_seconds)
         except Exception:
             logger.exception("shipping an adopted log folder failed; will retry", extra={"folder": str(folder)})
             continue
-        if result is not None:
-            adopted.append(result)
+        if result is None:
+            continue
+        adopted.append(result)
+        if result.segments:  # else: an empty folder (another adopter had just emptied it)
             logger.warning(
                 "shipped the log of a collector that is gone",
                 extra={

@@ -5,6 +5,7 @@ Real folders, real locks held by real processes, the local sink; the AWS side is
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import http.server
 import json
@@ -22,7 +23,7 @@ from typing import Any
 import pytest
 
 from clickstream.config import Config
-from clickstream.errors import ConfigError
+from clickstream.errors import ConfigError, SinkError
 from clickstream.storage import Storage
 from ingestion.adoption import (
     ECS_METADATA_ENV,
@@ -35,7 +36,7 @@ from ingestion.adoption import (
 )
 from ingestion.shipper import StorageSink
 from ingestion.sinks.base import SegmentBatch
-from ingestion.wal import LOCK
+from ingestion.wal import LOCK, WriteAheadLog
 from tests.conftest import make_config
 
 HOUR_MS = 1_700_000_000_000  # 2023-11-14T22:13:20Z
@@ -46,7 +47,13 @@ def shared_config(tmp_path: Path, task: str, **ingestion: Any) -> Config:
     return make_config(
         tmp_path / f"home-{task}",
         data_root=str(tmp_path / "data"),
-        ingestion={"wal_root": str(tmp_path / "wal"), "wal_task_id": task, "workers": 2, **ingestion},
+        ingestion={
+            "wal_root": str(tmp_path / "wal"),
+            "wal_task_id": task,
+            "workers": 2,
+            "adopt_after_seconds": 0,  # the folders here were made a moment ago
+            **ingestion,
+        },
     )
 
 
@@ -211,13 +218,43 @@ def test_this_collectors_own_workers_are_left_to_themselves(tmp_path: Path) -> N
     assert (tmp_path / "wal" / "task-a" / "w1").is_dir()
 
 
-def test_a_folder_without_a_lock_is_left_alone_while_its_worker_may_be_starting(tmp_path: Path) -> None:
+def test_a_lock_taken_on_a_lock_file_an_adopter_removed_meanwhile_is_given_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "wal" / "task-a" / "w0"
+    folder.mkdir(parents=True)
+    (folder / LOCK).touch()
+    real_flock = fcntl.flock
+
+    def adopter_finishes_first(descriptor: int, operation: int) -> None:
+        # Between our open and our flock an adopter removed the LOCK we opened; a new one took its place.
+        (folder / LOCK).unlink()
+        (folder / LOCK).touch()
+        real_flock(descriptor, operation)
+
+    monkeypatch.setattr(fcntl, "flock", adopter_finishes_first)
+    with pytest.raises(SinkError, match="removed while taking its lock"):
+        WriteAheadLog(folder, 1_000_000, 3600).recover()
+    monkeypatch.setattr(fcntl, "flock", real_flock)
+    WriteAheadLog(folder, 1_000_000, 3600).recover()  # the lock file in place now is taken as usual
+
+
+def test_an_unlocked_folder_is_adopted_only_once_it_has_been_quiet(tmp_path: Path) -> None:
+    # Its owner may be shipping its last segments after unlocking (a stop), or about to lock it (a start).
+    config = shared_config(tmp_path, "task-b", adopt_after_seconds=60)
+    folder = dead_folder(tmp_path / "wal", "task-a", "w0", ["r1"])
+    sink = StorageSink(Storage(tmp_path / "data"))
+    assert adopt_orphans(config, sink) == []
+    assert adopt_orphans(config, sink, now=lambda: folder.stat().st_mtime + 59) == []
+    assert [a.records for a in adopt_orphans(config, sink, now=lambda: folder.stat().st_mtime + 61)] == [1]
+
+
+def test_a_folder_left_without_a_lock_file_is_adopted_too(tmp_path: Path) -> None:
     config = shared_config(tmp_path, "task-b")
     folder = dead_folder(tmp_path / "wal", "task-a", "w0", ["r1"])
     (folder / LOCK).unlink()
-    sink = StorageSink(Storage(tmp_path / "data"))
-    assert adopt_orphans(config, sink) == []
-    assert [a.records for a in adopt_orphans(config, sink, now=lambda: time.time() + 3600)] == [1]
+    assert [a.records for a in adopt_orphans(config, StorageSink(Storage(tmp_path / "data")))] == [1]
+    assert not folder.exists()
 
 
 class FailingSink:
@@ -234,7 +271,7 @@ def test_a_failed_shipment_leaves_the_folder_for_the_next_round(tmp_path: Path) 
 
 
 def _race(config: Config, start: Any, results: Any) -> None:
-    """One adopter process of the race: waits for the start, adopts, reports what it shipped."""
+    """One adopter process of the race: waits for the other, adopts, reports what it shipped."""
     start.wait()
     adopted = adopt_orphans(config, StorageSink(Storage(config.storage_root)))
     results.put([(a.task, a.worker, segment) for a in adopted for segment in a.segments])
@@ -245,13 +282,12 @@ def test_two_adopters_racing_ship_each_segment_once(tmp_path: Path) -> None:
     for task, worker in folders:
         dead_folder(tmp_path / "wal", task, worker, [f"{task}-{worker}-{n}" for n in range(6)])
     spawn = multiprocessing.get_context("spawn")
-    start, results = spawn.Event(), spawn.Queue()
+    start, results = spawn.Barrier(2), spawn.Queue()  # both go once both are ready, over the same folders
     adopters = [
         spawn.Process(target=_race, args=(shared_config(tmp_path, f"adopter-{n}"), start, results)) for n in range(2)
     ]
     for process in adopters:
         process.start()
-    start.set()
     shipped = [results.get(timeout=120) for _ in adopters]
     for process in adopters:
         process.join(30)
@@ -309,7 +345,9 @@ def test_every_record_a_killed_collector_acknowledged_is_shipped_once_by_another
     assert any(p.suffix == ".open" for p in left), "the crash left nothing to adopt"
 
     port = free_port()
-    second = ServeProcess(serve_config(tmp_path, "task-b", port, adopt_interval_seconds=0.5), port)
+    second = ServeProcess(
+        serve_config(tmp_path, "task-b", port, adopt_interval_seconds=0.5, adopt_after_seconds=1), port
+    )
     try:
         second.wait_healthy()
         deadline = time.monotonic() + 60
