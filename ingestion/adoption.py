@@ -14,7 +14,9 @@ takes it with :meth:`WriteAheadLog.recover`, exactly as a restarted worker recov
 torn tails cut, open segments sealed, sealed segments shipped and only then deleted. Two adopters
 can never hold the lock at once, so a folder is shipped by one of them; one that crashes midway
 leaves the rest for the next, and a segment shipped twice goes under the same name (file sinks
-overwrite it with the same bytes).
+overwrite it with the same bytes). An unlocked folder is tried only once nothing in it has changed
+for ``adopt_after_seconds``: a stopping worker unlocks before its last shipment (see
+:func:`_changed_lately`).
 
 Raw file names carry the task id (``<task>-<worker>-<segment>``): workers of different tasks all
 count ``w0``, ``w1``..., and their segment names alone could meet in the same hour folder.
@@ -140,7 +142,7 @@ def shipping_sink(config: Config, sink: Sink) -> Sink:
 
 @dataclass(frozen=True)
 class Adopted:
-    """One dead worker's folder that was shipped and removed."""
+    """One dead worker's folder whose segments were shipped (and which was removed, unless files were left)."""
 
     task: str
     worker: str
