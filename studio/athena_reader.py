@@ -14,7 +14,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import boto3
 import botocore.config
@@ -59,7 +59,10 @@ def typed_value(text: str | None, type_name: str) -> Any:
         return date.fromisoformat(text)
     if kind == "timestamp with time zone":  # e.g. "2024-01-05 10:00:00.000 UTC"
         stamp, _, zone = text.rpartition(" ")
-        return datetime.fromisoformat(stamp).replace(tzinfo=ZoneInfo(zone))
+        try:
+            return datetime.fromisoformat(stamp).replace(tzinfo=ZoneInfo(zone))
+        except (ValueError, ZoneInfoNotFoundError):  # an offset such as +08:00 rather than a zone name
+            return datetime.fromisoformat(stamp + zone)
     if kind == "timestamp":
         return datetime.fromisoformat(text)
     return text

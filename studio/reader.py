@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,7 +47,7 @@ class Reader(Protocol):
     def published_at(self) -> datetime | None: ...
 
 
-class WarehouseReader:
+class WarehouseReader(ABC):
     """Shared part of the Redshift and Athena readers: rows of a query, and the newest event cached.
 
     ``run`` is the engine's: submit, poll until final (cancelling at the timeout), read every page.
@@ -63,8 +64,9 @@ class WarehouseReader:
         self._lock = threading.Lock()
         self._newest: tuple[float, str | None] | None = None
 
+    @abstractmethod
     def run(self, sql: str, name: str) -> tuple[list[str], list[list[Any]]]:
-        raise NotImplementedError
+        """Column names and typed rows of ``sql`` (``name`` names it in the warehouse's history and errors)."""
 
     def query(self, sql: str, timezone: str = "UTC") -> Result:
         """Rows of ``sql`` as dicts. Dates are bucketed in UTC here: the warehouse's event_timestamp is UTC."""

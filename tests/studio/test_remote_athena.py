@@ -131,6 +131,7 @@ def test_without_an_output_location_the_work_groups_own_is_used(tmp_path: Path) 
         ("2024-01-08", "date", date(2024, 1, 8)),
         ("2024-01-08 10:03:00.250", "timestamp", datetime(2024, 1, 8, 10, 3, 0, 250000)),
         ("2024-01-08 10:03:00.000 UTC", "timestamp with time zone", datetime(2024, 1, 8, 10, 3, tzinfo=UTC)),
+        ("2024-01-08 18:03:00.000 +08:00", "timestamp with time zone", datetime(2024, 1, 8, 10, 3, tzinfo=UTC)),
         ("3", "bigint", 3),
         ("0.3333", "double", 0.3333),
         ("12.50", "decimal", 12.5),
