@@ -618,6 +618,49 @@ class StudioRolesConfig(_Section):
     )
 
 
+class StudioWarehouseConfig(_Section):
+    """How the Studio queries a Redshift or Athena warehouse (``warehouse.type`` redshift or athena).
+
+    With those warehouses there is no serving snapshot: each analysis runs in the warehouse, on the dbt
+    models (``fct_events``, ``dim_users``, ``meta_*``) in ``schema``.
+    """
+
+    schema_name: str = Field(
+        "analytics",
+        alias="schema",
+        pattern=_ID_PATTERN,
+        description="Schema (Redshift) or Glue database (Athena) of the dbt models; dbt's target schema.",
+    )
+    redshift_login: Literal["warehouse", "iam"] = Field(
+        "warehouse",
+        description="warehouse: the loader's login (warehouse.redshift db_user or secret_arn); iam: the Studio's "
+        "own AWS identity (database user IAMR:<role> on Serverless, which needs SELECT on the schema).",
+    )
+    athena_workgroup: str = Field(
+        "primary", pattern=r"^[a-zA-Z0-9._-]{1,128}$", description="Athena work group the queries run in."
+    )
+    athena_output_location: str | None = Field(
+        None,
+        pattern=_S3_PREFIX_PATTERN,
+        description="s3:// prefix of Athena's result files; default: the work group's own result location.",
+    )
+    poll_interval_seconds: float = Field(0.2, gt=0, le=60, description="First wait between status checks.")
+    poll_max_interval_seconds: float = Field(2.0, gt=0, le=60, description="Longest wait between checks.")
+    catalog_refresh_seconds: float = Field(
+        300.0, ge=0, description="The metadata catalog and the newest event are re-read from the warehouse this often."
+    )
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _poll_cap(self) -> StudioWarehouseConfig:
+        if self.poll_max_interval_seconds < self.poll_interval_seconds:
+            raise ValueError(
+                "poll_max_interval_seconds must be at least poll_interval_seconds (the first wait doubles up to it)"
+            )
+        return self
+
+
 class StudioConfig(_Section):
     """Analytics Studio (`clickstream studio`): explorations, metadata catalog and dashboards, with roles."""
 
@@ -647,6 +690,7 @@ class StudioConfig(_Section):
     query_timeout_seconds: float | None = Field(
         60.0, gt=0, le=3600, description="An analysis query running longer is cancelled (504); null: no limit."
     )
+    warehouse: StudioWarehouseConfig = Field(default_factory=StudioWarehouseConfig)
     quicksight_user_arn: str | None = Field(
         None, description="QuickSight user whose embed URLs the Studio asks for (needs quicksight.json)."
     )

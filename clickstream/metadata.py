@@ -17,10 +17,12 @@ from typing import Any
 import duckdb
 
 from clickstream.config import Config
+from clickstream.contract import PROCESSED_TABLES
 from clickstream.errors import ModelError
 
 SET_SEPARATOR = "#|!|#"
 MART_SCHEMA = "analytics"
+METADATA_TABLES = ("meta_event", "meta_event_parameter", "meta_user_attribute")
 
 
 def manifest_path(config: Config) -> Path:
@@ -49,6 +51,25 @@ def static_columns(config: Config) -> dict[str, dict[str, dict[str, Any]]]:
     return tables
 
 
+def contract_columns() -> dict[str, dict[str, dict[str, Any]]]:
+    """The static fields of :func:`static_columns` from the contract itself, where no dbt manifest is at hand.
+
+    The sources' descriptions and ``meta:`` are generated from the contract (clickstream/dbt_sources.py),
+    so both give the same fields; a deployed Studio has the contract but not the modeling task's manifest.
+    """
+    return {
+        table.name: {
+            column.name: {
+                "description": column.description,
+                "category": column.category,
+                "scan_values": column.scan_values,
+            }
+            for column in table.columns
+        }
+        for table in PROCESSED_TABLES.values()
+    }
+
+
 def _rows(connection: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
     cursor = connection.execute(sql)
     names = [column[0] for column in cursor.description]
@@ -67,10 +88,7 @@ def _scanned(config: Config) -> dict[str, list[dict[str, Any]]]:
         )
     try:
         with duckdb.connect(str(config.warehouse_path), read_only=True) as connection:
-            return {
-                table: _rows(connection, f"select * from {MART_SCHEMA}.{table}")
-                for table in ("meta_event", "meta_event_parameter", "meta_user_attribute")
-            }
+            return {table: _rows(connection, f"select * from {MART_SCHEMA}.{table}") for table in METADATA_TABLES}
     except duckdb.IOException as exc:
         raise ModelError(
             f"cannot open the warehouse {config.warehouse_path}: {exc}",
@@ -104,8 +122,17 @@ def _value_enum(values: dict[str, int]) -> list[dict[str, Any]]:
 
 def build_catalog(config: Config) -> dict[str, Any]:
     """The merged catalog: every event, event parameter and user attribute with data, plus static fields."""
-    static = static_columns(config)
-    scanned = _scanned(config)
+    return assemble_catalog(config.project_id, static_columns(config), _scanned(config))
+
+
+def assemble_catalog(
+    project_id: str, static: dict[str, dict[str, dict[str, Any]]], scanned: dict[str, list[dict[str, Any]]]
+) -> dict[str, Any]:
+    """The catalog document from the static column fields and the rows of the three meta_* tables.
+
+    Separate from reading them, so that the Studio builds the same document from a Redshift or Athena
+    warehouse's meta_* tables as `metadata export` does from DuckDB's.
+    """
     events = []
     for (project_id, app_id, name), entry in sorted(
         _summaries(scanned["meta_event"], ("project_id", "app_id", "event_name")).items()
@@ -143,14 +170,14 @@ def build_catalog(config: Config) -> dict[str, Any]:
         _summaries(scanned["meta_user_attribute"], ("app_id", "category", "property_name", "value_type")).items()
     ):
         attributes.append({
-            "id": f"{config.project_id}#{app_id}#{category}#{name}#{value_type}", "projectId": config.project_id,
+            "id": f"{project_id}#{app_id}#{category}#{name}#{value_type}", "projectId": project_id,
             "appId": app_id, "name": name, "category": category, "valueType": value_type,
             "description": user_columns.get(name, {}).get("description", ""),
             "metadataSource": "Preset" if name in user_columns else "Custom",
             "summary": {"hasData": True, "valueEnum": _value_enum(entry["values"])},
         })  # fmt: skip
     return {
-        "projectId": config.project_id,
+        "projectId": project_id,
         "events": events,
         "eventParameters": parameters,
         "userAttributes": attributes,

@@ -18,10 +18,12 @@ from infra.templates_io import parse_template, template_texts
 
 OVERRIDES_ENV = "CLICKSTREAM_CONFIG_OVERRIDES"
 ENTRY_POINT = ["python", "-m", "infra.container_config", "--"]
+NO_VALUE = "AWS::NoValue"
 
 # Stand-ins for what only the deployed stack knows; anything else in ${...} becomes "example".
 EXAMPLE_NAMES: dict[str, str] = {
     "AWS::Region": "eu-west-1",
+    "AWS::Partition": "aws",
     "AWS::URLSuffix": "amazonaws.com",
     "AWS::AccountId": "123456789012",
     "DataBucket": "example-data",
@@ -75,6 +77,8 @@ class _Resolver:
         self.parameters = parameters
 
     def name(self, name: str) -> str:
+        if name == NO_VALUE:
+            return NO_VALUE
         if name in self.parameters:
             return self.parameters[name]
         if name.endswith(".Value") and name[: -len(".Value")] in self.template.get("Resources", {}):
@@ -96,9 +100,28 @@ class _Resolver:
                 text, variables = (argument, {}) if isinstance(argument, str) else argument
                 local = {name: str(self.value(value)) for name, value in variables.items()}
                 return re.sub(r"\$\{([^}!]+)\}", lambda match: local.get(match[1]) or self.name(match[1]), text)
+        if isinstance(node, dict):
+            return {key: self.value(value) for key, value in node.items()}
         if isinstance(node, list):
             return [self.value(item) for item in node]
         return node
+
+
+def resolved_resource(name: str, logical_id: str, sink: str, warehouse: str, sign_in: str = "none") -> Any:
+    """A resource of template ``name`` as deployed for one choice (conditions decided, example names filled in),
+    e.g. to compare a task role's granted actions with the calls its code makes."""
+    template = parse_template(template_texts()[name])
+    resource = _Resolver(template, conditions(sink, warehouse, sign_in), {}).value(template["Resources"][logical_id])
+    return _without_no_value(resource)
+
+
+def _without_no_value(node: Any) -> Any:
+    """``node`` without the entries an ``Fn::If`` resolved to ``AWS::NoValue`` (as CloudFormation drops them)."""
+    if isinstance(node, dict):
+        return {key: _without_no_value(value) for key, value in node.items() if value != NO_VALUE}
+    if isinstance(node, list):
+        return [_without_no_value(item) for item in node if item != NO_VALUE]
+    return node
 
 
 def _commands_in(text: str) -> list[tuple[str, ...]]:

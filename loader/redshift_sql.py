@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from clickstream.contract import REJECTED, Table
+from clickstream.redshift_data_api import Statement as Statement  # the loader's statements run through the core client
 from loader.warehouse import LEDGER_TABLE, RUN_HISTORY_TABLE
 
 ROW_STAGE = "_stage_rows"
@@ -73,14 +73,6 @@ RUN_HISTORY_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 _SAFE_LITERAL = re.compile(r"^[A-Za-z0-9_.:/=+,@-]*$")
-
-
-@dataclass(frozen=True)
-class Statement:
-    """One SQL statement and what it is for, so an error can say which step failed."""
-
-    purpose: str
-    sql: str
 
 
 def quote(identifier: str) -> str:

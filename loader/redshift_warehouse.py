@@ -29,12 +29,11 @@ from clickstream.config import RedshiftConfig
 from clickstream.contract import REJECTED, Table
 from clickstream.errors import WarehouseError
 from clickstream.locks import exclusive_lock
-from loader.redshift_data_api import DataApi
+from clickstream.redshift_data_api import DataApi, data_api_client, target_of
 from loader.redshift_sql import INSERT_ROWS_PURPOSE, LEDGER_FILE_FIELDS, RUN_HISTORY_COLUMNS, RedshiftSql
 from loader.warehouse import FileToLoad, LedgerEntry, StageRecord, ledger_fields
 
 if TYPE_CHECKING:
-    from mypy_boto3_redshift_data.client import RedshiftDataAPIServiceClient
     from mypy_boto3_s3.client import S3Client
 
 logger = logging.getLogger("clickstream.loader.redshift")
@@ -47,12 +46,6 @@ _LOAD_HINT = (
 
 def _client_config() -> botocore.config.Config:
     return botocore.config.Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=10, read_timeout=60)
-
-
-def data_api_client(settings: RedshiftConfig) -> RedshiftDataAPIServiceClient:
-    return boto3.session.Session().client(
-        "redshift-data", endpoint_url=settings.endpoint_url, region_name=settings.region, config=_client_config()
-    )
 
 
 def s3_client(endpoint_url: str | None, region: str | None) -> S3Client:
@@ -223,20 +216,6 @@ class RedshiftWarehouse:
                 hint="check warehouse.redshift.manifest_prefix and the credentials' s3:PutObject permission",
             ) from None
         return uri
-
-
-def target_of(settings: RedshiftConfig) -> dict[str, str]:
-    """The Data API arguments naming the cluster or workgroup, the database and the login."""
-    target = {"Database": settings.database}
-    if settings.cluster_identifier:
-        target["ClusterIdentifier"] = settings.cluster_identifier
-    if settings.workgroup_name:
-        target["WorkgroupName"] = settings.workgroup_name
-    if settings.db_user:
-        target["DbUser"] = settings.db_user
-    if settings.secret_arn:
-        target["SecretArn"] = settings.secret_arn
-    return target
 
 
 def _manifest(files: Sequence[FileToLoad]) -> bytes:

@@ -23,7 +23,6 @@ from pydantic import BaseModel, Field
 
 from clickstream import __version__
 from clickstream.config import Config
-from clickstream.serving import snapshot_path
 from clickstream.web_assets import ASSETS
 from studio.analyses import (
     Analysis,
@@ -47,9 +46,11 @@ from studio.model import (
     RetentionRequest,
 )
 from studio.paths import path_analysis
-from studio.snapshot import NoSnapshot, SnapshotReader
+from studio.reader import QueryFailed, WarehouseClients, WarehouseReader, open_reader
+from studio.snapshot import NoSnapshot
 from studio.sqlbuild import DIALECTS, BadRequest, render
 from studio.store import DisplayStore, default_url
+from studio.warehouse_catalog import WarehouseCatalog
 
 STATIC = Path(__file__).resolve().parent / "static"
 REQUEST_ID_HEADER = "X-Click-Stream-Request-Id"
@@ -80,13 +81,27 @@ class CatalogCache:
 class Studio:
     """Everything a request needs, built once per server."""
 
-    def __init__(self, config: Config, password: str | None = None, quicksight_client: Any = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        password: str | None = None,
+        quicksight_client: Any = None,
+        warehouse_clients: WarehouseClients | None = None,
+    ) -> None:
         self.config = config
         self.settings = config.studio
         self.auth = Authenticator(config.studio, password)
-        self.catalog = CatalogCache(catalog_file(config))
-        self.reader = SnapshotReader(
-            snapshot_path(config), config.studio.query_threads, config.studio.query_timeout_seconds
+        # warehouse.type picks the reader: the DuckDB serving snapshot, or Redshift / Athena queried directly
+        self.reader = open_reader(config, warehouse_clients)
+        self.catalog: CatalogCache | WarehouseCatalog = (
+            WarehouseCatalog(
+                self.reader,
+                config.project_id,
+                config.studio.warehouse.catalog_refresh_seconds,
+                (warehouse_clients or WarehouseClients()).clock,
+            )
+            if isinstance(self.reader, WarehouseReader)
+            else CatalogCache(catalog_file(config))
         )
         self.store = DisplayStore(config.studio.database_url or default_url(config.home))
         self.dashboards = Dashboards(config.home / "dashboards", config.studio, quicksight_client)
@@ -145,9 +160,15 @@ class LoginBody(BaseModel):
     password: str = Field(min_length=1, max_length=1000)
 
 
-def create_app(config: Config, password: str | None = None, quicksight_client: Any = None) -> FastAPI:
-    """The Studio for ``config``; ``password`` fixes the local user's password (else config or random)."""
-    studio = Studio(config, password, quicksight_client)
+def create_app(
+    config: Config,
+    password: str | None = None,
+    quicksight_client: Any = None,
+    warehouse_clients: WarehouseClients | None = None,
+) -> FastAPI:
+    """The Studio for ``config``; ``password`` fixes the local user's password (else config or random);
+    ``warehouse_clients`` replace the AWS clients and the clock of a Redshift or Athena reader (tests)."""
+    studio = Studio(config, password, quicksight_client, warehouse_clients)
     app = FastAPI(
         title="Clickstream Analytics Studio",
         version=__version__,
@@ -263,11 +284,16 @@ def _build(studio: Studio, kind: str, body: ExploreRequest) -> Analysis:
         return ANALYSES[kind][1](studio.catalog.get(), body)
     except (UnknownName, BadRequest) as error:
         raise HTTPException(400, str(error)) from None
+    except QueryFailed as error:  # the warehouse's catalog could not be read
+        raise HTTPException(502, f"cannot read the metadata catalog from the warehouse: {error}") from None
+    except QueryTimeout as timeout:
+        raise HTTPException(504, f"reading the metadata catalog: {timeout}") from None
 
 
 def _run(studio: Studio, kind: str, body: ExploreRequest) -> dict[str, Any]:
     analysis = _build(studio, kind, body)
-    sql = render(analysis.tree, "duckdb")
+    dialect = studio.reader.dialect
+    sql = render(analysis.tree_for(dialect), dialect, studio.reader.schema)
     try:
         result = studio.reader.query(sql, studio.timezone(body.app_id))
     except NoSnapshot:
@@ -276,6 +302,9 @@ def _run(studio: Studio, kind: str, body: ExploreRequest) -> dict[str, Any]:
         ) from None
     except QueryTimeout as timeout:
         raise HTTPException(504, str(timeout)) from None
+    except QueryFailed as error:  # Redshift or Athena refused or failed it: their reason, no traceback
+        logger.warning("studio query failed in the warehouse", extra={"kind": kind, "error": str(error)})
+        raise HTTPException(502, f"the warehouse could not run the query: {error}") from None
     except duckdb.Error as error:
         logger.exception("studio query failed")
         raise HTTPException(500, f"the query failed: {error}") from None
@@ -291,7 +320,8 @@ def _reporting_routes(api: APIRouter, studio: Studio) -> None:
 
         def sql(body: ExploreRequest) -> dict[str, str]:
             analysis = _build(studio, kind, body)
-            return {dialect: render(analysis.tree_for(dialect), dialect) for dialect in DIALECTS}
+            schema = studio.settings.warehouse.schema_name  # where the models are in Redshift / Athena
+            return {dialect: render(analysis.tree_for(dialect), dialect, schema) for dialect in DIALECTS}
 
         # the body's model is chosen at run time: give FastAPI the class, not the postponed annotation
         run.__annotations__["body"] = sql.__annotations__["body"] = model
@@ -324,7 +354,10 @@ def _with_display(studio: Studio, app_id: str, entries: list[dict[str, Any]], q:
 
 def _metadata_routes(api: APIRouter, studio: Studio) -> None:
     def document() -> dict[str, Any]:
-        return studio.catalog.get().document
+        try:
+            return studio.catalog.get().document
+        except (QueryFailed, QueryTimeout) as error:  # a warehouse catalog that could not be read
+            raise HTTPException(502, f"cannot read the metadata catalog from the warehouse: {error}") from None
 
     @api.get("/metadata/events")
     def events(appId: str, q: str | None = None) -> list[dict[str, Any]]:

@@ -31,7 +31,18 @@ def serve(
             f"--host {host}: studio.auth local has one password-protected user and binds to loopback only",
             hint="use --host 127.0.0.1, or set studio.auth: oidc with an issuer to serve other machines",
         )
-    if publish:
+    remote = config.warehouse.type != "duckdb"
+    if publish and remote:
+        raise ConfigError(
+            f"--publish copies a DuckDB warehouse into a snapshot; warehouse.type is {config.warehouse.type}",
+            hint="start without --publish: the Studio queries the Redshift or Athena warehouse directly",
+        )
+    if remote:
+        console.print(
+            f"studio: querying the {config.warehouse.type} warehouse directly "
+            f"(dbt models in {settings.warehouse.schema_name})"
+        )
+    elif publish:
         # decision 26: a publish reads the warehouse, so it runs under the pipeline lock like a cycle's publish
         with exclusive_lock(cycle_lock_path(config), lock_timeout_seconds, "a pipeline cycle (studio --publish waits)"):
             published = publish_snapshot(config)

@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import duckdb
 
@@ -38,7 +38,10 @@ class Result:
 
 
 class SnapshotReader:
-    """Runs read-only queries on the newest snapshot at ``path``."""
+    """Runs read-only queries on the newest snapshot at ``path`` (its ``events`` and ``users`` views)."""
+
+    dialect: Literal["duckdb"] = "duckdb"
+    schema = CATALOG
 
     def __init__(self, path: Path, threads: int | None = None, timeout_seconds: float | None = None) -> None:
         self.path = path

@@ -18,9 +18,9 @@ from sqlfluff.core import FluffConfig, Linter
 from clickstream.config import RedshiftConfig, parse_config
 from clickstream.contract import ALL_TABLES, EVENT_V2, REJECTED, processed_file, rows_to_arrow
 from clickstream.errors import ConfigError, WarehouseError
+from clickstream.redshift_data_api import DataApi
 from clickstream.storage import Storage
 from loader.factory import open_warehouse
-from loader.redshift_data_api import DataApi
 from loader.redshift_sql import RedshiftSql, Statement
 from loader.redshift_warehouse import RedshiftWarehouse, s3_client, target_of
 from loader.runner import load_new_files

@@ -4,6 +4,9 @@ The Data API runs statements asynchronously: a call returns an id and the caller
 until it is final. ``BatchExecuteStatement`` runs its statements as one transaction, which is what
 makes a batch's rows and its ledger entries appear together or not at all. A statement that fails is
 named by its purpose (not only by Redshift's message) and, in a batch, by its position.
+
+Shared core (not a stage's internals): the loader loads through it and the Analytics Studio queries
+through it, so both poll, cancel and report errors the same way.
 """
 
 from __future__ import annotations
@@ -11,12 +14,16 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+import boto3
+import botocore.config
 import botocore.exceptions
 
+from clickstream.config import RedshiftConfig
 from clickstream.errors import WarehouseError
-from loader.redshift_sql import Statement
 
 if TYPE_CHECKING:
     from mypy_boto3_redshift_data.client import RedshiftDataAPIServiceClient
@@ -24,6 +31,50 @@ if TYPE_CHECKING:
 logger = logging.getLogger("clickstream.loader.redshift")
 
 _FINAL = frozenset({"FINISHED", "FAILED", "ABORTED"})
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One SQL statement and what it is for, so an error can say which step failed."""
+
+    purpose: str
+    sql: str
+
+
+class StatementTimeout(WarehouseError):
+    """A statement still running after the time limit; it was cancelled."""
+
+    def __init__(self, message: str, hint: str, statement_id: str, seconds: float) -> None:
+        super().__init__(message, hint)
+        self.statement_id = statement_id
+        self.seconds = seconds
+
+
+def data_api_client(settings: RedshiftConfig) -> RedshiftDataAPIServiceClient:
+    config = botocore.config.Config(
+        retries={"mode": "standard", "max_attempts": 5}, connect_timeout=10, read_timeout=60
+    )
+    return boto3.session.Session().client(
+        "redshift-data", endpoint_url=settings.endpoint_url, region_name=settings.region, config=config
+    )
+
+
+def target_of(settings: RedshiftConfig, login: bool = True) -> dict[str, str]:
+    """The Data API arguments naming the cluster or workgroup, the database and (``login``) the login.
+
+    Without the login a workgroup is reached with the caller's own IAM identity (the Data API asks
+    Redshift Serverless for temporary credentials of the database user ``IAMR:<role>``).
+    """
+    target = {"Database": settings.database}
+    if settings.cluster_identifier:
+        target["ClusterIdentifier"] = settings.cluster_identifier
+    if settings.workgroup_name:
+        target["WorkgroupName"] = settings.workgroup_name
+    if login and settings.db_user:
+        target["DbUser"] = settings.db_user
+    if login and settings.secret_arn:
+        target["SecretArn"] = settings.secret_arn
+    return target
 
 
 class DataApi:
@@ -35,7 +86,7 @@ class DataApi:
         target: Mapping[str, str],
         poll_interval_seconds: float,
         poll_max_interval_seconds: float,
-        timeout_seconds: float,
+        timeout_seconds: float | None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -93,9 +144,39 @@ class DataApi:
             if not token:
                 return rows
 
+    def typed_rows(self, described: Mapping[str, Any], name: str) -> tuple[list[str], list[list[Any]]]:
+        """Column names and rows of a finished query, each value typed by its column (dates, timestamps, numbers).
+
+        The Data API sends dates, timestamps and numerics as text; the column metadata says which they are.
+        """
+        if not described.get("HasResultSet"):
+            return [], []
+        columns: list[str] = []
+        types: list[str] = []
+        rows: list[list[Any]] = []
+        token: str | None = None
+        while True:
+            try:
+                page = (
+                    self.client.get_statement_result(Id=described["Id"], NextToken=token)
+                    if token
+                    else self.client.get_statement_result(Id=described["Id"])
+                )
+            except botocore.exceptions.ClientError as exc:
+                raise _refused(f"{name} (result)", exc) from None
+            if not columns:
+                metadata = page.get("ColumnMetadata", [])
+                columns = [str(column.get("label") or column.get("name", "")) for column in metadata]
+                types = [str(column.get("typeName", "")).lower() for column in metadata]
+            rows += [[typed_value(field, kind) for field, kind in zip(record, types, strict=True)]
+                     for record in page["Records"]]  # fmt: skip
+            token = page.get("NextToken")
+            if not token:
+                return columns, rows
+
     def _wait(self, statement_id: str, name: str, statements: Sequence[Statement], hint: str) -> dict[str, Any]:
         """Poll until the statement is final: exponential backoff from the first interval to the cap."""
-        deadline = self._clock() + self.timeout_seconds
+        deadline = None if self.timeout_seconds is None else self._clock() + self.timeout_seconds
         interval = self.poll_interval_seconds
         while True:
             try:
@@ -111,13 +192,15 @@ class DataApi:
                 return described
             if status in _FINAL:
                 raise _failure(name, described, statements, hint)
-            if self._clock() >= deadline:
+            if deadline is not None and self.timeout_seconds is not None and self._clock() >= deadline:
                 self._cancel(statement_id)
-                raise WarehouseError(
+                raise StatementTimeout(
                     f"Redshift statement '{name}' ({statement_id}) was still {status.lower() or 'running'} "
                     f"after {self.timeout_seconds:g}s and was cancelled",
                     hint="a batch is one transaction, so nothing of it was committed; look for locks "
                     "(svv_transactions) or raise warehouse.redshift.statement_timeout_seconds",
+                    statement_id=statement_id,
+                    seconds=self.timeout_seconds,
                 )
             self._sleep(interval)
             interval = min(interval * 2, self.poll_max_interval_seconds)
@@ -136,6 +219,26 @@ def _value(field: Mapping[str, Any]) -> Any:
         if key in field:
             return field[key]
     return None
+
+
+_INTEGER_TYPES = frozenset({"int2", "int4", "int8", "smallint", "integer", "bigint", "oid"})
+_FLOAT_TYPES = frozenset({"float4", "float8", "real", "double precision", "float", "numeric", "decimal"})
+
+
+def typed_value(field: Mapping[str, Any], type_name: str) -> Any:
+    """A Data API field as the Python value of its Redshift type (``type_name`` from ColumnMetadata)."""
+    value = _value(field)
+    if not isinstance(value, str):
+        return value
+    if type_name == "date":
+        return date.fromisoformat(value)
+    if type_name in ("timestamp", "timestamptz"):
+        return datetime.fromisoformat(value)
+    if type_name in _INTEGER_TYPES:
+        return int(value)
+    if type_name in _FLOAT_TYPES:
+        return float(value)
+    return value
 
 
 def _refused(name: str, exc: botocore.exceptions.ClientError) -> WarehouseError:
