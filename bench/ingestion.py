@@ -1,6 +1,6 @@
 """Collector throughput and latency on loopback with wrk; prints a table, writes JSON.
 
-Usage: python bench/ingestion.py [--duration S] [--connections C] [--workers W] [--only a,b]
+Usage: python bench/ingestion.py [--duration S] [--connections C[,C...]] [--workers W] [--only a,b]
 
 Every scenario gets the same load: `wrk` (Debian package) POSTing 200 different realistic requests in
 turn, each 10 simulated mobile events as base64 of gzip(JSON) with the SDK's query string (the
@@ -17,6 +17,10 @@ The load generator shares the machine's cores with the server, as the project's 
 `wrk` and, for baseline (b), `nginx` (`apt-get install wrk nginx`); a missing tool skips its rows with
 a message. Latencies are wrk's (no coordinated-omission correction); the paced run uses wrk's
 ``delay()`` per connection, so its achieved rate is printed next to its target.
+
+``--connections 64,128,256`` sweeps: every scenario runs at each connection count (the same load for
+all), and each row's ratio is to the bare app at the same count. The paced run is done once, at half
+the durable rate of the first count.
 """
 
 from __future__ import annotations
@@ -62,6 +66,7 @@ console = Console()
 @dataclass
 class Row:
     scenario: str
+    connections: int
     requests_per_second: float
     events_per_second: float
     p50_ms: float
@@ -254,7 +259,7 @@ http {{
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per scenario")
-    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--connections", default="64", help="wrk connections, or a comma list to sweep")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="server processes")
     parser.add_argument("--only", default=",".join(SCENARIOS), help=f"comma list of {', '.join(SCENARIOS)}")
@@ -263,6 +268,12 @@ def main() -> None:
     unknown = set(chosen) - set(SCENARIOS)
     if unknown:
         parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
+    try:
+        sweep = [int(count) for count in args.connections.split(",") if count.strip()]
+    except ValueError:
+        parser.error(f"--connections takes a number or a comma list of numbers, not {args.connections!r}")
+    if not sweep or min(sweep) < 1:
+        parser.error("--connections needs at least one positive count")
     if shutil.which("wrk") is None:
         console.print("[red]wrk is not installed: apt-get install wrk[/red] (nothing measured)")
         raise SystemExit(2)
@@ -283,60 +294,61 @@ def main() -> None:
             scenario: str,
             server: contextlib.AbstractContextManager[int],
             port: int,
+            connections: int,
             script: Path = post,
             note: str = "",
         ) -> Row:
             with server as pid:
                 cpu_before = process_tree_cpu_seconds(pid)
                 rps, p50, p99, errors = run_wrk(f"http://127.0.0.1:{port}", script, args.duration,
-                                                args.connections, args.threads)  # fmt: skip
+                                                connections, args.threads)  # fmt: skip
                 cpu = process_tree_cpu_seconds(pid) - cpu_before
             cpu_us = cpu / max(1.0, rps * args.duration) * 1e6
-            row = Row(scenario, rps, rps * EVENTS_PER_REQUEST, p50, p99, errors, cpu_us, note)
-            console.print(f"  {scenario}: {rps:,.0f} requests/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms, errors {errors}, "
-                          f"server CPU {cpu_us:.1f} µs/request")  # fmt: skip
+            row = Row(scenario, connections, rps, rps * EVENTS_PER_REQUEST, p50, p99, errors, cpu_us, note)
+            console.print(f"  {scenario} -c{connections}: {rps:,.0f} requests/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms, "
+                          f"errors {errors}, server CPU {cpu_us:.1f} µs/request")  # fmt: skip
             rows.append(row)
             return row
 
         durable: Row | None = None
-        for scenario in chosen:
+        for connections in sweep:
+            for scenario in chosen:
+                port = free_port()
+                if scenario == "durable":
+                    row = measure(scenario, collector(folder, port, "fsync", args.workers), port, connections)
+                    durable = durable or row
+                elif scenario == "memory":
+                    measure(scenario, collector(folder, port, "memory", args.workers), port, connections)
+                elif scenario == "bare-asgi":
+                    measure(scenario, bare_asgi(port, args.workers), port, connections)
+                elif scenario == "nginx":
+                    if shutil.which("nginx") is None:
+                        console.print("  nginx: skipped, nginx is not installed (apt-get install nginx)")
+                        continue
+                    measure(scenario, nginx(folder, port, args.workers), port, connections)
+        if "durable@50%" in chosen:
             port = free_port()
-            if scenario == "durable":
-                durable = measure(scenario, collector(folder, port, "fsync", args.workers), port)
-            elif scenario == "memory":
-                measure(scenario, collector(folder, port, "memory", args.workers), port)
-            elif scenario == "bare-asgi":
-                measure(scenario, bare_asgi(port, args.workers), port)
-            elif scenario == "nginx":
-                if shutil.which("nginx") is None:
-                    console.print("  nginx: skipped, nginx is not installed (apt-get install nginx)")
-                    continue
-                measure(scenario, nginx(folder, port, args.workers), port)
-            elif scenario == "durable@50%":
-                if durable is None:
-                    console.print("  durable@50%: skipped, needs the durable scenario first")
-                    continue
+            if durable is None:
+                console.print("  durable@50%: skipped, needs the durable scenario first")
+            else:
                 target = durable.requests_per_second / 2
                 paced_connections = 128  # many slow connections, so latency shifts the rate little
                 script = lua_script(folder, requests, max(0.0, paced_connections / target * 1000 - 1.5))
-                old = args.connections
-                args.connections = paced_connections
-                try:
-                    measure(scenario, collector(folder, port, "fsync", args.workers), port, script,
-                            f"target {target:,.0f} requests/s")  # fmt: skip
-                finally:
-                    args.connections = old
+                measure("durable@50%", collector(folder, port, "fsync", args.workers), port, paced_connections,
+                        script, f"target {target:,.0f} requests/s")  # fmt: skip
 
     table = Table(title="ingestion on loopback (wrk shares the cores)")
-    columns = ("scenario", "requests/s", "events/s", "p50 ms", "p99 ms", "errors", "CPU µs/req", "vs bare-asgi", "note")
+    columns = ("scenario", "connections", "requests/s", "events/s", "p50 ms", "p99 ms", "errors", "CPU µs/req",
+               "vs bare-asgi", "note")  # fmt: skip
     for column in columns:
         table.add_column(column, justify="left" if column in ("scenario", "note") else "right")
-    baseline = next((row.requests_per_second for row in rows if row.scenario == "bare-asgi"), None)
+    baselines = {row.connections: row.requests_per_second for row in rows if row.scenario == "bare-asgi"}
     for row in rows:
+        baseline = baselines.get(row.connections) or baselines.get(sweep[0])
         ratio = f"{row.requests_per_second / baseline:.0%}" if baseline else ""
-        table.add_row(row.scenario, f"{row.requests_per_second:,.0f}", f"{row.events_per_second:,.0f}",
-                      f"{row.p50_ms:.2f}", f"{row.p99_ms:.2f}", str(row.errors), f"{row.cpu_us_per_request:.1f}",
-                      ratio, row.note)  # fmt: skip
+        table.add_row(row.scenario, str(row.connections), f"{row.requests_per_second:,.0f}",
+                      f"{row.events_per_second:,.0f}", f"{row.p50_ms:.2f}", f"{row.p99_ms:.2f}", str(row.errors),
+                      f"{row.cpu_us_per_request:.1f}", ratio, row.note)  # fmt: skip
     console.print(table)
     RESULTS.mkdir(exist_ok=True)
     result = {"machine": platform.platform(), "cores": os.cpu_count(), "body_bytes": body_bytes,

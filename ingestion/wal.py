@@ -1,19 +1,26 @@
 """The write-ahead log: where a request's record is made durable before the 200.
 
 Requests hand their line to :meth:`WriteAheadLog.submit` with a callback (or await
-:meth:`WriteAheadLog.append`); one committer writes every line that queued up meanwhile, fsyncs once
-(group commit), and then calls every waiting request's callback, so many requests share one fsync and
-a request costs a list append rather than a task or a future. Only the committer's thread touches the
-segment file. A segment is sealed (renamed from ``.open`` to ``.seg``)
-when it is large, old, or its hour ends; the shipper takes sealed segments to the sink.
+:meth:`WriteAheadLog.append`); a writer writes every line that queued up meanwhile, flushes once
+(group commit), and then calls every waiting request's callback, so many requests share one flush and
+a request costs a list append rather than a task or a future.
+
+A durable log has a few writers (``writers``, two by default), each a thread with its own open segment.
+While one writer's group is being flushed, the lines that arrive meanwhile go to an idle writer, so
+group commits overlap instead of queueing behind each other: a request waits for about one flush, not
+for the rest of the previous one plus its own. Each segment is written by one thread only, in order,
+and a request's callback runs only once its own bytes are durable. A segment is sealed (renamed from
+``.open`` to ``.seg``) when it is large, old, or its hour ends; the shipper takes sealed segments to the
+sink. Names are unique and increasing in opening order across the writers, so the layout on disk is the
+same as with one writer, except that a worker's folder may hold one ``.open`` segment per writer.
 
 One process owns a log folder at a time (an exclusive ``flock`` on ``LOCK``), so a second collector
 started on the same folder fails at once instead of shipping segments the first is still writing.
 
-With ``durable=False`` (the ``memory`` durability mode) :meth:`append` returns at once and the committer
+With ``durable=False`` (the ``memory`` durability mode) :meth:`append` returns at once and one writer
 writes queued lines every few milliseconds without fsync: faster, but a crash loses what was queued or
 only in the page cache, like the original's S3 sink. Memory stays bounded: once ``buffer_bytes`` are
-queued, appends wait for the committer.
+queued, appends wait for the writer.
 """
 
 from __future__ import annotations
@@ -43,6 +50,7 @@ logger = logging.getLogger("clickstream.ingestion.wal")
 OPEN_SUFFIX = ".open"
 SEALED_SUFFIX = ".seg"
 LOCK = "LOCK"
+DEFAULT_WRITERS = 2
 _RWF_DSYNC: int = getattr(os, "RWF_DSYNC", 0)  # Linux 4.7+: a write that is durable on return
 _SEGMENT_NAME = re.compile(r"^(\d{13})-(\d{6})\.(open|seg)$")
 
@@ -56,8 +64,28 @@ def _segments(directory: Path, suffix: str) -> list[Path]:
     return sorted(p for p in directory.glob(f"*{suffix}") if _SEGMENT_NAME.match(p.name))
 
 
+class _Writer:
+    """One writer thread and the segment only it appends to.
+
+    The loop touches the segment fields only while the writer is idle (between its answer and the next
+    batch), so they need no lock.
+    """
+
+    __slots__ = ("file", "in_flight", "index", "jobs", "opened_ms", "path", "records", "size")
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+        self.jobs: queue.SimpleQueue[list[bytes] | None] = queue.SimpleQueue()
+        self.in_flight: tuple[list[bytes], list[Committed]] = ([], [])  # the batch it writes now
+        self.file: BinaryIO | None = None
+        self.path: Path | None = None
+        self.size = 0
+        self.records = 0  # lines in the open segment
+        self.opened_ms = 0
+
+
 class WriteAheadLog:
-    """One worker's log: a folder of segments, one of them open for appends."""
+    """One worker's log: a folder of segments, one open for appends per writer."""
 
     def __init__(
         self,
@@ -69,7 +97,10 @@ class WriteAheadLog:
         durable: bool = True,
         flush_seconds: float = 0.02,
         buffer_bytes: int = 8_000_000,
+        writers: int = DEFAULT_WRITERS,
     ) -> None:
+        if writers < 1:
+            raise ValueError(f"a log needs at least one writer, not {writers}")
         self.directory = directory
         self.max_bytes = max_bytes
         self.max_age_seconds = max_age_seconds
@@ -83,22 +114,18 @@ class WriteAheadLog:
         self._sealed_bytes = 0
         self._sealed_lock = threading.Lock()
         self._stopping = False
-        # the committer (see run_committer): one writer thread takes one batch at a time from the loop
+        # memory mode has no flush to overlap: one writer keeps one open segment
+        self._writers = [_Writer(index) for index in range(writers if durable else 1)]
+        self._idle = list(self._writers)  # writers without a batch, lowest index first
         self._loop: asyncio.AbstractEventLoop | None = None  # the loop, while the committer runs
-        self._jobs: queue.SimpleQueue[list[bytes] | None] = queue.SimpleQueue()
-        self._in_flight: tuple[list[bytes], list[Committed]] = ([], [])  # the batch with the writer
-        self._writing = False
         self._dispatching = False  # a dispatch is scheduled after the callbacks of this loop iteration
         self._finished: asyncio.Event | None = None
         self._timer: asyncio.TimerHandle | None = None
-        self._file: BinaryIO | None = None
-        self._path: Path | None = None
         self._lock: int | None = None
-        self._size = 0
-        self._opened_ms = 0
+        self._names_lock = threading.Lock()  # segment names are drawn by the writer threads
+        self._last_opened_ms = 0
         self._seq = 0
         self._dsync_writes = _RWF_DSYNC != 0  # see _write_durably
-        self._records = 0  # lines in the open segment
         self.sealed_records: dict[str, int] = {}  # lines in each segment this log sealed, by file name
         self.last_error: BaseException | None = None
         self.committed_records = 0
@@ -109,8 +136,9 @@ class WriteAheadLog:
     def recover(self) -> list[Path]:
         """Take the folder's lock, seal what a previous process left open, and return all sealed segments.
 
-        A crash can leave a torn last line; it was never acknowledged (the 200 follows the fsync of
-        the whole line), so it is cut off. Intact segments are renamed without being rewritten.
+        A crash can leave a torn last line in every segment that was open (one per writer); it was never
+        acknowledged (the 200 follows the flush of the whole line), so it is cut off. Intact segments are
+        renamed without being rewritten.
         """
         self.directory.mkdir(parents=True, exist_ok=True)
         self._acquire_lock()
@@ -171,23 +199,23 @@ class WriteAheadLog:
     @property
     def backlog_bytes(self) -> int:
         """Bytes this log holds that the sink does not have yet: sealed, open and queued."""
-        return self._sealed_bytes + self._size + self._pending_bytes
+        return self._sealed_bytes + sum(writer.size for writer in self._writers) + self._pending_bytes
 
     def oldest_unshipped_ms(self) -> int | None:
         """When the oldest record not yet in the sink was written (its segment's opening), if any."""
-        sealed = self.sealed_segments()
-        if sealed:
-            return segment_opened_ms(sealed[0])
-        return self._opened_ms if self._file is not None and self._size else None
+        opened = [segment_opened_ms(segment) for segment in self.sealed_segments()[:1]]
+        opened += [writer.opened_ms for writer in self._writers if writer.file is not None and writer.size]
+        return min(opened, default=None)
 
     def stop(self) -> None:
-        """Ask the committer to finish the batch it is writing, commit what is queued, and return."""
+        """Ask the committer to finish the batches being written, commit what is queued, and return."""
         self._stopping = True
         self._dispatch_soon()
 
     def close(self) -> None:
-        """Seal the open segment and release the folder; call after the committer has returned."""
-        self._seal()
+        """Seal the open segments and release the folder; call after the committer has returned."""
+        for writer in self._writers:
+            self._seal(writer)
         if self._lock is not None:
             os.close(self._lock)
             self._lock = None
@@ -199,7 +227,7 @@ class WriteAheadLog:
     # --- appends -------------------------------------------------------------------------------
 
     def submit(self, line: bytes, committed: Committed) -> None:
-        """Queue ``line`` (one JSON record, newline-terminated); ``committed`` is called once it is fsync'd.
+        """Queue ``line`` (one JSON record, newline-terminated); ``committed`` is called once it is durable.
 
         Without durability ``committed(None)`` is called at once, unless the queue is full; then once the
         queue was written. Raises ``OSError`` when the log is closing (nothing was queued).
@@ -232,16 +260,20 @@ class WriteAheadLog:
     async def run_committer(self, tick_seconds: float = 1.0) -> None:
         """Commit queued lines in groups until :meth:`stop`; also seals idle segments as they age.
 
-        One thread does every write, so segment state needs no lock and commits never run out of order.
-        The loop hands it a batch through a queue and it answers with ``call_soon_threadsafe``: per group
-        commit two wake-ups and no task, future or executor machinery (that machinery, run 500 times a
-        second, cost a few microseconds of every request's CPU).
+        The loop hands an idle writer thread a batch through its queue and the thread answers with
+        ``call_soon_threadsafe``: per group commit two wake-ups and no task, future or executor
+        machinery (that machinery, run 500 times a second, cost a few microseconds of every request's CPU).
         """
         tick = tick_seconds if self.durable else min(tick_seconds, self.flush_seconds)
         loop = self._loop = asyncio.get_running_loop()
         self._finished = asyncio.Event()
-        writer = threading.Thread(target=self._write_batches, args=(loop,), name="wal-writer", daemon=True)
-        writer.start()
+        threads = [
+            threading.Thread(target=self._write_batches, args=(writer, loop), name=f"wal-writer-{writer.index}")
+            for writer in self._writers
+        ]
+        for thread in threads:
+            thread.daemon = True
+            thread.start()
         self._timer = loop.call_later(tick, self._on_tick, tick)
         try:
             if self._waiters or self._stopping:
@@ -250,95 +282,106 @@ class WriteAheadLog:
         finally:
             self._timer.cancel()
             self._loop = None
-            self._jobs.put(None)
-            writer.join()  # it finishes the batch it holds (one fsync) first
+            for writer in self._writers:
+                writer.jobs.put(None)
+            for thread in threads:
+                thread.join()  # each finishes the batch it holds (one flush) first
 
     def _dispatch_soon(self) -> None:
         """Dispatch once this loop iteration's callbacks ran, so the requests read in one poll share a commit."""
-        if self._loop is not None and not self._writing and not self._dispatching:
+        if self._loop is not None and not self._dispatching and (self._idle or self._stopping):
             self._dispatching = True
             self._loop.call_soon(self._dispatch)
 
     def _dispatch(self) -> None:
-        """Hand every queued line to the writer thread (which holds at most one batch at a time)."""
+        """Hand every queued line to an idle writer (the lowest-numbered, so light load keeps one segment)."""
         self._dispatching = False
-        if self._writing or self._loop is None:
+        if self._loop is None:
             return
-        self._in_flight = (self._pending, self._waiters)
-        self._pending, self._waiters = [], []
-        self._writing = True
-        self._jobs.put(self._in_flight[0])
+        if self._pending and self._idle:
+            self._hand(self._idle.pop(0), self._pending, self._waiters)
+            self._pending, self._waiters = [], []
+        if self._stopping and not self._pending and len(self._idle) == len(self._writers) and self._finished:
+            self._finished.set()
+
+    def _hand(self, writer: _Writer, batch: list[bytes], waiters: list[Committed]) -> None:
+        writer.in_flight = (batch, waiters)
+        writer.jobs.put(batch)
 
     def _on_tick(self, tick: float) -> None:
-        """Every tick: write what memory mode queued, or seal an open segment that is due."""
+        """Every tick: write what memory mode queued, and seal the idle writers' segments that are due."""
         if self._loop is None:
             return
         self._timer = self._loop.call_later(tick, self._on_tick, tick)
-        if self._writing or self._stopping:
+        if self._stopping:
             return
-        if self._pending or (self._file is not None and self._due(self.clock(), 0)):
+        if self._pending:
             self._dispatch()
+        now = self.clock()
+        for writer in list(self._idle):
+            if writer.file is not None and self._due(writer, now, 0):
+                self._idle.remove(writer)
+                self._hand(writer, [], [])  # an empty batch: the writer seals its segment
 
-    def _write_batches(self, loop: asyncio.AbstractEventLoop) -> None:
-        """The writer thread: commit each batch, then tell the loop (:meth:`_written`)."""
-        while (batch := self._jobs.get()) is not None:
+    def _write_batches(self, writer: _Writer, loop: asyncio.AbstractEventLoop) -> None:
+        """A writer thread: commit each batch, then tell the loop (:meth:`_written`)."""
+        while (batch := writer.jobs.get()) is not None:
             error: BaseException | None = None
             try:
-                self._commit(batch)
+                self._commit(writer, batch)
             except Exception as exc:  # a disk error fails these requests, not the server
                 error = exc
             try:
-                loop.call_soon_threadsafe(self._written, error)
+                loop.call_soon_threadsafe(self._written, writer, error)
             except RuntimeError:  # the loop is closed: the committer was cancelled, nobody waits
                 return
 
-    def _written(self, error: BaseException | None) -> None:
-        """On the loop: the writer's batch is on disk (or failed); answer its requests, dispatch the next."""
-        (batch, waiters), self._in_flight = self._in_flight, ([], [])
-        self._writing = False
+    def _written(self, writer: _Writer, error: BaseException | None) -> None:
+        """On the loop: a writer's batch is on disk (or failed); answer its requests, dispatch the next."""
+        (batch, waiters), writer.in_flight = writer.in_flight, ([], [])
+        self._idle.append(writer)
+        self._idle.sort(key=lambda idle: idle.index)
         self._pending_bytes -= sum(map(len, batch))
         if error is not None:
             self.last_error = error
         elif batch:
             self.last_error = None
+            self.committed_records += len(batch)
+            self.commits += 1
         for committed in waiters:
             try:
                 committed(error)
             except Exception:  # one request's answer going wrong must not stop the others' or the log
                 logger.exception("answering a committed request failed")
-        if self._waiters or (self._stopping and self._pending):
+        if self._waiters or self._stopping:
             self._dispatch()
-        elif self._stopping and self._finished is not None:
-            self._finished.set()
 
-    # --- committer thread ----------------------------------------------------------------------
+    # --- writer threads ------------------------------------------------------------------------
 
-    def _commit(self, lines: list[bytes]) -> None:
+    def _commit(self, writer: _Writer, lines: list[bytes]) -> None:
         now = self.clock()
-        if self._file is not None and self._due(now, sum(map(len, lines))):
-            self._seal()
+        if writer.file is not None and self._due(writer, now, sum(map(len, lines))):
+            self._seal(writer)
         if not lines:
             return
-        if self._file is None:
-            self._open(now)
-        handle = self._file
+        if writer.file is None:
+            self._open(writer, now)
+        handle = writer.file
         assert handle is not None
         data = b"".join(lines)
         try:
-            if not (self.durable and self._dsync_writes and self._write_durably(handle.fileno(), data)):
+            if not (self.durable and self._dsync_writes and self._write_durably(writer, handle.fileno(), data)):
                 handle.write(data)
                 handle.flush()
                 if self.durable:
                     os.fsync(handle.fileno())
         except BaseException:
-            self._abandon_failed_write()
+            self._abandon_failed_write(writer)
             raise
-        self._size += len(data)
-        self._records += len(lines)
-        self.committed_records += len(lines)
-        self.commits += 1
+        writer.size += len(data)
+        writer.records += len(lines)
 
-    def _write_durably(self, descriptor: int, data: bytes) -> bool:
+    def _write_durably(self, writer: _Writer, descriptor: int, data: bytes) -> bool:
         """Append ``data`` and return once it is on disk, in one system call (``RWF_DSYNC``).
 
         False (nothing written) where the kernel or file system lacks it: the caller writes, then fsyncs.
@@ -348,65 +391,67 @@ class WriteAheadLog:
         load each hand-over costs context switches and can wait for the busy event loop.
         """
         try:
-            written = os.pwritev(descriptor, [data], self._size, _RWF_DSYNC)
+            written = os.pwritev(descriptor, [data], writer.size, _RWF_DSYNC)
         except OSError as exc:
             if exc.errno not in (errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS):
                 raise
             self._dsync_writes = False
             return False
         if written != len(data):
-            raise OSError(errno.EIO, f"short write to {self._path}: {written} of {len(data)} bytes")
+            raise OSError(errno.EIO, f"short write to {writer.path}: {written} of {len(data)} bytes")
         return True
 
-    def _abandon_failed_write(self) -> None:
+    def _abandon_failed_write(self, writer: _Writer) -> None:
         """Cut the segment back to its last committed byte and close it, so no refused line survives."""
-        handle, self._file = self._file, None
-        if handle is None or self._path is None:
+        handle, writer.file = writer.file, None
+        if handle is None or writer.path is None:
             return
         with contextlib.suppress(OSError):
             handle.close()
         with contextlib.suppress(OSError):
-            os.truncate(self._path, self._size)
+            os.truncate(writer.path, writer.size)
         with contextlib.suppress(OSError):
-            self._retire_open_segment()
-        self._size = self._records = 0
+            self._retire_open_segment(writer)
+        writer.size = writer.records = 0
 
-    def _due(self, now: float, incoming: int) -> bool:
-        opened = self._opened_ms / 1000
+    def _due(self, writer: _Writer, now: float, incoming: int) -> bool:
+        opened = writer.opened_ms / 1000
         same_hour = time.gmtime(opened)[:4] == time.gmtime(now)[:4]
         return (
             not same_hour
             or now - opened >= self.max_age_seconds
-            or (self._size > 0 and self._size + incoming > self.max_bytes)
+            or (writer.size > 0 and writer.size + incoming > self.max_bytes)
         )
 
-    def _open(self, now: float) -> None:
-        self._seq += 1
-        self._opened_ms = max(int(now * 1000), self._opened_ms + 1)  # unique, increasing names
-        self._path = self.directory / f"{self._opened_ms:013d}-{self._seq % 1_000_000:06d}{OPEN_SUFFIX}"
-        self._file = open(self._path, "ab")  # noqa: SIM115 - kept open across commits
-        self._size = self._records = 0
+    def _open(self, writer: _Writer, now: float) -> None:
+        with self._names_lock:  # unique, increasing names across the writers
+            self._seq += 1
+            self._last_opened_ms = max(int(now * 1000), self._last_opened_ms + 1)
+            writer.opened_ms = self._last_opened_ms
+            writer.path = self.directory / f"{writer.opened_ms:013d}-{self._seq % 1_000_000:06d}{OPEN_SUFFIX}"
+        writer.file = open(writer.path, "ab")  # noqa: SIM115 - kept open across commits
+        writer.size = writer.records = 0
         fsync_directory(self.directory)
 
-    def _seal(self) -> None:
-        if self._file is None or self._path is None:
+    def _seal(self, writer: _Writer) -> None:
+        if writer.file is None or writer.path is None:
             return
         if not self.durable:
-            os.fsync(self._file.fileno())  # a sealed segment is complete on disk before it is shipped
-        self._file.close()
-        self._file = None
-        self._retire_open_segment()
+            os.fsync(writer.file.fileno())  # a sealed segment is complete on disk before it is shipped
+        writer.file.close()
+        writer.file = None
+        self._retire_open_segment(writer)
         fsync_directory(self.directory)
 
-    def _retire_open_segment(self) -> None:
+    def _retire_open_segment(self, writer: _Writer) -> None:
         """Seal the open segment for shipping, or remove it when it holds nothing (the size counts move together)."""
-        assert self._path is not None
+        assert writer.path is not None
         with self._sealed_lock:
-            if self._size:
-                sealed = self._path.with_suffix(SEALED_SUFFIX)
-                self._path.rename(sealed)
-                self._sealed_bytes += self._size
-                self.sealed_records[sealed.name] = self._records
+            if writer.size:
+                sealed = writer.path.with_suffix(SEALED_SUFFIX)
+                writer.path.rename(sealed)
+                self._sealed_bytes += writer.size
+                self.sealed_records[sealed.name] = writer.records
             else:
-                self._path.unlink()
-            self._size = self._records = 0
+                writer.path.unlink()
+            writer.size = writer.records = 0

@@ -10,6 +10,7 @@ import json
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -83,6 +84,72 @@ def test_a_segment_left_open_by_a_crash_is_shipped_without_its_torn_tail(tmp_pat
     assert raw.path == "raw/year=2023/month=11/day=14/hour=22/w0-1700000000000-000001.jsonl.gz"
     assert gzip.decompress(storage.read_bytes(raw.path)).splitlines() == [b'{"a":1}', b'{"b":2}']
     assert not wal.sealed_segments() and not list(directory.glob("*.open"))
+
+
+def test_every_segment_left_open_by_a_crash_is_recovered_one_per_writer(tmp_path: Path) -> None:
+    directory = tmp_path / "wal"
+    directory.mkdir()
+    (directory / "1700000000000-000001.open").write_bytes(b'{"a":1}\n{"b":')
+    (directory / "1700000000001-000002.open").write_bytes(b'{"c":3}\n')
+    (directory / "1700000000002-000003.open").write_bytes(b'{"d":')  # nothing acknowledged in it
+    sealed = WriteAheadLog(directory, max_bytes=1000, max_age_seconds=60).recover()
+    assert [(segment.name, segment.read_bytes()) for segment in sealed] == [
+        ("1700000000000-000001.seg", b'{"a":1}\n'),
+        ("1700000000001-000002.seg", b'{"c":3}\n'),
+    ]
+    assert not list(directory.glob("*.open"))
+
+
+def test_a_group_commit_does_not_wait_for_the_previous_groups_flush(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the first writer's flush hangs, the next request is made durable by the second writer."""
+    real_pwritev, real_fsync = os.pwritev, os.fsync
+    first_flush_started, release_first_flush = threading.Event(), threading.Event()
+
+    def hold_the_first(flush: Callable[..., int], descriptor: int, *args: object) -> int:
+        if not first_flush_started.is_set():
+            first_flush_started.set()
+            release_first_flush.wait(10)
+        return flush(descriptor, *args)
+
+    async def scenario() -> tuple[bool, WriteAheadLog]:
+        wal = WriteAheadLog(tmp_path / "wal", max_bytes=10_000_000, max_age_seconds=3600, writers=2)
+        wal.recover()
+        monkeypatch.setattr(os, "pwritev", lambda *args: hold_the_first(real_pwritev, *args))
+        monkeypatch.setattr(os, "fsync", lambda *args: hold_the_first(real_fsync, *args))
+        committer = asyncio.create_task(wal.run_committer())
+        first = asyncio.create_task(wal.append(b'{"n":1}\n'))
+        await asyncio.to_thread(first_flush_started.wait, 10)
+        await asyncio.wait_for(wal.append(b'{"n":2}\n'), 5)  # durable while the first flush is in flight
+        first_still_waiting = not first.done()
+        release_first_flush.set()
+        await first
+        wal.stop()
+        await committer
+        wal.close()
+        return first_still_waiting, wal
+
+    first_still_waiting, wal = asyncio.run(scenario())
+    assert first_still_waiting
+    assert wal.commits == 2
+    assert sorted(segment.read_bytes() for segment in wal.sealed_segments()) == [b'{"n":1}\n', b'{"n":2}\n']
+
+
+def test_one_writer_commits_groups_one_after_the_other(tmp_path: Path) -> None:
+    async def scenario() -> WriteAheadLog:
+        wal = WriteAheadLog(tmp_path / "wal", max_bytes=10_000_000, max_age_seconds=3600, writers=1)
+        wal.recover()
+        committer = asyncio.create_task(wal.run_committer())
+        await asyncio.gather(*(wal.append(f'{{"n":{n}}}\n'.encode()) for n in range(50)))
+        wal.stop()
+        await committer
+        wal.close()
+        return wal
+
+    wal = asyncio.run(scenario())
+    [segment] = wal.sealed_segments()
+    assert segment.read_bytes() == b"".join(f'{{"n":{n}}}\n'.encode() for n in range(50))
 
 
 def test_the_collector_ships_what_a_previous_process_left_behind_on_start(tmp_path: Path) -> None:
