@@ -3,16 +3,20 @@
 Templates are fixed text; the loops over steps, touchpoints and pairs only number the slots. Semantics
 (documented for analysts in README.md, "Analytics Studio"):
 
-* event: per metric (event and its conditions) and time bucket, a count of events, of users, of
-  distinct property values, or sum/avg/median/min/max of a property; optionally per group value;
-* funnel: from each step-1 event, the earliest next step after it within the conversion window
-  (seconds from step 1, or the same day), and so on; a start counts for every step it reaches;
-  counted as users (distinct join column) or events (step-1 events);
+* event: per metric (event and its conditions) and time bucket (day, week from Monday, or month, in the
+  app's zone), a count of events, of users (user_pseudo_id), of distinct property values, or
+  sum/avg/median/min/max of a property (median approximate on Athena); optionally per group value;
+* funnel: from each step-1 event, the earliest next step (time, then event_id) after it with the same
+  join column value (user_pseudo_id unless joinColumn says otherwise) within the conversion window
+  (seconds from step 1, or the same day in the app's zone), and so on; a start counts for every step it
+  reaches; counted as users (distinct user_pseudo_id of the starts) or events (distinct events matched
+  at each step);
 * path: in studio/paths.py;
 * retention: users by the period of their first start event; per later period, those who did the
-  return event (with the same associated parameter value when one is set);
-* attribution: each goal event's credit shared among the touchpoint events before it in its window
-  (session, day or seconds) by the model; a touch event matching two touchpoints counts for the first.
+  return event (with an associated parameter: one whose value equals a start's, both non-null);
+* attribution: each touch belongs to the user's next goal event; a goal's credit is shared among its
+  touches inside its window (session, day or seconds) by the model; a touch event matching two
+  touchpoints counts for the first.
 """
 
 from __future__ import annotations
@@ -296,7 +300,8 @@ def attribution_analysis(catalog: Catalog, request: AttributionRequest, now: dat
     """Each touch belongs to the user's next goal (the first goal event at or after it; at the same moment the
     touch comes first) and counts for it when it is inside that goal's window, so no touch is credited twice.
     Goals are those in the time range; their touches are read from a look-back before it (the window for
-    CUSTOMIZE, a day for SESSION and CURRENT_DAY), so a goal early in the range keeps its earlier touches.
+    CUSTOMIZE, a day for SESSION and CURRENT_DAY), so a goal early in the range keeps its earlier touches;
+    total_triggers counts the touches in the range and those earlier ones credited to a goal in it.
     A touch event matching two touchpoints counts for the first.
     """
     touches = request.event_and_conditions
@@ -326,7 +331,9 @@ def attribution_analysis(catalog: Catalog, request: AttributionRequest, now: dat
                   from goals as g join touches as t
                   on t.u = g.u and t.next_goal = g.goal_number and {windows[request.time_window_type]}),
         credited as (select touch, touch_id, goal_value * ({_credit(request)}) as credit from pairs),
-        totals as (select touch, count(*) as total from touches where ts >= $start group by touch),
+        totals as (select t.touch, count(*) as total from touches as t
+                   left join (select distinct touch_id from pairs) as p on p.touch_id = t.e
+                   where t.ts >= $start or p.touch_id is not null group by t.touch),
         shares as (select touch, count(distinct touch_id) as with_conversion, sum(credit) as contribution
                    from credited group by touch)
         select totals.touch, totals.total as total_triggers, coalesce(shares.with_conversion, 0) as triggers_with_conversion,

@@ -106,6 +106,18 @@ class ExploreRequest(_Body):
     group_column: GroupColumn = "DAY"
     group_condition: GroupCondition | None = None
 
+    @field_validator("time_start", "time_end", mode="before")
+    @classmethod
+    def _date_or_moment(cls, value: Any) -> Any:
+        """A bare date stays a date (a whole day in the app's zone); text with a time is a date-time with its
+        offset kept (the ``date | datetime`` union alone reads "2024-01-02T00:00:00+09:00" as a date)."""
+        if isinstance(value, str) and len(value) > 10:
+            try:
+                return datetime.fromisoformat(value)
+            except ValueError:
+                return value  # pydantic says what is wrong with it
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str | None) -> str | None:
