@@ -41,9 +41,10 @@ def _event() -> Analysis:
 
 
 def _funnel() -> Analysis:
-    request = FunnelRequest.model_validate({**COMMON, "computeMethod": "EVENT_CNT", "conversionIntervalType":
-                                            "CURRENT_DAY", "eventAndConditions": [{"eventName": "view_item"},
-                                                                                  {"eventName": "add_to_cart"}]})  # fmt: skip
+    steps = [{"eventName": "view_item"}, {"eventName": "add_to_cart"}]
+    request = FunnelRequest.model_validate(
+        {**COMMON, "computeMethod": "EVENT_CNT", "conversionIntervalType": "CURRENT_DAY", "eventAndConditions": steps}
+    )
     return funnel_analysis(CATALOG, request)
 
 
