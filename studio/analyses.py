@@ -152,23 +152,34 @@ def funnel_analysis(catalog: Catalog, request: FunnelRequest, now: datetime | No
     # then event_id) strictly after its step k-1 with the same join value, within the window of step 1. The
     # start's user (user_pseudo_id) is what USER_ID_CNT counts; EVENT_CNT counts the distinct events matched
     # at each step (two starts reaching the same step-k event count it once).
-    ctes = [
+    base = (
         f"base as (select $join as j, user_pseudo_id as u, event_id as e, event_timestamp as ts, "
-        f"cast($local as date) as d, $group as g, {flags} from events where $scope and $any_step)",
-        "s1 as (select e as start_id, u, j, ts as t1, d as d1, g, e, ts as t from base where f1)",
-    ]
-    for i in range(2, len(steps) + 1):
-        ctes.append(
-            f"s{i} as (select start_id, u, j, t1, d1, g, e, t from ("
-            f"select p.start_id, p.u, p.j, p.t1, p.d1, p.g, b.e, b.ts as t, "
-            f"row_number() over (partition by p.start_id order by b.ts, b.e) as rn "
-            f"from s{i - 1} as p join base as b on b.j = p.j and b.f{i} and b.ts > p.t "
-            f"and {window}{same_group}) as reached where rn = 1)"
-        )
+        f"cast($local as date) as d, $group as g, {flags} from events where $scope and $any_step)"
+    )
+    start = "s1 as (select e as start_id, u, j, ts as t1, d as d1, g, e, ts as t from base where f1)"
     what = "u" if request.compute_method != "EVENT_CNT" else "e"
     counts = ", ".join(f"count(distinct s{i}.{what}) as step_{i}" for i in range(1, len(steps) + 1))
     joins = " ".join(f"left join s{i} on s{i}.start_id = s1.start_id" for i in range(2, len(steps) + 1))
-    template = f"with {', '.join(ctes)} select s1.g as group_value, {counts} from s1 {joins} group by 1 order by 2 desc"
+    select = f"select s1.g as group_value, {counts} from s1 {joins} group by 1 order by 2 desc"
+
+    def plan(step: Callable[[int, str], str]) -> str:
+        ctes = [base, start]
+        for i in range(2, len(steps) + 1):
+            reach = (f"from s{i - 1} as p join base as b on b.j = p.j and b.f{i} and b.ts > p.t "
+                     f"and {window}{same_group}")  # fmt: skip
+            ctes.append(step(i, reach))
+        return f"with {', '.join(ctes)} {select}"
+
+    def by_min(i: int, reach: str) -> str:  # DuckDB: one hash aggregate per step, the (time, id) struct's MIN
+        return (f"s{i} as (select start_id, u, j, t1, d1, g, k.e as e, k.ts as t from ("
+                f"select p.start_id, p.u, p.j, p.t1, p.d1, p.g, min({{'ts': b.ts, 'e': b.e}}) as k {reach} "
+                f"group by p.start_id, p.u, p.j, p.t1, p.d1, p.g) as reached)")  # fmt: skip
+
+    def by_window(i: int, reach: str) -> str:  # Redshift and Athena: the first row per start
+        return (f"s{i} as (select start_id, u, j, t1, d1, g, e, t from (select p.start_id, p.u, p.j, p.t1, p.d1, "
+                f"p.g, b.e, b.ts as t, row_number() over (partition by p.start_id order by b.ts, b.e) as rn "
+                f"{reach}) as reached where rn = 1)")  # fmt: skip
+
     slots = {f"flag{i}": event_filter(catalog, request.app_id, step.event_name, step.sql_condition)
              for i, step in enumerate(steps, start=1)}  # fmt: skip
     slots.update(
@@ -194,7 +205,7 @@ def funnel_analysis(catalog: Catalog, request: FunnelRequest, now: datetime | No
                 previous = count
         return out
 
-    return Analysis("funnel", fill(template, **slots), shape)
+    return Analysis("funnel", fill(plan(by_min), **slots), shape, fill(plan(by_window), **slots))
 
 
 # --- retention ---------------------------------------------------------------------------------------------
