@@ -81,3 +81,25 @@ def test_a_text_property_compares_as_a_number_when_the_condition_says_so(client:
     body = {"groupColumn": "MONTH", "eventAndConditions": [{"eventName": VIEW, "sqlCondition": {
         "conditions": [condition]}}]}  # fmt: skip
     assert explore(client, "event", body)["rows"] == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "body"),
+    [
+        ("path", {"pathAnalysis": {"nodeType": "page_view_page_title"}}),
+        ("retention", {"pairEventAndConditions": [{"startEvent": {"eventName": VIEW},
+                                                   "backEvent": {"eventName": VIEW}}]}),
+        ("attribution", {"targetEventAndCondition": {"eventName": BUY}, "eventAndConditions": [{"eventName": VIEW}]}),
+    ],
+)  # fmt: skip
+def test_every_analysis_filters_on_a_user_attribute(client: TestClient, kind: str, body: dict[str, Any]) -> None:
+    only_silver = {"conditions": [{**TIER, "operator": "=", "value": ["silver"]}]}
+    result = explore(client, kind, {**body, "globalEventCondition": only_silver})
+    # u2 (silver) never bought and saw one page: no path link, one view cohort, no conversion
+    counts = {"path": [], "retention": [1], "attribution": [0]}[kind]
+    if kind == "retention":
+        assert [row["users"] for row in result["rows"] if row["period"] == 0] == counts
+    elif kind == "attribution":
+        assert [row["triggers_with_conversion"] for row in result["rows"]] == counts
+    else:
+        assert result["rows"] == counts
