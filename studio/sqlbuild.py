@@ -5,6 +5,11 @@ placeholders; request values never become SQL text. Each slot is filled with a s
 a resolved catalog name (a column identifier, or a custom parameter looked up by a string literal) or
 from a value as a typed literal (sqlglot quotes and escapes it). The finished tree renders for DuckDB,
 and compiles for Redshift and Athena, where the events table is ``<schema>.fct_events``.
+
+What differs per dialect is left in the tree as marker functions that :func:`render` replaces: a custom
+parameter lookup, an event time as wall-clock time in the app's zone, a moment as a literal, and a user
+attribute (a left join of the users table to every read of the events). Times are the request's
+``timezone`` (README, "Analytics Studio"; decision 31).
 """
 
 from __future__ import annotations
@@ -113,20 +118,19 @@ def _join_users(tree: exp.Expr) -> exp.Expr:
     markers = [node for node in tree.find_all(exp.Anonymous) if node.name == USER_VALUE]
     if not markers:
         return tree
-    columns: dict[str, int] = {}
     app_id = markers[0].expressions[0]
+    values: dict[str, exp.Expr] = {}  # each distinct expression over users once, by its SQL
     for marker in markers:
-        key = marker.expressions[1].sql()
-        columns.setdefault(key, len(columns) + 1)
-    values = {key: marker.expressions[1] for marker in markers for key in [marker.expressions[1].sql()]}
+        values.setdefault(marker.expressions[1].sql(), marker.expressions[1])
+    index = {key: number for number, key in enumerate(values, start=1)}
     for marker in markers:
-        marker.replace(exp.column(USER_COLUMN.format(columns[marker.expressions[1].sql()])))
+        marker.replace(exp.column(USER_COLUMN.format(index[marker.expressions[1].sql()])))
     users = exp.select("user_pseudo_id", *[
-        exp.alias_(values[key].copy(), USER_COLUMN.format(index)) for key, index in columns.items()
+        exp.alias_(value.copy(), USER_COLUMN.format(index[key])) for key, value in values.items()
     ]).from_(USERS_TABLE).where(exp.EQ(this=exp.column("app_id"), expression=app_id.copy()))  # fmt: skip
     joined = (
         exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("e")), *[
-            exp.column(USER_COLUMN.format(index), table="ua") for index in columns.values()
+            exp.column(USER_COLUMN.format(number), table="ua") for number in index.values()
         ])
         .from_(exp.to_table(EVENTS_TABLE, alias="e"))
         .join(users.subquery("ua"), on="ua.user_pseudo_id = e.user_pseudo_id", join_type="left")
