@@ -3,16 +3,20 @@
 Templates are fixed text; the loops over steps, touchpoints and pairs only number the slots. Semantics
 (documented for analysts in README.md, "Analytics Studio"):
 
-* event: per metric (event and its conditions) and time bucket, a count of events, of users, of
-  distinct property values, or sum/avg/median/min/max of a property; optionally per group value;
-* funnel: from each step-1 event, the earliest next step after it within the conversion window
-  (seconds from step 1, or the same day), and so on; a start counts for every step it reaches;
-  counted as users (distinct join column) or events (step-1 events);
+* event: per metric (event and its conditions) and time bucket (day, week from Monday, or month, in the
+  app's zone), a count of events, of users (user_pseudo_id), of distinct property values, or
+  sum/avg/median/min/max of a property (median approximate on Athena); optionally per group value;
+* funnel: from each step-1 event, the earliest next step (time, then event_id) after it with the same
+  join column value (user_pseudo_id unless joinColumn says otherwise) within the conversion window
+  (seconds from step 1, or the same day in the app's zone), and so on; a start counts for every step it
+  reaches; counted as users (distinct user_pseudo_id of the starts) or events (distinct events matched
+  at each step);
 * path: in studio/paths.py;
 * retention: users by the period of their first start event; per later period, those who did the
-  return event (with the same associated parameter value when one is set);
-* attribution: each goal event's credit shared among the touchpoint events before it in its window
-  (session, day or seconds) by the model; a touch event matching two touchpoints counts for the first.
+  return event (with an associated parameter: one whose value equals a start's, both non-null);
+* attribution: each touch belongs to the user's next goal event; a goal's credit is shared among its
+  touches inside its window (session, day or seconds) by the model; a touch event matching two
+  touchpoints counts for the first.
 """
 
 from __future__ import annotations
@@ -36,16 +40,20 @@ from studio.sqlbuild import (
     UNITS,
     BadRequest,
     any_of,
+    bucket,
     column_of,
     event_filter,
     fill,
-    group_value,
+    local_time,
     number,
+    property_text,
+    property_value,
     request_group,
     scope,
     seconds,
     text,
     time_range,
+    timestamp,
 )
 
 Rows = list[dict[str, Any]]
@@ -93,7 +101,7 @@ def _metric(catalog: Catalog, request: EventRequest, metric: EventAndCondition) 
         prop = catalog.property(request.app_id, "event_value")
     else:
         prop = catalog.property(request.app_id, target.property, target.category)
-    column = column_of(prop)
+    column = property_value(request.app_id, prop)
     if method == "COUNT_PROPERTY":
         return exp.Count(this=exp.Distinct(expressions=[column]))
     value = exp.TryCast(this=column, to=exp.DataType.build("double"))
@@ -112,10 +120,10 @@ def event_analysis(catalog: Catalog, request: EventRequest, now: datetime | None
     selects = []
     for index, metric in enumerate(request.event_and_conditions, start=1):
         selects.append(fill(
-            f"""select $index as metric, $name as event_name, cast(date_trunc('{unit}', event_timestamp) as date)
-                   as bucket, $group as group_value, $value as value
+            """select $index as metric, $name as event_name, $bucket as bucket, $group as group_value, $value as value
                from events where $scope and $event group by 1, 2, 3, 4""",
-            index=number(index), name=text(metric.event_name), group=request_group(catalog, request),
+            index=number(index), bucket=bucket(request, unit), name=text(metric.event_name),
+            group=request_group(catalog, request),
             value=_metric(catalog, request, metric), scope=scope(catalog, request, now),
             event=event_filter(catalog, request.app_id, metric.event_name, metric.sql_condition),
         ))  # fmt: skip
@@ -137,36 +145,46 @@ def funnel_analysis(catalog: Catalog, request: FunnelRequest, now: datetime | No
     if join.custom:
         raise BadRequest("joinColumn must be an event column such as user_pseudo_id, user_id or session_id")
     flags = ", ".join(f"$flag{i} as f{i}" for i in range(1, len(steps) + 1))
-    if request.conversion_interval_type == "CURRENT_DAY":
-        window = "cast(b.ts as date) = cast(p.t1 as date)"
-    else:
-        window = "b.ts <= p.t1 + $window"
+    # CURRENT_DAY: the same day in the app's zone
+    window = "b.d = p.d1" if request.conversion_interval_type == "CURRENT_DAY" else "b.ts <= p.t1 + $window"
     same_group = " and b.g = p.g" if request.group_condition and request.group_condition.apply_to == "ALL" else ""
-    # Each step-1 event (its event_id is the start's key) reaches step k at the earliest step-k event
-    # strictly after its step k-1, within the window of step 1: one join and one MIN per step, no window pass.
-    ctes = [
-        f"base as (select $join as u, event_id as e, event_timestamp as ts, $group as g, {flags} "
-        f"from events where $scope and $any_step)",
-        "s1 as (select e as start_id, u, ts as t1, ts as t, g from base where f1)",
-    ]
-    for i in range(2, len(steps) + 1):
-        ctes.append(
-            f"s{i} as (select p.start_id, p.u, p.t1, p.g, min(b.ts) as t "
-            f"from s{i - 1} as p join base as b on b.u = p.u and b.f{i} and b.ts > p.t "
-            f"and {window}{same_group} group by p.start_id, p.u, p.t1, p.g)"
-        )
-    users = request.compute_method != "EVENT_CNT"
-    counts = ", ".join(
-        (f"count(distinct s{i}.u)" if users else f"count(s{i}.start_id)") + f" as step_{i}"
-        for i in range(1, len(steps) + 1)
+    # Each step-1 event (its event_id is the start's key) reaches step k at the earliest step-k event (time,
+    # then event_id) strictly after its step k-1 with the same join value, within the window of step 1. The
+    # start's user (user_pseudo_id) is what USER_ID_CNT counts; EVENT_CNT counts the distinct events matched
+    # at each step (two starts reaching the same step-k event count it once).
+    base = (
+        f"base as (select $join as j, user_pseudo_id as u, event_id as e, event_timestamp as ts, "
+        f"cast($local as date) as d, $group as g, {flags} from events where $scope and $any_step)"
     )
+    start = "s1 as (select e as start_id, u, j, ts as t1, d as d1, g, e, ts as t from base where f1)"
+    what = "u" if request.compute_method != "EVENT_CNT" else "e"
+    counts = ", ".join(f"count(distinct s{i}.{what}) as step_{i}" for i in range(1, len(steps) + 1))
     joins = " ".join(f"left join s{i} on s{i}.start_id = s1.start_id" for i in range(2, len(steps) + 1))
-    template = f"with {', '.join(ctes)} select s1.g as group_value, {counts} from s1 {joins} group by 1 order by 2 desc"
+    select = f"select s1.g as group_value, {counts} from s1 {joins} group by 1 order by 2 desc"
+
+    def plan(step: Callable[[int, str], str]) -> str:
+        ctes = [base, start]
+        for i in range(2, len(steps) + 1):
+            reach = (f"from s{i - 1} as p join base as b on b.j = p.j and b.f{i} and b.ts > p.t "
+                     f"and {window}{same_group}")  # fmt: skip
+            ctes.append(step(i, reach))
+        return f"with {', '.join(ctes)} {select}"
+
+    def by_min(i: int, reach: str) -> str:  # DuckDB: one hash aggregate per step, the (time, id) struct's MIN
+        return (f"s{i} as (select start_id, u, j, t1, d1, g, k.e as e, k.ts as t from ("
+                f"select p.start_id, p.u, p.j, p.t1, p.d1, p.g, min({{'ts': b.ts, 'e': b.e}}) as k {reach} "
+                f"group by p.start_id, p.u, p.j, p.t1, p.d1, p.g) as reached)")  # fmt: skip
+
+    def by_window(i: int, reach: str) -> str:  # Redshift and Athena: the first row per start
+        return (f"s{i} as (select start_id, u, j, t1, d1, g, e, t from (select p.start_id, p.u, p.j, p.t1, p.d1, "
+                f"p.g, b.e, b.ts as t, row_number() over (partition by p.start_id order by b.ts, b.e) as rn "
+                f"{reach}) as reached where rn = 1)")  # fmt: skip
+
     slots = {f"flag{i}": event_filter(catalog, request.app_id, step.event_name, step.sql_condition)
              for i, step in enumerate(steps, start=1)}  # fmt: skip
     slots.update(
         join=column_of(join), group=request_group(catalog, request), scope=scope(catalog, request, now),
-        any_step=any_of([slots[f"flag{i}"] for i in range(1, len(steps) + 1)]),
+        any_step=any_of([slots[f"flag{i}"] for i in range(1, len(steps) + 1)]), local=local_time(request),
     )  # fmt: skip
     if request.conversion_interval_type == "CUSTOMIZE":
         slots["window"] = seconds(request.conversion_interval_in_seconds)
@@ -187,7 +205,7 @@ def funnel_analysis(catalog: Catalog, request: FunnelRequest, now: datetime | No
                 previous = count
         return out
 
-    return Analysis("funnel", fill(template, **slots), shape)
+    return Analysis("funnel", fill(plan(by_min), **slots), shape, fill(plan(by_window), **slots))
 
 
 # --- retention ---------------------------------------------------------------------------------------------
@@ -210,16 +228,15 @@ def retention_analysis(catalog: Catalog, request: RetentionRequest, now: datetim
     for index, pair in enumerate(request.pair_event_and_conditions, start=1):
         start_join, back_join = pair.start_event.retention_join_column, pair.back_event.retention_join_column
         joined = start_join is not None
-        match = " and b.j = c.j" if joined else ""
+        # with an associated parameter a return counts only when both raw values are there and equal
+        match = " and c.j is not null and b.j is not null and b.j = c.j" if joined else ""
         template = f"""
-            with starts as (select user_pseudo_id as u, cast(date_trunc('{unit}', event_timestamp) as date) as period,
-                                   $start_join as j
+            with starts as (select user_pseudo_id as u, $bucket as period, $start_join as j
                             from events where $scope and $start_event),
             cohorts as (select u, min(period) as cohort from starts group by u),
             cohort_rows as (select distinct c.u, c.cohort, s.j from cohorts as c
                             join starts as s on s.u = c.u and s.period = c.cohort),
-            backs as (select distinct user_pseudo_id as u,
-                             cast(date_trunc('{unit}', event_timestamp) as date) as period, $back_join as j
+            backs as (select distinct user_pseudo_id as u, $bucket as period, $back_join as j
                       from events where $scope and $back_event),
             returned as (select distinct c.u, c.cohort, date_diff('{unit}', c.cohort, b.period) as n
                          from cohort_rows as c join backs as b on b.u = c.u and b.period > c.cohort{match})
@@ -236,8 +253,9 @@ def retention_analysis(catalog: Catalog, request: RetentionRequest, now: datetim
                                      pair.start_event.sql_condition),
             back_event=event_filter(catalog, request.app_id, pair.back_event.event_name,
                                     pair.back_event.sql_condition),
-            start_join=group_value(catalog, request.app_id, start_join),
-            back_join=group_value(catalog, request.app_id, back_join),
+            start_join=property_text(catalog, request.app_id, start_join) if start_join else text(""),
+            back_join=property_text(catalog, request.app_id, back_join) if back_join else text(""),
+            bucket=bucket(request, unit),
         ))  # fmt: skip
     union: exp.Expr = exp.Subquery(this=selects[0])
     for select in selects[1:]:
@@ -271,48 +289,69 @@ def retention_analysis(catalog: Catalog, request: RetentionRequest, now: datetim
 
 
 def _credit(request: AttributionRequest) -> str:
-    """The share of a goal's value that the touch at ``pos`` of ``n`` gets, as SQL over pairs' columns."""
+    """The share of a goal's value that the touch at ``pos`` of ``n`` gets, as SQL over pairs' columns.
+
+    TIME_DECAY is by elapsed time: a touch ``elapsed`` seconds before the goal weighs
+    2^(-elapsed / half-life), and the weights of one goal's touches are scaled to add up to 1.
+    """
     if request.model_type == "FIRST_TOUCH":
         return "case when pos = 1 then 1.0 else 0.0 end"
     if request.model_type == "LAST_TOUCH":
         return "case when pos = n then 1.0 else 0.0 end"
     if request.model_type == "LINEAR":
         return "1.0 / n"
-    if request.model_type == "TIME_DECAY":  # each touch weighs half the one after it
-        return "power(0.5, n - pos) / (2.0 - power(0.5, n - 1))"
+    if request.model_type == "TIME_DECAY":
+        return ("power(0.5, elapsed / $half_life) "
+                "/ sum(power(0.5, elapsed / $half_life)) over (partition by goal_id)")  # fmt: skip
     return ("case when n = 1 then 1.0 when n = 2 then (case when pos = 1 then $w_first2 else $w_last2 end) "
             "when pos = 1 then $w_first when pos = n then $w_last else $w_middle / (n - 2) end")  # fmt: skip
 
 
 def attribution_analysis(catalog: Catalog, request: AttributionRequest, now: datetime | None = None) -> Analysis:
+    """Each touch belongs to the user's next goal (the first goal event at or after it; at the same moment the
+    touch comes first) and counts for it when it is inside that goal's window, so no touch is credited twice.
+    Goals are those in the time range; their touches are read from a look-back before it (the window for
+    CUSTOMIZE, a day for SESSION and CURRENT_DAY), so a goal early in the range keeps its earlier touches;
+    total_triggers counts the touches in the range and those earlier ones credited to a goal in it.
+    A touch event matching two touchpoints counts for the first.
+    """
     touches = request.event_and_conditions
     goal = request.target_event_and_condition
     flags = ", ".join(f"$touch{i} as t{i}" for i in range(1, len(touches) + 1))
     which = " ".join(f"when t{i} then {i}" for i in range(1, len(touches) + 1))
     windows = {
         "SESSION": "t.sid = g.sid",
-        "CURRENT_DAY": "cast(t.ts as date) = cast(g.ts as date)",
+        "CURRENT_DAY": "t.d = g.d",  # the same day in the app's zone
         "CUSTOMIZE": "t.ts >= g.ts - $window",
     }
     template = f"""
         with base as (select user_pseudo_id as u, session_id as sid, event_id as e, event_timestamp as ts,
-                             $goal as is_goal, $goal_value as goal_value, {flags}
+                             cast($local as date) as d, $goal as is_goal, $goal_value as goal_value, {flags}
                       from events where $scope and $any_event),
-        goals as (select u, sid, e, ts, coalesce(goal_value, 0) as goal_value from base where is_goal),
-        touches as (select u, sid, e, ts, case {which} end as touch from base
-                    where not is_goal and ({" or ".join(f"t{i}" for i in range(1, len(touches) + 1))})),
+        ordered as (select *, sum(case when is_goal then 1 else 0 end) over (
+                        partition by u order by ts, case when is_goal then 1 else 0 end, e rows unbounded preceding
+                    ) as goals_so_far from base),
+        goals as (select u, sid, e, ts, d, goals_so_far as goal_number, coalesce(goal_value, 0) as goal_value
+                  from ordered where is_goal and ts >= $start),
+        touches as (select u, sid, e, ts, d, goals_so_far + 1 as next_goal, case {which} end as touch
+                    from ordered where not is_goal and ({" or ".join(f"t{i}" for i in range(1, len(touches) + 1))})),
         pairs as (select g.e as goal_id, g.goal_value, t.e as touch_id, t.touch,
+                         date_diff('millisecond', t.ts, g.ts) / 1000.0 as elapsed,
                          row_number() over (partition by g.e order by t.ts, t.e) as pos,
                          count(*) over (partition by g.e) as n
-                  from goals as g join touches as t on t.u = g.u and t.ts <= g.ts and {windows[request.time_window_type]}),
+                  from goals as g join touches as t
+                  on t.u = g.u and t.next_goal = g.goal_number and {windows[request.time_window_type]}),
         credited as (select touch, touch_id, goal_value * ({_credit(request)}) as credit from pairs),
-        totals as (select touch, count(*) as total from touches group by touch),
+        totals as (select t.touch, count(*) as total from touches as t
+                   left join (select distinct touch_id from pairs) as p on p.touch_id = t.e
+                   where t.ts >= $start or p.touch_id is not null group by t.touch),
         shares as (select touch, count(distinct touch_id) as with_conversion, sum(credit) as contribution
                    from credited group by touch)
         select totals.touch, totals.total as total_triggers, coalesce(shares.with_conversion, 0) as triggers_with_conversion,
                coalesce(shares.contribution, 0) as contribution
         from totals left join shares on shares.touch = totals.touch order by totals.touch
     """  # noqa: E501
+    lookback = timedelta(seconds=request.time_window_in_seconds if request.time_window_type == "CUSTOMIZE" else 86400)
     slots = {f"touch{i}": event_filter(catalog, request.app_id, touch.event_name, touch.sql_condition)
              for i, touch in enumerate(touches, start=1)}  # fmt: skip
     goal_filter = event_filter(catalog, request.app_id, goal.event_name, goal.sql_condition)
@@ -320,17 +359,21 @@ def attribution_analysis(catalog: Catalog, request: AttributionRequest, now: dat
         target = goal.event_ext_parameter.target_property if goal.event_ext_parameter else None
         prop = catalog.property(request.app_id, target.property if target else "event_value",
                                 target.category if target else "event")  # fmt: skip
-        goal_value: exp.Expr = exp.TryCast(this=column_of(prop), to=exp.DataType.build("double"))
+        goal_value: exp.Expr = exp.TryCast(this=property_value(request.app_id, prop), to=exp.DataType.build("double"))
     else:
         goal_value = exp.Literal.number(1)
     slots.update(
         goal=goal_filter,
         goal_value=goal_value,
-        scope=scope(catalog, request, now),
+        scope=scope(catalog, request, now, lookback=lookback),
+        start=timestamp(time_range(request, now)[0]),
+        local=local_time(request),
         any_event=any_of([goal_filter, *[slots[f"touch{i}"] for i in range(1, len(touches) + 1)]]),
     )
     if request.time_window_type == "CUSTOMIZE":
         slots["window"] = seconds(request.time_window_in_seconds)
+    if request.model_type == "TIME_DECAY":
+        slots["half_life"] = number(request.time_decay_half_life_in_seconds)
     if request.model_type == "POSITION":
         first, middle, last = request.model_weights or [0.4, 0.2, 0.4]
         total = first + middle + last

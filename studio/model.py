@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 Operator = Literal[
@@ -105,6 +106,30 @@ class ExploreRequest(_Body):
     group_column: GroupColumn = "DAY"
     group_condition: GroupCondition | None = None
 
+    @field_validator("time_start", "time_end", mode="before")
+    @classmethod
+    def _date_or_moment(cls, value: Any) -> Any:
+        """A bare date stays a date (a whole day in the app's zone); text with a time is a date-time with its
+        offset kept (the ``date | datetime`` union alone reads "2024-01-02T00:00:00+09:00" as a date)."""
+        if isinstance(value, str) and len(value) > 10:
+            try:
+                return datetime.fromisoformat(value)
+            except ValueError:
+                return value  # pydantic says what is wrong with it
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        """The app's IANA zone (dates are bucketed and ranges read in it); an unknown name is a 422."""
+        if value is None:
+            return None
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {value!r}; use an IANA name such as 'UTC' or 'Asia/Tokyo'") from None
+        return value
+
     @model_validator(mode="after")
     def _time_scope(self) -> ExploreRequest:
         if self.time_scope_type == "FIXED" and self.time_start is None:
@@ -191,6 +216,8 @@ class AttributionRequest(ExploreRequest):
     model_weights: list[float] | None = Field(None, min_length=3, max_length=3)
     time_window_type: Literal["CURRENT_DAY", "CUSTOMIZE", "SESSION"] = "SESSION"
     time_window_in_seconds: int = Field(86400, ge=1, le=366 * 86400)
+    # TIME_DECAY: a touch's weight halves with every half-life between it and the goal (the Studio's own field)
+    time_decay_half_life_in_seconds: int = Field(7 * 86400, ge=1, le=366 * 86400)
 
     @model_validator(mode="before")
     @classmethod

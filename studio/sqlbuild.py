@@ -5,6 +5,11 @@ placeholders; request values never become SQL text. Each slot is filled with a s
 a resolved catalog name (a column identifier, or a custom parameter looked up by a string literal) or
 from a value as a typed literal (sqlglot quotes and escapes it). The finished tree renders for DuckDB,
 and compiles for Redshift and Athena, where the events table is ``<schema>.fct_events``.
+
+What differs per dialect is left in the tree as marker functions that :func:`render` replaces: a custom
+parameter lookup, an event time as wall-clock time in the app's zone, a moment as a literal, and a user
+attribute (a left join of the users table to every read of the events). Times are the request's
+``timezone`` (README, "Analytics Studio"; decision 34).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 import sqlglot
 from sqlglot import exp
@@ -24,7 +30,12 @@ DIALECTS: tuple[Dialect, ...] = ("duckdb", "redshift", "athena")
 EVENTS_TABLE = "events"  # the serving snapshot's tables; fct_events and dim_users in the warehouse
 USERS_TABLE = "users"
 WAREHOUSE_TABLES = {EVENTS_TABLE: "fct_events", USERS_TABLE: "dim_users"}
-CUSTOM_PARAMETER = "__studio_custom_parameter"  # marker function replaced per dialect at render time
+# marker functions, replaced per dialect (or by a join) at render time
+CUSTOM_PARAMETER = "__studio_custom_parameter"
+LOCAL_TIME = "__studio_local_time"  # (timestamp, zone): the wall-clock time in the app's zone
+INSTANT = "__studio_instant"  # ('yyyy-mm-dd hh:mm:ss.fff' in UTC): a moment, whatever the session's zone
+USER_VALUE = "__studio_user_value"  # (app id, expression over users): a user attribute of the event's user
+USER_COLUMN = "__studio_user_{}"
 NOT_SET = "(not set)"
 UNITS = {"DAY": "day", "WEEK": "week", "MONTH": "month"}
 
@@ -56,11 +67,17 @@ def render(tree: exp.Expr, dialect: Dialect, schema: str = "analytics") -> str:
         if isinstance(node, exp.Anonymous) and node.name == CUSTOM_PARAMETER:
             column, name = node.expressions
             return _custom_lookup(column, name, dialect)
+        if isinstance(node, exp.Anonymous) and node.name == LOCAL_TIME:
+            return _local_time(node.expressions[0], node.expressions[1], dialect)
+        if isinstance(node, exp.Anonymous) and node.name == INSTANT:
+            return _instant(node.expressions[0].name, dialect)
+        if dialect == "athena" and isinstance(node, exp.Median):  # Athena has no exact median
+            return exp.ApproxQuantile(this=node.this, quantile=exp.Literal.number(0.5))
         if dialect != "duckdb" and isinstance(node, exp.Table) and node.name in WAREHOUSE_TABLES and not node.db:
             return exp.to_table(f"{schema}.{WAREHOUSE_TABLES[node.name]}", alias=node.alias or None)
         return node
 
-    return tree.copy().transform(per_dialect).sql(dialect=dialect)
+    return _join_users(tree.copy()).transform(per_dialect).sql(dialect=dialect)
 
 
 def _custom_lookup(column: exp.Expr, name: exp.Expr, dialect: Dialect) -> exp.Expr:
@@ -73,6 +90,62 @@ def _custom_lookup(column: exp.Expr, name: exp.Expr, dialect: Dialect) -> exp.Ex
         return exp.Dot(this=lookup, expression=exp.to_identifier("value"))
     bracket = exp.Bracket(this=column, expressions=[exp.Literal.string(key)])
     return exp.Dot(this=bracket, expression=exp.to_identifier("value"))
+
+
+def _local_time(moment: exp.Expr, zone: exp.Expr, dialect: Dialect) -> exp.Expr:
+    """Wall-clock time in ``zone`` of a UTC event time: DuckDB's TIMESTAMPTZ ``AT TIME ZONE`` gives a plain
+    TIMESTAMP; Redshift's event_timestamp is a UTC TIMESTAMP for CONVERT_TIMEZONE; Athena's AT TIME ZONE
+    (at_timezone) reads it as UTC (Athena's session zone) and keeps the zone for date_trunc and date."""
+    if dialect == "redshift":
+        return exp.ConvertTimezone(source_tz=exp.Literal.string("UTC"), target_tz=zone, timestamp=moment)
+    return exp.AtTimeZone(this=moment, zone=zone)
+
+
+def _instant(utc_text: str, dialect: Dialect) -> exp.Expr:
+    """A moment as a literal: TIMESTAMPTZ with its offset on DuckDB (event_timestamp is one there, and a plain
+    TIMESTAMP would be read in the session's zone), a UTC TIMESTAMP on Redshift and Athena (as their column)."""
+    if dialect == "duckdb":
+        return exp.Cast(this=exp.Literal.string(utc_text + "+00"), to=exp.DataType.build("timestamptz"))
+    return exp.Cast(this=exp.Literal.string(utc_text), to=exp.DataType.build("timestamp"))
+
+
+def _join_users(tree: exp.Expr) -> exp.Expr:
+    """Replace user-attribute markers by columns of a left join of each events read with the app's users.
+
+    dim_users has one row per (app_id, user_pseudo_id) (a dbt test), so the join never repeats an event;
+    an event whose user has no row gets nulls, which a negative condition (``<>``, ``not_in``) keeps.
+    """
+    markers = [node for node in tree.find_all(exp.Anonymous) if node.name == USER_VALUE]
+    if not markers:
+        return tree
+    app_id = markers[0].expressions[0]
+    values: dict[str, exp.Expr] = {}  # each distinct expression over users once, by its SQL
+    for marker in markers:
+        values.setdefault(marker.expressions[1].sql(), marker.expressions[1])
+    index = {key: number for number, key in enumerate(values, start=1)}
+    for marker in markers:
+        marker.replace(exp.column(USER_COLUMN.format(index[marker.expressions[1].sql()])))
+    users = exp.select("user_pseudo_id", *[
+        exp.alias_(value.copy(), USER_COLUMN.format(index[key])) for key, value in values.items()
+    ]).from_(USERS_TABLE).where(exp.EQ(this=exp.column("app_id"), expression=app_id.copy()))  # fmt: skip
+    joined = (
+        exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("e")), *[
+            exp.column(USER_COLUMN.format(number), table="ua") for number in index.values()
+        ])
+        .from_(exp.to_table(EVENTS_TABLE, alias="e"))
+        .join(users.subquery("ua"), on="ua.user_pseudo_id = e.user_pseudo_id", join_type="left")
+    )  # fmt: skip
+    for table in [node for node in tree.find_all(exp.Table) if node.name == EVENTS_TABLE and not node.db]:
+        table.replace(joined.copy().subquery(table.alias or EVENTS_TABLE))
+    return tree
+
+
+def property_value(app_id: str, prop: Property) -> exp.Expr:
+    """The SQL of a property as read from the events table: a user attribute through the users join."""
+    value = column_of(prop)
+    if not prop.of_user:
+        return value
+    return exp.Anonymous(this=USER_VALUE, expressions=[exp.Literal.string(app_id), value])
 
 
 def column_of(prop: Property, table: str | None = None) -> exp.Expr:
@@ -111,47 +184,62 @@ def literal(value: Any, data_type: str) -> exp.Expr:
     return exp.Literal.string(str(value))
 
 
+NUMERIC = ("int", "double", "float", "number")
+ORDERING = (">", ">=", "<", "<=", "between")
+
+
 def condition(catalog: Catalog, app_id: str, cond: Condition) -> exp.Expr:
-    """One filter as a boolean expression over the events table."""
+    """One filter as a boolean expression over the events table (a user attribute is joined in at render).
+
+    The operator must suit the property's catalog type (a 400 naming both otherwise): ``>``, ``<``,
+    ``between`` compare numbers, ``contains`` searches text, ``true``/``false`` test booleans. A text
+    property compares as a number only when the condition says so (``dataType`` number, int or double):
+    its values are then read with TRY_CAST, a value that is not a number being null.
+    """
     prop = catalog.property(app_id, cond.property, cond.category)
-    column: exp.Expr = column_of(prop)
-    numeric = cond.data_type in ("int", "double", "float", "number")
-    if numeric and prop.value_type == "string":
-        column = exp.TryCast(this=column, to=exp.DataType.build("double"))
-    elif not numeric and cond.data_type != "boolean" and prop.value_type != "string":
-        column = exp.Cast(this=column, to=exp.DataType.build("varchar"))
-    test = _comparison(column, cond)
-    if not prop.of_user:
-        return test
-    # a user attribute: the event's user is one of the app's users for whom the test holds
-    users = (
-        exp.select("user_pseudo_id")
-        .from_(USERS_TABLE)
-        .where(exp.and_(exp.EQ(this=exp.column("app_id"), expression=exp.Literal.string(app_id)), exp.Paren(this=test)))
-    )
-    return exp.In(this=exp.column("user_pseudo_id"), query=users.subquery())
+    column = property_value(app_id, prop)
+    if cond.operator in ("is_null", "is_not_null"):
+        return _comparison(column, cond, "string")
+    kind = "number" if prop.value_type in NUMERIC else prop.value_type
+    if kind == "string" and cond.data_type in NUMERIC:
+        column, kind = exp.TryCast(this=column, to=exp.DataType.build("double")), "number"
+    where = f"property {cond.property!r} ({cond.category}) is of type {prop.value_type}"
+    if kind not in ("number", "string", "boolean"):
+        raise BadRequest(f"{where}: only is_null and is_not_null apply to it")
+    if cond.operator in ORDERING and kind != "number":
+        raise BadRequest(
+            f"operator {cond.operator} compares numbers, but {where}; use =, <>, in or not_in"
+            + (", or dataType double to compare its values as numbers" if kind == "string" else "")
+        )
+    if cond.operator in ("contains", "not_contains") and kind != "string":
+        raise BadRequest(f"operator {cond.operator} searches text, but {where}; use =, <>, >, < or between")
+    if cond.operator in ("true", "false") and kind != "boolean":
+        raise BadRequest(f"operator {cond.operator} tests a boolean, but {where}; use = or <>")
+    return _comparison(column, cond, {"number": "double", "boolean": "boolean"}.get(kind, "string"))
 
 
-def _comparison(column: exp.Expr, cond: Condition) -> exp.Expr:
-    values = [literal(value, cond.data_type) for value in cond.value]
+def _comparison(column: exp.Expr, cond: Condition, value_type: str) -> exp.Expr:
+    """The test; the negative ones (``<>``, ``not_in``, ``not_contains``) hold for null too, as in the original."""
+    values = [literal(value, value_type) for value in cond.value]
     op = cond.operator
+    is_null = exp.Is(this=column.copy(), expression=exp.Null())
     if op == "is_null":
-        return exp.Is(this=column, expression=exp.Null())
+        return is_null
     if op == "is_not_null":
-        return exp.Not(this=exp.Is(this=column, expression=exp.Null()))
+        return exp.Not(this=is_null)
     if op in ("true", "false"):
         return exp.EQ(this=column, expression=exp.Boolean(this=op == "true"))
     if op == "between":
         return exp.Between(this=column, low=values[0], high=values[1])
     if op in ("in", "not_in"):
         inside = exp.In(this=column, expressions=values)
-        return inside if op == "in" else exp.Not(this=inside)
+        return inside if op == "in" else exp.or_(is_null, exp.Not(this=inside))
     if op in ("contains", "not_contains"):
         found = exp.GT(this=exp.StrPosition(this=column, substr=values[0]), expression=exp.Literal.number(0))
-        return found if op == "contains" else exp.Not(this=exp.Coalesce(this=found, expressions=[exp.false()]))
-    comparisons: dict[str, type[exp.Binary]] = {
-        "=": exp.EQ, "<>": exp.NEQ, ">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE,
-    }  # fmt: skip
+        return found if op == "contains" else exp.or_(is_null, exp.Not(this=found))
+    if op == "<>":
+        return exp.or_(is_null, exp.NEQ(this=column, expression=values[0]))
+    comparisons: dict[str, type[exp.Binary]] = {"=": exp.EQ, ">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE}
     return comparisons[op](this=column, expression=values[0])
 
 
@@ -173,9 +261,13 @@ def group_value(catalog: Catalog, app_id: str, prop: GroupProperty | None) -> ex
     """The grouping property as text, ``(not set)`` when null; a constant when there is no grouping."""
     if prop is None:
         return exp.Literal.string("")
-    column = column_of(catalog.property(app_id, prop.property, prop.category))
-    text = exp.Cast(this=column, to=exp.DataType.build("varchar"))
-    return exp.Coalesce(this=text, expressions=[exp.Literal.string(NOT_SET)])
+    return exp.Coalesce(this=property_text(catalog, app_id, prop), expressions=[exp.Literal.string(NOT_SET)])
+
+
+def property_text(catalog: Catalog, app_id: str, prop: GroupProperty) -> exp.Expr:
+    """A property's value as text, null when it has none (an event's or, through the users join, its user's)."""
+    column = property_value(app_id, catalog.property(app_id, prop.property, prop.category))
+    return exp.Cast(this=column, to=exp.DataType.build("varchar"))
 
 
 def request_group(catalog: Catalog, request: ExploreRequest) -> exp.Expr:
@@ -183,42 +275,85 @@ def request_group(catalog: Catalog, request: ExploreRequest) -> exp.Expr:
     return group_value(catalog, request.app_id, conditions[0] if conditions else None)
 
 
+# --- time ------------------------------------------------------------------------------------------------------
+
+
+def zone_of(request: ExploreRequest) -> ZoneInfo:
+    """The app's time zone, which the request carries as in the original (``timezone``; UTC when absent)."""
+    return ZoneInfo(request.timezone or "UTC")
+
+
 def time_range(request: ExploreRequest, now: datetime | None = None) -> tuple[datetime, datetime]:
-    """[start, end) in UTC: a fixed range (a date end includes that whole day) or the last N units to now."""
-    now = now or datetime.now(UTC)
+    """[start, end) as moments in the app's zone.
+
+    A fixed range: a date is that day in the app's zone (an end date includes its whole day), a date-time
+    without an offset is a wall-clock time there, one with an offset is that moment; no end is now. A
+    relative range: the last N calendar days, weeks (from Monday), months or years up to the end of today,
+    today in the app's zone: lastN 1 with MM is this month so far, lastN 3 with WK is this week and the two
+    before it.
+    """
+    zone = zone_of(request)
+    now = (now or datetime.now(UTC)).astimezone(zone)
     if request.time_scope_type == "FIXED":
         assert request.time_start is not None
-        start = _as_datetime(request.time_start)
-        end = _as_datetime(request.time_end, end_of_day=True) if request.time_end is not None else now
+        start = _as_moment(request.time_start, zone)
+        end = _as_moment(request.time_end, zone, end_of_day=True) if request.time_end is not None else now
     else:
         assert request.last_n is not None and request.time_unit is not None
-        today = datetime.combine(now.date(), time(), tzinfo=UTC)
-        days = {"DD": 1, "WK": 7, "MM": 30, "YY": 365}[request.time_unit]
-        start, end = today - timedelta(days=days * request.last_n - 1), today + timedelta(days=1)
+        today, back = now.date(), request.last_n - 1
+        if request.time_unit == "DD":
+            first = today - timedelta(days=back)
+        elif request.time_unit == "WK":
+            first = today - timedelta(days=today.weekday(), weeks=back)
+        elif request.time_unit == "MM":
+            months = today.year * 12 + today.month - 1 - back
+            first = date(months // 12, months % 12 + 1, 1)
+        else:
+            first = date(today.year - back, 1, 1)
+        start, end = _midnight(first, zone), _midnight(today + timedelta(days=1), zone)
     if end <= start:
         raise BadRequest(f"timeEnd ({end:%Y-%m-%d %H:%M}) must be after timeStart ({start:%Y-%m-%d %H:%M})")
     return start, end
 
 
-def _as_datetime(value: date | datetime, end_of_day: bool = False) -> datetime:
+def _midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(), tzinfo=zone)
+
+
+def _as_moment(value: date | datetime, zone: ZoneInfo, end_of_day: bool = False) -> datetime:
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    moment = datetime.combine(value, time(), tzinfo=UTC)
-    return moment + timedelta(days=1) if end_of_day else moment
+        return value if value.tzinfo else value.replace(tzinfo=zone)
+    return _midnight(value + timedelta(days=1) if end_of_day else value, zone)
 
 
 def timestamp(moment: datetime) -> exp.Expr:
+    """A moment as a literal (in UTC; rendered as TIMESTAMPTZ for DuckDB, a UTC TIMESTAMP elsewhere)."""
     text = moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="milliseconds")
-    return exp.Cast(this=exp.Literal.string(text), to=exp.DataType.build("timestamp"))
+    return exp.Anonymous(this=INSTANT, expressions=[exp.Literal.string(text)])
 
 
-def scope(catalog: Catalog, request: ExploreRequest, now: datetime | None = None) -> exp.Expr:
-    """What every analysis reads: the app, the time range and the global condition."""
+def local_time(request: ExploreRequest, moment: exp.Expr | None = None) -> exp.Expr:
+    """``moment`` (event_timestamp by default) as wall-clock time in the app's zone."""
+    zone = exp.Literal.string(zone_of(request).key)
+    return exp.Anonymous(this=LOCAL_TIME, expressions=[moment or exp.column("event_timestamp"), zone])
+
+
+def bucket(request: ExploreRequest, unit: str) -> exp.Expr:
+    """The first day of the event's day, week (Monday, as the dashboards) or month, in the app's zone."""
+    if unit not in UNITS.values():
+        raise AssertionError(f"not a bucket unit: {unit}")
+    return fill(f"cast(date_trunc('{unit}', $moment) as date)", moment=local_time(request))
+
+
+def scope(
+    catalog: Catalog, request: ExploreRequest, now: datetime | None = None, lookback: timedelta = timedelta(0)
+) -> exp.Expr:
+    """What every analysis reads: the app, the time range (from ``lookback`` before it) and the global condition."""
     start, end = time_range(request, now)
     ts = exp.column("event_timestamp")
     return exp.and_(
         exp.EQ(this=exp.column("app_id"), expression=exp.Literal.string(request.app_id)),
-        exp.GTE(this=ts, expression=timestamp(start)),
+        exp.GTE(this=ts, expression=timestamp(start - lookback)),
         exp.LT(this=ts, expression=timestamp(end)),
         exp.Paren(this=condition_group(catalog, request.app_id, request.global_event_condition)),
     )

@@ -268,11 +268,28 @@ def test_last_touch_credits_the_last_touch_in_the_session(client: TestClient) ->
         ("FIRST_TOUCH", [3.0, 0.0, 0.0]),
         ("LINEAR", [1.8333, 0.5833, 0.5833]),
         ("POSITION", [2.2, 0.3, 0.5]),
-        ("TIME_DECAY", [1.7429, 0.419, 0.8381]),
     ],
 )
 def test_each_model_shares_the_three_purchases(client: TestClient, model: str, expected: list[float]) -> None:
     assert attribution(client, model) == list(zip([PAGE, VIEW, CART], expected, strict=True))
+
+
+def test_time_decay_halves_a_touchs_weight_per_half_life_before_the_goal(client: TestClient) -> None:
+    # half-life 60 s, touches 1 min apart: s1 (goal 10:05) weighs its touches at 300, 240, 180, 120 s
+    # 1/32, 2/32, 4/32, 8/32, so page 9/15, view 2/15, cart 4/15; s6 (goal 10:03) at 180, 120, 60 s
+    # 1/8, 2/8, 4/8, so page 1/7, view 2/7, cart 4/7; s4's one page touch gets all of its goal
+    rows = attribution(client, "TIME_DECAY", timeDecayHalfLifeInSeconds=60)
+    expected = [9 / 15 + 1 / 7 + 1, 2 / 15 + 2 / 7, 4 / 15 + 4 / 7]
+    assert rows == list(zip([PAGE, VIEW, CART], [round(value, 4) for value in expected], strict=True))
+
+
+def test_time_decay_with_the_default_week_long_half_life_is_close_to_linear(client: TestClient) -> None:
+    # minutes against a 7-day half-life: every weight is within 0.1 % of the others
+    decayed = dict(attribution(client, "TIME_DECAY"))
+    linear = dict(attribution(client, "LINEAR"))
+    assert decayed.keys() == linear.keys()
+    assert all(abs(decayed[name] - linear[name]) < 0.001 for name in linear)
+    assert decayed != linear  # but not equal: the later touches weigh a little more
 
 
 def test_position_weights_can_be_changed(client: TestClient) -> None:
