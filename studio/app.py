@@ -279,7 +279,10 @@ ANALYSES: dict[str, tuple[type[ExploreRequest], Builder]] = {
 
 
 def _build(studio: Studio, kind: str, body: ExploreRequest) -> Analysis:
-    studio.timezone(body.app_id)
+    """The analysis for a request, read in the app's zone (``apps[].timezone``) unless the request names one."""
+    zone = studio.timezone(body.app_id)
+    if body.timezone is None:
+        body = body.model_copy(update={"timezone": zone})
     try:
         return ANALYSES[kind][1](studio.catalog.get(), body)
     except (UnknownName, BadRequest) as error:
