@@ -443,6 +443,11 @@ class DbtConfig(_Section):
     project_dir: Path | None = Field(None, description="dbt project; default: the bundled dbt_project/")
     target: Literal["duckdb", "redshift", "athena"] = "duckdb"
     threads: int = Field(2, ge=1, le=32)
+    reader_role: str | None = Field(
+        None,
+        pattern=r"^[a-z_][a-z0-9_]{0,62}$",
+        description="Redshift: database role granted read access to the models after each run (the Studio's).",
+    )
 
 
 _SUBNET_PATTERN = r"^subnet-[0-9a-f]{8,17}$"

@@ -59,6 +59,7 @@ def dbt_vars(config: Config) -> dict[str, Any]:
         "clickstream__days_late_allowed": None if freshness is None else freshness / 24,
         "clickstream__source_schema": source_schema(config),
         "clickstream__app_timezones": {app.id: app.timezone for app in config.apps},
+        "clickstream__reader_role": config.dbt.reader_role,
     }
 
 

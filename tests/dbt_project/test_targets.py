@@ -66,3 +66,30 @@ def test_on_athena_dbt_reads_its_sources_from_the_glue_database_the_loader_write
     assert dbt_vars(athena)["clickstream__source_schema"] == "shop_events"
     duckdb = parse_config({"warehouse": {"schema": "raw_events"}}, tmp_path)
     assert dbt_vars(duckdb)["clickstream__source_schema"] == "raw_events"
+
+
+def compile_inline(tmp_path: Path, target: str, sql: str) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "clickstream.yml").write_text(
+        f"home: ./home\ndbt: {{target: {target}, reader_role: clickstream_reader}}\napps: [{{id: shop}}]\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "clickstream", "model", "compile", "--no-populate-cache", "--inline", sql],
+        capture_output=True, text=True, cwd=tmp_path, timeout=300,
+    )  # fmt: skip
+
+
+def test_on_redshift_each_run_grants_the_reader_role_the_models_schema(tmp_path: Path) -> None:
+    compiled = compile_inline(tmp_path, "redshift",
+                              "{{ clickstream_reader_grants_sql(var('clickstream__reader_role'), target.schema) }}")  # fmt: skip
+    assert compiled.returncode == 0, compiled.stdout + compiled.stderr
+    statements = compiled.stdout.split("Compiled inline node is:")[1].split("model: success")[0]
+    assert [line.strip() for line in statements.strip().splitlines()] == [
+        'grant usage on schema "analytics" to role clickstream_reader;',
+        'grant select on all tables in schema "analytics" to role clickstream_reader;',
+    ]
+
+
+def test_a_reader_role_that_is_not_a_plain_identifier_is_refused_before_any_sql(tmp_path: Path) -> None:
+    compiled = compile_inline(tmp_path, "redshift", "{{ clickstream_reader_grants_sql('x; drop table y', 'analytics') }}")
+    assert compiled.returncode != 0
+    assert "clickstream__reader_role must be a lowercase identifier" in compiled.stdout + compiled.stderr

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from clickstream.config import Config, parse_config
+from clickstream.modeling import dbt_vars
 from infra.container_config import compose
 from infra.layers import containers, resolved_resource
 from infra.render import render
@@ -113,3 +114,17 @@ def test_the_studio_role_grants_exactly_the_calls_its_reader_makes(tmp_path: Pat
         writes = [s["Resource"] for s in statements["s3"] if s["Action"] == "s3:PutObject"]
         assert isinstance(reader, AthenaReader) and reader.output_location is not None
         assert writes == ["arn:aws:s3:::" + reader.output_location.removeprefix("s3://") + "*"]
+
+
+def test_on_redshift_the_studio_signs_in_with_the_role_dbt_grants_read_access_to(tmp_path: Path) -> None:
+    rendered = render(_config(tmp_path, warehouse="redshift", studio=True, certificate_arn=CERTIFICATE,
+                              studio_domain="studio.example.com"))  # fmt: skip
+    modeling = next(container for container in containers("s3", "redshift", "cognito", studio=True)
+                    if container.template == "modeling.yaml")  # fmt: skip
+    config = parse_config(compose(rendered.base_config_text, *modeling.layers), Path("/"))
+    granted_role = dbt_vars(config)["clickstream__reader_role"]
+    tags = resolved_resource("studio.yaml", "TaskRole", "s3", "redshift", "cognito")["Properties"]["Tags"]
+    assert granted_role == "clickstream_reader"
+    assert tags == [{"Key": "RedshiftDbRoles", "Value": granted_role}]
+    athena_role = resolved_resource("studio.yaml", "TaskRole", "s3", "athena", "cognito")
+    assert "Tags" not in athena_role["Properties"]  # Athena reads through the role's IAM policy alone
