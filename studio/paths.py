@@ -50,7 +50,8 @@ def path_analysis(catalog: Catalog, request: PathRequest, now: datetime | None =
     if settings.node_type == "event":
         node: exp.Expr = exp.column("event_name")
         noise = [name for name in BUILT_IN_EVENTS if name not in chosen]
-        node_events: exp.Expr = exp.Not(this=exp.In(this=node.copy(), expressions=[text(name) for name in noise]))
+        node_events: exp.Expr = (exp.Not(this=exp.In(this=node.copy(), expressions=[text(name) for name in noise]))
+                                 if noise else exp.true())  # fmt: skip
     else:
         node = exp.Cast(this=exp.column(settings.node_type), to=exp.DataType.build("varchar"))
         page_event = exp.Literal.string(PAGE_EVENTS[settings.node_type])
