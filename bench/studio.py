@@ -1,6 +1,7 @@
 """Analytics Studio query latency on DuckDB: p50/p95 of the four analyses analysts run most.
 
 Usage: python bench/studio.py [--events 10000000] [--base-events 100000] [--repeat 10] [--threads 2] [--keep DIR]
+       [--only NAME ...] [--reuse-snapshot]
 
 Input: bench/modeling.py's generator (the real ETL over ``--base-events`` simulated events, replicated
 inside DuckDB as distinct users over ``--days`` of history) up to ``--events`` events, then ``dbt run``
@@ -10,9 +11,14 @@ threads, over the whole history:
 
 * funnel: 5 steps, 1 hour window, users;
 * retention: weekly cohorts, 8 weeks of returns;
-* path: 3 levels of events after the session start, within sessions, consecutive repeats merged;
+* path: 3 levels of events after the session start, within sessions, consecutive repeats merged, in users
+  (the preset events other than the start, such as _user_engagement, are left out as in the original);
+* path, every event: the same with the preset events listed as nodes and the rest as ``other``, so every
+  event of the range is in a path (the heaviest path request);
 * event: users per day grouped by platform.
 
+``--only path`` runs just the queries whose name contains ``path`` (repeatable); ``--reuse-snapshot`` queries
+the snapshot a previous ``--keep`` run published instead of publishing again (a byte copy of the warehouse).
 Each query runs once to warm up, then ``--repeat`` times; the table shows p50 and p95 (goal: p95 under
 2 s each on 2 cores). Results also go to bench/results/studio.json.
 """
@@ -56,6 +62,7 @@ def requests(first: date, last: date, events: set[str]) -> dict[str, tuple[Any, 
     scope = {"appId": "shop", "timeScopeType": "FIXED", "timeStart": first.isoformat(), "timeEnd": last.isoformat()}
     steps = [name for name in FUNNEL if name in events]
     missing = sorted(set(FUNNEL) - events)
+    preset = [name for name in paths.BUILT_IN_EVENTS if name in events and name != "_session_start"]
     if missing:
         raise SystemExit(f"the simulated data lacks funnel events {missing}; it has {sorted(events)}")
     return {
@@ -67,6 +74,10 @@ def requests(first: date, last: date, events: set[str]) -> dict[str, tuple[Any, 
         "path (3 levels)": (paths.path_analysis, model.PathRequest.model_validate({
             **scope, "eventAndConditions": [{"eventName": "_session_start"}],
             "pathAnalysis": {"levels": 3, "mergeConsecutiveEvents": True}})),
+        "path (3 levels, every event)": (paths.path_analysis, model.PathRequest.model_validate({
+            **scope, "eventAndConditions": [{"eventName": "_session_start"}],
+            "pathAnalysis": {"levels": 3, "mergeConsecutiveEvents": True, "includingOtherEvents": True,
+                             "nodes": preset[:model.MAX_PATH_NODES]}})),
         "event by platform": (analyses.event_analysis, model.EventRequest.model_validate({
             **scope, "computeMethod": "USER_ID_CNT", "eventAndConditions": [{"eventName": "_page_view"}],
             "groupCondition": {"conditions": [{"category": "category_device", "property": "platform"}]}})),
@@ -86,6 +97,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=10, help="timed runs of each query")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="DuckDB threads (and dbt's)")
     parser.add_argument("--keep", type=Path, help="reuse or keep the base data and warehouse in this folder")
+    parser.add_argument("--only", action="append", help="run only the queries whose name contains this")
+    parser.add_argument(
+        "--reuse-snapshot",
+        action="store_true",
+        help="query the snapshot an earlier --keep run published instead of publishing again",
+    )
     args = parser.parse_args()
 
     console = Console()
@@ -101,13 +118,17 @@ def main() -> None:
             replicate(warehouse, base, max(1, math.ceil(args.events / base_events)), max(1, args.days // 7))
             vars_ = '{"clickstream__backfill_limit_days": 3650}'
             run_dbt(config, ["run", "--quiet", "--select", "+fct_events", "--vars", vars_])
-        published = publish_snapshot(config)
+        reuse = args.reuse_snapshot and snapshot_path(config).exists()
+        published = None if reuse else publish_snapshot(config)
         reader = SnapshotReader(snapshot_path(config), args.threads)
         span = reader.query("select cast(min(event_timestamp) as date) as first, cast(max(event_timestamp) as date) "
                             "as last, list(distinct event_name) as names from events").rows[0]  # fmt: skip
         catalog = Catalog(events={"shop": set(span["names"])})
         results = []
+        events = reader.query("select count(*) as n from events").rows[0]["n"]
         for name, (build, request) in requests(span["first"], span["last"], set(span["names"])).items():
+            if args.only and not any(part in name for part in args.only):
+                continue
             sql = render(build(catalog, request).tree, "duckdb")
             rows = len(reader.query(sql).rows)  # warm-up
             timings = []
@@ -121,8 +142,9 @@ def main() -> None:
         if args.keep is None:
             shutil.rmtree(folder, ignore_errors=True)
 
-    title = (f"Studio queries on DuckDB: {published.events:,} events, {platform.machine()}, {os.cpu_count()} cores, "
-             f"{args.threads} threads; snapshot published in {published.seconds:.1f} s")  # fmt: skip
+    publishing = "snapshot reused" if published is None else f"snapshot published in {published.seconds:.1f} s"
+    title = (f"Studio queries on DuckDB: {events:,} events, {platform.machine()}, {os.cpu_count()} cores, "
+             f"{args.threads} threads; {publishing}")  # fmt: skip
     table = Table(title=title)
     for heading in ("Query", "Result rows", "p50 s", "p95 s", "p95 < 2 s"):
         table.add_column(heading, justify="right")
@@ -132,7 +154,7 @@ def main() -> None:
     console.print(table)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "studio.json").write_text(json.dumps({
-        "events": published.events, "publish_seconds": published.seconds, "threads": args.threads,
+        "events": events, "publish_seconds": None if published is None else published.seconds, "threads": args.threads,
         "repeat": args.repeat, "results": results}, indent=2))  # fmt: skip
 
 

@@ -168,6 +168,7 @@ def test_merging_consecutive_pages_drops_the_reload(client: TestClient) -> None:
 
 def test_event_paths_from_a_start_node_with_unlisted_events_as_other(client: TestClient) -> None:
     body = {
+        "computeMethod": "EVENT_CNT",
         "eventAndConditions": steps(PAGE),
         "pathAnalysis": {
             "sessionType": "CUSTOMIZE",
@@ -184,7 +185,8 @@ def test_event_paths_from_a_start_node_with_unlisted_events_as_other(client: Tes
 
 
 def test_event_paths_without_other_events_skip_them(client: TestClient) -> None:
-    body = {"eventAndConditions": steps(PAGE), "pathAnalysis": {"nodes": [VIEW, BUY], "includingOtherEvents": False}}
+    body = {"computeMethod": "EVENT_CNT", "eventAndConditions": steps(PAGE),
+            "pathAnalysis": {"nodes": [VIEW, BUY], "includingOtherEvents": False}}  # fmt: skip
     assert pick(explore(client, "path", body)["rows"], "source_step", "source", "target", "count") == [
         (1, PAGE, VIEW, 4), (1, PAGE, PAGE, 1), (1, PAGE, BUY, 1),
         (2, PAGE, VIEW, 1), (2, VIEW, PAGE, 1), (2, VIEW, BUY, 1),

@@ -3,7 +3,8 @@
 DuckDB runs a plan that finds each level with a hash join and a MIN (no sort of the events); Redshift and
 Athena get a plan of window passes. Both run here on DuckDB over events with the awkward cases: events of
 one session sharing a millisecond, a start node that is the session's first event or repeats, runs of one
-node to merge, paths without the start node, and pauses that split a user's events into paths.
+node to merge, paths without the start node, and pauses that split a user's events into paths; counted
+in users and in events, with and without conditions on the start node.
 """
 
 from __future__ import annotations
@@ -94,6 +95,29 @@ def test_the_join_plan_and_the_window_plan_agree(
         body["eventAndConditions"] = [{"eventName": start}]
     fast, windows = both_plans(events, body)
     assert fast, "the dataset should give every setting some links"
+    assert fast == windows
+
+
+HOME_PAGE = {"conditions": [{"category": "other", "property": "page_view_page_title", "operator": "in",
+                             "value": ["Home", "Cart"]}]}  # fmt: skip
+REQUESTS = [
+    {"computeMethod": "EVENT_CNT", "pathAnalysis": {"levels": 4, "mergeConsecutiveEvents": True}},
+    {"computeMethod": "EVENT_CNT", "eventAndConditions": [{"eventName": "view_item"}], "pathAnalysis": {"levels": 5}},
+    {"computeMethod": "EVENT_CNT", "eventAndConditions": [{"eventName": "_page_view", "sqlCondition": HOME_PAGE}],
+     "pathAnalysis": {"levels": 4, "sessionType": "CUSTOMIZE", "lagSeconds": 1800}},
+    {"eventAndConditions": [{"eventName": "_page_view", "sqlCondition": HOME_PAGE}],
+     "pathAnalysis": {"levels": 4, "mergeConsecutiveEvents": True, "nodes": ["_page_view", "purchase"]}},
+    {"eventAndConditions": [{"eventName": "Home", "sqlCondition": HOME_PAGE}],
+     "pathAnalysis": {"levels": 3, "nodeType": "page_view_page_title"}},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("body", REQUESTS, ids=lambda body: str(body))
+def test_the_plans_agree_on_counts_of_events_and_start_conditions(
+    events: duckdb.DuckDBPyConnection, body: dict[str, Any]
+) -> None:
+    fast, windows = both_plans(events, body)
+    assert fast, "the dataset should give every request some links"
     assert fast == windows
 
 
