@@ -134,12 +134,12 @@ def assemble_catalog(
     warehouse's meta_* tables as `metadata export` does from DuckDB's.
     """
     events = []
-    for (project_id, app_id, name), entry in sorted(
+    for (row_project, app_id, name), entry in sorted(
         _summaries(scanned["meta_event"], ("project_id", "app_id", "event_name")).items()
     ):
         days = dict(sorted(entry["days"].items()))
         events.append({
-            "id": f"{project_id}#{app_id}#{name}", "projectId": project_id, "appId": app_id, "name": name,
+            "id": f"{row_project}#{app_id}#{name}", "projectId": row_project, "appId": app_id, "name": name,
             "days": days,
             "summary": {
                 "hasData": True, "latestCount": days[max(days)], "platform": sorted(entry["platform"]),
@@ -150,12 +150,12 @@ def assemble_catalog(
     parameters = []
     parameter_key = ("project_id", "app_id", "category", "property_name", "value_type")
     event_columns = static.get("event_v2", {})
-    for (project_id, app_id, category, name, value_type), entry in sorted(
+    for (row_project, app_id, category, name, value_type), entry in sorted(
         _summaries(scanned["meta_event_parameter"], parameter_key).items()
     ):
         column = event_columns.get(name, {})
         parameters.append({
-            "id": f"{project_id}#{app_id}#{category}#{name}#{value_type}", "projectId": project_id, "appId": app_id,
+            "id": f"{row_project}#{app_id}#{category}#{name}#{value_type}", "projectId": row_project, "appId": app_id,
             "name": name, "category": category, "valueType": value_type,
             "description": column.get("description", ""),
             "metadataSource": "Preset" if name in event_columns or name.startswith("session_") else "Custom",

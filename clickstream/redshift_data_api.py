@@ -28,6 +28,9 @@ from clickstream.errors import WarehouseError
 if TYPE_CHECKING:
     from mypy_boto3_redshift_data.client import RedshiftDataAPIServiceClient
 
+# A refusal (ClientError) or no answer at all (no credentials, no endpoint, a timeout: BotoCoreError).
+AWS_ERRORS = (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
+
 logger = logging.getLogger("clickstream.loader.redshift")
 
 _FINAL = frozenset({"FINISHED", "FAILED", "ABORTED"})
@@ -107,7 +110,7 @@ class DataApi:
                 ExecutionMode="TRANSACTION",
                 **self.target,
             )
-        except botocore.exceptions.ClientError as exc:
+        except AWS_ERRORS as exc:
             raise _refused(name, exc) from None
         described = self._wait(response["Id"], name, statements, hint)
         return [int(sub.get("ResultRows", -1)) for sub in described.get("SubStatements", [])]
@@ -119,7 +122,7 @@ class DataApi:
             arguments["Parameters"] = [{"name": key, "value": value} for key, value in parameters.items()]
         try:
             response = self.client.execute_statement(**arguments)
-        except botocore.exceptions.ClientError as exc:
+        except AWS_ERRORS as exc:
             raise _refused(statement.purpose, exc) from None
         return self._wait(response["Id"], statement.purpose, [statement], hint)
 
@@ -137,7 +140,7 @@ class DataApi:
                     if token
                     else self.client.get_statement_result(Id=described["Id"])
                 )
-            except botocore.exceptions.ClientError as exc:
+            except AWS_ERRORS as exc:
                 raise _refused(f"{statement.purpose} (result)", exc) from None
             rows += [[_value(field) for field in record] for record in page["Records"]]
             token = page.get("NextToken")
@@ -162,7 +165,7 @@ class DataApi:
                     if token
                     else self.client.get_statement_result(Id=described["Id"])
                 )
-            except botocore.exceptions.ClientError as exc:
+            except AWS_ERRORS as exc:
                 raise _refused(f"{name} (result)", exc) from None
             if not columns:
                 metadata = page.get("ColumnMetadata", [])
@@ -181,7 +184,7 @@ class DataApi:
         while True:
             try:
                 described: dict[str, Any] = dict(self.client.describe_statement(Id=statement_id))
-            except botocore.exceptions.ClientError as exc:
+            except AWS_ERRORS as exc:
                 raise _refused(f"{name} (status)", exc) from None
             status = described.get("Status", "")
             if status == "FINISHED":
@@ -208,7 +211,7 @@ class DataApi:
     def _cancel(self, statement_id: str) -> None:
         try:
             self.client.cancel_statement(Id=statement_id)
-        except botocore.exceptions.ClientError as exc:  # it may have ended meanwhile: the error says why anyway
+        except AWS_ERRORS as exc:  # it may have ended meanwhile: the error says why anyway
             logger.warning("could not cancel a redshift statement", extra={"id": statement_id, "error": str(exc)})
 
 
@@ -241,10 +244,10 @@ def typed_value(field: Mapping[str, Any], type_name: str) -> Any:
     return value
 
 
-def _refused(name: str, exc: botocore.exceptions.ClientError) -> WarehouseError:
-    error = exc.response.get("Error", {})
+def _refused(name: str, exc: Exception) -> WarehouseError:
+    error = exc.response.get("Error", {}) if isinstance(exc, botocore.exceptions.ClientError) else {}
     return WarehouseError(
-        f"the Redshift Data API refused '{name}': {error.get('Code', 'error')}: {error.get('Message', exc)}",
+        f"the Redshift Data API refused '{name}': {error.get('Code', type(exc).__name__)}: {error.get('Message', exc)}",
         hint="check warehouse.redshift (cluster_identifier or workgroup_name, database, db_user or secret_arn), "
         "the region and the credentials' redshift-data permissions",
     )

@@ -46,6 +46,7 @@ from studio.sqlbuild import (
     fill,
     local_time,
     number,
+    property_number,
     property_text,
     property_value,
     request_group,
@@ -104,7 +105,7 @@ def _metric(catalog: Catalog, request: EventRequest, metric: EventAndCondition) 
     column = property_value(request.app_id, prop)
     if method == "COUNT_PROPERTY":
         return exp.Count(this=exp.Distinct(expressions=[column]))
-    value = exp.TryCast(this=column, to=exp.DataType.build("double"))
+    value = property_number(request.app_id, prop)
     aggregation = "sum" if method == "SUM_VALUE" else (metric.event_ext_parameter and
                                                         metric.event_ext_parameter.aggregation_method)  # fmt: skip
     functions: dict[str, type[exp.AggFunc]] = {
@@ -359,7 +360,7 @@ def attribution_analysis(catalog: Catalog, request: AttributionRequest, now: dat
         target = goal.event_ext_parameter.target_property if goal.event_ext_parameter else None
         prop = catalog.property(request.app_id, target.property if target else "event_value",
                                 target.category if target else "event")  # fmt: skip
-        goal_value: exp.Expr = exp.TryCast(this=property_value(request.app_id, prop), to=exp.DataType.build("double"))
+        goal_value: exp.Expr = property_number(request.app_id, prop)
     else:
         goal_value = exp.Literal.number(1)
     slots.update(

@@ -27,6 +27,9 @@ from studio.reader import QueryFailed, WarehouseClients, WarehouseReader
 if TYPE_CHECKING:
     from mypy_boto3_athena.client import AthenaClient
 
+# A refusal (ClientError) or no answer at all (no credentials, no endpoint, a timeout: BotoCoreError).
+AWS_ERRORS = (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
+
 logger = logging.getLogger("studio.athena")
 
 PAGE_ROWS = 1000  # GetQueryResults' largest page
@@ -88,7 +91,7 @@ class AthenaReader(WarehouseReader):
             arguments["ResultConfiguration"] = {"OutputLocation": self.output_location}
         try:
             query_id = self.client.start_query_execution(**arguments)["QueryExecutionId"]
-        except botocore.exceptions.ClientError as error:
+        except AWS_ERRORS as error:
             raise _refused(name, error) from None
         execution = self._wait(query_id, name)
         return self._rows(query_id, name, execution.get("StatementType") == "DML")
@@ -100,7 +103,7 @@ class AthenaReader(WarehouseReader):
         while True:
             try:
                 execution = self.client.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]
-            except botocore.exceptions.ClientError as error:
+            except AWS_ERRORS as error:
                 raise _refused(f"{name} (status)", error) from None
             status = execution.get("Status", {})
             state = status.get("State", "")
@@ -118,7 +121,7 @@ class AthenaReader(WarehouseReader):
     def _stop(self, query_id: str) -> None:
         try:
             self.client.stop_query_execution(QueryExecutionId=query_id)
-        except botocore.exceptions.ClientError as error:  # it may have ended meanwhile
+        except AWS_ERRORS as error:  # it may have ended meanwhile
             logger.warning("could not stop an athena query", extra={"id": query_id, "error": str(error)})
 
     def _rows(self, query_id: str, name: str, header: bool) -> tuple[list[str], list[list[Any]]]:
@@ -133,7 +136,7 @@ class AthenaReader(WarehouseReader):
                 arguments["NextToken"] = token
             try:
                 page = self.client.get_query_results(**arguments)
-            except botocore.exceptions.ClientError as error:
+            except AWS_ERRORS as error:
                 raise _refused(f"{name} (result)", error) from None
             result = page["ResultSet"]
             records: Sequence[Mapping[str, Any]] = result.get("Rows", [])
@@ -151,9 +154,9 @@ class AthenaReader(WarehouseReader):
                 return columns, rows
 
 
-def _refused(name: str, error: botocore.exceptions.ClientError) -> QueryFailed:
-    detail = error.response.get("Error", {})
+def _refused(name: str, error: Exception) -> QueryFailed:
+    detail = error.response.get("Error", {}) if isinstance(error, botocore.exceptions.ClientError) else {}
     return QueryFailed(
-        f"Athena refused '{name}': {detail.get('Code', 'error')}: {detail.get('Message', error)} "
+        f"Athena refused '{name}': {detail.get('Code', type(error).__name__)}: {detail.get('Message', error)} "
         "(check studio.warehouse.athena_workgroup, the output location and the credentials' athena permissions)"
     )

@@ -71,6 +71,13 @@ def render(tree: exp.Expr, dialect: Dialect, schema: str = "analytics") -> str:
             return _local_time(node.expressions[0], node.expressions[1], dialect)
         if isinstance(node, exp.Anonymous) and node.name == INSTANT:
             return _instant(node.expressions[0].name, dialect)
+        if (
+            dialect == "redshift"
+            and isinstance(node, exp.DataType)
+            and node.is_type("varchar")
+            and not node.expressions
+        ):  # Redshift reads a bare VARCHAR as VARCHAR(256) and cuts longer text
+            return exp.DataType.build("varchar(65535)", dialect="redshift")
         if dialect == "athena" and isinstance(node, exp.Median):  # Athena has no exact median
             return exp.ApproxQuantile(this=node.this, quantile=exp.Literal.number(0.5))
         if dialect != "duckdb" and isinstance(node, exp.Table) and node.name in WAREHOUSE_TABLES and not node.db:
@@ -82,9 +89,13 @@ def render(tree: exp.Expr, dialect: Dialect, schema: str = "analytics") -> str:
 
 def _custom_lookup(column: exp.Expr, name: exp.Expr, dialect: Dialect) -> exp.Expr:
     key = name.name
-    if dialect == "redshift":  # SUPER navigation: custom_parameters."name".value
-        return exp.Dot(this=exp.Dot(this=column, expression=exp.to_identifier(key, quoted=True)),
-                       expression=exp.to_identifier("value"))  # fmt: skip
+    if dialect == "redshift":
+        # Not SUPER navigation (custom_parameters."name".value): Redshift lower-cases navigated names unless
+        # enable_case_sensitive_super_attribute is on, so "productId" would read null. The serialised object's
+        # path lookup is case-sensitive, gives text (as the other engines' map value) and null when missing.
+        serialised = exp.Anonymous(this="json_serialize", expressions=[column])
+        return exp.Anonymous(this="json_extract_path_text", expressions=[
+            serialised, exp.Literal.string(key), exp.Literal.string("value"), exp.true()])  # fmt: skip
     if dialect == "athena":
         lookup = exp.Anonymous(this="element_at", expressions=[column, exp.Literal.string(key)])
         return exp.Dot(this=lookup, expression=exp.to_identifier("value"))
@@ -266,8 +277,25 @@ def group_value(catalog: Catalog, app_id: str, prop: GroupProperty | None) -> ex
 
 def property_text(catalog: Catalog, app_id: str, prop: GroupProperty) -> exp.Expr:
     """A property's value as text, null when it has none (an event's or, through the users join, its user's)."""
-    column = property_value(app_id, catalog.property(app_id, prop.property, prop.category))
+    resolved = catalog.property(app_id, prop.property, prop.category)
+    column = property_value(app_id, resolved)
+    if resolved.value_type == "boolean":  # Redshift cannot cast a boolean to text; every engine can do this
+        return exp.Case(ifs=[exp.If(this=column, true=exp.Literal.string("true")),
+                             exp.If(this=exp.Not(this=column.copy()), true=exp.Literal.string("false"))])  # fmt: skip
     return exp.Cast(this=column, to=exp.DataType.build("varchar"))
+
+
+def property_number(app_id: str, prop: Property) -> exp.Expr:
+    """A property's value as a double: numbers cast, text tried (null when not a number).
+
+    Redshift's TRY_CAST takes only the conversions it lists, which do not include a number to its own
+    type, so only text is tried.
+    """
+    column = property_value(app_id, prop)
+    if prop.custom and prop.value_type == "double":
+        return column  # column_of already tried the map's text as a double
+    kind = exp.Cast if prop.value_type in NUMERIC else exp.TryCast
+    return kind(this=column, to=exp.DataType.build("double"))
 
 
 def request_group(catalog: Catalog, request: ExploreRequest) -> exp.Expr:
@@ -301,19 +329,27 @@ def time_range(request: ExploreRequest, now: datetime | None = None) -> tuple[da
     else:
         assert request.last_n is not None and request.time_unit is not None
         today, back = now.date(), request.last_n - 1
-        if request.time_unit == "DD":
-            first = today - timedelta(days=back)
-        elif request.time_unit == "WK":
-            first = today - timedelta(days=today.weekday(), weeks=back)
-        elif request.time_unit == "MM":
-            months = today.year * 12 + today.month - 1 - back
-            first = date(months // 12, months % 12 + 1, 1)
-        else:
-            first = date(today.year - back, 1, 1)
-        start, end = _midnight(first, zone), _midnight(today + timedelta(days=1), zone)
+        try:
+            first = _first_day(today, request.time_unit, back)
+            start, end = _midnight(first, zone), _midnight(today + timedelta(days=1), zone)
+            start.astimezone(UTC)  # a first day in year 1 can still fall before it in UTC
+        except (ValueError, OverflowError):
+            raise BadRequest(f"lastN {request.last_n} {request.time_unit} reaches before the year 1") from None
     if end <= start:
         raise BadRequest(f"timeEnd ({end:%Y-%m-%d %H:%M}) must be after timeStart ({start:%Y-%m-%d %H:%M})")
     return start, end
+
+
+def _first_day(today: date, unit: str, back: int) -> date:
+    """The first day of the relative range: ``back`` whole units before the one ``today`` is in."""
+    if unit == "DD":
+        return today - timedelta(days=back)
+    if unit == "WK":
+        return today - timedelta(days=today.weekday(), weeks=back)
+    if unit == "MM":
+        months = today.year * 12 + today.month - 1 - back
+        return date(months // 12, months % 12 + 1, 1)
+    return date(today.year - back, 1, 1)
 
 
 def _midnight(day: date, zone: ZoneInfo) -> datetime:

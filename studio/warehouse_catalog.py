@@ -3,8 +3,10 @@
 On DuckDB each pipeline cycle writes the catalog file the Studio reads (studio/catalog.py). With a
 Redshift or Athena warehouse the cycle runs elsewhere (the modeling task), so the Studio reads the
 three meta_* tables itself and builds the same document with the same code as `metadata export`
-(clickstream/metadata.py), re-reading them every ``studio.warehouse.catalog_refresh_seconds``.
-A failed refresh keeps the catalog already loaded (and is logged); with none loaded yet it raises
+(clickstream/metadata.py), re-reading them every ``studio.warehouse.catalog_refresh_seconds`` in a
+background thread while requests keep the catalog already loaded (a refresh runs three warehouse
+queries, which requests should not wait for). A failed refresh keeps that catalog (and is logged);
+with none loaded yet it raises
 :class:`~studio.reader.QueryFailed`, so a request says the warehouse failed rather than that no
 event is known.
 """
@@ -50,18 +52,28 @@ class WarehouseCatalog:
         self._clock = clock
         self._lock = threading.Lock()
         self._loaded: tuple[float, Catalog] | None = None
+        self._refreshing: threading.Thread | None = None
 
     def get(self) -> Catalog:
-        with self._lock:  # one refresh at a time: concurrent requests wait for it rather than each querying
-            if self._loaded is not None and self._clock() - self._loaded[0] < self.refresh_seconds:
-                return self._loaded[1]
-            try:
+        """The catalog; a stale one is answered at once while one background thread refreshes it."""
+        with self._lock:
+            loaded = self._loaded
+            if loaded is None:  # nothing to answer with yet: load it now (concurrent requests wait for this one)
                 catalog = load_warehouse_catalog(self.reader, self.project_id)
-            except (QueryFailed, QueryTimeout) as error:
-                if self._loaded is None:
-                    raise
-                logger.warning("keeping the previous catalog: the refresh failed", extra={"error": str(error)})
-                self._loaded = (self._clock(), self._loaded[1])
-                return self._loaded[1]
-            self._loaded = (self._clock(), catalog)
-            return catalog
+                self._loaded = (self._clock(), catalog)
+                return catalog
+            if self._clock() - loaded[0] >= self.refresh_seconds and self._refreshing is None:
+                self._refreshing = threading.Thread(target=self._refresh, name="studio-catalog-refresh", daemon=True)
+                self._refreshing.start()
+            return loaded[1]
+
+    def _refresh(self) -> None:
+        try:
+            catalog = load_warehouse_catalog(self.reader, self.project_id)
+        except (QueryFailed, QueryTimeout) as error:
+            logger.warning("keeping the previous catalog: the refresh failed", extra={"error": str(error)})
+            catalog = None
+        with self._lock:
+            assert self._loaded is not None
+            self._loaded = (self._clock(), catalog or self._loaded[1])  # a failed refresh waits a period too
+            self._refreshing = None

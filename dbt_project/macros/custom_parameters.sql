@@ -6,8 +6,10 @@
     {{ return(adapter.dispatch('clickstream_custom_parameter', 'clickstream')(name, map_column)) }}
 {% endmacro %}
 
+{#- Redshift: the serialised object's case-sensitive path lookup, not SUPER navigation (map."name".value),
+    which lower-cases the name unless enable_case_sensitive_super_attribute is on and so misses "productId". -#}
 {% macro default__clickstream_custom_parameter(name, map_column) %}
-    cast({{ map_column }}."{{ name }}".value as varchar(65535))
+    json_extract_path_text(json_serialize({{ map_column }}), '{{ name }}', 'value', true)
 {%- endmacro %}
 
 {% macro duckdb__clickstream_custom_parameter(name, map_column) %}

@@ -11,10 +11,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import botocore.config
+import botocore.session
 import pytest
 from fastapi.testclient import TestClient
 
-from clickstream.config import Config
+from clickstream.config import Config, parse_config
 from clickstream.redshift_data_api import typed_value
 from clickstream.serving import snapshot_path
 from studio.app import create_app
@@ -177,3 +179,23 @@ def test_the_sql_route_names_the_configured_schema(client: TestClient, tmp_path:
 )
 def test_data_api_values_are_typed_by_their_column(field: dict[str, Any], type_name: str, value: Any) -> None:
     assert typed_value(field, type_name) == value
+
+
+@pytest.mark.parametrize("service", ["redshift-data", "athena"])
+def test_a_warehouse_that_does_not_answer_is_a_502_naming_the_error(tmp_path: Path, service: str) -> None:
+    # a real client on a loopback port where nothing listens: botocore raises EndpointConnectionError, no ClientError
+    unreachable = botocore.session.get_session().create_client(
+        service, region_name="eu-west-1", endpoint_url="http://127.0.0.1:9", aws_access_key_id="testing",
+        aws_secret_access_key="testing", config=botocore.config.Config(retries={"max_attempts": 0}),
+    )  # fmt: skip
+    config = redshift_config(tmp_path / "home")
+    if service == "athena":
+        config = config.model_copy(update={"warehouse": config.warehouse.model_copy(update={
+            "type": "athena", "athena": {"database": "clickstream", "region": "eu-west-1"}})})  # fmt: skip
+        config = parse_config(config.model_dump(mode="json"), tmp_path)
+    clients = WarehouseClients(redshift_data=unreachable, athena=unreachable)
+    with TestClient(create_app(config, password=PASSWORD, warehouse_clients=clients)) as api:
+        assert api.post("/auth/login", json={"password": PASSWORD}).status_code == 200
+        answer = api.post("/api/reporting/event", json={**FIXED_JANUARY, **EVENT_BODY}, headers=REQUEST_ID)
+    assert answer.status_code == 502, answer.text
+    assert "EndpointConnectionError" in answer.json()["error"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -103,3 +104,16 @@ def test_every_analysis_filters_on_a_user_attribute(client: TestClient, kind: st
         assert [row["triggers_with_conversion"] for row in result["rows"]] == counts
     else:
         assert result["rows"] == counts
+
+
+@pytest.mark.parametrize("years", [
+    datetime.now(UTC).year + 1,  # before the year 1
+    datetime.now(UTC).year,  # 1 January of the year 1 in Tokyo, which is in the year 0 in UTC
+    3650,  # the most lastN allows
+])  # fmt: skip
+def test_a_relative_range_reaching_before_the_year_1_is_a_400(client: TestClient, years: int) -> None:
+    body = {"appId": "shop", "timeScopeType": "RELATIVE", "lastN": years, "timeUnit": "YY",
+            "timezone": "Asia/Tokyo", "groupColumn": "DAY", "eventAndConditions": [{"eventName": VIEW}]}  # fmt: skip
+    answer = client.post("/api/reporting/event", json=body, headers=REQUEST_ID)
+    assert answer.status_code == 400, answer.text
+    assert "reaches before the year 1" in answer.text

@@ -107,9 +107,54 @@ def test_each_dialect_reads_times_in_the_app_zone() -> None:
 
 def test_the_median_is_exact_except_on_athena() -> None:
     duckdb, redshift, athena = (render(_event().tree, dialect) for dialect in DIALECTS)
-    assert 'MEDIAN(TRY_CAST("event_value" AS DOUBLE))' in duckdb
-    assert 'MEDIAN(TRY_CAST("event_value" AS DOUBLE PRECISION))' in redshift
-    assert 'APPROX_PERCENTILE(TRY_CAST("event_value" AS DOUBLE), 0.5)' in athena and "MEDIAN" not in athena
+    assert 'MEDIAN(CAST("event_value" AS DOUBLE))' in duckdb
+    assert 'MEDIAN(CAST("event_value" AS DOUBLE PRECISION))' in redshift
+    assert 'APPROX_PERCENTILE(CAST("event_value" AS DOUBLE), 0.5)' in athena and "MEDIAN" not in athena
+
+
+def _grouped_by(prop: dict[str, str], catalog: Catalog = CATALOG) -> dict[str, str]:
+    request = EventRequest.model_validate({**COMMON, "groupColumn": "DAY", "eventAndConditions": [
+        {"eventName": "purchase"}], "groupCondition": {"conditions": [prop]}})  # fmt: skip
+    tree = event_analysis(catalog, request).tree
+    return {dialect: render(tree, dialect) for dialect in DIALECTS}
+
+
+def test_on_redshift_a_custom_parameter_is_read_by_its_exact_case_as_text() -> None:
+    # SUPER navigation (custom_parameters."productId".value) lower-cases the name unless a session setting is on
+    catalog = Catalog.from_document({"events": [{"appId": APP, "name": "purchase"}], "eventParameters": [
+        {"appId": APP, "name": "productId", "category": "event", "valueType": "string"}]})  # fmt: skip
+    redshift = _grouped_by({"property": "productId"}, catalog)["redshift"]
+    assert "JSON_EXTRACT_PATH_TEXT(JSON_SERIALIZE(custom_parameters), 'productId', 'value', TRUE)" in redshift
+    assert '."productId"' not in redshift
+
+
+def test_on_redshift_text_is_never_cut_to_the_256_bytes_of_a_bare_varchar() -> None:
+    sql = _grouped_by({"category": "page_view", "property": "page_view_page_url"})
+    assert 'CAST("page_view_page_url" AS VARCHAR(65535))' in sql["redshift"]
+    assert 'CAST("page_view_page_url" AS VARCHAR)' in sql["athena"]
+
+
+def test_a_boolean_is_grouped_as_true_or_false_text_without_a_cast() -> None:
+    for dialect, sql in _grouped_by({"property": "session_is_engaged"}).items():
+        assert "WHEN \"session_is_engaged\" THEN 'true' WHEN NOT \"session_is_engaged\" THEN 'false'" in sql, dialect
+        assert 'CAST("session_is_engaged"' not in sql, dialect
+
+
+def test_only_text_is_tried_as_a_number_and_a_number_column_is_cast() -> None:
+    catalog = Catalog.from_document({"events": [{"appId": APP, "name": "purchase"}], "eventParameters": [
+        {"appId": APP, "name": "price", "category": "event", "valueType": "double"},
+        {"appId": APP, "name": "size", "category": "event", "valueType": "string"}]})  # fmt: skip
+    for name, expected in (("price", "TRY_CAST(JSON_EXTRACT_PATH_TEXT(JSON_SERIALIZE(custom_parameters), 'price', "
+                                     "'value', TRUE) AS DOUBLE PRECISION))"),
+                           ("size", "TRY_CAST(JSON_EXTRACT_PATH_TEXT(JSON_SERIALIZE(custom_parameters), 'size', "
+                                    "'value', TRUE) AS DOUBLE PRECISION))"),
+                           ("event_value", 'SUM(CAST("event_value" AS DOUBLE PRECISION))')):  # fmt: skip
+        metric = {"eventName": "purchase", "computeMethod": "AGGREGATION_PROPERTY", "eventExtParameter": {
+            "targetProperty": {"property": name}, "aggregationMethod": "sum"}}  # fmt: skip
+        request = EventRequest.model_validate({**COMMON, "groupColumn": "DAY", "eventAndConditions": [metric]})
+        sql = render(event_analysis(catalog, request).tree, "redshift")
+        assert expected in sql, sql
+        assert "TRY_CAST(TRY_CAST" not in sql
 
 
 def test_a_user_attribute_is_a_left_join_of_the_users_table() -> None:
