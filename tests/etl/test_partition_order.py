@@ -45,8 +45,8 @@ def _lines(count: int) -> list[bytes]:
              "event_type": "_page_view", "unique_id": f"u{record % 5}", "attributes": {"n": record}}
             for index in range(3)
         ]  # fmt: skip
-        record = {"appId": "shop", "ingest_time": 1_700_000_000_000, "data": orjson.dumps(events).decode()}
-        lines.append(orjson.dumps(record) + b"\n")
+        raw = {"appId": "shop", "ingest_time": 1_700_000_000_000, "data": orjson.dumps(events).decode()}
+        lines.append(orjson.dumps(raw) + b"\n")
     return lines
 
 
