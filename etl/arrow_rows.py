@@ -13,6 +13,7 @@ from operator import methodcaller
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from clickstream.contract import CUSTOM_PARAMETERS, STRING_MAP, TIMESTAMP, USER_PROPERTIES, Table
 from etl.values import TYPE_LABELS, column, text, truncate_utf8, value_type
@@ -51,9 +52,10 @@ def truncate_columns(table: Table, data: pa.Table) -> pa.Table:
     byte limits, as ``truncate=True`` would have cut them: once per chunk rather than once per batch built."""
     for index, (_, arrow_type, max_bytes) in enumerate(_column_specs(table)):
         if max_bytes is not None and arrow_type == pa.string():
-            column = data.column(index).combine_chunks()
-            cut = truncate_utf8(column, max_bytes)
-            if cut is not column:
+            column = data.column(index)
+            longest = pc.max(pc.binary_length(column)).as_py()
+            if longest is not None and longest > max_bytes:
+                cut = truncate_utf8(column.combine_chunks(), max_bytes)
                 data = data.set_column(index, data.schema.field(index), cut)
     return data
 

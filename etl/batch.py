@@ -178,7 +178,7 @@ def _chunk(
             tables.append(build_table(EVENT_V2, EVENT_COLUMNS, pending[key], TRANSIENT_COLUMNS, truncate=False))
     if not tables:
         tables.append(build_table(EVENT_V2, EVENT_COLUMNS, [], TRANSIENT_COLUMNS, truncate=False))
-    events = pa.concat_tables(tables).combine_chunks()
+    events = pa.concat_tables(tables)  # batches stay chunks: the writer reads them as they are
     if truncate:  # once per chunk: a check per column and batch costs more than converting a few values
         events = truncate_columns(EVENT_V2, events)
     group_by_partition(items, _ITEM_TIME, _ITEM_APP)
