@@ -13,9 +13,10 @@ from operator import methodcaller
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from clickstream.contract import CUSTOM_PARAMETERS, STRING_MAP, TIMESTAMP, USER_PROPERTIES, Table
-from etl.values import TYPE_LABELS, column, text, value_type
+from etl.values import TYPE_LABELS, column, text, truncate_utf8, value_type
 
 _INT32 = pa.int32()
 _values = methodcaller("values")
@@ -44,6 +45,19 @@ def build_table(
         values = by_name.get(name)
         arrays.append(pa.nulls(count, arrow_type) if values is None else column(values, arrow_type))
     return pa.Table.from_arrays(arrays, schema=built_schema(table, transient))
+
+
+def truncate_columns(table: Table, data: pa.Table) -> pa.Table:
+    """``data`` (built by :func:`build_table` with ``truncate=False``) with the strings cut to the contract's
+    byte limits, as ``truncate=True`` would have cut them: once per chunk rather than once per batch built."""
+    for index, (_, arrow_type, max_bytes) in enumerate(_column_specs(table)):
+        if max_bytes is not None and arrow_type == pa.string():
+            column = data.column(index)
+            longest = pc.max(pc.binary_length(column)).as_py()
+            if longest is not None and longest > max_bytes:
+                cut = truncate_utf8(column.combine_chunks(), max_bytes)
+                data = data.set_column(index, data.schema.field(index), cut)
+    return data
 
 
 def table_schema(table: Table) -> pa.Schema:
