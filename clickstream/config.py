@@ -146,7 +146,7 @@ class IngestionConfig(_Section):
         60.0,
         ge=0,
         description="An unlocked log folder is adopted once no file came or went in it for this long "
-        "(a stopping collector ships its last segments after it unlocks).",
+        "(a starting collector creates its folder just before it locks it).",
     )
     # --- back-pressure and limits (memory stays bounded under any load)
     wal_max_bytes: int = Field(2_000_000_000, gt=0, description="Log size on disk (all workers) before 503.")

@@ -165,6 +165,21 @@ def candidate_folders(root: Path, own_task: str, own_workers: frozenset[str]) ->
     return folders
 
 
+def unrooted_folders(config: Config) -> list[Path]:
+    """Worker folders of ``<home>/wal``, the layout without a shared root, once a root is configured.
+
+    A collector switched to a shared root no longer logs there, so nothing else would ship what an earlier
+    run of it left behind (records it answered 200 for). They are adopted like a dead task's folders.
+    """
+    ingestion = config.ingestion
+    unrooted = config.home / WAL_DIR
+    if ingestion.wal_root is None or Path(ingestion.wal_root).resolve() == unrooted.resolve():
+        return []
+    with contextlib.suppress(FileNotFoundError):
+        return sorted(folder for folder in unrooted.iterdir() if folder.is_dir() and not folder.name.startswith("."))
+    return []
+
+
 def _changed_lately(folder: Path, now: float, quiet_seconds: float) -> bool:
     """Whether files came or went in ``folder`` within ``quiet_seconds`` (or it is gone).
 
@@ -192,22 +207,30 @@ def adopt_folder(folder: Path, sink: Sink, segment_max_bytes: int, segment_max_a
         return None
     try:
         records = ship_segments(segments, TaskSink(sink, task), worker)
-        left = [entry.name for entry in folder.iterdir() if entry.name != LOCK]
-        if left:
-            logger.warning(
-                "adopted log folder still holds files; left in place", extra={"folder": str(folder), "files": left}
-            )
-        else:
-            # The lock file goes while we hold its lock: a worker or adopter that opened it meanwhile finds
-            # it no longer the folder's lock (WriteAheadLog checks) and gives up.
-            (folder / LOCK).unlink()
-            with contextlib.suppress(OSError):
-                folder.rmdir()
-            with contextlib.suppress(OSError):  # the task's folder, once its last worker folder is gone
-                folder.parent.rmdir()
+        remove_emptied_folder(folder, log.release)
     finally:
         log.close()
     return Adopted(task, worker, tuple(segment.name for segment in segments), records)
+
+
+def remove_emptied_folder(folder: Path, release: Callable[[], None]) -> bool:
+    """Remove a worker folder of the shared root whose segments were all shipped, its lock held by the caller.
+
+    The lock file goes while it is still locked: a worker or adopter that opened it meanwhile finds it no
+    longer the folder's lock (WriteAheadLog checks) and gives up. The folder itself can only go once the
+    lock is released: on NFS (EFS) a file unlinked while open lingers as ``.nfsXXXX`` until it is closed.
+    """
+    left = [entry.name for entry in folder.iterdir() if entry.name != LOCK and not entry.name.startswith(".nfs")]
+    if left:
+        logger.warning("log folder still holds files; left in place", extra={"folder": str(folder), "files": left})
+        return False
+    (folder / LOCK).unlink()
+    release()
+    with contextlib.suppress(OSError):
+        folder.rmdir()
+    with contextlib.suppress(OSError):  # the task's folder, once its last worker folder is gone
+        folder.parent.rmdir()
+    return True
 
 
 def adopt_orphans(config: Config, sink: Sink, now: Callable[[], float] = time.time) -> list[Adopted]:
@@ -221,7 +244,7 @@ def adopt_orphans(config: Config, sink: Sink, now: Callable[[], float] = time.ti
     own_task = ingestion.wal_task_id or current_task_id()
     own_workers = frozenset(f"w{n}" for n in range(ingestion.worker_count))
     adopted: list[Adopted] = []
-    for folder in candidate_folders(Path(ingestion.wal_root), own_task, own_workers):
+    for folder in candidate_folders(Path(ingestion.wal_root), own_task, own_workers) + unrooted_folders(config):
         if _changed_lately(folder, now(), ingestion.adopt_after_seconds):
             continue
         try:

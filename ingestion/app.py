@@ -25,7 +25,7 @@ import orjson
 from clickstream.config import Config
 from clickstream.contract import raw_record
 from ingestion import metrics as prom
-from ingestion.adoption import wal_folder
+from ingestion.adoption import remove_emptied_folder, wal_folder
 from ingestion.auth import build_authenticator
 from ingestion.limits import AppRateLimiter, ByteBudget
 from ingestion.record import client_ip, parse_networks, query_params
@@ -81,6 +81,7 @@ class CollectorApp:
         self.sink = sink
         self.ship_interval = ship_interval_seconds or ingestion.ship_interval_seconds
         self.durable = ingestion.durability == "fsync"
+        self.shared_log = ingestion.wal_root is not None  # a folder of the fleet's log root, removed when emptied
         self.wal = WriteAheadLog(
             wal_folder(config, worker),  # <home>/wal/<worker>, or the shared log root (ingestion/adoption.py)
             ingestion.segment_max_bytes,
@@ -147,15 +148,22 @@ class CollectorApp:
         )
 
     async def shutdown(self) -> None:
-        """Commit what is queued, seal the open segment, ship everything, release the log folder."""
+        """Commit what is queued, seal the open segments, ship everything, then release the log folder.
+
+        The folder stays locked until its last shipment has returned: an adopter (ingestion/adoption.py)
+        can take an unlocked folder at any moment, and would otherwise ship the same segments again.
+        """
         self.wal.stop()
         if self._committer is not None:
             await self._committer
         self._stop_background.set()
         for task in self._tasks:
             await task  # lets a shipment under way finish rather than racing it
-        self.wal.close()
+        self.wal.seal_all()
         await self._ship_sealed()
+        if self.shared_log and not self.wal.sealed_segments():
+            remove_emptied_folder(self.wal.directory, self.wal.release)
+        self.wal.release()
         self._report()
         logger.info(
             "collector worker stopped",

@@ -142,6 +142,13 @@ class WriteAheadLog:
         """
         self.directory.mkdir(parents=True, exist_ok=True)
         self._acquire_lock()
+        try:
+            return self._seal_leftovers()
+        except BaseException:
+            self.release()  # a log that could not be recovered must not keep its folder locked (for adopters)
+            raise
+
+    def _seal_leftovers(self) -> list[Path]:
         for leftover in _segments(self.directory, OPEN_SUFFIX):
             size = leftover.stat().st_size
             with open(leftover, "rb+") as handle:
@@ -214,8 +221,16 @@ class WriteAheadLog:
 
     def close(self) -> None:
         """Seal the open segments and release the folder; call after the committer has returned."""
+        self.seal_all()
+        self.release()
+
+    def seal_all(self) -> None:
+        """Seal every writer's open segment, keeping the folder locked (to ship them before releasing it)."""
         for writer in self._writers:
             self._seal(writer)
+
+    def release(self) -> None:
+        """Let go of the folder's lock: from now on another process may recover (or adopt) the folder."""
         if self._lock is not None:
             os.close(self._lock)
             self._lock = None

@@ -5,11 +5,13 @@ Real folders, real locks held by real processes, the local sink; the AWS side is
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import gzip
 import http.server
 import json
 import multiprocessing
+import os
 import signal
 import subprocess
 import sys
@@ -30,10 +32,12 @@ from ingestion.adoption import (
     Adopted,
     adopt_orphans,
     current_task_id,
+    remove_emptied_folder,
     shipping_sink,
     wal_folder,
     with_task_id,
 )
+from ingestion.app import CollectorApp
 from ingestion.shipper import StorageSink
 from ingestion.sinks.base import SegmentBatch
 from ingestion.wal import LOCK, WriteAheadLog
@@ -358,3 +362,78 @@ def test_every_record_a_killed_collector_acknowledged_is_shipped_once_by_another
         second.stop()  # one worker: uvicorn ends by re-raising the SIGTERM it handled, so no exit code to check
     counts = shipped_rids(tmp_path / "data")
     assert {rid: counts[rid] for rid in acknowledged} == dict.fromkeys(acknowledged, 1)
+
+
+def lock_is_free(folder: Path) -> bool:
+    """Whether another process could take the folder's lock now (what an adopter would try)."""
+    descriptor = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(descriptor)
+    return True
+
+
+class LockWatchingSink:
+    """The local sink, noting for each segment whether its folder was locked while it was being shipped."""
+
+    def __init__(self, data: Path, folder: Path) -> None:
+        self.sink, self.folder = StorageSink(Storage(data)), folder
+        self.locked_while_shipping: list[bool] = []
+
+    def put_segment(self, batch: SegmentBatch) -> None:
+        self.locked_while_shipping.append(not lock_is_free(self.folder))
+        self.sink.put_segment(batch)
+
+
+def test_a_stopping_collector_ships_its_last_segments_before_it_unlocks_and_removes_its_folder(
+    tmp_path: Path,
+) -> None:
+    config = shared_config(tmp_path, "task-a", workers=1)
+    folder = wal_folder(config, "w0")
+    sink = LockWatchingSink(tmp_path / "data", folder)
+    app = CollectorApp(config, sink, "w0")
+
+    async def run() -> None:
+        await app.startup()
+        for rid in ("r1", "r2"):
+            await app.wal.append(json.dumps({"rid": rid, "data": "[]"}).encode() + b"\n")
+        await app.shutdown()
+
+    asyncio.run(run())
+    assert sink.locked_while_shipping == [True]  # an adopter could not have shipped it too
+    assert shipped_rids(tmp_path / "data") == Counter({"r1": 1, "r2": 1})
+    assert not folder.exists() and not folder.parent.exists()  # nothing left for adopters to look at
+
+
+def test_a_log_that_cannot_be_recovered_does_not_keep_its_folder_locked(tmp_path: Path) -> None:
+    config = shared_config(tmp_path, "task-b")
+    folder = dead_folder(tmp_path / "wal", "task-a", "w0", ["r1", "r2"])
+    damaged = folder / f"{HOUR_MS + 2:013d}-000003.open"
+    damaged.mkdir()  # a directory where a segment should be: recovering it fails after the lock was taken
+    sink = StorageSink(Storage(tmp_path / "data"))
+    assert adopt_orphans(config, sink) == []  # logged, left for the next round
+    assert lock_is_free(folder)  # so that the next round (of any collector) can try again
+    damaged.rmdir()
+    assert [a.records for a in adopt_orphans(config, sink)] == [2]
+
+
+def test_once_a_log_root_is_set_what_home_wal_still_holds_is_shipped(tmp_path: Path) -> None:
+    config = shared_config(tmp_path, "task-b")
+    dead_folder(config.home, "wal", "w0", ["before-the-root"])  # <home>/wal/w0, from a run without the root
+    adopted = adopt_orphans(config, StorageSink(Storage(tmp_path / "data")))
+    assert [(a.worker, a.records) for a in adopted] == [("w0", 1)]
+    assert shipped_rids(tmp_path / "data") == Counter({"before-the-root": 1})
+    assert not (config.home / "wal" / "w0").exists()
+
+
+def test_a_file_nfs_keeps_for_an_unlinked_open_lock_does_not_count_as_left_over(tmp_path: Path) -> None:
+    folder = tmp_path / "wal" / "task-a" / "w0"
+    folder.mkdir(parents=True)
+    (folder / LOCK).touch()
+    (folder / ".nfs0000000000a1b2c300000001").touch()  # what NFS renames an unlinked, still open file to
+    released: list[bool] = []
+    assert remove_emptied_folder(folder, lambda: released.append(True))
+    assert released == [True] and not (folder / LOCK).exists()
