@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -131,7 +131,11 @@ class DataApi:
         described = self.run(statement, parameters, hint="check the schema and the login's permissions")
         if not described.get("HasResultSet"):
             return []
-        rows: list[list[Any]] = []
+        return [[_value(field) for field in record]
+                for page in self._pages(described, statement.purpose) for record in page["Records"]]  # fmt: skip
+
+    def _pages(self, described: Mapping[str, Any], name: str) -> Iterator[Mapping[str, Any]]:
+        """Every page of a finished statement's result, in order."""
         token: str | None = None
         while True:
             try:
@@ -141,11 +145,11 @@ class DataApi:
                     else self.client.get_statement_result(Id=described["Id"])
                 )
             except AWS_ERRORS as exc:
-                raise _refused(f"{statement.purpose} (result)", exc) from None
-            rows += [[_value(field) for field in record] for record in page["Records"]]
+                raise _refused(f"{name} (result)", exc) from None
+            yield page
             token = page.get("NextToken")
             if not token:
-                return rows
+                return
 
     def typed_rows(self, described: Mapping[str, Any], name: str) -> tuple[list[str], list[list[Any]]]:
         """Column names and rows of a finished query, each value typed by its column (dates, timestamps, numbers).
@@ -157,25 +161,14 @@ class DataApi:
         columns: list[str] = []
         types: list[str] = []
         rows: list[list[Any]] = []
-        token: str | None = None
-        while True:
-            try:
-                page = (
-                    self.client.get_statement_result(Id=described["Id"], NextToken=token)
-                    if token
-                    else self.client.get_statement_result(Id=described["Id"])
-                )
-            except AWS_ERRORS as exc:
-                raise _refused(f"{name} (result)", exc) from None
+        for page in self._pages(described, name):
             if not columns:
                 metadata = page.get("ColumnMetadata", [])
                 columns = [str(column.get("label") or column.get("name", "")) for column in metadata]
                 types = [str(column.get("typeName", "")).lower() for column in metadata]
             rows += [[typed_value(field, kind) for field, kind in zip(record, types, strict=True)]
                      for record in page["Records"]]  # fmt: skip
-            token = page.get("NextToken")
-            if not token:
-                return columns, rows
+        return columns, rows
 
     def _wait(self, statement_id: str, name: str, statements: Sequence[Statement], hint: str) -> dict[str, Any]:
         """Poll until the statement is final: exponential backoff from the first interval to the cap."""

@@ -136,18 +136,24 @@ def test_a_group_commit_does_not_wait_for_the_previous_groups_flush(
     assert sorted(segment.read_bytes() for segment in wal.sealed_segments()) == [b'{"n":1}\n', b'{"n":2}\n']
 
 
-def test_one_writer_commits_groups_one_after_the_other(tmp_path: Path) -> None:
+def committed_log(folder: Path, lines: list[bytes], writers: int = 2) -> WriteAheadLog:
+    """A log that committed ``lines`` (appended all at once, so they share group commits) and was closed."""
+
     async def scenario() -> WriteAheadLog:
-        wal = WriteAheadLog(tmp_path / "wal", max_bytes=10_000_000, max_age_seconds=3600, writers=1)
+        wal = WriteAheadLog(folder, max_bytes=10_000_000, max_age_seconds=3600, writers=writers)
         wal.recover()
         committer = asyncio.create_task(wal.run_committer())
-        await asyncio.gather(*(wal.append(f'{{"n":{n}}}\n'.encode()) for n in range(50)))
+        await asyncio.gather(*(wal.append(line) for line in lines))
         wal.stop()
         await committer
         wal.close()
         return wal
 
-    wal = asyncio.run(scenario())
+    return asyncio.run(scenario())
+
+
+def test_one_writer_commits_groups_one_after_the_other(tmp_path: Path) -> None:
+    wal = committed_log(tmp_path / "wal", [f'{{"n":{n}}}\n'.encode() for n in range(50)], writers=1)
     [segment] = wal.sealed_segments()
     assert segment.read_bytes() == b"".join(f'{{"n":{n}}}\n'.encode() for n in range(50))
 
@@ -179,17 +185,7 @@ def test_segments_roll_over_when_they_reach_the_size_limit(tmp_path: Path) -> No
 
 
 def test_the_log_remembers_how_many_records_it_sealed_until_they_are_shipped(tmp_path: Path) -> None:
-    async def scenario() -> WriteAheadLog:
-        wal = WriteAheadLog(tmp_path / "wal", max_bytes=10_000_000, max_age_seconds=3600)
-        wal.recover()
-        committer = asyncio.create_task(wal.run_committer())
-        await asyncio.gather(*(wal.append(f'{{"n":{n}}}\n'.encode()) for n in range(7)))
-        wal.stop()
-        await committer
-        wal.close()
-        return wal
-
-    wal = asyncio.run(scenario())
+    wal = committed_log(tmp_path / "wal", [f'{{"n":{n}}}\n'.encode() for n in range(7)])
     [segment] = wal.sealed_segments()
     assert wal.sealed_records == {segment.name: 7}
     storage = Storage(tmp_path / "home")

@@ -44,15 +44,21 @@ def random_events(seed: int = 7) -> list[tuple[Any, ...]]:
     return rows
 
 
-@pytest.fixture(scope="module")
-def events() -> Iterator[duckdb.DuckDBPyConnection]:
+def events_table(rows: list[tuple[Any, ...]]) -> duckdb.DuckDBPyConnection:
+    """App shop's events table of ``rows``: (user, session, event id, time, name, page title)."""
     connection = duckdb.connect(":memory:")
     connection.execute("set TimeZone = 'UTC'")
     connection.execute(
         "create table events (app_id varchar, user_pseudo_id varchar, session_key varchar, event_id varchar, "
         "event_timestamp timestamptz, event_name varchar, page_view_page_title varchar)"
     )
-    connection.executemany("insert into events values ('shop', ?, ?, ?, ?, ?, ?)", random_events())
+    connection.executemany("insert into events values ('shop', ?, ?, ?, ?, ?, ?)", rows)
+    return connection
+
+
+@pytest.fixture(scope="module")
+def events() -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = events_table(random_events())
     yield connection
     connection.close()
 
@@ -123,18 +129,9 @@ def test_the_plans_agree_on_counts_of_events_and_start_conditions(
 
 def hand_made(rows: list[tuple[str, str, int, str]]) -> duckdb.DuckDBPyConnection:
     """Events (session, event_id, second of 1 Jan 2024, name) of user u1."""
-    connection = duckdb.connect(":memory:")
-    connection.execute("set TimeZone = 'UTC'")
-    connection.execute(
-        "create table events (app_id varchar, user_pseudo_id varchar, session_key varchar, event_id varchar, "
-        "event_timestamp timestamptz, event_name varchar, page_view_page_title varchar)"
-    )
     start = datetime(2024, 1, 1, 10, tzinfo=UTC)
-    connection.executemany(
-        "insert into events values ('shop', 'u1', ?, ?, ?, ?, null)",
-        [(session, event, start + timedelta(seconds=second), name) for session, event, second, name in rows],
-    )
-    return connection
+    return events_table([("u1", session, event, start + timedelta(seconds=second), name, None)
+                         for session, event, second, name in rows])  # fmt: skip
 
 
 def test_a_path_starting_at_the_sessions_first_event_counts_from_it() -> None:

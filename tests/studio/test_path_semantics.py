@@ -12,7 +12,7 @@ from typing import Any
 
 import duckdb
 
-from tests.studio.test_path_plans import both_plans
+from tests.studio.test_path_plans import both_plans, events_table
 
 # (user, session, second after 1 Jan 2024 10:00, event name, page title)
 Event = tuple[str, str, int, str, str | None]
@@ -20,19 +20,9 @@ Event = tuple[str, str, int, str, str | None]
 
 def events(rows: list[Event]) -> duckdb.DuckDBPyConnection:
     """An events table of ``rows``; event ids follow the row order."""
-    connection = duckdb.connect(":memory:")
-    connection.execute("set TimeZone = 'UTC'")
-    connection.execute(
-        "create table events (app_id varchar, user_pseudo_id varchar, session_key varchar, event_id varchar, "
-        "event_timestamp timestamptz, event_name varchar, page_view_page_title varchar)"
-    )
     start = datetime(2024, 1, 1, 10, tzinfo=UTC)
-    connection.executemany(
-        "insert into events values ('shop', ?, ?, ?, ?, ?, ?)",
-        [(user, session, f"e{index:03d}", start + timedelta(seconds=second), name, title)
-         for index, (user, session, second, name, title) in enumerate(rows)],
-    )  # fmt: skip
-    return connection
+    return events_table([(user, session, f"e{index:03d}", start + timedelta(seconds=second), name, title)
+                         for index, (user, session, second, name, title) in enumerate(rows)])  # fmt: skip
 
 
 def agreed(connection: duckdb.DuckDBPyConnection, body: dict[str, Any]) -> list[Any]:
