@@ -69,7 +69,7 @@ class WarehouseReader(ABC):
         """Column names and typed rows of ``sql`` (``name`` names it in the warehouse's history and errors)."""
 
     def query(self, sql: str, timezone: str = "UTC") -> Result:
-        """Rows of ``sql`` as dicts. Dates are bucketed in UTC here: the warehouse's event_timestamp is UTC."""
+        """Rows of ``sql`` as dicts. ``timezone`` is not needed: the SQL names the app's zone itself (decision 34)."""
         columns, rows = self.run(sql, "clickstream studio analysis")
         return Result(columns, [dict(zip(columns, row, strict=True)) for row in rows], self.newest_event())
 
