@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from functools import cached_property
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -193,9 +194,9 @@ class Column:
     category: str | None = None
     scan_values: bool = False
 
-    @property
+    @cached_property
     def max_bytes(self) -> int | None:
-        """Byte limit of a ``varchar(n)`` column (the original truncates strings to it)."""
+        """Byte limit of a ``varchar(n)`` column (the original truncates strings to it); read per row batch."""
         match = re.fullmatch(r"varchar\((\d+)\)", self.redshift_type)
         return int(match.group(1)) if match else None
 
@@ -217,8 +218,9 @@ class Table:
     key: tuple[str, ...]
     sort_key: tuple[str, ...] = field(default=("event_timestamp",))
 
-    @property
+    @cached_property
     def schema(self) -> pa.Schema:
+        """Built once per table: the ETL asks for it for every batch and every file it writes."""
         return pa.schema([column.arrow_field() for column in self.columns])
 
     @property

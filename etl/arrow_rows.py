@@ -8,6 +8,7 @@ flat key and value arrays, and strings cut to the contract's byte limits (the or
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cache
 from itertools import accumulate, chain
 from operator import methodcaller
 from typing import Any
@@ -34,63 +35,36 @@ def build_table(
     count = len(rows)
     by_name: dict[str, Sequence[Any]] = dict(zip(names, zip(*rows, strict=True), strict=True)) if rows else {}
     arrays: list[pa.Array] = []
-    for name, arrow_type, max_bytes in _column_specs(table):
-        values = by_name.get(name)
+    for spec in table.columns:
+        values = by_name.get(spec.name)
         if values is None:
-            arrays.append(pa.nulls(count, arrow_type))
+            arrays.append(pa.nulls(count, spec.arrow_type))
         else:
-            arrays.append(_array(values, arrow_type, max_bytes if truncate else None))
-    transient = transient or {}
-    for name, arrow_type in transient.items():
+            arrays.append(_array(values, spec.arrow_type, spec.max_bytes if truncate else None))
+    transient_types = tuple((transient or {}).items())
+    for name, arrow_type in transient_types:
         values = by_name.get(name)
         arrays.append(pa.nulls(count, arrow_type) if values is None else column(values, arrow_type))
-    return pa.Table.from_arrays(arrays, schema=built_schema(table, transient))
+    return pa.Table.from_arrays(arrays, schema=_built_schema(table, transient_types))
 
 
 def truncate_columns(table: Table, data: pa.Table) -> pa.Table:
     """``data`` (built by :func:`build_table` with ``truncate=False``) with the strings cut to the contract's
     byte limits, as ``truncate=True`` would have cut them: once per chunk rather than once per batch built."""
-    for index, (_, arrow_type, max_bytes) in enumerate(_column_specs(table)):
-        if max_bytes is not None and arrow_type == pa.string():
+    for index, spec in enumerate(table.columns):
+        if spec.max_bytes is not None and spec.arrow_type == pa.string():
             column = data.column(index)
             longest = pc.max(pc.binary_length(column)).as_py()
-            if longest is not None and longest > max_bytes:
-                cut = truncate_utf8(column.combine_chunks(), max_bytes)
+            if longest is not None and longest > spec.max_bytes:
+                cut = truncate_utf8(column.combine_chunks(), spec.max_bytes)
                 data = data.set_column(index, data.schema.field(index), cut)
     return data
 
 
-def table_schema(table: Table) -> pa.Schema:
-    """``table.schema``, built once: the contract builds it afresh (with every field's metadata) on each call,
-    and the ETL needs it for every chunk and every file it writes."""
-    cached = _SCHEMAS.get(id(table))
-    if cached is None or cached[0] is not table:
-        cached = _SCHEMAS[id(table)] = (table, table.schema)
-    return cached[1]
-
-
-def built_schema(table: Table, transient: Mapping[str, pa.DataType]) -> pa.Schema:
-    """The schema of :func:`build_table`'s result: ``table``'s, then the transient columns."""
-    key = (id(table), tuple(transient.items()))
-    cached = _BUILT_SCHEMAS.get(key)
-    if cached is None or cached[0] is not table:
-        fields = [*table_schema(table), *(pa.field(name, arrow_type) for name, arrow_type in transient.items())]
-        cached = _BUILT_SCHEMAS[key] = (table, pa.schema(fields))
-    return cached[1]
-
-
-def _column_specs(table: Table) -> list[tuple[str, pa.DataType, int | None]]:
-    cached = _SPECS.get(id(table))
-    if cached is None or cached[0] is not table:
-        specs = [(spec.name, spec.arrow_type, spec.max_bytes) for spec in table.columns]
-        cached = _SPECS[id(table)] = (table, specs)
-    return cached[1]
-
-
-# Keyed on the table object's id, holding the table so the id cannot be reused while the entry lives.
-_SCHEMAS: dict[int, tuple[Table, pa.Schema]] = {}
-_BUILT_SCHEMAS: dict[tuple[int, tuple[tuple[str, pa.DataType], ...]], tuple[Table, pa.Schema]] = {}
-_SPECS: dict[int, tuple[Table, list[tuple[str, pa.DataType, int | None]]]] = {}
+@cache
+def _built_schema(table: Table, transient: tuple[tuple[str, pa.DataType], ...]) -> pa.Schema:
+    """The schema of :func:`build_table`'s result: ``table``'s, then the transient columns (built per batch)."""
+    return pa.schema([*table.schema, *(pa.field(name, arrow_type) for name, arrow_type in transient)])
 
 
 def _array(values: Sequence[Any], arrow_type: pa.DataType, max_bytes: int | None) -> pa.Array:

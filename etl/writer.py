@@ -18,7 +18,6 @@ import pyarrow.parquet as pq
 
 from clickstream.contract import REJECTED, Table, processed_file, rejected_file, rows_to_arrow
 from clickstream.storage import Storage
-from etl.arrow_rows import table_schema
 from etl.values import truncate_utf8
 
 _EPOCH = date(1970, 1, 1)
@@ -81,7 +80,7 @@ class InputWriter:
 
     def _append(self, path: PurePosixPath, table: Table, data: pa.Table) -> None:
         writer = self._writers.get(path)
-        schema = table_schema(table)
+        schema = table.schema
         if writer is None:
             sink: BinaryIO = self._stack.enter_context(self.storage.atomic_output(path))
             writer = self._writers[path] = pq.ParquetWriter(sink, schema, compression="snappy")
