@@ -148,7 +148,7 @@ def transform_lines(
                         batch = pending[key] = []
                     batch.append(row)
                     if len(batch) >= BATCH_ROWS:
-                        table = build_table(EVENT_V2, EVENT_COLUMNS, batch, TRANSIENT_COLUMNS, truncate=False)
+                        table = _event_batch(batch)
                         built.setdefault(key, []).append(table)
                         pending[key] = []
                 record_rows.clear()
@@ -175,15 +175,20 @@ def _chunk(
     for key in sorted(built.keys() | pending.keys()):
         tables += built.get(key, ())
         if pending.get(key):
-            tables.append(build_table(EVENT_V2, EVENT_COLUMNS, pending[key], TRANSIENT_COLUMNS, truncate=False))
+            tables.append(_event_batch(pending[key]))
     if not tables:
-        tables.append(build_table(EVENT_V2, EVENT_COLUMNS, [], TRANSIENT_COLUMNS, truncate=False))
+        tables.append(_event_batch([]))
     events = pa.concat_tables(tables)  # batches stay chunks: the writer reads them as they are
     if truncate:  # once per chunk: a check per column and batch costs more than converting a few values
         events = truncate_columns(EVENT_V2, events)
     group_by_partition(items, _ITEM_TIME, _ITEM_APP)
     item_table = build_table(ITEM_V2, ITEM_COLUMNS, items, truncate=truncate)
     return Chunk(events, item_table, rejects, records, kept)
+
+
+def _event_batch(rows: list[list[Any]]) -> pa.Table:
+    """Event rows as Arrow, strings not cut yet (:func:`truncate_columns` cuts a whole chunk at once)."""
+    return build_table(EVENT_V2, EVENT_COLUMNS, rows, TRANSIENT_COLUMNS, truncate=False)
 
 
 _DAY_MSEC = 86_400_000
