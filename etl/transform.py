@@ -56,7 +56,9 @@ from etl.event_slots import (
     EVENT_NAME_SLOTS,
     EVENT_WIDTH,
     NAME_SLOTS,
+    NO_RARE_ALIASES,
     PSEUDO_ID_SLOTS,
+    RARE_ALIASES,
     RARE_PRECEDENCE,
     SCR_EVENT_VALUE,
     SCR_EVENT_VALUE_IN_USD,
@@ -73,12 +75,6 @@ from etl.event_slots import (
     TOP_SLOTS,
     TRAFFIC_ATTRIBUTES,
     first_present,
-)
-from etl.event_slots import (
-    NO_RARE_ALIASES as _NO_RARE_ALIASES,
-)
-from etl.event_slots import (
-    RARE_ALIASES as _RARE_ALIASES,
 )
 from etl.settings import TransformSettings
 from etl.time_rules import check_time
@@ -264,7 +260,7 @@ def transform_event(event: Any, context: RecordContext, settings: TransformSetti
             value = row[SCR_SESSION_START_TIME_MSEC]
         if value is not None and value != "":
             row[COL_SESSION_START_TIME_MSEC] = value
-    if _RARE_ALIASES(row) != _NO_RARE_ALIASES:  # one C-level test for the aliases most events do not send
+    if RARE_ALIASES(row) != NO_RARE_ALIASES:  # one C-level test for the aliases most events do not send
         for column, alternatives in RARE_PRECEDENCE:
             if row[column] is None:
                 for slot in alternatives:
