@@ -103,12 +103,18 @@ def with_task_id(config: Config, environ: Mapping[str, str] = os.environ) -> Con
     return config.model_copy(update={"ingestion": ingestion.model_copy(update={"wal_task_id": task})})
 
 
+def task_id(config: Config) -> str:
+    """This collector's task id: ``ingestion.wal_task_id`` (filled in by :func:`with_task_id` at start), or
+    looked up as :func:`current_task_id` does."""
+    return config.ingestion.wal_task_id or current_task_id()
+
+
 def wal_folder(config: Config, worker: str) -> Path:
     """The folder worker ``worker`` logs in: ``<wal_root>/<task id>/<worker>``, or ``<home>/wal/<worker>``."""
     ingestion = config.ingestion
     if ingestion.wal_root is None:
         return config.home / WAL_DIR / worker
-    return Path(ingestion.wal_root) / (ingestion.wal_task_id or current_task_id()) / worker
+    return Path(ingestion.wal_root) / task_id(config) / worker
 
 
 # --- raw file names that carry the task --------------------------------------------------------
@@ -134,7 +140,7 @@ def shipping_sink(config: Config, sink: Sink) -> Sink:
     ingestion = config.ingestion
     if ingestion.wal_root is None:
         return sink
-    return TaskSink(sink, ingestion.wal_task_id or current_task_id())
+    return TaskSink(sink, task_id(config))
 
 
 # --- adoption ----------------------------------------------------------------------------------
@@ -241,7 +247,7 @@ def adopt_orphans(config: Config, sink: Sink, now: Callable[[], float] = time.ti
     ingestion = config.ingestion
     if ingestion.wal_root is None:
         return []
-    own_task = ingestion.wal_task_id or current_task_id()
+    own_task = task_id(config)
     own_workers = frozenset(f"w{n}" for n in range(ingestion.worker_count))
     adopted: list[Adopted] = []
     for folder in candidate_folders(Path(ingestion.wal_root), own_task, own_workers) + unrooted_folders(config):
