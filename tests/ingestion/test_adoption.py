@@ -8,14 +8,12 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import gzip
-import http.server
 import json
 import multiprocessing
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -42,6 +40,7 @@ from ingestion.shipper import StorageSink
 from ingestion.sinks.base import SegmentBatch
 from ingestion.wal import LOCK, WriteAheadLog
 from tests.conftest import make_config
+from tests.loopback import QuietHandler, serving
 
 HOUR_MS = 1_700_000_000_000  # 2023-11-14T22:13:20Z
 
@@ -118,7 +117,7 @@ def test_raw_file_names_carry_the_task_under_a_log_root(tmp_path: Path) -> None:
 def metadata_endpoint() -> Iterator[str]:
     """An ECS task metadata endpoint (v4) on a loopback port, answering ``/task`` as ECS does."""
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             if self.path != "/v4/abc/task":
                 self.send_error(404)
@@ -131,16 +130,8 @@ def metadata_endpoint() -> Iterator[str]:
             self.end_headers()
             self.wfile.write(body.encode())
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v4/abc"
-    finally:
-        server.shutdown()
+    with serving(Handler) as base:
+        yield f"{base}/v4/abc"
 
 
 def test_on_ecs_the_task_id_comes_from_the_task_metadata(metadata_endpoint: str, tmp_path: Path) -> None:

@@ -8,7 +8,6 @@ import hmac
 import http.client
 import http.server
 import json
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +23,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from clickstream.config import Config
 from clickstream.errors import ConfigError
 from tests.conftest import LiveCollector, live_collector, make_config
+from tests.loopback import QuietHandler, serving
 
 SHOP_KEY = "shop-key-0123456789abcdef"
 ISSUER = "https://login.example.com/"
@@ -122,7 +122,7 @@ class Issuer:
 def serving_jwks(state: Issuer) -> Iterator[Issuer]:
     """Serve ``state``'s JWKS on a loopback port (setting its ``url``), counting the fetches."""
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             state.fetches += 1
             body = state.jwks()
@@ -132,16 +132,9 @@ def serving_jwks(state: Issuer) -> Iterator[Issuer]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: Any) -> None:
-            """No access log in the test output."""
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/.well-known/jwks.json"
-    try:
+    with serving(Handler) as base:
+        state.url = f"{base}/.well-known/jwks.json"
         yield state
-    finally:
-        server.shutdown()
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import http.server
 import json
 import shutil
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from functools import partial
@@ -22,6 +21,7 @@ import pytest
 
 from tests.browser import skip_or_fail_missing
 from tests.conftest import REPO, free_port, live_collector, make_config, raw_events
+from tests.loopback import QuietLog, serving
 
 pytestmark = pytest.mark.slow
 
@@ -88,16 +88,12 @@ def page_server(sdk_bundle: Path, tmp_path: Path) -> Iterator[tuple[Path, int]]:
     site.mkdir()
     shutil.copy(sdk_bundle, site / "sdk.js")
     port = free_port()
-    handler = partial(_QuietHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield site, port
-    server.shutdown()
+    with serving(partial(_StaticFiles, directory=str(site)), port):
+        yield site, port
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        """No access log in the test output."""
+class _StaticFiles(QuietLog, http.server.SimpleHTTPRequestHandler):
+    """The site's files, without an access log."""
 
 
 def test_the_web_sdk_in_chromium_delivers_its_events(

@@ -19,6 +19,7 @@ from clickstream.config import Config
 from studio.app import create_app
 from tests.browser import console_errors
 from tests.conftest import REPO, free_port
+from tests.loopback import QuietHandler
 from tests.studio.conftest import PASSWORD
 
 pytestmark = pytest.mark.slow
@@ -236,7 +237,7 @@ class FakeIssuer:
         self.exchanged = 0
         outer = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def reply(self, status: int, body: bytes, headers: dict[str, str]) -> None:
                 self.send_response(status)
                 for name, value in {"Access-Control-Allow-Origin": "*", **headers}.items():
@@ -274,9 +275,6 @@ class FakeIssuer:
                 token = outer.keys.token(**{"cognito:groups": groups, "email": "ana@example.com"})
                 self.reply(200, json.dumps({"id_token": token, "token_type": "Bearer"}).encode(),
                            {"Content-Type": "application/json"})  # fmt: skip
-
-            def log_message(self, format: str, *args: Any) -> None:
-                """No access log in the test output."""
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"

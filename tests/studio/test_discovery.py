@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
@@ -14,6 +11,7 @@ import studio.discovery
 from clickstream.config import StudioConfig
 from studio.discovery import Discovery
 from tests.ingestion.test_auth import AUDIENCE, ISSUER
+from tests.loopback import QuietHandler, serving
 
 
 class FlakyIssuer:
@@ -29,7 +27,7 @@ class FlakyIssuer:
 def flaky() -> Iterator[FlakyIssuer]:
     state = FlakyIssuer()
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             state.requests += 1
             body = json.dumps({"authorization_endpoint": "https://idp.example/authorize",
@@ -40,14 +38,9 @@ def flaky() -> Iterator[FlakyIssuer]:
             if not state.down:
                 self.wfile.write(body)
 
-        def log_message(self, format: str, *args: Any) -> None:
-            """No access log in the test output."""
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/.well-known/openid-configuration"
-    yield state
-    server.shutdown()
+    with serving(Handler) as base:
+        state.url = f"{base}/.well-known/openid-configuration"
+        yield state
 
 
 def discovery(url: str) -> Discovery:
