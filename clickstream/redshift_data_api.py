@@ -24,6 +24,7 @@ import botocore.exceptions
 
 from clickstream.config import RedshiftConfig
 from clickstream.errors import WarehouseError
+from clickstream.polling import poll
 
 if TYPE_CHECKING:
     from mypy_boto3_redshift_data.client import RedshiftDataAPIServiceClient
@@ -172,34 +173,41 @@ class DataApi:
 
     def _wait(self, statement_id: str, name: str, statements: Sequence[Statement], hint: str) -> dict[str, Any]:
         """Poll until the statement is final: exponential backoff from the first interval to the cap."""
-        deadline = None if self.timeout_seconds is None else self._clock() + self.timeout_seconds
-        interval = self.poll_interval_seconds
-        while True:
+
+        def describe() -> dict[str, Any]:
             try:
-                described: dict[str, Any] = dict(self.client.describe_statement(Id=statement_id))
+                return dict(self.client.describe_statement(Id=statement_id))
             except AWS_ERRORS as exc:
                 raise _refused(f"{name} (status)", exc) from None
-            status = described.get("Status", "")
-            if status == "FINISHED":
-                logger.info(
-                    "redshift statement finished",
-                    extra={"statement": name, "id": statement_id, "duration_ns": described.get("Duration")},
-                )
-                return described
-            if status in _FINAL:
-                raise _failure(name, described, statements, hint)
-            if deadline is not None and self.timeout_seconds is not None and self._clock() >= deadline:
-                self._cancel(statement_id)
-                raise StatementTimeout(
-                    f"Redshift statement '{name}' ({statement_id}) was still {status.lower() or 'running'} "
-                    f"after {self.timeout_seconds:g}s and was cancelled",
-                    hint="a batch is one transaction, so nothing of it was committed; look for locks "
-                    "(svv_transactions) or raise warehouse.redshift.statement_timeout_seconds",
-                    statement_id=statement_id,
-                    seconds=self.timeout_seconds,
-                )
-            self._sleep(interval)
-            interval = min(interval * 2, self.poll_max_interval_seconds)
+
+        polled = poll(
+            describe,
+            lambda described: described.get("Status", "") in _FINAL,
+            first_interval=self.poll_interval_seconds,
+            max_interval=self.poll_max_interval_seconds,
+            timeout_seconds=self.timeout_seconds,
+            clock=self._clock,
+            sleep=self._sleep,
+        )
+        described, status = polled.answer, str(polled.answer.get("Status", ""))
+        if polled.timed_out:
+            assert self.timeout_seconds is not None
+            self._cancel(statement_id)
+            raise StatementTimeout(
+                f"Redshift statement '{name}' ({statement_id}) was still {status.lower() or 'running'} "
+                f"after {self.timeout_seconds:g}s and was cancelled",
+                hint="a batch is one transaction, so nothing of it was committed; look for locks "
+                "(svv_transactions) or raise warehouse.redshift.statement_timeout_seconds",
+                statement_id=statement_id,
+                seconds=self.timeout_seconds,
+            )
+        if status != "FINISHED":
+            raise _failure(name, described, statements, hint)
+        logger.info(
+            "redshift statement finished",
+            extra={"statement": name, "id": statement_id, "duration_ns": described.get("Duration")},
+        )
+        return described
 
     def _cancel(self, statement_id: str) -> None:
         try:

@@ -21,6 +21,7 @@ import botocore.config
 import botocore.exceptions
 
 from clickstream.config import AthenaConfig, StudioConfig
+from clickstream.polling import poll
 from studio.deadline import QueryTimeout
 from studio.reader import QueryFailed, WarehouseClients, WarehouseReader
 
@@ -98,25 +99,35 @@ class AthenaReader(WarehouseReader):
 
     def _wait(self, query_id: str, name: str) -> Mapping[str, Any]:
         """Poll until the query is final, doubling the wait up to the cap; stop it at the time limit."""
-        deadline = None if self.timeout_seconds is None else self._clock() + self.timeout_seconds
-        interval = self.poll_interval_seconds
-        while True:
+
+        def describe() -> Mapping[str, Any]:
             try:
-                execution = self.client.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]
+                execution: Mapping[str, Any] = self.client.get_query_execution(QueryExecutionId=query_id)[
+                    "QueryExecution"
+                ]
             except AWS_ERRORS as error:
                 raise _refused(f"{name} (status)", error) from None
-            status = execution.get("Status", {})
-            state = status.get("State", "")
-            if state == "SUCCEEDED":
-                return execution
-            if state not in _RUNNING:
-                reason = status.get("AthenaError", {}).get("ErrorMessage") or status.get("StateChangeReason") or state
-                raise QueryFailed(f"Athena query '{name}' ({query_id}) {state.lower()}: {reason}")
-            if deadline is not None and self.timeout_seconds is not None and self._clock() >= deadline:
-                self._stop(query_id)
-                raise QueryTimeout(self.timeout_seconds)
-            self._sleep(interval)
-            interval = min(interval * 2, self.poll_max_interval_seconds)
+            return execution
+
+        polled = poll(
+            describe,
+            lambda execution: execution.get("Status", {}).get("State", "") not in _RUNNING,
+            first_interval=self.poll_interval_seconds,
+            max_interval=self.poll_max_interval_seconds,
+            timeout_seconds=self.timeout_seconds,
+            clock=self._clock,
+            sleep=self._sleep,
+        )
+        if polled.timed_out:
+            assert self.timeout_seconds is not None
+            self._stop(query_id)
+            raise QueryTimeout(self.timeout_seconds)
+        status = polled.answer.get("Status", {})
+        state = status.get("State", "")
+        if state != "SUCCEEDED":
+            reason = status.get("AthenaError", {}).get("ErrorMessage") or status.get("StateChangeReason") or state
+            raise QueryFailed(f"Athena query '{name}' ({query_id}) {state.lower()}: {reason}")
+        return polled.answer
 
     def _stop(self, query_id: str) -> None:
         try:
