@@ -262,7 +262,8 @@ def main() -> None:
     parser.add_argument("--connections", default="64", help="wrk connections, or a comma list to sweep")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="server processes")
-    parser.add_argument("--only", default=",".join(SCENARIOS), help=f"comma list of {', '.join(SCENARIOS)}")
+    listed = ", ".join(SCENARIOS).replace("%", "%%")  # argparse formats help with %
+    parser.add_argument("--only", default=",".join(SCENARIOS), help=f"comma list of {listed}")
     args = parser.parse_args()
     chosen = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = set(chosen) - set(SCENARIOS)
