@@ -128,6 +128,18 @@ class IngestionConfig(_Section):
         "fsync", description="fsync: 200 after the record is fsync'd; memory: 200 at once (lossy on a crash)."
     )
     ship_interval_seconds: float = Field(1.0, gt=0, description="How often sealed segments are shipped.")
+    wal_writers: int = Field(
+        0,
+        ge=0,
+        le=8,
+        description="0: each worker commits its log on its event loop (least CPU per request on a local disk); "
+        "N: N writer threads per worker whose commits overlap, so the loop never waits for a slow disk (NFS).",
+    )
+    wal_preallocate: bool = Field(
+        True,
+        description="New log segments are zero-filled spares, so a commit's flush carries no metadata "
+        "(cheaper, quicker); every segment is written twice. fsync durability only.",
+    )
     # --- a log shared by a fleet (ingestion/adoption.py): a crashed collector's log is shipped by another
     wal_root: str | None = Field(
         None,

@@ -87,6 +87,8 @@ class CollectorApp:
             ingestion.segment_max_bytes,
             ingestion.segment_max_age_seconds,
             durable=self.durable,
+            writers=ingestion.wal_writers,
+            preallocate=ingestion.wal_preallocate,
         )
         self.wal_cap = max(1, ingestion.wal_max_bytes // workers)
         self.retry_after = ingestion.retry_after_seconds

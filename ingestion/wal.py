@@ -5,14 +5,26 @@ Requests hand their line to :meth:`WriteAheadLog.submit` with a callback (or awa
 (group commit), and then calls every waiting request's callback, so many requests share one flush and
 a request costs a list append rather than a task or a future.
 
-A durable log has a few writers (``writers``, two by default), each a thread with its own open segment.
-While one writer's group is being flushed, the lines that arrive meanwhile go to an idle writer, so
-group commits overlap instead of queueing behind each other: a request waits for about one flush, not
-for the rest of the previous one plus its own. Each segment is written by one thread only, in order,
-and a request's callback runs only once its own bytes are durable. A segment is sealed (renamed from
-``.open`` to ``.seg``) when it is large, old, or its hour ends; the shipper takes sealed segments to the
-sink. Names are unique and increasing in opening order across the writers, so the layout on disk is the
-same as with one writer, except that a worker's folder may hold one ``.open`` segment per writer.
+By default (``writers=0``) the commit runs on the event loop itself, once the callbacks of the loop
+iteration that read the requests have run: the loop blocks for the flush (a fraction of a millisecond on
+a local disk) and requests that arrive meanwhile wait in the kernel's socket buffers, to form the next
+group. That costs the least CPU per request: no thread hand-over (each is context switches and a wait
+for the interpreter lock) and the largest groups, so the fewest flushes, whose kernel and device work is
+the dearest part of a durable request. ``writers=N`` instead gives the log N writer threads, each with
+its own open segment: while one writer's group is flushed, the lines that arrive meanwhile go to an idle
+writer, so group commits overlap and the loop never waits for the disk; worth its CPU where a flush is
+slow (a network file system). Each segment is written by one writer only, in order, and a request's
+callback runs only once its own bytes are durable. A segment is sealed (renamed from ``.open`` to
+``.seg``) when it is large, old, or its hour ends; the shipper takes sealed segments to the sink. Names
+are unique and increasing in opening order across the writers.
+
+With ``preallocate`` a background thread keeps zero-filled, fsync'd ``spare-*`` files of the segment
+size ready, and a new segment is a spare renamed: a commit then overwrites blocks the file system has
+already allocated, so its flush carries no file-size or block-allocation metadata (no journal commit),
+which makes it cheaper and quicker. A segment is cut to its written length when it is sealed. Records
+never hold a NUL byte (JSON escapes it), so recovery reads a segment up to its first NUL and last newline.
+The price is every segment's bytes written twice; a network file system that bills or caps throughput
+is better off without it.
 
 One process owns a log folder at a time (an exclusive ``flock`` on ``LOCK``), so a second collector
 started on the same folder fails at once instead of shipping segments the first is still writing.
@@ -37,7 +49,6 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
 
 from clickstream.errors import SinkError
 from clickstream.fsync import fsync_directory
@@ -50,7 +61,9 @@ logger = logging.getLogger("clickstream.ingestion.wal")
 OPEN_SUFFIX = ".open"
 SEALED_SUFFIX = ".seg"
 LOCK = "LOCK"
-DEFAULT_WRITERS = 2
+DEFAULT_WRITERS = 0  # commit on the event loop
+SPARE_PREFIX = "spare-"
+_ZEROS = bytes(1 << 20)
 _RWF_DSYNC: int = getattr(os, "RWF_DSYNC", 0)  # Linux 4.7+: a write that is durable on return
 _SEGMENT_NAME = re.compile(r"^(\d{13})-(\d{6})\.(open|seg)$")
 
@@ -65,21 +78,22 @@ def _segments(directory: Path, suffix: str) -> list[Path]:
 
 
 class _Writer:
-    """One writer thread and the segment only it appends to.
+    """One writer (a thread, or the loop itself) and the segment only it writes to.
 
     The loop touches the segment fields only while the writer is idle (between its answer and the next
     batch), so they need no lock.
     """
 
-    __slots__ = ("file", "in_flight", "index", "jobs", "opened_ms", "path", "records", "size")
+    __slots__ = ("capacity", "descriptor", "in_flight", "index", "jobs", "opened_ms", "path", "records", "size")
 
     def __init__(self, index: int) -> None:
         self.index = index
         self.jobs: queue.SimpleQueue[list[bytes] | None] = queue.SimpleQueue()
         self.in_flight: tuple[list[bytes], list[Committed]] = ([], [])  # the batch it writes now
-        self.file: BinaryIO | None = None
+        self.descriptor: int | None = None  # of the open segment
         self.path: Path | None = None
-        self.size = 0
+        self.size = 0  # bytes written (and committed) to the open segment
+        self.capacity = 0  # the open segment's length on disk: more than ``size`` when it was a spare
         self.records = 0  # lines in the open segment
         self.opened_ms = 0
 
@@ -98,9 +112,10 @@ class WriteAheadLog:
         flush_seconds: float = 0.02,
         buffer_bytes: int = 8_000_000,
         writers: int = DEFAULT_WRITERS,
+        preallocate: bool = False,
     ) -> None:
-        if writers < 1:
-            raise ValueError(f"a log needs at least one writer, not {writers}")
+        if writers < 0:
+            raise ValueError(f"a log has 0 writer threads (commits on the event loop) or more, not {writers}")
         self.directory = directory
         self.max_bytes = max_bytes
         self.max_age_seconds = max_age_seconds
@@ -114,8 +129,14 @@ class WriteAheadLog:
         self._sealed_bytes = 0
         self._sealed_lock = threading.Lock()
         self._stopping = False
+        self._threaded = writers > 0
         # memory mode has no flush to overlap: one writer keeps one open segment
-        self._writers = [_Writer(index) for index in range(writers if durable else 1)]
+        self._writers = [_Writer(index) for index in range(writers if durable and writers else 1)]
+        self.preallocate = preallocate and durable  # memory mode's writes have no flush to make cheaper
+        self._spares: list[Path] = []  # ready spare files, oldest first
+        self._spares_lock = threading.Lock()
+        self._spare_wanted = threading.Event()
+        self._spare_seq = 0
         self._idle = list(self._writers)  # writers without a batch, lowest index first
         self._loop: asyncio.AbstractEventLoop | None = None  # the loop, while the committer runs
         self._dispatching = False  # a dispatch is scheduled after the callbacks of this loop iteration
@@ -136,9 +157,10 @@ class WriteAheadLog:
     def recover(self) -> list[Path]:
         """Take the folder's lock, seal what a previous process left open, and return all sealed segments.
 
-        A crash can leave a torn last line in every segment that was open (one per writer); it was never
-        acknowledged (the 200 follows the flush of the whole line), so it is cut off. Intact segments are
-        renamed without being rewritten.
+        A crash can leave a torn last line in every segment that was open (one per writer), and a segment
+        made from a spare still has its zeros after the last commit; neither was acknowledged (the 200
+        follows the flush of the whole line), so both are cut off. Intact segments are renamed without
+        being rewritten; spare files are deleted.
         """
         self.directory.mkdir(parents=True, exist_ok=True)
         self._acquire_lock()
@@ -149,17 +171,19 @@ class WriteAheadLog:
             raise
 
     def _seal_leftovers(self) -> list[Path]:
+        for spare in self.directory.glob(f"{SPARE_PREFIX}*"):
+            spare.unlink()
         for leftover in _segments(self.directory, OPEN_SUFFIX):
-            size = leftover.stat().st_size
             with open(leftover, "rb+") as handle:
-                handle.seek(max(0, size - 1))
-                if size and handle.read(1) != b"\n":
-                    handle.seek(0)
-                    content = handle.read()
-                    handle.truncate(content.rfind(b"\n") + 1)
+                content = handle.read()
+                committed = len(content)
+                if content and content[-1:] != b"\n":
+                    first_nul = content.find(b"\0")
+                    committed = content.rfind(b"\n", 0, len(content) if first_nul < 0 else first_nul) + 1
+                    handle.truncate(committed)
                     handle.flush()
                     os.fsync(handle.fileno())
-            if leftover.stat().st_size:
+            if committed:
                 leftover.rename(leftover.with_suffix(SEALED_SUFFIX))
             else:
                 leftover.unlink()
@@ -211,7 +235,7 @@ class WriteAheadLog:
     def oldest_unshipped_ms(self) -> int | None:
         """When the oldest record not yet in the sink was written (its segment's opening), if any."""
         opened = [segment_opened_ms(segment) for segment in self.sealed_segments()[:1]]
-        opened += [writer.opened_ms for writer in self._writers if writer.file is not None and writer.size]
+        opened += [writer.opened_ms for writer in self._writers if writer.descriptor is not None and writer.size]
         return min(opened, default=None)
 
     def stop(self) -> None:
@@ -228,6 +252,7 @@ class WriteAheadLog:
         """Seal every writer's open segment, keeping the folder locked (to ship them before releasing it)."""
         for writer in self._writers:
             self._seal(writer)
+        self._discard_spares()
 
     def release(self) -> None:
         """Let go of the folder's lock: from now on another process may recover (or adopt) the folder."""
@@ -275,17 +300,21 @@ class WriteAheadLog:
     async def run_committer(self, tick_seconds: float = 1.0) -> None:
         """Commit queued lines in groups until :meth:`stop`; also seals idle segments as they age.
 
-        The loop hands an idle writer thread a batch through its queue and the thread answers with
-        ``call_soon_threadsafe``: per group commit two wake-ups and no task, future or executor
-        machinery (that machinery, run 500 times a second, cost a few microseconds of every request's CPU).
+        With writer threads, the loop hands an idle writer a batch through its queue and the thread
+        answers with ``call_soon_threadsafe``: per group commit two wake-ups and no task, future or
+        executor machinery (that machinery, run 500 times a second, cost a few microseconds of every
+        request's CPU). Without, the loop commits in :meth:`_dispatch`.
         """
         tick = tick_seconds if self.durable else min(tick_seconds, self.flush_seconds)
         loop = self._loop = asyncio.get_running_loop()
         self._finished = asyncio.Event()
         threads = [
             threading.Thread(target=self._write_batches, args=(writer, loop), name=f"wal-writer-{writer.index}")
-            for writer in self._writers
+            for writer in (self._writers if self._threaded else [])
         ]
+        if self.preallocate:
+            self._spare_wanted.set()
+            threads.append(threading.Thread(target=self._prepare_spares, name="wal-spares"))
         for thread in threads:
             thread.daemon = True
             thread.start()
@@ -299,8 +328,9 @@ class WriteAheadLog:
             self._loop = None
             for writer in self._writers:
                 writer.jobs.put(None)
+            self._spare_wanted.set()  # the spare thread sees the loop gone and returns
             for thread in threads:
-                thread.join()  # each finishes the batch it holds (one flush) first
+                thread.join()  # each writer finishes the batch it holds (one flush) first
 
     def _dispatch_soon(self) -> None:
         """Dispatch once this loop iteration's callbacks ran, so the requests read in one poll share a commit."""
@@ -314,14 +344,18 @@ class WriteAheadLog:
         if self._loop is None:
             return
         if self._pending and self._idle:
-            self._hand(self._idle.pop(0), self._pending, self._waiters)
+            batch, waiters = self._pending, self._waiters
             self._pending, self._waiters = [], []
+            self._hand(self._idle.pop(0), batch, waiters)
         if self._stopping and not self._pending and len(self._idle) == len(self._writers) and self._finished:
             self._finished.set()
 
     def _hand(self, writer: _Writer, batch: list[bytes], waiters: list[Committed]) -> None:
         writer.in_flight = (batch, waiters)
-        writer.jobs.put(batch)
+        if self._threaded:
+            writer.jobs.put(batch)
+        else:
+            self._written(writer, self._commit_or_error(writer, batch))
 
     def _on_tick(self, tick: float) -> None:
         """Every tick: write what memory mode queued, and seal the idle writers' segments that are due."""
@@ -334,22 +368,25 @@ class WriteAheadLog:
             self._dispatch()
         now = self.clock()
         for writer in list(self._idle):
-            if writer.file is not None and self._due(writer, now, 0):
+            if writer.descriptor is not None and self._due(writer, now, 0):
                 self._idle.remove(writer)
                 self._hand(writer, [], [])  # an empty batch: the writer seals its segment
 
     def _write_batches(self, writer: _Writer, loop: asyncio.AbstractEventLoop) -> None:
         """A writer thread: commit each batch, then tell the loop (:meth:`_written`)."""
         while (batch := writer.jobs.get()) is not None:
-            error: BaseException | None = None
-            try:
-                self._commit(writer, batch)
-            except Exception as exc:  # a disk error fails these requests, not the server
-                error = exc
+            error = self._commit_or_error(writer, batch)
             try:
                 loop.call_soon_threadsafe(self._written, writer, error)
             except RuntimeError:  # the loop is closed: the committer was cancelled, nobody waits
                 return
+
+    def _commit_or_error(self, writer: _Writer, batch: list[bytes]) -> BaseException | None:
+        try:
+            self._commit(writer, batch)
+        except Exception as exc:  # a disk error fails these requests, not the server
+            return exc
+        return None
 
     def _written(self, writer: _Writer, error: BaseException | None) -> None:
         """On the loop: a writer's batch is on disk (or failed); answer its requests, dispatch the next."""
@@ -369,41 +406,43 @@ class WriteAheadLog:
             except Exception:  # one request's answer going wrong must not stop the others' or the log
                 logger.exception("answering a committed request failed")
         if self._waiters or self._stopping:
-            self._dispatch()
+            if self._threaded:
+                self._dispatch()
+            else:  # answered from within a dispatch: the next one runs after this loop iteration
+                self._dispatch_soon()
 
-    # --- writer threads ------------------------------------------------------------------------
+    # --- writers ------------------------------------------------------------------------
 
     def _commit(self, writer: _Writer, lines: list[bytes]) -> None:
         now = self.clock()
-        if writer.file is not None and self._due(writer, now, sum(map(len, lines))):
+        if writer.descriptor is not None and self._due(writer, now, sum(map(len, lines))):
             self._seal(writer)
         if not lines:
             return
-        if writer.file is None:
+        if writer.descriptor is None:
             self._open(writer, now)
-        handle = writer.file
-        assert handle is not None
+        descriptor = writer.descriptor
+        assert descriptor is not None
         data = b"".join(lines)
         try:
-            if not (self.durable and self._dsync_writes and self._write_durably(writer, handle.fileno(), data)):
-                handle.write(data)
-                handle.flush()
+            if not (self.durable and self._dsync_writes and self._write_durably(writer, descriptor, data)):
+                _write_all(descriptor, data, writer.size)
                 if self.durable:
-                    os.fsync(handle.fileno())
+                    os.fdatasync(descriptor)
         except BaseException:
             self._abandon_failed_write(writer)
             raise
         writer.size += len(data)
+        writer.capacity = max(writer.capacity, writer.size)
         writer.records += len(lines)
 
     def _write_durably(self, writer: _Writer, descriptor: int, data: bytes) -> bool:
-        """Append ``data`` and return once it is on disk, in one system call (``RWF_DSYNC``).
+        """Write ``data`` after the segment's last commit and return once it is on disk, in one system call.
 
-        False (nothing written) where the kernel or file system lacks it: the caller writes, then fsyncs.
-
-        As a write then an ``fdatasync`` (the data and the file size are durable), but the writer
-        thread gives up and takes back the interpreter lock once per commit instead of twice: under
-        load each hand-over costs context switches and can wait for the busy event loop.
+        False (nothing written) where the kernel or file system lacks ``RWF_DSYNC``: the caller writes,
+        then ``fdatasync``s. One call instead of two: a writer thread gives up and takes back the
+        interpreter lock once per commit instead of twice (under load each hand-over costs context
+        switches and can wait for the busy event loop).
         """
         try:
             written = os.pwritev(descriptor, [data], writer.size, _RWF_DSYNC)
@@ -418,16 +457,16 @@ class WriteAheadLog:
 
     def _abandon_failed_write(self, writer: _Writer) -> None:
         """Cut the segment back to its last committed byte and close it, so no refused line survives."""
-        handle, writer.file = writer.file, None
-        if handle is None or writer.path is None:
+        descriptor, writer.descriptor = writer.descriptor, None
+        if descriptor is None or writer.path is None:
             return
         with contextlib.suppress(OSError):
-            handle.close()
+            os.ftruncate(descriptor, writer.size)
         with contextlib.suppress(OSError):
-            os.truncate(writer.path, writer.size)
+            os.close(descriptor)
         with contextlib.suppress(OSError):
             self._retire_open_segment(writer)
-        writer.size = writer.records = 0
+        writer.size = writer.records = writer.capacity = 0
 
     def _due(self, writer: _Writer, now: float, incoming: int) -> bool:
         opened = writer.opened_ms / 1000
@@ -444,17 +483,26 @@ class WriteAheadLog:
             self._last_opened_ms = max(int(now * 1000), self._last_opened_ms + 1)
             writer.opened_ms = self._last_opened_ms
             writer.path = self.directory / f"{writer.opened_ms:013d}-{self._seq % 1_000_000:06d}{OPEN_SUFFIX}"
-        writer.file = open(writer.path, "ab")  # noqa: SIM115 - kept open across commits
+        writer.capacity = 0
+        spare = self._take_spare()
+        if spare is not None:
+            writer.capacity = spare.stat().st_size
+            spare.rename(writer.path)
+        writer.descriptor = os.open(writer.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         writer.size = writer.records = 0
         fsync_directory(self.directory)
 
     def _seal(self, writer: _Writer) -> None:
-        if writer.file is None or writer.path is None:
+        descriptor = writer.descriptor
+        if descriptor is None or writer.path is None:
             return
-        if not self.durable:
-            os.fsync(writer.file.fileno())  # a sealed segment is complete on disk before it is shipped
-        writer.file.close()
-        writer.file = None
+        if writer.capacity > writer.size:  # a spare's zeros after the last commit go before the segment ships
+            os.ftruncate(descriptor, writer.size)
+            os.fsync(descriptor)
+        elif not self.durable:
+            os.fsync(descriptor)  # a sealed segment is complete on disk before it is shipped
+        os.close(descriptor)
+        writer.descriptor = None
         self._retire_open_segment(writer)
         fsync_directory(self.directory)
 
@@ -469,4 +517,64 @@ class WriteAheadLog:
                 self.sealed_records[sealed.name] = writer.records
             else:
                 writer.path.unlink()
-            writer.size = writer.records = 0
+            writer.size = writer.records = writer.capacity = 0
+
+    # --- spare segments (``preallocate``) ------------------------------------------------------
+
+    def _take_spare(self) -> Path | None:
+        """A ready spare for a new segment, if there is one (a segment opens without one otherwise)."""
+        with self._spares_lock:
+            spare = self._spares.pop(0) if self._spares else None
+        self._spare_wanted.set()
+        return spare
+
+    def _prepare_spares(self) -> None:
+        """The spare thread: keep one zero-filled, fsync'd spare per writer ready while the committer runs."""
+        while True:
+            self._spare_wanted.wait()
+            self._spare_wanted.clear()
+            while self._loop is not None and not self._stopping and len(self._spares) < len(self._writers):
+                try:
+                    spare = self._zero_filled_spare()
+                except OSError as exc:  # a full disk: segments open without a spare; the log reports errors
+                    logger.warning("could not prepare a spare log segment", extra={"error": str(exc)})
+                    break
+                with self._spares_lock:
+                    self._spares.append(spare)
+            if self._loop is None or self._stopping:
+                return
+
+    def _zero_filled_spare(self) -> Path:
+        self._spare_seq += 1
+        spare = self.directory / f"{SPARE_PREFIX}{self._spare_seq:06d}"
+        partial = spare.with_name(spare.name + ".tmp")
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+        try:
+            zeros = memoryview(_ZEROS)
+            for offset in range(0, self.max_bytes, len(zeros)):
+                _write_all(descriptor, zeros[: self.max_bytes - offset], offset)
+            os.fsync(descriptor)  # the blocks are allocated and the length is on disk before any commit uses them
+        except BaseException:
+            os.close(descriptor)
+            partial.unlink(missing_ok=True)
+            raise
+        os.close(descriptor)
+        partial.rename(spare)
+        return spare
+
+    def _discard_spares(self) -> None:
+        with self._spares_lock:
+            spares, self._spares = self._spares, []
+        for spare in spares:
+            spare.unlink(missing_ok=True)
+        for leftover in self.directory.glob(f"{SPARE_PREFIX}*"):  # one the thread was still writing
+            leftover.unlink(missing_ok=True)
+
+
+def _write_all(descriptor: int, data: bytes | memoryview, offset: int) -> None:
+    """``pwrite`` all of ``data`` at ``offset`` (a regular file may take it in several writes)."""
+    view = memoryview(data)
+    while view:
+        written = os.pwrite(descriptor, view, offset)
+        view = view[written:]
+        offset += written

@@ -61,7 +61,7 @@ def test_the_collector_mounts_the_file_system_through_its_access_point_with_tls_
     (mount,) = _when(COLLECTOR["MountPoints"], efs=True)
     assert mount["SourceVolume"] == volume["Name"] and mount["ReadOnly"] is False
     # The collector's log root is that mount.
-    assert _wal_layer(efs=True) == {"ingestion": {"wal_root": mount["ContainerPath"]}}
+    assert _wal_layer(efs=True)["ingestion"]["wal_root"] == mount["ContainerPath"]
 
 
 def test_with_task_storage_there_is_no_volume_and_no_log_root() -> None:
@@ -99,7 +99,7 @@ def test_render_checks_the_containers_with_the_chosen_log_storage(tmp_path: Path
         assert rendered.parameters["IngestionWalStorage"] == storage
     collector = containers("s3", "redshift")[0]
     assert json.loads(dict(collector.layers)["CLICKSTREAM_CONFIG_OVERRIDES_WAL"]) == {
-        "ingestion": {"wal_root": "/mnt/wal"}
+        "ingestion": {"wal_root": "/mnt/wal", "wal_writers": 2, "wal_preallocate": False}
     }
     assert compose(rendered.base_config_text, *collector.layers)["ingestion"]["wal_root"] == "/mnt/wal"
 
