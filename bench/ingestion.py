@@ -210,12 +210,14 @@ def running(command: list[str], url: str, cwd: Path | None = None) -> Iterator[i
             process.kill()
 
 
-def collector(folder: Path, port: int, durability: str, workers: int) -> contextlib.AbstractContextManager[int]:
+def collector(
+    folder: Path, port: int, durability: str, workers: int, settings: dict[str, object]
+) -> contextlib.AbstractContextManager[int]:
     config = folder / f"{durability}.yml"
     document = {
         "home": str(folder / f"home-{durability}"),
         "apps": [{"id": "shop"}],
-        "ingestion": {"host": "127.0.0.1", "port": port, "workers": workers, "durability": durability},
+        "ingestion": {**settings, "host": "127.0.0.1", "port": port, "workers": workers, "durability": durability},
     }
     config.write_text(yaml.safe_dump(document))
     command = [sys.executable, "-m", "clickstream", "--config", str(config), "serve", "--log-level", "warning"]
@@ -264,7 +266,20 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="server processes")
     listed = ", ".join(SCENARIOS).replace("%", "%%")  # argparse formats help with %
     parser.add_argument("--only", default=",".join(SCENARIOS), help=f"comma list of {listed}")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an ingestion setting for the collector's scenarios (YAML value), e.g. --set wal_writers=2",
+    )
     args = parser.parse_args()
+    settings: dict[str, object] = {}
+    for assignment in args.set:
+        key, equals, value = assignment.partition("=")
+        if not equals or not key.strip():
+            parser.error(f"--set takes KEY=VALUE, not {assignment!r}")
+        settings[key.strip()] = yaml.safe_load(value)
     chosen = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = set(chosen) - set(SCENARIOS)
     if unknown:
@@ -285,6 +300,7 @@ def main() -> None:
         f"requests: {DISTINCT_REQUESTS} different bodies of {body_bytes:,.0f} bytes on average, "
         f"{EVENTS_PER_REQUEST} events each, gzip+base64; {args.workers} server workers; "
         f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s; {os.cpu_count()} cores"
+        + "".join(f"; {key}: {value}" for key, value in settings.items())
     )
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="bench-ingestion-") as name:
@@ -316,10 +332,10 @@ def main() -> None:
             for scenario in chosen:
                 port = free_port()
                 if scenario == "durable":
-                    row = measure(scenario, collector(folder, port, "fsync", args.workers), port, connections)
+                    row = measure(scenario, collector(folder, port, "fsync", args.workers, settings), port, connections)
                     durable = durable or row
                 elif scenario == "memory":
-                    measure(scenario, collector(folder, port, "memory", args.workers), port, connections)
+                    measure(scenario, collector(folder, port, "memory", args.workers, settings), port, connections)
                 elif scenario == "bare-asgi":
                     measure(scenario, bare_asgi(port, args.workers), port, connections)
                 elif scenario == "nginx":
@@ -335,8 +351,8 @@ def main() -> None:
                 target = durable.requests_per_second / 2
                 paced_connections = 128  # many slow connections, so latency shifts the rate little
                 script = lua_script(folder, requests, max(0.0, paced_connections / target * 1000 - 1.5))
-                measure("durable@50%", collector(folder, port, "fsync", args.workers), port, paced_connections,
-                        script, f"target {target:,.0f} requests/s")  # fmt: skip
+                server = collector(folder, port, "fsync", args.workers, settings)
+                measure("durable@50%", server, port, paced_connections, script, f"target {target:,.0f} requests/s")
 
     table = Table(title="ingestion on loopback (wrk shares the cores)")
     columns = ("scenario", "connections", "requests/s", "events/s", "p50 ms", "p99 ms", "errors", "CPU µs/req",
