@@ -411,7 +411,7 @@ class WriteAheadLog:
             else:  # answered from within a dispatch: the next one runs after this loop iteration
                 self._dispatch_soon()
 
-    # --- writers ------------------------------------------------------------------------
+    # --- writers -------------------------------------------------------------------------------
 
     def _commit(self, writer: _Writer, lines: list[bytes]) -> None:
         now = self.clock()
@@ -462,6 +462,7 @@ class WriteAheadLog:
             return
         with contextlib.suppress(OSError):
             os.ftruncate(descriptor, writer.size)
+            os.fsync(descriptor)  # a spare's zeros or a partial write must not reappear after a crash
         with contextlib.suppress(OSError):
             os.close(descriptor)
         with contextlib.suppress(OSError):
