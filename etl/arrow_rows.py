@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from clickstream.contract import CUSTOM_PARAMETERS, STRING_MAP, TIMESTAMP, USER_PROPERTIES, Table
-from etl.values import TYPE_LABELS, column, text, truncate_utf8, value_type
+from etl.values import TYPE_LABELS, all_none, column, text, truncate_utf8, value_type
 
 _INT32 = pa.int32()
 _values = methodcaller("values")
@@ -69,7 +69,8 @@ def _built_schema(table: Table, transient: tuple[tuple[str, pa.DataType], ...]) 
 
 def _array(values: Sequence[Any], arrow_type: pa.DataType, max_bytes: int | None) -> pa.Array:
     if arrow_type == TIMESTAMP:
-        return column(values, pa.int64()).cast(TIMESTAMP)
+        # Epoch milliseconds are a timestamp[ms]'s very buffers: a zero-copy view, not a cast kernel call.
+        return column(values, pa.int64()).view(TIMESTAMP)
     if arrow_type == STRING_MAP:
         return map_column(values, STRING_MAP)
     if arrow_type == CUSTOM_PARAMETERS:
@@ -85,6 +86,8 @@ def map_column(dicts: Sequence[Mapping[str, Any] | None], map_type: pa.DataType)
     Rows often share one dict object (``process_info`` and ``device_ua`` are per request), so each distinct
     object is converted once and the rows take from it.
     """
+    if all_none(dicts):  # device_ua before enrichment, query parameters of app events: no dict to convert
+        return pa.nulls(len(dicts), map_type)
     # Distinct objects by identity, in order of first appearance, with C-level loops (map, dict.fromkeys).
     ids = list(map(id, dicts))
     positions = {identity: position for position, identity in enumerate(dict.fromkeys(ids))}
