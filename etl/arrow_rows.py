@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cache
-from itertools import accumulate, chain
-from operator import methodcaller
+from itertools import accumulate, chain, compress, islice
+from operator import methodcaller, ne
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from clickstream.contract import CUSTOM_PARAMETERS, STRING_MAP, TIMESTAMP, USER_PROPERTIES, Table
-from etl.values import TYPE_LABELS, column, text, truncate_utf8, value_type
+from etl.values import TYPE_LABELS, all_none, column, text, truncate_utf8, value_type
 
 _INT32 = pa.int32()
 _values = methodcaller("values")
@@ -69,7 +69,8 @@ def _built_schema(table: Table, transient: tuple[tuple[str, pa.DataType], ...]) 
 
 def _array(values: Sequence[Any], arrow_type: pa.DataType, max_bytes: int | None) -> pa.Array:
     if arrow_type == TIMESTAMP:
-        return column(values, pa.int64()).cast(TIMESTAMP)
+        # Epoch milliseconds are a timestamp[ms]'s very buffers: a zero-copy view, not a cast kernel call.
+        return column(values, pa.int64()).view(TIMESTAMP)
     if arrow_type == STRING_MAP:
         return map_column(values, STRING_MAP)
     if arrow_type == CUSTOM_PARAMETERS:
@@ -82,17 +83,21 @@ def _array(values: Sequence[Any], arrow_type: pa.DataType, max_bytes: int | None
 def map_column(dicts: Sequence[Mapping[str, Any] | None], map_type: pa.DataType) -> pa.Array:
     """A map array from dicts (None or empty -> null): string values, or ``{value, type}`` custom parameters.
 
-    Rows often share one dict object (``process_info`` and ``device_ua`` are per request), so each distinct
+    Rows often share one dict object (``process_info`` and ``device_ua`` are per request), so each run of one
     object is converted once and the rows take from it.
     """
-    # Distinct objects by identity, in order of first appearance, with C-level loops (map, dict.fromkeys).
+    if all_none(dicts):  # device_ua before enrichment, query parameters of app events: no dict to convert
+        return pa.nulls(len(dicts), map_type)
+    # Runs of one object (a request's events are consecutive rows), found with C-level loops (map, compress,
+    # accumulate): each run's dict is converted once and its rows take from it. An object that comes back
+    # after another is converted again, which gives the same values.
     ids = list(map(id, dicts))
-    positions = {identity: position for position, identity in enumerate(dict.fromkeys(ids))}
-    if len(positions) == len(dicts):
+    starts = [True, *map(ne, islice(ids, 1, None), ids)]
+    firsts = list(compress(dicts, starts))
+    if len(firsts) == len(dicts):
         return _map_of(dicts, map_type)
-    by_id = dict(zip(ids, dicts, strict=True))
-    array = _map_of([by_id[identity] for identity in positions], map_type)
-    return array.take(pa.array(list(map(positions.__getitem__, ids)), pa.int32()))
+    run_of_row = pa.array(list(islice(accumulate(starts, initial=-1), 1, None)), _INT32)
+    return _map_of(firsts, map_type).take(run_of_row)
 
 
 def _map_of(dicts: Sequence[Mapping[str, Any] | None], map_type: pa.DataType) -> pa.Array:
@@ -103,7 +108,7 @@ def _map_of(dicts: Sequence[Mapping[str, Any] | None], map_type: pa.DataType) ->
     offsets = list(accumulate([len(entry) if entry else 0 for entry in dicts], initial=0))
     nulls = [not entry for entry in dicts]
     if map_type == CUSTOM_PARAMETERS:
-        items: pa.Array = pa.StructArray.from_arrays([_texts(values), _type_labels(values)], names=["value", "type"])
+        items: pa.Array = _custom_items(values)
     else:
         items = column(values, pa.string())
     return pa.MapArray.from_arrays(
@@ -111,16 +116,16 @@ def _map_of(dicts: Sequence[Mapping[str, Any] | None], map_type: pa.DataType) ->
     )
 
 
-def _texts(values: list[Any]) -> pa.Array:
-    """Custom parameter values as text: in one Arrow call when all are strings (the usual case)."""
-    try:
-        return pa.array(values, pa.string(), from_pandas=False)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return pa.array([value if value.__class__ is str else text(value) for value in values], pa.string())
-
-
-def _type_labels(values: list[Any]) -> pa.Array:
+def _custom_items(values: list[Any]) -> pa.Array:
+    """Custom parameter values as ``{value: text, type: label}``: the labels come first, and when every value is
+    an exact ``str`` (the usual case) the texts are the values, converted in one Arrow call; otherwise each
+    non-string value takes the text rule (no failed conversion first: that costs an exception per batch)."""
     labels = list(map(TYPE_LABELS.get, map(type, values)))
-    if None in labels:  # a subclass of a JSON type, or a value the SDK cannot send: the general rule
-        labels = [label or value_type(value) for label, value in zip(labels, values, strict=True)]
-    return pa.array(labels, pa.string())
+    texts = values
+    if labels.count("string") != len(labels):
+        if None in labels:  # a subclass of a JSON type, or a value the SDK cannot send: the general rule
+            labels = [label or value_type(value) for label, value in zip(labels, values, strict=True)]
+        texts = [value if value.__class__ is str else text(value) for value in values]
+    return pa.StructArray.from_arrays(
+        [pa.array(texts, pa.string(), from_pandas=False), pa.array(labels, pa.string())], names=["value", "type"]
+    )

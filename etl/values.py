@@ -158,7 +158,7 @@ _COERCE: dict[pa.DataType, Callable[[Any], Any]] = {
 def column(values: Sequence[Any], arrow_type: pa.DataType, max_bytes: int | None = None) -> pa.Array:
     """An Arrow array of ``values``: converted in one go when they already have the column's JSON type,
     else value by value with the coercion rules above; strings longer than ``max_bytes`` are cut."""
-    if _all_none(values):
+    if all_none(values):
         # Many columns are empty in a chunk (screen fields of web events, page fields of app events...);
         # Arrow converts a run of Python Nones at ~70 ns each, while this check costs ~1 ns a value.
         return pa.nulls(len(values), arrow_type)
@@ -168,14 +168,14 @@ def column(values: Sequence[Any], arrow_type: pa.DataType, max_bytes: int | None
             # pa.array takes booleans as 1.0/0.0 and keeps NaN; the per-value rules make both null.
             raise pa.ArrowInvalid("boolean or NaN in a float column")
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
-        convert = _COERCE[arrow_type]
-        array = pa.array([convert(value) for value in values], type=arrow_type)
+        convert = _COERCE[arrow_type]  # every rule maps None to None: the call is skipped for the many Nones
+        array = pa.array([value if value is None else convert(value) for value in values], type=arrow_type)
     if max_bytes is not None and arrow_type == pa.string():
         array = truncate_utf8(array, max_bytes)
     return array
 
 
-def _all_none(values: Sequence[Any]) -> bool:
+def all_none(values: Sequence[Any]) -> bool:
     """True when every value is None. Comparing with a tuple of Nones runs in C on identity and stops at the
     first value, where ``count(None)`` calls ``==`` on every value (~11 ns each)."""
     count = len(values)
