@@ -21,6 +21,12 @@ a message. Latencies are wrk's (no coordinated-omission correction); the paced r
 ``--connections 64,128,256`` sweeps: every scenario runs at each connection count (the same load for
 all), and each row's ratio is to the bare app at the same count. The paced run is done once, at half
 the durable rate of the first count.
+
+``--rounds N`` runs every scenario N times, taking turns (durable, memory, bare, nginx, durable, ...),
+and shows each scenario's median round with the spread of its rates in the note; the ratio to the bare
+app is the median of the rounds' ratios (each round's scenarios ran minutes apart at most). On a shared
+virtual machine rates drift by 10-20 % from one minute to the next, and a ratio of two single runs says
+as much about that drift as about the collector.
 """
 
 from __future__ import annotations
@@ -42,7 +48,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -74,6 +80,23 @@ class Row:
     errors: int
     cpu_us_per_request: float  # CPU time of the server's processes (all threads), per request
     note: str = ""
+
+
+def median_round(rounds: list[Row]) -> Row:
+    """The round with the median rate; with several rounds its note gives the range of their rates."""
+    ordered = sorted(rounds, key=lambda row: row.requests_per_second)
+    middle = ordered[(len(ordered) - 1) // 2]
+    if len(ordered) == 1:
+        return middle
+    spread = f"median of {len(ordered)}: {ordered[0].requests_per_second:,.0f}-{ordered[-1].requests_per_second:,.0f}"
+    return replace(middle, note="; ".join(part for part in (middle.note, spread) if part))
+
+
+def paired_ratio(rounds: list[Row], baseline: list[Row]) -> float:
+    """Median over rounds of rate / the baseline's rate in the same round (the last baseline round for extras)."""
+    ratios = sorted(row.requests_per_second / baseline[min(index, len(baseline) - 1)].requests_per_second
+                    for index, row in enumerate(rounds))  # fmt: skip
+    return ratios[(len(ratios) - 1) // 2]
 
 
 def realistic_requests(count: int) -> list[tuple[str, bytes]]:
@@ -195,12 +218,38 @@ def wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 60) ->
     raise RuntimeError(f"no answer from {url} within {timeout}s")
 
 
+def listening_sockets(port: int) -> int:
+    """How many sockets listen on ``port`` (each ``SO_REUSEPORT`` worker has its own), from ``/proc/net``."""
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError), open(table) as lines:
+            next(lines)
+            for line in lines:
+                fields = line.split()
+                count += fields[1].endswith(f":{port:04X}") and fields[3] == "0A"
+    return count
+
+
+def wait_for_listeners(port: int, count: int, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    """Wait until ``count`` sockets listen on ``port``: a load that starts while a worker is still starting
+    puts every connection on the workers already listening, and measures an unbalanced server."""
+    deadline = time.monotonic() + timeout
+    while listening_sockets(port) < count:
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"fewer than {count} sockets listen on port {port}: {process.args}")
+        time.sleep(0.1)
+
+
 @contextlib.contextmanager
-def running(command: list[str], url: str, cwd: Path | None = None) -> Iterator[int]:
-    """Runs the server until the block ends; yields its process id (for its CPU time)."""
+def running(command: list[str], url: str, cwd: Path | None = None, listeners: int = 1) -> Iterator[int]:
+    """Runs the server until the block ends; yields its process id (for its CPU time).
+
+    ``listeners``: how many listening sockets the server has once every worker is ready.
+    """
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         wait_for(url, process)
+        wait_for_listeners(int(url.split(":")[2].split("/")[0]), listeners, process)
         yield process.pid
     finally:
         process.send_signal(signal.SIGTERM)
@@ -221,7 +270,7 @@ def collector(
     }
     config.write_text(yaml.safe_dump(document))
     command = [sys.executable, "-m", "clickstream", "--config", str(config), "serve", "--log-level", "warning"]
-    return running(command, f"http://127.0.0.1:{port}/health")
+    return running(command, f"http://127.0.0.1:{port}/health", listeners=workers)  # a socket per worker
 
 
 def bare_asgi(port: int, workers: int) -> contextlib.AbstractContextManager[int]:
@@ -264,6 +313,7 @@ def main() -> None:
     parser.add_argument("--connections", default="64", help="wrk connections, or a comma list to sweep")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="server processes")
+    parser.add_argument("--rounds", type=int, default=1, help="runs of every scenario, in turns; medians are shown")
     listed = ", ".join(SCENARIOS).replace("%", "%%")  # argparse formats help with %
     parser.add_argument("--only", default=",".join(SCENARIOS), help=f"comma list of {listed}")
     parser.add_argument(
@@ -290,6 +340,8 @@ def main() -> None:
         parser.error(f"--connections takes a number or a comma list of numbers, not {args.connections!r}")
     if not sweep or min(sweep) < 1:
         parser.error("--connections needs at least one positive count")
+    if args.rounds < 1:
+        parser.error("--rounds needs at least 1")
     if shutil.which("wrk") is None:
         console.print("[red]wrk is not installed: apt-get install wrk[/red] (nothing measured)")
         raise SystemExit(2)
@@ -299,10 +351,10 @@ def main() -> None:
     console.print(
         f"requests: {DISTINCT_REQUESTS} different bodies of {body_bytes:,.0f} bytes on average, "
         f"{EVENTS_PER_REQUEST} events each, gzip+base64; {args.workers} server workers; "
-        f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s; {os.cpu_count()} cores"
-        + "".join(f"; {key}: {value}" for key, value in settings.items())
+        f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s; {args.rounds} round(s); "
+        f"{os.cpu_count()} cores" + "".join(f"; {key}: {value}" for key, value in settings.items())
     )
-    rows: list[Row] = []
+    samples: dict[tuple[str, int], list[Row]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-ingestion-") as name:
         folder = Path(name)
         post = lua_script(folder, requests, None)
@@ -314,7 +366,7 @@ def main() -> None:
             connections: int,
             script: Path = post,
             note: str = "",
-        ) -> Row:
+        ) -> None:
             with server as pid:
                 cpu_before = process_tree_cpu_seconds(pid)
                 rps, p50, p99, errors = run_wrk(f"http://127.0.0.1:{port}", script, args.duration,
@@ -324,52 +376,54 @@ def main() -> None:
             row = Row(scenario, connections, rps, rps * EVENTS_PER_REQUEST, p50, p99, errors, cpu_us, note)
             console.print(f"  {scenario} -c{connections}: {rps:,.0f} requests/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms, "
                           f"errors {errors}, server CPU {cpu_us:.1f} µs/request")  # fmt: skip
-            rows.append(row)
-            return row
+            samples.setdefault((scenario, connections), []).append(row)
 
-        durable: Row | None = None
-        for connections in sweep:
-            for scenario in chosen:
-                port = free_port()
-                if scenario == "durable":
-                    row = measure(scenario, collector(folder, port, "fsync", args.workers, settings), port, connections)
-                    durable = durable or row
-                elif scenario == "memory":
-                    measure(scenario, collector(folder, port, "memory", args.workers, settings), port, connections)
-                elif scenario == "bare-asgi":
-                    measure(scenario, bare_asgi(port, args.workers), port, connections)
-                elif scenario == "nginx":
-                    if shutil.which("nginx") is None:
-                        console.print("  nginx: skipped, nginx is not installed (apt-get install nginx)")
-                        continue
-                    measure(scenario, nginx(folder, port, args.workers), port, connections)
+        for _ in range(args.rounds):
+            for connections in sweep:
+                for scenario in chosen:
+                    port = free_port()
+                    if scenario == "durable":
+                        measure(scenario, collector(folder, port, "fsync", args.workers, settings), port, connections)
+                    elif scenario == "memory":
+                        measure(scenario, collector(folder, port, "memory", args.workers, settings), port, connections)
+                    elif scenario == "bare-asgi":
+                        measure(scenario, bare_asgi(port, args.workers), port, connections)
+                    elif scenario == "nginx":
+                        if shutil.which("nginx") is None:
+                            console.print("  nginx: skipped, nginx is not installed (apt-get install nginx)")
+                            continue
+                        measure(scenario, nginx(folder, port, args.workers), port, connections)
         if "durable@50%" in chosen:
             port = free_port()
+            durable = samples.get(("durable", sweep[0]))
             if durable is None:
                 console.print("  durable@50%: skipped, needs the durable scenario first")
             else:
-                target = durable.requests_per_second / 2
+                target = median_round(durable).requests_per_second / 2
                 paced_connections = 128  # many slow connections, so latency shifts the rate little
                 script = lua_script(folder, requests, max(0.0, paced_connections / target * 1000 - 1.5))
                 server = collector(folder, port, "fsync", args.workers, settings)
                 measure("durable@50%", server, port, paced_connections, script, f"target {target:,.0f} requests/s")
 
+    rows = [median_round(rounds) for rounds in samples.values()]  # for the JSON
+    bare = {connections: rounds for (scenario, connections), rounds in samples.items() if scenario == "bare-asgi"}
     table = Table(title="ingestion on loopback (wrk shares the cores)")
     columns = ("scenario", "connections", "requests/s", "events/s", "p50 ms", "p99 ms", "errors", "CPU µs/req",
                "vs bare-asgi", "note")  # fmt: skip
     for column in columns:
         table.add_column(column, justify="left" if column in ("scenario", "note") else "right")
-    baselines = {row.connections: row.requests_per_second for row in rows if row.scenario == "bare-asgi"}
-    for row in rows:
-        baseline = baselines.get(row.connections) or baselines.get(sweep[0])
-        ratio = f"{row.requests_per_second / baseline:.0%}" if baseline else ""
+    for rounds in samples.values():
+        row = median_round(rounds)
+        baseline = bare.get(row.connections) or bare.get(sweep[0])
+        ratio = f"{paired_ratio(rounds, baseline):.0%}" if baseline else ""
         table.add_row(row.scenario, str(row.connections), f"{row.requests_per_second:,.0f}",
                       f"{row.events_per_second:,.0f}", f"{row.p50_ms:.2f}", f"{row.p99_ms:.2f}", str(row.errors),
                       f"{row.cpu_us_per_request:.1f}", ratio, row.note)  # fmt: skip
     console.print(table)
     RESULTS.mkdir(exist_ok=True)
     result = {"machine": platform.platform(), "cores": os.cpu_count(), "body_bytes": body_bytes,
-              "args": vars(args), "rows": [asdict(row) for row in rows], "time": time.time()}  # fmt: skip
+              "args": vars(args), "rows": [asdict(row) for row in rows], "time": time.time(),
+              "rounds": [asdict(row) for rounds in samples.values() for row in rounds]}  # fmt: skip
     (RESULTS / "ingestion.json").write_text(json.dumps(result, indent=2))
 
 
