@@ -135,6 +135,13 @@ class IngestionConfig(_Section):
         description="0: each worker commits its log on its event loop (least CPU per request on a local disk); "
         "N: N writer threads per worker whose commits overlap, so the loop never waits for a slow disk (NFS).",
     )
+    wal_gather_ms: float = Field(
+        1.0,
+        ge=0,
+        le=100,
+        description="With wal_writers 0: a group commit waits while requests keep arriving, this long at most, "
+        "so more requests share a flush; 0 commits what one poll of the sockets brought.",
+    )
     wal_preallocate: bool = Field(
         True,
         description="New log segments are zero-filled spares, so a commit's flush carries no metadata "

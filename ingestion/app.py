@@ -89,6 +89,7 @@ class CollectorApp:
             durable=self.durable,
             writers=ingestion.wal_writers,
             preallocate=ingestion.wal_preallocate,
+            gather_seconds=ingestion.wal_gather_ms / 1000,
         )
         self.wal_cap = max(1, ingestion.wal_max_bytes // workers)
         self.retry_after = ingestion.retry_after_seconds

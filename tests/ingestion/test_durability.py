@@ -48,6 +48,57 @@ def test_concurrent_requests_share_fsyncs(tmp_path: Path) -> None:
     assert wal.commits < 200
 
 
+def lines_arriving_one_poll_apart(tmp_path: Path, gather_seconds: float, seconds: float = 0.0) -> WriteAheadLog:
+    """A log on the event loop that gets one line in each of 3 loop iterations (or in each for ``seconds``)."""
+
+    async def scenario() -> WriteAheadLog:
+        wal = WriteAheadLog(tmp_path / "wal", max_bytes=10_000_000, max_age_seconds=3600, gather_seconds=gather_seconds)
+        wal.recover()
+        committer = asyncio.create_task(wal.run_committer())
+        await asyncio.sleep(0)  # the committer is running
+        loop, answered = asyncio.get_running_loop(), asyncio.Event()
+        started, sent, waiting = time.monotonic(), 0, 0
+
+        def settled(error: BaseException | None) -> None:
+            nonlocal waiting
+            waiting -= 1
+            if waiting == 0 and (sent >= 3 and time.monotonic() - started >= seconds):
+                answered.set()
+
+        def send_one() -> None:
+            nonlocal sent, waiting
+            sent += 1
+            waiting += 1
+            wal.submit(f'{{"n":{sent}}}\n'.encode(), settled)
+            if sent < 3 or time.monotonic() - started < seconds:
+                loop.call_soon(send_one)  # the next line comes in the next loop iteration
+
+        send_one()
+        await asyncio.wait_for(answered.wait(), 10)
+        wal.stop()
+        await committer
+        return wal
+
+    return asyncio.run(scenario())
+
+
+def test_an_event_loop_commit_waits_while_lines_keep_arriving(tmp_path: Path) -> None:
+    wal = lines_arriving_one_poll_apart(tmp_path, gather_seconds=1.0)
+    assert (wal.committed_records, wal.commits) == (3, 1)
+
+
+def test_without_gathering_a_commit_takes_what_one_poll_brought(tmp_path: Path) -> None:
+    wal = lines_arriving_one_poll_apart(tmp_path, gather_seconds=0.0)
+    assert wal.committed_records == 3
+    assert wal.commits > 1
+
+
+def test_gathering_lines_stops_at_its_time_limit(tmp_path: Path) -> None:
+    # a line in every loop iteration for 0.2 s never stops growing the group: only the limit commits it
+    wal = lines_arriving_one_poll_apart(tmp_path, gather_seconds=0.005, seconds=0.2)
+    assert wal.commits >= 10
+
+
 def test_the_log_calls_back_each_submitted_line_once_it_is_committed(tmp_path: Path) -> None:
     async def scenario() -> list[tuple[str, BaseException | None]]:
         wal = WriteAheadLog(tmp_path / "wal", max_bytes=10_000_000, max_age_seconds=3600)
