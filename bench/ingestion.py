@@ -1,6 +1,6 @@
 """Collector throughput and latency on loopback with wrk; prints a table, writes JSON.
 
-Usage: python bench/ingestion.py [--duration S] [--connections C[,C...]] [--workers W] [--only a,b]
+Usage: python bench/ingestion.py [--duration S] [--connections C[,C...]] [--workers W] [--only a,b] [--rounds N]
 
 Every scenario gets the same load: `wrk` (Debian package) POSTing 200 different realistic requests in
 turn, each 10 simulated mobile events as base64 of gzip(JSON) with the SDK's query string (the
