@@ -46,6 +46,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
@@ -249,7 +250,7 @@ def running(command: list[str], url: str, cwd: Path | None = None, listeners: in
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         wait_for(url, process)
-        wait_for_listeners(int(url.split(":")[2].split("/")[0]), listeners, process)
+        wait_for_listeners(urllib.parse.urlsplit(url).port or 80, listeners, process)
         yield process.pid
     finally:
         process.send_signal(signal.SIGTERM)
@@ -405,15 +406,14 @@ def main() -> None:
                 server = collector(folder, port, "fsync", args.workers, settings)
                 measure("durable@50%", server, port, paced_connections, script, f"target {target:,.0f} requests/s")
 
-    rows = [median_round(rounds) for rounds in samples.values()]  # for the JSON
+    rows = [median_round(rounds) for rounds in samples.values()]
     bare = {connections: rounds for (scenario, connections), rounds in samples.items() if scenario == "bare-asgi"}
     table = Table(title="ingestion on loopback (wrk shares the cores)")
     columns = ("scenario", "connections", "requests/s", "events/s", "p50 ms", "p99 ms", "errors", "CPU µs/req",
                "vs bare-asgi", "note")  # fmt: skip
     for column in columns:
         table.add_column(column, justify="left" if column in ("scenario", "note") else "right")
-    for rounds in samples.values():
-        row = median_round(rounds)
+    for row, rounds in zip(rows, samples.values(), strict=True):
         baseline = bare.get(row.connections) or bare.get(sweep[0])
         ratio = f"{paired_ratio(rounds, baseline):.0%}" if baseline else ""
         table.add_row(row.scenario, str(row.connections), f"{row.requests_per_second:,.0f}",

@@ -177,13 +177,14 @@ class WriteAheadLog:
             raise
 
     def _seal_leftovers(self) -> list[Path]:
-        for spare in self.directory.glob(f"{SPARE_PREFIX}*"):
-            spare.unlink()
+        self._delete_spare_files()
         for leftover in _segments(self.directory, OPEN_SUFFIX):
             with open(leftover, "rb+") as handle:
-                content = handle.read()
-                committed = len(content)
-                if content and content[-1:] != b"\n":
+                committed = handle.seek(0, os.SEEK_END)
+                handle.seek(max(0, committed - 1))
+                if committed and handle.read(1) != b"\n":  # torn, or a spare's zeros: read it all to cut it
+                    handle.seek(0)
+                    content = handle.read()
                     first_nul = content.find(b"\0")
                     committed = content.rfind(b"\n", 0, len(content) if first_nul < 0 else first_nul) + 1
                     handle.truncate(committed)
@@ -514,10 +515,9 @@ class WriteAheadLog:
             self._last_opened_ms = max(int(now * 1000), self._last_opened_ms + 1)
             writer.opened_ms = self._last_opened_ms
             writer.path = self.directory / f"{writer.opened_ms:013d}-{self._seq % 1_000_000:06d}{OPEN_SUFFIX}"
-        writer.capacity = 0
-        spare = self._take_spare()
+        spare = self._take_spare() if self.preallocate else None
+        writer.capacity = self.max_bytes if spare is not None else 0  # every spare is one segment long
         if spare is not None:
-            writer.capacity = spare.stat().st_size
             spare.rename(writer.path)
         writer.descriptor = os.open(writer.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         writer.size = writer.records = 0
@@ -595,11 +595,12 @@ class WriteAheadLog:
 
     def _discard_spares(self) -> None:
         with self._spares_lock:
-            spares, self._spares = self._spares, []
-        for spare in spares:
+            self._spares = []
+        self._delete_spare_files()  # the ready ones, and one the thread may still be writing
+
+    def _delete_spare_files(self) -> None:
+        for spare in self.directory.glob(f"{SPARE_PREFIX}*"):
             spare.unlink(missing_ok=True)
-        for leftover in self.directory.glob(f"{SPARE_PREFIX}*"):  # one the thread was still writing
-            leftover.unlink(missing_ok=True)
 
 
 def _write_all(descriptor: int, data: bytes | memoryview, offset: int) -> None:
