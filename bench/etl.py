@@ -45,6 +45,7 @@ from rich.table import Table
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.host import describe, loop_rate  # noqa: E402
 from clickstream.config import Config, parse_config  # noqa: E402
 from clickstream.contract import RAW_DIR, RAW_FILE_SUFFIX  # noqa: E402
 from clickstream.simulator.generator import SimulationSpec, iter_requests  # noqa: E402
@@ -214,6 +215,7 @@ def main() -> None:
         return
 
     console = Console()
+    start_rate = loop_rate()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-etl-"))
     try:
         if not (folder / RAW_DIR).exists():
@@ -229,6 +231,7 @@ def main() -> None:
         if args.keep is None:
             shutil.rmtree(folder, ignore_errors=True)
 
+    host = describe(start_rate, loop_rate())
     physical = results.get("physical")
     table = Table(title=f"ETL on {platform.machine()}, {os.cpu_count()} cores, {args.workers} workers")
     for heading in ("Mode", "Events", "Seconds", "Events/s", "% of physical", "CPU µs/event", "Peak RSS MB"):
@@ -250,8 +253,9 @@ def main() -> None:
         )
     console.print(table)
     console.print(f"raw input: {raw_bytes / 1e6:,.0f} MB gzip")
+    console.print(f"host: {host}")
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "etl.json").write_text(json.dumps({"raw_bytes": raw_bytes, "results": results}, indent=2))
+    (RESULTS / "etl.json").write_text(json.dumps({"raw_bytes": raw_bytes, "host": host, "results": results}, indent=2))
 
 
 if __name__ == "__main__":
