@@ -1,6 +1,6 @@
 """ETL throughput and peak memory on simulated raw files; prints a table, writes JSON.
 
-Usage: python bench/etl.py [--events 1000000] [--workers 2] [--keep DIR] [--no-spark]
+Usage: python bench/etl.py [--events 1000000] [--workers 2] [--keep DIR] [--no-spark] [--rounds N]
 
 Measures, on the same raw input (about ``--events`` SDK events of a week of traffic, written in arrival
 order as the collector writes them, so each raw file is a short slice of time):
@@ -17,6 +17,11 @@ the rates, it holds still when other work shares the machine. Each mode runs in 
 peak memory is its own: the largest sum, sampled every 50 ms,
 of the resident memory of that process and all its descendants (pool workers, or Spark's JVM and Python
 workers). Run it on an otherwise idle machine and quote the machine with the numbers.
+
+``--rounds N`` runs the physical limit and the local runner N times in turns (the other modes once) and
+shows each one's median round with the range; the local runner's share of the physical limit is the
+median of the rounds' own ratios, each taken from two runs a minute apart, so the host's drift over the
+whole benchmark weighs less on it.
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ from rich.table import Table
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.host import describe, loop_rate  # noqa: E402
+from bench.host import describe  # noqa: E402
 from clickstream.config import Config, parse_config  # noqa: E402
 from clickstream.contract import RAW_DIR, RAW_FILE_SUFFIX  # noqa: E402
 from clickstream.simulator.generator import SimulationSpec, iter_requests  # noqa: E402
@@ -187,6 +192,25 @@ def child_main(mode: str, home: Path, workers: int) -> None:
     print(json.dumps(result))
 
 
+ROUNDED_MODES = ("physical", "local")  # short enough to repeat, and the goal is their ratio
+
+
+def events_per_second(result: dict[str, float]) -> float:
+    return result["events"] / result["seconds"]
+
+
+def median_result(results: list[dict[str, float]]) -> dict[str, float]:
+    """The run with the median rate (the lower middle one of an even count)."""
+    ordered = sorted(results, key=events_per_second)
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def paired_share(runs: list[dict[str, float]], limits: list[dict[str, float]]) -> float:
+    """The median over rounds of a run's rate over the physical limit's rate in the same round."""
+    ratios = sorted(events_per_second(run) / events_per_second(limit) for run, limit in zip(runs, limits, strict=True))
+    return ratios[(len(ratios) - 1) // 2]
+
+
 def measure(mode: str, home: Path, workers: int) -> dict[str, float] | None:
     command = [sys.executable, __file__, "--child", mode, "--home", str(home), "--workers", str(workers)]
     environment = {**os.environ, "PYTHONPATH": str(REPO), "PYSPARK_PYTHON": sys.executable}
@@ -203,10 +227,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--keep", type=Path, help="reuse or keep the generated raw data in this folder")
     parser.add_argument("--no-spark", action="store_true")
+    parser.add_argument("--rounds", type=int, default=1, help="runs of the physical limit and local runner, in turns")
     parser.add_argument("--child", choices=sorted(MODES), help=argparse.SUPPRESS)
     parser.add_argument("--home", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--generate", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds needs at least 1")
     if args.generate:
         generate(args.home, args.generate)
         return
@@ -215,7 +242,6 @@ def main() -> None:
         return
 
     console = Console()
-    start_rate = loop_rate()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-etl-"))
     try:
         if not (folder / RAW_DIR).exists():
@@ -226,22 +252,41 @@ def main() -> None:
             subprocess.run(command, check=True, env={**os.environ, "PYTHONPATH": str(REPO)}, cwd=REPO)
         raw_bytes = sum(path.stat().st_size for path in (folder / RAW_DIR).rglob(f"*{RAW_FILE_SUFFIX}"))
         modes = ["physical", "local", "local, one file"] + ([] if args.no_spark else ["spark"])
-        results = {mode: measure(mode, folder, args.workers) for mode in modes}
+        runs: dict[str, list[dict[str, float]]] = {mode: [] for mode in modes}
+        paired: dict[str, list[dict[str, float]]] = {mode: [] for mode in ROUNDED_MODES}
+        for _ in range(args.rounds):
+            measured = {mode: measure(mode, folder, args.workers) for mode in ROUNDED_MODES}
+            done = {mode: result for mode, result in measured.items() if result is not None}
+            for mode, result in done.items():
+                runs[mode].append(result)
+                if len(done) == len(ROUNDED_MODES):  # a ratio needs both runs of the round
+                    paired[mode].append(result)
+        for mode in modes:
+            if mode not in ROUNDED_MODES:
+                result = measure(mode, folder, args.workers)
+                runs[mode] += [result] if result is not None else []
     finally:
         if args.keep is None:
             shutil.rmtree(folder, ignore_errors=True)
 
-    host = describe(start_rate, loop_rate())
-    physical = results.get("physical")
+    host = describe()
+    physical = median_result(runs["physical"]) if runs["physical"] else None
     table = Table(title=f"ETL on {platform.machine()}, {os.cpu_count()} cores, {args.workers} workers")
-    for heading in ("Mode", "Events", "Seconds", "Events/s", "% of physical", "CPU µs/event", "Peak RSS MB"):
-        table.add_column(heading, justify="right" if heading != "Mode" else "left")
-    for mode, result in results.items():
-        if result is None:
-            table.add_row(mode, "-", "-", "failed or unavailable", "-", "-", "-")
+    headings = ("Mode", "Events", "Seconds", "Events/s", "% of physical", "CPU µs/event", "Peak RSS MB", "Rounds")
+    for heading in headings:
+        table.add_column(heading, justify="left" if heading in ("Mode", "Rounds") else "right")
+    for mode, results in runs.items():
+        if not results:
+            table.add_row(mode, "-", "-", "failed or unavailable", "-", "-", "-", "")
             continue
-        rate = result["events"] / result["seconds"]
-        share = f"{100 * rate / (physical['events'] / physical['seconds']):.0f} %" if physical else "-"
+        result = median_result(results)
+        rate = events_per_second(result)
+        if mode in paired and paired[mode] and paired["physical"]:
+            share = f"{100 * paired_share(paired[mode], paired['physical']):.0f} %"
+        else:
+            share = f"{100 * rate / events_per_second(physical):.0f} %" if physical else "-"
+        rates = [events_per_second(run) for run in results]
+        spread = f"median of {len(results)}: {min(rates):,.0f}-{max(rates):,.0f}/s" if len(results) > 1 else ""
         table.add_row(
             mode,
             f"{result['events']:,.0f}",
@@ -250,12 +295,15 @@ def main() -> None:
             share,
             f"{1e6 * result['cpu_seconds'] / result['events']:.1f}" if result["events"] else "-",
             f"{result['peak_rss_mb']:,.0f}",
+            spread,
         )
     console.print(table)
     console.print(f"raw input: {raw_bytes / 1e6:,.0f} MB gzip")
     console.print(f"host: {host}")
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "etl.json").write_text(json.dumps({"raw_bytes": raw_bytes, "host": host, "results": results}, indent=2))
+    medians = {mode: median_result(results) for mode, results in runs.items() if results}
+    summary = {"raw_bytes": raw_bytes, "host": host, "results": medians, "rounds": runs}
+    (RESULTS / "etl.json").write_text(json.dumps(summary, indent=2))
 
 
 if __name__ == "__main__":

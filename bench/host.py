@@ -1,10 +1,9 @@
-"""What a benchmark ran on, printed beside its table so runs at different times can be compared.
+"""What a benchmark ran on, printed beside its table: the machine and the interpreter's build.
 
-On a shared virtual machine the same code's speed drifts by 20-30 % from minute to minute (the host's
-other tenants), and the interpreter's build matters as much: a CPython built without profile-guided
-optimisation and link-time optimisation (pyenv's default) runs bytecode about a third slower than a
-distribution's or the official Docker image's build. So every run records the interpreter and the
-rate of a plain bytecode loop at its start and end; compare results only at similar loop rates.
+The interpreter's build moves every number here: a CPython built without profile-guided and link-time
+optimisation on a shared libpython (pyenv's default) runs bytecode about a third slower than a
+distribution's or the official Docker image's build, so results are comparable only between runs on
+the same interpreter.
 """
 
 from __future__ import annotations
@@ -13,9 +12,6 @@ import os
 import platform
 import sys
 import sysconfig
-import time
-
-LOOP_PROBE_SECONDS = 0.5
 
 
 def interpreter() -> str:
@@ -33,19 +29,6 @@ def _libpython() -> str:
         return "shared libpython" if sysconfig.get_config_var("Py_ENABLE_SHARED") else "static libpython"
 
 
-def loop_rate(seconds: float = LOOP_PROBE_SECONDS) -> float:
-    """Millions of iterations per second of a plain bytecode loop: the host's current speed for Python."""
-    count = 0
-    deadline = time.perf_counter() + seconds
-    started = time.perf_counter()
-    while time.perf_counter() < deadline:
-        count += 1
-    return count / (time.perf_counter() - started) / 1e6
-
-
-def describe(start_rate: float, end_rate: float) -> str:
-    """One line for a benchmark's output: machine, cores, interpreter, loop rate at start and end."""
-    return (
-        f"{platform.machine()}, {os.cpu_count()} cores; {interpreter()}; "
-        f"bytecode loop {start_rate:.1f} M/s at the start, {end_rate:.1f} M/s at the end"
-    )
+def describe() -> str:
+    """One line for a benchmark's output: machine, cores and interpreter."""
+    return f"{platform.machine()}, {os.cpu_count()} cores; {interpreter()}"

@@ -60,7 +60,7 @@ import yaml  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from bench.host import describe, loop_rate  # noqa: E402
+from bench.host import describe  # noqa: E402
 from clickstream.cli.demo import free_port  # noqa: E402
 from clickstream.simulator.generator import SimulationSpec, iter_requests  # noqa: E402
 
@@ -348,7 +348,6 @@ def main() -> None:
         console.print("[red]wrk is not installed: apt-get install wrk[/red] (nothing measured)")
         raise SystemExit(2)
 
-    start_rate = loop_rate()
     requests = realistic_requests(DISTINCT_REQUESTS)
     body_bytes = sum(len(body) for _, body in requests) / len(requests)
     console.print(
@@ -422,7 +421,7 @@ def main() -> None:
                       f"{row.events_per_second:,.0f}", f"{row.p50_ms:.2f}", f"{row.p99_ms:.2f}", str(row.errors),
                       f"{row.cpu_us_per_request:.1f}", ratio, row.note)  # fmt: skip
     console.print(table)
-    host = describe(start_rate, loop_rate())
+    host = describe()
     console.print(f"host: {host}")
     RESULTS.mkdir(exist_ok=True)
     result = {"machine": platform.platform(), "cores": os.cpu_count(), "body_bytes": body_bytes, "host": host,
