@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "bench"
+from tests.bench import BENCH
+
 SCRIPTS = sorted(path for path in BENCH.glob("*.py") if 'if __name__ == "__main__"' in path.read_text())
 
 
