@@ -20,7 +20,7 @@ workers). Run it on an otherwise idle machine and quote the machine with the num
 
 ``--rounds N`` runs the physical limit and the local runner N times in turns (the other modes once) and
 shows each one's median round with the range; the local runner's share of the physical limit is the
-median of the rounds' own ratios, each taken from two runs a minute apart, so the host's drift over the
+median of the rounds' own ratios, each from two runs taken back to back, so the host's drift over the
 whole benchmark weighs less on it.
 """
 

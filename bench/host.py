@@ -1,9 +1,9 @@
 """What a benchmark ran on, printed beside its table: the machine and the interpreter's build.
 
-The interpreter's build moves every number here: a CPython built without profile-guided and link-time
-optimisation on a shared libpython (pyenv's default) runs bytecode about a third slower than a
-distribution's or the official Docker image's build, so results are comparable only between runs on
-the same interpreter.
+The interpreter's build moves every number here: on this project's 2-core VM, pyenv's CPython (built
+without profile-guided and link-time optimisation, on a shared libpython) ran a bytecode loop about a
+third slower than Debian's static, optimised build (the official Docker images are optimised builds
+too), so results are comparable only between runs on the same interpreter.
 """
 
 from __future__ import annotations
