@@ -33,7 +33,7 @@ def test_of_an_even_count_of_rounds_the_lower_middle_one_is_the_median(bench: Mo
 
 
 def test_the_share_of_the_physical_limit_pairs_each_round_with_its_own_limit(bench: ModuleType) -> None:
-    # The host's speed drifts between rounds; each round's two runs are taken a minute apart.
+    # The host's speed drifts between rounds; each round's two runs are taken back to back.
     local = [run(60, 1), run(30, 1), run(35, 1)]
     physical = [run(200, 1), run(100, 1), run(70, 1)]  # rounds' ratios: 30 %, 30 %, 50 %
     assert bench.paired_share(local, physical) == pytest.approx(0.3)
