@@ -25,9 +25,9 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # as a script, bench/ comes first on the path and bench/etl.py would shadow etl/
 
-from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
+from bench.output import wide_console  # noqa: E402
 from clickstream.simulator.generator import SimulationSpec, iter_requests  # noqa: E402
 from etl.enrich.geo import GeoResolver  # noqa: E402
 from etl.enrich.privacy import protect_ip  # noqa: E402
@@ -135,7 +135,7 @@ def main() -> None:
         table.add_row(
             name, mode, f"{count:,}", f"{distinct:,}", f"{count / seconds:,.0f}", f"{seconds / count * 1e6:.2f}"
         )
-    console = Console()
+    console = wide_console()
     console.print(table)
     console.print(f"build once per worker: user agent {ua_build:.2f} s, geo {geo_build:.3f} s, rules {ts_build:.3f} s")
 

@@ -44,13 +44,13 @@ from pathlib import Path
 import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
-from rich.console import Console
 from rich.table import Table
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.host import describe  # noqa: E402
+from bench.output import wide_console  # noqa: E402
 from clickstream.config import Config, parse_config  # noqa: E402
 from clickstream.contract import RAW_DIR, RAW_FILE_SUFFIX  # noqa: E402
 from clickstream.simulator.generator import SimulationSpec, iter_requests  # noqa: E402
@@ -216,7 +216,7 @@ def measure(mode: str, home: Path, workers: int) -> dict[str, float] | None:
     environment = {**os.environ, "PYTHONPATH": str(REPO), "PYSPARK_PYTHON": sys.executable}
     done = subprocess.run(command, capture_output=True, text=True, env=environment, cwd=REPO)
     if done.returncode != 0:
-        Console(stderr=True).print(f"[yellow]{mode}: failed ({done.stderr.strip().splitlines()[-1:]})[/yellow]")
+        wide_console(stderr=True).print(f"[yellow]{mode}: failed ({done.stderr.strip().splitlines()[-1:]})[/yellow]")
         return None
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
@@ -241,7 +241,7 @@ def main() -> None:
         child_main(args.child, args.home, args.workers)
         return
 
-    console = Console()
+    console = wide_console()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-etl-"))
     try:
         if not (folder / RAW_DIR).exists():

@@ -57,10 +57,10 @@ sys.path.insert(0, str(REPO))  # as a script, bench/ comes first on the path and
 
 import orjson  # noqa: E402
 import yaml  # noqa: E402
-from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from bench.host import describe  # noqa: E402
+from bench.output import wide_console  # noqa: E402
 from clickstream.cli.demo import free_port  # noqa: E402
 from clickstream.simulator.generator import SimulationSpec, iter_requests  # noqa: E402
 
@@ -68,7 +68,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 EVENTS_PER_REQUEST = 10
 DISTINCT_REQUESTS = 200
 SCENARIOS = ("durable", "memory", "bare-asgi", "nginx", "durable@50%")
-console = Console()
+console = wide_console()
 
 
 @dataclass

@@ -33,13 +33,13 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from rich.console import Console
 from rich.table import Table
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.etl import generate  # noqa: E402
+from bench.output import wide_console  # noqa: E402
 from clickstream.config import Config, parse_config  # noqa: E402
 from clickstream.contract import PROCESSED_TABLES, REJECTED  # noqa: E402
 from clickstream.modeling import run_dbt  # noqa: E402
@@ -191,7 +191,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="reuse or keep the base data and warehouses in this folder")
     args = parser.parse_args()
 
-    console = Console()
+    console = wide_console()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-modeling-"))
     folder.mkdir(parents=True, exist_ok=True)
     try:

@@ -29,18 +29,18 @@ from pathlib import Path
 
 import duckdb
 import yaml
-from rich.console import Console
 from rich.table import Table
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.output import wide_console  # noqa: E402
 from clickstream.cli.demo import free_port, wait_until_healthy  # noqa: E402
 from clickstream.simulator.generator import SimulationSpec, iter_requests  # noqa: E402
 from clickstream.simulator.sender import send_http  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
-console = Console(highlight=False)
+console = wide_console(highlight=False)
 
 
 @dataclass

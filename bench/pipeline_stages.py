@@ -21,9 +21,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # as a script, bench/ comes first on the path and bench/etl.py would shadow etl/
 
-from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
+from bench.output import wide_console  # noqa: E402
 from clickstream.cli.demo import free_port, start_server, stop_server, wait_until_healthy, write_demo_config  # noqa: E402
 from clickstream.cli.pipeline import mart_counts  # noqa: E402
 from clickstream.config import load_config  # noqa: E402
@@ -72,7 +72,7 @@ def main() -> None:
         table.add_column(column, justify="left" if column == "stage" else "right")
     for stage, seconds, throughput in rows:
         table.add_row(stage, f"{seconds:.2f}", throughput)
-    Console().print(table)
+    wide_console().print(table)
     RESULTS.mkdir(exist_ok=True)
     result = {
         "users": args.users, "days": args.days, "events": sent.events, "requests": sent.requests,

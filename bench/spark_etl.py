@@ -24,9 +24,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # as a script, bench/ comes first on the path and bench/etl.py would shadow etl/
 
-from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
+from bench.output import wide_console  # noqa: E402
 from clickstream.config import Config, parse_config  # noqa: E402
 from clickstream.simulator.generator import SimulationSpec, iter_requests  # noqa: E402
 from clickstream.simulator.sender import write_raw  # noqa: E402
@@ -83,7 +83,7 @@ def main() -> None:
         table.add_column(column, justify="left" if column == "run" else "right")
     for name, seconds, rate in rows:
         table.add_row(name, f"{seconds:.2f}", rate)
-    Console().print(table)
+    wide_console().print(table)
     RESULTS.mkdir(exist_ok=True)
     result = {
         "events": sent.events,

@@ -39,13 +39,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.modeling import bench_config, build_base, replicate  # noqa: E402
+from bench.output import wide_console  # noqa: E402
 from clickstream.modeling import run_dbt  # noqa: E402
 from clickstream.serving import publish_snapshot, snapshot_path  # noqa: E402
 from studio import analyses, model, paths  # noqa: E402
@@ -105,7 +105,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    console = Console()
+    console = wide_console()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-studio-"))
     folder.mkdir(parents=True, exist_ok=True)
     try:
