@@ -51,6 +51,7 @@ sys.path.insert(0, str(REPO))
 
 from bench.host import describe  # noqa: E402
 from bench.output import wide_console  # noqa: E402
+from bench.rounds import lower_median, median_ratio, spread  # noqa: E402
 from clickstream.config import Config, parse_config  # noqa: E402
 from clickstream.contract import RAW_DIR, RAW_FILE_SUFFIX  # noqa: E402
 from clickstream.simulator.generator import SimulationSpec, iter_requests  # noqa: E402
@@ -201,14 +202,13 @@ def events_per_second(result: dict[str, float]) -> float:
 
 def median_result(results: list[dict[str, float]]) -> dict[str, float]:
     """The run with the median rate (the lower middle one of an even count)."""
-    ordered = sorted(results, key=events_per_second)
-    return ordered[(len(ordered) - 1) // 2]
+    return lower_median(results, key=events_per_second)
 
 
 def paired_share(runs: list[dict[str, float]], limits: list[dict[str, float]]) -> float:
     """The median over rounds of a run's rate over the physical limit's rate in the same round."""
-    ratios = sorted(events_per_second(run) / events_per_second(limit) for run, limit in zip(runs, limits, strict=True))
-    return ratios[(len(ratios) - 1) // 2]
+    pairs = zip(runs, limits, strict=True)
+    return median_ratio([events_per_second(run) / events_per_second(limit) for run, limit in pairs])
 
 
 def measure(mode: str, home: Path, workers: int) -> dict[str, float] | None:
@@ -252,23 +252,15 @@ def main() -> None:
             subprocess.run(command, check=True, env={**os.environ, "PYTHONPATH": str(REPO)}, cwd=REPO)
         raw_bytes = sum(path.stat().st_size for path in (folder / RAW_DIR).rglob(f"*{RAW_FILE_SUFFIX}"))
         modes = ["physical", "local", "local, one file"] + ([] if args.no_spark else ["spark"])
-        runs: dict[str, list[dict[str, float]]] = {mode: [] for mode in modes}
-        paired: dict[str, list[dict[str, float]]] = {mode: [] for mode in ROUNDED_MODES}
-        for _ in range(args.rounds):
-            measured = {mode: measure(mode, folder, args.workers) for mode in ROUNDED_MODES}
-            done = {mode: result for mode, result in measured.items() if result is not None}
-            for mode, result in done.items():
-                runs[mode].append(result)
-                if len(done) == len(ROUNDED_MODES):  # a ratio needs both runs of the round
-                    paired[mode].append(result)
-        for mode in modes:
-            if mode not in ROUNDED_MODES:
-                result = measure(mode, folder, args.workers)
-                runs[mode] += [result] if result is not None else []
+        rounds = [{mode: measure(mode, folder, args.workers) for mode in ROUNDED_MODES} for _ in range(args.rounds)]
+        rounds.append({mode: measure(mode, folder, args.workers) for mode in modes if mode not in ROUNDED_MODES})
     finally:
         if args.keep is None:
             shutil.rmtree(folder, ignore_errors=True)
 
+    runs = {mode: [result for round_ in rounds if (result := round_.get(mode)) is not None] for mode in modes}
+    complete = [round_ for round_ in rounds[: args.rounds] if None not in round_.values()]  # a ratio needs both
+    paired = {mode: [round_[mode] for round_ in complete] for mode in ROUNDED_MODES}
     host = describe()
     physical = median_result(runs["physical"]) if runs["physical"] else None
     table = Table(title=f"ETL on {platform.machine()}, {os.cpu_count()} cores, {args.workers} workers")
@@ -285,8 +277,7 @@ def main() -> None:
             share = f"{100 * paired_share(paired[mode], paired['physical']):.0f} %"
         else:
             share = f"{100 * rate / events_per_second(physical):.0f} %" if physical else "-"
-        rates = [events_per_second(run) for run in results]
-        spread = f"median of {len(results)}: {min(rates):,.0f}-{max(rates):,.0f}/s" if len(results) > 1 else ""
+        ranged = spread([events_per_second(run) for run in results])
         table.add_row(
             mode,
             f"{result['events']:,.0f}",
@@ -295,7 +286,7 @@ def main() -> None:
             share,
             f"{1e6 * result['cpu_seconds'] / result['events']:.1f}" if result["events"] else "-",
             f"{result['peak_rss_mb']:,.0f}",
-            spread,
+            f"{ranged}/s" if ranged else "",
         )
     console.print(table)
     console.print(f"raw input: {raw_bytes / 1e6:,.0f} MB gzip")

@@ -61,6 +61,7 @@ from rich.table import Table  # noqa: E402
 
 from bench.host import describe  # noqa: E402
 from bench.output import wide_console  # noqa: E402
+from bench.rounds import lower_median, median_ratio, spread  # noqa: E402
 from clickstream.cli.demo import free_port  # noqa: E402
 from clickstream.simulator.generator import SimulationSpec, iter_requests  # noqa: E402
 
@@ -86,19 +87,17 @@ class Row:
 
 def median_round(rounds: list[Row]) -> Row:
     """The round with the median rate; with several rounds its note gives the range of their rates."""
-    ordered = sorted(rounds, key=lambda row: row.requests_per_second)
-    middle = ordered[(len(ordered) - 1) // 2]
-    if len(ordered) == 1:
+    middle = lower_median(rounds, key=lambda row: row.requests_per_second)
+    if len(rounds) == 1:
         return middle
-    spread = f"median of {len(ordered)}: {ordered[0].requests_per_second:,.0f}-{ordered[-1].requests_per_second:,.0f}"
-    return replace(middle, note="; ".join(part for part in (middle.note, spread) if part))
+    ranged = spread([row.requests_per_second for row in rounds])
+    return replace(middle, note="; ".join(part for part in (middle.note, ranged) if part))
 
 
 def paired_ratio(rounds: list[Row], baseline: list[Row]) -> float:
     """Median over rounds of rate / the baseline's rate in the same round (the last baseline round for extras)."""
-    ratios = sorted(row.requests_per_second / baseline[min(index, len(baseline) - 1)].requests_per_second
-                    for index, row in enumerate(rounds))  # fmt: skip
-    return ratios[(len(ratios) - 1) // 2]
+    return median_ratio([row.requests_per_second / baseline[min(index, len(baseline) - 1)].requests_per_second
+                         for index, row in enumerate(rounds)])  # fmt: skip
 
 
 def realistic_requests(count: int) -> list[tuple[str, bytes]]:
