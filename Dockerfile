@@ -12,7 +12,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     CLICKSTREAM_COMPOSED_CONFIG=/tmp/clickstream.yml
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
+# setup.py builds the ETL's optional compiled module when a C compiler is there (this slim image has
+# none: the ETL takes pyarrow's path, same output; the collector does not use it).
+COPY pyproject.toml setup.py README.md ./
 COPY clickstream clickstream
 COPY ingestion ingestion
 COPY etl etl

@@ -8,18 +8,19 @@ flat key and value arrays, and strings cut to the contract's byte limits (the or
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import cache
+from dataclasses import dataclass
 from itertools import accumulate, chain, compress, islice
-from operator import methodcaller, ne
-from typing import Any
+from operator import itemgetter, methodcaller, ne
+from typing import Any, cast
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from clickstream.contract import CUSTOM_PARAMETERS, STRING_MAP, TIMESTAMP, USER_PROPERTIES, Table
+from etl.native import KINDS, NATIVE, native_columns
 from etl.values import TYPE_LABELS, all_none, column, text, truncate_utf8, value_type
 
-_INT32 = pa.int32()
+_INT32, _BOOL, _STRING = pa.int32(), pa.bool_(), pa.string()
 _values = methodcaller("values")
 
 
@@ -32,20 +33,56 @@ def build_table(
 ) -> pa.Table:
     """An Arrow table with ``table``'s columns (nulls where ``names`` lacks one) from value tuples in
     ``names`` order, plus the ``transient`` columns named there (kept for enrichment, dropped on write)."""
-    count = len(rows)
-    by_name: dict[str, Sequence[Any]] = dict(zip(names, zip(*rows, strict=True), strict=True)) if rows else {}
-    arrays: list[pa.Array] = []
-    for spec in table.columns:
-        values = by_name.get(spec.name)
-        if values is None:
-            arrays.append(pa.nulls(count, spec.arrow_type))
-        else:
-            arrays.append(_array(values, spec.arrow_type, spec.max_bytes if truncate else None))
     transient_types = tuple((transient or {}).items())
-    for name, arrow_type in transient_types:
-        values = by_name.get(name)
-        arrays.append(pa.nulls(count, arrow_type) if values is None else column(values, arrow_type))
-    return pa.Table.from_arrays(arrays, schema=_built_schema(table, transient_types))
+    # Keyed on the table's name: hashing a Table (a dataclass of ~100 columns) costs more than the lookup.
+    key = (table.name, tuple(names), transient_types, truncate)
+    plan = _PLANS.get(key) or _PLANS.setdefault(key, _plan(table, key[1], transient_types, truncate))
+    count = len(rows)
+    # Scalar columns in one pass over the rows when the compiled builder is there (etl.native); the others,
+    # and a scalar column holding a stray type, column by column.
+    arrays: list[pa.Array | None] = [None] * len(plan.columns)
+    for index, array in zip(plan.native, native_columns(rows, plan.native_columns), strict=True):
+        arrays[index] = array
+    for index, (slot, arrow_type, max_bytes) in enumerate(plan.columns):
+        array = arrays[index]
+        if array is None:
+            if slot is None or not rows:
+                array = pa.nulls(count, arrow_type)
+            else:
+                array = _array(list(map(itemgetter(slot), rows)), arrow_type, max_bytes)
+        elif max_bytes is not None and arrow_type == _STRING:
+            array = truncate_utf8(array, max_bytes)
+        arrays[index] = array
+    return pa.Table.from_arrays(arrays, schema=plan.schema)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How :func:`build_table` builds each column: its slot in the rows (None: not in them), Arrow type and
+    string byte limit; and which columns the compiled builder converts (their positions and (slot, type))."""
+
+    columns: tuple[tuple[int | None, pa.DataType, int | None], ...]
+    native: tuple[int, ...]
+    native_columns: tuple[tuple[int, pa.DataType], ...]
+    schema: pa.Schema  # the table's columns, then the transient ones
+
+
+def _plan(
+    table: Table, names: tuple[str, ...], transient: tuple[tuple[str, pa.DataType], ...], truncate: bool
+) -> _Plan:
+    slots = {name: index for index, name in enumerate(names)}
+    columns = tuple(
+        [(slots.get(spec.name), spec.arrow_type, spec.max_bytes if truncate else None) for spec in table.columns]
+        + [(slots.get(name), arrow_type, None) for name, arrow_type in transient]
+    )
+    native = tuple(
+        index for index, (slot, arrow_type, _) in enumerate(columns) if slot is not None and arrow_type in KINDS
+    )
+    schema = pa.schema([*table.schema, *(pa.field(name, arrow_type) for name, arrow_type in transient)])
+    return _Plan(columns, native, tuple((cast(int, columns[index][0]), columns[index][1]) for index in native), schema)
+
+
+_PLANS: dict[tuple[str, tuple[str, ...], tuple[tuple[str, pa.DataType], ...], bool], _Plan] = {}
 
 
 def truncate_columns(table: Table, data: pa.Table) -> pa.Table:
@@ -59,12 +96,6 @@ def truncate_columns(table: Table, data: pa.Table) -> pa.Table:
                 cut = truncate_utf8(column.combine_chunks(), spec.max_bytes)
                 data = data.set_column(index, data.schema.field(index), cut)
     return data
-
-
-@cache
-def _built_schema(table: Table, transient: tuple[tuple[str, pa.DataType], ...]) -> pa.Schema:
-    """The schema of :func:`build_table`'s result: ``table``'s, then the transient columns (built per batch)."""
-    return pa.schema([*table.schema, *(pa.field(name, arrow_type) for name, arrow_type in transient)])
 
 
 def _array(values: Sequence[Any], arrow_type: pa.DataType, max_bytes: int | None) -> pa.Array:
@@ -88,6 +119,8 @@ def map_column(dicts: Sequence[Mapping[str, Any] | None], map_type: pa.DataType)
     """
     if all_none(dicts):  # device_ua before enrichment, query parameters of app events: no dict to convert
         return pa.nulls(len(dicts), map_type)
+    if NATIVE:  # compiled, converting each row's entries costs less than Arrow's take of shared ones
+        return _map_of(dicts, map_type)
     # Runs of one object (a request's events are consecutive rows), found with C-level loops (map, compress,
     # accumulate): each run's dict is converted once and its rows take from it. An object that comes back
     # after another is converted again, which gives the same values.
@@ -110,9 +143,9 @@ def _map_of(dicts: Sequence[Mapping[str, Any] | None], map_type: pa.DataType) ->
     if map_type == CUSTOM_PARAMETERS:
         items: pa.Array = _custom_items(values)
     else:
-        items = column(values, pa.string())
+        items = column(values, _STRING)
     return pa.MapArray.from_arrays(
-        pa.array(offsets, _INT32), column(keys, pa.string()), items, type=map_type, mask=pa.array(nulls, pa.bool_())
+        column(offsets, _INT32), column(keys, pa.string()), items, type=map_type, mask=column(nulls, _BOOL)
     )
 
 
@@ -126,6 +159,4 @@ def _custom_items(values: list[Any]) -> pa.Array:
         if None in labels:  # a subclass of a JSON type, or a value the SDK cannot send: the general rule
             labels = [label or value_type(value) for label, value in zip(labels, values, strict=True)]
         texts = [value if value.__class__ is str else text(value) for value in values]
-    return pa.StructArray.from_arrays(
-        [pa.array(texts, pa.string(), from_pandas=False), pa.array(labels, pa.string())], names=["value", "type"]
-    )
+    return pa.StructArray.from_arrays([column(texts, _STRING), column(labels, _STRING)], names=["value", "type"])

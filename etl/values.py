@@ -18,6 +18,8 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from etl.native import native_column
+
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 # Event times the ETL accepts: from 1970 to the end of year 9999, in epoch milliseconds.
 MAX_TIME_MSEC = 253_402_300_799_999
@@ -162,6 +164,15 @@ def column(values: Sequence[Any], arrow_type: pa.DataType, max_bytes: int | None
         # Many columns are empty in a chunk (screen fields of web events, page fields of app events...);
         # Arrow converts a run of Python Nones at ~70 ns each, while this check costs ~1 ns a value.
         return pa.nulls(len(values), arrow_type)
+    array = native_column(values, arrow_type)  # None unless compiled and every value has the exact JSON type
+    if array is None:
+        array = _converted(values, arrow_type)
+    if max_bytes is not None and arrow_type == pa.string():
+        array = truncate_utf8(array, max_bytes)
+    return array
+
+
+def _converted(values: Sequence[Any], arrow_type: pa.DataType) -> pa.Array:
     try:
         array = pa.array(values, type=arrow_type, from_pandas=False)
         if arrow_type == pa.float64() and any(value.__class__ is bool or value != value for value in values):
@@ -170,8 +181,6 @@ def column(values: Sequence[Any], arrow_type: pa.DataType, max_bytes: int | None
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
         convert = _COERCE[arrow_type]  # every rule maps None to None: the call is skipped for the many Nones
         array = pa.array([value if value is None else convert(value) for value in values], type=arrow_type)
-    if max_bytes is not None and arrow_type == pa.string():
-        array = truncate_utf8(array, max_bytes)
     return array
 
 

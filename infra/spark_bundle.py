@@ -24,7 +24,8 @@ DISTRIBUTION = "clickstream-analytics"
 # What the Spark runner imports, directly or through the shared core.
 PACKAGES = ("clickstream", "etl", "loader", "ingestion")
 _SKIP_PARTS = {"__pycache__"}
-_SKIP_SUFFIXES = {".pyc", ".pyo"}
+# Compiled modules are built for this machine and cannot load from a zip: the job takes their fallbacks.
+_SKIP_SUFFIXES = {".pyc", ".pyo", ".so", ".pyd"}
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
