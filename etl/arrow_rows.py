@@ -1,8 +1,10 @@
 """Row tuples from the transform -> Arrow tables of the contract's schemas.
 
-Columns are built one at a time from the transposed tuples (:func:`etl.values.column` converts a whole
-column in one Arrow call when its values already have the right type), maps from Python dicts through
-flat key and value arrays, and strings cut to the contract's byte limits (the original's max-length rule).
+Scalar columns are built in one pass over the rows by the compiled converter (:mod:`etl.native`) when it
+is installed; otherwise, and for a column holding a stray type, column by column (:func:`etl.values.column`
+converts a whole column in one Arrow call when its values already have the right type, else value by value
+with the coercion rules). Maps are built from Python dicts through flat key and value arrays, and strings
+cut to the contract's byte limits (the original's max-length rule).
 """
 
 from __future__ import annotations
@@ -114,12 +116,13 @@ def _array(values: Sequence[Any], arrow_type: pa.DataType, max_bytes: int | None
 def map_column(dicts: Sequence[Mapping[str, Any] | None], map_type: pa.DataType) -> pa.Array:
     """A map array from dicts (None or empty -> null): string values, or ``{value, type}`` custom parameters.
 
-    Rows often share one dict object (``process_info`` and ``device_ua`` are per request), so each run of one
-    object is converted once and the rows take from it.
+    Rows often share one dict object (``process_info`` and ``device_ua`` are per request): without the
+    compiled converter each run of one object is converted once and the rows take from it; with it,
+    converting every row's entries costs less than that ``take``.
     """
     if all_none(dicts):  # device_ua before enrichment, query parameters of app events: no dict to convert
         return pa.nulls(len(dicts), map_type)
-    if NATIVE:  # compiled, converting each row's entries costs less than Arrow's take of shared ones
+    if NATIVE:
         return _map_of(dicts, map_type)
     # Runs of one object (a request's events are consecutive rows), found with C-level loops (map, compress,
     # accumulate): each run's dict is converted once and its rows take from it. An object that comes back
@@ -145,7 +148,7 @@ def _map_of(dicts: Sequence[Mapping[str, Any] | None], map_type: pa.DataType) ->
     else:
         items = column(values, _STRING)
     return pa.MapArray.from_arrays(
-        column(offsets, _INT32), column(keys, pa.string()), items, type=map_type, mask=column(nulls, _BOOL)
+        column(offsets, _INT32), column(keys, _STRING), items, type=map_type, mask=column(nulls, _BOOL)
     )
 
 

@@ -11,6 +11,7 @@ from clickstream.cli.render import console, progress_bar
 from clickstream.config import Config
 from clickstream.errors import InputError
 from clickstream.modeling import ModelResult, run_dbt
+from etl import native
 from etl.process import EtlJob
 from etl.runner import EtlResult, run_etl
 from loader.runner import LoadResult, run_load
@@ -50,6 +51,11 @@ def etl_step(
         f"{result.events:,} events, {result.items:,} items, {result.users:,} user rows; rejected: {rejected} "
         f"({result.seconds:.1f}s)"
     )
+    if not native.NATIVE and runner is EtlRunner.LOCAL:
+        console.print(
+            "[yellow]etl: the compiled converter (etl._columns) is not installed, so columns take pyarrow's path: "
+            "the same output, about 6 % slower; install a C compiler and reinstall the package to build it[/yellow]"
+        )
     for path in result.ignored_files:
         console.print(f"[yellow]etl: ignored {path}: not in the raw/year=/month=/day=/hour= layout[/yellow]")
     for path, error in result.failed_files.items():

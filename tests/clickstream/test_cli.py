@@ -6,6 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from clickstream.cli.pipeline import etl_step
+from clickstream.config import parse_config
+from etl import native
+
 
 def clickstream(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -42,3 +48,14 @@ def test_simulate_to_raw_then_etl_processes_the_files(tmp_path: Path) -> None:
     etl = clickstream("etl", cwd=tmp_path)
     assert "1 of 1 new raw files processed" in etl.stdout
     assert "rejected: none" in etl.stdout
+
+
+def test_etl_says_when_the_compiled_converter_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = parse_config({"home": str(tmp_path), "apps": [{"id": "shop"}]}, tmp_path)
+    etl_step(config)
+    assert "compiled converter" not in capsys.readouterr().out  # `make` builds it
+    monkeypatch.setattr(native, "NATIVE", False)
+    etl_step(config)
+    assert "compiled converter (etl._columns) is not installed" in capsys.readouterr().out
