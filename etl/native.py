@@ -8,11 +8,14 @@ columns at once; it converts only values of the exact type a column expects (``s
 every coercion rule of :mod:`etl.values`. So it decides nothing: the arrays are those pyarrow would build.
 
 Without a C compiler at install time the module is absent and every column takes pyarrow's path
-(``NATIVE`` is False); ``tests/etl/test_native_columns.py`` checks both give equal arrays.
+(``NATIVE`` is False), as it does with ``CLICKSTREAM_ETL_NATIVE=0`` in the environment;
+``tests/etl/test_native_columns.py`` checks both give equal arrays.
 """
 
 from __future__ import annotations
 
+import importlib
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,11 +23,19 @@ import pyarrow as pa
 
 from clickstream.contract import TIMESTAMP
 
-try:
-    from etl import _columns  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - an install without a C compiler
-    _columns = None
 
+def _compiled() -> Any:
+    """The compiled module, or None without it (or with ``CLICKSTREAM_ETL_NATIVE=0``, to rule it out or to
+    compare both paths' speed)."""
+    if os.environ.get("CLICKSTREAM_ETL_NATIVE") == "0":
+        return None
+    try:
+        return importlib.import_module("etl._columns")
+    except ImportError:  # pragma: no cover - an install without a C compiler
+        return None
+
+
+_columns = _compiled()
 NATIVE: bool = _columns is not None
 # The compiled builder's kind of each Arrow type it converts (timestamps as epoch milliseconds).
 KINDS: dict[pa.DataType, int] = {

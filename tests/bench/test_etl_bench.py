@@ -47,3 +47,7 @@ def test_rounds_must_be_at_least_one() -> None:
     result = subprocess.run([sys.executable, str(SCRIPT), "--rounds", "0"], capture_output=True, text=True)
     assert result.returncode == 2
     assert "--rounds needs at least 1" in result.stderr
+
+
+def test_the_benchmark_says_which_path_built_the_columns(bench: ModuleType) -> None:
+    assert bench.column_converter() == "compiled converter (etl._columns)"  # `make` builds it

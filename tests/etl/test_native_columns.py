@@ -5,6 +5,9 @@ the column's exact JSON type."""
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -151,3 +154,12 @@ def test_simulated_traffic_gives_the_same_tables_with_and_without_the_compiled_c
     assert compiled.events.num_rows > 500
     for name in ("events", "items", "users"):
         assert getattr(compiled, name).equals(getattr(plain, name)), name
+
+
+def test_clickstream_etl_native_0_turns_the_compiled_converter_off() -> None:
+    probe = "import pyarrow as pa, etl.native as n; print(n.NATIVE, n.native_column(['a'], pa.string()))"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], env={**os.environ, "CLICKSTREAM_ETL_NATIVE": "0"}, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "None"]
