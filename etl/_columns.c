@@ -265,8 +265,8 @@ static PyObject *build(PyObject *module, PyObject *args) {
                 continue;
             }
             if (col->slot >= width) {
-                release(cols, count);
                 PyErr_Format(PyExc_IndexError, "row %zd has %zd values, slot %zd asked", row, width, col->slot);
+                release(cols, count);
                 return NULL;
             }
             if (append(col, values[col->slot], row) < 0) {

@@ -78,6 +78,7 @@ def test_rows_convert_column_by_column_to_what_pyarrow_gives(
             assert any(not _exact(value, arrow_type) for value in values)
         else:
             assert all(_exact(value, arrow_type) for value in values)
+            array.validate(full=True)  # offsets, bitmaps and UTF-8 as Arrow requires them
             assert array.equals(pa.array(values, arrow_type))
 
 
