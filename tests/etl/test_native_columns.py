@@ -4,6 +4,7 @@ the column's exact JSON type."""
 
 from __future__ import annotations
 
+import importlib
 import math
 import os
 import subprocess
@@ -164,3 +165,20 @@ def test_clickstream_etl_native_0_turns_the_compiled_converter_off() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "None"]
+
+
+@pytest.mark.parametrize(
+    ("rows", "slots", "kinds", "error"),
+    [
+        ([["a"], ["b", "c"]], (1,), (0,), IndexError),  # a row too short for its slot
+        ([{"a": 1}], (0,), (0,), TypeError),  # a row that is neither a list nor a tuple
+        ([["a"]], (0,), (9,), ValueError),  # no such kind
+        ([["a"]], (0,), (0, 0), ValueError),  # slots and kinds differ in length
+    ],
+)
+def test_malformed_rows_raise_instead_of_reading_past_them(
+    rows: list[Any], slots: tuple[int, ...], kinds: tuple[int, ...], error: type[Exception]
+) -> None:
+    columns = importlib.import_module("etl._columns")
+    with pytest.raises(error):
+        columns.build(rows, slots, kinds)
