@@ -53,8 +53,9 @@ def etl_step(
     )
     if not native.NATIVE and runner is EtlRunner.LOCAL:
         console.print(
-            "[yellow]etl: the compiled converter (etl._columns) is not installed, so columns take pyarrow's path: "
-            "the same output, about 6 % slower; install a C compiler and reinstall the package to build it[/yellow]"
+            "[yellow]etl: the compiled converter (etl._columns) is off, so columns take pyarrow's path: the same "
+            "output, about 6 % slower. Not installed? Install a C compiler and reinstall the package; or unset "
+            "CLICKSTREAM_ETL_NATIVE=0[/yellow]"
         )
     for path in result.ignored_files:
         console.print(f"[yellow]etl: ignored {path}: not in the raw/year=/month=/day=/hour= layout[/yellow]")

@@ -58,4 +58,4 @@ def test_etl_says_when_the_compiled_converter_is_missing(
     assert "compiled converter" not in capsys.readouterr().out  # `make` builds it
     monkeypatch.setattr(native, "NATIVE", False)
     etl_step(config)
-    assert "compiled converter (etl._columns) is not installed" in capsys.readouterr().out
+    assert "compiled converter (etl._columns) is off" in capsys.readouterr().out
