@@ -142,6 +142,12 @@ class IngestionConfig(_Section):
         description="With wal_writers 0: a group commit waits while requests keep arriving, this long at most, "
         "so more requests share a flush; 0 commits what one poll of the sockets brought.",
     )
+    pin_workers: bool = Field(
+        True,
+        description="Each worker process runs on its own CPU (of those the collector may use), when there are "
+        "no more workers than CPUs: a worker that waits for its flush wakes on a warm core instead of "
+        "migrating. False leaves placement to the kernel.",
+    )
     wal_preallocate: bool = Field(
         True,
         description="New log segments are zero-filled spares, so a commit's flush carries no metadata "

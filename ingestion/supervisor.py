@@ -96,11 +96,31 @@ def _worker_main(config: Config, worker: str, host: str, port: int, log_level: s
         signal.signal(sig, early)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     _die_with_parent(int(os.environ["CLICKSTREAM_SUPERVISOR_PID"]))
+    if config.ingestion.pin_workers:
+        pin_to_cpu(int(worker.lstrip("w")), config.ingestion.worker_count)
     from ingestion.server import run_worker
 
     sock = bind_socket(host, port)
     with contextlib.suppress(KeyboardInterrupt):
         run_worker(config, worker, [sock], host, port, log_level, on_server=early.attach)
+
+
+def pin_to_cpu(index: int, workers: int) -> int | None:
+    """Bind this process, and the threads it starts afterwards, to the ``index``-th CPU it may run on; None
+    (nothing done) where the platform has no affinity call or there are more workers than CPUs.
+
+    Why: a durable worker sleeps for every flush; woken, it was often moved to the core the other worker
+    or the load was using, and lost its caches (decision 39: pinned workers served 10-13 % more durable
+    requests at 64 connections; the bare app gained nothing).
+    """
+    if not hasattr(os, "sched_setaffinity"):
+        return None
+    allowed = sorted(os.sched_getaffinity(0))
+    if workers > len(allowed):
+        return None
+    cpu = allowed[index % len(allowed)]
+    os.sched_setaffinity(0, {cpu})
+    return cpu
 
 
 class Supervisor:

@@ -144,3 +144,20 @@ def test_every_request_answered_200_survives_kill_9_of_the_whole_server(tmp_path
     stored = [event["event_id"] for event in raw_events(tmp_path / "home")]
     assert acknowledged <= set(stored), restarted.stderr()
     assert len(stored) == len(set(stored))  # nothing shipped twice
+
+
+def test_each_worker_runs_on_its_own_cpu_unless_told_not_to(tmp_path: Path) -> None:
+    allowed = os.sched_getaffinity(0)
+    placements = {}
+    for pin in (True, False):
+        port = free_port()
+        server = ServeProcess(write_serve_config(tmp_path / str(pin), port, workers=2, pin_workers=pin), port)
+        server.wait_healthy()
+        placements[pin] = [os.sched_getaffinity(int(pid)) for pid in serving_pids(port, 2)]  # type: ignore[call-overload]
+        assert server.stop() == 0
+    if len(allowed) >= 2:
+        assert all(len(cpus) == 1 for cpus in placements[True])
+        assert placements[True][0] != placements[True][1]
+    else:  # more workers than CPUs: the kernel places them
+        assert placements[True] == [allowed, allowed]
+    assert placements[False] == [allowed, allowed]
