@@ -90,14 +90,14 @@ class _EarlyStop:
             server.should_exit = True  # start, ship what a predecessor left, then shut down at once
 
 
-def _worker_main(config: Config, worker: str, host: str, port: int, log_level: str) -> None:
+def _worker_main(config: Config, worker: str, index: int, host: str, port: int, log_level: str) -> None:
     early = _EarlyStop()
     for sig in _STOP_SIGNALS:
         signal.signal(sig, early)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     _die_with_parent(int(os.environ["CLICKSTREAM_SUPERVISOR_PID"]))
     if config.ingestion.pin_workers:
-        pin_to_cpu(int(worker.lstrip("w")), config.ingestion.worker_count)
+        pin_to_cpu(index, config.ingestion.worker_count)
     from ingestion.server import run_worker
 
     sock = bind_socket(host, port)
@@ -170,7 +170,7 @@ class Supervisor:
     def _start(self, worker: str) -> SpawnProcess:
         process = _spawn.Process(
             target=_worker_main,
-            args=(self.config, worker, self.host, self.port, self.log_level),
+            args=(self.config, worker, self.ids.index(worker), self.host, self.port, self.log_level),
             name=f"clickstream-{worker}",
         )
         # The child inherits the blocked mask through fork and exec, so a stop signal sent while it starts
