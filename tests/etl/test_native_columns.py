@@ -23,7 +23,7 @@ from clickstream.simulator.sender import write_raw
 from clickstream.storage import Storage
 from etl import native
 from etl.native import native_column, native_columns
-from etl.process import process_content
+from etl.process import EtlJob, InputOutput, process_content
 from etl.values import _converted, column
 from tests.conftest import make_job, seed_file
 
@@ -31,7 +31,7 @@ SCALARS = [pa.string(), pa.int64(), pa.int32(), pa.float64(), pa.bool_()]
 
 
 class StrSubclass(str):
-    pass
+    """Not an exact ``str``: the compiled converter must hand its column to pyarrow's path."""
 
 
 # Values an SDK payload can hold (and a few it cannot), exact types and stray ones alike.
@@ -129,33 +129,39 @@ def test_nulls_strings_and_timestamps_keep_their_buffers_layout() -> None:
     assert flags is not None and flags.to_pylist() == [True, None, False] * 5
 
 
+def _with_and_without_the_converter(
+    monkeypatch: pytest.MonkeyPatch, content: bytes, source: str, job: EtlJob
+) -> tuple[InputOutput, InputOutput]:
+    """The same input processed with the compiled converter, then on pyarrow's path for every column."""
+    compiled = process_content(content, source, "test", job)
+    monkeypatch.setattr(native, "_columns", None)
+    return compiled, process_content(content, source, "test", job)
+
+
+def _assert_same_tables(compiled: InputOutput, plain: InputOutput) -> None:
+    for name in ("events", "items", "users"):
+        assert getattr(compiled, name).equals(getattr(plain, name)), name
+
+
 @pytest.mark.parametrize("fixture", ["original_data.json", "original_data_nozip.json", "original_data_null.json"])
 def test_the_seed_records_give_the_same_tables_with_and_without_the_compiled_converter(
     monkeypatch: pytest.MonkeyPatch, fixture: str
 ) -> None:
-    content = seed_file(fixture).read_bytes()
     job = make_job(freshness_hours=None)
-    compiled = process_content(content, fixture, "seed", job)
-    monkeypatch.setattr(native, "_columns", None)  # pyarrow's path for every column
-    plain = process_content(content, fixture, "seed", job)
-    for name in ("events", "items", "users"):
-        assert getattr(compiled, name).equals(getattr(plain, name)), name
+    compiled, plain = _with_and_without_the_converter(monkeypatch, seed_file(fixture).read_bytes(), fixture, job)
+    _assert_same_tables(compiled, plain)
     assert compiled.rejects == plain.rejects
 
 
 def test_simulated_traffic_gives_the_same_tables_with_and_without_the_compiled_converter(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    storage = Storage(tmp_path)
-    write_raw(iter_requests(SimulationSpec(app_ids=("shop",), users=40, days=2, seed=7)), storage, 100_000)
+    write_raw(iter_requests(SimulationSpec(app_ids=("shop",), users=40, days=2, seed=7)), Storage(tmp_path), 100_000)
     [raw] = sorted(tmp_path.rglob("*.gz"))
     job = make_job(("shop",), freshness_hours=None)
-    compiled = process_content(raw.read_bytes(), raw.name, "sim", job)
-    monkeypatch.setattr(native, "_columns", None)
-    plain = process_content(raw.read_bytes(), raw.name, "sim", job)
+    compiled, plain = _with_and_without_the_converter(monkeypatch, raw.read_bytes(), raw.name, job)
     assert compiled.events.num_rows > 500
-    for name in ("events", "items", "users"):
-        assert getattr(compiled, name).equals(getattr(plain, name)), name
+    _assert_same_tables(compiled, plain)
 
 
 def test_clickstream_etl_native_0_turns_the_compiled_converter_off() -> None:
