@@ -726,6 +726,10 @@ class StudioConfig(_Section):
     )
     embed_session_minutes: int = Field(60, ge=15, le=600, description="Lifetime of a QuickSight embed session.")
     allowed_domains: list[str] = Field(default_factory=list, description="Domains allowed to embed QuickSight.")
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="auth local: Host names answered besides loopback names and host (others get 421).",
+    )
 
     @field_validator("database_url")
     @classmethod

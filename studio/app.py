@@ -4,11 +4,15 @@ Routes keep the original console's paths (``/api/reporting/<analysis>``, ``/api/
 ``/api/project/<project>/<app>/dashboard``) so its request bodies and role rules carry over. Every
 /api route passes the role check of studio/auth.py; calls that change something must carry an
 ``X-Click-Stream-Request-Id`` header as in the original (a header a cross-site form cannot send).
+
+Every answer carries the Studio's own ``X-Request-Id`` (studio/request_ids.py). A request body that does
+not validate is a 400 whose ``detail`` lists each field and why (FastAPI's shape, without the input it
+had, which may be huge or hostile); an engine's error is logged under the request id and answered 500
+with that id only. In local mode the Host header is checked and sign-in is throttled (studio/signin.py).
 """
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -18,6 +22,7 @@ from urllib.parse import quote
 
 import duckdb
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
 
@@ -47,6 +52,15 @@ from studio.model import (
 )
 from studio.paths import path_analysis
 from studio.reader import QueryFailed, WarehouseClients, WarehouseReader, open_reader
+from studio.request_ids import (
+    EngineFailed,
+    RequestIds,
+    engine_failed,
+    engine_failed_response,
+    json_bytes,
+    safe_text,
+)
+from studio.signin import HostCheck, LoginThrottle, retry_after
 from studio.snapshot import NoSnapshot
 from studio.sqlbuild import DIALECTS, BadRequest, render
 from studio.store import DisplayStore, default_url
@@ -54,7 +68,6 @@ from studio.warehouse_catalog import WarehouseCatalog
 
 STATIC = Path(__file__).resolve().parent / "static"
 REQUEST_ID_HEADER = "X-Click-Stream-Request-Id"
-logger = logging.getLogger("studio.app")
 R = TypeVar("R", bound=ExploreRequest)
 
 
@@ -107,6 +120,7 @@ class Studio:
         self.dashboards = Dashboards(config.home / "dashboards", config.studio, quicksight_client)
         self.timezones = {app.id: app.timezone for app in config.apps}
         self.discovery = Discovery(config.studio)
+        self.login_throttle = LoginThrottle()
 
     def timezone(self, app_id: str) -> str:
         if app_id not in self.timezones:
@@ -178,10 +192,29 @@ def create_app(
     )  # fmt: skip
     app.state.studio = studio
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
+    if config.studio.auth == "local":  # DNS rebinding: a page of another name resolved to loopback
+        app.add_middleware(HostCheck, allowed=[config.studio.host, *config.studio.allowed_hosts])
+    app.add_middleware(RequestIds)  # outermost: every answer, a refusal included, carries the id
 
     @app.exception_handler(HTTPException)
-    async def _http_error(request: Request, error: HTTPException) -> JSONResponse:
-        return JSONResponse({"error": error.detail}, status_code=error.status_code, headers=error.headers)
+    async def _http_error(request: Request, error: HTTPException) -> Response:
+        detail = safe_text(error.detail) if isinstance(error.detail, str) else error.detail
+        return Response(json_bytes({"error": detail}), error.status_code, error.headers, "application/json")
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_body(request: Request, error: RequestValidationError) -> Response:
+        """400 naming each field (``loc``) and what is wrong (``msg``); the input itself is not echoed."""
+        detail = [
+            {"type": problem.get("type", "value_error"),
+             "loc": [safe_text(part) if isinstance(part, str) else part for part in problem.get("loc", ())],
+             "msg": safe_text(str(problem.get("msg", "")))}
+            for problem in error.errors()
+        ]  # fmt: skip
+        return Response(json_bytes({"detail": detail}), 400, media_type="application/json")
+
+    @app.exception_handler(EngineFailed)
+    async def _engine_failed(request: Request, error: EngineFailed) -> Response:
+        return engine_failed_response(error)
 
     api = APIRouter(prefix="/api", dependencies=[Depends(current_user)])
     _reporting_routes(api, studio)
@@ -237,10 +270,19 @@ def _auth_routes(app: FastAPI, studio: Studio) -> None:
         }
 
     @app.post("/auth/login")
-    def login(body: LoginBody, response: Response) -> dict[str, Any]:
+    def login(body: LoginBody, request: Request, response: Response) -> dict[str, Any]:
+        if not studio.auth.local:
+            raise HTTPException(401, "log in with your identity provider")
+        address = request.client.host if request.client else "unknown"
+        wait = studio.login_throttle.wait_seconds(address)
+        if wait > 0:  # refused before the password is looked at, so guessing on meanwhile learns nothing
+            raise HTTPException(429, "too many wrong passwords: wait before trying again",
+                                headers={"Retry-After": retry_after(wait)})  # fmt: skip
         session = studio.auth.login(body.password)
         if session is None:
-            raise HTTPException(401, "wrong password" if studio.auth.local else "log in with your identity provider")
+            studio.login_throttle.failed(address)
+            raise HTTPException(401, "wrong password")
+        studio.login_throttle.succeeded(address)
         response.set_cookie(SESSION_COOKIE, session, max_age=SESSION_SECONDS, httponly=True, samesite="strict")
         return {"ok": True}
 
@@ -288,7 +330,7 @@ def _build(studio: Studio, kind: str, body: ExploreRequest) -> Analysis:
     except (UnknownName, BadRequest) as error:
         raise HTTPException(400, str(error)) from None
     except QueryFailed as error:  # the warehouse's catalog could not be read
-        raise HTTPException(502, f"cannot read the metadata catalog from the warehouse: {error}") from None
+        raise engine_failed("reading the metadata catalog", error) from None
     except QueryTimeout as timeout:
         raise HTTPException(504, f"reading the metadata catalog: {timeout}") from None
 
@@ -305,12 +347,8 @@ def _run(studio: Studio, kind: str, body: ExploreRequest) -> dict[str, Any]:
         ) from None
     except QueryTimeout as timeout:
         raise HTTPException(504, str(timeout)) from None
-    except QueryFailed as error:  # Redshift or Athena refused or failed it: their reason, no traceback
-        logger.warning("studio query failed in the warehouse", extra={"kind": kind, "error": str(error)})
-        raise HTTPException(502, f"the warehouse could not run the query: {error}") from None
-    except duckdb.Error as error:
-        logger.exception("studio query failed")
-        raise HTTPException(500, f"the query failed: {error}") from None
+    except (QueryFailed, duckdb.Error) as error:  # the engine's words go to the log only, under the request id
+        raise engine_failed(f"{kind} query", error) from None
     rows = analysis.shape(result.rows)
     return {"kind": kind, "columns": list(rows[0]) if rows else [], "rows": rows, "dataAsOf": result.data_as_of,
             "sql": sql}  # fmt: skip
@@ -359,8 +397,10 @@ def _metadata_routes(api: APIRouter, studio: Studio) -> None:
     def document() -> dict[str, Any]:
         try:
             return studio.catalog.get().document
-        except (QueryFailed, QueryTimeout) as error:  # a warehouse catalog that could not be read
-            raise HTTPException(502, f"cannot read the metadata catalog from the warehouse: {error}") from None
+        except QueryTimeout as timeout:
+            raise HTTPException(504, f"reading the metadata catalog: {timeout}") from None
+        except QueryFailed as error:  # a warehouse catalog that could not be read
+            raise engine_failed("reading the metadata catalog", error) from None
 
     @api.get("/metadata/events")
     def events(appId: str, q: str | None = None) -> list[dict[str, Any]]:

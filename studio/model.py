@@ -3,15 +3,32 @@
 Field names are the original's camelCase JSON names, so a request body written for the original's
 `POST /api/reporting/*` reads the same here. Only what the Studio computes is modelled; QuickSight-only
 fields (sheet, dashboard, analysis ids) are accepted and ignored.
+
+Every field that reaches SQL is range-checked here, so that what the three engines (DuckDB, Redshift,
+Athena/Trino) would refuse or misread is a 400 naming the field instead of an engine error (issue 20,
+decision 41):
+
+* numbers are finite (no NaN or Infinity, which would render as bare words) and integers fit a BIGINT
+  (-2**63 .. 2**63-1), the widest integer all three engines have;
+* dates (and the dates of date-times) are within 1970-01-01 .. 2200-12-31, where every engine's
+  timestamp arithmetic works and the range's day after stays a valid date;
+* a time zone is an IANA name in :data:`TIMEZONES`: one of ``zoneinfo.available_timezones()`` that
+  DuckDB's ICU also knows, less the names that are not zones of a place in all three engines: the
+  ``Etc/`` offsets (their signs are inverted, and Trino and Redshift list different ones), ``posix/``,
+  ``right/`` and ``SystemV/`` copies, ``posixrules``, ``Factory``, ``localtime`` and ``US/Pacific-New``
+  (tests/studio/test_hostile_input.py tries each accepted name on a real DuckDB);
+* text has no NUL character (Redshift's VARCHAR cannot hold one) and no lone surrogate (it cannot be
+  encoded as UTF-8, so no engine, nor our JSON answer, can take it).
 """
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
-from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Annotated, Any, Literal
+from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 Operator = Literal[
@@ -23,6 +40,61 @@ ComputeMethod = Literal["USER_ID_CNT", "EVENT_CNT", "SUM_VALUE", "COUNT_PROPERTY
 GroupColumn = Literal["DAY", "WEEK", "MONTH"]
 MAX_FUNNEL_STEPS = 10
 MAX_PATH_NODES = 10
+BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
+EARLIEST_DATE, LATEST_DATE = date(1970, 1, 1), date(2200, 12, 31)
+MAX_TEXT = 65535  # Redshift's longest VARCHAR
+# names that are not a place's zone in all three engines (the module docstring says why)
+_NOT_PORTABLE_PREFIXES = ("Etc/", "posix/", "right/", "SystemV/")
+_NOT_PORTABLE = frozenset({"posixrules", "Factory", "localtime", "US/Pacific-New"})
+TIMEZONES: frozenset[str] = frozenset(
+    name for name in available_timezones() if name not in _NOT_PORTABLE and not name.startswith(_NOT_PORTABLE_PREFIXES)
+)
+
+
+def _clean_text(value: str) -> str:
+    """Text every engine can store: no NUL, and encodable as UTF-8 (a JSON ``\\ud800`` escape is not)."""
+    if "\x00" in value:
+        raise ValueError("text must not contain a NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("text must be valid Unicode (it has a lone surrogate)") from None
+    return value
+
+
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError("a number must be finite, not NaN or Infinity")
+    return value
+
+
+def _filter_value(value: Any) -> str | int | float | bool:
+    """A condition's value: text, a finite number, an integer that fits a BIGINT, or true/false.
+
+    Not nested lists or objects, nor null (``is_null`` takes no value); the message never repeats the
+    value, which may be 400 digits long.
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        if not BIGINT_MIN <= value <= BIGINT_MAX:
+            raise ValueError("an integer must be within -2**63 and 2**63-1 (a BIGINT)")
+        return value
+    if isinstance(value, float):
+        return _finite(value)
+    if isinstance(value, str):
+        if len(value) > MAX_TEXT:
+            raise ValueError(f"a text value has at most {MAX_TEXT} characters")
+        return _clean_text(value)
+    raise ValueError("a value is text, a number or true/false")
+
+
+Text = Annotated[str, AfterValidator(_clean_text)]
+Name = Annotated[Text, Field(min_length=1, max_length=255)]
+FilterValue = Annotated[
+    str | int | float | bool, PlainValidator(_filter_value, json_schema_input_type=str | int | float | bool)
+]
+Weight = Annotated[float, Field(ge=0, le=1_000_000, allow_inf_nan=False)]
 
 
 class _Body(BaseModel):
@@ -32,10 +104,10 @@ class _Body(BaseModel):
 class Condition(_Body):
     """One filter: ``property operator value`` on an event parameter (category event) or other column."""
 
-    category: str = "event"
-    property: str = Field(min_length=1, max_length=255)
+    category: Name = "event"
+    property: Name
     operator: Operator
-    value: list[Any] = Field(default_factory=list, max_length=1000)
+    value: list[FilterValue] = Field(default_factory=list, max_length=1000)
     data_type: DataType = "string"
 
     @model_validator(mode="after")
@@ -58,8 +130,8 @@ class ConditionGroup(_Body):
 class GroupProperty(_Body):
     """A property named without a filter (``{category, property, dataType}``): to group by, join on or aggregate."""
 
-    category: str = "event"
-    property: str = Field(min_length=1, max_length=255)
+    category: Name = "event"
+    property: Name
     data_type: DataType = "string"
 
 
@@ -74,7 +146,7 @@ class ExtParameter(_Body):
 
 
 class EventAndCondition(_Body):
-    event_name: str = Field(min_length=1, max_length=255)
+    event_name: Name
     sql_condition: ConditionGroup | None = None
     compute_method: ComputeMethod | None = None
     event_ext_parameter: ExtParameter | None = None
@@ -90,12 +162,12 @@ class ExploreRequest(_Body):
     """What every analysis shares: app, time range, buckets, global filter, grouping."""
 
     project_id: str | None = None
-    app_id: str = Field(min_length=1)
+    app_id: Name
     action: Literal["PREVIEW", "PUBLISH"] = "PREVIEW"
     chart_type: Literal["bar", "line", "funnel", "sankey", "table"] | None = None
     view_name: str | None = None
     locale: str | None = None
-    timezone: str | None = None
+    timezone: Annotated[str, Field(max_length=64)] | None = None
     compute_method: ComputeMethod = "USER_ID_CNT"
     global_event_condition: ConditionGroup | None = None
     time_scope_type: Literal["FIXED", "RELATIVE"] = "RELATIVE"
@@ -118,16 +190,21 @@ class ExploreRequest(_Body):
                 return value  # pydantic says what is wrong with it
         return value
 
+    @field_validator("time_start", "time_end")
+    @classmethod
+    def _in_calendar(cls, value: date | datetime | None) -> date | datetime | None:
+        """A day every engine can compute with (a date-time's own day, in its offset)."""
+        day = value.date() if isinstance(value, datetime) else value
+        if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
+            raise ValueError(f"dates must be within {EARLIEST_DATE} and {LATEST_DATE}")
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str | None) -> str | None:
-        """The app's IANA zone (dates are bucketed and ranges read in it); an unknown name is a 422."""
-        if value is None:
-            return None
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown timezone {value!r}; use an IANA name such as 'UTC' or 'Asia/Tokyo'") from None
+        """The app's IANA zone (dates are bucketed and ranges read in it), one all three engines know."""
+        if value is not None and value not in TIMEZONES:
+            raise ValueError(f"unknown timezone {value!r}; use an IANA name of a place, such as 'UTC' or 'Asia/Tokyo'")
         return value
 
     @model_validator(mode="after")
@@ -146,7 +223,7 @@ class EventRequest(ExploreRequest):
 class FunnelRequest(ExploreRequest):
     event_and_conditions: list[EventAndCondition] = Field(min_length=2, max_length=MAX_FUNNEL_STEPS)
     specify_join_column: bool = False
-    join_column: str | None = None
+    join_column: Name | None = None
     conversion_interval_type: Literal["CURRENT_DAY", "CUSTOMIZE"] = "CUSTOMIZE"
     conversion_interval_in_seconds: int = Field(600, ge=1, le=366 * 86400)
 
@@ -157,7 +234,7 @@ class PathAnalysis(_Body):
         "event", "page_view_page_title", "page_view_page_url", "screen_view_screen_name", "screen_view_screen_id"
     ] = "event"
     lag_seconds: int | None = Field(None, ge=1, le=7 * 86400)
-    nodes: list[str] = Field(default_factory=list, max_length=MAX_PATH_NODES)
+    nodes: list[Annotated[Text, Field(max_length=MAX_TEXT)]] = Field(default_factory=list, max_length=MAX_PATH_NODES)
     including_other_events: bool = True
     merge_consecutive_events: bool = False
     levels: int = Field(4, ge=2, le=10)  # how many steps after the start node the Sankey shows, start included
@@ -175,7 +252,7 @@ class PathRequest(ExploreRequest):
 
 
 class RetentionEvent(_Body):
-    event_name: str = Field(min_length=1, max_length=255)
+    event_name: Name
     sql_condition: ConditionGroup | None = None
     retention_join_column: GroupProperty | None = None
 
@@ -213,7 +290,8 @@ class AttributionRequest(ExploreRequest):
     target_event_and_condition: EventAndCondition
     event_and_conditions: list[EventAndCondition] = Field(min_length=1, max_length=MAX_FUNNEL_STEPS)
     model_type: Literal["LAST_TOUCH", "FIRST_TOUCH", "LINEAR", "TIME_DECAY", "POSITION"] = "LAST_TOUCH"
-    model_weights: list[float] | None = Field(None, min_length=3, max_length=3)
+    # three non-negative shares: first, middle, last (bounded, so their sum stays finite)
+    model_weights: list[Weight] | None = Field(None, min_length=3, max_length=3)
     time_window_type: Literal["CURRENT_DAY", "CUSTOMIZE", "SESSION"] = "SESSION"
     time_window_in_seconds: int = Field(86400, ge=1, le=366 * 86400)
     # TIME_DECAY: a touch's weight halves with every half-life between it and the goal (the Studio's own field)
@@ -237,9 +315,3 @@ class AttributionRequest(ExploreRequest):
         if isinstance(group, dict) and target.get(ext_key) is None:
             target[ext_key] = {"targetProperty": group}
         return {**data, target_key: target}
-
-    @model_validator(mode="after")
-    def _weights(self) -> AttributionRequest:
-        if self.model_weights is not None and any(w < 0 for w in self.model_weights):
-            raise ValueError("modelWeights must be three non-negative shares: first, middle, last")
-        return self

@@ -14,6 +14,7 @@ attribute (a left join of the users table to every read of the events). Times ar
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
@@ -23,7 +24,7 @@ import sqlglot
 from sqlglot import exp
 
 from studio.catalog import Catalog, Property
-from studio.model import Condition, ConditionGroup, ExploreRequest, GroupProperty
+from studio.model import BIGINT_MAX, BIGINT_MIN, Condition, ConditionGroup, ExploreRequest, GroupProperty
 
 Dialect = Literal["duckdb", "redshift", "athena"]
 DIALECTS: tuple[Dialect, ...] = ("duckdb", "redshift", "athena")
@@ -177,13 +178,18 @@ def literal(value: Any, data_type: str) -> exp.Expr:
     if data_type in ("int", "double", "float", "number"):
         if isinstance(value, bool):
             raise BadRequest(f"{value!r} is not a number")
+        if isinstance(value, int):  # exact, not through a float (the model keeps it within a BIGINT)
+            if not BIGINT_MIN <= value <= BIGINT_MAX:
+                raise BadRequest("an integer value must be within -2**63 and 2**63-1")
+            return exp.Literal.number(value)
         try:
             number = float(value)
-        except (TypeError, ValueError):
-            raise BadRequest(f"{value!r} is not a number") from None
-        if number != number or number in (float("inf"), float("-inf")):
-            raise BadRequest(f"{value!r} is not a finite number")
-        return exp.Literal.number(int(number) if number.is_integer() else number)
+        except (TypeError, ValueError, OverflowError):
+            raise BadRequest(f"{str(value)[:100]!r} is not a number") from None
+        if not math.isfinite(number):
+            raise BadRequest(f"{str(value)[:100]!r} is not a finite number")
+        # a whole number as an integer literal only while it is one exactly (1e300 stays 1e+300)
+        return exp.Literal.number(int(number) if number.is_integer() and abs(number) < 2**53 else number)
     if data_type == "boolean":
         if isinstance(value, str) and value.lower() in ("true", "false"):
             return exp.Boolean(this=value.lower() == "true")
@@ -404,6 +410,8 @@ def seconds(count: int) -> exp.Expr:
 
 
 def number(value: float) -> exp.Expr:
+    if not math.isfinite(value):  # it would render as a bare word (nan, inf) that SQL reads as a column
+        raise BadRequest(f"{value} is not a finite number")
     return exp.Literal.number(value)
 
 

@@ -149,7 +149,8 @@ def test_funnel_steps_keep_their_order(client: TestClient) -> None:
 def test_a_funnel_has_at_most_ten_steps(client: TestClient) -> None:
     body = {**FIXED_JANUARY, "eventAndConditions": steps(*[VIEW] * 11)}
     response = client.post("/api/reporting/funnel", json=body, headers=REQUEST_ID)
-    assert response.status_code == 422
+    assert response.status_code == 400
+    assert [error["loc"] for error in response.json()["detail"]] == [["body", "eventAndConditions"]]
 
 
 # --- path ----------------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from clickstream.config import Config, StudioConfig
 from studio.app import create_app
-from tests.studio.conftest import PASSWORD
+from tests.studio.conftest import LOCAL_URL, PASSWORD
 
 USER_ARN = "arn:aws:quicksight:us-east-1:123456789012:user/default/analyst"
 
@@ -46,7 +46,9 @@ def dashboards_home(studio_config: Config, tmp_path: Path) -> Config:
 
 def client_for(config: Config, quicksight: Any = None, **studio: Any) -> TestClient:
     settings = StudioConfig.model_validate(studio)
-    client = TestClient(create_app(config.model_copy(update={"studio": settings}), PASSWORD, quicksight))
+    client = TestClient(
+        create_app(config.model_copy(update={"studio": settings}), PASSWORD, quicksight), base_url=LOCAL_URL
+    )
     client.post("/auth/login", json={"password": PASSWORD})
     return client
 

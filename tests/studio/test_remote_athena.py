@@ -19,7 +19,7 @@ from studio.app import create_app
 from studio.athena_reader import typed_value
 from studio.reader import WarehouseClients
 from tests.conftest import make_config
-from tests.studio.conftest import FIXED_JANUARY, PASSWORD, REQUEST_ID, explore
+from tests.studio.conftest import FIXED_JANUARY, LOCAL_URL, PASSWORD, REQUEST_ID, assert_engine_error, explore
 from tests.studio.remote_stubs import AthenaScript, FakeTime, meta_tables
 from tests.studio.test_remote_redshift import snapshot_rows
 
@@ -49,7 +49,7 @@ def script() -> Iterator[AthenaScript]:
 
 def remote_client(config: Config, script: AthenaScript, time: FakeTime) -> TestClient:
     clients = WarehouseClients(athena=script.client, sleep=time.sleep, clock=time.clock)
-    client = TestClient(create_app(config, password=PASSWORD, warehouse_clients=clients))
+    client = TestClient(create_app(config, password=PASSWORD, warehouse_clients=clients), base_url=LOCAL_URL)
     assert client.post("/auth/login", json={"password": PASSWORD}).status_code == 200
     return client
 
@@ -89,7 +89,9 @@ def test_the_catalog_comes_from_the_glue_databases_meta_tables(script: AthenaScr
     ]
 
 
-def test_a_failed_query_is_answered_502_with_athenas_reason(script: AthenaScript, tmp_path: Path) -> None:
+def test_a_failed_query_is_a_500_with_the_request_id_and_athenas_reason_in_the_log(
+    script: AthenaScript, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     config = athena_config(tmp_path / "home")
     script.catalog(config.project_id)
     reason = "TABLE_NOT_FOUND: line 1:15: Table 'awsdatacatalog.analytics.fct_events' does not exist"
@@ -97,8 +99,7 @@ def test_a_failed_query_is_answered_502_with_athenas_reason(script: AthenaScript
     answer = remote_client(config, script, FakeTime()).post(
         "/api/reporting/retention", json={**FIXED_JANUARY, **RETENTION_BODY}, headers=REQUEST_ID
     )
-    assert answer.status_code == 502
-    assert reason in answer.json()["error"] and "Traceback" not in answer.text
+    assert_engine_error(answer, caplog, reason)
     script.stubber.assert_no_pending_responses()
 
 

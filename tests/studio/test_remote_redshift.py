@@ -23,7 +23,7 @@ from studio.app import create_app
 from studio.reader import WarehouseClients
 from studio.snapshot import SnapshotReader
 from tests.conftest import make_config
-from tests.studio.conftest import FIXED_JANUARY, PASSWORD, REQUEST_ID, explore
+from tests.studio.conftest import FIXED_JANUARY, LOCAL_URL, PASSWORD, REQUEST_ID, assert_engine_error, explore
 from tests.studio.remote_stubs import FakeTime, RedshiftScript, meta_tables
 
 EVENT_BODY = {"computeMethod": "USER_ID_CNT", "eventAndConditions": [{"eventName": "view_item"}],
@@ -56,7 +56,7 @@ def script() -> Iterator[RedshiftScript]:
 
 def remote_client(config: Config, script: RedshiftScript, time: FakeTime) -> TestClient:
     clients = WarehouseClients(redshift_data=script.client, sleep=time.sleep, clock=time.clock)
-    client = TestClient(create_app(config, password=PASSWORD, warehouse_clients=clients))
+    client = TestClient(create_app(config, password=PASSWORD, warehouse_clients=clients), base_url=LOCAL_URL)
     assert client.post("/auth/login", json={"password": PASSWORD}).status_code == 200
     return client
 
@@ -105,16 +105,16 @@ def test_the_catalog_comes_from_the_warehouses_meta_tables(script: RedshiftScrip
     ]
 
 
-def test_a_failed_statement_is_answered_502_with_redshifts_reason(script: RedshiftScript, tmp_path: Path) -> None:
+def test_a_failed_statement_is_a_500_with_the_request_id_and_redshifts_reason_in_the_log(
+    script: RedshiftScript, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     config = redshift_config(tmp_path / "home")
     script.catalog(config.project_id)
     script.statement(statuses=("STARTED", "FAILED"), error="ERROR: permission denied for relation fct_events")
     answer = remote_client(config, script, FakeTime()).post(
         "/api/reporting/event", json={**FIXED_JANUARY, **EVENT_BODY}, headers=REQUEST_ID
     )
-    assert answer.status_code == 502
-    assert "permission denied for relation fct_events" in answer.json()["error"]
-    assert "Traceback" not in answer.text
+    assert_engine_error(answer, caplog, "permission denied for relation fct_events")
     script.stubber.assert_no_pending_responses()
 
 
@@ -132,16 +132,16 @@ def test_a_statement_past_the_timeout_is_cancelled_and_answered_504(script: Reds
     script.stubber.assert_no_pending_responses()
 
 
-def test_a_catalog_the_warehouse_cannot_give_is_a_502_not_an_unknown_event(
-    script: RedshiftScript, tmp_path: Path
+def test_a_catalog_the_warehouse_cannot_give_is_an_engine_error_not_an_unknown_event(
+    script: RedshiftScript, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     config = redshift_config(tmp_path / "home")
     script.statement(statuses=("FAILED",), error='ERROR: relation "analytics.meta_event" does not exist')
     answer = remote_client(config, script, FakeTime()).post(
         "/api/reporting/event", json={**FIXED_JANUARY, **EVENT_BODY}, headers=REQUEST_ID
     )
-    assert answer.status_code == 502
-    assert "cannot read the metadata catalog" in answer.json()["error"] and "meta_event" in answer.json()["error"]
+    assert_engine_error(answer, caplog, 'relation "analytics.meta_event" does not exist')
+    assert any("reading the metadata catalog" in record.getMessage() for record in caplog.records)
 
 
 def test_with_the_warehouse_login_the_studio_signs_in_as_the_loader_does(tmp_path: Path) -> None:
@@ -182,7 +182,9 @@ def test_data_api_values_are_typed_by_their_column(field: dict[str, Any], type_n
 
 
 @pytest.mark.parametrize("service", ["redshift-data", "athena"])
-def test_a_warehouse_that_does_not_answer_is_a_502_naming_the_error(tmp_path: Path, service: str) -> None:
+def test_a_warehouse_that_does_not_answer_is_an_engine_error_logged_with_its_reason(
+    tmp_path: Path, service: str, caplog: pytest.LogCaptureFixture
+) -> None:
     # a real client on a loopback port where nothing listens: botocore raises EndpointConnectionError, no ClientError
     unreachable = botocore.session.get_session().create_client(
         service, region_name="eu-west-1", endpoint_url="http://127.0.0.1:9", aws_access_key_id="testing",
@@ -194,8 +196,7 @@ def test_a_warehouse_that_does_not_answer_is_a_502_naming_the_error(tmp_path: Pa
             "type": "athena", "athena": {"database": "clickstream", "region": "eu-west-1"}})})  # fmt: skip
         config = parse_config(config.model_dump(mode="json"), tmp_path)
     clients = WarehouseClients(redshift_data=unreachable, athena=unreachable)
-    with TestClient(create_app(config, password=PASSWORD, warehouse_clients=clients)) as api:
+    with TestClient(create_app(config, password=PASSWORD, warehouse_clients=clients), base_url=LOCAL_URL) as api:
         assert api.post("/auth/login", json={"password": PASSWORD}).status_code == 200
         answer = api.post("/api/reporting/event", json={**FIXED_JANUARY, **EVENT_BODY}, headers=REQUEST_ID)
-    assert answer.status_code == 502, answer.text
-    assert "EndpointConnectionError" in answer.json()["error"]
+    assert_engine_error(answer, caplog, "EndpointConnectionError")

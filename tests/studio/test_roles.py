@@ -13,7 +13,7 @@ from clickstream.errors import ConfigError
 from studio.app import create_app
 from tests.conftest import make_config
 from tests.ingestion.test_auth import AUDIENCE, ISSUER, Issuer
-from tests.studio.conftest import FIXED_JANUARY, PASSWORD, REQUEST_ID
+from tests.studio.conftest import FIXED_JANUARY, LOCAL_URL, PASSWORD, REQUEST_ID
 
 GROUPS = {"Admin": "ClickstreamAdmin", "Operator": "ClickstreamOperator", "Analyst": "ClickstreamAnalyst",
           "AnalystReader": "ClickstreamAnalystReader"}  # fmt: skip
@@ -112,7 +112,7 @@ def test_groups_map_by_configured_names_and_comma_lists(studio_config: Config, i
 
 
 def test_local_mode_needs_the_password(studio_config: Config) -> None:
-    with TestClient(create_app(studio_config, password=PASSWORD)) as client:
+    with TestClient(create_app(studio_config, password=PASSWORD), base_url=LOCAL_URL) as client:
         assert client.get("/api/metadata/events?appId=shop").status_code == 401
         assert client.post("/auth/login", json={"password": "wrong-password"}).status_code == 401
         assert client.post("/auth/login", json={"password": PASSWORD}).status_code == 200
@@ -123,7 +123,7 @@ def test_local_mode_needs_the_password(studio_config: Config) -> None:
 
 def test_a_copied_session_cookie_stops_working_at_logout(studio_config: Config) -> None:
     app = create_app(studio_config, password=PASSWORD)
-    with TestClient(app) as browser, TestClient(app) as copier:
+    with TestClient(app, base_url=LOCAL_URL) as browser, TestClient(app, base_url=LOCAL_URL) as copier:
         assert browser.post("/auth/login", json={"password": PASSWORD}).status_code == 200
         copied = {"Cookie": f"clickstream_studio_session={browser.cookies['clickstream_studio_session']}"}
         assert copier.get("/api/user/details", headers=copied).status_code == 200  # a client with no cookie jar
@@ -133,7 +133,7 @@ def test_a_copied_session_cookie_stops_working_at_logout(studio_config: Config) 
 
 
 def test_a_forged_session_cookie_is_refused(studio_config: Config) -> None:
-    with TestClient(create_app(studio_config, password=PASSWORD)) as client:
+    with TestClient(create_app(studio_config, password=PASSWORD), base_url=LOCAL_URL) as client:
         client.cookies.set("clickstream_studio_session", "99999999999.0123abcd")
         assert client.get("/api/user/details").status_code == 401
 
@@ -162,7 +162,7 @@ def test_a_user_name_outside_latin_1_is_sent_percent_encoded(oidc_studio: TestCl
 
 
 def test_the_api_description_needs_a_sign_in_and_no_page_loads_from_a_cdn(studio_config: Config) -> None:
-    with TestClient(create_app(studio_config, password=PASSWORD)) as client:
+    with TestClient(create_app(studio_config, password=PASSWORD), base_url=LOCAL_URL) as client:
         assert client.get("/openapi.json").status_code == 401
         assert client.get("/docs").status_code == 404 and client.get("/redoc").status_code == 404
         client.post("/auth/login", json={"password": PASSWORD})
