@@ -9,6 +9,7 @@ the transient columns (names starting with ``_``) that the transform adds for it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -16,7 +17,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import orjson
 
-from clickstream.contract import RejectReason
+from clickstream.contract import EVENT_V2, ITEM_V2, USER_V2, RejectReason
 from etl.decode import RejectedInput
 from etl.enrich.privacy import protect_ip
 from etl.event_slots import (
@@ -51,6 +52,7 @@ from etl.event_slots import (
     COL_USER_FIRST_TOUCH_TIME_MSEC,
     COL_USER_ID,
     COL_USER_PSEUDO_ID,
+    COLUMN,
     EMPTY_ROW,
     EVENT_COLUMNS,
     EVENT_NAME_SLOTS,
@@ -72,13 +74,24 @@ from etl.event_slots import (
     SCR_USER,
     SCR_VALUE,
     SCR_ZONE_OFFSET,
+    SCRATCH,
     TOP_SLOTS,
     TRAFFIC_ATTRIBUTES,
     first_present,
 )
 from etl.settings import TransformSettings
 from etl.time_rules import check_time
-from etl.values import MAX_TIME_MSEC, integer, iso_msec, text, value_type
+from etl.values import (
+    MAX_TIME_MSEC,
+    VALUE_MAX_BYTES,
+    cut_value,
+    fit_json,
+    integer,
+    iso_msec,
+    text,
+    value_type,
+    writable,
+)
 
 _ITEM_KNOWN = {
     "id": "item_id", "item_id": "item_id", "name": "name", "item_name": "name", "brand": "brand",
@@ -88,6 +101,15 @@ _ITEM_KNOWN = {
 }  # fmt: skip
 
 _OS_PLATFORMS = frozenset({"android", "ios", "wechatmp"})
+# Control characters a name or an id must not hold: C0 but tab and newline, and DEL (issue 20). They break
+# the tools that read names and ids back (terminals, CSV exports, SQL consoles) and no SDK sends them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_COL_SESSION_ID = COLUMN["session_id"]
+_SCR_ITEMS = SCRATCH["items"]
+# Sizes of the JSON twins of the custom parameter and user property maps: the cut values must fit them whole.
+_EVENT_TWIN_BYTES = EVENT_V2.column("custom_parameters_json_str").max_bytes or 0
+_ITEM_TWIN_BYTES = ITEM_V2.column("custom_parameters_json_str").max_bytes or 0
+_USER_TWIN_BYTES = USER_V2.column("user_properties_json_str").max_bytes or 0
 
 
 class RecordContext:
@@ -216,8 +238,7 @@ def transform_event(event: Any, context: RecordContext, settings: TransformSetti
             else:
                 row[slot] = value
         if not TRAFFIC_ATTRIBUTES.isdisjoint(attributes):  # no set built when there are none (most events)
-            traffic_keys = sorted(attributes.keys() & TRAFFIC_ATTRIBUTES)
-            traffic = orjson.dumps({key: attributes[key] for key in traffic_keys}).decode()
+            traffic = _traffic_json(attributes)
 
     event_id = row[COL_EVENT_ID]
     if event_id.__class__ is not str or not event_id:
@@ -243,6 +264,30 @@ def transform_event(event: Any, context: RecordContext, settings: TransformSetti
     user_pseudo_id = first_present(row, PSEUDO_ID_SLOTS)
     if user_pseudo_id is None:
         raise _missing("unique_id")
+    if user_pseudo_id.__class__ is not str:
+        user_pseudo_id = text(user_pseudo_id) or ""
+    # Names and ids must hold no control character: one C-level test over all of them joined, and the
+    # regular expression only when that test fails (it also fails on printable-looking non-ASCII spaces).
+    probe = [event_name, event_id, user_pseudo_id, app_id]
+    session_id = row[_COL_SESSION_ID]
+    if session_id.__class__ is str:
+        probe.append(session_id)
+    if custom:
+        probe += custom
+    user = row[SCR_USER]
+    user_id = None
+    if user.__class__ is dict and user:
+        probe += user
+        entry = user.get("_user_id")
+        user_id = entry.get("value") if entry.__class__ is dict else entry
+        if user_id.__class__ is str:
+            probe.append(user_id)
+    items = row[_SCR_ITEMS]
+    if items.__class__ is list and items:
+        _probe_items(items, probe, settings)
+    joined = "".join(probe)
+    if not joined.isprintable() and _CONTROL.search(joined):
+        raise RejectedInput(RejectReason.INVALID_VALUE, _control_detail(probe))
     if app_id not in settings.app_ids:
         raise RejectedInput(RejectReason.UNKNOWN_APP, f"app_id {app_id!r} is not configured")
     if context.time_as_sent[0] <= timestamp <= context.time_as_sent[1]:
@@ -252,7 +297,7 @@ def transform_event(event: Any, context: RecordContext, settings: TransformSetti
     shift = checked.shift_msec if checked else 0
 
     row[COL_EVENT_NAME] = event_name
-    row[COL_USER_PSEUDO_ID] = user_pseudo_id if user_pseudo_id.__class__ is str else text(user_pseudo_id)
+    row[COL_USER_PSEUDO_ID] = user_pseudo_id
     row[COL_EVENT_TIMESTAMP] = row[COL_EVENT_TIME_MSEC] = checked.event_time_msec if checked else timestamp
     if row[COL_SESSION_START_TIME_MSEC] is None:  # the one alias sent with almost every event
         value = row[SCR_SESSION_START_TIMESTAMP]
@@ -301,13 +346,11 @@ def transform_event(event: Any, context: RecordContext, settings: TransformSetti
     if not latest_host and latest_referrer.__class__ is str and latest_referrer:
         latest_host = url_host(latest_referrer)
     row[COL_PAGE_VIEW_LATEST_REFERRER_HOST] = latest_host
-    user = row[SCR_USER]
     if user.__class__ is dict and user:
-        entry = user.get("_user_id")
-        row[COL_USER_ID] = entry.get("value") if entry.__class__ is dict else entry
+        row[COL_USER_ID] = user_id
         entry = user.get("_user_first_touch_timestamp")
         row[COL_USER_FIRST_TOUCH_TIME_MSEC] = entry.get("value") if entry.__class__ is dict else entry
-        row[COL_USER] = orjson.dumps(user).decode()
+        row[COL_USER] = _user_json(user, settings)
     if shift:
         for column in (COL_SESSION_START_TIME_MSEC, COL_USER_FIRST_TOUCH_TIME_MSEC):
             row[column] = _shifted(row[column], shift)
@@ -317,14 +360,109 @@ def transform_event(event: Any, context: RecordContext, settings: TransformSetti
     row[COL_PROJECT_ID] = settings.project_id
     row[COL_EVENT_BUNDLE_SEQUENCE_ID] = context.bundle_sequence_id
     row[COL_INGEST_TIME_MSEC] = context.ingest_time_msec
-    row[COL_CUSTOM_PARAMETERS_JSON_STR] = orjson.dumps(custom).decode() if custom else None
-    row[COL_CUSTOM_PARAMETERS] = custom or None
+    if custom:
+        custom, twin = _custom_with_twin(custom, settings.truncate_strings, _EVENT_TWIN_BYTES)
+        row[COL_CUSTOM_PARAMETERS_JSON_STR] = twin
+        row[COL_CUSTOM_PARAMETERS] = custom
     row[COL_PROCESS_INFO] = process_info
     row[COL_UA] = context.ua
     row[COL_IP] = context.ip
     row[COL_TRAFFIC_ATTRIBUTES] = traffic
     del row[EVENT_WIDTH:]  # the scratch slots
     return row
+
+
+def _traffic_json(attributes: Mapping[str, Any]) -> str:
+    """The traffic attributes as JSON text for the classifier, which reads only scalars: an object or array
+    nested too deep to write is left out rather than written."""
+    traffic = {key: attributes[key] for key in sorted(attributes.keys() & TRAFFIC_ATTRIBUTES)}
+    try:
+        return orjson.dumps(traffic).decode()
+    except TypeError:
+        return orjson.dumps({key: writable(value) for key, value in traffic.items()}).decode()
+
+
+def _custom_with_twin(custom: dict[str, Any], truncate: bool, twin_bytes: int) -> tuple[dict[str, Any], str]:
+    """Custom parameters and their JSON twin, both with the values cut alike (:func:`etl.values.fit_json`)."""
+    try:
+        twin = orjson.dumps(custom)
+    except TypeError:  # a value nested deeper than orjson writes: kept as its JSON text
+        custom = {name: writable(value) for name, value in custom.items()}
+        twin = orjson.dumps(custom)
+    # The JSON text holds every value whole, so when it is within one value's limit no value can pass it.
+    if truncate and len(twin) > VALUE_MAX_BYTES:
+        try:
+            custom, twin = fit_json(custom, VALUE_MAX_BYTES, twin_bytes)
+        except ValueError as exc:
+            raise RejectedInput(RejectReason.INVALID_VALUE, f"custom parameter names: {exc}") from None
+    return custom, twin.decode()
+
+
+def _user_json(user: dict[str, Any], settings: TransformSettings) -> str:
+    """The user object as JSON text (read back by :mod:`etl.users`), its attribute values cut so that the
+    ``user_properties`` map and its twin hold the same values, and the twin fits its column."""
+    try:
+        encoded = orjson.dumps(user)
+    except TypeError:  # a value nested deeper than orjson writes: kept as its JSON text
+        user = {name: _writable_entry(entry) for name, entry in user.items()}
+        encoded = orjson.dumps(user)
+    if settings.truncate_strings and len(encoded) > VALUE_MAX_BYTES:
+        try:
+            user, _ = fit_json(user, VALUE_MAX_BYTES, _USER_TWIN_BYTES, _user_twin_bytes, _cut_entry)
+        except ValueError as exc:
+            raise RejectedInput(RejectReason.INVALID_VALUE, f"user attribute names: {exc}") from None
+        encoded = orjson.dumps(user)
+    return encoded.decode()
+
+
+def _writable_entry(entry: Any) -> Any:
+    if isinstance(entry, dict) and "value" in entry:  # what user_properties reads, and nothing else
+        return {"value": writable(entry.get("value")), "set_timestamp": writable(entry.get("set_timestamp"))}
+    return writable(entry)
+
+
+def _cut_entry(entry: Any, max_bytes: int) -> Any:
+    if isinstance(entry, dict) and "value" in entry:
+        value = entry["value"]
+        cut = cut_value(value, max_bytes)
+        return entry if cut is value else {**entry, "value": cut}
+    return cut_value(entry, max_bytes)
+
+
+def _user_twin_bytes(user: dict[str, Any]) -> bytes:
+    return (user_properties_json(user) or "").encode()
+
+
+def _probe_items(items: list[Any], probe: list[str], settings: TransformSettings) -> None:
+    """Add the items' attribute names and ids to the control-character probe; reject an item whose custom
+    attribute names alone could not fit the twin column (:func:`transform_items` can no longer reject)."""
+    for item in items:
+        if item.__class__ is not dict:
+            continue
+        probe += item
+        for key in ("id", "item_id"):
+            value = item.get(key)
+            if value.__class__ is str:
+                probe.append(value)
+        # A bound first (4 bytes a character, 6 of quotes, colon, comma and an empty value a name), exact
+        # only when the bound does not settle it.
+        if settings.truncate_strings and 4 * sum(map(len, item)) + 6 * len(item) + 2 > _ITEM_TWIN_BYTES:
+            names = dict.fromkeys((key for key in item if key not in _ITEM_KNOWN), "")
+            if len(orjson.dumps(names)) > _ITEM_TWIN_BYTES:
+                raise RejectedInput(RejectReason.INVALID_VALUE, "item attribute names do not fit their column")
+
+
+def _control_detail(probe: list[str]) -> str:
+    labels = ("event name", "event_id", "user_pseudo_id", "app_id")
+    for label, value in zip(labels, probe, strict=False):
+        found = _CONTROL.search(value)
+        if found:
+            return f"the {label} holds the control character {found.group()!r}"
+    found = _CONTROL.search("".join(probe[len(labels) :]))
+    character = found.group() if found else ""
+    return (
+        f"a session id, user id, or a parameter, attribute or item name or id holds the control character {character!r}"
+    )
 
 
 def _shifted(value: Any, shift: int) -> int | None:
@@ -366,9 +504,11 @@ ITEM_COLUMNS: tuple[str, ...] = (
 _ITEM_DETAIL = ITEM_COLUMNS[7:20]
 
 
-def transform_items(event: Mapping[str, Any], row: list[Any], info: dict[str, str]) -> list[tuple[Any, ...]]:
+def transform_items(
+    event: Mapping[str, Any], row: list[Any], info: dict[str, str], truncate: bool = True
+) -> list[tuple[Any, ...]]:
     """``item_v2`` values (see :data:`ITEM_COLUMNS`) of an event; items without an id are dropped, as in
-    the original."""
+    the original. ``truncate`` is the settings' ``truncate_strings``: cut custom attribute values."""
     items = event.get("items")
     if items.__class__ is not list or not items:
         return []
@@ -388,12 +528,15 @@ def transform_items(event: Mapping[str, Any], row: list[Any], info: dict[str, st
         item_id = text(mapped.get("item_id"))
         if not item_id:
             continue
+        twin = None
+        if custom:
+            custom, twin = _custom_with_twin(custom, truncate, _ITEM_TWIN_BYTES)
         rows.append(
             (
                 *head,
                 item_id,
                 *(mapped.get(column) for column in _ITEM_DETAIL),
-                orjson.dumps(custom).decode() if custom else None,
+                twin,
                 custom or None,
                 row[_APP_ID],
                 info,

@@ -8,7 +8,9 @@ here. That keeps per-event Python work to dictionary lookups.
 
 from __future__ import annotations
 
+import json
 import math
+import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -21,6 +23,9 @@ import pyarrow.compute as pc
 from etl.native import native_column
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+# Byte limit of one custom parameter or user attribute value, in the map and in its JSON twin alike. The web
+# SDK caps a value at 1,024 characters, at most 4 bytes each in UTF-8: what a conforming SDK sends is never cut.
+VALUE_MAX_BYTES = 4096
 # Event times the ETL accepts: from 1970 to the end of year 9999, in epoch milliseconds.
 MAX_TIME_MSEC = 253_402_300_799_999
 
@@ -34,7 +39,7 @@ def text(value: Any) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict | list):
-        return orjson.dumps(value).decode()
+        return json_text(value)
     return str(value)
 
 
@@ -218,3 +223,73 @@ def truncate_utf8(array: pa.Array, max_bytes: int) -> pa.Array:
 def cut_utf8(value: str, max_bytes: int) -> str:
     """``value`` cut to at most ``max_bytes`` UTF-8 bytes without splitting a character."""
     return value.encode()[:max_bytes].decode("utf-8", "ignore")
+
+
+def json_text(value: Any) -> str:
+    """``value`` as compact JSON text (non-ASCII kept), at any depth the JSON reader accepts.
+
+    orjson reads up to 1,024 levels of nesting but writes at most 254, so an event it parsed can hold a value
+    it cannot write; the standard library's encoder writes those as the same compact text.
+    """
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # "Recursion limit reached": the only way a value orjson read fails to write
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, _DEEPEST_JSON_FRAMES))  # about one frame per level
+        try:
+            return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        finally:
+            sys.setrecursionlimit(limit)
+
+
+_DEEPEST_JSON_FRAMES = 4 * 1024
+
+
+def writable(value: Any) -> Any:
+    """``value`` as orjson can write it: itself, or its JSON text when it is nested too deep (see :func:`json_text`)."""
+    if value.__class__ is dict or value.__class__ is list:
+        try:
+            orjson.dumps(value)
+        except TypeError:
+            return json_text(value)
+    return value
+
+
+def cut_value(value: Any, max_bytes: int) -> Any:
+    """A custom parameter or user attribute value within ``max_bytes``: text cut at a character boundary;
+    an object or array whose JSON text is longer becomes that text, cut (no longer an object, it is then
+    typed a string); numbers, booleans and null are short and kept."""
+    if value.__class__ is str:
+        if len(value) * 4 <= max_bytes:  # no character takes more than 4 bytes in UTF-8
+            return value
+        return cut_utf8(value, max_bytes)
+    if value.__class__ is dict or value.__class__ is list:
+        text_value = json_text(value)
+        if len(text_value) * 4 <= max_bytes or len(text_value.encode()) <= max_bytes:
+            return value
+        return cut_utf8(text_value, max_bytes)
+    return value
+
+
+def fit_json(
+    values: dict[str, Any],
+    value_bytes: int,
+    total_bytes: int,
+    render: Callable[[dict[str, Any]], bytes] = orjson.dumps,
+    cut: Callable[[Any, int], Any] = cut_value,
+) -> tuple[dict[str, Any], bytes]:
+    """``values`` with every value cut to ``value_bytes`` (:func:`cut_value`), and their JSON text (``render``).
+
+    When that text is still longer than ``total_bytes`` (its column's size), all values are cut to half the
+    limit, and again, until it fits: the map and its JSON twin always hold the same, whole, values. Raises
+    :class:`ValueError` when the names alone do not fit.
+    """
+    limit = value_bytes
+    while True:
+        fitted = {name: cut(value, limit) for name, value in values.items()}
+        rendered = render(fitted)
+        if len(rendered) <= total_bytes:
+            return fitted, rendered
+        if limit == 0:
+            raise ValueError(f"the names alone take {len(rendered)} bytes of JSON, over {total_bytes}")
+        limit //= 2
