@@ -1,14 +1,16 @@
-"""User-agent enrichment: browser, OS, device and the original's device category.
+"""User-agent enrichment: browser, OS, device and device category.
 
 The original parsed the collector's ``ua`` with uap-java and derived ``device_ua_device_category``
-from the device family with a handful of substring rules; this module does the same with ua-parser
-1.x (the same uap-core regexes, newer) on its compiled Rust matcher. Parsing costs ~10-30 µs per
+from the device family with a handful of substring rules; this module parses with ua-parser 1.x (the
+same uap-core regexes, newer) on its compiled Rust matcher, and derives the category from the whole
+parse (decision 40), with the original's category names. Parsing costs ~10-30 µs per
 distinct string, so results are cached on the raw string: real traffic has few distinct agents, and
 a cache hit is one dictionary lookup.
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -68,20 +70,75 @@ class UserAgentInfo(NamedTuple):
 EMPTY = UserAgentInfo()
 
 
-def device_category(family: str | None) -> str | None:
-    """The original's category rule on the device family (order matters: "Spider" before "pad")."""
-    if family is None:
-        return None
+def device_category(
+    ua: str,
+    browser: str | None = None,
+    os: str | None = None,
+    device: str | None = None,
+    brand: str | None = None,
+    model: str | None = None,
+) -> str:
+    """The kind of device behind a user agent, from the whole parse (decision 40).
+
+    The original looked at the device family alone, which names no kind for most agents: uap-core gives
+    Windows and Linux desktops no device, and phones a brand and model ("Samsung SM-S918B"), all "Other".
+    Crawlers first, whatever device they claim; then tablets (an iPad's agent says "Mobile"); TVs and
+    consoles stay "Other"; then phones, desktops, and the original's rule on the device family last.
+    """
+    family = device or ""
     lowered = family.lower()
-    if "bot" in lowered or family in ("Spider", "Crawler"):
+    if (
+        brand == "Spider"
+        or family in ("Spider", "Crawler")
+        or "bot" in lowered
+        or (browser is not None and _CRAWLER.search(browser) is not None)
+    ):
         return BOT
-    if "mobile" in lowered or "phone" in lowered:
-        return MOBILE
-    if "tablet" in lowered or "pad" in lowered or "kindle" in lowered:
+    if (
+        brand == "Generic_Android_Tablet"
+        or browser == "Amazon Silk"
+        or _TABLET_FAMILY.search(family)
+        or (model is not None and _TABLET_MODEL.match(model))
+        or _TABLET_MODEL.match(family)
+    ):
         return TABLET
+    if _TV_OR_CONSOLE.search(ua):
+        return OTHER
+    if os == "Android" and ua.startswith("Mozilla/") and not _MOBILE_TOKEN.search(ua):
+        return TABLET  # Android browsers mark phones with "Mobile"; tablets leave it out
+    if os in _PHONE_SYSTEMS or "mobile" in lowered or "phone" in lowered or family in ("iPhone", "iPod"):
+        return MOBILE
+    if os is not None and (
+        os in _DESKTOP_SYSTEMS or "Linux" in os or (os.startswith("Windows") and os != "Windows RT")
+    ):
+        return PC
     if "pc" in lowered or "mac" in lowered or "linux" in lowered:
         return PC
     return OTHER
+
+
+# What marks a crawler in the agent family uap-core names ("Googlebot", "YandexBot", "FacebookBot", ...).
+_CRAWLER = re.compile(r"bot|spider|crawl", re.IGNORECASE)
+# Tablet words in a device family ("Generic Tablet", "iPad", "Kindle Fire HD"), and tablet model numbers:
+# Samsung Galaxy Tab (SM-T, SM-X, SM-P, GT-P), Amazon Fire (KF..), Lenovo, Huawei, Xiaomi and Google tablets.
+_TABLET_FAMILY = re.compile(r"tablet|pad|kindle", re.IGNORECASE)
+_TABLET_MODEL = re.compile(
+    r"(?:Samsung )?(?:SM-[TXP]\d|GT-P\d)|KF[A-Z]{2,}|Lenovo ?(?:TB|Tab)|MediaPad|MatePad|(?:Xiaomi|Redmi) Pad"
+    r"|Nexus (?:7|9|10)\b|Pixel (?:C|Tablet)\b",
+    re.IGNORECASE,
+)
+_TV_OR_CONSOLE = re.compile(
+    r"SMART-?TV|\bTV\b|BRAVIA|\bAFT[A-Z]|CrKey|Roku|HbbTV|Web0S|NetCast|Xbox|PlayStation|Nintendo", re.IGNORECASE
+)
+_MOBILE_TOKEN = re.compile(r"\bMobile\b")
+_PHONE_SYSTEMS = frozenset(
+    {"iOS", "Android", "Windows Phone", "Windows Mobile", "BlackBerry OS", "KaiOS", "Symbian OS", "Firefox OS",
+     "HarmonyOS"}
+)  # fmt: skip
+_DESKTOP_SYSTEMS = frozenset(
+    {"Mac OS X", "Mac OS", "Chrome OS", "Ubuntu", "Fedora", "Debian", "FreeBSD", "OpenBSD", "NetBSD", "Red Hat",
+     "SUSE", "Mint", "Arch Linux", "Gentoo", "Kubuntu", "CentOS", "Solaris"}
+)  # fmt: skip
 
 
 def version_string(major: str | None, minor: str | None, patch: str | None) -> str | None:
@@ -130,7 +187,7 @@ class UserAgentParser:
             os=os.family,
             os_version=version_string(os.major, os.minor, os.patch),
             device=device.family,
-            device_category=device_category(device.family),
+            device_category=device_category(ua, agent.family, os.family, device.family, device.brand, device.model),
             string=ua,
             # Same keys and order as uap-java's objects serialised by the original.
             user_agent_json=_json(

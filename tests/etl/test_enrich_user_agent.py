@@ -30,6 +30,29 @@ ANDROID_SAMSUNG = (
     "Chrome/128.0.6613.127 Mobile Safari/537.36"
 )
 GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+GOOGLEBOT_SMARTPHONE = (
+    "Mozilla/5.0 (Linux; Android 6.0.1; Nexus 5X Build/MMB29P) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/128.0.6613.137 Mobile Safari/537.36 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+)
+BINGBOT = "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)"
+GPTBOT = "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.0; +https://openai.com/gptbot)"
+ANDROID_TABLET = (
+    "Mozilla/5.0 (Linux; Android 13; SM-X710) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0.0.0 Safari/537.36"
+)
+SAMSUNG_TABLET_APP = "Dalvik/2.1.0 (Linux; U; Android 13; SM-T870 Build/TP1A.220624.014)"
+KINDLE_SILK = (
+    "Mozilla/5.0 (Linux; Android 9; KFTRWI) AppleWebKit/537.36 (KHTML, like Gecko) Silk/126.3.2 "
+    "like Chrome/126.0.6478.197 Safari/537.36"
+)
+ANDROID_APP = "Dalvik/2.1.0 (Linux; U; Android 14; Pixel 8 Build/AP2A.240805.005)"
+LINUX_FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:130.0) Gecko/20100101 Firefox/130.0"
+CHROMEBOOK = (
+    "Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0.0.0 Safari/537.36"
+)
+SMART_TV = (
+    "Mozilla/5.0 (SMART-TV; Linux; Tizen 6.0) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/4.0 "
+    "Chrome/76.0.3809.146 TV Safari/537.36"
+)
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +61,7 @@ def parser() -> UserAgentParser:
 
 
 def expected(name: str) -> dict[str, Any]:
-    return json.loads(seed_file(f"expected/{name}").read_text())
+    return dict(json.loads(seed_file(f"expected/{name}").read_text()))
 
 
 def test_columns_match_the_originals_enrichment_field_by_field(parser: UserAgentParser) -> None:
@@ -75,25 +98,53 @@ def test_an_http_client_agent_keeps_its_raw_string_in_the_map(parser: UserAgentP
     }
 
 
+def test_chrome_on_windows_is_a_pc(parser: UserAgentParser) -> None:
+    # uap-core gives Windows desktops no device ("Other"): the original's family-only rule said "Other".
+    info = parser.parse(WINDOWS_CHROME)
+    assert (info.os, info.device, info.device_category) == ("Windows", "Other", "PC")
+
+
+def test_a_samsung_android_phone_is_mobile(parser: UserAgentParser) -> None:
+    # A brand-model family ("Samsung SM-S918B") names no kind of device: the original's rule said "Other".
+    info = parser.parse(ANDROID_SAMSUNG)
+    assert (info.device, info.device_category) == ("Samsung SM-S918B", "Mobile")
+
+
+def test_an_ipad_is_a_tablet_though_its_agent_says_mobile(parser: UserAgentParser) -> None:
+    assert parser.parse(IPAD).device_category == "Tablet"
+
+
 @pytest.mark.parametrize(
-    ("agent", "device", "category"),
-    [
-        (IPHONE, "iPhone", "Mobile"),
-        (IPAD, "iPad", "Tablet"),
-        (MAC_SAFARI, "Mac", "PC"),
-        (GOOGLEBOT, "Spider", "Bot"),
-        # The original's rule looks at the device family only: uap-core gives Windows desktops no device
-        # ("Other") and Android phones a brand-model family, so both fall in "Other", as in the original.
-        (WINDOWS_CHROME, "Other", "Other"),
-        (ANDROID_SAMSUNG, "Samsung SM-S918B", "Other"),
-    ],
-    ids=["iphone", "ipad", "mac", "googlebot", "windows", "android"],
+    "agent",
+    [ANDROID_TABLET, SAMSUNG_TABLET_APP, KINDLE_SILK],
+    ids=["chrome-without-mobile-token", "app-on-a-galaxy-tab", "kindle-silk"],
 )
-def test_real_agents_get_the_originals_device_category(
-    parser: UserAgentParser, agent: str, device: str, category: str
-) -> None:
-    info = parser.parse(agent)
-    assert (info.device, info.device_category) == (device, category)
+def test_android_tablets_are_tablets(parser: UserAgentParser, agent: str) -> None:
+    assert parser.parse(agent).device_category == "Tablet"
+
+
+@pytest.mark.parametrize(
+    "agent", [GOOGLEBOT, GOOGLEBOT_SMARTPHONE, BINGBOT, GPTBOT], ids=["googlebot", "smartphone", "bing", "gpt"]
+)
+def test_crawlers_are_bots_whatever_device_they_claim(parser: UserAgentParser, agent: str) -> None:
+    assert parser.parse(agent).device_category == "Bot"
+
+
+@pytest.mark.parametrize(
+    ("agent", "category"),
+    [
+        (IPHONE, "Mobile"),
+        (MAC_SAFARI, "PC"),
+        (LINUX_FIREFOX, "PC"),
+        (CHROMEBOOK, "PC"),
+        (ANDROID_APP, "Mobile"),
+        (SMART_TV, "Other"),
+        ("curl/8.4.0", "Other"),
+    ],
+    ids=["iphone", "mac", "linux", "chromeos", "android-app", "smart-tv", "curl"],
+)
+def test_other_real_agents_get_the_category_users_expect(parser: UserAgentParser, agent: str, category: str) -> None:
+    assert parser.parse(agent).device_category == category
 
 
 def test_crawlers_are_bots(parser: UserAgentParser) -> None:
@@ -117,11 +168,10 @@ def test_crawlers_are_bots(parser: UserAgentParser) -> None:
         ("Mac", "PC"),
         ("Linux Desktop", "PC"),
         ("Other", "Other"),
-        (None, None),
     ],
 )
-def test_category_rule_checks_bot_then_mobile_tablet_pc(family: str | None, category: str | None) -> None:
-    assert device_category(family) == category
+def test_a_device_family_alone_gives_the_originals_category(family: str, category: str) -> None:
+    assert device_category("", device=family) == category
 
 
 @pytest.mark.parametrize(
