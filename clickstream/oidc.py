@@ -2,15 +2,19 @@
 
 Shared by the collector (optional auth of collect requests) and the Analytics Studio (analyst logins).
 The key set is fetched from ``jwks_url`` off the event loop and cached; an unknown ``kid`` refetches it
-(at most once per ``MIN_REFETCH_SECONDS``, so forged kids cannot make us hammer the issuer).
+(at most once per ``MIN_REFETCH_SECONDS``, so forged kids cannot make us hammer the issuer). While the
+issuer cannot be reached the keys we have keep working, but only up to ``jwks_max_age_seconds`` after
+they were last fetched: a key the issuer has since revoked must not stay trusted for ever (decision 41).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 
 import jwt
@@ -18,6 +22,8 @@ import jwt
 from clickstream.config import OidcConfig
 
 MIN_REFETCH_SECONDS = 10.0
+DEFAULT_MAX_AGE_SECONDS = 86400.0
+logger = logging.getLogger("clickstream.oidc")
 
 
 class TokenRejected(Exception):
@@ -29,35 +35,68 @@ class TokenRejected(Exception):
         self.reason = reason
 
 
-class JwksCache:
-    """The issuer's signing keys by ``kid``, fetched from ``url`` and kept for ``ttl`` seconds."""
+class KeysTooOld(OSError):
+    """The keys we hold could not be refreshed for longer than the maximum age: they are not trusted."""
 
-    def __init__(self, url: str, ttl: float, fetch_timeout: float = 5.0) -> None:
+
+class JwksCache:
+    """The issuer's signing keys by ``kid``, fetched from ``url`` and kept for ``ttl`` seconds.
+
+    A failed refresh keeps the keys we have (the issuer may be briefly down) until ``max_age`` seconds
+    after the last successful fetch; past that they are not used (:class:`KeysTooOld`) until a fetch works.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        ttl: float,
+        fetch_timeout: float = 5.0,
+        max_age: float = DEFAULT_MAX_AGE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.url = url
         self.ttl = ttl
         self.fetch_timeout = fetch_timeout
+        self.max_age = max_age
+        self._clock = clock
         self._keys: dict[str, jwt.PyJWK] = {}
-        self._fetched = float("-inf")
+        self._fetched = float("-inf")  # the last attempt
+        self._refreshed = float("-inf")  # the last success
+        self._said_too_old = False
         self._lock = asyncio.Lock()
         self.fetches = 0
 
     async def key(self, kid: str) -> jwt.PyJWK | None:
         """The key ``kid``; refetches when the cache is stale or lacks it (raises OSError if unreachable)."""
-        now = time.monotonic()
-        if kid in self._keys and now - self._fetched < self.ttl:
+        now = self._clock()
+        if kid in self._keys and now - self._fetched < self.ttl and now - self._refreshed <= self.max_age:
             return self._keys[kid]
         async with self._lock:
-            now = time.monotonic()
-            stale = now - self._fetched >= self.ttl
-            if stale or (kid not in self._keys and now - self._fetched >= MIN_REFETCH_SECONDS):
+            now = self._clock()
+            since_attempt = now - self._fetched
+            too_old = now - self._refreshed > self.max_age
+            if since_attempt >= self.ttl or (
+                (too_old or kid not in self._keys) and since_attempt >= MIN_REFETCH_SECONDS
+            ):
                 try:
                     self._keys = await asyncio.to_thread(self._fetch)
-                except (OSError, ValueError, jwt.PyJWKError):
+                    self._refreshed = self._clock()
+                except (OSError, ValueError, jwt.PyJWKError) as error:
+                    logger.warning("cannot refresh the JWKS from %s: %s", self.url, error)
                     if not self._keys:
                         raise OSError(f"cannot fetch the JWKS from {self.url}") from None
-                    # keep serving the keys we have; the issuer may be briefly down
-                self._fetched = time.monotonic()
+                self._fetched = self._clock()
                 self.fetches += 1
+            age = self._clock() - self._refreshed
+            if age > self.max_age:
+                if not self._said_too_old:  # once per outage, not once per refused token
+                    logger.warning(
+                        "the JWKS from %s could not be refreshed for %.0f s (more than %.0f s): tokens are refused",
+                        self.url, age, self.max_age,
+                    )  # fmt: skip
+                    self._said_too_old = True
+                raise KeysTooOld(f"the JWKS from {self.url} is {age:.0f} s old")
+            self._said_too_old = False
             return self._keys.get(kid)
 
     def _fetch(self) -> dict[str, jwt.PyJWK]:
@@ -83,9 +122,11 @@ def bearer_token(authorization: str) -> str:
 class TokenVerifier:
     """Checks tokens signed RS256 by the configured issuer for the configured audience."""
 
-    def __init__(self, settings: OidcConfig) -> None:
+    def __init__(self, settings: OidcConfig, clock: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings
-        self.jwks = JwksCache(settings.jwks_url, settings.jwks_cache_seconds)
+        self.jwks = JwksCache(
+            settings.jwks_url, settings.jwks_cache_seconds, max_age=settings.jwks_max_age_seconds, clock=clock
+        )
 
     async def verify(self, token: str) -> dict[str, Any]:
         """The token's claims, or :class:`TokenRejected` saying why not."""
@@ -97,6 +138,8 @@ class TokenVerifier:
             raise TokenRejected(401, "invalid bearer token: no key id")
         try:
             key = await self.jwks.key(kid)
+        except KeysTooOld:
+            raise TokenRejected(503, "cannot verify tokens: the issuer's signing keys could not be refreshed") from None
         except OSError:
             raise TokenRejected(503, "cannot verify tokens now; retry") from None
         if key is None:
