@@ -19,7 +19,7 @@ and the rule, so a broken per-app file fails the run at start instead of misclas
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -104,6 +104,7 @@ class CategoryRules:
     def __init__(self, items: dict[str, _CategoryItem], source_categories: dict[str, str], origin: str) -> None:
         self._items = items
         self._source_categories = source_categories
+        self._folded_categories = _folded(items.values(), source_categories)
         self.origin = origin
 
     @classmethod
@@ -137,8 +138,21 @@ class CategoryRules:
         return len(self._items)
 
     def category_of_source(self, source: str) -> str | None:
-        """The category of a source name (exact, case-sensitive), for sources named by UTM parameters."""
-        return self._source_categories.get(source)
+        """The category of a source named by UTM parameters or the SDK (decision 40): the table's source name
+        as spelled, else in any case ("google" is "Google"), else a listed domain ("m.facebook.com").
+
+        The original matched the name as spelled only, so lower-case tags, the common way to write them,
+        were Unassigned (``google``/``cpc`` became Paid Other rather than Paid Search).
+        """
+        category = self._source_categories.get(source)
+        if category is not None:
+            return category
+        folded = source.strip().lower()
+        category = self._folded_categories.get(folded)
+        if category is not None or "." not in folded:
+            return category
+        item = self._items.get(folded) or (self._items.get(folded[4:]) if folded.startswith("www.") else None)
+        return item.category if item is not None else None
 
     def evaluate(self, referrer: str | None) -> CategoryMatch:
         """Source, search terms and category of a referrer URL; ``Unassigned`` with the host as source if unlisted."""
@@ -156,6 +170,22 @@ class CategoryRules:
             return CategoryMatch(parsed.host, None, UNASSIGNED)
         terms = sorted({value for name in item.params for value in parsed.params.get(name, ()) if value})
         return CategoryMatch(item.source, ",".join(terms) if terms else None, item.category)
+
+
+def _folded(items: Iterable[_CategoryItem], source_categories: dict[str, str]) -> dict[str, str]:
+    """Lower-cased source name -> category. A name the table spells in several cases takes the category of
+    its lower-case spelling when there is one, else the category most of its entries give, on a tie the one
+    listed last (as later entries win in the table)."""
+    # Per name and category: (entries, position of the last one), so max() applies both rules at once.
+    ranks: dict[str, dict[str, tuple[int, int]]] = {}
+    for position, item in enumerate(items):
+        by_category = ranks.setdefault(item.source.lower(), {})
+        count = by_category.get(item.category, (0, 0))[0]
+        by_category[item.category] = (count + 1, position)
+    return {
+        name: source_categories.get(name) or max(by_category, key=by_category.__getitem__)
+        for name, by_category in ranks.items()
+    }
 
 
 def _candidates(url: str, host: str, path: str) -> list[str]:

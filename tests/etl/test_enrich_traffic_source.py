@@ -46,7 +46,7 @@ def classify_fixture_event(classifier: TrafficSourceClassifier, event_id: str) -
 
 
 def expected(name: str) -> dict[str, Any]:
-    return json.loads(seed_file(f"expected/{name}").read_text())
+    return dict(json.loads(seed_file(f"expected/{name}").read_text()))
 
 
 def page(url: str | None = None, **fields: str | None) -> TrafficSource:
@@ -103,8 +103,45 @@ def test_web_event_with_utm_url_and_search_referrer_is_paid_search(classifier: T
 def test_app_event_takes_utm_from_the_latest_referrer(classifier: TrafficSourceClassifier) -> None:
     result = classify_fixture_event(classifier, "event_id_xxx3_app_end")
     assert (result.source, result.medium, result.campaign) == ("google", "cpc", "campaign-1")
-    # myhost.com is not a listed referrer and "google" (lower case) is not a listed source name ("Google"
-    # is), so the category is Unassigned and a cpc medium without category is Paid Other.
+    # myhost.com is not a listed referrer; the UTM source "google" is the table's "Google" in another case.
+    # Deliberate difference (decision 40): the original matched source names case-sensitively, so this was
+    # category Unassigned and channel Paid Other.
+    assert (result.category, result.channel_group) == ("Search", "Paid Search")
+
+
+@pytest.mark.parametrize(
+    ("source", "medium", "category", "channel"),
+    [
+        ("facebook", "cpc", "Social", "Paid Social"),
+        ("facebook", None, "Social", "Organic Social"),
+        ("FACEBOOK", "paid_social", "Social", "Paid Social"),
+        ("bing", "cpc", "Search", "Paid Search"),
+        ("baidu", None, "Search", "Organic Search"),
+        ("youtube", "cpc", "Video", "Paid Video"),
+        ("YouTube", None, "Social", "Organic Social"),  # the table's own spelling keeps the original's category
+        ("Youtube", None, "Video", "Organic Video"),  # else the table's lower-case spelling decides
+        ("tiktok", None, "Social", "Organic Social"),
+        ("ebay", "cpc", "Shopping", "Paid Shopping"),
+    ],
+)
+def test_utm_source_names_match_the_category_table_in_any_case(
+    source: str, medium: str | None, category: str, channel: str
+) -> None:
+    query = f"utm_source={source}" + (f"&utm_medium={medium}" if medium else "")
+    result = page(f"https://shop.example/?{query}")
+    assert (result.source, result.category, result.channel_group) == (source, category, channel)
+
+
+@pytest.mark.parametrize(
+    ("source", "category"), [("google.com", "Search"), ("m.facebook.com", "Social"), ("www.bing.com", "Search")]
+)
+def test_a_utm_source_naming_a_listed_domain_takes_its_category(source: str, category: str) -> None:
+    result = page(f"https://shop.example/?utm_source={source}&utm_medium=cpc")
+    assert (result.source, result.category) == (source, category)
+
+
+def test_an_unknown_utm_source_stays_unassigned() -> None:
+    result = page("https://shop.example/?utm_source=newsletter-42&utm_medium=cpc")
     assert (result.category, result.channel_group) == ("Unassigned", "Paid Other")
 
 

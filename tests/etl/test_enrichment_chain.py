@@ -52,6 +52,13 @@ def test_the_traffic_source_of_a_web_visit_is_classified_from_its_referrer(tmp_p
     )
 
 
+def test_a_google_cpc_campaign_tagged_in_lower_case_is_paid_search(tmp_path: Path) -> None:
+    url = "https://shop.example.com/landing?utm_source=google&utm_medium=cpc&utm_campaign=spring"
+    [row] = run(tmp_path, record(IPHONE, "8.8.8.8", _page_url=url)).events.to_pylist()
+    assert (row["traffic_source_source"], row["traffic_source_medium"]) == ("google", "cpc")
+    assert (row["traffic_source_category"], row["traffic_source_channel_group"]) == ("Search", "Paid Search")
+
+
 def test_sdk_sent_traffic_attributes_win_over_classification(tmp_path: Path) -> None:
     content = seed_file("original_data_with_traffic_source_v2.json").read_bytes()
     config = make_config(tmp_path, apps=[{"id": "uba-app"}], etl={"freshness_hours": None})
