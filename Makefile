@@ -14,8 +14,8 @@ help:
 	@echo "make pytest-fast - the tests not marked slow"
 	@echo "make bench  - the benchmarks under bench/"
 
-# setup.py and the C source: the install compiles the ETL's optional native module (etl/native.py).
-$(STAMP): pyproject.toml setup.py etl/_columns.c
+# setup.py and the C sources: the install compiles the optional native modules (etl/native.py, clickstream/payload.py).
+$(STAMP): pyproject.toml setup.py etl/_columns.c clickstream/_payload.c
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is required"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip

@@ -19,6 +19,7 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from clickstream.errors import ConfigError
+from clickstream.payload import DEFAULT_MAX_DECODED_BYTES, DEFAULT_MAX_EVENTS, PayloadLimits
 
 CONFIG_FILE_NAME = "clickstream.yml"
 CONFIG_ENV_VAR = "CLICKSTREAM_CONFIG"
@@ -119,6 +120,17 @@ class IngestionConfig(_Section):
     path: str = Field("/collect", pattern=r"^/[A-Za-z0-9_\-/.]*$")
     sink: Literal["local", "s3", "kinesis", "kafka"] = "local"
     max_body_bytes: int = Field(1_000_000, gt=0)
+    max_decoded_bytes: int = Field(
+        DEFAULT_MAX_DECODED_BYTES,
+        gt=0,
+        description="Bytes a body may inflate to (base64 and gzip decoded); larger gets 413. The ETL rejects "
+        "a raw record over it as too_large.",
+    )
+    max_events_per_request: int = Field(
+        DEFAULT_MAX_EVENTS,
+        ge=1,
+        description="Events one request may hold; more gets 413. The ETL rejects a raw record over it as too_large.",
+    )
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
     trusted_proxies: list[str] = Field(default_factory=list)
     segment_max_bytes: int = Field(16_000_000, gt=0)
@@ -190,6 +202,11 @@ class IngestionConfig(_Section):
     s3: S3SinkConfig | None = None
     kinesis: KinesisSinkConfig | None = None
     kafka: KafkaSinkConfig | None = None
+
+    @property
+    def payload_limits(self) -> PayloadLimits:
+        """The caps on a decoded body, which the collector and the ETL both apply."""
+        return PayloadLimits(self.max_decoded_bytes, self.max_events_per_request)
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -162,6 +162,7 @@ class RejectReason(StrEnum):
     """Why a record or event did not become an ``event_v2`` row (the ``reason`` of ``rejected``)."""
 
     DECODE_ERROR = "decode_error"  # data empty, not text, not base64 or not gzip
+    TOO_LARGE = "too_large"  # the record or its data decoded is over the size or event caps (clickstream.payload)
     CORRUPT_JSON = "corrupt_json"  # a raw line, the data or an event is not the JSON expected
     MISSING_REQUIRED_FIELD = "missing_required_field"  # no event_id, app_id, timestamp, name or user
     INVALID_VALUE = "invalid_value"  # a required field holds an unusable value (e.g. timestamp "inf")

@@ -20,6 +20,7 @@ import pyarrow as pa
 from isal import igzip, isal_zlib
 
 from clickstream.contract import EVENT_V2, ITEM_V2, RejectReason
+from clickstream.payload import CHUNK_BYTES, DEFAULT_MAX_DECODED_BYTES
 from etl.arrow_rows import build_table, truncate_columns
 from etl.decode import RejectedInput, decode_data
 from etl.event_slots import EVENT_COLUMNS
@@ -86,14 +87,32 @@ class Origin:
         }
 
 
-def raw_lines(content: bytes | BinaryIO) -> Iterator[bytes]:
-    """Lines of a raw file given as bytes or a seekable binary stream, gunzipped when it is gzip."""
+class OversizedLine(bytes):
+    """Stands for a raw line over the cap, which was skipped unread: the transform rejects it as ``too_large``."""
+
+
+OVERSIZED_LINE = OversizedLine(b"\n")
+
+
+def raw_lines(content: bytes | BinaryIO, max_line_bytes: int = DEFAULT_MAX_DECODED_BYTES) -> Iterator[bytes]:
+    """Lines of a raw file given as bytes or a seekable binary stream, gunzipped when it is gzip.
+
+    A line longer than ``max_line_bytes`` is read past in chunks and given as :data:`OVERSIZED_LINE`, so one
+    line of a file from any writer (a gzip file can inflate a thousandfold) never has to fit in memory.
+    """
     stream: BinaryIO = io.BytesIO(content) if isinstance(content, bytes) else content
     head = _peek(stream)
     if head == b"\x1f\x8b":
         # ISA-L's gzip reader inflates about twice as fast as the standard library's, with the same bytes.
         stream = _GZIP_READER(fileobj=stream)
-    yield from stream
+    readline = stream.readline
+    while line := readline(max_line_bytes + 1):
+        if len(line) > max_line_bytes and line[-1:] != b"\n":
+            while line and line[-1:] != b"\n":
+                line = readline(CHUNK_BYTES)
+            yield OVERSIZED_LINE
+        else:
+            yield line
 
 
 def _peek(stream: BinaryIO) -> bytes:
@@ -134,6 +153,12 @@ def transform_lines(
                 rejects.append(origin.reject(settings, RejectReason.DECODE_ERROR, detail, ""))
                 break
             index += 1
+            if line.__class__ is OversizedLine:
+                origin = Origin(source_id, source_file, index)
+                detail = f"the raw line is over {settings.payload_limits.max_decoded_bytes} bytes; skipped unread"
+                rejects.append(origin.reject(settings, RejectReason.TOO_LARGE, detail, ""))
+                records += 1
+                continue
             if not line.strip():
                 continue
             records += 1
@@ -243,7 +268,7 @@ def _transform_record(
         )
         return
     try:
-        events = decode_data(record.get("data"))
+        events = decode_data(record.get("data"), settings.payload_limits)
     except RejectedInput as rejected:
         origin = Origin(source_id, source_file, index, record)
         rejects.append(origin.reject(settings, rejected.reason, rejected.detail, _line_text(line)))

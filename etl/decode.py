@@ -1,17 +1,13 @@
-"""Decoding the ``data`` field of a raw record into event objects."""
+"""Decoding the ``data`` field of a raw record into event objects, within the collector's caps."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import gzip
-import zlib
-from typing import Any, cast
+from typing import Any
 
 import orjson
-from isal import isal_zlib
 
 from clickstream.contract import RejectReason
+from clickstream.payload import DEFAULT_LIMITS, PayloadLimits, PayloadRejected, decode_body
 
 
 class RejectedInput(Exception):
@@ -23,24 +19,26 @@ class RejectedInput(Exception):
         self.detail = detail
 
 
-def decode_data(data: Any) -> list[Any]:
+def decode_data(data: Any, limits: PayloadLimits = DEFAULT_LIMITS) -> list[Any]:
     """The events of a request body: a JSON array (or object), or base64 text of gzip(JSON), or raw gzip.
 
-    As in the original, text that does not start with ``[`` or ``{`` is taken to be base64 of gzip.
+    As in the original, text that does not start with ``[`` or ``{`` is taken to be base64 of gzip. A body
+    over ``limits`` (bytes once inflated, or events) is rejected as ``too_large`` before it is parsed, so a
+    raw file from any writer costs bounded memory (:mod:`clickstream.payload`).
     """
     if data is None:
         raise RejectedInput(RejectReason.DECODE_ERROR, "the record has no data")
     if not isinstance(data, str | bytes):
         raise RejectedInput(RejectReason.DECODE_ERROR, f"data is a {type(data).__name__}, not text")
     text: str | bytes = data
-    first = data[:1]
-    if first not in _JSON_STARTS:  # else the common case: JSON text, parsed as it is, with no copy
-        raw = data.encode("utf-8") if isinstance(data, str) else data
-        text = raw.lstrip()
-        if not text:
-            raise RejectedInput(RejectReason.DECODE_ERROR, "the record's data is empty")
-        if text[:1] not in (b"[", b"{"):
-            text = _unzip(text)
+    if not (isinstance(data, str) and data[:1] in _JSON_STARTS and _surely_within(data, limits)):
+        # the common case above: JSON text small enough to be within both caps, parsed as it is, with no copy
+        raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+        try:
+            text = decode_body(raw, limits)
+        except PayloadRejected as rejected:
+            reason = RejectReason.TOO_LARGE if rejected.kind == "too_large" else RejectReason.DECODE_ERROR
+            raise RejectedInput(reason, f"data: {rejected.detail}") from None
     try:
         parsed = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
@@ -48,26 +46,11 @@ def decode_data(data: Any) -> list[Any]:
     return parsed if isinstance(parsed, list) else [parsed]
 
 
-_JSON_STARTS = ("[", "{", b"[", b"{")
-_ISAL_ERROR = cast(type[Exception], isal_zlib.error)  # untyped in isal's stubs
+_JSON_STARTS = ("[", "{")
 
 
-def _unzip(payload: bytes) -> bytes:
-    if payload[:2] == b"\x1f\x8b":
-        compressed = payload
-    else:
-        try:
-            compressed = base64.b64decode(payload, validate=False)
-        except (binascii.Error, ValueError):
-            raise RejectedInput(RejectReason.DECODE_ERROR, "data is neither JSON nor base64 text") from None
-    try:
-        # zlib straight on a single gzip member is ~3x faster than gzip.decompress on small bodies; several
-        # members (or a truncated one) take gzip.decompress, which handles and reports those exactly.
-        # ISA-L's inflate is about twice zlib's speed and gives the same bytes.
-        decompressor = isal_zlib.decompressobj(31)
-        content = decompressor.decompress(compressed)
-        if decompressor.eof and not decompressor.unused_data:
-            return content
-        return gzip.decompress(compressed)
-    except (OSError, EOFError, zlib.error, _ISAL_ERROR):
-        raise RejectedInput(RejectReason.DECODE_ERROR, "data is neither JSON nor base64 of gzip") from None
+def _surely_within(text: str, limits: PayloadLimits) -> bool:
+    """JSON text too short to pass either cap: a character is at most 4 bytes, an event at least 2."""
+    return len(text) <= limits.max_decoded_bytes // 4 and (
+        len(text) < 2 * limits.max_events + 3 or text.count(",") < limits.max_events
+    )

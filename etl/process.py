@@ -46,6 +46,7 @@ class EtlJob:
             truncate_strings=etl.truncate_strings,
             ip_privacy=etl.enrichment.ip_privacy,
             ip_hash_salt=etl.enrichment.ip_hash_salt or "",
+            payload_limits=config.ingestion.payload_limits,
         )
         plugins = enrichment_plugins(config) + tuple(PluginSpec(plugin.name, plugin.options) for plugin in etl.plugins)
         return cls(settings, plugins, etl.chunk_events)
@@ -161,7 +162,8 @@ def process_content(
     """A raw file's whole output in memory (bytes in, Arrow tables out)."""
     users = UserAccumulator()
     with gc_paused():
-        chunks = list(process_lines(raw_lines(content), source_file, source_id, job, plugins, users))
+        max_line = job.settings.payload_limits.max_decoded_bytes
+        chunks = list(process_lines(raw_lines(content, max_line), source_file, source_id, job, plugins, users))
     return InputOutput(
         events=pa.concat_tables([EVENT_V2.schema.empty_table(), *(chunk.events for chunk in chunks)]),
         items=pa.concat_tables([ITEM_V2.schema.empty_table(), *(chunk.items for chunk in chunks)]),

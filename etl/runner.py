@@ -99,7 +99,8 @@ def process_file(root: str, raw_path: str, job: EtlJob) -> dict[str, Any]:
     # No garbage collection while the input is processed (see etl.gc_pause): not while transforming, nor
     # while enriching and writing, which run between the transform's chunks.
     with gc_paused(), storage.open_input(raw_path) as stream, InputWriter(storage, source_id) as writer:
-        for chunk in process_lines(raw_lines(stream), raw_path, source_id, job, plugins, users):
+        lines = raw_lines(stream, job.settings.payload_limits.max_decoded_bytes)
+        for chunk in process_lines(lines, raw_path, source_id, job, plugins, users):
             records += chunk.records
             writer.write(EVENT_V2, chunk.events)
             writer.write(ITEM_V2, chunk.items)

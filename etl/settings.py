@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 
+from clickstream.payload import DEFAULT_LIMITS, PayloadLimits
 from etl.enrich.privacy import IpPrivacy
 from etl.values import iso_msec
 
@@ -23,6 +24,7 @@ class TransformSettings:
     truncate_strings: bool = True
     ip_privacy: IpPrivacy = "none"  # none, truncate or hash: applied to source_ip before it is written
     ip_hash_salt: str = ""
+    payload_limits: PayloadLimits = DEFAULT_LIMITS  # the collector's caps on a decoded body (ingestion.*)
 
     @cached_property
     def freshness_msec(self) -> int | None:

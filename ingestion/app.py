@@ -15,7 +15,6 @@ import itertools
 import logging
 import os
 import time
-import zlib
 from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -24,6 +23,7 @@ import orjson
 
 from clickstream.config import Config
 from clickstream.contract import raw_record
+from clickstream.payload import PayloadRejected, decode_body, inflate
 from ingestion import metrics as prom
 from ingestion.adoption import remove_emptied_folder, wal_folder
 from ingestion.auth import build_authenticator
@@ -74,6 +74,7 @@ class CollectorApp:
         self.path = ingestion.path
         self.apps = frozenset(config.app_ids)
         self.max_body = ingestion.max_body_bytes
+        self.payload_limits = ingestion.payload_limits
         self.cors_origins = ingestion.cors_origins
         self.trusted_proxies = parse_networks(ingestion.trusted_proxies)
         self.worker = worker
@@ -323,6 +324,10 @@ class CollectorApp:
             raise RequestRefused(400, "body is not UTF-8 text") from None
         if not data or data.isspace():
             raise RequestRefused(400, "body is empty")
+        try:
+            decode_body(body, self.payload_limits)  # what the ETL will read: within the caps, or refused now
+        except PayloadRejected as rejected:
+            raise RequestRefused(413 if rejected.kind == "too_large" else 400, rejected.detail) from None
         request_id = f"{self._request_prefix}{next(self._request_numbers):016x}"
         forwarded = headers.get(b"x-forwarded-for")
         ip = peer
@@ -436,17 +441,13 @@ class CollectorApp:
         return request_id
 
     def _gunzip(self, body: bytes) -> bytes:
-        """Decompress a ``Content-Encoding: gzip`` body, never inflating past the size limit."""
-        inflater = zlib.decompressobj(wbits=31)
+        """Decompress a ``Content-Encoding: gzip`` body (every member), never inflating past the size limit."""
         try:
-            plain = inflater.decompress(body, self.max_body + 1)
-        except zlib.error:
-            raise RequestRefused(400, "body is not valid gzip") from None
-        if len(plain) > self.max_body or inflater.unconsumed_tail:
-            raise RequestRefused(413, "body too large")
-        if not inflater.eof:
-            raise RequestRefused(400, "body is not valid gzip")
-        return plain
+            return inflate(body, self.max_body)
+        except PayloadRejected as rejected:
+            if rejected.kind == "too_large":
+                raise RequestRefused(413, "body too large") from None
+            raise RequestRefused(400, f"body is not valid gzip: {rejected.detail}") from None
 
     async def _read_chunks(self, message: Message, receive: Receive, reserved: int) -> tuple[bytes, int]:
         """A body sent in several messages (chunked or large); bytes beyond ``reserved`` are reserved as they come.

@@ -5,10 +5,13 @@ starts), so one slow or hostile client could hold memory and a connection slot w
 subclass answers before the ASGI app is involved:
 
 * request line plus headers over ``max_header_bytes``: 431, connection closed (nginx's
-  ``large_client_header_buffers`` does the same job);
+  ``large_client_header_buffers`` does the same job). httptools buffers a header until its line ends, so
+  the line still arriving is counted from the bytes received, and a head that grows past the limit is
+  refused as the bytes come, not when (if ever) its header is finished;
 * a request not received whole within ``request_timeout`` of its first byte (or of the connection
   opening): 408 and close, the remedy for slowloris-style clients. One timer per worker checks all
-  connections every second, rather than a timer armed and cancelled for every request;
+  connections every second, rather than a timer armed and cancelled for every request. A request
+  already answered (refused before its body came) is not answered again: its connection is closed;
 * an idle keep-alive connection is closed by the same sweep after uvicorn's ``timeout_keep_alive``
   (uvicorn arms a timer after every response; the sweep may close it up to a second later).
 * more than ``max_connections`` open connections in this worker: 503 with ``Retry-After`` and close.
@@ -58,7 +61,11 @@ def limited_protocol(
     collect_path = collector.path.encode() if collector is not None else b""
 
     class LimitedHttpToolsProtocol(HttpToolsProtocol):
-        _header_bytes = 0
+        _header_bytes = 0  # the URL and the headers the parser has handed over
+        _open_line = 0  # bytes of the head's line still arriving (httptools holds them until its end)
+        _in_head = False  # between a request's first byte and the end of its headers
+        _heads = 0  # requests begun on this connection (to tell whether one began in a given read)
+        _fed_body = 0  # body bytes of the current read
         _too_large = False
         _since: float | None = None  # loop time the current request (or the idle new connection) began
         _idle_since: float | None = None  # loop time the last response was written, while no request is under way
@@ -75,6 +82,8 @@ def limited_protocol(
                 self.loop.call_later(sweep_every, _sweep, self.loop, self.connections)
 
         def data_received(self, data: bytes) -> None:
+            heads = self._heads
+            self._fed_body = 0
             try:
                 self.parser.feed_data(data)
             except httptools.HttpParserError:
@@ -82,8 +91,34 @@ def limited_protocol(
                     self._refuse(431, "request header too large")
                 else:
                     self._refuse(400, "invalid HTTP request")
+                return
             except httptools.HttpParserUpgrade:
                 self._refuse(400, "protocol upgrades are not supported")
+                return
+            if self._in_head and self._head_too_large(data, began_here=self._heads != heads):
+                self._too_large = True
+                self._refuse(431, "request header too large")
+
+        def _head_too_large(self, data: bytes, began_here: bool) -> bool:
+            """Whether the head under way, with its line still arriving, is over the limit.
+
+            The open line is what follows the last newline received; in the read where the request began it
+            is also at most what follows the previous request's body. Until a header is complete the open
+            line may be the request line, whose URL is counted already, so the larger of the two is taken.
+            """
+            newline = data.rfind(b"\n")
+            if newline >= 0:
+                line = len(data) - newline - 1
+            elif began_here:
+                line = len(data)
+            else:
+                line = self._open_line + len(data)
+            if began_here:
+                line = min(line, len(data) - self._fed_body)
+            self._open_line = line
+            if self.headers:
+                return self._header_bytes + line > max_header_bytes
+            return max(self._header_bytes, line) > max_header_bytes
 
         # parser callbacks (the header ones inline uvicorn's, as they run for every header) -------
 
@@ -93,6 +128,9 @@ def limited_protocol(
             self.expect_100_continue = False
             self.headers = []
             self._header_bytes = 0
+            self._open_line = 0
+            self._in_head = True
+            self._heads += 1
             self._since = self.loop.time()
             self._idle_since = None
 
@@ -114,6 +152,7 @@ def limited_protocol(
             self.headers.append((name, value))
 
         def on_headers_complete(self) -> None:
+            self._in_head = False
             if direct is None or not self._direct_candidate():
                 self._to_asgi()
                 return
@@ -156,6 +195,7 @@ def limited_protocol(
             )
 
         def on_body(self, body: bytes) -> None:
+            self._fed_body += len(body)
             cycle = self.cycle
             if isinstance(cycle, DirectCollect):
                 cycle.body(body)
@@ -206,9 +246,16 @@ def limited_protocol(
             self._since = None
             if self.transport.is_closing():
                 return
-            responding = self.cycle is not None and self.cycle.response_started and not self.cycle.response_complete
-            if responding:
-                self.transport.close()  # the app is already answering; just end the connection
+            # The cycle is the request under way once its headers are in; it may have been answered (refused
+            # before its body came) or be answering: either way it gets no second response.
+            cycle = None if self._in_head else self.cycle
+            if cycle is not None and cycle.response_started:
+                if isinstance(cycle, DirectCollect):
+                    cycle.abort()
+                elif not cycle.response_complete:
+                    cycle.disconnected = True  # the app task still answering sees a disconnect
+                    cycle.message_event.set()
+                self.transport.close()
             else:
                 self._refuse(408, "request not received in time")
 

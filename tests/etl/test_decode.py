@@ -7,6 +7,7 @@ import gzip
 
 import pytest
 
+from clickstream.payload import PayloadLimits
 from etl.decode import RejectedInput, decode_data
 
 EVENTS = [{"event_id": "a"}, {"event_id": "b"}]
@@ -53,5 +54,40 @@ def test_a_body_of_two_gzip_members_decodes_whole() -> None:
 
 def test_a_truncated_gzip_body_is_a_decode_error() -> None:
     body = gzip.compress(b'[{"a": 1}]')[:-6]
-    with pytest.raises(RejectedInput, match="neither JSON nor base64 of gzip"):
+    with pytest.raises(RejectedInput, match="cut short") as rejected:
         decode_data(base64.b64encode(body).decode())
+    assert rejected.value.reason == "decode_error"
+
+
+def test_bytes_after_the_last_gzip_member_are_a_decode_error() -> None:
+    body = gzip.compress(b'[{"a": 1}]') + b"junk"
+    with pytest.raises(RejectedInput, match="follow the end of the gzip stream") as rejected:
+        decode_data(base64.b64encode(body).decode())
+    assert rejected.value.reason == "decode_error"
+
+
+def test_data_that_inflates_past_the_cap_is_too_large() -> None:
+    bomb = base64.b64encode(gzip.compress(b"[" + b" " * 2_000_000 + b"]")).decode()
+    with pytest.raises(RejectedInput, match="inflates to more than 1000000 bytes") as rejected:
+        decode_data(bomb, PayloadLimits(max_decoded_bytes=1_000_000))
+    assert rejected.value.reason == "too_large"
+
+
+def test_data_with_more_events_than_the_cap_is_too_large() -> None:
+    many = base64.b64encode(gzip.compress(b"[" + b"{}," * 100 + b"{}]")).decode()
+    with pytest.raises(RejectedInput, match="more than 100 events") as rejected:
+        decode_data(many, PayloadLimits(max_events=100))
+    assert rejected.value.reason == "too_large"
+
+
+def test_plain_json_text_with_more_events_than_the_cap_is_too_large() -> None:
+    with pytest.raises(RejectedInput, match="more than 100 events") as rejected:
+        decode_data("[" + "1," * 100 + "1]", PayloadLimits(max_events=100))
+    assert rejected.value.reason == "too_large"
+
+
+def test_data_at_the_caps_is_read() -> None:
+    events = b"[" + b",".join([b'{"event_id":"x"}'] * 100) + b"]"
+    limits = PayloadLimits(max_decoded_bytes=len(events), max_events=100)
+    assert len(decode_data(base64.b64encode(gzip.compress(events)).decode(), limits)) == 100
+    assert len(decode_data(events.decode(), limits)) == 100

@@ -1,0 +1,182 @@
+"""The SDKs' request bodies decoded within limits: shared by the collector (answers 413 or 400) and the ETL
+(rejects the record as ``too_large`` or ``decode_error``), so a body one accepts the other can read.
+
+A body is JSON text (an array of events, or one event object), or base64 text of gzip(JSON) as the SDKs
+send with ``compression=gzip`` (the ETL also reads raw gzip bytes from other writers). Two caps hold
+whatever a body claims: the bytes it inflates to (:attr:`PayloadLimits.max_decoded_bytes`) and the events
+it holds (:attr:`PayloadLimits.max_events`). Inflating stops one chunk past the first cap, and events are
+counted without parsing (by the compiled ``clickstream._payload`` where it was built, else by a regular
+expression scan with the same result), so a bomb costs bounded memory and time.
+
+Gzip is read as RFC 1952 has it: every member of a multi-member stream, and nothing after the last one.
+"""
+
+from __future__ import annotations
+
+import binascii
+import importlib
+import re
+from dataclasses import dataclass
+from typing import Any, Final, Literal, cast
+
+from isal import isal_zlib
+
+GZIP_MAGIC: Final = b"\x1f\x8b"
+# Inflated per call: the most a decoder holds past the cap (the "one chunk" of the limit).
+CHUNK_BYTES: Final = 256 * 1024
+DEFAULT_MAX_DECODED_BYTES: Final = 32_000_000
+DEFAULT_MAX_EVENTS: Final = 10_000
+_WHITESPACE: Final = b" \t\n\r"
+_ISAL_ERROR = cast(type[Exception], isal_zlib.error)  # untyped in isal's stubs
+
+
+@dataclass(frozen=True)
+class PayloadLimits:
+    """How large one body may become once decoded, and how many events it may hold."""
+
+    max_decoded_bytes: int = DEFAULT_MAX_DECODED_BYTES
+    max_events: int = DEFAULT_MAX_EVENTS
+
+
+DEFAULT_LIMITS: Final = PayloadLimits()
+
+
+class PayloadRejected(Exception):
+    """A body over a cap (``too_large``) or not in an encoding the SDKs use (``malformed``)."""
+
+    def __init__(self, kind: Literal["too_large", "malformed"], detail: str) -> None:
+        super().__init__(detail)
+        self.kind = kind
+        self.detail = detail
+
+
+def decode_body(data: bytes, limits: PayloadLimits) -> bytes:
+    """The JSON text of a body as bytes, inflated if it is base64 of gzip (or gzip), checked against ``limits``.
+
+    Raises :class:`PayloadRejected`. Leading white space is dropped; the JSON itself is not validated.
+    """
+    text = data.lstrip(_WHITESPACE)
+    if not text:
+        raise PayloadRejected("malformed", "the body is empty")
+    first = text[:1]
+    if first not in (b"[", b"{"):
+        if text[:2] != GZIP_MAGIC:
+            try:
+                text = binascii.a2b_base64(text)
+            except (binascii.Error, ValueError):
+                raise PayloadRejected("malformed", "the body is neither JSON nor base64 of gzip") from None
+            if text[:2] != GZIP_MAGIC:
+                raise PayloadRejected("malformed", "the body is neither JSON nor base64 of gzip")
+        text = inflate(text, limits.max_decoded_bytes)
+        text = text.lstrip(_WHITESPACE)
+        first = text[:1]
+    if len(text) > limits.max_decoded_bytes:
+        raise PayloadRejected("too_large", f"the body is over {limits.max_decoded_bytes} bytes")
+    if first == b"[" and too_many_events(text, limits.max_events):
+        raise PayloadRejected("too_large", f"the body holds more than {limits.max_events} events")
+    return text
+
+
+def inflate(compressed: bytes, max_bytes: int) -> bytes:
+    """Every member of a gzip stream, inflated; ``too_large`` past ``max_bytes`` (read at most a chunk more).
+
+    Bytes after the last member that do not start another member are ``malformed``, as is a cut stream.
+    """
+    pieces: list[bytes] = []
+    total = 0
+    data = compressed
+    try:
+        while True:
+            inflater = isal_zlib.decompressobj(31)
+            while True:
+                piece = inflater.decompress(data, CHUNK_BYTES)
+                total += len(piece)
+                if total > max_bytes:
+                    raise PayloadRejected("too_large", f"the body inflates to more than {max_bytes} bytes")
+                pieces.append(piece)
+                data = inflater.unconsumed_tail
+                if inflater.eof or (not data and len(piece) < CHUNK_BYTES):
+                    break
+            if not inflater.eof:
+                raise PayloadRejected("malformed", "the gzip stream is cut short")
+            data = inflater.unused_data
+            if not data:
+                break
+            if data[:2] != GZIP_MAGIC:
+                raise PayloadRejected("malformed", "bytes follow the end of the gzip stream")
+    except _ISAL_ERROR as exc:
+        raise PayloadRejected("malformed", f"the gzip stream is corrupt ({exc})") from None
+    return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+
+
+def too_many_events(text: bytes, limit: int) -> bool:
+    """Whether the JSON array ``text`` (after leading white space) holds more than ``limit`` elements.
+
+    ``n`` elements take at least ``2n + 1`` bytes (brackets, values, commas) and ``n - 1`` commas, so most
+    bodies are known to be under the limit from their length or their commas without a scan.
+    """
+    start = len(text) - len(text.lstrip(_WHITESPACE))
+    if len(text) - start < 2 * limit + 3 or text.count(b",", start) < limit:
+        return False
+    return count_elements(text, start, limit) > limit
+
+
+# --- counting: the compiled scan where it was built, else the same state machine by regular expression ----
+
+
+_TOKEN = re.compile(
+    rb'(")[^"\\]*(?:\\.[^"\\]*)*"?'  # 1: a string (to the end of the text if it is not closed)
+    rb"|([\[{]+)"  # 2: openers
+    rb"|([\]}]+)"  # 3: closers
+    rb"|(,+)"  # 4: commas
+    rb"|[ \t\n\r]+"  # white space
+    rb'|([^ \t\n\r"\[\]{},]+)',  # 5: anything else (numbers, literals, stray bytes)
+    re.DOTALL,
+)
+
+
+def count_elements_python(text: bytes, start: int, limit: int) -> int:
+    """The elements of the array at ``text[start]``, at most ``limit + 1``: ``_payload.c``'s scan, in Python.
+
+    Elements are the commas at depth 1 plus one when the array holds anything; a run of openers, closers or
+    commas is one step, so a body costs its tokens, not its bytes.
+    """
+    depth = commas = 0
+    seen = False
+    for token in _TOKEN.finditer(text, start):
+        kind = token.lastindex
+        if kind == 1 or kind == 5:
+            seen = seen or depth == 1
+        elif kind == 2:
+            run = token.end() - token.start()
+            seen = seen or depth < 2 <= depth + run
+            depth += run
+        elif kind == 3:
+            depth -= token.end() - token.start()
+            if depth <= 0:
+                break
+        elif kind == 4 and depth == 1:
+            commas += token.end() - token.start()
+            if commas + 1 > limit:
+                return limit + 1
+    if commas == 0 and not seen:
+        return 0
+    return min(commas + 1, limit + 1)
+
+
+def _compiled() -> Any:
+    try:
+        return importlib.import_module("clickstream._payload")
+    except ImportError:  # pragma: no cover - an install without a C compiler
+        return None
+
+
+_native = _compiled()
+NATIVE: Final[bool] = _native is not None
+
+
+def count_elements(text: bytes, start: int, limit: int) -> int:
+    """The elements of the array at ``text[start]``, at most ``limit + 1`` (the compiled scan where built)."""
+    if _native is not None:
+        return cast(int, _native.count_elements(text, start, limit))
+    return count_elements_python(text, start, limit)
