@@ -38,7 +38,7 @@ def test_a_record_whose_data_is_not_base64_gzip_is_one_decode_error_reject() -> 
     output = run_fixture("original_data_with_error.json")
     assert (output.records, output.events.num_rows) == (1, 0)
     assert [(r["reason"], r["detail"]) for r in output.rejects] == [
-        ("decode_error", "data is neither JSON nor base64 of gzip")
+        ("decode_error", "data: the body is neither JSON nor base64 of gzip")
     ]
 
 
