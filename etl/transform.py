@@ -269,9 +269,10 @@ def transform_event(event: Any, context: RecordContext, settings: TransformSetti
     # Names and ids must hold no control character: one C-level test over all of them joined, and the
     # regular expression only when that test fails (it also fails on printable-looking non-ASCII spaces).
     probe = [event_name, event_id, user_pseudo_id, app_id]
+    # An id sent as an object or a number becomes its text, which can hold DEL (JSON leaves it unescaped).
     session_id = row[_COL_SESSION_ID]
-    if session_id.__class__ is str:
-        probe.append(session_id)
+    if session_id is not None:
+        probe.append(session_id if session_id.__class__ is str else text(session_id) or "")
     if custom:
         probe += custom
     user = row[SCR_USER]
@@ -280,8 +281,8 @@ def transform_event(event: Any, context: RecordContext, settings: TransformSetti
         probe += user
         entry = user.get("_user_id")
         user_id = entry.get("value") if entry.__class__ is dict else entry
-        if user_id.__class__ is str:
-            probe.append(user_id)
+        if user_id is not None:
+            probe.append(user_id if user_id.__class__ is str else text(user_id) or "")
     items = row[_SCR_ITEMS]
     if items.__class__ is list and items:
         _probe_items(items, probe, settings)
@@ -442,8 +443,8 @@ def _probe_items(items: list[Any], probe: list[str], settings: TransformSettings
         probe += item
         for key in ("id", "item_id"):
             value = item.get(key)
-            if value.__class__ is str:
-                probe.append(value)
+            if value is not None:
+                probe.append(value if value.__class__ is str else text(value) or "")
         # A bound first (4 bytes a character, 6 of quotes, colon, comma and an empty value a name), exact
         # only when the bound does not settle it.
         if settings.truncate_strings and 4 * sum(map(len, item)) + 6 * len(item) + 2 > _ITEM_TWIN_BYTES:

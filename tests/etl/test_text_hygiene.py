@@ -73,6 +73,18 @@ def test_a_control_character_in_an_id_or_a_name_rejects_the_event(where: str, co
     assert reasons(output) == ["invalid_value"]
 
 
+@pytest.mark.parametrize("where", ["event_id", "session_id", "user_id", "item_id"])
+def test_an_id_sent_as_an_object_is_checked_as_its_text(where: str) -> None:
+    bad = {"\x7f": None}  # JSON text leaves DEL unescaped: the id's text would hold it
+    sent = {
+        "event_id": event(event_id=bad),
+        "session_id": event(attributes={"_session_id": bad}),
+        "user_id": event(user={"_user_id": {"value": bad}}),
+        "item_id": event(items=[{"id": bad}]),
+    }[where]
+    assert reasons(run(sent)) == ["invalid_value"]
+
+
 def test_tab_and_newline_are_kept_in_names_and_values() -> None:
     output = run(event(event_type="multi\tline\nname", attributes={"note\t1": "first\tline\nsecond line"}))
     [row] = output.events.to_pylist()
