@@ -351,7 +351,15 @@ def transform_event(event: Any, context: RecordContext, settings: TransformSetti
         row[COL_USER_ID] = user_id
         entry = user.get("_user_first_touch_timestamp")
         row[COL_USER_FIRST_TOUCH_TIME_MSEC] = entry.get("value") if entry.__class__ is dict else entry
-        row[COL_USER] = _user_json(user, settings)
+        try:
+            user_json = orjson.dumps(user)
+        except TypeError:  # nested deeper than orjson writes: _user_json keeps such values as their text
+            user_json = b""
+        # Its JSON text holds every value whole: within one value's limit, no value can pass it.
+        if user_json and (len(user_json) <= VALUE_MAX_BYTES or not settings.truncate_strings):
+            row[COL_USER] = user_json.decode()
+        else:
+            row[COL_USER] = _user_json(user, settings)
     if shift:
         for column in (COL_SESSION_START_TIME_MSEC, COL_USER_FIRST_TOUCH_TIME_MSEC):
             row[column] = _shifted(row[column], shift)
@@ -362,9 +370,17 @@ def transform_event(event: Any, context: RecordContext, settings: TransformSetti
     row[COL_EVENT_BUNDLE_SEQUENCE_ID] = context.bundle_sequence_id
     row[COL_INGEST_TIME_MSEC] = context.ingest_time_msec
     if custom:
-        custom, twin = _custom_with_twin(custom, settings.truncate_strings, _EVENT_TWIN_BYTES)
-        row[COL_CUSTOM_PARAMETERS_JSON_STR] = twin
-        row[COL_CUSTOM_PARAMETERS] = custom
+        try:
+            twin = orjson.dumps(custom)
+        except TypeError:  # nested deeper than orjson writes: _custom_with_twin keeps such values as their text
+            twin = b""
+        if twin and (len(twin) <= VALUE_MAX_BYTES or not settings.truncate_strings):
+            row[COL_CUSTOM_PARAMETERS_JSON_STR] = twin.decode()
+            row[COL_CUSTOM_PARAMETERS] = custom
+        else:
+            row[COL_CUSTOM_PARAMETERS], row[COL_CUSTOM_PARAMETERS_JSON_STR] = _custom_with_twin(
+                custom, settings.truncate_strings, _EVENT_TWIN_BYTES
+            )
     row[COL_PROCESS_INFO] = process_info
     row[COL_UA] = context.ua
     row[COL_IP] = context.ip
