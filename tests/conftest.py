@@ -88,11 +88,15 @@ def answering_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPat
 
 
 @contextmanager
-def live_collector(config: Config, **app_options: Any) -> Iterator[LiveCollector]:
-    """The collector as `clickstream serve` runs one worker (same uvicorn settings and limits), in a thread."""
+def live_collector(config: Config, direct: bool | None = None, **app_options: Any) -> Iterator[LiveCollector]:
+    """The collector as `clickstream serve` runs one worker (same uvicorn settings and limits), in a thread.
+
+    ``direct`` chooses the answering path; by default the ``answering_path`` fixture's (else the direct one).
+    """
     app = CollectorApp(config, build_sink(config), **app_options)
     port = free_port()
-    server = uvicorn.Server(uvicorn_config(app, config, "127.0.0.1", port, direct=DIRECT_COLLECT))
+    direct = DIRECT_COLLECT if direct is None else direct
+    server = uvicorn.Server(uvicorn_config(app, config, "127.0.0.1", port, direct=direct))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

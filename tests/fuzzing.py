@@ -73,7 +73,7 @@ def run_for(target: FuzzTarget, seconds: float, batch: int = 500, first_seed: in
             try:
                 run_examples(check, target.strategy, batch, first_seed + run.batches)
             except Exception as exc:  # a finding: report it, shrunk, and stop this target
-                run.finding = f"{type(exc).__name__}: {exc}"[:2000]
+                run.finding = describe(exc)
                 break
             finally:
                 run.batches += 1
@@ -93,3 +93,11 @@ def plain_harness(check: Check) -> Callable[[], AbstractContextManager[Check]]:
             return None
 
     return _Plain
+
+
+def describe(error: BaseException) -> str:
+    """A finding in a line or a few: each of hypothesis' distinct failures, with the input it was shrunk to."""
+    if isinstance(error, BaseExceptionGroup):
+        return "\n".join(describe(inner) for inner in error.exceptions)
+    notes = " ".join(note for note in getattr(error, "__notes__", []) if note.startswith(("Falsifying", "Failing")))
+    return f"{type(error).__name__}: {str(error)[:500]} {notes[:2000]}"

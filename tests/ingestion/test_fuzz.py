@@ -23,6 +23,8 @@ from clickstream.config import Config
 from ingestion.app import CollectorApp
 from ingestion.server import build_app
 from tests.conftest import LiveCollector, live_collector, make_config
+from tests.fuzzing import run_target
+from tests.ingestion.fuzz_targets import TARGETS
 
 ALLOWED = {200, 204, 400, 401, 403, 404, 405, 408, 413, 429, 431}
 
@@ -185,3 +187,9 @@ def test_hostile_bytes_on_the_wire_never_get_a_server_error(live: LiveCollector,
     assert statuses, f"no answer to {line!r}: {answer[:300]!r}"  # every request gets one, if only a 400 or 408
     assert set(statuses) <= ALLOWED, answer[:300]
     assert exchange(live.port, b"GET /ping HTTP/1.1\r\nHost: x\r\n\r\n").startswith(b"HTTP/1.1 200 ")
+
+
+def test_the_wire_fuzz_target_finds_nothing_on_its_budget() -> None:
+    """Pipelined, cut, hostile and well-formed requests on both answering paths (bench/fuzz.py runs it longer)."""
+    [target] = TARGETS
+    run_target(target, 40)

@@ -1,0 +1,76 @@
+"""Fuzz targets of the body decoder shared by the collector and the ETL (tests/fuzzing.py).
+
+Bodies are JSON, base64 of gzip, raw gzip, several gzip members, cut or followed by junk, bombs, and random
+bytes. A body is decoded to JSON within both caps or rejected with a kind; nothing else may happen, and the
+compiled and pure-Python event scans must agree on whatever is decoded.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+
+from hypothesis import strategies as st
+
+from clickstream import payload
+from clickstream.payload import PayloadLimits, PayloadRejected, count_elements_python, decode_body
+from tests.fuzzing import FuzzTarget, plain_harness
+
+LIMITS = PayloadLimits(max_decoded_bytes=200_000, max_events=50)
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children, max_size=4),
+    max_leaves=20,
+)
+json_texts = st.one_of(
+    st.lists(json_values, max_size=70).map(lambda values: json.dumps(values).encode()),
+    st.dictionaries(st.text(max_size=5), json_values, max_size=4).map(lambda value: json.dumps(value).encode()),
+    st.lists(st.sampled_from(list(b'[]{},":\\ 1a\n')), max_size=80).map(lambda tail: b"[" + bytes(tail)),
+    st.integers(min_value=0, max_value=400_000).map(lambda n: b"[" + b" " * n + b"]"),
+    st.integers(min_value=0, max_value=200).map(lambda n: b"[" + b"{}," * n + b"{}]"),
+)
+
+
+def _members(parts: list[bytes]) -> bytes:
+    return b"".join(gzip.compress(part) for part in parts)
+
+
+bodies = st.one_of(
+    json_texts,
+    json_texts.map(lambda text: base64.b64encode(gzip.compress(text))),
+    json_texts.map(gzip.compress),
+    st.lists(json_texts, min_size=2, max_size=4).map(lambda parts: base64.b64encode(_members(parts))),
+    st.tuples(json_texts, st.binary(min_size=1, max_size=30)).map(
+        lambda pair: base64.b64encode(gzip.compress(pair[0]) + pair[1])
+    ),
+    st.tuples(json_texts, st.integers(min_value=1, max_value=40)).map(
+        lambda pair: base64.b64encode(gzip.compress(pair[0])[: -pair[1]])
+    ),
+    st.binary(max_size=500),
+    st.binary(max_size=500).map(base64.b64encode),
+    st.tuples(st.binary(max_size=40), json_texts).map(lambda pair: b" \n\t"[: len(pair[0]) % 4] + pair[1]),
+)
+
+
+def check_body(body: bytes) -> None:
+    try:
+        text = decode_body(body, LIMITS)
+    except PayloadRejected as rejected:
+        assert rejected.kind in ("too_large", "malformed")
+        assert rejected.detail
+        return
+    assert len(text) <= LIMITS.max_decoded_bytes
+    if text[:1] == b"[":
+        native = payload.count_elements(text, 0, LIMITS.max_events)
+        assert native == count_elements_python(text, 0, LIMITS.max_events)
+        assert native <= LIMITS.max_events
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            return  # not JSON: the ETL rejects it as corrupt_json
+        assert isinstance(parsed, list) and len(parsed) == native
+
+
+TARGETS = [FuzzTarget("payload-decoder", bodies, plain_harness(check_body))]

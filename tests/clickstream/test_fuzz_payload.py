@@ -1,0 +1,11 @@
+"""The body decoder's fuzz target on the suite's fixed budget (bench/fuzz.py runs it for minutes)."""
+
+from __future__ import annotations
+
+from tests.clickstream.fuzz_targets import TARGETS
+from tests.fuzzing import run_target
+
+
+def test_the_payload_fuzz_target_finds_nothing_on_its_budget() -> None:
+    [target] = TARGETS
+    run_target(target, 400)
