@@ -8,4 +8,4 @@ from tests.fuzzing import run_target
 
 def test_hostile_sdk_events_become_rows_or_rejects_never_errors() -> None:
     [target] = TARGETS
-    run_target(target, examples=150)
+    run_target(target, examples=300)
