@@ -27,6 +27,7 @@ from etl.event_slots import EVENT_COLUMNS
 from etl.gc_pause import gc_paused
 from etl.settings import TransformSettings
 from etl.transform import ITEM_COLUMNS, RecordContext, transform_event, transform_items
+from etl.values import json_text
 
 DEFAULT_CHUNK_EVENTS = 20_000
 # Events are converted to Arrow every this many rows of one partition (app and day), while their Python
@@ -278,7 +279,7 @@ def _transform_record(
         try:
             row = transform_event(event, context, settings)
         except RejectedInput as rejected:
-            payload = orjson.dumps(event).decode()
+            payload = json_text(event)  # an event nested deeper than orjson writes is still kept
             origin = Origin(source_id, source_file, index, record)
             rejects.append(origin.reject(settings, rejected.reason, rejected.detail, payload, event_index))
             continue
@@ -286,7 +287,7 @@ def _transform_record(
         row[_EVENT_INDEX] = event_index
         rows.append(row)
         if "items" in event:
-            items.extend(transform_items(event, row, settings.job_info))
+            items.extend(transform_items(event, row, settings.job_info, settings.truncate_strings))
 
 
 def _line_text(line: bytes) -> str:
@@ -296,7 +297,7 @@ def _line_text(line: bytes) -> str:
 def event_payload(line: bytes, event_index: int) -> str:
     """The SDK event at ``event_index`` of a raw line, as JSON text (for rejects after the transform)."""
     try:
-        return orjson.dumps(decode_data(orjson.loads(line).get("data"))[event_index]).decode()
+        return json_text(decode_data(orjson.loads(line).get("data"))[event_index])
     except (orjson.JSONDecodeError, RejectedInput, IndexError, AttributeError):
         return _line_text(line)
 

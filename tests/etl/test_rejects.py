@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import orjson
 import pytest
 
@@ -86,3 +88,15 @@ def test_a_reject_names_its_source_file_line_and_request_id() -> None:
     assert (reject["source_file"], reject["record_index"], reject["event_index"]) == ("raw/a.jsonl.gz", 0, -1)
     assert reject["rid"] == "07157da84281bb7234ba6f8613df7d32"
     assert (reject["app_id"], reject["ingest_time_msec"]) == ("uba-app", 1682315697838)
+
+
+def test_a_rejected_event_nested_deeper_than_orjson_writes_is_kept_with_its_payload() -> None:
+    nested: object = 1
+    for _ in range(300):
+        nested = [nested]
+    event = {"event_id": "e", "app_id": "stranger", "timestamp": 1, "event_type": "x", "unique_id": "u",
+             "attributes": {"deep": nested}}  # fmt: skip
+    line = orjson.dumps({"appId": "shop", "data": json.dumps([event])})
+    [reject] = run_lines(line).rejects
+    assert reject["reason"] == "unknown_app"
+    assert reject["payload"].startswith('{"event_id":"e"')
