@@ -8,6 +8,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <string.h>
 
 /* The elements of the array starting at buf[start] ('['), counting no further than limit + 1.
  * Elements are the commas at depth 1 plus one when the array holds anything; the scan ends where
@@ -85,11 +86,44 @@ static PyObject *count_elements(PyObject *self, PyObject *args) {
     return PyLong_FromSsize_t(result);
 }
 
+/* The inflated size the last member of a gzip stream states in its trailer, or -1 when the stream may hold
+ * more than one member (gzip's member header 1f 8b 08 appears past the start, so the trailer is not the
+ * whole), or -2 when the buffer is no gzip stream at all (no magic, or shorter than an empty member). */
+static PyObject *gzip_claim(PyObject *self, PyObject *arg) {
+    Py_buffer view;
+    long long claim;
+    (void)self;
+    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    const unsigned char *buf = (const unsigned char *)view.buf;
+    Py_ssize_t size = view.len;
+    if (size < 18 || buf[0] != 0x1f || buf[1] != 0x8b) {
+        claim = -2;
+    } else {
+        claim = (long long)buf[size - 4] | (long long)buf[size - 3] << 8 | (long long)buf[size - 2] << 16 |
+                (long long)buf[size - 1] << 24;
+        const unsigned char *p = buf + 1, *end = buf + size - 2;
+        while (p < end && (p = memchr(p, 0x1f, (size_t)(end - p))) != NULL) {
+            if (p[1] == 0x8b && p[2] == 0x08) {
+                claim = -1;
+                break;
+            }
+            p++;
+        }
+    }
+    PyBuffer_Release(&view);
+    return PyLong_FromLongLong(claim);
+}
+
+PyDoc_STRVAR(gzip_claim_doc, "gzip_claim(buffer) -> int\n\n"
+                             "The last gzip member's stated size; -1 if there may be several members, -2 if not gzip.");
+
 PyDoc_STRVAR(count_elements_doc, "count_elements(buffer, start, limit) -> int\n\n"
                                  "Elements of the JSON array at buffer[start], at most limit + 1.");
 
 static PyMethodDef methods[] = {
     {"count_elements", count_elements, METH_VARARGS, count_elements_doc},
+    {"gzip_claim", gzip_claim, METH_O, gzip_claim_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -131,6 +131,12 @@ class IngestionConfig(_Section):
         ge=1,
         description="Events one request may hold; more gets 413. The ETL rejects a raw record over it as too_large.",
     )
+    inflate_every_body: bool = Field(
+        False,
+        description="Inflate every gzip body before a 200, so a corrupt one gets 400 at the door (costs about as "
+        "much CPU as the rest of a small request). Off: a small one-member body is checked by the size its gzip "
+        "trailer states, and the ETL rejects a corrupt one as decode_error.",
+    )
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
     trusted_proxies: list[str] = Field(default_factory=list)
     segment_max_bytes: int = Field(16_000_000, gt=0)

@@ -23,7 +23,7 @@ import orjson
 
 from clickstream.config import Config
 from clickstream.contract import raw_record
-from clickstream.payload import PayloadRejected, decode_body, inflate
+from clickstream.payload import PayloadRejected, check_body, inflate
 from ingestion import metrics as prom
 from ingestion.adoption import remove_emptied_folder, wal_folder
 from ingestion.auth import build_authenticator
@@ -75,6 +75,7 @@ class CollectorApp:
         self.apps = frozenset(config.app_ids)
         self.max_body = ingestion.max_body_bytes
         self.payload_limits = ingestion.payload_limits
+        self.inflate_every_body = ingestion.inflate_every_body
         self.cors_origins = ingestion.cors_origins
         self.trusted_proxies = parse_networks(ingestion.trusted_proxies)
         self.worker = worker
@@ -325,7 +326,7 @@ class CollectorApp:
         if not data or data.isspace():
             raise RequestRefused(400, "body is empty")
         try:
-            decode_body(body, self.payload_limits)  # what the ETL will read: within the caps, or refused now
+            check_body(body, self.payload_limits, inflate_all=self.inflate_every_body)  # within the ETL's caps
         except PayloadRejected as rejected:
             raise RequestRefused(413 if rejected.kind == "too_large" else 400, rejected.detail) from None
         request_id = f"{self._request_prefix}{next(self._request_numbers):016x}"

@@ -10,11 +10,12 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import zlib
 
 from hypothesis import strategies as st
 
 from clickstream import payload
-from clickstream.payload import PayloadLimits, PayloadRejected, count_elements_python, decode_body
+from clickstream.payload import PayloadLimits, PayloadRejected, check_body, count_elements_python, decode_body
 from tests.fuzzing import FuzzTarget, plain_harness
 
 LIMITS = PayloadLimits(max_decoded_bytes=200_000, max_events=50)
@@ -54,13 +55,38 @@ bodies = st.one_of(
 )
 
 
-def check_body(body: bytes) -> None:
+def _valid_gzip(body: bytes) -> bool:
+    """A base64 body whose gzip the standard library reads whole (every member, and nothing after)."""
+    try:
+        gzip.decompress(base64.b64decode(body, validate=True))
+    except (OSError, EOFError, ValueError, zlib.error):
+        return False
+    return True
+
+
+def check_collector_agrees(body: bytes, decoded: PayloadRejected | None) -> None:
+    """The collector's cheaper check refuses what the ETL cannot read within the caps, and nothing it can.
+
+    A corrupt stream may pass the collector (the ETL then rejects it): only inflating finds it.
+    """
+    try:
+        check_body(body, LIMITS)
+    except PayloadRejected as refused:
+        assert decoded is not None, f"the collector refused a body the ETL reads: {refused.detail}"
+        return
+    if decoded is not None and decoded.kind == "too_large" and body[:1] not in (b"[", b"{"):
+        assert not _valid_gzip(body), "the collector stored a valid gzip body over the caps"
+
+
+def check_decoder(body: bytes) -> None:
     try:
         text = decode_body(body, LIMITS)
     except PayloadRejected as rejected:
         assert rejected.kind in ("too_large", "malformed")
         assert rejected.detail
+        check_collector_agrees(body, rejected)
         return
+    check_collector_agrees(body, None)
     assert len(text) <= LIMITS.max_decoded_bytes
     if text[:1] == b"[":
         native = payload.count_elements(text, 0, LIMITS.max_events)
@@ -73,4 +99,4 @@ def check_body(body: bytes) -> None:
         assert isinstance(parsed, list) and len(parsed) == native
 
 
-TARGETS = [FuzzTarget("payload-decoder", bodies, plain_harness(check_body))]
+TARGETS = [FuzzTarget("payload-decoder", bodies, plain_harness(check_decoder))]

@@ -13,7 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clickstream import payload
-from clickstream.payload import PayloadLimits, PayloadRejected, count_elements_python, decode_body, inflate
+from clickstream.payload import (
+    PayloadLimits,
+    PayloadRejected,
+    check_body,
+    count_elements_python,
+    decode_body,
+    inflate,
+)
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
@@ -94,3 +101,57 @@ def test_a_body_at_both_caps_decodes_to_its_json() -> None:
     limits = PayloadLimits(max_decoded_bytes=len(events), max_events=10)
     assert decode_body(base64.b64encode(gzip.compress(events)), limits) == events
     assert decode_body(b"  " + events, limits) == events
+
+
+def sdk(data: bytes) -> bytes:
+    return base64.b64encode(gzip.compress(data))
+
+
+def with_trailer(member: bytes, size: int) -> bytes:
+    return member[:-4] + size.to_bytes(4, "little")
+
+
+LIMITS = PayloadLimits(max_decoded_bytes=1000, max_events=10)
+
+
+def test_the_collector_stores_a_small_gzip_body_by_its_trailer_without_inflating_it() -> None:
+    """A corrupt body that claims little passes: only inflating finds it, and the ETL does."""
+    check_body(base64.b64encode(with_trailer(gzip.compress(b"[" + b" " * 5000 + b"]"), 20)), LIMITS)
+
+
+def test_the_collector_refuses_a_trailer_over_the_cap_without_inflating() -> None:
+    with pytest.raises(PayloadRejected, match=r"more than 1000 bytes \(its gzip trailer: 2002\)"):
+        check_body(sdk(b"[" + b" " * 2000 + b"]"), LIMITS)
+
+
+def test_the_collector_inflates_a_body_of_several_members_whatever_its_last_trailer_says() -> None:
+    with pytest.raises(PayloadRejected, match=r"inflates to more than 1000 bytes$"):
+        check_body(base64.b64encode(gzip.compress(b"[" + b" " * 2000) + gzip.compress(b"]")), LIMITS)
+
+
+def test_the_collector_counts_the_events_of_a_body_long_enough_to_hold_too_many() -> None:
+    with pytest.raises(PayloadRejected, match="more than 10 events"):
+        check_body(sdk(b"[" + b"1," * 10 + b"1]"), LIMITS)
+    check_body(sdk(b"[" + b"1," * 9 + b"1]"), LIMITS)
+
+
+def test_with_inflate_all_the_collector_refuses_a_corrupt_small_body() -> None:
+    with pytest.raises(PayloadRejected, match="corrupt"):
+        check_body(base64.b64encode(with_trailer(gzip.compress(b"[]"), 3)), LIMITS, inflate_all=True)
+
+
+@settings(max_examples=500)
+@given(
+    st.binary(max_size=60)
+    | st.lists(st.sampled_from([b"\x1f", b"\x8b", b"\x08", b"\x00", b"x"]), max_size=40).map(b"".join)
+    | st.binary(max_size=300).map(gzip.compress)
+    | st.tuples(st.binary(max_size=50), st.binary(max_size=50)).map(lambda p: gzip.compress(p[0]) + gzip.compress(p[1]))
+)
+def test_both_gzip_claims_agree_on_any_bytes(raw: bytes) -> None:
+    assert payload.gzip_claim(raw) == payload.gzip_claim_python(raw)
+
+
+def test_a_gzip_claim_is_the_last_members_size_or_says_why_not() -> None:
+    assert payload.gzip_claim(gzip.compress(b"x" * 1234)) == 1234
+    assert payload.gzip_claim(gzip.compress(b"a") + gzip.compress(b"b")) == -1
+    assert payload.gzip_claim(b"[not gzip at all, not even close]") == -2

@@ -1,6 +1,7 @@
 """Fuzz targets of the collector (tests/fuzzing.py): bytes on the wire into a live worker, on both answering paths.
 
-Requests are well-formed or hostile, pipelined on one connection and cut into pieces at random points. Every
+Requests are well-formed or hostile, pipelined on one connection and cut into pieces at random points (the
+direct path checks gzip bodies by their trailers, the ASGI one with ``inflate_every_body``). Every
 answer must be one the protocol allows (never a 5xx), a connection must end up with exactly one answer per
 well-formed request before any close, and the worker must still answer a ping afterwards.
 """
@@ -120,7 +121,7 @@ def wires(draw: st.DrawFn) -> Wire:
     return Wire(requests, tuple(kinds), cuts, draw(st.booleans()))
 
 
-def collector_config(home: Path) -> Config:
+def collector_config(home: Path, inflate_every_body: bool = False) -> Config:
     return make_config(
         home,
         ingestion={
@@ -130,6 +131,7 @@ def collector_config(home: Path) -> Config:
             "max_header_bytes": MAX_HEADER_BYTES,
             "request_timeout_seconds": REQUEST_TIMEOUT,
             "cors_origins": ["https://shop.example.com"],
+            "inflate_every_body": inflate_every_body,
         },
     )
 
@@ -179,7 +181,7 @@ def collector_wire_harness() -> Iterator[Check]:
     with (
         tempfile.TemporaryDirectory() as folder,
         live_collector(collector_config(Path(folder) / "direct"), direct=True) as direct,
-        live_collector(collector_config(Path(folder) / "asgi"), direct=False) as asgi,
+        live_collector(collector_config(Path(folder) / "asgi", inflate_every_body=True), direct=False) as asgi,
     ):
 
         def check(wire: Wire) -> None:
