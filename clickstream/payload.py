@@ -111,7 +111,7 @@ def _base64(text: bytes) -> bytes:
     """Base64 as the SDKs write it, by pybase64's SIMD decoder (six times the standard library's speed);
     text with other characters (line breaks) is read leniently, as the original's ETL read it."""
     try:
-        return cast(bytes, pybase64.b64decode(text, validate=True))
+        return pybase64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         pass
     try:
