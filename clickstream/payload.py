@@ -16,6 +16,7 @@ from __future__ import annotations
 import binascii
 import importlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final, Literal, cast
 
@@ -108,8 +109,8 @@ _SOUND_CLAIM_BYTES: Final = (2**32 - 1) // 1032
 
 
 def _base64(text: bytes) -> bytes:
-    """Base64 as the SDKs write it, by pybase64's SIMD decoder (six times the standard library's speed);
-    text with other characters (line breaks) is read leniently, as the original's ETL read it."""
+    """Base64 as the SDKs write it, by pybase64's SIMD decoder (the collector decodes every SDK body); text
+    with other characters (line breaks) is read leniently, as the original's ETL read it."""
     try:
         return pybase64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
@@ -228,11 +229,9 @@ def gzip_claim_python(raw: bytes) -> int:
     return int.from_bytes(raw[-4:], "little")
 
 
-def gzip_claim(raw: bytes) -> int:
-    """The size the last gzip member states, -1 if there may be several, -2 if not gzip (compiled where built)."""
-    if _native is not None:
-        return cast(int, _native.gzip_claim(raw))
-    return gzip_claim_python(raw)
+# The size the last gzip member states, -1 if there may be several, -2 if not gzip (compiled where built; the
+# collector calls it for every SDK body, so the compiled function is used as it is).
+gzip_claim: Callable[[bytes], int] = gzip_claim_python if _native is None else _native.gzip_claim
 
 
 def count_elements(text: bytes, start: int, limit: int) -> int:
