@@ -67,6 +67,7 @@ def limited_protocol(
         _heads = 0  # requests begun on this connection (to tell whether one began in a given read)
         _fed_body = 0  # body bytes of the current read
         _too_large = False
+        _running: Any = None  # the ASGI cycle whose task is answering; ``cycle`` may be one queued behind it
         _since: float | None = None  # loop time the current request (or the idle new connection) began
         _idle_since: float | None = None  # loop time the last response was written, while no request is under way
         _sweeping = False  # one timer per worker checks every connection's deadline
@@ -184,6 +185,8 @@ def limited_protocol(
             self.url, self.headers, self.expect_100_continue = url, headers, expect_100_continue
             self.scope["headers"] = headers
             super().on_headers_complete()
+            if not self.pipeline or self.pipeline[0][0] is not self.cycle:  # started now, not queued
+                self._running = self.cycle
 
         def _direct_candidate(self) -> bool:
             """A POST, no interim 100 to send, no upgrade, no earlier request on this connection unanswered."""
@@ -213,6 +216,7 @@ def limited_protocol(
         def connection_lost(self, exc: Exception | None) -> None:
             if isinstance(self.cycle, DirectCollect):
                 self.cycle.abort()
+            self._disconnect_running()
             super().connection_lost(exc)
 
         def on_response_complete(self) -> None:
@@ -223,6 +227,7 @@ def limited_protocol(
             self.flow.resume_reading()
             if self.pipeline:
                 cycle, app = self.pipeline.pop()
+                self._running = cycle
                 start = getattr(self, "_start_asgi_task", None)  # recent uvicorn; older ones start it inline
                 if start is not None:
                     start(cycle, app)
@@ -252,12 +257,21 @@ def limited_protocol(
             if cycle is not None and cycle.response_started:
                 if isinstance(cycle, DirectCollect):
                     cycle.abort()
-                elif not cycle.response_complete:
-                    cycle.disconnected = True  # the app task still answering sees a disconnect
-                    cycle.message_event.set()
+                self._disconnect_running()
                 self.transport.close()
             else:
                 self._refuse(408, "request not received in time")
+
+        def _disconnect_running(self) -> None:
+            """App tasks still reading or answering on this connection see a disconnect, and write nothing more.
+
+            With pipelined requests the task answering is an earlier request's, not ``cycle``'s (uvicorn marks
+            only ``cycle``), and uvloop raises on a write to a closed transport.
+            """
+            for cycle in (self._running, self.cycle):
+                if cycle is not None and not isinstance(cycle, DirectCollect) and not cycle.response_complete:
+                    cycle.disconnected = True
+                    cycle.message_event.set()
 
         def _refuse(self, status: int, reason: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
             """Answer at the connection level and close: the ASGI app never sees the request."""
@@ -267,9 +281,7 @@ def limited_protocol(
                 return
             if isinstance(self.cycle, DirectCollect):
                 self.cycle.abort()
-            if self.cycle is not None and not self.cycle.response_complete:
-                self.cycle.disconnected = True  # an app task still reading this request sees a disconnect
-                self.cycle.message_event.set()
+            self._disconnect_running()
             body = reason.encode()
             lines = [f"HTTP/1.1 {status} {_PHRASES.get(status, 'Error')}".encode()]
             lines += [name + b": " + value for name, value in headers or []]

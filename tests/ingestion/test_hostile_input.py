@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import logging
 import random
 import socket
 import time
@@ -244,3 +245,20 @@ def test_a_request_refused_before_its_body_gets_one_answer_when_the_body_never_c
         )
     assert answer.startswith(b"HTTP/1.1 403 ")
     assert answer.count(b"HTTP/1.1 ") == 1  # no 408 after it: the connection is closed at the timeout instead
+
+
+def test_a_refusal_behind_pipelined_requests_stops_the_one_being_answered_from_writing(
+    collector_config: Config, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A collect POST waits for its fsync while a ping queues behind it and a third head grows past the limit:
+    the 431 closes the connection, and the POST's app task, resuming, must see a disconnect, not a closed
+    transport (uvloop raises on that write, and uvicorn logs it as the app's exception)."""
+    body = b'[{"event_id": "a"}]'
+    post = b"POST /collect?appId=shop HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+    ping = b"GET /ping HTTP/1.1\r\nHost: x\r\n\r\n"
+    hostile = b"POST /collect?appId=shop HTTP/1.1\r\nHost: x\r\nX-Grow: " + b"g" * 6000
+    with caplog.at_level(logging.ERROR), live_collector(collector_config, direct=False) as live:
+        for _ in range(20):
+            exchange(live.port, post + ping + hostile, wait=1)
+        time.sleep(0.2)
+    assert not [record for record in caplog.records if "Exception in ASGI application" in record.getMessage()]
