@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import gzip
+import logging
 import re
 import socket
 import tempfile
@@ -181,8 +182,23 @@ def check_answers(wire: Wire, answer: bytes) -> None:
         assert len(codes) <= expected + 1, f"{codes} for {expected} requests: {wire.requests!r}"  # one 408 at most
 
 
+class _Errors(logging.Handler):
+    """Error records a worker logs (an app exception uvicorn caught, a failed answer): each is a finding."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
 @contextlib.contextmanager
 def collector_wire_harness() -> Iterator[Check]:
+    errors = _Errors()
+    loggers = [logging.getLogger(name) for name in ("uvicorn.error", "clickstream.ingestion")]
+    for logger in loggers:
+        logger.addHandler(errors)
     with (
         tempfile.TemporaryDirectory() as folder,
         live_collector(collector_config(Path(folder) / "direct"), direct=True) as direct,
@@ -194,8 +210,14 @@ def collector_wire_harness() -> Iterator[Check]:
             check_answers(wire, send(port, wire))
             ping = send(port, Wire((b"GET /ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",), (True,), (), True))
             assert statuses(ping) == [200], "the worker stopped answering"
+            logged, errors.records[:] = list(errors.records), []
+            assert not logged, f"{logged[0].getMessage()} after {wire.requests!r}"
 
-        yield check
+        try:
+            yield check
+        finally:
+            for logger in loggers:
+                logger.removeHandler(errors)
 
 
 TARGETS = [FuzzTarget("collector-wire", wires(), collector_wire_harness)]
