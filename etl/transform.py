@@ -351,15 +351,8 @@ def transform_event(event: Any, context: RecordContext, settings: TransformSetti
         row[COL_USER_ID] = user_id
         entry = user.get("_user_first_touch_timestamp")
         row[COL_USER_FIRST_TOUCH_TIME_MSEC] = entry.get("value") if entry.__class__ is dict else entry
-        try:
-            user_json = orjson.dumps(user)
-        except TypeError:  # nested deeper than orjson writes: _user_json keeps such values as their text
-            user_json = b""
-        # Its JSON text holds every value whole: within one value's limit, no value can pass it.
-        if user_json and (len(user_json) <= VALUE_MAX_BYTES or not settings.truncate_strings):
-            row[COL_USER] = user_json.decode()
-        else:
-            row[COL_USER] = _user_json(user, settings)
+        whole = _whole_json(user, settings.truncate_strings)
+        row[COL_USER] = whole if whole is not None else _user_json(user, settings)
     if shift:
         for column in (COL_SESSION_START_TIME_MSEC, COL_USER_FIRST_TOUCH_TIME_MSEC):
             row[column] = _shifted(row[column], shift)
@@ -370,12 +363,9 @@ def transform_event(event: Any, context: RecordContext, settings: TransformSetti
     row[COL_EVENT_BUNDLE_SEQUENCE_ID] = context.bundle_sequence_id
     row[COL_INGEST_TIME_MSEC] = context.ingest_time_msec
     if custom:
-        try:
-            twin = orjson.dumps(custom)
-        except TypeError:  # nested deeper than orjson writes: _custom_with_twin keeps such values as their text
-            twin = b""
-        if twin and (len(twin) <= VALUE_MAX_BYTES or not settings.truncate_strings):
-            row[COL_CUSTOM_PARAMETERS_JSON_STR] = twin.decode()
+        whole = _whole_json(custom, settings.truncate_strings)
+        if whole is not None:
+            row[COL_CUSTOM_PARAMETERS_JSON_STR] = whole
             row[COL_CUSTOM_PARAMETERS] = custom
         else:
             row[COL_CUSTOM_PARAMETERS], row[COL_CUSTOM_PARAMETERS_JSON_STR] = _custom_with_twin(
@@ -413,6 +403,17 @@ def _custom_with_twin(custom: dict[str, Any], truncate: bool, twin_bytes: int) -
         except ValueError as exc:
             raise RejectedInput(RejectReason.INVALID_VALUE, f"custom parameter names: {exc}") from None
     return custom, twin.decode()
+
+
+def _whole_json(value: Any, truncate: bool) -> str | None:
+    """``value``'s JSON text when it is kept whole: it is within one value's limit (so no value in it can pass
+    that limit), or truncation is off; None when its values must be cut, or it is nested deeper than orjson
+    writes (the cutting path keeps such values as their text)."""
+    try:
+        text = orjson.dumps(value)
+    except TypeError:
+        return None
+    return text.decode() if len(text) <= VALUE_MAX_BYTES or not truncate else None
 
 
 def _user_json(user: dict[str, Any], settings: TransformSettings) -> str:
