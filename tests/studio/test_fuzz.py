@@ -7,7 +7,7 @@ import pytest
 from tests.fuzzing import FuzzTarget, run_target
 from tests.studio.fuzz_targets import TARGETS
 
-BUDGET = {"studio-request-models": 600, "studio-api": 300}
+BUDGET = {"studio-request-models": 300, "studio-api": 150}
 
 
 @pytest.mark.parametrize("target", TARGETS, ids=[target.name for target in TARGETS])
