@@ -259,20 +259,18 @@ def transform_event(event: Any, context: RecordContext, settings: TransformSetti
     event_name = first_present(row, NAME_SLOTS)
     if event_name is None:
         raise _missing("event_type")
-    if event_name.__class__ is not str:
-        event_name = text(event_name) or ""
+    event_name = _id_text(event_name)
     user_pseudo_id = first_present(row, PSEUDO_ID_SLOTS)
     if user_pseudo_id is None:
         raise _missing("unique_id")
-    if user_pseudo_id.__class__ is not str:
-        user_pseudo_id = text(user_pseudo_id) or ""
+    user_pseudo_id = _id_text(user_pseudo_id)
     # Names and ids must hold no control character: one C-level test over all of them joined, and the
     # regular expression only when that test fails (it also fails on printable-looking non-ASCII spaces).
     probe = [event_name, event_id, user_pseudo_id, app_id]
     # An id sent as an object or a number becomes its text, which can hold DEL (JSON leaves it unescaped).
     session_id = row[_COL_SESSION_ID]
     if session_id is not None:
-        probe.append(session_id if session_id.__class__ is str else text(session_id) or "")
+        probe.append(_id_text(session_id))
     if custom:
         probe += custom
     user = row[SCR_USER]
@@ -282,7 +280,7 @@ def transform_event(event: Any, context: RecordContext, settings: TransformSetti
         entry = user.get("_user_id")
         user_id = entry.get("value") if entry.__class__ is dict else entry
         if user_id is not None:
-            probe.append(user_id if user_id.__class__ is str else text(user_id) or "")
+            probe.append(_id_text(user_id))
     items = row[_SCR_ITEMS]
     if items.__class__ is list and items:
         _probe_items(items, probe, settings)
@@ -351,8 +349,7 @@ def transform_event(event: Any, context: RecordContext, settings: TransformSetti
         row[COL_USER_ID] = user_id
         entry = user.get("_user_first_touch_timestamp")
         row[COL_USER_FIRST_TOUCH_TIME_MSEC] = entry.get("value") if entry.__class__ is dict else entry
-        whole = _whole_json(user, settings.truncate_strings)
-        row[COL_USER] = whole if whole is not None else _user_json(user, settings)
+        row[COL_USER] = _user_json(user, settings)
     if shift:
         for column in (COL_SESSION_START_TIME_MSEC, COL_USER_FIRST_TOUCH_TIME_MSEC):
             row[column] = _shifted(row[column], shift)
@@ -363,14 +360,9 @@ def transform_event(event: Any, context: RecordContext, settings: TransformSetti
     row[COL_EVENT_BUNDLE_SEQUENCE_ID] = context.bundle_sequence_id
     row[COL_INGEST_TIME_MSEC] = context.ingest_time_msec
     if custom:
-        whole = _whole_json(custom, settings.truncate_strings)
-        if whole is not None:
-            row[COL_CUSTOM_PARAMETERS_JSON_STR] = whole
-            row[COL_CUSTOM_PARAMETERS] = custom
-        else:
-            row[COL_CUSTOM_PARAMETERS], row[COL_CUSTOM_PARAMETERS_JSON_STR] = _custom_with_twin(
-                custom, settings.truncate_strings, _EVENT_TWIN_BYTES
-            )
+        row[COL_CUSTOM_PARAMETERS], row[COL_CUSTOM_PARAMETERS_JSON_STR] = _custom_with_twin(
+            custom, settings.truncate_strings, _EVENT_TWIN_BYTES
+        )
     row[COL_PROCESS_INFO] = process_info
     row[COL_UA] = context.ua
     row[COL_IP] = context.ip
@@ -403,17 +395,6 @@ def _custom_with_twin(custom: dict[str, Any], truncate: bool, twin_bytes: int) -
         except ValueError as exc:
             raise RejectedInput(RejectReason.INVALID_VALUE, f"custom parameter names: {exc}") from None
     return custom, twin.decode()
-
-
-def _whole_json(value: Any, truncate: bool) -> str | None:
-    """``value``'s JSON text when it is kept whole: it is within one value's limit (so no value in it can pass
-    that limit), or truncation is off; None when its values must be cut, or it is nested deeper than orjson
-    writes (the cutting path keeps such values as their text)."""
-    try:
-        text = orjson.dumps(value)
-    except TypeError:
-        return None
-    return text.decode() if len(text) <= VALUE_MAX_BYTES or not truncate else None
 
 
 def _user_json(user: dict[str, Any], settings: TransformSettings) -> str:
@@ -451,6 +432,11 @@ def _user_twin_bytes(user: dict[str, Any]) -> bytes:
     return (user_properties_json(user) or "").encode()
 
 
+def _id_text(value: Any) -> str:
+    """A name or id as the text it is written as (one sent as an object or a number is checked as that text)."""
+    return value if value.__class__ is str else text(value) or ""
+
+
 def _probe_items(items: list[Any], probe: list[str], settings: TransformSettings) -> None:
     """Add the items' attribute names and ids to the control-character probe; reject an item whose custom
     attribute names alone could not fit the twin column (:func:`transform_items` can no longer reject)."""
@@ -461,7 +447,7 @@ def _probe_items(items: list[Any], probe: list[str], settings: TransformSettings
         for key in ("id", "item_id"):
             value = item.get(key)
             if value is not None:
-                probe.append(value if value.__class__ is str else text(value) or "")
+                probe.append(_id_text(value))
         # A bound first (4 bytes a character, 6 of quotes, colon, comma and an empty value a name), exact
         # only when the bound does not settle it.
         if settings.truncate_strings and 4 * sum(map(len, item)) + 6 * len(item) + 2 > _ITEM_TWIN_BYTES:
