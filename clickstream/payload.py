@@ -14,6 +14,7 @@ Gzip is read as RFC 1952 has it: every member of a multi-member stream, and noth
 from __future__ import annotations
 
 import binascii
+import contextlib
 import importlib
 import re
 from collections.abc import Callable
@@ -38,6 +39,12 @@ class PayloadLimits:
 
     max_decoded_bytes: int = DEFAULT_MAX_DECODED_BYTES
     max_events: int = DEFAULT_MAX_EVENTS
+
+    @property
+    def bytes_for_too_many_events(self) -> int:
+        """The fewest bytes of JSON that can hold more than ``max_events`` elements: each element takes at least
+        one byte and a comma, plus the brackets. Shorter text is known to be under the cap without a scan."""
+        return 2 * self.max_events + 3
 
 
 DEFAULT_LIMITS: Final = PayloadLimits()
@@ -71,7 +78,7 @@ def decode_body(data: bytes, limits: PayloadLimits) -> bytes:
         first = text[:1]
     if len(text) > limits.max_decoded_bytes:
         raise PayloadRejected("too_large", f"the body is over {limits.max_decoded_bytes} bytes")
-    if first == b"[" and too_many_events(text, limits.max_events):
+    if first == b"[" and too_many_events(text, limits):
         raise PayloadRejected("too_large", f"the body holds more than {limits.max_events} events")
     return text
 
@@ -97,8 +104,8 @@ def check_body(data: bytes, limits: PayloadLimits, *, inflate_all: bool = False)
             "too_large",
             f"the body inflates to more than {limits.max_decoded_bytes} bytes (its gzip trailer: {claimed})",
         )
-    if claimed < 0 or claimed >= 2 * limits.max_events + 3:  # not gzip, maybe several members, or long enough
-        decode_body(text, limits)  # to hold more events than the cap: inflated, and its events counted
+    if claimed < 0 or claimed >= limits.bytes_for_too_many_events:  # not gzip, maybe several members, or long
+        decode_body(text, limits)  # enough to hold more events than the cap: inflated, and its events counted
 
 
 _GZIP_FRAME: Final = 18  # header and trailer of an empty member
@@ -111,10 +118,8 @@ _SOUND_CLAIM_BYTES: Final = (2**32 - 1) // 1032
 def _base64(text: bytes) -> bytes:
     """Base64 as the SDKs write it, by pybase64's SIMD decoder (the collector decodes every SDK body); text
     with other characters (line breaks) is read leniently, as the original's ETL read it."""
-    try:
+    with contextlib.suppress(binascii.Error, ValueError):
         return pybase64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        pass
     try:
         return binascii.a2b_base64(text)
     except (binascii.Error, ValueError):
@@ -153,14 +158,15 @@ def inflate(compressed: bytes, max_bytes: int) -> bytes:
     return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
 
-def too_many_events(text: bytes, limit: int) -> bool:
-    """Whether the JSON array ``text`` (after leading white space) holds more than ``limit`` elements.
+def too_many_events(text: bytes, limits: PayloadLimits) -> bool:
+    """Whether the JSON array ``text`` (after leading white space) holds more than ``limits.max_events`` elements.
 
-    ``n`` elements take at least ``2n + 1`` bytes (brackets, values, commas) and ``n - 1`` commas, so most
-    bodies are known to be under the limit from their length or their commas without a scan.
+    Most bodies are known to be under the cap from their length, or their commas (``n`` elements have at
+    least ``n - 1``), without a scan.
     """
     start = len(text) - len(text.lstrip(_WHITESPACE))
-    if len(text) - start < 2 * limit + 3 or text.count(b",", start) < limit:
+    limit = limits.max_events
+    if len(text) - start < limits.bytes_for_too_many_events or text.count(b",", start) < limit:
         return False
     return count_elements(text, start, limit) > limit
 
@@ -234,8 +240,5 @@ def gzip_claim_python(raw: bytes) -> int:
 gzip_claim: Callable[[bytes], int] = gzip_claim_python if _native is None else _native.gzip_claim
 
 
-def count_elements(text: bytes, start: int, limit: int) -> int:
-    """The elements of the array at ``text[start]``, at most ``limit + 1`` (the compiled scan where built)."""
-    if _native is not None:
-        return cast(int, _native.count_elements(text, start, limit))
-    return count_elements_python(text, start, limit)
+# The elements of the array at ``text[start]``, at most ``limit + 1`` (the compiled scan where built).
+count_elements: Callable[[bytes, int, int], int] = count_elements_python if _native is None else _native.count_elements

@@ -52,5 +52,5 @@ _JSON_STARTS = ("[", "{")
 def _surely_within(text: str, limits: PayloadLimits) -> bool:
     """JSON text too short to pass either cap: a character is at most 4 bytes, an event at least 2."""
     return len(text) <= limits.max_decoded_bytes // 4 and (
-        len(text) < 2 * limits.max_events + 3 or text.count(",") < limits.max_events
+        len(text) < limits.bytes_for_too_many_events or text.count(",") < limits.max_events
     )

@@ -7,6 +7,7 @@ a header streamed forever, a multi-member gzip body cut to its first member, a r
 from __future__ import annotations
 
 import base64
+import contextlib
 import gzip
 import json
 import logging
@@ -52,11 +53,9 @@ def exchange(port: int, data: bytes, wait: float = 5.0) -> bytes:
     with socket.create_connection(("127.0.0.1", port), timeout=wait) as sock:
         sock.sendall(data)
         received = b""
-        try:
+        with contextlib.suppress(TimeoutError):
             while chunk := sock.recv(65536):
                 received += chunk
-        except TimeoutError:
-            pass
         return received
 
 
