@@ -259,18 +259,20 @@ def transform_event(event: Any, context: RecordContext, settings: TransformSetti
     event_name = first_present(row, NAME_SLOTS)
     if event_name is None:
         raise _missing("event_type")
-    event_name = _id_text(event_name)
+    if event_name.__class__ is not str:  # the call only for the rare name or id that is not text
+        event_name = _id_text(event_name)
     user_pseudo_id = first_present(row, PSEUDO_ID_SLOTS)
     if user_pseudo_id is None:
         raise _missing("unique_id")
-    user_pseudo_id = _id_text(user_pseudo_id)
+    if user_pseudo_id.__class__ is not str:
+        user_pseudo_id = _id_text(user_pseudo_id)
     # Names and ids must hold no control character: one C-level test over all of them joined, and the
     # regular expression only when that test fails (it also fails on printable-looking non-ASCII spaces).
     probe = [event_name, event_id, user_pseudo_id, app_id]
     # An id sent as an object or a number becomes its text, which can hold DEL (JSON leaves it unescaped).
     session_id = row[_COL_SESSION_ID]
     if session_id is not None:
-        probe.append(_id_text(session_id))
+        probe.append(session_id if session_id.__class__ is str else _id_text(session_id))
     if custom:
         probe += custom
     user = row[SCR_USER]
@@ -280,7 +282,7 @@ def transform_event(event: Any, context: RecordContext, settings: TransformSetti
         entry = user.get("_user_id")
         user_id = entry.get("value") if entry.__class__ is dict else entry
         if user_id is not None:
-            probe.append(_id_text(user_id))
+            probe.append(user_id if user_id.__class__ is str else _id_text(user_id))
     items = row[_SCR_ITEMS]
     if items.__class__ is list and items:
         _probe_items(items, probe, settings)
