@@ -80,7 +80,7 @@ def requests(first: date, last: date, events: set[str]) -> dict[str, tuple[Any, 
                              "nodes": preset[:model.MAX_PATH_NODES]}})),
         "event by platform": (analyses.event_analysis, model.EventRequest.model_validate({
             **scope, "computeMethod": "USER_ID_CNT", "eventAndConditions": [{"eventName": "_page_view"}],
-            "groupCondition": {"conditions": [{"category": "category_device", "property": "platform"}]}})),
+            "groupCondition": {"conditions": [{"category": "event_outer", "property": "platform"}]}})),
     }  # fmt: skip
 
 

@@ -267,8 +267,9 @@ _SUPER_TYPES: dict[str, pa.DataType] = {
 }
 
 S255, S2048, S65535, S32 = "varchar(255)", "varchar(2048)", "varchar(65535)", "varchar(32)"
-DEV, GEO, TS, APP = "category_device", "category_geo", "category_traffic_source", "category_app_info"
-SCREEN, PAGE, OUT = "category_screen_view", "category_page_view", "category_outbound"
+# Categories are the original's (its ConditionCategoryFrontend values): metadata ids and Studio requests use them.
+DEV, GEO, TS, APP = "device", "geo", "traffic_source", "app_info"
+SCREEN, PAGE, OUT = "screen_view", "page_view", "outbound"
 
 _PROCESS_INFO = _c(
     "process_info", "super", "Processing details: rid, ingest_time, input file, source IP, job id, time."
@@ -364,11 +365,11 @@ EVENT_V2 = Table(
         _c("app_version", S255, "App version.", category=APP, scan=True),
         _c("app_title", S255, "App title.", category=APP, scan=True),
         _c("app_install_source", S255, "App install source (_app_install_channel).", category=APP, scan=True),
-        _c("platform", S255, "Platform: Web, Android, iOS, WeChatMP...", category="category_event_outer", scan=True),
+        _c("platform", S255, "Platform: Web, Android, iOS, WeChatMP...", category="event_outer", scan=True),
         _c(
-            "project_id", S255, "Project id of the pipeline.", required=True, category="category_event_outer", scan=True
+            "project_id", S255, "Project id of the pipeline.", required=True, category="event_outer", scan=True
         ),
-        _c("app_id", S255, "App id of the event.", required=True, category="category_event_outer", scan=True),
+        _c("app_id", S255, "App id of the event.", required=True, category="event_outer", scan=True),
         _c("screen_view_screen_name", S255, "Screen name.", category=SCREEN, scan=True),
         _c("screen_view_screen_id", S255, "Screen id.", category=SCREEN, scan=True),
         _c("screen_view_screen_unique_id", S255, "Screen unique id.", category=SCREEN),
@@ -395,14 +396,14 @@ EVENT_V2 = Table(
             "upgrade_previous_app_version",
             S255,
             "App version before an upgrade.",
-            category="category_upgrade",
+            category="upgrade",
             scan=True,
         ),
         _c(
-            "upgrade_previous_os_version", S255, "OS version before an upgrade.", category="category_upgrade", scan=True
+            "upgrade_previous_os_version", S255, "OS version before an upgrade.", category="upgrade", scan=True
         ),
-        _c("search_key", S2048, "Search keyword parameter name.", category="category_search"),
-        _c("search_term", S2048, "Search term.", category="category_search"),
+        _c("search_key", S2048, "Search keyword parameter name.", category="search"),
+        _c("search_term", S2048, "Search term.", category="search"),
         _c("outbound_link_classes", S2048, "Classes of the clicked outbound link.", category=OUT, scan=True),
         _c("outbound_link_domain", S2048, "Domain of the clicked outbound link.", category=OUT, scan=True),
         _c("outbound_link_id", S2048, "Id of the clicked outbound link.", category=OUT, scan=True),
@@ -411,15 +412,15 @@ EVENT_V2 = Table(
         _c("user_engagement_time_msec", "bigint", "Engagement time of a _user_engagement event, milliseconds."),
         _c("user_id", S255, "Signed-in user id (user._user_id).", category=None),
         _c("user_pseudo_id", S255, "Anonymous device-scoped user id (unique_id).", required=True),
-        _c("session_id", S255, "Session id from the SDK.", category="category_session"),
+        _c("session_id", S255, "Session id from the SDK.", category="session"),
         _c("session_start_time_msec", "bigint", "Session start, epoch milliseconds."),
-        _c("session_duration", "bigint", "Session duration so far, milliseconds.", category="category_session"),
-        _c("session_number", "bigint", "Ordinal of the session for the user.", category="category_session"),
+        _c("session_duration", "bigint", "Session duration so far, milliseconds.", category="session"),
+        _c("session_number", "bigint", "Ordinal of the session for the user.", category="session"),
         _c("scroll_engagement_time_msec", "bigint", "Engagement time of a _scroll event, milliseconds."),
-        _c("sdk_error_code", S255, "SDK data error code.", category="category_sdk", scan=True),
-        _c("sdk_error_message", S2048, "SDK data error message.", category="category_sdk"),
-        _c("sdk_version", S255, "SDK version.", category="category_sdk", scan=True),
-        _c("sdk_name", S255, "SDK name.", category="category_sdk", scan=True),
+        _c("sdk_error_code", S255, "SDK data error code.", category="sdk", scan=True),
+        _c("sdk_error_message", S2048, "SDK data error message.", category="sdk"),
+        _c("sdk_version", S255, "SDK version.", category="sdk", scan=True),
+        _c("sdk_name", S255, "SDK name.", category="sdk", scan=True),
         _c("app_exception_message", S2048, "Exception message.", category=APP),
         _c("app_exception_stack", S65535, "Exception stack.", category=APP),
         _c("custom_parameters_json_str", S65535, "Custom parameters as the original JSON text."),

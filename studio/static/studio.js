@@ -224,8 +224,8 @@ function eventSelect(name, value) {
 }
 
 const CORE_PROPERTIES = [
-  ["category_device", "platform"], ["event", "event_value"], ["category_geo", "geo_country"],
-  ["category_app_info", "app_version"], ["category_device", "device_ua_browser"],
+  ["event_outer", "platform"], ["event", "event_value"], ["geo", "geo_country"],
+  ["app_info", "app_version"], ["device", "device_ua_browser"],
 ];
 
 function propertyOptions(withUsers = false) {

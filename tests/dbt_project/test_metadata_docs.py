@@ -57,7 +57,7 @@ def test_custom_parameters_and_scanned_columns_come_with_their_top_values(wareho
     assert coupon["summary"]["valueEnum"] == [{"value": "SPRING", "count": 1}]
     assert coupon["summary"]["associatedEvents"] == ["_add_to_cart"]
     path = find(catalog["eventParameters"], appId="shop", name="page_view_page_url_path")
-    assert path["metadataSource"] == "Preset" and path["category"] == "category_page_view"
+    assert path["metadataSource"] == "Preset" and path["category"] == "page_view"
     assert path["description"], "static descriptions come from the contract through the dbt manifest"
     assert {"value": "/", "count": 4} in path["summary"]["valueEnum"]
     plan = find(catalog["userAttributes"], appId="shop", name="plan")

@@ -37,7 +37,7 @@ from tests.studio.dataset import build_warehouse, write_catalog
 
 KINDS = tuple(ANALYSES)
 EVENTS = ["view_item", "add_to_cart", "purchase", "_page_view", "no_such_event"]
-PROPERTIES = [("event", "product"), ("event", "event_value"), ("category_device", "platform"), ("user", "tier"),
+PROPERTIES = [("event", "product"), ("event", "event_value"), ("event_outer", "platform"), ("user", "tier"),
               ("event", "page_view_page_title"), ("event", "event_timestamp"), ("user", "first_traffic_source"),
               ("event", "no_such_property")]  # fmt: skip
 OPERATORS = ["is_null", "is_not_null", "=", "<>", ">", ">=", "<", "<=", "in", "not_in", "contains", "not_contains",

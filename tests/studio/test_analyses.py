@@ -33,7 +33,7 @@ def test_event_counts_per_day(client: TestClient) -> None:
 
 def test_users_per_week_grouped_by_platform(client: TestClient) -> None:
     body = {"groupColumn": "WEEK", "computeMethod": "USER_ID_CNT", "eventAndConditions": steps(VIEW),
-            "groupCondition": {"conditions": [{"category": "category_device", "property": "platform"}]}}  # fmt: skip
+            "groupCondition": {"conditions": [{"category": "event_outer", "property": "platform"}]}}  # fmt: skip
     result = explore(client, "event", body)
     assert pick(result["rows"], "bucket", "group_value", "value") == [
         ("2024-01-01", "Android", 1), ("2024-01-01", "Web", 1), ("2024-01-01", "iOS", 1), ("2024-01-08", "Web", 1),
@@ -93,7 +93,7 @@ def test_count_property_counts_distinct_values(client: TestClient) -> None:
 
 
 def test_the_global_condition_applies_to_every_metric(client: TestClient) -> None:
-    only_web = {"conditions": [{"property": "platform", "category": "category_device", "operator": "=",
+    only_web = {"conditions": [{"property": "platform", "category": "event_outer", "operator": "=",
                                 "value": ["Web"]}]}  # fmt: skip
     result = explore(
         client,

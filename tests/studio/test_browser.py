@@ -123,7 +123,7 @@ def set_up_form(driver: Any, kind: str) -> None:
         choose(driver, "[name=model]", "LINEAR")
     elif kind == "event":
         choose(driver, "[name=measure]", "EVENT_CNT")
-        choose(driver, "[name=groupBy]", "category_device|platform")
+        choose(driver, "[name=groupBy]", "event_outer|platform")
         choose(driver, "[name=filterProperty]", "user|tier")  # only gold-tier users' events
         driver.find_element("css selector", "[name=filterValue]").send_keys("gold")
 

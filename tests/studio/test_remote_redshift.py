@@ -27,7 +27,7 @@ from tests.studio.conftest import FIXED_JANUARY, LOCAL_URL, PASSWORD, REQUEST_ID
 from tests.studio.remote_stubs import FakeTime, RedshiftScript, meta_tables
 
 EVENT_BODY = {"computeMethod": "USER_ID_CNT", "eventAndConditions": [{"eventName": "view_item"}],
-              "groupCondition": {"conditions": [{"category": "category_device", "property": "platform"}]}}  # fmt: skip
+              "groupCondition": {"conditions": [{"category": "event_outer", "property": "platform"}]}}  # fmt: skip
 TARGET = {"WorkgroupName": "clickstream", "Database": "dev"}  # the Studio's own IAM identity: no login given
 ADMIN_SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:admin-AbCdEf"
 

@@ -53,8 +53,8 @@ def test_not_equal_on_a_user_property_keeps_the_users_without_it(client: TestCli
 @pytest.mark.parametrize(
     ("condition", "message"),
     [
-        ({"category": "category_device", "property": "platform", "operator": ">", "value": ["Web"]},
-         "operator > compares numbers, but property 'platform' (category_device) is of type string"),
+        ({"category": "event_outer", "property": "platform", "operator": ">", "value": ["Web"]},
+         "operator > compares numbers, but property 'platform' (event_outer) is of type string"),
         ({"property": "event_value", "operator": "contains", "value": ["3"]},
          "operator contains searches text, but property 'event_value' (event) is of type double"),
         ({"property": "platform", "operator": "true"}, "operator true tests a boolean, but property 'platform'"),
