@@ -17,13 +17,22 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
-from clickstream.contract import ETL_STATE_DIR, EVENT_V2, ITEM_V2, RAW_DIR, RAW_FILE_SUFFIX, USER_V2, input_id
+from clickstream.contract import (
+    ETL_STATE_DIR,
+    EVENT_V2,
+    ITEM_V2,
+    PROCESSED_DIR,
+    RAW_DIR,
+    RAW_FILE_SUFFIX,
+    USER_V2,
+    input_id,
+)
 from clickstream.storage import Storage
 from etl.batch import raw_lines
 from etl.gc_pause import gc_paused
 from etl.plugins import EventPlugin, PluginSpec, load_plugins
 from etl.process import EtlJob, process_lines
-from etl.users import UserAccumulator
+from etl.users import UserAccumulator, carry_user_state, mark_users_pending
 from etl.writer import InputWriter
 
 
@@ -109,6 +118,8 @@ def process_file(root: str, raw_path: str, job: EtlJob) -> dict[str, Any]:
                 reasons[reject["reason"]] = reasons.get(reject["reason"], 0) + 1
         user_rows = users.table(job.settings)
         writer.write(USER_V2, user_rows)
+    user_v2_prefix = f"{PurePosixPath(PROCESSED_DIR, USER_V2.name)}/"
+    mark_users_pending(storage, source_id, [path for path in writer.paths if path.startswith(user_v2_prefix)])
     marker = done_marker(source_id)
     if storage.exists(marker):
         previous = orjson.loads(storage.read_bytes(marker)).get("outputs", [])
@@ -136,7 +147,8 @@ def run_etl(
     reprocess: bool = False,
 ) -> EtlResult:
     """Process every pending raw file under ``root`` (every raw file with ``reprocess``);
-    ``on_progress(done, total)`` after each file.
+    ``on_progress(done, total)`` after each file. Then the processed inputs' ``user_v2`` rows take their
+    users' state over every run (:func:`etl.users.carry_user_state`).
 
     A file whose processing fails is reported in ``failed_files`` and left pending for the next run;
     the other files are processed regardless.
@@ -176,6 +188,7 @@ def run_etl(
                 finished(path, None, exc)
             else:
                 finished(path, summary, None)
+    carry_user_state(storage)
     result.seconds = time.perf_counter() - started
     return result
 

@@ -38,6 +38,7 @@ from etl.plugins import load_plugins
 from etl.process import EtlJob
 from etl.runner import EtlResult, add_summary, done_marker, pending_raw_files
 from etl.spark_tasks import SUMMARY_DDL, process_paths
+from etl.users import carry_user_state
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -141,6 +142,7 @@ def run_spark_etl(
                 add_summary(result, orjson.loads(summary))
         if on_progress:
             on_progress(result.files_processed + len(result.failed_files), len(pending))
+    carry_user_state(storage)  # on the driver: one pass over the run's user rows and the user state
     result.seconds = time.perf_counter() - started
     return result
 

@@ -1,24 +1,34 @@
 """``user_v2`` rows of one input: one per app and ``user_pseudo_id`` seen (reference section 3.3 step 4).
 
 Built from the enriched ``event_v2`` chunks, so first-touch traffic fields are the classified ones. Each
-user gets the latest ``user_id``, the properties of the latest ``_profile_set`` (else of the latest event
-carrying a user object), first-touch fields from the earliest qualifying event, and the original's
-``process_info``. The dbt models merge inputs. Ties on time break on ``event_id`` so the result does not
-depend on the order events arrive in.
+user gets the latest ``user_id``, the properties of the latest ``_profile_set`` (none without one: other
+events' user objects are not the user's profile, as in the original), first-touch fields from the earliest
+qualifying event (``first_referrer`` is its page referrer, as the original's), and the original's
+``process_info``. Ties on time break on ``event_id`` so the result does not depend on the order events
+arrive in.
+
+That is one input's view of its users. :func:`carry_user_state` then does what the original's user state
+tables (``etl_clickstream_user_props_*_v3``) did: after a run it folds each user's rows of the run into the
+user's state over every earlier run (``etl-state/users.parquet``) and rewrites the run's ``user_v2`` files
+with it, so a row from an input without a ``_profile_set`` or a first-touch event keeps the properties and
+the first touch its user had.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import PurePosixPath
 from typing import Any
 
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from clickstream.contract import USER_V2
-from etl.arrow_rows import build_table
+from clickstream.contract import ETL_STATE_DIR, STRING_MAP, USER_V2
+from clickstream.storage import Storage
+from etl.arrow_rows import build_table, map_column
 from etl.settings import TransformSettings
 from etl.transform import user_properties, user_properties_json
 from etl.values import msec_to_datetime
@@ -31,7 +41,6 @@ _TRAFFIC_PARTS = (
 _FIRST_TOUCH_FIELDS = (
     "user_first_touch_time_msec",
     "page_view_page_referrer",
-    "page_view_latest_referrer",
     "app_install_source",
     *(f"traffic_source_{part}" for part in _TRAFFIC_PARTS),
 )
@@ -46,7 +55,7 @@ class _UserState:
     latest: _Key
     latest_name: str
     user_id: tuple[_Key, str] | None = None
-    profile: tuple[bool, _Key, str] | None = None  # (is _profile_set, when, user object JSON)
+    profile: tuple[_Key, str] | None = None  # (when, user object JSON) of the latest _profile_set
     first_touch: tuple[_Key, str, tuple[Any, ...]] | None = None  # (when, event name, _FIRST_TOUCH_FIELDS)
 
 
@@ -88,20 +97,16 @@ class UserAccumulator:
             key = (time, event_id)
             if state.user_id is None or key > state.user_id[0]:
                 state.user_id = (key, user_id)
-        # The user object of the latest _profile_set, else of the latest event carrying one: per user, the
-        # latest of each kind, then the later of the two by (is _profile_set, key), as row by row.
-        has_user = pc.is_valid(events.column("_user"))
+        # The user object of the latest _profile_set.
         names = events.column("event_name")
-        profile_sets = pc.and_(has_user, pc.equal(names, _PROFILE_SET))
-        for rows in (
-            _subset(descending, profile_sets),
-            _subset(descending, has_user),
+        profile_sets = pc.and_(pc.is_valid(events.column("_user")), pc.equal(names, _PROFILE_SET))
+        for app_id, pseudo_id, time, event_id, user_json in _firsts(
+            events, _subset(descending, profile_sets), _PROFILE_READ
         ):
-            for app_id, pseudo_id, time, event_id, name, user_json in _firsts(events, rows, _PROFILE_READ):
-                state = users[(app_id, pseudo_id)]
-                candidate = (name == "_profile_set", (time, event_id), user_json)
-                if state.profile is None or candidate[:2] > state.profile[:2]:
-                    state.profile = candidate
+            state = users[(app_id, pseudo_id)]
+            key = (time, event_id)
+            if state.profile is None or key > state.profile[0]:
+                state.profile = (key, user_json)
         # First touch: the earliest qualifying event.
         touches = _subset(ascending, pc.is_in(names, value_set=_FIRST_TOUCH_NAMES))
         if len(touches):
@@ -129,7 +134,7 @@ _PROFILE_SET = pa.scalar("_profile_set")
 _FIRST_TOUCH_NAMES = pa.array(sorted(FIRST_TOUCH_EVENTS), pa.string())
 _KEY_READ = ("app_id", "user_pseudo_id", "event_time_msec", "event_id", "event_name")
 _USER_ID_READ = ("app_id", "user_pseudo_id", "event_time_msec", "event_id", "user_id")
-_PROFILE_READ = (*_KEY_READ, "_user")
+_PROFILE_READ = ("app_id", "user_pseudo_id", "event_time_msec", "event_id", "_user")
 _USER_ORDER = [("app_id", "ascending"), ("user_pseudo_id", "ascending")]
 
 
@@ -184,9 +189,9 @@ _USER_COLUMNS = (
 
 
 def _user_row(app_id: str, pseudo_id: str, state: _UserState, job_info: dict[str, str]) -> tuple[Any, ...]:
-    user = orjson.loads(state.profile[2]) if state.profile else None
+    user = orjson.loads(state.profile[1]) if state.profile else None
     touch = state.first_touch[2] if state.first_touch else (None,) * len(_FIRST_TOUCH_FIELDS)
-    first_touch_msec, page_referrer, latest_referrer, install_source, *traffic = touch
+    first_touch_msec, page_referrer, install_source, *traffic = touch
     first_touch_time = msec_to_datetime(first_touch_msec)
     info = {
         "first_event_name": state.first_touch[1] if state.first_touch else None,
@@ -201,9 +206,154 @@ def _user_row(app_id: str, pseudo_id: str, state: _UserState, job_info: dict[str
         user_properties_json(user) if user else None,
         first_touch_msec,
         first_touch_time.astimezone(UTC).date() if isinstance(first_touch_time, datetime) else None,
-        page_referrer or latest_referrer,
+        page_referrer,
         *traffic,
         install_source,
         app_id,
         {key: value for key, value in info.items() if value is not None},
     )
+
+
+# Cross-run user state (the original's etl_clickstream_user_props_full_v3): one user_v2-shaped row per app and
+# user, folded from every run's rows. Inputs whose user_v2 rows are not folded in yet are listed under
+# USERS_PENDING_DIR (one marker per input, written before its done marker).
+USER_STATE = PurePosixPath(ETL_STATE_DIR, "users.parquet")
+USERS_PENDING_DIR = PurePosixPath(ETL_STATE_DIR, "users-pending")
+_FIRST_COLUMNS = (
+    "first_touch_time_msec", "first_visit_date", "first_referrer",
+    *(f"first_traffic_{part}" for part in _TRAFFIC_PARTS),
+    "first_app_install_source",
+)  # fmt: skip
+_ORIGIN = "_origin"  # 0: the state before this run, 1: a row of this run
+
+
+def users_pending_marker(source_id: str) -> PurePosixPath:
+    return USERS_PENDING_DIR / f"{source_id}.json"
+
+
+def mark_users_pending(storage: Storage, source_id: str, user_v2_paths: Sequence[str]) -> None:
+    """Record that an input's ``user_v2`` files still need :func:`carry_user_state` (an input without users
+    needs nothing)."""
+    if user_v2_paths:
+        storage.write_bytes(users_pending_marker(source_id), orjson.dumps(sorted(user_v2_paths)))
+
+
+def carry_user_state(storage: Storage) -> int:
+    """Fold the pending inputs' ``user_v2`` rows into the user state and rewrite those files with it; returns
+    the number of rows rewritten.
+
+    Per user, as the original's full aggregation over its per-batch rows, each row weighted by its
+    ``event_timestamp`` (its input's latest event of the user): the user id and the properties of the latest
+    row that has them, and the first-touch fields of the earliest row that has a first-touch event. A run's
+    rows all take the user's merged values and keep their own ``event_timestamp`` and latest event name, so
+    their files keep their names and the loader replaces them by key. Every step is a max or a min, so
+    folding a row twice changes nothing: a run stopped half-way is completed by the next one (the markers
+    go last). Only this run's users are read out of the state; the others are copied through in Arrow.
+    """
+    markers = storage.list_files(USERS_PENDING_DIR, ".json")
+    if not markers:
+        return 0
+    paths = sorted({path for marker in markers for path in orjson.loads(storage.read_bytes(marker.path))})
+    files = {path: storage.read_parquet(path) for path in paths if storage.exists(path)}
+    rows_written = 0
+    if files:
+        run = pa.concat_tables([table.select(USER_V2.column_names).cast(USER_V2.schema) for table in files.values()])
+        state = (
+            storage.read_parquet(USER_STATE).select(USER_V2.column_names).cast(USER_V2.schema)
+            if storage.exists(USER_STATE)
+            else USER_V2.schema.empty_table()
+        )
+        run_keys = _user_keys(run)
+        touched = pc.is_in(_user_keys(state), value_set=run_keys.unique())
+        merged = _merge_users(state.filter(touched), run)
+        merged_keys = _user_keys(merged)
+        for path, table in files.items():
+            storage.write_parquet(path, _with_merged(table.cast(USER_V2.schema), merged, merged_keys))
+            rows_written += table.num_rows
+        storage.write_parquet(USER_STATE, pa.concat_tables([state.filter(pc.invert(touched)), merged]))
+    for marker in markers:
+        storage.delete(marker.path)
+    return rows_written
+
+
+def _user_keys(table: pa.Table) -> pa.Array:
+    keys = pc.binary_join_element_wise(table.column("app_id"), table.column("user_pseudo_id"), "\x1f")
+    return keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys
+
+
+def _merge_users(earlier: pa.Table, run: pa.Table) -> pa.Table:
+    """One row per user of ``run``: the fold of the user's state row (``earlier``) and run rows."""
+    stacked = pa.concat_tables(
+        [
+            earlier.append_column(_ORIGIN, pa.array([0] * earlier.num_rows, pa.int8())),
+            run.append_column(_ORIGIN, pa.array([1] * run.num_rows, pa.int8())),
+        ]
+    ).combine_chunks()
+    keys = _user_keys(stacked)
+    keyed = pa.table({"key": keys, "time": stacked.column("event_timestamp"), "origin": stacked.column(_ORIGIN)})
+    # Latest first; on equal times this run's row beats the state's. Earliest first; the state's row first.
+    latest_first = pc.sort_indices(keyed, [("key", "ascending"), ("time", "descending"), ("origin", "descending")])
+    earliest_first = pc.sort_indices(keyed, [("key", "ascending"), ("time", "ascending"), ("origin", "ascending")])
+    infos = stacked.column("process_info")
+    first_names = pc.map_lookup(infos, "first_event_name", "first")
+    latest = _firsts_by_key(keys, latest_first)
+    users = pc.take(keys, latest)
+    with_user_id = _winners(keys, users, latest_first, pc.is_valid(stacked.column("user_id")))
+    with_profile = _winners(keys, users, latest_first, pc.is_valid(stacked.column("user_properties_json_str")))
+    with_touch = _winners(keys, users, earliest_first, pc.is_valid(first_names))
+    columns: dict[str, Any] = {name: pc.take(stacked.column(name), latest) for name in USER_V2.column_names}
+    columns["user_id"] = pc.take(stacked.column("user_id"), with_user_id)
+    for name in ("user_properties", "user_properties_json_str"):
+        columns[name] = pc.take(stacked.column(name), with_profile)
+    for name in _FIRST_COLUMNS:
+        columns[name] = pc.take(stacked.column(name), with_touch)
+    latest_names = pc.map_lookup(infos, "latest_event_name", "first")
+    columns["process_info"] = _process_infos(
+        pc.take(infos, latest), pc.take(first_names, with_touch).to_pylist(), pc.take(latest_names, latest).to_pylist()
+    )
+    return pa.table([columns[name] for name in USER_V2.column_names], schema=USER_V2.schema)
+
+
+def _firsts_by_key(keys: pa.Array, order: pa.Array) -> pa.Array:
+    """The first row number of each key's run in ``order`` (rows grouped by key)."""
+    if isinstance(order, pa.ChunkedArray):
+        order = order.combine_chunks()
+    count = len(order)
+    if count < 2:
+        return order
+    ordered = pc.take(keys, order)
+    changed = pc.not_equal(ordered.slice(0, count - 1), ordered.slice(1))
+    return pc.filter(order, pa.concat_arrays([_TRUE, changed]))
+
+
+def _winners(keys: pa.Array, users: pa.Array, order: pa.Array, mask: pa.Array) -> pa.Array:
+    """For each of ``users``, the first row in ``order`` among those in ``mask`` (null when it has none)."""
+    firsts = _firsts_by_key(keys, _subset(order, mask))
+    return pc.take(firsts, pc.index_in(users, value_set=pc.take(keys, firsts)))
+
+
+def _process_infos(infos: pa.Array, first_names: list[str | None], latest_names: list[str | None]) -> pa.Array:
+    """The latest row's ``process_info`` (this job's keys) with the merged first and latest event names."""
+    rows: list[dict[str, str] | None] = []
+    for info, first_name, latest_name in zip(infos.to_pylist(), first_names, latest_names, strict=True):
+        entries = {key: value for key, value in (info or []) if key not in ("first_event_name", "latest_event_name")}
+        if first_name is not None:
+            entries["first_event_name"] = first_name
+        if latest_name is not None:
+            entries["latest_event_name"] = latest_name
+        rows.append(entries)
+    return map_column(rows, STRING_MAP)
+
+
+def _with_merged(table: pa.Table, merged: pa.Table, merged_keys: pa.Array) -> pa.Table:
+    """``table``'s rows with their users' merged values; each row keeps its time and latest event name."""
+    at = pc.index_in(_user_keys(table), value_set=merged_keys)
+    columns = {name: pc.take(merged.column(name), at) for name in USER_V2.column_names}
+    columns["event_timestamp"] = table.column("event_timestamp")
+    infos = table.column("process_info")
+    columns["process_info"] = _process_infos(
+        infos.combine_chunks(),
+        pc.map_lookup(columns["process_info"], "first_event_name", "first").to_pylist(),
+        pc.map_lookup(infos, "latest_event_name", "first").to_pylist(),
+    )
+    return pa.table([columns[name] for name in USER_V2.column_names], schema=USER_V2.schema)

@@ -106,14 +106,24 @@ def test_the_user_row_carries_the_latest_user_id_properties_and_first_touch_even
     assert (want["user_id"], row["user_id"]) == ("user_id_web_1", "p3121211_ts1")
 
 
-def test_a_user_without_a_profile_set_takes_properties_from_its_latest_user_object() -> None:
-    [row] = run("original_data_nozip.json").users.to_pylist()
+def test_a_user_without_a_profile_set_has_no_properties() -> None:
+    # The original takes user properties from _profile_set events only: its expected row for a user whose
+    # events carry a user object but include no _profile_set (transform_v3_user.json) has null properties.
+    assert expected("transform_v3_user.json")["user_properties"] is None
+    [row] = run("original_data_nozip.json").users.to_pylist()  # one "Click3" event with a full user object
     assert row["user_id"] == "312121"
-    assert dict(row["user_properties"])["_user_age"] == {
-        "value": "20",
-        "type": "number",
-        "set_time_msec": 1667877566697,
-    }
+    assert (row["user_properties"], row["user_properties_json_str"]) == (None, None)
+
+
+def test_only_the_profile_set_gives_the_properties() -> None:
+    # unique_id_android_2's only event is a _screen_view carrying _user_name: not a profile, so no properties;
+    # unique_id_web_1's _profile_set gives its six attributes.
+    users = run("original_data_with_traffic_source_v2.json").users
+    assert find(users, user_pseudo_id="unique_id_android_2")["user_properties"] is None
+    properties = dict(find(users, user_pseudo_id="unique_id_web_1")["user_properties"])
+    assert sorted(properties) == [
+        "_user_age", "_user_currency", "_user_first_touch_timestamp", "_user_id", "_user_name", "_user_revenue",
+    ]  # fmt: skip
 
 
 def test_strings_are_cut_to_the_column_sizes() -> None:

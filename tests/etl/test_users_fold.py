@@ -1,8 +1,8 @@
 """The user fold (Arrow sorts per chunk) picks the same rows as the rule stated row by row.
 
 The rule, as ``etl.users`` documents it: visiting a user's events in input order, the earliest and latest
-``(event time, event id)``, the latest ``user_id``, the user object of the latest ``_profile_set`` (else of
-the latest event carrying one) and the earliest first-touch event win, and among equal keys the first
+``(event time, event id)``, the latest ``user_id``, the user object of the latest ``_profile_set`` (no other
+event's) and the earliest first-touch event win, and among equal keys the first
 seen stays. The reference below states exactly that, one row at a time; the fold must give the same
 ``user_v2`` rows however the events are cut into chunks.
 """
@@ -44,10 +44,8 @@ def reference_fold(rows: list[dict[str, Any]]) -> dict[tuple[str, str], _UserSta
             state.latest, state.latest_name = key, name
         if user_id is not None and (state.user_id is None or key > state.user_id[0]):
             state.user_id = (key, user_id)
-        if user_json is not None:
-            candidate = (name == "_profile_set", key, user_json)
-            if state.profile is None or candidate[:2] > state.profile[:2]:
-                state.profile = candidate
+        if user_json is not None and name == "_profile_set" and (state.profile is None or key > state.profile[0]):
+            state.profile = (key, user_json)
         if name in FIRST_TOUCH_EVENTS and (state.first_touch is None or key < state.first_touch[0]):
             state.first_touch = (key, name, tuple(row.get(field) for field in _FIRST_TOUCH_FIELDS))
     return users
