@@ -5,15 +5,22 @@ Templates are fixed text; the loops over steps, touchpoints and pairs only numbe
 
 * event: per metric (event and its conditions) and time bucket (day, week from Monday, or month, in the
   app's zone), a count of events, of users (user_pseudo_id), of distinct property values, or
-  sum/avg/median/min/max of a property (median approximate on Athena); optionally per group value;
+  sum/avg/median/min/max of a property (median approximate on Athena); optionally per group value. Each
+  metric's own computeMethod says which; a metric without one counts events, as the original's
+  (``?? EVENT_CNT``), whatever the request-level computeMethod says (the original does not read it here);
 * funnel: from each step-1 event, the earliest next step (time, then event_id) after it with the same
   join column value (user_pseudo_id unless joinColumn says otherwise) within the conversion window
   (seconds from step 1, or the same day in the app's zone), and so on; a start counts for every step it
   reaches; counted as users (distinct user_pseudo_id of the starts) or events (distinct events matched
-  at each step);
+  at each step). Users are the original's count; events are not: the original counts every step-k event
+  that continues any chain (so a step can count more than the one before, a conversion over 100 %);
+  here a step-k event counts when it is some start's earliest next step, so no step exceeds the one
+  before (decision 46);
 * path: in studio/paths.py;
-* retention: users by the period of their first start event; per later period, those who did the
-  return event (with an associated parameter: one whose value equals a start's, both non-null);
+* retention: users by the period of their first start event (``cohort_users``); per period from the
+  cohort's own (period 0, as the original: who did the return event in the same day, week or month) on,
+  those who did the return event (with an associated parameter: one whose value equals a start's, both
+  non-null); the rate is per cohort size;
 * attribution: each touch belongs to the user's next goal event; a goal's credit is shared among its
   touches inside its window (session, day or seconds) by the model; a touch event matching two
   touchpoints counts for the first.
@@ -90,7 +97,9 @@ def _json_value(value: Any) -> Any:
 
 
 def _metric(catalog: Catalog, request: EventRequest, metric: EventAndCondition) -> exp.Expr:
-    method = metric.compute_method or request.compute_method
+    # each metric says what it counts; without a method it counts events, as the original (its request-level
+    # computeMethod is not read by the event analysis)
+    method = metric.compute_method or "EVENT_CNT"
     if method == "EVENT_CNT":
         return exp.Count(this=exp.Star())
     if method == "USER_ID_CNT":
@@ -240,12 +249,13 @@ def retention_analysis(catalog: Catalog, request: RetentionRequest, now: datetim
             backs as (select distinct user_pseudo_id as u, $bucket as period, $back_join as j
                       from events where $scope and $back_event),
             returned as (select distinct c.u, c.cohort, date_diff('{unit}', c.cohort, b.period) as n
-                         from cohort_rows as c join backs as b on b.u = c.u and b.period > c.cohort{match})
-            select $index as pair, $start_name as start_event, $back_name as back_event, cohort, 0 as period,
-                   count(*) as users from cohorts group by cohort
-            union all
-            select $index, $start_name, $back_name, cohort, n, count(distinct u) from returned
-            where n <= $periods group by cohort, n
+                         from cohort_rows as c join backs as b on b.u = c.u and b.period >= c.cohort{match}),
+            sizes as (select cohort, count(*) as cohort_users from cohorts group by cohort),
+            counts as (select cohort, n, count(distinct u) as users from returned where n <= $periods
+                       group by cohort, n)
+            select $index as pair, $start_name as start_event, $back_name as back_event, s.cohort,
+                   coalesce(c.n, 0) as period, coalesce(c.users, 0) as users, s.cohort_users
+            from sizes as s left join counts as c on c.cohort = s.cohort
         """
         selects.append(fill(
             template, index=number(index), scope=scope(catalog, request, now), periods=number(request.periods),
@@ -266,20 +276,20 @@ def retention_analysis(catalog: Catalog, request: RetentionRequest, now: datetim
 
     def shape(rows: Rows) -> Rows:
         """Rates per cohort, with a 0 row for each period that has passed without a return (future ones stay out)."""
-        sizes = {(row["pair"], row["cohort"]): row["users"] for row in rows if row["period"] == 0}
+        sizes = {(row["pair"], row["cohort"]): row["cohort_users"] for row in rows}
         seen = {(row["pair"], row["cohort"], row["period"]) for row in rows}
         names = {row["pair"]: (row["start_event"], row["back_event"]) for row in rows}
         filled = list(rows)
-        for pair_index, cohort in sizes:
-            for period in range(1, request.periods + 1):
+        for (pair_index, cohort), size in sizes.items():
+            for period in range(0, request.periods + 1):
                 if (pair_index, cohort, period) not in seen and _period_start(cohort, unit, period) < end.date():
                     start_name, back_name = names[pair_index]
                     filled.append({"pair": pair_index, "start_event": start_name, "back_event": back_name,
-                                   "cohort": cohort, "period": period, "users": 0})  # fmt: skip
+                                   "cohort": cohort, "period": period, "users": 0, "cohort_users": size})  # fmt: skip
         filled.sort(key=lambda row: (row["pair"], row["cohort"], row["period"]))
         out = plain_rows(filled)
         for row, raw in zip(out, filled, strict=True):
-            size = sizes.get((raw["pair"], raw["cohort"]), 0)
+            size = raw["cohort_users"]
             row["rate"] = round(raw["users"] / size, 4) if size else 0.0
         return out
 

@@ -97,6 +97,11 @@ FilterValue = Annotated[
 Weight = Annotated[float, Field(ge=0, le=1_000_000, allow_inf_nan=False)]
 
 
+def _key(data: dict[str, Any], camel: str, snake: str) -> str:
+    """Which spelling of a field ``data`` uses (bodies may use either), camelCase when neither."""
+    return snake if snake in data and camel not in data else camel
+
+
 class _Body(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=True)
 
@@ -221,23 +226,53 @@ class EventRequest(ExploreRequest):
 
 
 class FunnelRequest(ExploreRequest):
+    """A funnel's window: ``conversionIntervalType`` CUSTOMIZE (seconds from step 1) or CURRENT_DAY.
+
+    As the original, a body without a type has the same-day window, and the seconds matter only for
+    CUSTOMIZE: the original's console sends ``conversionIntervalInSeconds: 0`` with CURRENT_DAY. A body
+    that gives seconds but no type (the Studio's own shorthand) means CUSTOMIZE.
+    """
+
     event_and_conditions: list[EventAndCondition] = Field(min_length=2, max_length=MAX_FUNNEL_STEPS)
     specify_join_column: bool = False
     join_column: Name | None = None
-    conversion_interval_type: Literal["CURRENT_DAY", "CUSTOMIZE"] = "CUSTOMIZE"
-    conversion_interval_in_seconds: int = Field(600, ge=1, le=366 * 86400)
+    conversion_interval_type: Literal["CURRENT_DAY", "CUSTOMIZE"] = "CURRENT_DAY"
+    conversion_interval_in_seconds: int = Field(600, ge=0, le=366 * 86400)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _seconds_without_a_type(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        seconds = data.get(_key(data, "conversionIntervalInSeconds", "conversion_interval_in_seconds"))
+        type_key = _key(data, "conversionIntervalType", "conversion_interval_type")
+        if data.get(type_key) is None and isinstance(seconds, int) and not isinstance(seconds, bool) and seconds > 0:
+            return {**data, type_key: "CUSTOMIZE"}
+        return data
+
+    @model_validator(mode="after")
+    def _custom_window_in_seconds(self) -> FunnelRequest:
+        if self.conversion_interval_type == "CUSTOMIZE" and self.conversion_interval_in_seconds < 1:
+            raise ValueError("conversionIntervalType CUSTOMIZE needs conversionIntervalInSeconds of at least 1")
+        return self
 
 
 class PathAnalysis(_Body):
+    """The original's ``pathAnalysis``; ``includingOtherEvents`` is off unless sent, as there.
+
+    ``levels`` (the Studio's name) is how many nodes a path shows, the start included: the original's
+    top-level ``maxStep`` (5 when absent, its console sends 10).
+    """
+
     session_type: Literal["SESSION", "CUSTOMIZE"] = "SESSION"
     node_type: Literal[
         "event", "page_view_page_title", "page_view_page_url", "screen_view_screen_name", "screen_view_screen_id"
     ] = "event"
     lag_seconds: int | None = Field(None, ge=1, le=7 * 86400)
     nodes: list[Annotated[Text, Field(max_length=MAX_TEXT)]] = Field(default_factory=list, max_length=MAX_PATH_NODES)
-    including_other_events: bool = True
+    including_other_events: bool = False
     merge_consecutive_events: bool = False
-    levels: int = Field(4, ge=2, le=10)  # how many steps after the start node the Sankey shows, start included
+    levels: int = Field(5, ge=2, le=10)
 
     @model_validator(mode="after")
     def _lag_for_custom_window(self) -> PathAnalysis:
@@ -247,8 +282,35 @@ class PathAnalysis(_Body):
 
 
 class PathRequest(ExploreRequest):
+    """The first of ``eventAndConditions`` is the start node; the others, as ``pathAnalysis.nodes``, are the
+    nodes shown by name (the original's console lists every chosen node in both)."""
+
     path_analysis: PathAnalysis = Field(default_factory=PathAnalysis)
-    event_and_conditions: list[EventAndCondition] = Field(default_factory=list, max_length=1)
+    event_and_conditions: list[EventAndCondition] = Field(default_factory=list, max_length=MAX_PATH_NODES)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _original_max_step(cls, data: Any) -> Any:
+        """The original's top-level ``maxStep`` is ``pathAnalysis.levels`` unless that is set."""
+        if not isinstance(data, dict):
+            return data
+        steps = data.get(_key(data, "maxStep", "max_step"))
+        settings_key = _key(data, "pathAnalysis", "path_analysis")
+        settings = data.get(settings_key)
+        if steps is None or not isinstance(settings or {}, dict) or "levels" in (settings or {}):
+            return data
+        return {**data, settings_key: {**(settings or {}), "levels": steps}}
+
+    @property
+    def start(self) -> str | None:
+        """The start node: the first event (or page, screen) of ``eventAndConditions``."""
+        return self.event_and_conditions[0].event_name if self.event_and_conditions else None
+
+    @property
+    def listed(self) -> list[str]:
+        """The nodes shown by name, in order: those of ``eventAndConditions``, then ``pathAnalysis.nodes``."""
+        names = [step.event_name for step in self.event_and_conditions] + list(self.path_analysis.nodes)
+        return list(dict.fromkeys(names))
 
 
 class RetentionEvent(_Body):
@@ -274,11 +336,6 @@ class RetentionRequest(ExploreRequest):
         return self
 
 
-def _key(data: dict[str, Any], camel: str, snake: str) -> str:
-    """Which spelling of a field ``data`` uses (bodies may use either), camelCase when neither."""
-    return snake if snake in data and camel not in data else camel
-
-
 class AttributionRequest(ExploreRequest):
     """The goal's value as the original's console sends it is read into the goal itself.
 
@@ -293,9 +350,16 @@ class AttributionRequest(ExploreRequest):
     # three non-negative shares: first, middle, last (bounded, so their sum stays finite)
     model_weights: list[Weight] | None = Field(None, min_length=3, max_length=3)
     time_window_type: Literal["CURRENT_DAY", "CUSTOMIZE", "SESSION"] = "SESSION"
-    time_window_in_seconds: int = Field(86400, ge=1, le=366 * 86400)
+    # only CUSTOMIZE reads it; the original's console sends 0 with SESSION and CURRENT_DAY
+    time_window_in_seconds: int = Field(86400, ge=0, le=366 * 86400)
     # TIME_DECAY: a touch's weight halves with every half-life between it and the goal (the Studio's own field)
     time_decay_half_life_in_seconds: int = Field(7 * 86400, ge=1, le=366 * 86400)
+
+    @model_validator(mode="after")
+    def _custom_window_in_seconds(self) -> AttributionRequest:
+        if self.time_window_type == "CUSTOMIZE" and self.time_window_in_seconds < 1:
+            raise ValueError("timeWindowType CUSTOMIZE needs timeWindowInSeconds of at least 1")
+        return self
 
     @model_validator(mode="before")
     @classmethod

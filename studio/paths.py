@@ -1,18 +1,21 @@
-"""The path analysis: the nodes after the start node within a session (or within gaps shorter than
-lagSeconds), in time then event_id order, as links between step k and step k+1 for the Sankey.
+"""The path analysis: the nodes after the start node within a session (or until a pause of lagSeconds or
+more), in time then event_id order, as links between step k and step k+1 for the Sankey.
 
 Semantics (README.md, "Analytics Studio"), as the original console's path request:
 
 * nodes are event names (``nodeType: event``) or a page/screen property of ``_page_view`` /
-  ``_screen_view`` events; with ``nodes`` listed, other nodes become ``other`` (``includingOtherEvents``)
-  or are left out;
+  ``_screen_view`` events; the start node is the first of ``eventAndConditions`` (the original's console
+  lists every chosen node there and in ``pathAnalysis.nodes``); with nodes listed besides the start,
+  the others become ``other`` (``includingOtherEvents``, off unless sent, as the original) or are left
+  out; with the start alone every node shows by name (the original's "start from" form);
 * event paths leave out the original's preset events (:data:`BUILT_IN_EVENTS`: ``_user_engagement``,
   ``_scroll``, ``_app_end``, ``_page_view``, ...) unless one is the start node or a listed node: they are
   noise between the events an analyst picked, and the original drops them the same way;
-* the start node's conditions (``eventAndConditions[0].sqlCondition``) decide which of its events count:
-  one that fails them is left out of the paths altogether (neither a start nor a later step), as the
-  original filters its events by each chosen event's conditions; a path starts at its first remaining
-  start-node event;
+* a listed node's conditions (its ``sqlCondition`` in ``eventAndConditions``) decide which of its events
+  count: one that fails them is left out of the paths altogether (neither a start nor a later step); a
+  path starts at its first remaining start-node event;
+* ``levels`` (the original's top-level ``maxStep``; 5 when absent, as there) is how many nodes a path
+  shows, the start included;
 * ``computeMethod`` ``EVENT_CNT`` counts links (one per path and step); any other method, the default
   ``USER_ID_CNT`` included, counts the distinct users who made the link, as the original does.
 
@@ -28,7 +31,7 @@ from sqlglot import exp
 
 from studio.analyses import Analysis, plain_rows
 from studio.catalog import Catalog
-from studio.model import PathRequest
+from studio.model import ConditionGroup, PathRequest
 from studio.sqlbuild import condition_group, fill, number, scope, seconds, text
 
 PAGE_EVENTS = {"page_view_page_title": "_page_view", "page_view_page_url": "_page_view",
@@ -44,12 +47,12 @@ BUILT_IN_EVENTS = (
 
 def path_analysis(catalog: Catalog, request: PathRequest, now: datetime | None = None) -> Analysis:
     settings = request.path_analysis
-    start_node = request.event_and_conditions[0] if request.event_and_conditions else None
-    start = start_node.event_name if start_node is not None else None
-    chosen = {*settings.nodes, *([start] if start is not None else [])}
+    start, listed = request.start, request.listed
+    # the start alone listed is the original's "start from" form (one event, or one page): every node by name
+    shown = listed if any(name != start for name in listed) else []
     if settings.node_type == "event":
         node: exp.Expr = exp.column("event_name")
-        noise = [name for name in BUILT_IN_EVENTS if name not in chosen]
+        noise = [name for name in BUILT_IN_EVENTS if name not in listed]
         node_events: exp.Expr = (exp.Not(this=exp.In(this=node.copy(), expressions=[text(name) for name in noise]))
                                  if noise else exp.true())  # fmt: skip
     else:
@@ -57,18 +60,18 @@ def path_analysis(catalog: Catalog, request: PathRequest, now: datetime | None =
         page_event = exp.Literal.string(PAGE_EVENTS[settings.node_type])
         node_events = exp.and_(exp.EQ(this=exp.column("event_name"), expression=page_event),
                                exp.Not(this=exp.Is(this=node.copy(), expression=exp.Null())))  # fmt: skip
-    if start_node is not None and start_node.sql_condition is not None and start_node.sql_condition.conditions:
-        # a start-node event failing its conditions (or giving null) is in no path
-        passes = exp.Coalesce(this=exp.Paren(this=condition_group(catalog, request.app_id, start_node.sql_condition)),
-                              expressions=[exp.false()])  # fmt: skip
+    for name, groups in _conditions_by_node(request).items():
+        # an event of a listed node that fails its conditions (or gives null) is in no path
+        passes = exp.Coalesce(this=exp.Paren(this=exp.or_(*[
+            exp.Paren(this=condition_group(catalog, request.app_id, group)) for group in groups])),
+            expressions=[exp.false()])  # fmt: skip
         node_events = exp.and_(node_events, exp.Paren(this=exp.or_(
-            exp.NEQ(this=node.copy(), expression=text(start_node.event_name)), passes)))  # fmt: skip
-    if settings.nodes:
-        shown = [*settings.nodes, *([start] if start is not None and start not in settings.nodes else [])]
-        listed = exp.In(this=node.copy(), expressions=[text(name) for name in shown])
-        mapped: exp.Expr = exp.Case(ifs=[exp.If(this=listed, true=node.copy())], default=text(OTHER))
+            exp.NEQ(this=node.copy(), expression=text(name)), passes)))  # fmt: skip
+    if shown:
+        on_the_list = exp.In(this=node.copy(), expressions=[text(name) for name in shown])
+        mapped: exp.Expr = exp.Case(ifs=[exp.If(this=on_the_list, true=node.copy())], default=text(OTHER))
         if not settings.including_other_events:
-            node_events = exp.and_(node_events, listed.copy())
+            node_events = exp.and_(node_events, on_the_list.copy())
     else:
         mapped = node
     users = request.compute_method != "EVENT_CNT"
@@ -81,9 +84,10 @@ def path_analysis(catalog: Catalog, request: PathRequest, now: datetime | None =
         paths = f"select u, 0 as p{who}, ts, e, node from base"
     else:
         key = "user_pseudo_id"
+        # a pause of lagSeconds or more ends a path (the original keeps a gap shorter than lagSeconds)
         paths = (f"select u, sum(gap) over (partition by u order by ts, e rows unbounded preceding) as p{who}, ts, e, "
                  "node from (select *, case when lag(ts) over (partition by u order by ts, e) is null "
-                 "or ts > lag(ts) over (partition by u order by ts, e) + $lag then 1 else 0 end as gap from base) "
+                 "or ts >= lag(ts) over (partition by u order by ts, e) + $lag then 1 else 0 end as gap from base) "
                  "as gaps")  # fmt: skip
     user = ", user_pseudo_id as usr" if users else ""
     base = (f"select {key} as u{user}, event_id as e, event_timestamp as ts, $node as node from events "
@@ -99,6 +103,19 @@ def path_analysis(catalog: Catalog, request: PathRequest, now: datetime | None =
     duckdb_tree = fill(_path_by_steps(base, paths, merge, start is not None, settings.levels, users), **slots)
     portable = fill(_path_by_windows(base, paths, merge, start is not None, users), **slots)
     return Analysis("path", duckdb_tree, plain_rows, portable)
+
+
+def _conditions_by_node(request: PathRequest) -> dict[str, list[ConditionGroup]]:
+    """Per listed node with conditions, the condition groups of which one must hold; a node listed once
+    without conditions keeps all its events (as the original's union of each chosen event's rows)."""
+    groups: dict[str, list[ConditionGroup]] = {}
+    unconditional: set[str] = set()
+    for entry in request.event_and_conditions:
+        if entry.sql_condition is None or not entry.sql_condition.conditions:
+            unconditional.add(entry.event_name)
+        else:
+            groups.setdefault(entry.event_name, []).append(entry.sql_condition)
+    return {name: found for name, found in groups.items() if name not in unconditional}
 
 
 def _count(users: bool) -> str:
