@@ -2,7 +2,9 @@
     touch, lifetime totals. Recomputed, for the users the run touched, from all their rows in
     fct_events and fct_sessions, so lifetime totals stay exact. First-touch fields come from the
     user's earliest _first_open, _first_visit, _session_start or _screen_view event (else the
-    earliest event), as the original defines them. -#}
+    earliest event), as the original defines them; the referrer is that event's page referrer only
+    (never the latest referrer), as the original's. Properties are the latest user_v2 row that has
+    them: the ETL takes them from _profile_set events only and carries them across batches. -#}
 {{ config(**clickstream_incremental_config('user_key', sort=['user_key'], dist='user_key')) }}
 
 with touched as (
@@ -99,7 +101,7 @@ first_touch as (
         coalesce(
             min(user_first_touch_time_msec) over (partition by user_key), event_time_msec
         ) as first_touch_time_msec,
-        coalesce(page_view_page_referrer, page_view_latest_referrer) as first_referrer,
+        page_view_page_referrer as first_referrer,
         traffic_source_source as first_traffic_source,
         traffic_source_medium as first_traffic_medium,
         traffic_source_campaign as first_traffic_campaign,

@@ -2,7 +2,9 @@
     events whenever a run touches it. Session traffic source, as the original: among the session's
     _session_start, _page_view, _user_engagement, _screen_view and _app_end events, the first whose
     source is set and not Direct, else the first of them; a session with none of those events takes
-    its first event. -#}
+    its first event. The session's user_id, session number and start time are those of that same
+    traffic event, as the original's session row takes them (a user who signs in after it keeps the
+    session anonymous). -#}
 {{ config(**clickstream_incremental_config(
     'session_key', date_column='session_date', sort=['session_date', 'user_pseudo_id'], dist='session_key'
 )) }}
@@ -54,17 +56,6 @@ views as (
 
 ),
 
-latest_user as (
-
-    select
-        session_key,
-        user_id,
-        row_number() over (partition by session_key order by event_timestamp desc, event_id desc) as recency_rank
-    from events
-    where user_id is not null
-
-),
-
 aggregates as (
 
     select
@@ -98,6 +89,9 @@ traffic as (
     select
         events.session_key,
         events.event_timestamp,
+        events.user_id,
+        events.session_number,
+        events.session_start_time_msec,
         events.platform,
         events.traffic_source_source as session_source,
         events.traffic_source_medium as session_medium,
@@ -112,6 +106,19 @@ traffic as (
     from events
     inner join ranked
         on events.event_id = ranked.event_id and ranked.traffic_rank = 1
+
+),
+
+{# The original's session number and start come from the traffic event too; the session's own
+   values (constant per SDK session) fill them when that event lacks them. #}
+session_numbers as (
+
+    select
+        aggregates.session_key,
+        coalesce(traffic.session_number, aggregates.session_number) as session_number,
+        coalesce(traffic.session_start_time_msec, aggregates.session_start_time_msec) as session_start_time_msec
+    from aggregates
+    inner join traffic on aggregates.session_key = traffic.session_key
 
 ),
 
@@ -134,21 +141,21 @@ final as (
         aggregates.user_pseudo_id,
         aggregates.session_id,
         {{ clickstream_key(['aggregates.app_id', 'aggregates.user_pseudo_id']) }} as user_key,
-        latest_user.user_id,
+        traffic.user_id,
         traffic.event_timestamp,
-        aggregates.session_number,
-        aggregates.session_start_time_msec,
+        session_numbers.session_number,
+        session_numbers.session_start_time_msec,
         aggregates.first_event_timestamp as session_start_timestamp,
         aggregates.last_event_timestamp as session_end_timestamp,
         first_events.session_date,
-        aggregates.last_event_time_msec - aggregates.session_start_time_msec as session_duration_msec,
+        aggregates.last_event_time_msec - session_numbers.session_start_time_msec as session_duration_msec,
         aggregates.session_events,
         aggregates.session_views,
         aggregates.session_page_views,
         aggregates.session_screen_views,
         aggregates.session_engagement_time_msec,
         {{ clickstream_is_engaged_session(
-            'aggregates.last_event_time_msec - aggregates.session_start_time_msec', 'aggregates.session_views'
+            'aggregates.last_event_time_msec - session_numbers.session_start_time_msec', 'aggregates.session_views'
         ) }} as session_is_engaged,
         entry_view.view_name as session_entry_view,
         exit_view.view_name as session_exit_view,
@@ -166,8 +173,7 @@ final as (
     from aggregates
     inner join traffic on aggregates.session_key = traffic.session_key
     inner join first_events on aggregates.session_key = first_events.session_key
-    left join latest_user
-        on aggregates.session_key = latest_user.session_key and latest_user.recency_rank = 1
+    inner join session_numbers on aggregates.session_key = session_numbers.session_key
     left join views as entry_view
         on aggregates.session_key = entry_view.session_key and entry_view.first_rank = 1
     left join views as exit_view
