@@ -119,7 +119,7 @@ def process_file(root: str, raw_path: str, job: EtlJob) -> dict[str, Any]:
         user_rows = users.table(job.settings)
         writer.write(USER_V2, user_rows)
     user_v2_prefix = f"{PurePosixPath(PROCESSED_DIR, USER_V2.name)}/"
-    mark_users_pending(storage, source_id, [path for path in writer.paths if path.startswith(user_v2_prefix)])
+    mark_users_pending(storage, source_id, users, [path for path in writer.paths if path.startswith(user_v2_prefix)])
     marker = done_marker(source_id)
     if storage.exists(marker):
         previous = orjson.loads(storage.read_bytes(marker)).get("outputs", [])

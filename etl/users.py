@@ -215,8 +215,9 @@ def _user_row(app_id: str, pseudo_id: str, state: _UserState, job_info: dict[str
 
 
 # Cross-run user state (the original's etl_clickstream_user_props_full_v3): one user_v2-shaped row per app and
-# user, folded from every run's rows. Inputs whose user_v2 rows are not folded in yet are listed under
-# USERS_PENDING_DIR (one marker per input, written before its done marker).
+# user, folded from every run's rows, plus the event times its values were chosen by. An input whose user_v2
+# rows are not folded in yet leaves a marker under USERS_PENDING_DIR (written before its done marker): its
+# users' event times, and its user_v2 files in the schema metadata.
 USER_STATE = PurePosixPath(ETL_STATE_DIR, "users.parquet")
 USERS_PENDING_DIR = PurePosixPath(ETL_STATE_DIR, "users-pending")
 _FIRST_COLUMNS = (
@@ -224,51 +225,75 @@ _FIRST_COLUMNS = (
     *(f"first_traffic_{part}" for part in _TRAFFIC_PARTS),
     "first_app_install_source",
 )  # fmt: skip
+# When the user id, the properties and the first touch were seen: the time of the event they came from.
+_USER_ID_AT, _PROFILE_AT, _FIRST_TOUCH_AT = "_user_id_msec", "_profile_msec", "_first_touch_msec"
+_KEY_FIELDS = [pa.field(name, pa.int64()) for name in (_USER_ID_AT, _PROFILE_AT, _FIRST_TOUCH_AT)]
+_PENDING_SCHEMA = pa.schema([pa.field("app_id", pa.string()), pa.field("user_pseudo_id", pa.string()), *_KEY_FIELDS])
+_STATE_SCHEMA = pa.schema([*USER_V2.schema, *_KEY_FIELDS])
 _ORIGIN = "_origin"  # 0: the state before this run, 1: a row of this run
 
 
 def users_pending_marker(source_id: str) -> PurePosixPath:
-    return USERS_PENDING_DIR / f"{source_id}.json"
+    return USERS_PENDING_DIR / f"{source_id}.parquet"
 
 
-def mark_users_pending(storage: Storage, source_id: str, user_v2_paths: Sequence[str]) -> None:
-    """Record that an input's ``user_v2`` files still need :func:`carry_user_state` (an input without users
-    needs nothing)."""
-    if user_v2_paths:
-        storage.write_bytes(users_pending_marker(source_id), orjson.dumps(sorted(user_v2_paths)))
+def mark_users_pending(storage: Storage, source_id: str, users: UserAccumulator, user_v2_paths: Sequence[str]) -> None:
+    """Record that an input's ``user_v2`` files still need :func:`carry_user_state`, with the times of the
+    events its users' values came from (an input without users needs nothing)."""
+    if not user_v2_paths:
+        return
+    rows = [
+        (
+            app_id,
+            pseudo_id,
+            state.user_id[0][0] if state.user_id else None,
+            state.profile[0][0] if state.profile else None,
+            state.first_touch[0][0] if state.first_touch else None,
+        )
+        for (app_id, pseudo_id), state in users._users.items()
+    ]
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(_PENDING_SCHEMA)
+    schema = _PENDING_SCHEMA.with_metadata({"user_v2_paths": orjson.dumps(sorted(user_v2_paths))})
+    marker = pa.table([list(column) for column in columns], schema=schema)
+    storage.write_parquet(users_pending_marker(source_id), marker)
 
 
 def carry_user_state(storage: Storage) -> int:
     """Fold the pending inputs' ``user_v2`` rows into the user state and rewrite those files with it; returns
     the number of rows rewritten.
 
-    Per user, as the original's full aggregation over its per-batch rows, each row weighted by its
-    ``event_timestamp`` (its input's latest event of the user): the user id and the properties of the latest
-    row that has them, and the first-touch fields of the earliest row that has a first-touch event. A run's
-    rows all take the user's merged values and keep their own ``event_timestamp`` and latest event name, so
-    their files keep their names and the loader replaces them by key. Every step is a max or a min, so
-    folding a row twice changes nothing: a run stopped half-way is completed by the next one (the markers
-    go last). Only this run's users are read out of the state; the others are copied through in Arrow.
+    Per user, as the original's aggregation over a batch: the user id of the latest event that had one, the
+    properties of the latest ``_profile_set``, the first-touch fields of the earliest first-touch event,
+    over every input of every run (the original weighed earlier batches by their latest event time; here
+    every input keeps the exact event times). A run's rows all take the user's merged values and keep their
+    own ``event_timestamp`` and latest event name, so their files keep their names and the loader replaces
+    them by key. Every step is a max or a min, so folding a row twice changes nothing: a run stopped half-way
+    is completed by the next one (the markers go last). Only this run's users are read out of the state; the
+    others are copied through in Arrow.
     """
-    markers = storage.list_files(USERS_PENDING_DIR, ".json")
+    markers = storage.list_files(USERS_PENDING_DIR, ".parquet")
     if not markers:
         return 0
-    paths = sorted({path for marker in markers for path in orjson.loads(storage.read_bytes(marker.path))})
-    files = {path: storage.read_parquet(path) for path in paths if storage.exists(path)}
+    pending = [storage.read_parquet(marker.path) for marker in markers]
+    files: dict[str, pa.Table] = {}
+    for keys in pending:
+        for path in orjson.loads(keys.schema.metadata[b"user_v2_paths"]):
+            if storage.exists(path):
+                table = storage.read_parquet(path).select(USER_V2.column_names).cast(USER_V2.schema)
+                files[path] = _with_times(table, keys)
     rows_written = 0
     if files:
-        run = pa.concat_tables([table.select(USER_V2.column_names).cast(USER_V2.schema) for table in files.values()])
+        run = pa.concat_tables(files.values())
         state = (
-            storage.read_parquet(USER_STATE).select(USER_V2.column_names).cast(USER_V2.schema)
+            storage.read_parquet(USER_STATE).select(_STATE_SCHEMA.names).cast(_STATE_SCHEMA)
             if storage.exists(USER_STATE)
-            else USER_V2.schema.empty_table()
+            else _STATE_SCHEMA.empty_table()
         )
-        run_keys = _user_keys(run)
-        touched = pc.is_in(_user_keys(state), value_set=run_keys.unique())
+        touched = pc.is_in(_user_keys(state), value_set=_user_keys(run).unique())
         merged = _merge_users(state.filter(touched), run)
         merged_keys = _user_keys(merged)
         for path, table in files.items():
-            storage.write_parquet(path, _with_merged(table.cast(USER_V2.schema), merged, merged_keys))
+            storage.write_parquet(path, _with_merged(table, merged, merged_keys))
             rows_written += table.num_rows
         storage.write_parquet(USER_STATE, pa.concat_tables([state.filter(pc.invert(touched)), merged]))
     for marker in markers:
@@ -281,8 +306,16 @@ def _user_keys(table: pa.Table) -> pa.Array:
     return keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys
 
 
+def _with_times(table: pa.Table, keys: pa.Table) -> pa.Table:
+    """A ``user_v2`` file's rows with the event times its input recorded for their users."""
+    at = pc.index_in(_user_keys(table), value_set=_user_keys(keys))
+    for field in _KEY_FIELDS:
+        table = table.append_column(field, pc.take(keys.column(field.name), at))
+    return table
+
+
 def _merge_users(earlier: pa.Table, run: pa.Table) -> pa.Table:
-    """One row per user of ``run``: the fold of the user's state row (``earlier``) and run rows."""
+    """One row per user of ``run`` (state schema): the fold of the user's state row (``earlier``) and run rows."""
     stacked = pa.concat_tables(
         [
             earlier.append_column(_ORIGIN, pa.array([0] * earlier.num_rows, pa.int8())),
@@ -290,28 +323,32 @@ def _merge_users(earlier: pa.Table, run: pa.Table) -> pa.Table:
         ]
     ).combine_chunks()
     keys = _user_keys(stacked)
-    keyed = pa.table({"key": keys, "time": stacked.column("event_timestamp"), "origin": stacked.column(_ORIGIN)})
-    # Latest first; on equal times this run's row beats the state's. Earliest first; the state's row first.
-    latest_first = pc.sort_indices(keyed, [("key", "ascending"), ("time", "descending"), ("origin", "descending")])
-    earliest_first = pc.sort_indices(keyed, [("key", "ascending"), ("time", "ascending"), ("origin", "ascending")])
-    infos = stacked.column("process_info")
-    first_names = pc.map_lookup(infos, "first_event_name", "first")
-    latest = _firsts_by_key(keys, latest_first)
+    latest = _firsts_by_key(keys, _order(stacked, keys, "event_timestamp", "descending"))
     users = pc.take(keys, latest)
-    with_user_id = _winners(keys, users, latest_first, pc.is_valid(stacked.column("user_id")))
-    with_profile = _winners(keys, users, latest_first, pc.is_valid(stacked.column("user_properties_json_str")))
-    with_touch = _winners(keys, users, earliest_first, pc.is_valid(first_names))
-    columns: dict[str, Any] = {name: pc.take(stacked.column(name), latest) for name in USER_V2.column_names}
-    columns["user_id"] = pc.take(stacked.column("user_id"), with_user_id)
-    for name in ("user_properties", "user_properties_json_str"):
-        columns[name] = pc.take(stacked.column(name), with_profile)
-    for name in _FIRST_COLUMNS:
-        columns[name] = pc.take(stacked.column(name), with_touch)
-    latest_names = pc.map_lookup(infos, "latest_event_name", "first")
-    columns["process_info"] = _process_infos(
-        pc.take(infos, latest), pc.take(first_names, with_touch).to_pylist(), pc.take(latest_names, latest).to_pylist()
-    )
-    return pa.table([columns[name] for name in USER_V2.column_names], schema=USER_V2.schema)
+    # The winner of each rule, aligned with ``users`` (null where a user has none); on equal times this
+    # run's row beats the state's for a latest value, the state's for the earliest.
+    with_user_id = _winners(keys, users, _order(stacked, keys, _USER_ID_AT, "descending"), _USER_ID_AT, stacked)
+    with_profile = _winners(keys, users, _order(stacked, keys, _PROFILE_AT, "descending"), _PROFILE_AT, stacked)
+    with_touch = _winners(keys, users, _order(stacked, keys, _FIRST_TOUCH_AT, "ascending"), _FIRST_TOUCH_AT, stacked)
+    columns: dict[str, Any] = {name: pc.take(stacked.column(name), latest) for name in _STATE_SCHEMA.names}
+    for names, winners in (
+        (("user_id", _USER_ID_AT), with_user_id),
+        (("user_properties", "user_properties_json_str", _PROFILE_AT), with_profile),
+        ((*_FIRST_COLUMNS, _FIRST_TOUCH_AT), with_touch),
+    ):
+        for name in names:
+            columns[name] = pc.take(stacked.column(name), winners)
+    infos = stacked.column("process_info")
+    first_names = pc.take(pc.map_lookup(infos, "first_event_name", "first"), with_touch)
+    latest_names = pc.take(pc.map_lookup(infos, "latest_event_name", "first"), latest)
+    columns["process_info"] = _process_infos(pc.take(infos, latest), first_names.to_pylist(), latest_names.to_pylist())
+    return pa.table([columns[name] for name in _STATE_SCHEMA.names], schema=_STATE_SCHEMA)
+
+
+def _order(stacked: pa.Table, keys: pa.Array, time: str, direction: str) -> pa.Array:
+    """Row numbers by user, then by ``time`` in ``direction``; ties: this run's row first for descending."""
+    table = pa.table({"key": keys, "time": stacked.column(time), "origin": stacked.column(_ORIGIN)})
+    return pc.sort_indices(table, [("key", "ascending"), ("time", direction), ("origin", direction)])
 
 
 def _firsts_by_key(keys: pa.Array, order: pa.Array) -> pa.Array:
@@ -326,14 +363,14 @@ def _firsts_by_key(keys: pa.Array, order: pa.Array) -> pa.Array:
     return pc.filter(order, pa.concat_arrays([_TRUE, changed]))
 
 
-def _winners(keys: pa.Array, users: pa.Array, order: pa.Array, mask: pa.Array) -> pa.Array:
-    """For each of ``users``, the first row in ``order`` among those in ``mask`` (null when it has none)."""
-    firsts = _firsts_by_key(keys, _subset(order, mask))
+def _winners(keys: pa.Array, users: pa.Array, order: pa.Array, time: str, stacked: pa.Table) -> pa.Array:
+    """For each of ``users``, the first row in ``order`` among those with a ``time`` (null when none has)."""
+    firsts = _firsts_by_key(keys, _subset(order, pc.is_valid(stacked.column(time))))
     return pc.take(firsts, pc.index_in(users, value_set=pc.take(keys, firsts)))
 
 
 def _process_infos(infos: pa.Array, first_names: list[str | None], latest_names: list[str | None]) -> pa.Array:
-    """The latest row's ``process_info`` (this job's keys) with the merged first and latest event names."""
+    """The given ``process_info`` maps (their job's keys) with the merged first and latest event names."""
     rows: list[dict[str, str] | None] = []
     for info, first_name, latest_name in zip(infos.to_pylist(), first_names, latest_names, strict=True):
         entries = {key: value for key, value in (info or []) if key not in ("first_event_name", "latest_event_name")}

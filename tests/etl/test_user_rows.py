@@ -178,3 +178,21 @@ def test_reprocessing_every_input_gives_the_same_rows_and_state(tmp_path: Path) 
     assert user_rows(tmp_path) == rows
     assert pq.read_table(tmp_path / USER_STATE).equals(state)
     assert state.num_rows == 1
+
+
+def test_inputs_of_one_run_are_folded_by_the_times_of_the_events_themselves(tmp_path: Path) -> None:
+    # Two collector files of one run, both spanning the day (as the original's one batch would hold them).
+    # File 1: a _session_start from a newsletter at T0+30 min and the gold _profile_set at T0+3 h.
+    # File 2: the _first_open from google at T0, a basic _profile_set at T0+1 h, a page view at T0+4 h.
+    # By event time: first touch is file 2's _first_open (T0 < T0+30 min), the latest profile file 1's
+    # (T0+3 h > T0+1 h), although file 2's row is the later one (T0+4 h against T0+3 h).
+    newsletter = sdk_event("n1", "_session_start", T0 + HOUR // 2, _traffic_source_source="newsletter")
+    gold = sdk_event("n2", "_profile_set", T0 + 3 * HOUR, PROFILE)
+    basic = sdk_event("g2", "_profile_set", T0 + HOUR, {**PROFILE, "membership_level": "basic"})
+    view = sdk_event("g3", "_page_view", T0 + 4 * HOUR)
+    write_raw(tmp_path, "000001", 1, [newsletter, gold])
+    write_raw(tmp_path, "000002", 1, [FIRST_OPEN, basic, view])
+    run_etl(tmp_path, JOB)
+    for name, row in user_rows(tmp_path).items():
+        assert (row["first_traffic_source"], info(row)["first_event_name"]) == ("google", "_first_open"), name
+        assert properties(row)["membership_level"] == "gold", name
