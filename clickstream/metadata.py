@@ -23,6 +23,17 @@ from clickstream.errors import ModelError
 SET_SEPARATOR = "#|!|#"
 MART_SCHEMA = "analytics"
 METADATA_TABLES = ("meta_event", "meta_event_parameter", "meta_user_attribute")
+CUSTOM_CATEGORY = "event"  # the category of custom parameters; every other one is a preset column's
+
+
+def value_type(redshift_type: str) -> str:
+    """The original's value type of a column: number, boolean or string (macro clickstream_value_type)."""
+    kind = redshift_type.lower()
+    if kind in ("bigint", "int", "integer", "double precision", "float"):
+        return "number"
+    if kind in ("bool", "boolean"):
+        return "boolean"
+    return "string"
 
 
 def manifest_path(config: Config) -> Path:
@@ -46,6 +57,7 @@ def static_columns(config: Config) -> dict[str, dict[str, dict[str, Any]]]:
                 "description": column.get("description", ""),
                 "category": meta.get("category"),
                 "scan_values": bool(meta.get("scan_values", False)),
+                "value_type": value_type(meta.get("redshift_type", "")),
             }
         tables[source["name"]] = columns
     return tables
@@ -63,6 +75,7 @@ def contract_columns() -> dict[str, dict[str, dict[str, Any]]]:
                 "description": column.description,
                 "category": column.category,
                 "scan_values": column.scan_values,
+                "value_type": value_type(column.redshift_type),
             }
             for column in table.columns
         }
@@ -131,13 +144,20 @@ def assemble_catalog(
     """The catalog document from the static column fields and the rows of the three meta_* tables.
 
     Separate from reading them, so that the Studio builds the same document from a Redshift or Athena
-    warehouse's meta_* tables as `metadata export` does from DuckDB's.
+    warehouse's meta_* tables as `metadata export` does from DuckDB's. As the original's store step:
+    a preset parameter (an event column or a session column) is associated with every event and
+    platform of its app, and the preset parameters and user columns not marked for scanning are listed
+    too, without values.
     """
     events = []
+    app_events: dict[tuple[str, str], set[str]] = defaultdict(set)
+    app_platforms: dict[tuple[str, str], set[str]] = defaultdict(set)
     for (row_project, app_id, name), entry in sorted(
         _summaries(scanned["meta_event"], ("project_id", "app_id", "event_name")).items()
     ):
         days = dict(sorted(entry["days"].items()))
+        app_events[(row_project, app_id)].add(name)
+        app_platforms[(row_project, app_id)] |= entry["platform"]
         events.append({
             "id": f"{row_project}#{app_id}#{name}", "projectId": row_project, "appId": app_id, "name": name,
             "days": days,
@@ -147,35 +167,67 @@ def assemble_catalog(
                 "sdkName": sorted(entry["sdk"].get("sdk_name", ())),
             },
         })  # fmt: skip
-    parameters = []
-    parameter_key = ("project_id", "app_id", "category", "property_name", "value_type")
     event_columns = static.get("event_v2", {})
-    for (row_project, app_id, category, name, value_type), entry in sorted(
-        _summaries(scanned["meta_event_parameter"], parameter_key).items()
-    ):
-        column = event_columns.get(name, {})
-        parameters.append({
-            "id": f"{row_project}#{app_id}#{category}#{name}#{value_type}", "projectId": row_project, "appId": app_id,
-            "name": name, "category": category, "valueType": value_type,
-            "description": column.get("description", ""),
-            "metadataSource": "Preset" if name in event_columns or name.startswith("session_") else "Custom",
+
+    def parameter(
+        row_project: str, app_id: str, category: str, name: str, kind: str, entry: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        preset = category != CUSTOM_CATEGORY
+        app = (row_project, app_id)
+        return {
+            "id": f"{row_project}#{app_id}#{category}#{name}#{kind}", "projectId": row_project, "appId": app_id,
+            "name": name, "category": category, "valueType": kind,
+            "description": event_columns.get(name, {}).get("description", ""),
+            "metadataSource": "Preset" if preset else "Custom",
             "summary": {
-                "hasData": True, "platform": sorted(entry["platform"]), "associatedEvents": sorted(entry["events"]),
-                "valueEnum": _value_enum(entry["values"]),
+                "hasData": True,
+                "platform": sorted(app_platforms[app] if preset or entry is None else entry["platform"]),
+                "associatedEvents": sorted(app_events[app] if preset or entry is None else entry["events"]),
+                "valueEnum": _value_enum(entry["values"]) if entry else [],
             },
-        })  # fmt: skip
-    attributes = []
+        }  # fmt: skip
+
+    parameters = [
+        parameter(row_project, app_id, category, name, kind, entry)
+        for (row_project, app_id, category, name, kind), entry in sorted(
+            _summaries(
+                scanned["meta_event_parameter"], ("project_id", "app_id", "category", "property_name", "value_type")
+            ).items()
+        )
+    ]
+    unscanned = [
+        (name, column) for name, column in event_columns.items() if column["category"] and not column["scan_values"]
+    ]
+    for row_project, app_id in sorted(app_events):
+        parameters += [
+            parameter(row_project, app_id, column["category"], name, column.get("value_type", "string"), None)
+            for name, column in unscanned
+        ]
     user_columns = static.get("user_v2", {})
-    for (app_id, category, name, value_type), entry in sorted(
-        _summaries(scanned["meta_user_attribute"], ("app_id", "category", "property_name", "value_type")).items()
-    ):
-        attributes.append({
-            "id": f"{project_id}#{app_id}#{category}#{name}#{value_type}", "projectId": project_id,
-            "appId": app_id, "name": name, "category": category, "valueType": value_type,
+
+    def attribute(app_id: str, category: str, name: str, kind: str, entry: dict[str, Any] | None) -> dict[str, Any]:
+        return {
+            "id": f"{project_id}#{app_id}#{category}#{name}#{kind}", "projectId": project_id,
+            "appId": app_id, "name": name, "category": category, "valueType": kind,
             "description": user_columns.get(name, {}).get("description", ""),
             "metadataSource": "Preset" if name in user_columns else "Custom",
-            "summary": {"hasData": True, "valueEnum": _value_enum(entry["values"])},
-        })  # fmt: skip
+            "summary": {"hasData": True, "valueEnum": _value_enum(entry["values"]) if entry else []},
+        }  # fmt: skip
+
+    attributes = [
+        attribute(app_id, category, name, kind, entry)
+        for (app_id, category, name, kind), entry in sorted(
+            _summaries(scanned["meta_user_attribute"], ("app_id", "category", "property_name", "value_type")).items()
+        )
+    ]
+    unscanned = [
+        (name, column) for name, column in user_columns.items() if column["category"] and not column["scan_values"]
+    ]
+    for app_id in sorted({app_id for _, app_id in app_events}):
+        attributes += [
+            attribute(app_id, column["category"], name, column.get("value_type", "string"), None)
+            for name, column in unscanned
+        ]
     return {
         "projectId": project_id,
         "events": events,

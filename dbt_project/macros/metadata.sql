@@ -41,6 +41,48 @@
     ]) }}
 {% endmacro %}
 
+{#- The original stamps each scanned row with the UTC day of its timestamp, whatever the app's time zone. -#}
+{% macro clickstream_utc_date(timestamp_column) %}
+    {{ return(adapter.dispatch('clickstream_date_in_timezone', 'clickstream')(timestamp_column, 'UTC')) }}
+{% endmacro %}
+
+{#- A where-clause keeping the days an incremental run of a meta_* model rescans: from `days_before`
+    days before the earliest local day of the run's events on (everything on a full build). The meta_*
+    models count UTC days, and a UTC day differs from the app's local day by at most one, so the UTC
+    days from one day before that local day are rebuilt whole from the local days from two days before. -#}
+{% macro clickstream_metadata_days(date_column, days_before) %}
+    {%- set this_run = ref('int_events_this_run') -%}
+    {%- if is_incremental() -%}
+        {{ date_column }} >= {{ dbt.dateadd('day', -days_before, '(select min(event_date) from ' ~ this_run ~ ')') }}
+    {%- else -%}
+        1 = 1
+    {%- endif -%}
+{% endmacro %}
+
+{#- Config of the incremental meta_* models: the reports' (append after deleting the rescanned days),
+    deleting the UTC days from one day before the run's earliest local day. -#}
+{% macro clickstream_metadata_config() %}
+    {%- set settings = clickstream_report_config() -%}
+    {%- do settings.update({'pre_hook': ["{{ clickstream_metadata_delete_days() }}"]}) -%}
+    {{ return(settings) }}
+{% endmacro %}
+
+{% macro clickstream_metadata_delete_days() %}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where {{ clickstream_metadata_days('event_date', 1) }}
+    {%- endif -%}
+{% endmacro %}
+
+{#- A scanned value as the original writes it: booleans as 'true'/'false', anything else as text cut to
+    its first 100 characters. -#}
+{% macro clickstream_metadata_value(column, value_type) %}
+    {%- if value_type == 'boolean' -%}
+        case when {{ column }} then 'true' else 'false' end
+    {%- else -%}
+        substring(cast({{ column }} as {{ dbt.type_string() }}), 1, 100)
+    {%- endif -%}
+{% endmacro %}
+
 {#- One row per entry of a map column (custom_parameters, user_properties): the given columns of
     the rows of `relation` matching `where`, plus entry_name, entry_value and entry_type. Maps are Parquet maps on DuckDB and
     Athena, SUPER objects on Redshift. -#}
