@@ -28,3 +28,33 @@
 {% macro athena__clickstream_date_in_timezone(timestamp_column, tz) %}
     date(at_timezone({{ timestamp_column }}, '{{ tz }}'))
 {% endmacro %}
+
+{#- The wall-clock time (a timestamp without zone) of a UTC timestamp in the app's reporting timezone,
+    truncated to the hour: the original's intra-day report groups by the local hour. -#}
+{% macro clickstream_local_hour(timestamp_column, app_id_column) %}
+    {%- set default_tz = var('clickstream__timezone') -%}
+    {%- set per_app = var('clickstream__app_timezones') -%}
+    {%- set local = adapter.dispatch('clickstream_hour_in_timezone', 'clickstream') -%}
+    {%- if per_app | length == 0 -%}
+        {{ local(timestamp_column, default_tz) }}
+    {%- else -%}
+        case {{ app_id_column }}
+        {%- for app_id, tz in per_app.items() %}
+            when '{{ app_id }}' then {{ local(timestamp_column, tz) }}
+        {%- endfor %}
+            else {{ local(timestamp_column, default_tz) }}
+        end
+    {%- endif -%}
+{% endmacro %}
+
+{% macro default__clickstream_hour_in_timezone(timestamp_column, tz) %}
+    date_trunc('hour', convert_timezone('UTC', '{{ tz }}', {{ timestamp_column }}))
+{% endmacro %}
+
+{% macro duckdb__clickstream_hour_in_timezone(timestamp_column, tz) %}
+    date_trunc('hour', timezone('{{ tz }}', {{ timestamp_column }}))
+{% endmacro %}
+
+{% macro athena__clickstream_hour_in_timezone(timestamp_column, tz) %}
+    date_trunc('hour', cast(at_timezone({{ timestamp_column }}, '{{ tz }}') as timestamp))
+{% endmacro %}

@@ -46,18 +46,28 @@
     {%- endif -%}
 {% endmacro %}
 
+{#- 'source / medium' of two traffic columns. The original joins them with ||, which is NULL as soon as
+    one part is: that hides every user whose medium is unknown (all Direct traffic) in one blank row.
+    Here a missing part is left empty ('Direct / ') and the pair is NULL only when both are. -#}
+{% macro clickstream_source_medium(source, medium) %}
+    {{- return(
+        'case when ' ~ source ~ ' is null and ' ~ medium ~ ' is null then null else '
+        ~ dbt.concat(["coalesce(" ~ source ~ ", '')", "' / '", "coalesce(" ~ medium ~ ", '')"]) ~ ' end'
+    ) -}}
+{% endmacro %}
+
 {#- The original's traffic dimensions of acquisition reports: (aggregation_type literal, expression). -#}
 {% macro clickstream_traffic_dimensions() %}
     {{ return([
         ('Session Traffic Source', 'session_source'),
         ('Session Traffic Medium', 'session_medium'),
-        ('Session Traffic Source / Medium', dbt.concat(["coalesce(session_source, '')", "' / '", "coalesce(session_medium, '')"])),
+        ('Session Traffic Source / Medium', clickstream_source_medium('session_source', 'session_medium')),
         ('Session Traffic Campaign', 'session_campaign'),
         ('Session Traffic Channel Group', 'session_channel_group'),
         ('Session Traffic Clid Platform', 'session_clid_platform'),
         ('User First Traffic Source', 'first_traffic_source'),
         ('User First Traffic Medium', 'first_traffic_medium'),
-        ('User First Traffic Source / Medium', dbt.concat(["coalesce(first_traffic_source, '')", "' / '", "coalesce(first_traffic_medium, '')"])),
+        ('User First Traffic Source / Medium', clickstream_source_medium('first_traffic_source', 'first_traffic_medium')),
         ('User First Traffic Campaign', 'first_traffic_campaign'),
         ('User First Traffic Channel Group', 'first_traffic_channel_group'),
         ('User First Traffic Clid Platform', 'first_traffic_clid_platform'),
@@ -74,13 +84,15 @@
     ]) }}
 {% endmacro %}
 
-{#- The original's page and screen dimensions: (aggregation_type literal, expression). -#}
+{#- The original's page and screen dimensions: (aggregation_type literal, the view event it counts, the
+    column). View counts keep the views whose value is NULL as a NULL row (a page without a title is
+    still a page view, as in the original); entrances and exits leave them out, as the original. -#}
 {% macro clickstream_view_dimensions() %}
     {{ return([
-        ('Page Title', "case when event_name = '_page_view' then page_view_page_title end"),
-        ('Page URL Path', "case when event_name = '_page_view' then page_view_page_url_path end"),
-        ('Screen Name', "case when event_name = '_screen_view' then screen_view_screen_name end"),
-        ('Screen Class', "case when event_name = '_screen_view' then screen_view_screen_id end"),
+        ('Page Title', '_page_view', 'page_view_page_title'),
+        ('Page URL Path', '_page_view', 'page_view_page_url_path'),
+        ('Screen Name', '_screen_view', 'screen_view_screen_name'),
+        ('Screen Class', '_screen_view', 'screen_view_screen_id'),
     ]) }}
 {% endmacro %}
 
@@ -95,17 +107,17 @@ with views as (
 
 )
 
-{%- for aggregation_type, expression in clickstream_view_dimensions() %}
+{%- for aggregation_type, view_event, column in clickstream_view_dimensions() %}
     select
         app_id,
         platform,
         '{{ aggregation_type }}' as aggregation_type,
-        {{ expression }} as aggregation_dim,
+        {{ column }} as aggregation_dim,
         count(*) as {{ count_column }},
         event_date
     from views
-    where {{ expression }} is not null
-    group by app_id, platform, {{ expression }}, event_date
+    where event_name = '{{ view_event }}' and {{ column }} is not null
+    group by app_id, platform, {{ column }}, event_date
     {%- if not loop.last %}
         union all
     {%- endif %}

@@ -1,5 +1,9 @@
-{#- clickstream_acquisition_day_user_acquisition: per day, traffic dimension and user: new users,
-    sessions, engaged sessions, engagement rate and time, events. -#}
+{#- clickstream_acquisition_day_user_acquisition: per day, traffic dimension and user: new users (the
+    user's sessions that day holding a `_first_open`), sessions, engaged sessions (judged per day
+    from that day's events, as rpt_engagement__kpi), engagement rate, the engaged sessions'
+    engagement time and its average per engaged session, events. Every user is counted under the
+    first-touch dimensions here, as in the original. engagement_rate is engaged sessions / sessions:
+    the original divides them by events, in integers, which is 0 for nearly every row. -#}
 {{ config(**clickstream_report_config()) }}
 
 {#- Events are first summed per session and day (every traffic dimension is constant there), so each
@@ -14,7 +18,11 @@ with session_days as (
         session_key,
         {{ clickstream_traffic_dimension_columns() | join(', ') }},
         max(case when is_new_user_event then 1 else 0 end) as is_new_user,
-        max(case when session_is_engaged then 1 else 0 end) as is_engaged,
+        case
+            when {{ clickstream_is_engaged_session(
+                'max(session_duration)', 'sum(case when is_view then 1 else 0 end)'
+            ) }} then 1 else 0
+        end as is_engaged,
         sum(coalesce(user_engagement_time_msec, 0)) as engagement_time_msec,
         count(*) as event_count
     from {{ ref('int_report_events') }}
@@ -35,10 +43,11 @@ per_dimension as (
             '{{ aggregation_type }}' as aggregation_type,
             {{ expression }} as aggregation_dim,
             merged_user_id,
-            max(is_new_user) as new_user_count,
+            sum(is_new_user) as new_user_count,
             count(distinct session_key) as session_count,
             count(distinct case when is_engaged = 1 then session_key end) as engagement_session_count,
-            sum(engagement_time_msec) / 1000.0 as total_user_engagement_time_seconds,
+            sum(case when is_engaged = 1 then engagement_time_msec else 0 end) / 1000.0
+                as total_user_engagement_time_seconds,
             sum(event_count) as event_count
         from session_days
         group by app_id, platform, event_date, {{ expression }}, merged_user_id
@@ -63,7 +72,8 @@ select
     end as engagement_rate,
     total_user_engagement_time_seconds,
     case
-        when session_count > 0 then total_user_engagement_time_seconds / session_count
+        when engagement_session_count > 0 then total_user_engagement_time_seconds / engagement_session_count
+        else 0
     end as avg_user_engagement_time_seconds,
     event_count,
     event_date

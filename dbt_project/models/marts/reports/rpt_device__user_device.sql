@@ -1,4 +1,7 @@
-{#- clickstream_device_user_device: events per day, user and device (model, OS, browser, screen). -#}
+{#- clickstream_device_user_device: events per day, user and device (model, OS, browser, screen).
+    The operating system is the SDK's, else the one parsed from the user agent (web SDKs send none),
+    as the original. Unlike the original, an unknown OS stays NULL (not the text 'null') and an
+    unknown screen dimension makes the resolution NULL (not ' x ' or '1920 x '). -#}
 {{ config(**clickstream_report_config()) }}
 
 with devices as (
@@ -9,8 +12,8 @@ with devices as (
         platform,
         coalesce(device_mobile_model_name, device_ua_device) as device,
         app_version,
-        device_operating_system as operating_system,
-        device_operating_system_version as operating_system_version,
+        coalesce(device_operating_system, device_ua_os) as operating_system,
+        coalesce(device_operating_system_version, device_ua_os_version) as operating_system_version,
         device_ua_browser,
         case
             when device_screen_width is not null and device_screen_height is not null

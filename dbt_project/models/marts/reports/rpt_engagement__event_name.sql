@@ -1,4 +1,5 @@
-{#- clickstream_engagement_event_name: events and their summed value per day, event name and user. -#}
+{#- clickstream_engagement_event_name: events and their summed value per day, event name and user
+    (event_value is NULL when none of the events had a value, as the original). -#}
 {{ config(**clickstream_report_config()) }}
 
 select
@@ -6,7 +7,7 @@ select
     platform,
     merged_user_id as user_id,
     event_name,
-    sum(coalesce(event_value, 0)) as event_value,
+    sum(event_value) as event_value,
     count(*) as event_count,
     event_date
 from {{ ref('int_report_events') }}

@@ -1,6 +1,8 @@
 {#- clickstream_event_view_v3: every event with its session and user fields, the merged user id,
-    whether the user was new that day and whether the event is on the user's first day. A view: it
-    stores nothing. -#}
+    new_user_indicator (the merged user id on `_first_open` events, NULL on the others, as the
+    original: count(distinct new_user_indicator) counts new users) and whether the event is on the
+    user's first day (a boolean, on the app's local dates; the original writes 'true'/'false' and
+    compares the event's UTC date). A view: it stores nothing. -#}
 {{ config(materialized='view', tags=['reports']) }}
 
 select
@@ -26,7 +28,9 @@ select
     user_rows.first_traffic_campaign,
     user_rows.first_traffic_channel_group,
     user_rows.first_app_install_source,
-    case when user_rows.first_visit_date = events.event_date then 'new' else 'returning' end as new_user_indicator,
+    case
+        when events.event_name = '_first_open' then coalesce(user_rows.user_id, events.user_pseudo_id)
+    end as new_user_indicator,
     user_rows.first_visit_date = events.event_date as is_first_day_event
 from {{ ref('fct_events') }} as events
 left join {{ ref('dim_users') }} as user_rows

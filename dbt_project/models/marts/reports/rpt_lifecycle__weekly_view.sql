@@ -1,8 +1,10 @@
-{#- clickstream_lifecycle_weekly_view_v3: users per week by lifecycle state, from the weeks in
-    which each user started a session: 1-NEW (first active week), 2-RETAINED-ACTIVE (active this
-    week and the week before), 3-RETURN (active this week, not the week before, not new) and
-    4-CHURN (active the week before, not this week). Rebuilt whole: a new week changes the
-    previous week's churn. -#}
+{#- clickstream_lifecycle_weekly_view_v3: users per week (Monday, in the app's timezone) by lifecycle
+    state, from the weeks in which each user started a session: 1-NEW (first active week),
+    2-RETAINED-ACTIVE (active this week and the week before), 3-RETURN (active this week, not the
+    week before, not new) and 0-CHURN (active the week before, not this week), whose count is
+    negative so a stacked bar draws it below zero, as the original. Unlike the original, no churn
+    row is written for the week after the app's latest week with data (it has not happened yet). Rebuilt
+    whole: a new week changes the previous week's churn. -#}
 {{ config(materialized='table', tags=['reports']) }}
 
 with weeks as (
@@ -38,6 +40,16 @@ flagged as (
 
 ),
 
+latest_weeks as (
+
+    select
+        app_id,
+        max(time_period) as latest_week
+    from weeks
+    group by app_id
+
+),
+
 churned as (
 
     select
@@ -52,9 +64,11 @@ churned as (
             and last_week.platform = this_week.platform
             and last_week.user_key = this_week.user_key
             and this_week.time_period = {{ dbt.dateadd('week', 1, 'last_week.time_period') }}
+    inner join latest_weeks
+        on last_week.app_id = latest_weeks.app_id
     where
         this_week.user_key is null
-        and last_week.time_period < (select max(weeks.time_period) from weeks)
+        and last_week.time_period < latest_weeks.latest_week
 
 ),
 
@@ -69,15 +83,15 @@ states as (
             when was_active_last_week then '2-RETAINED-ACTIVE'
             else '3-RETURN'
         end as this_week_value,
-        user_key
+        1 as user_sign
     from flagged
     union all
     select
         app_id,
         platform,
         time_period,
-        '4-CHURN' as this_week_value,
-        user_key
+        '0-CHURN' as this_week_value,
+        -1 as user_sign
     from churned
 
 )
@@ -87,6 +101,6 @@ select
     cast(time_period as date) as time_period,
     platform,
     this_week_value,
-    count(*) as sum
+    sum(user_sign) as sum
 from states
 group by app_id, time_period, platform, this_week_value

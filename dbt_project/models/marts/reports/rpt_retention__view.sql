@@ -1,8 +1,11 @@
-{#- clickstream_retention_view_v3: for each first-visit day (cohort) and each of the 42 days after
-    it, the cohort's size and how many of its users were active that day. Every day a cohort has
-    lived through (up to the app's latest event date) has a row, with 0 when nobody came back:
-    a rate over several cohorts then divides by every cohort that could have returned, not only
-    by those where someone did. Rebuilt whole: new activity changes old cohorts. -#}
+{#- clickstream_retention_view_v3: for each first-visit day (cohort, the local date of the user's first
+    touch) and each of the 42 days after it, the cohort's size and how many of its users were active
+    that day, with the original's rules: only events at or after the user's first touch count, days
+    past 42 are left out, and a user (per platform) with no activity on day 0 is left out of every
+    cohort. Every day a cohort has lived through (up to the app's latest event date) has a row, with
+    0 when nobody came back (the original writes only the days someone did): a rate over several
+    cohorts then divides by every cohort that could have returned, not only by those where someone
+    did. Rebuilt whole: new activity changes old cohorts. -#}
 {{ config(materialized='table', tags=['reports']) }}
 
 with cohort_users as (
@@ -10,13 +13,14 @@ with cohort_users as (
     select
         user_key,
         app_id,
+        first_touch_time_msec,
         first_visit_date as first_date
     from {{ ref('dim_users') }}
-    where first_visit_date is not null
+    where first_visit_date is not null and first_touch_time_msec is not null
 
 ),
 
-active_days as (
+days_after_first_touch as (
 
     select distinct
         events.app_id,
@@ -28,6 +32,32 @@ active_days as (
     from {{ ref('fct_events') }} as events
     inner join cohort_users
         on events.user_key = cohort_users.user_key
+    where events.event_time_msec >= cohort_users.first_touch_time_msec
+
+),
+
+day_zero_users as (
+
+    {#- Users active on their first day (per platform): the others are not in any cohort. #}
+    select distinct
+        app_id,
+        platform,
+        user_key
+    from days_after_first_touch
+    where day_diff = 0
+
+),
+
+active_days as (
+
+    select days_after_first_touch.*
+    from days_after_first_touch
+    inner join day_zero_users
+        on
+            days_after_first_touch.app_id = day_zero_users.app_id
+            and days_after_first_touch.platform = day_zero_users.platform
+            and days_after_first_touch.user_key = day_zero_users.user_key
+    where days_after_first_touch.day_diff <= 42
 
 ),
 
@@ -39,6 +69,7 @@ cohorts as (
         first_date,
         count(distinct user_key) as total_users
     from active_days
+    where day_diff = 0
     group by app_id, platform, first_date
 
 ),
@@ -87,7 +118,6 @@ returned as (
         day_diff,
         count(distinct user_key) as returned_user_count
     from active_days
-    where day_diff between 0 and 42
     group by app_id, platform, first_date, day_diff
 
 )

@@ -1,0 +1,490 @@
+"""Parity of the rpt_* models with the original's report definitions, on small hand-built scenarios.
+
+One dbt project is built on hand-made ``ods.event_v2`` rows. Each app holds one scenario, so the
+behaviours do not disturb each other's counts:
+
+* ``shop`` (UTC): a web user (OS only in the user agent) who first opens on 8 January from a paid
+  search and comes back Direct on the 9th; an Android user who first opens on the 9th. Page titles
+  NULL and empty.
+* ``shop_ny`` (America/New_York): a user whose first open is 03:00 UTC on the 9th, 22:00 on the 8th
+  in New York, and who comes back at 10:00 New York time on the 9th.
+* ``eng`` (UTC): sessions at the engaged boundary (10000 ms, 1 and 2 views) and one across midnight.
+* ``life`` (UTC): session starts over four weeks, one user per lifecycle path.
+* ``ret`` (UTC): retention cohorts and the original's rules (day-0 activity, events at or after the
+  first touch, the 42-day cap).
+
+Every expected value is worked out by hand from the original's SQL (src/analytics/private/sqls/redshift/
+dashboard/ in awslabs/clickstream-analytics-on-aws); the arithmetic is in the comments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from clickstream.config import Config
+from clickstream.modeling import run_dbt
+from tests.conftest import make_config
+from tests.dbt_project.warehouse import load_tables, query
+
+pytestmark = pytest.mark.slow
+
+JAN_8 = date(2024, 1, 8)  # a Monday
+JAN_9 = date(2024, 1, 9)
+
+
+def at(day: date, hour: int, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=UTC)
+
+
+def msec(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def event(
+    app: str, user: str, session: str, event_id: str, name: str, when: datetime, **columns: Any
+) -> dict[str, Any]:
+    """An event_v2 row as the ETL writes it (received one second after it happened)."""
+    return {
+        "event_timestamp": when.replace(tzinfo=None), "event_id": event_id, "event_time_msec": msec(when),
+        "event_name": name, "ingest_time_msec": msec(when) + 1000, "platform": "Web", "project_id": "test",
+        "app_id": app, "user_pseudo_id": user, "session_id": session, **columns,
+    }  # fmt: skip
+
+
+def visit(app: str, user: str, session: str, when: datetime, names: list[str], **columns: Any) -> list[dict[str, Any]]:
+    """Several events of one session at the same moment (ids: <session>-<n>)."""
+    return [event(app, user, session, f"{app}-{session}-{n}", name, when, **columns) for n, name in enumerate(names)]
+
+
+# --- shop: web versus mobile, new versus returning, first touch, null and empty names
+WEB = {
+    "device_ua_os": "Windows", "device_ua_os_version": "10", "device_ua_browser": "Chrome",
+    "device_screen_width": 1920, "geo_country": "Germany", "geo_city": "Berlin",
+}  # fmt: skip
+PAID = {
+    "traffic_source_source": "google", "traffic_source_medium": "cpc", "traffic_source_channel_group": "Paid Search",
+}  # fmt: skip
+ANDROID = {
+    "platform": "Android", "device_operating_system": "Android", "device_operating_system_version": "14",
+    "device_ua_os": "Linux", "device_screen_width": 1080, "device_screen_height": 2400,
+    "geo_country": "United States", "geo_city": "New York", "app_install_source": "google_play",
+}  # fmt: skip
+SHOP = [
+    # w1, 8 Jan: first open from google / cpc; its page has no title (NULL)
+    *visit("shop", "w1", "s1", at(JAN_8, 10), ["_first_open", "_session_start"], **WEB, **PAID),
+    event("shop", "w1", "s1", "shop-s1-view", "_page_view", at(JAN_8, 10), page_view_page_url_path="/", **WEB, **PAID),
+    # w1, 9 Jan: back, Direct (no medium); the page's title is empty
+    event("shop", "w1", "s2", "shop-s2-start", "_session_start", at(JAN_9, 9), traffic_source_source="Direct", **WEB),
+    event(
+        "shop",
+        "w1",
+        "s2",
+        "shop-s2-view",
+        "_page_view",
+        at(JAN_9, 9),
+        page_view_page_title="",
+        page_view_page_url_path="/cart",
+        traffic_source_source="Direct",
+        **WEB,
+    ),
+    # a1, 9 Jan: Android first open, no traffic source
+    *visit("shop", "a1", "m1", at(JAN_9, 8), ["_first_open", "_session_start"], **ANDROID),
+    event(
+        "shop",
+        "a1",
+        "m1",
+        "shop-m1-view",
+        "_screen_view",
+        at(JAN_9, 8),
+        screen_view_screen_name="Home",
+        screen_view_screen_id="HomeActivity",
+        **ANDROID,
+    ),
+]
+
+# --- shop_ny: first open at 03:00 UTC on 9 Jan = 22:00 on 8 Jan in New York (UTC-5 in winter)
+NY_FIRST = at(JAN_9, 3)
+SHOP_NY = [
+    *visit("shop_ny", "n1", "y1", NY_FIRST, ["_first_open", "_session_start", "_page_view"]),
+    *visit("shop_ny", "n1", "y2", at(JAN_9, 15), ["_session_start", "_page_view"]),  # 10:00 on the 9th there
+]
+
+
+# --- eng: the engaged rule (views > 1 or session duration > 10000 ms, per day) and midnight
+def engaged_session(
+    user: str, session: str, start: datetime, views: int, duration: int, ms: int
+) -> list[dict[str, Any]]:
+    """A session of `views` page views, then a _user_engagement of `ms` at session duration `duration`."""
+    rows = [event("eng", user, session, f"{session}-start", "_session_start", start, session_duration=0)]
+    rows += [
+        event("eng", user, session, f"{session}-view{n}", "_page_view", start, session_duration=0) for n in range(views)
+    ]
+    rows.append(
+        event(
+            "eng", user, session, f"{session}-eng", "_user_engagement", start + timedelta(milliseconds=duration),
+            session_duration=duration, user_engagement_time_msec=ms,
+        )
+    )  # fmt: skip
+    return rows
+
+
+ENG = [
+    *engaged_session("A", "k1", at(JAN_8, 9), views=1, duration=10000, ms=3000),  # exactly 10000 ms: not engaged
+    *engaged_session("A", "k2", at(JAN_8, 11), views=1, duration=10001, ms=4000),  # 10001 ms: engaged
+    *engaged_session("B", "k3", at(JAN_8, 12), views=2, duration=3000, ms=5000),  # 2 views: engaged
+    # C: one view at 23:55 on the 8th (duration 5 s), one after midnight (duration 8 min)
+    *engaged_session("C", "k4", at(JAN_8, 23, 55), views=1, duration=5000, ms=2000),
+    event("eng", "C", "k4", "k4-view-night", "_page_view", at(JAN_9, 0, 3), session_duration=480000),
+    event(
+        "eng",
+        "C",
+        "k4",
+        "k4-eng-night",
+        "_user_engagement",
+        at(JAN_9, 0, 3, 10),
+        session_duration=490000,
+        user_engagement_time_msec=6000,
+    ),
+]
+
+# --- life: weeks starting 8, 15, 22 and 29 January
+WEEKS = [JAN_8 + timedelta(weeks=n) for n in range(4)]
+LIFE = [
+    event("life", user, f"{user}-{week}", f"{user}-{week}", "_session_start", at(week, 12))
+    for user, weeks in {"kept": [0, 1], "gone": [0], "back": [0, 2], "late": [3]}.items()
+    for week in (WEEKS[n] for n in weeks)
+]
+
+# --- ret: r_ok first opens on 8 Jan and comes back on days 1, 2, 42 and 43
+RET_FIRST = at(JAN_8, 10)
+EARLY_TOUCH = msec(at(JAN_8, 12))
+RET = [
+    *visit("ret", "r_ok", "o0", RET_FIRST, ["_first_open", "_session_start"]),
+    *[
+        event("ret", "r_ok", f"o{day}", f"o{day}", "_session_start", RET_FIRST + timedelta(days=day))
+        for day in (1, 2, 42, 43)
+    ],
+    # first touch on the 8th (the SDK's user_first_touch_time_msec), but active only on the 9th
+    event(
+        "ret", "r_noday0", "n1", "noday0", "_session_start", at(JAN_9, 10), user_first_touch_time_msec=msec(RET_FIRST)
+    ),
+    # first touch at 12:00 on the 8th; an event at 11:00 that day (before it) and one on the 9th
+    *[
+        event("ret", "r_early", f"e{n}", f"early{n}", "_session_start", when, user_first_touch_time_msec=EARLY_TOUCH)
+        for n, when in enumerate([at(JAN_8, 11), at(JAN_9, 10)])
+    ],
+]
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Config]:
+    home = tmp_path_factory.mktemp("parity_reports") / "home"
+    apps = [{"id": "shop"}, {"id": "shop_ny", "timezone": "America/New_York"}, {"id": "eng"}, {"id": "life"}]
+    config = make_config(home, apps=[*apps, {"id": "ret"}], etl={"freshness_hours": None})
+    load_tables(config, {"event_v2": SHOP + SHOP_NY + ENG + LIFE + RET})
+    run_dbt(config, ["build", "--vars", '{"clickstream__backfill_limit_days": 100}'])
+    yield config
+
+
+# --- rpt_device__user_device
+def test_web_users_take_the_user_agents_os_and_mobile_users_the_sdks(warehouse: Config) -> None:
+    # original: coalesce(device_operating_system, device_ua_os), the same for the version
+    rows = query(
+        warehouse,
+        "select user_id, platform, operating_system, operating_system_version from analytics.rpt_device__user_device"
+        " where app_id = 'shop' group by all order by user_id",
+    )
+    assert rows == [("a1", "Android", "Android", "14"), ("w1", "Web", "Windows", "10")]
+
+
+def test_a_screen_resolution_with_an_unknown_dimension_is_null(warehouse: Config) -> None:
+    # deliberate difference: the original writes '1920 x ' for w1 (no height)
+    rows = query(
+        warehouse,
+        "select user_id, device_screen_resolution from analytics.rpt_device__user_device"
+        " where app_id = 'shop' group by all order by user_id",
+    )
+    assert rows == [("a1", "1080 x 2400"), ("w1", None)]
+
+
+# --- rpt_acquisition__day_traffic_source_user
+def test_first_touch_rows_hold_only_the_users_who_first_opened_that_day(warehouse: Config) -> None:
+    # original: the User First * and App First Install Source rows read only _first_open events of the day;
+    # w1 is active on the 9th too but first opened on the 8th
+    rows = query(
+        warehouse,
+        "select event_date, aggregation_type, aggregation_dim, user_id"
+        " from analytics.rpt_acquisition__day_traffic_source_user where app_id = 'shop'"
+        " and aggregation_type in ('User First Traffic Source', 'App First Install Source') order by all",
+    )
+    assert rows == [
+        (JAN_8, "App First Install Source", None, "w1"),
+        (JAN_8, "User First Traffic Source", "google", "w1"),
+        (JAN_9, "App First Install Source", "google_play", "a1"),
+        (JAN_9, "User First Traffic Source", None, "a1"),
+    ]
+
+
+def test_session_rows_hold_every_active_user(warehouse: Config) -> None:
+    rows = query(
+        warehouse,
+        "select event_date, aggregation_dim, user_id from analytics.rpt_acquisition__day_traffic_source_user"
+        " where app_id = 'shop' and aggregation_type = 'Session Traffic Source' order by all",
+    )
+    assert rows == [(JAN_8, "google", "w1"), (JAN_9, "Direct", "w1"), (JAN_9, None, "a1")]
+
+
+def test_source_medium_keeps_a_known_source_when_the_medium_is_missing(warehouse: Config) -> None:
+    # deliberate difference: the original's source || ' / ' || medium is NULL for 'Direct' / NULL
+    rows = query(
+        warehouse,
+        "select event_date, aggregation_type, aggregation_dim, user_id"
+        " from analytics.rpt_acquisition__day_traffic_source_user where app_id = 'shop'"
+        " and aggregation_type like '%Source / Medium' order by all",
+    )
+    assert rows == [
+        (JAN_8, "Session Traffic Source / Medium", "google / cpc", "w1"),
+        (JAN_8, "User First Traffic Source / Medium", "google / cpc", "w1"),
+        (JAN_9, "Session Traffic Source / Medium", "Direct / ", "w1"),
+        (JAN_9, "Session Traffic Source / Medium", None, "a1"),  # neither part known
+        (JAN_9, "User First Traffic Source / Medium", None, "a1"),
+    ]
+
+
+# --- new versus returning users
+def test_new_and_returning_users_per_day(warehouse: Config) -> None:
+    # original: NEW when the day is the local date of the first touch
+    rows = query(
+        warehouse,
+        "select event_date, platform, user_type, user_count from analytics.rpt_retention__user_new_return"
+        " where app_id = 'shop' order by all",
+    )
+    assert rows == [(JAN_8, "Web", "NEW", 1), (JAN_9, "Android", "NEW", 1), (JAN_9, "Web", "RETURNING", 1)]
+
+
+def test_day_user_view_counts_new_users_by_their_first_open(warehouse: Config) -> None:
+    # original: new_users = distinct user_pseudo_id of _first_open events; views = _page_view + _screen_view
+    rows = query(
+        warehouse,
+        "select event_date, platform, active_users, new_users, view_count"
+        " from analytics.rpt_acquisition__day_user_view_cnt where app_id = 'shop' order by all",
+    )
+    assert rows == [(JAN_8, "Web", 1, 1, 1), (JAN_9, "Android", 1, 1, 1), (JAN_9, "Web", 1, 0, 1)]
+
+
+def test_new_users_by_country_are_counted_where_they_first_opened(warehouse: Config) -> None:
+    rows = query(
+        warehouse,
+        "select event_date, platform, geo_country, geo_city, user_count"
+        " from analytics.rpt_acquisition__country_new_user where app_id = 'shop' order by all",
+    )
+    assert rows == [(JAN_8, "Web", "Germany", "Berlin", 1), (JAN_9, "Android", "United States", "New York", 1)]
+
+
+def test_the_event_view_holds_the_user_id_on_first_open_events_only(warehouse: Config) -> None:
+    # original: new_user_indicator = merged user id on _first_open, NULL otherwise; the dataset counts
+    # distinct values: w1 and a1
+    rows = query(
+        warehouse,
+        "select event_name, new_user_indicator from analytics.rpt_event_view"
+        " where app_id = 'shop' and user_pseudo_id = 'w1' order by event_id",
+    )
+    assert rows == [
+        ("_first_open", "w1"), ("_session_start", None), ("_page_view", None),
+        ("_session_start", None), ("_page_view", None),
+    ]  # fmt: skip
+    [(new_users,)] = query(
+        warehouse, "select count(distinct new_user_indicator) from analytics.rpt_event_view where app_id = 'shop'"
+    )
+    assert new_users == 2
+
+
+def test_acquisition_counts_a_new_user_in_the_session_of_the_first_open(warehouse: Config) -> None:
+    rows = query(
+        warehouse,
+        "select event_date, user_id, new_user_count, session_count from analytics.rpt_acquisition__day_user_acquisition"
+        " where app_id = 'shop' and aggregation_type = 'User First Traffic Channel Group' order by all",
+    )
+    # every user counts under the first-touch dimensions here (original), new only on the first-open day
+    assert rows == [(JAN_8, "w1", 1, 1), (JAN_9, "a1", 1, 1), (JAN_9, "w1", 0, 1)]
+
+
+# --- null and empty page names
+def test_page_views_without_a_title_count_under_a_null_title(warehouse: Config) -> None:
+    # original: group by page_view_page_title over the day's events, counting _page_view events
+    rows = query(
+        warehouse,
+        "select event_date, aggregation_type, aggregation_dim, view_count"
+        " from analytics.rpt_engagement__page_screen_view where app_id = 'shop' order by all",
+    )
+    assert rows == [
+        (JAN_8, "Page Title", None, 1),
+        (JAN_8, "Page URL Path", "/", 1),
+        (JAN_9, "Page Title", "", 1),
+        (JAN_9, "Page URL Path", "/cart", 1),
+        (JAN_9, "Screen Class", "HomeActivity", 1),
+        (JAN_9, "Screen Name", "Home", 1),
+    ]
+
+
+def test_entrances_leave_out_a_null_title_but_keep_an_empty_one(warehouse: Config) -> None:
+    # original: entrance rows filter `page_view_page_title is not null`
+    rows = query(
+        warehouse,
+        "select event_date, aggregation_dim, entrance_count from analytics.rpt_engagement__entrance"
+        " where app_id = 'shop' and aggregation_type = 'Page Title' order by all",
+    )
+    assert rows == [(JAN_9, "", 1)]
+
+
+def test_event_value_is_null_when_no_event_had_one(warehouse: Config) -> None:
+    rows = query(
+        warehouse,
+        "select event_name, event_value, event_count from analytics.rpt_engagement__event_name"
+        " where app_id = 'shop' and user_id = 'w1' and event_date = '2024-01-08' order by all",
+    )
+    assert rows == [("_first_open", None, 1), ("_page_view", None, 1), ("_session_start", None, 1)]
+
+
+# --- a non-UTC app
+def test_a_new_york_app_dates_and_counts_by_its_local_day(warehouse: Config) -> None:
+    # 03:00 UTC on the 9th is 22:00 on the 8th in New York: new on the 8th, returning on the 9th
+    rows = query(
+        warehouse,
+        "select event_date, user_type, user_count from analytics.rpt_retention__user_new_return"
+        " where app_id = 'shop_ny' order by all",
+    )
+    assert rows == [(JAN_8, "NEW", 1), (JAN_9, "RETURNING", 1)]
+    first_touch = query(
+        warehouse,
+        "select event_date, aggregation_dim from analytics.rpt_acquisition__day_traffic_source_user"
+        " where app_id = 'shop_ny' and aggregation_type = 'User First Traffic Source'",
+    )
+    assert first_touch == [(JAN_8, None)]
+
+
+def test_a_new_york_app_counts_intra_day_users_by_its_local_hour(warehouse: Config) -> None:
+    # original: date_trunc('hour', convert_timezone(tz, event_timestamp))
+    rows = query(
+        warehouse,
+        "select event_date, event_hour, active_users, new_users from analytics.rpt_acquisition__intra_day_user"
+        " where app_id = 'shop_ny' order by all",
+    )
+    assert rows == [(JAN_8, datetime(2024, 1, 8, 22), 1, 1), (JAN_9, datetime(2024, 1, 9, 10), 1, 0)]
+
+
+def test_a_new_york_apps_retention_cohort_is_its_local_first_day(warehouse: Config) -> None:
+    # first touch 22:00 on the 8th (local), back on the 9th: day 1
+    rows = query(
+        warehouse,
+        "select first_date, day_diff, total_users, returned_user_count from analytics.rpt_retention__view"
+        " where app_id = 'shop_ny' order by all",
+    )
+    assert rows == [(JAN_8, 0, 1, 1), (JAN_8, 1, 1, 1)]
+
+
+# --- engaged sessions, the boundary and midnight (rpt_engagement__kpi)
+def kpi(warehouse: Config, day: date) -> tuple[Any, ...]:
+    [row] = query(
+        warehouse,
+        "select engaged_session_count, session_count, active_user_count, user_engagement_time_seconds,"
+        " avg_engaged_session_per_user, avg_engagement_time_per_session_seconds, avg_engagement_time_per_user_seconds"
+        f" from analytics.rpt_engagement__kpi where app_id = 'eng' and event_date = '{day}'",
+    )
+    return row
+
+
+def test_a_session_of_exactly_10000_ms_and_one_view_is_not_engaged(warehouse: Config) -> None:
+    # 8 Jan: k1 (1 view, 10000 ms) no; k2 (1 view, 10001 ms) yes; k3 (2 views, 3000 ms) yes;
+    # k4 (1 view and 5000 ms before midnight) no -> 2 engaged of 4 sessions, users A, B, C
+    engaged, sessions, users, *_ = kpi(warehouse, JAN_8)
+    assert (engaged, sessions, users) == (2, 4, 3)
+
+
+def test_only_engaged_sessions_engagement_time_counts(warehouse: Config) -> None:
+    # 8 Jan: k2 4000 ms + k3 5000 ms = 9 s; per engaged session 9 / 2 = 4.5; per user 9 / 3 = 3.0;
+    # engaged sessions per user 2 / 3
+    *_, seconds, per_user_sessions, per_session, per_user = kpi(warehouse, JAN_8)
+    assert seconds == pytest.approx(9.0)
+    assert per_user_sessions == pytest.approx(2 / 3)
+    assert per_session == pytest.approx(4.5)
+    assert per_user == pytest.approx(3.0)
+
+
+def test_a_session_across_midnight_is_judged_on_each_day_from_that_days_events(warehouse: Config) -> None:
+    # 9 Jan: k4's events after midnight: 1 view, duration 490000 ms > 10000 -> engaged, 6000 ms
+    assert kpi(warehouse, JAN_9) == pytest.approx((1, 1, 1, 6.0, 1.0, 6.0, 6.0))
+
+
+def test_acquisition_judges_engagement_per_day_too(warehouse: Config) -> None:
+    # per user and day: A 2 sessions, 1 engaged (k2, 4 s); B 1 engaged (k3, 5 s); C not engaged on the
+    # 8th, engaged on the 9th (6 s); rate = engaged / sessions; avg = engaged time / engaged sessions
+    rows = query(
+        warehouse,
+        "select event_date, user_id, session_count, engagement_session_count, engagement_rate,"
+        " total_user_engagement_time_seconds, avg_user_engagement_time_seconds"
+        " from analytics.rpt_acquisition__day_user_acquisition"
+        " where app_id = 'eng' and aggregation_type = 'Session Traffic Source' order by all",
+    )
+    assert rows == [
+        (JAN_8, "A", 2, 1, 0.5, 4.0, 4.0),
+        (JAN_8, "B", 1, 1, 1.0, 5.0, 5.0),
+        (JAN_8, "C", 1, 0, 0.0, 0.0, 0.0),
+        (JAN_9, "C", 1, 1, 1.0, 6.0, 6.0),
+    ]
+
+
+# --- lifecycle (rpt_lifecycle__weekly_view)
+def test_lifecycle_states_and_churn_below_zero(warehouse: Config) -> None:
+    # week 1: kept, gone, back new (3). week 2: kept retained; gone and back churned (-2).
+    # week 3: back returns; kept churned (-1). week 4: late new; back churned (-1).
+    rows = query(
+        warehouse,
+        "select time_period, this_week_value, sum from analytics.rpt_lifecycle__weekly_view"
+        " where app_id = 'life' order by all",
+    )
+    assert rows == [
+        (WEEKS[0], "1-NEW", 3),
+        (WEEKS[1], "0-CHURN", -2),
+        (WEEKS[1], "2-RETAINED-ACTIVE", 1),
+        (WEEKS[2], "0-CHURN", -1),
+        (WEEKS[2], "3-RETURN", 1),
+        (WEEKS[3], "0-CHURN", -1),
+        (WEEKS[3], "1-NEW", 1),
+    ]  # no week 5: deliberate, the original writes late's churn (-1) for the week after the data
+
+
+# --- retention (rpt_retention__view)
+def retention(warehouse: Config) -> dict[int, tuple[int, int]]:
+    rows = query(
+        warehouse,
+        "select first_date, day_diff, total_users, returned_user_count from analytics.rpt_retention__view"
+        " where app_id = 'ret'",
+    )
+    assert {row[0] for row in rows} == {JAN_8}
+    return {day: (total, returned) for _, day, total, returned in rows}
+
+
+def test_users_without_day_zero_activity_are_in_no_cohort(warehouse: Config) -> None:
+    # r_noday0 (first touch the 8th, active the 9th only) and r_early (its day-0 event was before its
+    # first touch) are left out: the cohort is r_ok alone, and day 1 counts only r_ok
+    days = retention(warehouse)
+    assert days[0] == (1, 1)
+    assert days[1] == (1, 1)
+
+
+def test_retention_has_a_zero_row_for_a_day_nobody_came_back(warehouse: Config) -> None:
+    days = retention(warehouse)
+    assert days[2] == (1, 1)
+    assert days[3] == (1, 0)
+
+
+def test_retention_stops_at_day_42(warehouse: Config) -> None:
+    # r_ok is back on day 42 (19 Feb) and day 43 (20 Feb); days after 42 are not kept
+    days = retention(warehouse)
+    assert days[42] == (1, 1)
+    assert max(days) == 42
