@@ -240,22 +240,25 @@ def retention_analysis(catalog: Catalog, request: RetentionRequest, now: datetim
         joined = start_join is not None
         # with an associated parameter a return counts only when both raw values are there and equal
         match = " and c.j is not null and b.j is not null and b.j = c.j" if joined else ""
+        # split by a property (groupCondition), as the original: a start's value is its group, and a return
+        # counts for that group when the return event has the same value
         template = f"""
-            with starts as (select user_pseudo_id as u, $bucket as period, $start_join as j
+            with starts as (select user_pseudo_id as u, $bucket as period, $start_join as j, $group as g
                             from events where $scope and $start_event),
             cohorts as (select u, min(period) as cohort from starts group by u),
-            cohort_rows as (select distinct c.u, c.cohort, s.j from cohorts as c
+            cohort_rows as (select distinct c.u, c.cohort, s.j, s.g from cohorts as c
                             join starts as s on s.u = c.u and s.period = c.cohort),
-            backs as (select distinct user_pseudo_id as u, $bucket as period, $back_join as j
+            backs as (select distinct user_pseudo_id as u, $bucket as period, $back_join as j, $group as g
                       from events where $scope and $back_event),
-            returned as (select distinct c.u, c.cohort, date_diff('{unit}', c.cohort, b.period) as n
-                         from cohort_rows as c join backs as b on b.u = c.u and b.period >= c.cohort{match}),
-            sizes as (select cohort, count(*) as cohort_users from cohorts group by cohort),
-            counts as (select cohort, n, count(distinct u) as users from returned where n <= $periods
-                       group by cohort, n)
-            select $index as pair, $start_name as start_event, $back_name as back_event, s.cohort,
-                   coalesce(c.n, 0) as period, coalesce(c.users, 0) as users, s.cohort_users
-            from sizes as s left join counts as c on c.cohort = s.cohort
+            returned as (select distinct c.u, c.g, c.cohort, date_diff('{unit}', c.cohort, b.period) as n
+                         from cohort_rows as c join backs as b
+                         on b.u = c.u and b.g = c.g and b.period >= c.cohort{match}),
+            sizes as (select g, cohort, count(distinct u) as cohort_users from cohort_rows group by g, cohort),
+            counts as (select g, cohort, n, count(distinct u) as users from returned where n <= $periods
+                       group by g, cohort, n)
+            select $index as pair, $start_name as start_event, $back_name as back_event, s.g as group_value,
+                   s.cohort, coalesce(c.n, 0) as period, coalesce(c.users, 0) as users, s.cohort_users
+            from sizes as s left join counts as c on c.g = s.g and c.cohort = s.cohort
         """
         selects.append(fill(
             template, index=number(index), scope=scope(catalog, request, now), periods=number(request.periods),
@@ -266,27 +269,28 @@ def retention_analysis(catalog: Catalog, request: RetentionRequest, now: datetim
                                     pair.back_event.sql_condition),
             start_join=property_text(catalog, request.app_id, start_join) if start_join else text(""),
             back_join=property_text(catalog, request.app_id, back_join) if back_join else text(""),
-            bucket=bucket(request, unit),
+            bucket=bucket(request, unit), group=request_group(catalog, request),
         ))  # fmt: skip
     union: exp.Expr = exp.Subquery(this=selects[0])
     for select in selects[1:]:
         union = exp.union(union, exp.Subquery(this=select), distinct=False)
     tree = exp.select("*").from_(exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier("cohorts"))))
-    tree = tree.order_by("pair", "cohort", "period")
+    tree = tree.order_by("pair", "group_value", "cohort", "period")
 
     def shape(rows: Rows) -> Rows:
         """Rates per cohort, with a 0 row for each period that has passed without a return (future ones stay out)."""
-        sizes = {(row["pair"], row["cohort"]): row["cohort_users"] for row in rows}
-        seen = {(row["pair"], row["cohort"], row["period"]) for row in rows}
+        sizes = {(row["pair"], row["group_value"], row["cohort"]): row["cohort_users"] for row in rows}
+        seen = {(row["pair"], row["group_value"], row["cohort"], row["period"]) for row in rows}
         names = {row["pair"]: (row["start_event"], row["back_event"]) for row in rows}
         filled = list(rows)
-        for (pair_index, cohort), size in sizes.items():
+        for (pair_index, group, cohort), size in sizes.items():
             for period in range(0, request.periods + 1):
-                if (pair_index, cohort, period) not in seen and _period_start(cohort, unit, period) < end.date():
+                if (pair_index, group, cohort, period) not in seen and _period_start(cohort, unit, period) < end.date():
                     start_name, back_name = names[pair_index]
                     filled.append({"pair": pair_index, "start_event": start_name, "back_event": back_name,
-                                   "cohort": cohort, "period": period, "users": 0, "cohort_users": size})  # fmt: skip
-        filled.sort(key=lambda row: (row["pair"], row["cohort"], row["period"]))
+                                   "group_value": group, "cohort": cohort, "period": period, "users": 0,
+                                   "cohort_users": size})  # fmt: skip
+        filled.sort(key=lambda row: (row["pair"], row["group_value"], row["cohort"], row["period"]))
         out = plain_rows(filled)
         for row, raw in zip(out, filled, strict=True):
             size = raw["cohort_users"]

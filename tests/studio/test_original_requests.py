@@ -314,6 +314,17 @@ def test_retention_on_an_associated_parameter_matches_the_values(client: TestCli
     assert [row for row in first_cohort(rows) if row[1]] == [(0, 2, 2, 1.0), (2, 1, 2, 0.5)]
 
 
+def test_retention_is_split_by_the_group_condition(client: TestClient) -> None:
+    # cohort of 1 Jan by the page view's platform: Web u1, Android u2; views on the same platform:
+    # Web day 0 (1 Jan) and day 2 (3 Jan) by u1, Android day 0 (1 Jan) and day 3 (4 Jan) by u2
+    group = {"conditions": [{"category": "event_outer", "property": "platform", "dataType": "string"}]}
+    rows = post(client, "retention", retention_body(event(PAGE), event(VIEW), groupCondition=group))
+    first = [row for row in rows if row["cohort"] == "2024-01-01" and row["users"]]
+    assert pick(first, "group_value", "period", "users", "cohort_users") == [
+        ("Android", 0, 1, 1), ("Android", 3, 1, 1), ("Web", 0, 1, 1), ("Web", 2, 1, 1),
+    ]  # fmt: skip
+
+
 # --- attribution ---------------------------------------------------------------------------------------------
 
 
