@@ -194,3 +194,100 @@ def test_hostile_text_in_the_data_is_shown_as_text_and_the_page_still_runs(
     assert browser.execute_script("return window.pwned === undefined")
     assert browser.title == f"{HOSTILE[0]} {HOSTILE[1]}"
     assert console_errors(browser) == []
+
+
+def chart_cells(driver: Any, visual_id: str) -> dict[str, dict[str, float | None]]:
+    """The drawn chart's values: {category label: {series name: value}}, read from ECharts itself."""
+    option = driver.execute_script(
+        "const box = document.querySelector(arguments[0] + ' .chart');"
+        "const o = echarts.getInstanceByDom(box).getOption();"
+        "return {categories: o.xAxis[0].data, series: o.series.map(s => ({name: s.name, data: s.data}))};",
+        f'[data-visual-id="{visual_id}"]',
+    )
+    cells: dict[str, dict[str, float | None]] = {category: {} for category in option["categories"]}
+    for series in option["series"]:
+        for category, value in zip(option["categories"], series["data"], strict=True):
+            cells[category][series["name"]] = value
+    return cells
+
+
+def shown_dates(driver: Any) -> tuple[str, str]:
+    return (
+        driver.find_element("id", "filter-start").get_attribute("value"),
+        driver.find_element("id", "filter-end").get_attribute("value"),
+    )
+
+
+def test_the_operating_system_visual_shows_web_users_os_from_the_user_agent(
+    rendered: list[RenderedDashboard], warehouse: Config, browser: Any
+) -> None:
+    page = rendered[0]
+    open_page(browser, page.path)
+    show_sheet(browser, "device")
+    start, end = shown_dates(browser)
+    # Independent of the report: the original's coalesce(device_operating_system, device_ua_os) over the events,
+    # users by their merged id (signed-in id, else device id).
+    with duckdb.connect(str(warehouse.warehouse_path), read_only=True) as connection:
+        rows = connection.execute(
+            "select coalesce(e.device_operating_system, e.device_ua_os, '(none)'),"
+            " coalesce(e.device_operating_system_version, e.device_ua_os_version, '(none)'),"
+            " count(distinct coalesce(u.user_id, e.user_pseudo_id)), bool_or(e.platform = 'Web')"
+            " from analytics.fct_events as e left join analytics.dim_users as u on e.user_key = u.user_key"
+            " where e.app_id = ? and e.event_date between ? and ? group by 1, 2",
+            [page.app_id, start, end],
+        ).fetchall()
+        per_os = dict(
+            connection.execute(
+                "select coalesce(e.device_operating_system, e.device_ua_os, '(none)'),"
+                " count(distinct coalesce(u.user_id, e.user_pseudo_id))"
+                " from analytics.fct_events as e left join analytics.dim_users as u on e.user_key = u.user_key"
+                " where e.app_id = ? and e.event_date between ? and ? group by 1",
+                [page.app_id, start, end],
+            ).fetchall()
+        )
+    expected = {(os, version): users for os, version, users, _ in rows}
+    web_systems = {os for os, _, _, web in rows if web}
+    assert web_systems and "(none)" not in web_systems  # web users have an operating system
+    assert len(per_os) <= 10  # the visual's top 10 shows them all
+
+    cells = chart_cells(browser, "device_os")
+
+    assert set(cells) == set(per_os)
+    for os, by_version in cells.items():
+        for version, users in by_version.items():
+            assert users == expected.get((os, version)), (os, version)
+    assert float(visual(browser, "device_os").get_attribute("data-total")) == sum(per_os.values())
+    assert console_errors(browser) == []
+
+
+def test_the_new_users_by_first_touch_visual_counts_only_the_days_first_opens(
+    rendered: list[RenderedDashboard], warehouse: Config, browser: Any
+) -> None:
+    page = rendered[0]
+    open_page(browser, page.path)
+    show_sheet(browser, "acquisition")
+    last_day = shown_dates(browser)[1]
+    set_input(browser, "filter-start", last_day)
+    chart = visual(browser, "acquisition_user_source_new")
+    assert chart.find_element("tag name", "h2").text == "New users by User First Traffic Channel Group"
+    # Independent of the report: the users whose _first_open is on that day, by their first channel group.
+    with duckdb.connect(str(warehouse.warehouse_path), read_only=True) as connection:
+        expected = dict(
+            connection.execute(
+                "select coalesce(u.first_traffic_channel_group, '(none)'),"
+                " count(distinct coalesce(u.user_id, e.user_pseudo_id))"
+                " from analytics.fct_events as e join analytics.dim_users as u on e.user_key = u.user_key"
+                " where e.app_id = ? and e.event_date = ? and e.event_name = '_first_open' group by 1",
+                [page.app_id, last_day],
+            ).fetchall()
+        )
+    assert len(expected) <= 10  # all shown under the visual's top 10
+
+    cells = chart_cells(browser, "acquisition_user_source_new")
+
+    assert {group: values["New users"] for group, values in cells.items()} == expected
+    new_users = float(chart.get_attribute("data-total"))
+    assert new_users == sum(expected.values())
+    # returning users of that day are not counted: fewer new users than active users
+    assert 0 < new_users < active_users(warehouse, page.app_id, f"event_date = '{last_day}'")
+    assert console_errors(browser) == []
