@@ -1,5 +1,5 @@
-{#- One row per user per ETL batch (`user_v2`): the batch's latest user id and properties and
-    its first-touch fields. -#}
+{#- One row per user per ETL input (`user_v2`): the user's state over every input so far (latest
+    user id, latest _profile_set properties, first-touch fields), at the input's latest event time. -#}
 with source as (
 
     select * from {{ source('clickstream', 'user_v2') }}
