@@ -231,9 +231,20 @@ def _period_start(cohort: date, unit: str, periods: int) -> date:
     return date(cohort.year + months // 12, months % 12 + 1, 1)
 
 
+def _periods_in(first: date, last: date, unit: str) -> int:
+    """How many whole days, weeks or months follow the one ``first`` is in, up to the one ``last`` is in."""
+    if unit == "day":
+        return (last - first).days
+    if unit == "week":
+        return (last - timedelta(days=last.weekday()) - (first - timedelta(days=first.weekday()))).days // 7
+    return (last.year - first.year) * 12 + last.month - first.month
+
+
 def retention_analysis(catalog: Catalog, request: RetentionRequest, now: datetime | None = None) -> Analysis:
     unit = UNITS[request.group_column]
-    _, end = time_range(request, now)
+    begin, end = time_range(request, now)
+    last_day = (end - timedelta(microseconds=1)).date()
+    periods = request.periods or min(60, max(1, _periods_in(begin.date(), last_day, unit)))
     selects = []
     for index, pair in enumerate(request.pair_event_and_conditions, start=1):
         start_join, back_join = pair.start_event.retention_join_column, pair.back_event.retention_join_column
@@ -261,7 +272,7 @@ def retention_analysis(catalog: Catalog, request: RetentionRequest, now: datetim
             from sizes as s left join counts as c on c.g = s.g and c.cohort = s.cohort
         """
         selects.append(fill(
-            template, index=number(index), scope=scope(catalog, request, now), periods=number(request.periods),
+            template, index=number(index), scope=scope(catalog, request, now), periods=number(periods),
             start_name=text(pair.start_event.event_name), back_name=text(pair.back_event.event_name),
             start_event=event_filter(catalog, request.app_id, pair.start_event.event_name,
                                      pair.start_event.sql_condition),
@@ -284,7 +295,7 @@ def retention_analysis(catalog: Catalog, request: RetentionRequest, now: datetim
         names = {row["pair"]: (row["start_event"], row["back_event"]) for row in rows}
         filled = list(rows)
         for (pair_index, group, cohort), size in sizes.items():
-            for period in range(0, request.periods + 1):
+            for period in range(0, periods + 1):
                 if (pair_index, group, cohort, period) not in seen and _period_start(cohort, unit, period) < end.date():
                     start_name, back_name = names[pair_index]
                     filled.append({"pair": pair_index, "start_event": start_name, "back_event": back_name,

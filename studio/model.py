@@ -43,6 +43,7 @@ MAX_PATH_NODES = 10
 BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
 EARLIEST_DATE, LATEST_DATE = date(1970, 1, 1), date(2200, 12, 31)
 MAX_TEXT = 65535  # Redshift's longest VARCHAR
+MAX_WINDOW_SECONDS = 10 * 365 * 86400  # the original's cap on an attribution window (10 years)
 # names that are not a place's zone in all three engines (the module docstring says why)
 _NOT_PORTABLE_PREFIXES = ("Etc/", "posix/", "right/", "SystemV/")
 _NOT_PORTABLE = frozenset({"posixrules", "Factory", "localtime", "US/Pacific-New"})
@@ -326,7 +327,9 @@ class PairEventAndCondition(_Body):
 
 class RetentionRequest(ExploreRequest):
     pair_event_and_conditions: list[PairEventAndCondition] = Field(min_length=1, max_length=5)
-    periods: int = Field(8, ge=1, le=60)  # how many days, weeks or months after the start are shown
+    # how many days, weeks or months after the cohort's own are shown; absent, as many as the range holds
+    # (at most 60): the original shows every day of the range
+    periods: int | None = Field(None, ge=1, le=60)
 
     @model_validator(mode="after")
     def _join_columns_in_pairs(self) -> RetentionRequest:
@@ -351,7 +354,7 @@ class AttributionRequest(ExploreRequest):
     model_weights: list[Weight] | None = Field(None, min_length=3, max_length=3)
     time_window_type: Literal["CURRENT_DAY", "CUSTOMIZE", "SESSION"] = "SESSION"
     # only CUSTOMIZE reads it; the original's console sends 0 with SESSION and CURRENT_DAY
-    time_window_in_seconds: int = Field(86400, ge=0, le=366 * 86400)
+    time_window_in_seconds: int = Field(86400, ge=0, le=MAX_WINDOW_SECONDS)
     # TIME_DECAY: a touch's weight halves with every half-life between it and the goal (the Studio's own field)
     time_decay_half_life_in_seconds: int = Field(7 * 86400, ge=1, le=366 * 86400)
 

@@ -209,7 +209,8 @@ def condition(catalog: Catalog, app_id: str, cond: Condition) -> exp.Expr:
     """One filter as a boolean expression over the events table (a user attribute is joined in at render).
 
     The operator must suit the property's catalog type (a 400 naming both otherwise): ``>``, ``<``,
-    ``between`` compare numbers, ``contains`` searches text, ``true``/``false`` test booleans. A text
+    ``between`` compare numbers, ``contains`` searches text, ``true``/``false`` test booleans (a boolean
+    column, or a custom parameter or user property holding the text true or false). A text
     property compares as a number only when the condition says so (``dataType`` number, int or double):
     its values are then read with TRY_CAST, a value that is not a number being null.
     """
@@ -230,6 +231,11 @@ def condition(catalog: Catalog, app_id: str, cond: Condition) -> exp.Expr:
         )
     if cond.operator in ("contains", "not_contains") and kind != "string":
         raise BadRequest(f"operator {cond.operator} searches text, but {where}; use =, <>, >, < or between")
+    if cond.operator in ("true", "false") and kind == "string" and prop.custom:
+        # a custom parameter or user property keeps a boolean as the text true or false; as the original's
+        # boolean parameters, false also holds where the value is missing
+        truth = exp.EQ(this=exp.Lower(this=column), expression=exp.Literal.string(cond.operator))
+        return truth if cond.operator == "true" else exp.or_(exp.Is(this=column.copy(), expression=exp.Null()), truth)
     if cond.operator in ("true", "false") and kind != "boolean":
         raise BadRequest(f"operator {cond.operator} tests a boolean, but {where}; use = or <>")
     return _comparison(column, cond, {"number": "double", "boolean": "boolean"}.get(kind, "string"))

@@ -26,8 +26,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import duckdb
 from fastapi.testclient import TestClient
 
+from studio import sqlbuild
+from studio.catalog import Catalog
+from studio.model import Condition
 from tests.studio.conftest import REQUEST_ID
 
 VIEW, CART, BUY, PAGE = "view_item", "add_to_cart", "purchase", "_page_view"
@@ -301,9 +305,10 @@ def first_cohort(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
 
 def test_retention_period_0_is_the_share_who_returned_the_same_day(client: TestClient) -> None:
     # cohort of 1 Jan (page view that day): u1 u2; purchases: u1 on 1 Jan -> day 0 = 1/2; u3 (9 Jan)
-    # and u4 (8 Jan) are not in it, so days 1..8 are 0
+    # and u4 (8 Jan) are not in it, so days 1..9 are 0 (every day of the range, as the original's
+    # date list 1..10 Jan, when the body sets no periods)
     rows = post(client, "retention", retention_body(event(PAGE), event(BUY)))
-    assert first_cohort(rows) == [(0, 1, 2, 0.5)] + [(day, 0, 2, 0.0) for day in range(1, 9)]
+    assert first_cohort(rows) == [(0, 1, 2, 0.5)] + [(day, 0, 2, 0.0) for day in range(1, 10)]
 
 
 def test_retention_on_an_associated_parameter_matches_the_values(client: TestClient) -> None:
@@ -360,3 +365,37 @@ def test_a_custom_attribution_window_of_zero_seconds_is_refused(client: TestClie
     response = client.post("/api/reporting/attribution", json=body, headers=REQUEST_ID)
     assert response.status_code == 400
     assert "timeWindowInSeconds" in response.text
+
+
+def test_a_window_of_years_is_read(client: TestClient) -> None:
+    # 3 years (the original takes up to 10): every touch since the user's previous goal counts; the last
+    # ones are still e03 page (u1), e16 cart (u4), e18 page (u3): page 2, cart 1
+    body = attribution_body("LAST_TOUCH", "CUSTOMIZE", timeWindowInSeconds=3 * 365 * 86400)
+    assert pick(post(client, "attribution", body), "event_name", "contribution") == [
+        (PAGE, 2.0), (VIEW, 0.0), (CART, 1.0),
+    ]  # fmt: skip
+
+
+# --- conditions on a boolean parameter -------------------------------------------------------------------------
+
+
+def test_false_on_a_boolean_parameter_holds_where_it_is_missing() -> None:
+    # the original: (e_is_member is null or e_is_member = FALSE); a custom parameter holds the text
+    # "true" or "false". Events: true, false, missing -> true 1, false 2 (false and missing)
+    catalog = Catalog.from_document({
+        "events": [{"appId": "shop", "name": VIEW}],
+        "eventParameters": [{"appId": "shop", "name": "is_member", "category": "event", "valueType": "boolean"}],
+    })  # fmt: skip
+    parameters = "map(varchar, struct(value varchar, type varchar))"
+    with duckdb.connect(":memory:") as connection:
+        connection.execute(f"create table events as select * from (values (map {{'is_member': {{'value': 'true', "
+                           f"'type': 'boolean'}}}}), (map {{'is_member': {{'value': 'false', 'type': 'boolean'}}}}), "
+                           f"(cast(map {{}} as {parameters}))) as t(custom_parameters)")  # fmt: skip
+        counts = {}
+        for operator in ("true", "false"):
+            test = sqlbuild.condition(catalog, "shop", Condition.model_validate(
+                {"category": "event", "property": "is_member", "operator": operator, "value": [],
+                 "dataType": "boolean"}))  # fmt: skip
+            where = sqlbuild.render(test, "duckdb")
+            counts[operator] = connection.execute(f"select count(*) from events where {where}").fetchone()
+    assert counts == {"true": (1,), "false": (2,)}
