@@ -79,7 +79,7 @@ def requests(first: date, last: date, events: set[str]) -> dict[str, tuple[Any, 
             "pathAnalysis": {"levels": 3, "mergeConsecutiveEvents": True, "includingOtherEvents": True,
                              "nodes": preset[:model.MAX_PATH_NODES]}})),
         "event by platform": (analyses.event_analysis, model.EventRequest.model_validate({
-            **scope, "computeMethod": "USER_ID_CNT", "eventAndConditions": [{"eventName": "_page_view"}],
+            **scope, "eventAndConditions": [{"eventName": "_page_view", "computeMethod": "USER_ID_CNT"}],
             "groupCondition": {"conditions": [{"category": "event_outer", "property": "platform"}]}})),
     }  # fmt: skip
 

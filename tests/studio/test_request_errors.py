@@ -19,7 +19,7 @@ def pick(rows: list[dict[str, Any]], *keys: str) -> list[tuple[Any, ...]]:
 
 
 def test_users_grouped_by_a_user_property(client: TestClient) -> None:
-    body = {"groupColumn": "MONTH", "eventAndConditions": [{"eventName": VIEW}],
+    body = {"groupColumn": "MONTH", "eventAndConditions": [{"eventName": VIEW, "computeMethod": "USER_ID_CNT"}],
             "groupCondition": {"conditions": [TIER]}}  # fmt: skip
     assert pick(explore(client, "event", body)["rows"], "group_value", "value") == [
         ("(not set)", 1), ("gold", 2), ("silver", 1),
@@ -27,7 +27,7 @@ def test_users_grouped_by_a_user_property(client: TestClient) -> None:
 
 
 def test_users_grouped_by_a_user_column(client: TestClient) -> None:
-    body = {"groupColumn": "MONTH", "eventAndConditions": [{"eventName": VIEW}],
+    body = {"groupColumn": "MONTH", "eventAndConditions": [{"eventName": VIEW, "computeMethod": "USER_ID_CNT"}],
             "groupCondition": {"conditions": [{"category": "user", "property": "first_traffic_source"}]}}  # fmt: skip
     assert pick(explore(client, "event", body)["rows"], "group_value", "value") == [("direct", 1), ("google", 3)]
 
@@ -45,7 +45,7 @@ def test_a_funnel_grouped_by_a_user_property(client: TestClient) -> None:
 
 def test_not_equal_on_a_user_property_keeps_the_users_without_it(client: TestClient) -> None:
     condition = {**TIER, "operator": "<>", "value": ["gold"]}
-    body = {"groupColumn": "MONTH", "eventAndConditions": [{"eventName": VIEW}],
+    body = {"groupColumn": "MONTH", "eventAndConditions": [{"eventName": VIEW, "computeMethod": "USER_ID_CNT"}],
             "globalEventCondition": {"conditions": [condition]}}  # fmt: skip
     assert pick(explore(client, "event", body)["rows"], "value") == [(2,)]  # u2 (silver) and u4 (none)
 
