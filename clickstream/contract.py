@@ -366,9 +366,7 @@ EVENT_V2 = Table(
         _c("app_title", S255, "App title.", category=APP, scan=True),
         _c("app_install_source", S255, "App install source (_app_install_channel).", category=APP, scan=True),
         _c("platform", S255, "Platform: Web, Android, iOS, WeChatMP...", category="event_outer", scan=True),
-        _c(
-            "project_id", S255, "Project id of the pipeline.", required=True, category="event_outer", scan=True
-        ),
+        _c("project_id", S255, "Project id of the pipeline.", required=True, category="event_outer", scan=True),
         _c("app_id", S255, "App id of the event.", required=True, category="event_outer", scan=True),
         _c("screen_view_screen_name", S255, "Screen name.", category=SCREEN, scan=True),
         _c("screen_view_screen_id", S255, "Screen id.", category=SCREEN, scan=True),
@@ -399,9 +397,7 @@ EVENT_V2 = Table(
             category="upgrade",
             scan=True,
         ),
-        _c(
-            "upgrade_previous_os_version", S255, "OS version before an upgrade.", category="upgrade", scan=True
-        ),
+        _c("upgrade_previous_os_version", S255, "OS version before an upgrade.", category="upgrade", scan=True),
         _c("search_key", S2048, "Search keyword parameter name.", category="search"),
         _c("search_term", S2048, "Search term.", category="search"),
         _c("outbound_link_classes", S2048, "Classes of the clicked outbound link.", category=OUT, scan=True),
@@ -469,8 +465,17 @@ USER_V2 = Table(
     columns=(
         _c("event_timestamp", "timestamp", "Time of the user's latest event in the batch (UTC).", required=True),
         _c("user_pseudo_id", S255, "Anonymous device-scoped user id.", required=True),
-        _c("user_id", S255, "Latest signed-in user id in the batch.", category="user_outer"),
-        _c("user_properties", "super", "Latest user properties: name -> {value, type, set_time_msec}."),
+        _c(
+            "user_id",
+            S255,
+            "The user's latest signed-in user id over every input so far (the ETL's user state).",
+            category="user_outer",
+        ),
+        _c(
+            "user_properties",
+            "super",
+            "User properties of the latest `_profile_set`: name -> {value, type, set_time_msec}.",
+        ),
         _c("user_properties_json_str", S65535, "User properties as JSON text."),
         _c("first_touch_time_msec", "bigint", "First touch time, epoch milliseconds."),
         _c("first_visit_date", "date", "Date of the first touch (UTC).", category="user_outer", scan=True),
