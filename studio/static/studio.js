@@ -195,9 +195,9 @@ async function loadCatalog() {
 
 const PAGES = {
   event: { title: "Event analysis", help: "How often events happen, or how many users do them, per day, week or month. Add several metrics to compare them; group by a property to split each line.", build: eventForm, request: eventRequest },
-  funnel: { title: "Funnel analysis", help: "How many users go through the steps in order, each step within the conversion window counted from the first step.", build: funnelForm, request: funnelRequest },
+  funnel: { title: "Funnel analysis", help: "How many users go through the steps in order, each step within the conversion window counted from the first step. Counting events, a step counts the events that are some start's earliest next step, so no step exceeds the one before (the original's count could).", build: funnelForm, request: funnelRequest },
   path: { title: "Path analysis", help: "Where users go after a starting event or page, step by step, within a session or until a pause.", build: pathForm, request: pathRequest },
-  retention: { title: "Retention analysis", help: "Of the users who first did the start event in a period, how many did the return event in each later period.", build: retentionForm, request: retentionRequest },
+  retention: { title: "Retention analysis", help: "Of the users who first did the start event in a period, how many did the return event in that same period (+0, as the original) and in each later one.", build: retentionForm, request: retentionRequest },
   attribution: { title: "Attribution analysis", help: "Which touchpoints lead to the goal: each goal event's credit is shared among the touchpoint events before it, by the model you choose.", build: attributionForm, request: attributionRequest },
 };
 
@@ -640,11 +640,11 @@ function renderRetentionTable(rows) {
   const periods = [...new Set(rows.map((r) => r.period))].sort((a, b) => a - b);
   const cohorts = [...new Set(rows.map((r) => r.cohort))].sort();
   const header = el("tr", {}, [el("th", { text: "Cohort" }), el("th", { text: "Users" }),
-    ...periods.filter((p) => p > 0).map((p) => el("th", { text: `+${p}` }))]);
+    ...periods.map((p) => el("th", { text: `+${p}` }))]);
   const body = cohorts.map((c) => {
-    const size = (rows.find((r) => r.cohort === c && r.period === 0) || { users: 0 }).users;
+    const size = (rows.find((r) => r.cohort === c) || { cohort_users: 0 }).cohort_users;
     return el("tr", {}, [el("td", { text: c }), el("td", { class: "num", text: String(size) }),
-      ...periods.filter((p) => p > 0).map((p) => {
+      ...periods.map((p) => {
         const row = rows.find((r) => r.cohort === c && r.period === p);
         if (!row) return el("td", { class: "num muted", title: "not over yet", text: "" });
         return el("td", { class: "num", style: `background: rgba(37, 99, 235, ${row.rate * 0.8})`, title: `${row.users} users`,

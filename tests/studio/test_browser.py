@@ -141,6 +141,12 @@ def test_each_analysis_runs_from_its_form_and_draws_a_chart(browser: Any, studio
     assert rows > 1  # a header and at least one row of data
     if kind == "retention":
         assert browser.execute_script("return document.querySelectorAll('#retention-grid tr').length") == 3
+        # period +0 is a column (the same-period return share); "Users" is the cohort size, never 0
+        grid = "[...document.querySelectorAll('#retention-grid tr')]"
+        header = browser.execute_script(f"return [...{grid}[0].cells].map(c => c.textContent)")
+        assert header[:3] == ["Cohort", "Users", "+0"]
+        sizes = browser.execute_script(f"return {grid}.slice(1).map(r => Number(r.cells[1].textContent))")
+        assert all(size > 0 for size in sizes)
     time.sleep(0.5)  # let the chart's entry animation finish before the screenshot
     screenshot(browser, kind)
     assert console_errors(browser) == []
