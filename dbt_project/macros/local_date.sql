@@ -21,8 +21,16 @@
     cast(convert_timezone('UTC', '{{ tz }}', {{ timestamp_column }}) as date)
 {% endmacro %}
 
+{#- DuckDB's timezone(tz, x) turns an instant (TIMESTAMPTZ) into tz's wall clock, but reads a TIMESTAMP
+    without zone as tz's wall clock and returns the instant: the opposite direction. The argument is
+    made an instant from its epoch first, so a UTC timestamp gives the same local date whichever of
+    the two types a loader wrote (and whatever the session's TimeZone setting). -#}
+{% macro duckdb__clickstream_utc_instant(timestamp_column) %}
+    make_timestamptz(epoch_us({{ timestamp_column }}))
+{% endmacro %}
+
 {% macro duckdb__clickstream_date_in_timezone(timestamp_column, tz) %}
-    cast(timezone('{{ tz }}', {{ timestamp_column }}) as date)
+    cast(timezone('{{ tz }}', {{ duckdb__clickstream_utc_instant(timestamp_column) }}) as date)
 {% endmacro %}
 
 {% macro athena__clickstream_date_in_timezone(timestamp_column, tz) %}
@@ -52,7 +60,7 @@
 {% endmacro %}
 
 {% macro duckdb__clickstream_hour_in_timezone(timestamp_column, tz) %}
-    date_trunc('hour', timezone('{{ tz }}', {{ timestamp_column }}))
+    date_trunc('hour', timezone('{{ tz }}', {{ duckdb__clickstream_utc_instant(timestamp_column) }}))
 {% endmacro %}
 
 {% macro athena__clickstream_hour_in_timezone(timestamp_column, tz) %}

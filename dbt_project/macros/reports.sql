@@ -123,3 +123,21 @@ with views as (
     {%- endif %}
 {%- endfor %}
 {% endmacro %}
+
+{#- The text under `key` of a map<string, string> column (a SUPER object on Redshift), NULL when absent:
+    rpt_event_view's device_ua_string is device_ua's `string`, the raw user agent. -#}
+{% macro clickstream_map_text(map_column, key) %}
+    {{ return(adapter.dispatch('clickstream_map_text', 'clickstream')(map_column, key)) }}
+{% endmacro %}
+
+{% macro default__clickstream_map_text(map_column, key) %}
+    json_extract_path_text(json_serialize({{ map_column }}), '{{ key }}', true)
+{%- endmacro %}
+
+{% macro duckdb__clickstream_map_text(map_column, key) %}
+    {{ map_column }}['{{ key }}']
+{%- endmacro %}
+
+{% macro athena__clickstream_map_text(map_column, key) %}
+    element_at({{ map_column }}, '{{ key }}')
+{%- endmacro %}

@@ -12,6 +12,9 @@ behaviours do not disturb each other's counts:
 * ``life`` (UTC): session starts over four weeks, one user per lifecycle path.
 * ``ret`` (UTC): retention cohorts and the original's rules (day-0 activity, events at or after the
   first touch, the 42-day cap).
+* ``det`` (UTC): page and screen details: a web user whose page title is on every event, a view without
+  a session id, and an Android user whose `_user_engagement` carries no screen name.
+* ``nosess`` (UTC): events without a session id beside a session, in the KPI and acquisition reports.
 
 Every expected value is worked out by hand from the original's SQL (src/analytics/private/sqls/redshift/
 dashboard/ in awslabs/clickstream-analytics-on-aws); the arithmetic is in the comments.
@@ -45,7 +48,7 @@ def msec(moment: datetime) -> int:
 
 
 def event(
-    app: str, user: str, session: str, event_id: str, name: str, when: datetime, **columns: Any
+    app: str, user: str, session: str | None, event_id: str, name: str, when: datetime, **columns: Any
 ) -> dict[str, Any]:
     """An event_v2 row as the ETL writes it (received one second after it happened)."""
     return {
@@ -180,12 +183,45 @@ RET = [
 ]
 
 
+# --- det: every web event carries its page; one page view has no session id
+DET_AT = at(JAN_8, 14)
+HOME = {"page_view_page_title": "Home"}
+CART = {"page_view_page_title": "Cart"}
+DET = [
+    event("det", "d1", "t1", "det-open", "_first_open", DET_AT),  # no title
+    event("det", "d1", "t1", "det-start", "_session_start", DET_AT, **HOME),
+    event("det", "d1", "t1", "det-home", "_page_view", DET_AT, device_ua=[("string", "Mozilla/5.0 (X11)")], **HOME),
+    event("det", "d1", "t1", "det-home-eng", "_user_engagement", DET_AT + timedelta(seconds=5),
+          user_engagement_time_msec=4000, **HOME),
+    event("det", "d1", "t1", "det-cart", "_page_view", DET_AT + timedelta(seconds=10), **CART),
+    event("det", "d1", "t1", "det-cart-eng", "_user_engagement", DET_AT + timedelta(seconds=15),
+          user_engagement_time_msec=2000, **CART),
+    event("det", "d1", None, "det-home-again", "_page_view", DET_AT + timedelta(seconds=20), **HOME),
+    # Android: the screen view carries its name, the _user_engagement after it does not
+    event("det", "m1", "t2", "det-main", "_screen_view", DET_AT, platform="Android", screen_view_screen_name="Main"),
+    event("det", "m1", "t2", "det-main-eng", "_user_engagement", DET_AT + timedelta(seconds=5), platform="Android",
+          user_engagement_time_msec=3000),
+]  # fmt: skip
+
+# --- nosess: U has session q1 (engaged: duration 12000 ms > 10000) and three events without a session id
+NOSESS = [
+    event("nosess", "U", "q1", "q1-start", "_session_start", at(JAN_8, 9), session_duration=0),
+    event("nosess", "U", "q1", "q1-view", "_page_view", at(JAN_8, 9), session_duration=0),
+    event("nosess", "U", "q1", "q1-eng", "_user_engagement", at(JAN_8, 9, 0, 12), session_duration=12000,
+          user_engagement_time_msec=5000),
+    event("nosess", "U", None, "free-view1", "_page_view", at(JAN_8, 10)),
+    event("nosess", "U", None, "free-view2", "_page_view", at(JAN_8, 11)),
+    event("nosess", "U", None, "free-eng", "_user_engagement", at(JAN_8, 11, 0, 5), user_engagement_time_msec=1000),
+]  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Config]:
     home = tmp_path_factory.mktemp("parity_reports") / "home"
     apps = [{"id": "shop"}, {"id": "shop_ny", "timezone": "America/New_York"}, {"id": "eng"}, {"id": "life"}]
-    config = make_config(home, apps=[*apps, {"id": "ret"}], etl={"freshness_hours": None})
-    load_tables(config, {"event_v2": SHOP + SHOP_NY + ENG + LIFE + RET})
+    apps += [{"id": "ret"}, {"id": "det"}, {"id": "nosess"}]
+    config = make_config(home, apps=apps, etl={"freshness_hours": None})
+    load_tables(config, {"event_v2": SHOP + SHOP_NY + ENG + LIFE + RET + DET + NOSESS})
     run_dbt(config, ["build", "--vars", '{"clickstream__backfill_limit_days": 100}'])
     yield config
 
@@ -488,3 +524,96 @@ def test_retention_stops_at_day_42(warehouse: Config) -> None:
     days = retention(warehouse)
     assert days[42] == (1, 1)
     assert max(days) == 42
+
+
+# --- page and screen details (rpt_engagement__page_screen_view_detail)
+def detail(warehouse: Config, aggregation_type: str) -> list[tuple[Any, ...]]:
+    return query(
+        warehouse,
+        "select user_id, aggregation_dim, event_count, view_count, session_count, user_engagement_time_seconds"
+        " from analytics.rpt_engagement__page_screen_view_detail"
+        f" where app_id = 'det' and aggregation_type = '{aggregation_type}' order by all",
+    )
+
+
+def test_detail_counts_every_event_that_carries_the_page(warehouse: Config) -> None:
+    # original: group every event of the day by page_view_page_title; event_count = distinct events,
+    # view_count = _page_view events, session_count = distinct session_id (NULL not counted),
+    # engagement = sum(user_engagement_time_msec) / 1000.
+    # Home: _session_start, _page_view, _user_engagement (4000 ms), the session-less _page_view: 4 events,
+    #   2 views, 1 session (t1), 4 s. Cart: _page_view, _user_engagement (2000 ms): 2, 1, 1, 2 s.
+    # NULL: _first_open: 1 event, 0 views, 1 session, no engagement (NULL).
+    # Ours credits Home's view with the 4000 ms reported after it and Cart's with the 2000 ms: the same here.
+    rows = [row for row in detail(warehouse, "Page Title") if row[0] == "d1"]
+    assert rows == [
+        ("d1", "Cart", 2, 1, 1, 2.0),
+        ("d1", "Home", 4, 2, 1, 4.0),
+        ("d1", None, 1, 0, 1, None),
+    ]
+
+
+def test_detail_credits_a_screen_with_the_engagement_reported_after_it(warehouse: Config) -> None:
+    # counts as the original: Main: the _screen_view (1 event, 1 view, 1 session); NULL: m1's
+    # _user_engagement (1, 0, 1). Deliberate difference in the time: the original sums the engagement of
+    # events carrying the name (Main NULL, the NULL row 3 s); ours credits Main's view with the 3000 ms
+    # reported after it (Main 3 s, the NULL row, without views, NULL).
+    rows = [row for row in detail(warehouse, "Screen Name") if row[0] == "m1"]
+    assert rows == [("m1", "Main", 1, 1, 1, 3.0), ("m1", None, 1, 0, 1, None)]
+
+
+def test_exits_are_the_sessions_last_titled_views(warehouse: Config) -> None:
+    # t1's views: Home, then Cart (its last); the session-less Home view is no session's exit
+    rows = query(
+        warehouse,
+        "select aggregation_dim, exit_count from analytics.rpt_engagement__exit"
+        " where app_id = 'det' and aggregation_type = 'Page Title' order by all",
+    )
+    assert rows == [("Cart", 1)]
+
+
+# --- events without a session id (rpt_engagement__kpi, rpt_acquisition__day_user_acquisition)
+def test_the_kpi_judges_a_users_session_less_events_of_a_day_as_one_session(warehouse: Config) -> None:
+    # original: group by (platform, session_id, merged user): q1 (1 view, 12000 ms > 10000: engaged, 5000 ms)
+    # and U's NULL group (2 views > 1: engaged, 1000 ms) -> 2 engaged sessions, 1 user;
+    # per user 2 / 1 = 2.0; time (5000 + 1000) / 1000 = 6 s; per engaged session 6 / 2 = 3.0; per user 6.0.
+    # session_count (ours only) counts the two groups.
+    [row] = query(
+        warehouse,
+        "select engaged_session_count, session_count, active_user_count, user_engagement_time_seconds,"
+        " avg_engaged_session_per_user, avg_engagement_time_per_session_seconds, avg_engagement_time_per_user_seconds"
+        " from analytics.rpt_engagement__kpi where app_id = 'nosess'",
+    )
+    assert row == pytest.approx((2, 2, 1, 6.0, 2.0, 3.0, 6.0))
+
+
+def test_acquisition_leaves_out_events_without_a_session_id(warehouse: Config) -> None:
+    # original: the day's (user, session_id) rows are joined to their traffic on session_id, which NULL never
+    # matches: only q1 is left: 1 session, 1 engaged, rate 1 / 1, 5 s, average 5 / 1, 3 events
+    rows = query(
+        warehouse,
+        "select user_id, session_count, engagement_session_count, engagement_rate,"
+        " total_user_engagement_time_seconds, avg_user_engagement_time_seconds, event_count"
+        " from analytics.rpt_acquisition__day_user_acquisition"
+        " where app_id = 'nosess' and aggregation_type = 'Session Traffic Source'",
+    )
+    assert rows == [("U", 1, 1, 1.0, 5.0, 5.0, 3)]
+
+
+# --- rpt_event_view: the original view's columns
+def test_the_event_view_marks_views_with_their_session_and_event_ids(warehouse: Config) -> None:
+    # original: view_session_indicator = session_id and view_event_indicator = event_id on _page_view and
+    # _screen_view, NULL otherwise; device_ua_string = device_ua.string
+    rows = query(
+        warehouse,
+        "select event_id, view_session_indicator, view_event_indicator, device_ua_string from analytics.rpt_event_view"
+        " where app_id = 'det' and user_pseudo_id = 'd1' order by event_id",
+    )
+    assert rows == [
+        ("det-cart", "t1", "det-cart", None),
+        ("det-cart-eng", None, None, None),
+        ("det-home", "t1", "det-home", "Mozilla/5.0 (X11)"),
+        ("det-home-again", None, "det-home-again", None),  # a view without a session id
+        ("det-home-eng", None, None, None),
+        ("det-open", None, None, None),
+        ("det-start", None, None, None),
+    ]

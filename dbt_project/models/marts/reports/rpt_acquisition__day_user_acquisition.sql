@@ -3,7 +3,9 @@
     from that day's events, as rpt_engagement__kpi), engagement rate, the engaged sessions'
     engagement time and its average per engaged session, events. Every user is counted under the
     first-touch dimensions here, as in the original. engagement_rate is engaged sessions / sessions:
-    the original divides them by events, in integers, which is 0 for nearly every row. -#}
+    the original divides them by events, in integers, which is 0 for nearly every row. Events without
+    a session id are left out of every row, as the original (it joins a day's sessions to their
+    traffic on session_id, which a NULL never matches). -#}
 {{ config(**clickstream_report_config()) }}
 
 {#- Events are first summed per session and day (every traffic dimension is constant there), so each
@@ -26,7 +28,7 @@ with session_days as (
         sum(coalesce(user_engagement_time_msec, 0)) as engagement_time_msec,
         count(*) as event_count
     from {{ ref('int_report_events') }}
-    where {{ clickstream_report_days() }}
+    where session_id is not null and {{ clickstream_report_days() }}
     group by
         app_id, platform, event_date, merged_user_id, session_key,
         {{ clickstream_traffic_dimension_columns() | join(', ') }}

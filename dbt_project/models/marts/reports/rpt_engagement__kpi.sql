@@ -1,7 +1,10 @@
 {#- clickstream_engagement_kpi, per day and platform, with the original's definitions: a session is
     engaged on a day when that day's events of it hold more than one view or a session duration over
     the threshold (macros/engaged_session.sql), so a session across midnight is judged, and counted,
-    on each of its days; only engaged sessions' engagement time counts.
+    on each of its days; only engaged sessions' engagement time counts. A user's events without a
+    session id on a day are judged together as one session, as the original (which groups by
+    session_id, NULL included); session_count counts them as one too, so engaged sessions never
+    exceed sessions.
     avg_engaged_session_per_user = engaged sessions / active users,
     avg_engagement_time_per_session_seconds = engaged sessions' engagement time / engaged sessions,
     avg_engagement_time_per_user_seconds = engaged sessions' engagement time / active users.
@@ -16,7 +19,7 @@ with session_days as (
         app_id,
         platform,
         event_date,
-        session_key,
+        case when session_id is not null then session_key end as session_key,
         merged_user_id,
         sum(coalesce(user_engagement_time_msec, 0)) as engagement_time_msec,
         {{ clickstream_is_engaged_session(
@@ -24,7 +27,8 @@ with session_days as (
         ) }} as is_engaged
     from {{ ref('int_report_events') }}
     where {{ clickstream_report_days() }}
-    group by app_id, platform, event_date, session_key, merged_user_id
+    group by
+        app_id, platform, event_date, case when session_id is not null then session_key end, merged_user_id
 
 ),
 
@@ -34,8 +38,8 @@ daily as (
         app_id,
         platform,
         event_date,
-        count(case when is_engaged and session_key is not null then 1 end) as engaged_sessions,
-        count(distinct session_key) as sessions,
+        count(case when is_engaged then 1 end) as engaged_sessions,
+        count(*) as sessions,
         count(distinct merged_user_id) as active_users,
         sum(case when is_engaged then engagement_time_msec else 0 end) / 1000.0 as engagement_seconds
     from session_days

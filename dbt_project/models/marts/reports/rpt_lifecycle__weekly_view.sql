@@ -3,8 +3,10 @@
     2-RETAINED-ACTIVE (active this week and the week before), 3-RETURN (active this week, not the
     week before, not new) and 0-CHURN (active the week before, not this week), whose count is
     negative so a stacked bar draws it below zero, as the original. Unlike the original, no churn
-    row is written for the week after the app's latest week with data (it has not happened yet). Rebuilt
-    whole: a new week changes the previous week's churn. -#}
+    row is written for the week after the app's latest week with data (it has not happened yet), and a
+    device is followed on each platform separately (the original follows a user_pseudo_id across
+    platforms, labelling each week with that week's platform), so states add up under a platform
+    filter. Rebuilt whole: a new week changes the previous week's churn. -#}
 {{ config(materialized='table', tags=['reports']) }}
 
 with weeks as (
