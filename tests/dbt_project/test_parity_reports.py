@@ -617,3 +617,14 @@ def test_the_event_view_marks_views_with_their_session_and_event_ids(warehouse: 
         ("det-open", None, None, None),
         ("det-start", None, None, None),
     ]
+
+
+def test_the_first_day_flag_uses_the_apps_local_dates(warehouse: Config) -> None:
+    # deliberate difference: n1's first touch is 22:00 on the 8th in New York (03:00 UTC on the 9th); y2 is
+    # 10:00 on the 9th there: not the first local day. The original compares UTC dates (both the 9th): 'true'.
+    rows = query(
+        warehouse,
+        "select session_id, bool_and(is_first_day_event), bool_or(is_first_day_event) from analytics.rpt_event_view"
+        " where app_id = 'shop_ny' group by session_id order by session_id",
+    )
+    assert rows == [("y1", True, True), ("y2", False, False)]
