@@ -5,7 +5,8 @@ Usage: python bench/studio.py [--events 10000000] [--base-events 100000] [--repe
 
 Input: bench/modeling.py's generator (the real ETL over ``--base-events`` simulated events, replicated
 inside DuckDB as distinct users over ``--days`` of history) up to ``--events`` events, then ``dbt run``
-of fct_events and what it needs, then the cycle's ``publish`` of the serving snapshot (timed). Queries
+of fct_events and dim_users (users are merged users, read through dim_users) and what they need, then the
+cycle's ``publish`` of the serving snapshot (timed). Queries
 are the Studio's own SQL (studio/analyses.py, studio/paths.py) run by its snapshot reader with ``--threads`` DuckDB
 threads, over the whole history:
 
@@ -114,10 +115,10 @@ def main() -> None:
         warehouse = folder / f"studio-{args.events}.duckdb"
         config = bench_config(folder / f"studio-home-{args.events}", warehouse, args.threads)
         if not snapshot_path(config).exists():
-            console.print(f"{args.events:,} events: replicate, dbt run +fct_events ...")
+            console.print(f"{args.events:,} events: replicate, dbt run +fct_events +dim_users ...")
             replicate(warehouse, base, max(1, math.ceil(args.events / base_events)), max(1, args.days // 7))
             vars_ = '{"clickstream__backfill_limit_days": 3650}'
-            run_dbt(config, ["run", "--quiet", "--select", "+fct_events", "--vars", vars_])
+            run_dbt(config, ["run", "--quiet", "--select", "+fct_events", "+dim_users", "--vars", vars_])
         reuse = args.reuse_snapshot and snapshot_path(config).exists()
         published = None if reuse else publish_snapshot(config)
         reader = SnapshotReader(snapshot_path(config), args.threads)

@@ -3,15 +3,21 @@
 Templates are fixed text; the loops over steps, touchpoints and pairs only number the slots. Semantics
 (documented for analysts in README.md, "Analytics Studio"):
 
+A user, in every analysis, is the original's merged user: the signed-in id of the device's users row
+(dim_users.user_id), else the device's user_pseudo_id (:func:`studio.sqlbuild.merged_user`). A user who
+signs in on a phone and a laptop is one user: counted once, and a funnel step, a return or a touch on
+either device belongs to them.
+
 * event: per metric (event and its conditions) and time bucket (day, week from Monday, or month, in the
-  app's zone), a count of events, of users (user_pseudo_id), of distinct property values, or
+  app's zone), a count of events, of users (merged), of distinct property values, or
   sum/avg/median/min/max of a property (median approximate on Athena); optionally per group value. Each
   metric's own computeMethod says which; a metric without one counts events, as the original's
   (``?? EVENT_CNT``), whatever the request-level computeMethod says (the original does not read it here);
 * funnel: from each step-1 event, the earliest next step (time, then event_id) after it with the same
-  join column value (user_pseudo_id unless joinColumn says otherwise) within the conversion window
+  join column value (the merged user, also for joinColumn user_pseudo_id, unless joinColumn names
+  another column) within the conversion window
   (seconds from step 1, or the same day in the app's zone), and so on; a start counts for every step it
-  reaches; counted as users (distinct user_pseudo_id of the starts) or events (distinct events matched
+  reaches; counted as users (distinct merged users of the starts) or events (distinct events matched
   at each step). Users are the original's count; events are not: the original counts every step-k event
   that continues any chain (so a step can count more than the one before, a conversion over 100 %);
   here a step-k event counts when it is some start's earliest next step, so no step exceeds the one
@@ -52,6 +58,7 @@ from studio.sqlbuild import (
     event_filter,
     fill,
     local_time,
+    merged_user,
     number,
     property_number,
     property_text,
@@ -103,7 +110,7 @@ def _metric(catalog: Catalog, request: EventRequest, metric: EventAndCondition) 
     if method == "EVENT_CNT":
         return exp.Count(this=exp.Star())
     if method == "USER_ID_CNT":
-        return exp.Count(this=exp.Distinct(expressions=[exp.column("user_pseudo_id")]))
+        return exp.Count(this=exp.Distinct(expressions=[merged_user(request.app_id)]))
     target = metric.event_ext_parameter.target_property if metric.event_ext_parameter else None
     if target is None:
         if method != "SUM_VALUE":
@@ -154,16 +161,18 @@ def funnel_analysis(catalog: Catalog, request: FunnelRequest, now: datetime | No
         else catalog.property(request.app_id, "user_pseudo_id")  # fmt: skip
     if join.custom:
         raise BadRequest("joinColumn must be an event column such as user_pseudo_id, user_id or session_id")
+    # user_pseudo_id (the default) is the merged user, as the original's base_data renames merged_user_id to it
+    join_value = merged_user(request.app_id) if join.name == "user_pseudo_id" else column_of(join)
     flags = ", ".join(f"$flag{i} as f{i}" for i in range(1, len(steps) + 1))
     # CURRENT_DAY: the same day in the app's zone
     window = "b.d = p.d1" if request.conversion_interval_type == "CURRENT_DAY" else "b.ts <= p.t1 + $window"
     same_group = " and b.g = p.g" if request.group_condition and request.group_condition.apply_to == "ALL" else ""
     # Each step-1 event (its event_id is the start's key) reaches step k at the earliest step-k event (time,
     # then event_id) strictly after its step k-1 with the same join value, within the window of step 1. The
-    # start's user (user_pseudo_id) is what USER_ID_CNT counts; EVENT_CNT counts the distinct events matched
+    # start's user (the merged user) is what USER_ID_CNT counts; EVENT_CNT counts the distinct events matched
     # at each step (two starts reaching the same step-k event count it once).
     base = (
-        f"base as (select $join as j, user_pseudo_id as u, event_id as e, event_timestamp as ts, "
+        f"base as (select $join as j, $user as u, event_id as e, event_timestamp as ts, "
         f"cast($local as date) as d, $group as g, {flags} from events where $scope and $any_step)"
     )
     start = "s1 as (select e as start_id, u, j, ts as t1, d as d1, g, e, ts as t from base where f1)"
@@ -193,7 +202,8 @@ def funnel_analysis(catalog: Catalog, request: FunnelRequest, now: datetime | No
     slots = {f"flag{i}": event_filter(catalog, request.app_id, step.event_name, step.sql_condition)
              for i, step in enumerate(steps, start=1)}  # fmt: skip
     slots.update(
-        join=column_of(join), group=request_group(catalog, request), scope=scope(catalog, request, now),
+        join=join_value, user=merged_user(request.app_id), group=request_group(catalog, request),
+        scope=scope(catalog, request, now),
         any_step=any_of([slots[f"flag{i}"] for i in range(1, len(steps) + 1)]), local=local_time(request),
     )  # fmt: skip
     if request.conversion_interval_type == "CUSTOMIZE":
@@ -254,12 +264,12 @@ def retention_analysis(catalog: Catalog, request: RetentionRequest, now: datetim
         # split by a property (groupCondition), as the original: a start's value is its group, and a return
         # counts for that group when the return event has the same value
         template = f"""
-            with starts as (select user_pseudo_id as u, $bucket as period, $start_join as j, $group as g
+            with starts as (select $user as u, $bucket as period, $start_join as j, $group as g
                             from events where $scope and $start_event),
             cohorts as (select u, min(period) as cohort from starts group by u),
             cohort_rows as (select distinct c.u, c.cohort, s.j, s.g from cohorts as c
                             join starts as s on s.u = c.u and s.period = c.cohort),
-            backs as (select distinct user_pseudo_id as u, $bucket as period, $back_join as j, $group as g
+            backs as (select distinct $user as u, $bucket as period, $back_join as j, $group as g
                       from events where $scope and $back_event),
             returned as (select distinct c.u, c.g, c.cohort, date_diff('{unit}', c.cohort, b.period) as n
                          from cohort_rows as c join backs as b
@@ -280,7 +290,7 @@ def retention_analysis(catalog: Catalog, request: RetentionRequest, now: datetim
                                     pair.back_event.sql_condition),
             start_join=property_text(catalog, request.app_id, start_join) if start_join else text(""),
             back_join=property_text(catalog, request.app_id, back_join) if back_join else text(""),
-            bucket=bucket(request, unit), group=request_group(catalog, request),
+            bucket=bucket(request, unit), group=request_group(catalog, request), user=merged_user(request.app_id),
         ))  # fmt: skip
     union: exp.Expr = exp.Subquery(this=selects[0])
     for select in selects[1:]:
@@ -351,7 +361,7 @@ def attribution_analysis(catalog: Catalog, request: AttributionRequest, now: dat
         "CUSTOMIZE": "t.ts >= g.ts - $window",
     }
     template = f"""
-        with base as (select user_pseudo_id as u, session_id as sid, event_id as e, event_timestamp as ts,
+        with base as (select $user as u, session_id as sid, event_id as e, event_timestamp as ts,
                              cast($local as date) as d, $goal as is_goal, $goal_value as goal_value, {flags}
                       from events where $scope and $any_event),
         ordered as (select *, sum(case when is_goal then 1 else 0 end) over (
@@ -391,6 +401,7 @@ def attribution_analysis(catalog: Catalog, request: AttributionRequest, now: dat
     slots.update(
         goal=goal_filter,
         goal_value=goal_value,
+        user=merged_user(request.app_id),
         scope=scope(catalog, request, now, lookback=lookback),
         start=timestamp(time_range(request, now)[0]),
         local=local_time(request),

@@ -17,7 +17,9 @@ Semantics (README.md, "Analytics Studio"), as the original console's path reques
 * ``levels`` (the original's top-level ``maxStep``; 5 when absent, as there) is how many nodes a path
   shows, the start included;
 * ``computeMethod`` ``EVENT_CNT`` counts links (one per path and step); any other method, the default
-  ``USER_ID_CNT`` included, counts the distinct users who made the link, as the original does.
+  ``USER_ID_CNT`` included, counts the distinct users who made the link, as the original does; users
+  are merged users (the signed-in id, else the device: studio/analyses.py), and a ``lagSeconds`` path
+  runs over a merged user's events from all their devices.
 
 It has two plans with one answer (tests/studio/test_path_plans.py): per-level hash joins on DuckDB, and
 window passes for Redshift and Athena, which lack DuckDB's struct MIN.
@@ -32,7 +34,7 @@ from sqlglot import exp
 from studio.analyses import Analysis, plain_rows
 from studio.catalog import Catalog
 from studio.model import ConditionGroup, PathRequest
-from studio.sqlbuild import condition_group, fill, number, scope, seconds, text
+from studio.sqlbuild import condition_group, fill, merged_user, number, scope, seconds, text
 
 PAGE_EVENTS = {"page_view_page_title": "_page_view", "page_view_page_url": "_page_view",
                "screen_view_screen_name": "_screen_view", "screen_view_screen_id": "_screen_view"}  # fmt: skip
@@ -77,23 +79,24 @@ def path_analysis(catalog: Catalog, request: PathRequest, now: datetime | None =
     users = request.compute_method != "EVENT_CNT"
     who = ", usr" if users else ""
     # A path is a (u, p) pair: a session (its session_key, p constant), or a user's run of events without a
-    # pause over lagSeconds. Events are ordered by time, then event_id: events of one session often share a
-    # millisecond, and without the tie-breaker the order (and so the answer) would change between runs.
+    # pause of lagSeconds (the merged user's, as the original: a signed-in user's devices make one run).
+    # Events are ordered by time, then event_id: events of one session often share a millisecond, and
+    # without the tie-breaker the order (and so the answer) would change between runs.
     if settings.session_type == "SESSION":
         key = "session_key"
         paths = f"select u, 0 as p{who}, ts, e, node from base"
     else:
-        key = "user_pseudo_id"
+        key = "$user"
         # a pause of lagSeconds or more ends a path (the original keeps a gap shorter than lagSeconds)
         paths = (f"select u, sum(gap) over (partition by u order by ts, e rows unbounded preceding) as p{who}, ts, e, "
                  "node from (select *, case when lag(ts) over (partition by u order by ts, e) is null "
                  "or ts >= lag(ts) over (partition by u order by ts, e) + $lag then 1 else 0 end as gap from base) "
                  "as gaps")  # fmt: skip
-    user = ", user_pseudo_id as usr" if users else ""
+    user = ", $user as usr" if users else ""
     base = (f"select {key} as u{user}, event_id as e, event_timestamp as ts, $node as node from events "
             "where $scope and $node_events")  # fmt: skip
     slots = {"node": mapped, "scope": scope(catalog, request, now), "node_events": node_events,
-             "levels": number(settings.levels)}  # fmt: skip
+             "levels": number(settings.levels), "user": merged_user(request.app_id)}  # fmt: skip
     if start is not None:
         slots["start"] = text(start)
     if settings.session_type == "CUSTOMIZE":

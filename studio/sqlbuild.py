@@ -152,6 +152,17 @@ def _join_users(tree: exp.Expr) -> exp.Expr:
     return tree
 
 
+def merged_user(app_id: str) -> exp.Expr:
+    """The event's user as the original counts and joins users (its ``merged_user_id``): the signed-in id the
+    device's users row holds (dim_users.user_id, the latest one seen), else the device's user_pseudo_id.
+
+    Read through the users join, so a device that signs in later moves its past events to the signed-in user
+    at once, and two devices signed in as one user are one user in every analysis.
+    """
+    signed_in = exp.Anonymous(this=USER_VALUE, expressions=[exp.Literal.string(app_id), exp.column("user_id")])
+    return exp.Coalesce(this=signed_in, expressions=[exp.column("user_pseudo_id")])
+
+
 def property_value(app_id: str, prop: Property) -> exp.Expr:
     """The SQL of a property as read from the events table: a user attribute through the users join."""
     value = column_of(prop)

@@ -67,23 +67,40 @@ EVENTS: list[tuple[str, str, str, str, str, dict[str, Any]]] = [
 ]
 
 
-def event_rows() -> list[dict[str, Any]]:
+# dim_users: u1 and u3 are gold-tier customers (a user property); u2 came directly, the others by search; no
+# device has signed in (user_id null), so each device is its own user
+USERS: list[tuple[str, str | None, str, dict[str, str]]] = [
+    ("u1", None, "google", {"tier": "gold"}),
+    ("u2", None, "direct", {"tier": "silver"}),
+    ("u3", None, "google", {"tier": "gold"}),
+    ("u4", None, "google", {}),
+]
+
+
+def event_rows(events: list[tuple[str, str, str, str, str, dict[str, Any]]] = EVENTS) -> list[dict[str, Any]]:
+    """The events as fct_events rows; ``details`` may carry ``user_id`` (the signed-in id the event was sent with)."""
     rows = []
-    for index, (user, platform, session, moment, name, details) in enumerate(EVENTS):
+    for index, (user, platform, session, moment, name, details) in enumerate(events):
         when = datetime.fromisoformat(moment).replace(tzinfo=UTC)
         custom = {"product": {"value": details["product"], "type": "string"}} if "product" in details else {}
         rows.append({
             "event_timestamp": when, "event_id": f"e{index:02d}", "event_time_msec": int(when.timestamp() * 1000),
             "event_name": name, "event_value": details.get("value"), "platform": platform, "project_id": "demo",
-            "app_id": APP, "user_pseudo_id": user, "session_id": session,
+            "app_id": APP, "user_pseudo_id": user, "session_id": session, "user_id": details.get("user_id"),
             "page_view_page_title": details.get("title"), "custom_parameters": list(custom.items()),
         })  # fmt: skip
     return rows
 
 
-def build_warehouse(config: Config) -> None:
-    """``analytics.fct_events`` holding EVENTS (as the model would), the catalog file and a published snapshot."""
-    batch = rows_to_arrow(PROCESSED_TABLES["event_v2"], event_rows())
+def build_warehouse(
+    config: Config,
+    events: list[tuple[str, str, str, str, str, dict[str, Any]]] = EVENTS,
+    users: list[tuple[str, str | None, str, dict[str, str]]] = USERS,
+) -> None:
+    """``analytics.fct_events`` holding ``events`` (as the model would), ``analytics.dim_users`` holding
+    ``users`` (device, signed-in user id, first traffic source, user properties), the catalog file and a
+    published snapshot."""
+    batch = rows_to_arrow(PROCESSED_TABLES["event_v2"], event_rows(events))
     config.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(config.warehouse_path)) as connection:
         connection.execute("set TimeZone = 'UTC'")
@@ -96,15 +113,17 @@ def build_warehouse(config: Config) -> None:
             "'Organic Search' as session_channel_group, 'search' as session_source_category, "
             "true as session_is_engaged, 1 as session_views, 0 as session_engagement_time_msec from batch"
         )
-        # dim_users: u1 and u3 are gold-tier customers (a user property); u2 came directly, the others by search
         connection.execute(
-            "create table analytics.dim_users as select * from (values "
-            "('shop', 'u1', 'google', map {'tier': {'value': 'gold', 'type': 'string'}}), "
-            "('shop', 'u2', 'direct', map {'tier': {'value': 'silver', 'type': 'string'}}), "
-            "('shop', 'u3', 'google', map {'tier': {'value': 'gold', 'type': 'string'}}), "
-            "('shop', 'u4', 'google', cast(map {} as map(varchar, struct(value varchar, type varchar))))) "
-            "as users(app_id, user_pseudo_id, first_traffic_source, user_properties)"
+            "create table analytics.dim_users (app_id varchar, user_pseudo_id varchar, user_id varchar, "
+            "first_traffic_source varchar, user_properties map(varchar, struct(value varchar, type varchar)))"
         )
+        for device, user_id, source, properties in users:
+            names, values = list(properties), [{"value": value, "type": "string"} for value in properties.values()]
+            connection.execute(
+                "insert into analytics.dim_users values (?, ?, ?, ?, "
+                "map(cast(? as varchar[]), cast(? as struct(value varchar, type varchar)[])))",
+                [APP, device, user_id, source, names, values],
+            )
     write_catalog(config)
     publish_snapshot(config)
 

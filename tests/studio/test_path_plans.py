@@ -53,6 +53,8 @@ def events_table(rows: list[tuple[Any, ...]]) -> duckdb.DuckDBPyConnection:
         "event_timestamp timestamptz, event_name varchar, page_view_page_title varchar)"
     )
     connection.executemany("insert into events values ('shop', ?, ?, ?, ?, ?, ?)", rows)
+    # users count (and lagSeconds paths run) by the merged user; no device here has signed in
+    connection.execute("create table users (app_id varchar, user_pseudo_id varchar, user_id varchar)")
     return connection
 
 

@@ -46,7 +46,9 @@ def warehouse() -> Iterator[Callable[[list[Event]], duckdb.DuckDBPyConnection]]:
             f"user_pseudo_id varchar, session_id varchar, user_id varchar, platform varchar, event_value double, "
             f"custom_parameters {MAP})"
         )
-        connection.execute(f"create table users (app_id varchar, user_pseudo_id varchar, user_properties {MAP})")
+        connection.execute(
+            f"create table users (app_id varchar, user_pseudo_id varchar, user_id varchar, user_properties {MAP})"
+        )
         for event_id, user, session, moment, name, product in events:
             parameters = {"product": {"value": product, "type": "string"}} if product else {}
             connection.execute(
