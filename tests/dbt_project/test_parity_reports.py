@@ -15,6 +15,7 @@ behaviours do not disturb each other's counts:
 * ``det`` (UTC): page and screen details: a web user whose page title is on every event, a view without
   a session id, and an Android user whose `_user_engagement` carries no screen name.
 * ``nosess`` (UTC): events without a session id beside a session, in the KPI and acquisition reports.
+* ``plat`` (UTC): one device id starting sessions on Web, then on Android the next week.
 
 Every expected value is worked out by hand from the original's SQL (src/analytics/private/sqls/redshift/
 dashboard/ in awslabs/clickstream-analytics-on-aws); the arithmetic is in the comments.
@@ -215,13 +216,20 @@ NOSESS = [
 ]  # fmt: skip
 
 
+# --- plat: p1 starts a session on Web in the week of 8 January and on Android in the week of 15 January
+PLAT = [
+    event("plat", "p1", "w", "plat-web", "_session_start", at(WEEKS[0], 12)),
+    event("plat", "p1", "a", "plat-android", "_session_start", at(WEEKS[1], 12), platform="Android"),
+]
+
+
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Config]:
     home = tmp_path_factory.mktemp("parity_reports") / "home"
     apps = [{"id": "shop"}, {"id": "shop_ny", "timezone": "America/New_York"}, {"id": "eng"}, {"id": "life"}]
-    apps += [{"id": "ret"}, {"id": "det"}, {"id": "nosess"}]
+    apps += [{"id": "ret"}, {"id": "det"}, {"id": "nosess"}, {"id": "plat"}]
     config = make_config(home, apps=apps, etl={"freshness_hours": None})
-    load_tables(config, {"event_v2": SHOP + SHOP_NY + ENG + LIFE + RET + DET + NOSESS})
+    load_tables(config, {"event_v2": SHOP + SHOP_NY + ENG + LIFE + RET + DET + NOSESS + PLAT})
     run_dbt(config, ["build", "--vars", '{"clickstream__backfill_limit_days": 100}'])
     yield config
 
@@ -492,6 +500,22 @@ def test_lifecycle_states_and_churn_below_zero(warehouse: Config) -> None:
         (WEEKS[3], "0-CHURN", -1),
         (WEEKS[3], "1-NEW", 1),
     ]  # no week 5: deliberate, the original writes late's churn (-1) for the week after the data
+
+
+def test_lifecycle_follows_a_device_on_each_platform(warehouse: Config) -> None:
+    # deliberate difference: per platform, p1 is new on Web in week 1, new on Android in week 2, and Web
+    # churns in week 2. The original (lag over user_pseudo_id across platforms): Web 1-NEW in week 1,
+    # Android 2-RETAINED-ACTIVE in week 2, no churn for Web (and churn for Android in week 3).
+    rows = query(
+        warehouse,
+        "select time_period, platform, this_week_value, sum from analytics.rpt_lifecycle__weekly_view"
+        " where app_id = 'plat' order by all",
+    )
+    assert rows == [
+        (WEEKS[0], "Web", "1-NEW", 1),
+        (WEEKS[1], "Android", "1-NEW", 1),
+        (WEEKS[1], "Web", "0-CHURN", -1),
+    ]
 
 
 # --- retention (rpt_retention__view)
