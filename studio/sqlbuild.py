@@ -253,7 +253,8 @@ def condition(catalog: Catalog, app_id: str, cond: Condition) -> exp.Expr:
 
 
 def _comparison(column: exp.Expr, cond: Condition, value_type: str) -> exp.Expr:
-    """The test; the negative ones (``<>``, ``not_in``, ``not_contains``) hold for null too, as in the original."""
+    """The test; the negative ones (``<>``, ``not_in``, ``not_contains``) and ``false`` hold for null too, as in
+    the original."""
     values = [literal(value, value_type) for value in cond.value]
     op = cond.operator
     is_null = exp.Is(this=column.copy(), expression=exp.Null())
@@ -261,8 +262,10 @@ def _comparison(column: exp.Expr, cond: Condition, value_type: str) -> exp.Expr:
         return is_null
     if op == "is_not_null":
         return exp.Not(this=is_null)
-    if op in ("true", "false"):
-        return exp.EQ(this=column, expression=exp.Boolean(this=op == "true"))
+    if op == "true":
+        return exp.EQ(this=column, expression=exp.true())
+    if op == "false":  # as the original's booleans: a missing value is false too
+        return exp.or_(is_null, exp.EQ(this=column, expression=exp.false()))
     if op == "between":
         return exp.Between(this=column, low=values[0], high=values[1])
     if op in ("in", "not_in"):

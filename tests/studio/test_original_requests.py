@@ -399,3 +399,21 @@ def test_false_on_a_boolean_parameter_holds_where_it_is_missing() -> None:
             where = sqlbuild.render(test, "duckdb")
             counts[operator] = connection.execute(f"select count(*) from events where {where}").fetchone()
     assert counts == {"true": (1,), "false": (2,)}
+
+
+def test_false_on_a_boolean_column_holds_where_it_is_missing() -> None:
+    # the original's _buildSqlFromBooleanCondition for a column: `= TRUE`, and `(col is null or col = FALSE)`.
+    # Events whose session_is_engaged is true, false, missing -> true 1, false 2 (false and missing)
+    catalog = Catalog.from_document({"events": [{"appId": "shop", "name": VIEW}]})
+    with duckdb.connect(":memory:") as connection:
+        connection.execute(
+            "create table events as select * from (values (true), (false), (null)) as t(session_is_engaged)"
+        )
+        counts = {}
+        for operator in ("true", "false"):
+            test = sqlbuild.condition(catalog, "shop", Condition.model_validate(
+                {"category": "session", "property": "session_is_engaged", "operator": operator, "value": [],
+                 "dataType": "boolean"}))  # fmt: skip
+            where = sqlbuild.render(test, "duckdb")
+            counts[operator] = connection.execute(f"select count(*) from events where {where}").fetchone()
+    assert counts == {"true": (1,), "false": (2,)}
