@@ -14,12 +14,15 @@ App ``shop`` (UTC), January 2024; bodies as the original's console sends them:
 | P2 | U | Web | s2 | 01-01 10:40 | purchase 30 |
 | P3 | (anonymous) | Web | s3 | 01-01 11:00 | view_item p2 |
 | P3 | (anonymous) | Web | s3 | 01-01 11:05 | add_to_cart p2 |
-| P4 | (no users row) | Web | s5 | 01-02 12:00 | view_item p1 |
+| P4 | (anonymous) | Web | s5 | 01-02 12:00 | view_item p1 |
 | P2 | U | Web | s4 | 01-03 09:00 | view_item p3 |
 | P2 | U | Web | s4 | 01-03 09:05 | purchase 20 |
 
-Merged users: U (P1 and P2), P3, P4. Counted by device instead, P1 and P2 would be two users and no step,
-return or touch would cross from one to the other; each test gives that number too, to show it differs.
+Every device has a users row, as the ETL gives every device that sent events (the original's view
+inner-joins user_v2; a device without a row is its own user here: tests/studio/test_semantics.py, whose
+users table is empty). Merged users: U (P1 and P2), P3, P4. Counted by device instead, P1 and P2 would
+be two users and no step, return or touch would cross from one to the other; each test gives that number
+too, to show it differs.
 """
 
 from __future__ import annotations
@@ -60,11 +63,11 @@ EVENTS: list[tuple[str, str, str, str, str, dict[str, Any]]] = [
     ("P2", "Web", "s4", "2024-01-03 09:00:00", VIEW, {"product": "p3", **U}),
     ("P2", "Web", "s4", "2024-01-03 09:05:00", BUY, {"value": 20.0, **U}),
 ]
-# P4 has events but no users row: it is its own user
 USERS: list[tuple[str, str | None, str, dict[str, str]]] = [
     ("P1", "U", "google", {}),
     ("P2", "U", "google", {}),
     ("P3", None, "direct", {}),
+    ("P4", None, "google", {}),
 ]
 
 
