@@ -229,7 +229,7 @@ _FIRST_COLUMNS = (
 _USER_ID_AT, _PROFILE_AT, _FIRST_TOUCH_AT = "_user_id_msec", "_profile_msec", "_first_touch_msec"
 _KEY_FIELDS = [pa.field(name, pa.int64()) for name in (_USER_ID_AT, _PROFILE_AT, _FIRST_TOUCH_AT)]
 _PENDING_SCHEMA = pa.schema([pa.field("app_id", pa.string()), pa.field("user_pseudo_id", pa.string()), *_KEY_FIELDS])
-_STATE_SCHEMA = pa.schema([*USER_V2.schema, *_KEY_FIELDS])
+USER_STATE_SCHEMA = pa.schema([*USER_V2.schema, *_KEY_FIELDS])
 _ORIGIN = "_origin"  # 0: the state before this run, 1: a row of this run
 
 
@@ -285,9 +285,9 @@ def carry_user_state(storage: Storage) -> int:
     if files:
         run = pa.concat_tables(files.values())
         state = (
-            storage.read_parquet(USER_STATE).select(_STATE_SCHEMA.names).cast(_STATE_SCHEMA)
+            storage.read_parquet(USER_STATE).select(USER_STATE_SCHEMA.names).cast(USER_STATE_SCHEMA)
             if storage.exists(USER_STATE)
-            else _STATE_SCHEMA.empty_table()
+            else USER_STATE_SCHEMA.empty_table()
         )
         touched = pc.is_in(_user_keys(state), value_set=_user_keys(run).unique())
         merged = _merge_users(state.filter(touched), run)
@@ -330,7 +330,7 @@ def _merge_users(earlier: pa.Table, run: pa.Table) -> pa.Table:
     with_user_id = _winners(keys, users, _order(stacked, keys, _USER_ID_AT, "descending"), _USER_ID_AT, stacked)
     with_profile = _winners(keys, users, _order(stacked, keys, _PROFILE_AT, "descending"), _PROFILE_AT, stacked)
     with_touch = _winners(keys, users, _order(stacked, keys, _FIRST_TOUCH_AT, "ascending"), _FIRST_TOUCH_AT, stacked)
-    columns: dict[str, Any] = {name: pc.take(stacked.column(name), latest) for name in _STATE_SCHEMA.names}
+    columns: dict[str, Any] = {name: pc.take(stacked.column(name), latest) for name in USER_STATE_SCHEMA.names}
     for names, winners in (
         (("user_id", _USER_ID_AT), with_user_id),
         (("user_properties", "user_properties_json_str", _PROFILE_AT), with_profile),
@@ -342,7 +342,7 @@ def _merge_users(earlier: pa.Table, run: pa.Table) -> pa.Table:
     first_names = pc.take(pc.map_lookup(infos, "first_event_name", "first"), with_touch)
     latest_names = pc.take(pc.map_lookup(infos, "latest_event_name", "first"), latest)
     columns["process_info"] = _process_infos(pc.take(infos, latest), first_names.to_pylist(), latest_names.to_pylist())
-    return pa.table([columns[name] for name in _STATE_SCHEMA.names], schema=_STATE_SCHEMA)
+    return pa.table([columns[name] for name in USER_STATE_SCHEMA.names], schema=USER_STATE_SCHEMA)
 
 
 def _order(stacked: pa.Table, keys: pa.Array, time: str, direction: str) -> pa.Array:
