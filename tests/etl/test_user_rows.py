@@ -196,3 +196,16 @@ def test_inputs_of_one_run_are_folded_by_the_times_of_the_events_themselves(tmp_
     for name, row in user_rows(tmp_path).items():
         assert (row["first_traffic_source"], info(row)["first_event_name"]) == ("google", "_first_open"), name
         assert properties(row)["membership_level"] == "gold", name
+
+
+def test_a_first_open_beats_a_session_start_of_the_same_millisecond_whatever_their_ids(tmp_path: Path) -> None:
+    # The SDK sends _first_open, then _session_start, stamped alike; the original kept that order. The
+    # session start's id sorts first here, so only the kind can make the first open win.
+    session_start = sdk_event("a-start", "_session_start", T0, _traffic_source_source="newsletter",
+                              _traffic_source_medium="email")  # fmt: skip
+    first_open = sdk_event("b-open", "_first_open", T0, _traffic_source_source="google", _traffic_source_medium="cpc")
+    write_raw(tmp_path, "000001", 1, [first_open, session_start])
+    run_etl(tmp_path, JOB)
+    [row] = user_rows(tmp_path).values()
+    assert (row["first_traffic_source"], row["first_traffic_medium"]) == ("google", "cpc")
+    assert info(row)["first_event_name"] == "_first_open"

@@ -46,8 +46,9 @@ def reference_fold(rows: list[dict[str, Any]]) -> dict[tuple[str, str], _UserSta
             state.user_id = (key, user_id)
         if user_json is not None and name == "_profile_set" and (state.profile is None or key > state.profile[0]):
             state.profile = (key, user_json)
-        if name in FIRST_TOUCH_EVENTS and (state.first_touch is None or key < state.first_touch[0]):
-            state.first_touch = (key, name, tuple(row.get(field) for field in _FIRST_TOUCH_FIELDS))
+        touch_key = (time, FIRST_TOUCH_EVENTS.index(name), event_id) if name in FIRST_TOUCH_EVENTS else None
+        if touch_key and (state.first_touch is None or touch_key < state.first_touch[0]):
+            state.first_touch = (touch_key, name, tuple(row.get(field) for field in _FIRST_TOUCH_FIELDS))
     return users
 
 

@@ -121,6 +121,14 @@ first_touch as (
                     else 1
                 end,
                 event_timestamp asc,
+                {#- In one millisecond, the order the SDK sends them in (the original kept it). #}
+                case event_name
+                    when '_first_open' then 0
+                    when '_first_visit' then 1
+                    when '_session_start' then 2
+                    when '_screen_view' then 3
+                    else 4
+                end,
                 event_id asc
         ) as first_rank
     from events
