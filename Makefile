@@ -39,11 +39,12 @@ typecheck: $(STAMP)
 sqllint: $(STAMP)
 	cd dbt_project && $(SQLFLUFF_ENV) ../$(BIN)/sqlfluff lint models
 
+# Whole test files go to one worker each (module fixtures build a warehouse once); `pytest` alone runs serially.
 pytest: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 pytest-fast: $(STAMP)
-	$(BIN)/pytest -m "not slow"
+	$(BIN)/pytest -n auto --dist loadfile -m "not slow"
 
 bench: $(STAMP)
 	$(BIN)/python bench/pipeline_stages.py
