@@ -85,13 +85,10 @@ def seeded_state(users: int) -> pa.Table:
     )
 
 
-def child_main(home: Path, workers: int, state_users: int) -> None:
+def child_main(home: Path, workers: int) -> None:
     from etl import runner
     from etl.process import EtlJob
 
-    if state_users:
-        (home / USER_STATE).parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(seeded_state(state_users), home / USER_STATE)
     fold = {"seconds": 0.0}
     carry = runner.carry_user_state
 
@@ -127,8 +124,10 @@ def measure(raw_home: Path, workers: int, state_users: int) -> dict[str, Any]:
     home = Path(tempfile.mkdtemp(prefix="bench-user-state-"))
     try:
         shutil.copytree(raw_home / RAW_DIR, home / RAW_DIR)
+        if state_users:  # seeded here, so the child's peak memory is the ETL's own
+            (home / USER_STATE).parent.mkdir(parents=True, exist_ok=True)
+            pq.write_table(seeded_state(state_users), home / USER_STATE)
         command = [sys.executable, __file__, "--child", "--home", str(home), "--workers", str(workers)]
-        command += ["--state-users", str(state_users)]
         done = subprocess.run(command, capture_output=True, text=True, cwd=REPO, check=False)
         if done.returncode != 0:
             raise SystemExit(f"state of {state_users:,} users: {done.stderr.strip().splitlines()[-1:]}")
@@ -146,7 +145,7 @@ def main() -> None:
     parser.add_argument("--home", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child_main(args.home, args.workers, int(args.state_users))
+        child_main(args.home, args.workers)
         return
     try:
         sizes = [int(size) for size in args.state_users.split(",")]

@@ -25,6 +25,7 @@ from typing import Any
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from clickstream.contract import ETL_STATE_DIR, STRING_MAP, USER_V2
 from clickstream.storage import Storage
@@ -247,7 +248,8 @@ _KEY_FIELDS = [pa.field(name, pa.int64()) for name in (_USER_ID_AT, _PROFILE_AT,
 _PENDING_SCHEMA = pa.schema([pa.field("app_id", pa.string()), pa.field("user_pseudo_id", pa.string()), *_KEY_FIELDS])
 USER_STATE_SCHEMA = pa.schema([*USER_V2.schema, *_KEY_FIELDS])
 _EVENT_NAME_KEYS = pa.array(["first_event_name", "latest_event_name"], pa.string())
-_ORIGIN = "_origin"  # 0: the state before this run, 1: a row of this run
+_ORIGIN = "_origin"
+_STATE_BATCH_ROWS = 65_536  # 0: the state before this run, 1: a row of this run
 
 
 def users_pending_marker(source_id: str) -> PurePosixPath:
@@ -285,8 +287,8 @@ def carry_user_state(storage: Storage) -> int:
     every input keeps the exact event times). A run's rows all take the user's merged values and keep their
     own ``event_timestamp`` and latest event name, so their files keep their names and the loader replaces
     them by key. Every step is a max or a min, so folding a row twice changes nothing: a run stopped half-way
-    is completed by the next one (the markers go last). Only this run's users are read out of the state; the
-    others are copied through in Arrow.
+    is completed by the next one (the markers go last). Only this run's users are held out of the state; the
+    others are streamed through (:func:`_fold_into_state`).
     """
     markers = storage.list_files(USERS_PENDING_DIR, ".parquet")
     if not markers:
@@ -300,22 +302,40 @@ def carry_user_state(storage: Storage) -> int:
                 files[path] = _with_times(table, keys)
     rows_written = 0
     if files:
-        run = pa.concat_tables(files.values())
-        state = (
-            storage.read_parquet(USER_STATE).select(USER_STATE_SCHEMA.names).cast(USER_STATE_SCHEMA)
-            if storage.exists(USER_STATE)
-            else USER_STATE_SCHEMA.empty_table()
-        )
-        touched = pc.is_in(_user_keys(state), value_set=_user_keys(run).unique())
-        merged = _merge_users(state.filter(touched), run)
+        # The state first: a stop before the files are rewritten leaves the markers, and folding again is a no-op.
+        merged = _fold_into_state(storage, pa.concat_tables(files.values()))
         merged_keys = _user_keys(merged)
         for path, table in files.items():
             storage.write_parquet(path, _with_merged(table, merged, merged_keys))
             rows_written += table.num_rows
-        storage.write_parquet(USER_STATE, pa.concat_tables([state.filter(pc.invert(touched)), merged]))
     for marker in markers:
         storage.delete(marker.path)
     return rows_written
+
+
+def _fold_into_state(storage: Storage, run: pa.Table) -> pa.Table:
+    """Write the user state with ``run``'s users folded in; returns their merged rows.
+
+    The state holds every user ever seen, so it is streamed batch by batch: the rows of users not in this run
+    are copied through, and only this run's users are held, so memory follows the run, not the state.
+    """
+    run_keys = _user_keys(run).unique()
+    earlier: list[pa.Table] = []
+    with storage.atomic_output(USER_STATE) as output:  # the old file stays readable until the block ends
+        writer = pq.ParquetWriter(output, USER_STATE_SCHEMA, compression="snappy")
+        if storage.exists(USER_STATE):
+            with storage.open_input(USER_STATE) as source:
+                for batch in pq.ParquetFile(source).iter_batches(batch_size=_STATE_BATCH_ROWS):
+                    rows = pa.Table.from_batches([batch]).select(USER_STATE_SCHEMA.names).cast(USER_STATE_SCHEMA)
+                    touched = pc.is_in(_user_keys(rows), value_set=run_keys)
+                    earlier.append(rows.filter(touched))
+                    others = rows.filter(pc.invert(touched))
+                    if others.num_rows:  # no empty row groups: the same state gives the same bytes
+                        writer.write_table(others)
+        merged = _merge_users(pa.concat_tables(earlier) if earlier else USER_STATE_SCHEMA.empty_table(), run)
+        writer.write_table(merged)
+        writer.close()
+    return merged
 
 
 def _one_chunk(array: pa.Array | pa.ChunkedArray) -> pa.Array:
