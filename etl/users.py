@@ -16,9 +16,13 @@ the first touch its user had.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
+from itertools import repeat
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -293,24 +297,36 @@ def carry_user_state(storage: Storage) -> int:
     markers = storage.list_files(USERS_PENDING_DIR, ".parquet")
     if not markers:
         return 0
-    pending = [storage.read_parquet(marker.path) for marker in markers]
-    files: dict[str, pa.Table] = {}
-    for keys in pending:
-        for path in orjson.loads(keys.schema.metadata[b"user_v2_paths"]):
-            if storage.exists(path):
-                table = storage.read_parquet(path).select(USER_V2.column_names).cast(USER_V2.schema)
-                files[path] = _with_times(table, keys)
-    rows_written = 0
-    if files:
-        # The state first: a stop before the files are rewritten leaves the markers, and folding again is a no-op.
-        merged = _fold_into_state(storage, pa.concat_tables(files.values()))
-        merged_keys = _user_keys(merged)
-        for path, table in files.items():
-            storage.write_parquet(path, _with_merged(table, merged, merged_keys))
-            rows_written += table.num_rows
+    # Parquet reads and writes leave the GIL: threads overlap them while the workers' cores are free.
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        pending = list(pool.map(storage.read_parquet, [marker.path for marker in markers]))
+        inputs = [
+            (path, keys)
+            for keys in pending
+            for path in orjson.loads(keys.schema.metadata[b"user_v2_paths"])
+            if storage.exists(path)
+        ]
+        paths = [path for path, _ in inputs]
+        tables = pool.map(_read_user_rows, repeat(storage), paths, [keys for _, keys in inputs])
+        files = dict(zip(paths, tables, strict=True))
+        if files:
+            # The state first: a stop before the files are rewritten leaves the markers; folding again is a no-op.
+            merged = _fold_into_state(storage, pa.concat_tables(files.values()))
+            rewrite = partial(_rewrite_user_rows, storage, merged, _user_keys(merged))
+            list(pool.map(rewrite, files.keys(), files.values()))
+    rows_written: int = sum(table.num_rows for table in files.values())
     for marker in markers:
         storage.delete(marker.path)
     return rows_written
+
+
+def _read_user_rows(storage: Storage, path: str, keys: pa.Table) -> pa.Table:
+    """An input's ``user_v2`` rows with the event times its marker recorded."""
+    return _with_times(storage.read_parquet(path).select(USER_V2.column_names).cast(USER_V2.schema), keys)
+
+
+def _rewrite_user_rows(storage: Storage, merged: pa.Table, merged_keys: pa.Array, path: str, table: pa.Table) -> None:
+    storage.write_parquet(path, _with_merged(table, merged, merged_keys))
 
 
 def _fold_into_state(storage: Storage, run: pa.Table) -> pa.Table:
