@@ -86,6 +86,15 @@ class Property:
         return "user_properties" if self.of_user else "custom_parameters"
 
 
+def _add_kind(kinds: dict[str, str], entry: dict[str, Any]) -> None:
+    """Record a parameter's kind. One sent both as a number and as text (the catalog lists it once per value
+    type, as the original) is text whatever the order: every value reads as text, and a numeric comparison
+    still works with ``dataType`` double."""
+    kind = "double" if entry.get("valueType") in ("int", "double", "float", "number") else "string"
+    if kinds.get(entry["name"]) != "string":
+        kinds[entry["name"]] = kind
+
+
 @dataclass
 class Catalog:
     """The scanned metadata of one home: events per app and custom parameters per app."""
@@ -104,12 +113,10 @@ class Catalog:
             catalog.events.setdefault(event["appId"], set()).add(event["name"])
         for parameter in document.get("eventParameters", []):
             if parameter.get("category") == CUSTOM_CATEGORY and parameter["name"] not in catalog.columns:
-                kind = "double" if parameter.get("valueType") in ("int", "double", "float", "number") else "string"
-                catalog.custom_parameters.setdefault(parameter["appId"], {})[parameter["name"]] = kind
+                _add_kind(catalog.custom_parameters.setdefault(parameter["appId"], {}), parameter)
         for attribute in document.get("userAttributes", []):
             if attribute.get("category") in USER_CATEGORIES and attribute["name"] not in catalog.user_columns:
-                kind = "double" if attribute.get("valueType") in ("int", "double", "float", "number") else "string"
-                catalog.user_properties.setdefault(attribute["appId"], {})[attribute["name"]] = kind
+                _add_kind(catalog.user_properties.setdefault(attribute["appId"], {}), attribute)
         return catalog
 
     def event(self, app_id: str, name: str) -> str:
