@@ -16,6 +16,8 @@ behaviours do not disturb each other's counts:
   a session id, and an Android user whose `_user_engagement` carries no screen name.
 * ``nosess`` (UTC): events without a session id beside a session, in the KPI and acquisition reports.
 * ``plat`` (UTC): one device id starting sessions on Web, then on Android the next week.
+* ``daily`` (UTC): the daily counts (events, views, active users, crashes) with one person signed in on
+  two devices, so the merged user id counts them once.
 
 Every expected value is worked out by hand from the original's SQL (src/analytics/private/sqls/redshift/
 dashboard/ in awslabs/clickstream-analytics-on-aws); the arithmetic is in the comments.
@@ -223,13 +225,25 @@ PLAT = [
 ]
 
 
+# --- daily: alice signs in on a web browser (d1) and an Android phone (d2); d3 is anonymous
+ALICE_WEB = {"user_id": "alice", "app_version": "1.0"}
+DAILY = [
+    *visit("daily", "d1", "t1", at(JAN_8, 9), ["_session_start", "_page_view", "_page_view", "_app_exception"],
+           **ALICE_WEB),
+    *visit("daily", "d2", "t2", at(JAN_8, 10), ["_session_start", "_screen_view"], platform="Android",
+           user_id="alice", app_version="2.0"),
+    *visit("daily", "d3", "t3", at(JAN_8, 11), ["_session_start", "purchase"], app_version="1.0"),
+    event("daily", "d3", "t4", "daily-t4-view", "_page_view", at(JAN_9, 11), app_version="1.0"),
+]  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Config]:
     home = tmp_path_factory.mktemp("parity_reports") / "home"
     apps = [{"id": "shop"}, {"id": "shop_ny", "timezone": "America/New_York"}, {"id": "eng"}, {"id": "life"}]
-    apps += [{"id": "ret"}, {"id": "det"}, {"id": "nosess"}, {"id": "plat"}]
+    apps += [{"id": "ret"}, {"id": "det"}, {"id": "nosess"}, {"id": "plat"}, {"id": "daily"}]
     config = make_config(home, apps=apps, etl={"freshness_hours": None})
-    load_tables(config, {"event_v2": SHOP + SHOP_NY + ENG + LIFE + RET + DET + NOSESS + PLAT})
+    load_tables(config, {"event_v2": SHOP + SHOP_NY + ENG + LIFE + RET + DET + NOSESS + PLAT + DAILY})
     run_dbt(config, ["build", "--vars", '{"clickstream__backfill_limit_days": 100}'])
     yield config
 
@@ -652,3 +666,59 @@ def test_the_first_day_flag_uses_the_apps_local_dates(warehouse: Config) -> None
         " where app_id = 'shop_ny' group by session_id order by session_id",
     )
     assert rows == [("y1", True, True), ("y2", False, False)]
+
+
+# --- daily counts: rpt_engagement__day_event_view, rpt_retention__event_overtime, rpt_retention__dau_wau,
+# rpt_device__crash_rate
+def test_events_and_views_are_counted_per_day_and_platform(warehouse: Config) -> None:
+    # original: count(distinct event_id), count(distinct view_event_indicator) (the id of page/screen views)
+    # 8 Jan Web: d1's 4 events (2 page views) + d3's 2 (none) = 6 events, 2 views; Android: d2's 2, 1 view;
+    # 9 Jan Web: d3's page view
+    rows = query(
+        warehouse,
+        "select event_date, platform, event_count, view_count from analytics.rpt_engagement__day_event_view"
+        " where app_id = 'daily' order by 1, 2",
+    )
+    assert rows == [(JAN_8, "Android", 2, 1), (JAN_8, "Web", 6, 2), (JAN_9, "Web", 1, 1)]
+
+
+def test_events_over_time_are_counted_per_day_and_platform(warehouse: Config) -> None:
+    rows = query(
+        warehouse,
+        "select event_date, platform, event_count from analytics.rpt_retention__event_overtime"
+        " where app_id = 'daily' order by 1, 2",
+    )
+    assert rows == [(JAN_8, "Android", 2), (JAN_8, "Web", 6), (JAN_9, "Web", 1)]
+
+
+def test_active_users_are_merged_users_so_one_person_on_two_devices_counts_once(warehouse: Config) -> None:
+    # original: distinct merged_user_id (the device's signed-in id, else the device) per day and platform:
+    # 8 Jan Web alice (d1) and d3, Android alice (d2); over both platforms 2 people, not 3 devices
+    rows = query(
+        warehouse,
+        "select event_date, platform, merged_user_id from analytics.rpt_retention__dau_wau"
+        " where app_id = 'daily' order by 1, 2, 3",
+    )
+    assert rows == [(JAN_8, "Android", "alice"), (JAN_8, "Web", "alice"), (JAN_8, "Web", "d3"), (JAN_9, "Web", "d3")]
+    [(people,)] = query(
+        warehouse,
+        "select count(distinct merged_user_id) from analytics.rpt_retention__dau_wau"
+        " where app_id = 'daily' and event_date = '2024-01-08'",
+    )
+    assert people == 2
+
+
+def test_crash_rate_rows_mark_the_users_who_hit_an_app_exception(warehouse: Config) -> None:
+    # original: per day, platform, app version and merged user, crashed_user_id = the user on _app_exception
+    # events; web 1.0 on 8 Jan: alice crashed, d3 did not: a crash rate of 1 / 2
+    rows = query(
+        warehouse,
+        "select event_date, platform, app_version, merged_user_id, crashed_user_id"
+        " from analytics.rpt_device__crash_rate where app_id = 'daily' order by 1, 2, 3, 4",
+    )
+    assert rows == [
+        (JAN_8, "Android", "2.0", "alice", None),
+        (JAN_8, "Web", "1.0", "alice", "alice"),
+        (JAN_8, "Web", "1.0", "d3", None),
+        (JAN_9, "Web", "1.0", "d3", None),
+    ]
