@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -28,6 +28,14 @@ def _config(ctx: typer.Context) -> Config:
     return config
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        console.print(f"clickstream {version('clickstream-analytics')}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _load(
     ctx: typer.Context,
@@ -37,6 +45,9 @@ def _load(
             "--config", "-c", help=f"Config file (default: ${CONFIG_ENV_VAR}, else ./clickstream.yml, else defaults)."
         ),
     ] = None,
+    show_version: Annotated[
+        bool, typer.Option("--version", help="Print the version and exit.", callback=_show_version, is_eager=True)
+    ] = False,
 ) -> None:
     if ctx.resilient_parsing or ctx.invoked_subcommand == "demo":
         ctx.obj = config
@@ -272,10 +283,23 @@ def main() -> None:
         raise SystemExit(130) from None
     except typer.Exit as exit_:
         raise SystemExit(exit_.exit_code) from None
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            raise SystemExit(exc.exit_code) from None
+    except Exception as exc:
+        if isinstance(exc, _usage_errors()):  # click's message (or the help), exit 2, no traceback
+            usage: Any = exc
+            usage.show()
+            if "No such option: --config" in str(exc) or "No such option: -c" in str(exc):
+                errors.print("[yellow]hint:[/yellow] --config goes before the command: clickstream --config FILE etl")
+            raise SystemExit(usage.exit_code) from None
         raise
+
+
+def _usage_errors() -> tuple[type[Exception], ...]:
+    """Click's usage errors, from click and from the copy of click newer typer versions bundle."""
+    import click
+
+    classes: list[type[Exception]] = [click.ClickException]
+    try:
+        from typer._click.exceptions import ClickException as BundledClickException
+    except ImportError:  # a typer that uses click itself
+        return tuple(classes)
+    return (*classes, BundledClickException)

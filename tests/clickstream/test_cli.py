@@ -59,3 +59,33 @@ def test_etl_says_when_the_compiled_converter_is_missing(
     monkeypatch.setattr(native, "NATIVE", False)
     etl_step(config)
     assert "compiled converter (etl._columns) is off" in capsys.readouterr().out
+
+
+def test_no_command_shows_the_help_and_exits_2_without_a_traceback(tmp_path: Path) -> None:
+    result = clickstream(cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Commands" in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_version_prints_the_installed_version(tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    result = clickstream("--version", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"clickstream {version('clickstream-analytics')}"
+
+
+def test_the_config_option_after_the_command_is_a_usage_error_with_a_hint(tmp_path: Path) -> None:
+    result = clickstream("etl", "--config", "x.yml", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "No such option: --config" in result.stderr
+    assert "clickstream --config FILE etl" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unknown_command_is_a_usage_error(tmp_path: Path) -> None:
+    result = clickstream("deploy", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "No such command" in result.stderr
+    assert "Traceback" not in result.stderr
