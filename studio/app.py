@@ -14,6 +14,7 @@ with that id only. In local mode the Host header is checked and sign-in is throt
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -246,8 +247,21 @@ def create_app(
         return JSONResponse(app.openapi())
 
     _auth_routes(app, studio)
+    _probe_routes(app)
     _static_routes(app)
     return app
+
+
+def _probe_routes(app: FastAPI) -> None:
+    """What a container's health check and a load balancer call: no sign-in, nothing read but the clock."""
+
+    @app.get("/health", include_in_schema=False)
+    def health() -> dict[str, Any]:
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/ping", include_in_schema=False)
+    def ping() -> dict[str, Any]:
+        return {"timestamp": time.time() * 1000}
 
 
 def _auth_routes(app: FastAPI, studio: Studio) -> None:
