@@ -51,6 +51,8 @@ def etl_step(
         f"{result.events:,} events, {result.items:,} items, {result.users:,} user rows; rejected: {rejected} "
         f"({result.seconds:.1f}s)"
     )
+    if result.files_seen == 0:  # say where it looked: an empty run is most often the wrong home or data_root
+        console.print(f"etl: no new raw files under {config.storage_root.rstrip('/')}/raw")
     if not native.NATIVE and runner is EtlRunner.LOCAL:
         console.print(
             "[yellow]etl: the compiled converter (etl._columns) is off, so columns take pyarrow's path: the same "
