@@ -86,11 +86,36 @@ def load_step(config: Config) -> LoadResult:
 
 
 def model_step(config: Config, args: list[str] | None = None) -> ModelResult:
+    if (args or ["build"])[0] in ("build", "run", "test"):
+        _require_loaded_tables(config)
     console.print(f"model: dbt {' '.join(args or ['build'])} (target {config.dbt.target})")
     result = run_dbt(config, args)
     summary = ", ".join(f"{status} {count}" for status, count in sorted(result.statuses.items()))
     console.print(f"model: {summary or 'nothing to do'} ({result.seconds:.1f}s)")
     return result
+
+
+def _require_loaded_tables(config: Config) -> None:
+    """Before dbt reads the loaded tables: on DuckDB, one line when there are none yet (dbt would print an
+    error per source test)."""
+    if config.dbt.target != "duckdb":
+        return
+    path = config.warehouse_path
+    if path.exists():
+        try:
+            with duckdb.connect(str(path), read_only=True) as connection:
+                found = connection.execute(
+                    "select 1 from information_schema.tables where table_schema = ? and table_name = 'event_v2'",
+                    [config.warehouse.schema_name],
+                ).fetchone()
+        except duckdb.Error:  # held by a writer: dbt will say what it finds
+            return
+        if found:
+            return
+    raise InputError(
+        f"model: the warehouse {path} has no loaded tables yet",
+        hint="run `clickstream etl` and `clickstream load` first, or `clickstream run` for a whole cycle",
+    )
 
 
 def mart_counts(warehouse_path: Path) -> dict[str, int]:

@@ -91,3 +91,10 @@ def test_an_unknown_command_is_a_usage_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "No such command" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_model_before_any_load_says_to_load_first(tmp_path: Path) -> None:
+    result = clickstream("model", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "has no loaded tables yet" in result.stderr and "clickstream load" in result.stderr
+    assert "Catalog Error" not in result.stdout + result.stderr
