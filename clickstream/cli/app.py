@@ -13,6 +13,7 @@ from clickstream.cli.pipeline import EtlRunner, etl_step, load_step, model_step
 from clickstream.cli.render import console, errors, key_value_table, progress_bar
 from clickstream.config import CONFIG_ENV_VAR, Config, load_config
 from clickstream.errors import ClickstreamError
+from clickstream.ports import require_free_port
 
 app = typer.Typer(
     name="clickstream",
@@ -66,8 +67,10 @@ def serve(
     from ingestion.server import serve as run_server
 
     config = _config(ctx)
+    bind_host, bind_port = host or config.ingestion.host, port if port is not None else config.ingestion.port
+    require_free_port(bind_host, bind_port, "ingestion.port")
     console.print(
-        f"serve: http://{host or config.ingestion.host}:{port if port is not None else config.ingestion.port}"
+        f"serve: http://{bind_host}:{bind_port}"
         f"{config.ingestion.path} for apps {', '.join(config.app_ids)}; raw files under {config.storage_root}/raw"
     )
     run_server(config, host, port, log_level)
@@ -191,6 +194,8 @@ def docs(
     """Generate the dbt docs site (models, columns, lineage, exposures) and serve it until Ctrl-C."""
     from clickstream.docs_site import generate_docs, serve_docs
 
+    if serve:
+        require_free_port(host, port)
     site = generate_docs(_config(ctx))
     console.print(f"docs: generated {site / 'index.html'}")
     if serve:
@@ -248,7 +253,9 @@ def studio(
     """Serve Analytics Studio: event, funnel, path, retention and attribution analyses, metadata, dashboards."""
     from studio.server import serve as serve_studio
 
-    serve_studio(_config(ctx), host, port, publish)
+    config = _config(ctx)
+    require_free_port(host or config.studio.host, port if port is not None else config.studio.port, "studio.port")
+    serve_studio(config, host, port, publish)
 
 
 @app.command()

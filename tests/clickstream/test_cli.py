@@ -98,3 +98,18 @@ def test_model_before_any_load_says_to_load_first(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "has no loaded tables yet" in result.stderr and "clickstream load" in result.stderr
     assert "Catalog Error" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(("command", "setting"), [("serve", "ingestion.port"), ("studio", "studio.port")])
+def test_a_busy_port_is_one_line_naming_it_and_the_setting(tmp_path: Path, command: str, setting: str) -> None:
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        result = clickstream(command, "--host", "127.0.0.1", "--port", str(port), cwd=tmp_path)
+    assert result.returncode == 1
+    assert f"port {port} on 127.0.0.1 is in use by another program" in result.stderr
+    assert setting in result.stderr
+    assert "Traceback" not in result.stderr
