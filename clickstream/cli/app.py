@@ -24,6 +24,9 @@ app = typer.Typer(
 )
 
 
+MIN_EVERY_SECONDS = 10  # below this, `run --every` is refused unless forced
+
+
 def _config(ctx: typer.Context) -> Config:
     config: Config = ctx.obj
     return config
@@ -214,6 +217,7 @@ def run(
         int | None,
         typer.Option(min=1, help="With --every: stop after this many intervals; exit non-zero unless all ran cleanly."),
     ] = None,
+    force: Annotated[bool, typer.Option("--force", help=f"Allow --every below {MIN_EVERY_SECONDS} seconds.")] = False,
 ) -> None:
     """Pipeline cycles: etl, load, dbt build, metadata export, offline dashboards; one at a time, recorded.
 
@@ -232,6 +236,12 @@ def run(
             raise ClickstreamError(f"the cycle failed at: {failed}", hint="fix the cause shown above and run again")
         return
     interval = parse_interval(every)
+    if interval < MIN_EVERY_SECONDS and not force:
+        raise typer.BadParameter(
+            f"{every!r} is under {MIN_EVERY_SECONDS} seconds: a cycle (etl, load, dbt build) takes longer, so cycles "
+            "would run back to back; give 1m or more, or add --force",
+            param_hint="--every",
+        )
     console.print(f"run: a cycle every {every}; Ctrl-C or SIGTERM to stop")
     reports = run_every(config, interval, max_cycles)
     if max_cycles is not None and (len(reports) < max_cycles or not all(report.ok for report in reports)):

@@ -273,6 +273,12 @@ def run_every(config: Config, interval_seconds: float, max_cycles: int | None = 
             else:
                 reports.append(report)
                 console.print(summary_line(report))
+            took = time.monotonic() - started
+            if 0 < interval_seconds < took:  # silently back to back would look like a schedule
+                console.print(
+                    f"run: [yellow]this cycle took {took:.0f}s, longer than the interval ({interval_seconds:g}s): "
+                    "the next one starts at once; give --every more time[/yellow]"
+                )
             if max_cycles is not None and ticks >= max_cycles:
                 break
             wake = started + interval_seconds

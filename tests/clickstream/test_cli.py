@@ -113,3 +113,18 @@ def test_a_busy_port_is_one_line_naming_it_and_the_setting(tmp_path: Path, comma
     assert f"port {port} on 127.0.0.1 is in use by another program" in result.stderr
     assert setting in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_run_every_under_ten_seconds_is_refused_unless_forced(tmp_path: Path) -> None:
+    result = clickstream("run", "--every", "5", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "under 10 seconds" in result.stderr and "--force" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_a_cycle_longer_than_the_interval_is_reported(tmp_path: Path) -> None:
+    # a whole cycle (etl, load, dbt build) takes seconds, far over 0.1 s
+    result = clickstream("run", "--every", "0.1s", "--force", "--max-cycles", "1", cwd=tmp_path)
+    assert "longer than the interval (0.1s)" in " ".join(result.stdout.split())
+    assert "Traceback" not in result.stderr
