@@ -304,7 +304,7 @@ def main() -> None:
         if isinstance(exc, _usage_errors()):  # click's message (or the help), exit 2, no traceback
             usage: Any = exc
             usage.show()
-            if "No such option: --config" in str(exc) or "No such option: -c" in str(exc):
+            if getattr(exc, "option_name", None) in ("--config", "-c"):  # a global option after the command
                 errors.print("[yellow]hint:[/yellow] --config goes before the command: clickstream --config FILE etl")
             raise SystemExit(usage.exit_code) from None
         raise
