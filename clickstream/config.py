@@ -94,11 +94,13 @@ class OidcConfig(_Section):
 class AuthConfig(_Section):
     """Optional authentication of collect requests; off by default, as in the original."""
 
-    mode: Literal["none", "api_key", "oidc"] = "none"
+    mode: Literal["none", "api_key", "oidc"] = Field(
+        "none", description="none; api_key: an X-Api-Key header; oidc: an `Authorization: Bearer` JWT."
+    )
     api_keys: dict[str, list[str]] = Field(
         default_factory=dict, description="app id -> keys accepted in the `X-Api-Key` header (mode api_key)."
     )
-    oidc: OidcConfig | None = None
+    oidc: OidcConfig | None = Field(None, description="The token issuer; required with mode oidc.")
 
     @model_validator(mode="after")
     def _mode_has_its_settings(self) -> AuthConfig:
@@ -115,11 +117,17 @@ class AuthConfig(_Section):
 class IngestionConfig(_Section):
     """The HTTP collector (`clickstream serve`)."""
 
-    host: str = "127.0.0.1"
-    port: int = Field(8080, ge=0, le=65535)
-    path: str = Field("/collect", pattern=r"^/[A-Za-z0-9_\-/.]*$")
-    sink: Literal["local", "s3", "kinesis", "kafka"] = "local"
-    max_body_bytes: int = Field(1_000_000, gt=0)
+    host: str = Field("127.0.0.1", description="Address to listen on; 0.0.0.0 for every interface.")
+    port: int = Field(8080, ge=0, le=65535, description="Port to listen on (0: any free port).")
+    path: str = Field("/collect", pattern=r"^/[A-Za-z0-9_\-/.]*$", description="Path the SDKs post events to.")
+    sink: Literal["local", "s3", "kinesis", "kafka"] = Field(
+        "local",
+        description="Where sealed log segments are shipped: local (raw files under <home>/raw), s3, kinesis or "
+        "kafka, each with its own section below.",
+    )
+    max_body_bytes: int = Field(
+        1_000_000, gt=0, description="Largest body on the wire, judged from Content-Length before reading; else 413."
+    )
     max_decoded_bytes: int = Field(
         DEFAULT_MAX_DECODED_BYTES,
         gt=0,
@@ -137,9 +145,17 @@ class IngestionConfig(_Section):
         "much CPU as the rest of a small request). Off: a small one-member body is checked by the size its gzip "
         "trailer states, and the ETL rejects a corrupt one as decode_error.",
     )
-    cors_origins: list[str] = Field(default_factory=lambda: ["*"])
-    trusted_proxies: list[str] = Field(default_factory=list)
-    segment_max_bytes: int = Field(16_000_000, gt=0)
+    cors_origins: list[str] = Field(
+        default_factory=lambda: ["*"],
+        description="Origins browsers may post from: exact, or patterns such as https://*.example.com.",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or networks of load balancers whose X-Forwarded-For is taken as the client IP.",
+    )
+    segment_max_bytes: int = Field(
+        16_000_000, gt=0, description="A log segment this large is sealed and shipped (or older, see below)."
+    )
     segment_max_age_seconds: float = Field(
         30.0, gt=0, description="A log segment older than this is sealed and shipped: bounds how stale raw/ is."
     )
@@ -203,11 +219,11 @@ class IngestionConfig(_Section):
     keepalive_timeout_seconds: int = Field(75, ge=1, description="Idle keep-alive connections are closed after.")
     shutdown_timeout_seconds: float = Field(20.0, gt=0, description="Time for in-flight requests at SIGTERM.")
     retry_after_seconds: int = Field(5, ge=1, description="Retry-After of a 503 when the log is full.")
-    rate_limit: RateLimitConfig | None = None
-    auth: AuthConfig = Field(default_factory=AuthConfig)
-    s3: S3SinkConfig | None = None
-    kinesis: KinesisSinkConfig | None = None
-    kafka: KafkaSinkConfig | None = None
+    rate_limit: RateLimitConfig | None = Field(None, description="Requests per second per app; null: no limit.")
+    auth: AuthConfig = Field(default_factory=AuthConfig, description="Authentication of collect requests.")
+    s3: S3SinkConfig | None = Field(None, description="Required with sink: s3.")
+    kinesis: KinesisSinkConfig | None = Field(None, description="Required with sink: kinesis.")
+    kafka: KafkaSinkConfig | None = Field(None, description="Required with sink: kafka.")
 
     @property
     def payload_limits(self) -> PayloadLimits:
@@ -320,7 +336,7 @@ IngestionConfig.model_rebuild()  # its sink sections are defined after it
 class EtlPluginConfig(_Section):
     """One plugin of the ETL chain, by its entry-point name in ``clickstream.etl_plugins``."""
 
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, description="Entry-point name, e.g. internal_traffic.")
     options: dict[str, Any] = Field(default_factory=dict, description="Keyword arguments of the plugin's factory.")
 
 
@@ -352,7 +368,9 @@ class EnrichmentConfig(_Section):
 class EtlConfig(_Section):
     """The batch transform (`clickstream etl`)."""
 
-    workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
+    workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1, ge=1, le=64, description="Processes working on raw files."
+    )
     time_shift: bool = Field(
         False, description="Correct device clocks: shift event times by ingest minus upload time when over 10 min."
     )
@@ -365,7 +383,7 @@ class EtlConfig(_Section):
     plugins: list[EtlPluginConfig] = Field(
         default_factory=list, description="Extra plugins run after the built-in enrichers, in this order."
     )
-    enrichment: EnrichmentConfig = Field(default_factory=EnrichmentConfig)
+    enrichment: EnrichmentConfig = Field(default_factory=EnrichmentConfig, description="The built-in enrichers.")
 
 
 _S3_PREFIX_PATTERN = r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9_.=/-]*)?$"
@@ -576,7 +594,7 @@ _QUICKSIGHT_PRINCIPAL_PATTERN = r"^arn:aws[a-z-]*:quicksight:[a-z0-9-]+:[0-9]{12
 class QuickSightRefreshConfig(_Section):
     """When SPICE datasets are refreshed (``dashboards.quicksight.import_mode: SPICE``)."""
 
-    interval: Literal["HOURLY", "DAILY", "WEEKLY", "MONTHLY"] = "DAILY"
+    interval: Literal["HOURLY", "DAILY", "WEEKLY", "MONTHLY"] = Field("DAILY", description="How often.")
     time_of_day: str = Field("03:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", description="HH:MM in timezone.")
     timezone: str = Field("UTC", description="IANA timezone of time_of_day.")
     day_of_week: Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"] | None = Field(
@@ -617,10 +635,14 @@ class QuickSightConfig(_Section):
         "clickstream", pattern=r"^[a-zA-Z][a-zA-Z0-9_-]{0,40}$", description="Prefix of every QuickSight resource id."
     )
     folder_name: str = Field("Clickstream", min_length=1, max_length=128, description="Shared folder of dashboards.")
-    import_mode: Literal["DIRECT_QUERY", "SPICE"] = "DIRECT_QUERY"
-    refresh: QuickSightRefreshConfig = Field(default_factory=QuickSightRefreshConfig)
+    import_mode: Literal["DIRECT_QUERY", "SPICE"] = Field(
+        "DIRECT_QUERY", description="DIRECT_QUERY: each view queries the warehouse; SPICE: imported on a schedule."
+    )
+    refresh: QuickSightRefreshConfig = Field(
+        default_factory=QuickSightRefreshConfig, description="When SPICE datasets are refreshed."
+    )
     redshift_host: str | None = Field(None, description="Redshift endpoint host for the data source (Redshift only).")
-    redshift_port: int = Field(5439, ge=1, le=65535)
+    redshift_port: int = Field(5439, ge=1, le=65535, description="Redshift endpoint port.")
     redshift_secret_arn: str | None = Field(
         None,
         pattern=_SECRET_ARN_PATTERN,
@@ -656,7 +678,7 @@ class DashboardsConfig(_Section):
 
     render: bool = Field(True, description="`clickstream run` re-renders the offline dashboards (DuckDB only).")
     days: int = Field(90, ge=1, le=3660, description="Days of data (up to the latest) embedded in each HTML file.")
-    quicksight: QuickSightConfig | None = None
+    quicksight: QuickSightConfig | None = Field(None, description="Required by `clickstream dashboards publish`.")
 
 
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")
@@ -721,21 +743,21 @@ class StudioConfig(_Section):
     """Analytics Studio (`clickstream studio`): explorations, metadata catalog and dashboards, with roles."""
 
     host: str = Field("127.0.0.1", description="Address to bind; auth local allows loopback only.")
-    port: int = Field(8090, ge=0, le=65535)
+    port: int = Field(8090, ge=0, le=65535, description="Port to serve on.")
     auth: Literal["local", "oidc"] = Field(
         "local", description="local: one user (Admin) with a password, loopback only; oidc: bearer tokens and roles."
     )
     local_password: str | None = Field(
         None, min_length=8, description="Password of the local user; default: a random one printed at start."
     )
-    oidc: OidcConfig | None = None
+    oidc: OidcConfig | None = Field(None, description="The token issuer; required with auth oidc.")
     oidc_discovery_url: str | None = Field(
         None,
         pattern=r"^https?://",
         description="OpenID configuration; default <issuer>/.well-known/openid-configuration.",
     )
     oidc_scopes: str = Field("openid email profile", description="Scopes the page's sign-in asks the issuer for.")
-    roles: StudioRolesConfig = Field(default_factory=StudioRolesConfig)
+    roles: StudioRolesConfig = Field(default_factory=StudioRolesConfig, description="Token groups to roles.")
     database_url: str | None = Field(
         None, description="Where display names and descriptions are kept; default sqlite:///<home>/studio/studio.db."
     )
@@ -746,7 +768,9 @@ class StudioConfig(_Section):
     query_timeout_seconds: float | None = Field(
         60.0, gt=0, le=3600, description="An analysis query running longer is cancelled (504); null: no limit."
     )
-    warehouse: StudioWarehouseConfig = Field(default_factory=StudioWarehouseConfig)
+    warehouse: StudioWarehouseConfig = Field(
+        default_factory=StudioWarehouseConfig, description="Querying Redshift or Athena (unused with DuckDB)."
+    )
     quicksight_user_arn: str | None = Field(
         None, description="QuickSight user whose embed URLs the Studio asks for (needs quicksight.json)."
     )
@@ -781,20 +805,30 @@ class StudioConfig(_Section):
 class Config(_Section):
     """The whole of ``clickstream.yml``."""
 
-    home: Path = Path(".clickstream")
+    home: Path = Field(
+        Path(".clickstream"),
+        description="Local folder of the write-ahead log, the DuckDB warehouse, dbt's files, locks and the "
+        "Studio's snapshot; also of raw/, processed/ and rejected/ unless data_root is set.",
+    )
     data_root: str | None = Field(
         None,
         description="Where raw/, processed/ and rejected/ live: a folder or s3://bucket/prefix; default: home.",
     )
-    project_id: str = Field("clickstream_demo", pattern=_ID_PATTERN)
-    apps: list[AppConfig] = Field(default_factory=lambda: [AppConfig(id="shop", timezone="UTC")], min_length=1)
-    ingestion: IngestionConfig = Field(default_factory=IngestionConfig)
-    etl: EtlConfig = Field(default_factory=EtlConfig)
+    project_id: str = Field(
+        "clickstream_demo", pattern=_ID_PATTERN, description="The project_id column, and the metadata scan's ids."
+    )
+    apps: list[AppConfig] = Field(
+        default_factory=lambda: [AppConfig(id="shop", timezone="UTC")],
+        min_length=1,
+        description="Apps allowed to send events; requests for any other app id get 403.",
+    )
+    ingestion: IngestionConfig = Field(default_factory=IngestionConfig, description="The collector.")
+    etl: EtlConfig = Field(default_factory=EtlConfig, description="The batch transform.")
     warehouse: WarehouseConfig = Field(default_factory=WarehouseConfig)
     dbt: DbtConfig = Field(default_factory=DbtConfig)
-    infra: InfraConfig = Field(default_factory=InfraConfig)
-    dashboards: DashboardsConfig = Field(default_factory=DashboardsConfig)
-    studio: StudioConfig = Field(default_factory=StudioConfig)
+    infra: InfraConfig = Field(default_factory=InfraConfig, description="The AWS deployment.")
+    dashboards: DashboardsConfig = Field(default_factory=DashboardsConfig, description="The preset dashboards.")
+    studio: StudioConfig = Field(default_factory=StudioConfig, description="Analytics Studio.")
 
     @model_validator(mode="after")
     def _unique_app_ids(self) -> Config:
