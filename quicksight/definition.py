@@ -5,13 +5,17 @@ e.g. ``Day_User_View``). Every sheet gets date pickers and a Platform drop-down 
 parameters ``startDate``, ``endDate`` and ``platform``; one filter group per dataset applies them to
 every visual of that dataset. Parameter filters, constant filters and top-N parameters become
 filter groups scoped to their visuals.
+
+A palette of the spec becomes each visual's colour map (one colour per platform or lifecycle stage in
+every visual); a palette that renames codes becomes two calculated fields per column, the shown name
+(``<column>_shown``) the visual groups by and its rank (``<column>_rank``) that orders the legend.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from quicksight.spec import Dashboard, Dataset, Dimension, MeasureRef, Visual
+from quicksight.spec import Dashboard, Dataset, Dimension, MeasureRef, PaletteEntry, Visual
 
 START, END, PLATFORM = "startDate", "endDate", "platform"
 _GRID_COLUMNS = 36
@@ -29,7 +33,53 @@ def _column(dataset: str, name: str) -> dict[str, str]:
     return {"DataSetIdentifier": dataset, "ColumnName": name}
 
 
-def dimension_field(field_id: str, dimension: Dimension, dataset_name: str, dataset: Dataset) -> dict[str, Any]:
+def _renames(entries: list[PaletteEntry]) -> bool:
+    return any(entry.label for entry in entries)
+
+
+def shown_column(column: str) -> str:
+    return f"{column}_shown"
+
+
+def rank_column(column: str) -> str:
+    return f"{column}_rank"
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _ifelse(column: str, pairs: list[tuple[str, str]], otherwise: str) -> str:
+    branches = ", ".join(f"{{{column}}} = {_quoted(value)}, {result}" for value, result in pairs)
+    return f"ifelse({branches}, {otherwise})"
+
+
+def calculated_fields(dashboard: Dashboard) -> list[dict[str, Any]]:
+    """The shown name and rank of every column a renaming palette applies to, per dataset."""
+    fields: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for sheet in dashboard.sheets:
+        for visual in sheet.visuals:
+            for item in [*visual.dimensions, *([visual.color] if visual.color else [])]:
+                entries = dashboard.palettes.get(item.palette or "", [])
+                if not _renames(entries) or (visual.dataset, item.column) in seen:
+                    continue
+                seen.add((visual.dataset, item.column))
+                names = [(e.value, _quoted(e.shown)) for e in entries]
+                ranks = [(e.value, str(rank)) for rank, e in enumerate(entries)]
+                fields.append({"DataSetIdentifier": visual.dataset, "Name": shown_column(item.column),
+                               "Expression": _ifelse(item.column, names, f"{{{item.column}}}")})  # fmt: skip
+                fields.append({"DataSetIdentifier": visual.dataset, "Name": rank_column(item.column),
+                               "Expression": _ifelse(item.column, ranks, str(len(entries)))})  # fmt: skip
+    return fields
+
+
+def dimension_field(
+    field_id: str, dimension: Dimension, dataset_name: str, dataset: Dataset, renamed: bool = False
+) -> dict[str, Any]:
+    if renamed:  # the calculated field holding the palette's names
+        column = _column(dataset_name, shown_column(dimension.column))
+        return {"CategoricalDimensionField": {"FieldId": field_id, "Column": column}}
     column = _column(dataset_name, dimension.column)
     kind = dataset.columns[dimension.column]
     if kind == "DATETIME":
@@ -63,13 +113,23 @@ def _expression(part: MeasureRef) -> str:
 class _VisualBuilder:
     """The field wells, sort and limits of one visual."""
 
-    def __init__(self, visual: Visual, dataset: Dataset) -> None:
+    def __init__(self, visual: Visual, dataset: Dataset, palettes: dict[str, list[PaletteEntry]]) -> None:
         self.visual = visual
         self.dataset = dataset
+        self.palette = palettes.get(visual.palette or "", [])
+
+        def renamed(item: Dimension) -> bool:
+            return _renames(palettes.get(item.palette or "", []))
+
         self.dimensions = [
-            dimension_field(f"{visual.id}.d{i}", d, visual.dataset, dataset) for i, d in enumerate(visual.dimensions)
+            dimension_field(f"{visual.id}.d{i}", d, visual.dataset, dataset, renamed(d))
+            for i, d in enumerate(visual.dimensions)
         ]
-        self.colors = [dimension_field(f"{visual.id}.c", visual.color, visual.dataset, dataset)] if visual.color else []
+        self.colors = (
+            [dimension_field(f"{visual.id}.c", visual.color, visual.dataset, dataset, renamed(visual.color))]
+            if visual.color
+            else []
+        )
         self.measures: list[dict[str, Any]] = []
         for i, measure in enumerate(visual.measures):
             field_id = f"{visual.id}.m{i}"
@@ -103,6 +163,45 @@ class _VisualBuilder:
             return {"ItemsLimit": self.visual.top_n, "OtherCategories": "EXCLUDE"}
         return None
 
+    def palette_options(self) -> dict[str, Any]:
+        """The colour of each palette value, on the field that carries it (the color field, else the category)."""
+        if not self.palette:
+            return {}
+        field = f"{self.visual.id}.c" if self.visual.color else f"{self.visual.id}.d0"
+        colors = [{"Element": {"FieldId": field, "FieldValue": e.shown}, "Color": e.color} for e in self.palette]
+        return {"VisualPalette": {"ColorMap": colors}}
+
+    def color_sort(self) -> dict[str, Any]:
+        """A renaming palette's order for the legend (New, Retained, Returning, Churned), by its rank field."""
+        if not _renames(self.palette) or self.visual.color is None:
+            return {}
+        column = _column(self.visual.dataset, rank_column(self.visual.color.column))
+        return {"ColorSort": [{"ColumnSort": {"SortBy": column, "Direction": "ASC", "AggregationFunction": {
+            "NumericalAggregationFunction": {"SimpleNumericalAggregation": "MIN"}}}}]}  # fmt: skip
+
+    def _label(self, field_id: str, text: str) -> dict[str, Any]:
+        return {"CustomLabel": text, "ApplyTo": {"FieldId": field_id, "Column": self._field_column(field_id)}}
+
+    def _field_column(self, field_id: str) -> dict[str, str]:
+        for field in [*self.dimensions, *self.colors]:
+            [(_, body)] = field.items()
+            if body["FieldId"] == field_id:
+                column: dict[str, str] = body["Column"]
+                return column
+        raise KeyError(field_id)
+
+    def axis_labels(self, key: str, field_id: str, text: str) -> dict[str, Any]:
+        """The spec's display name on an axis or legend; a name that follows a parameter keeps QuickSight's own."""
+        if "${" in text:
+            return {}
+        return {key: {"AxisLabelOptions": [self._label(field_id, text)]}}
+
+    def category_labels(self, key: str = "CategoryLabelOptions", legend: bool = True) -> dict[str, Any]:
+        labels = self.axis_labels(key, f"{self.visual.id}.d0", self.visual.dimensions[0].label)
+        if self.visual.color is not None and legend:  # a line chart's legend names its color field itself
+            labels.update(self.axis_labels("ColorLabelOptions", f"{self.visual.id}.c", self.visual.color.label))
+        return labels
+
     def title(self) -> dict[str, Any]:
         return {"Visibility": "VISIBLE", "FormatText": {"PlainText": self.visual.title}}
 
@@ -112,13 +211,15 @@ class _VisualBuilder:
         result: dict[str, Any] = builder()
         return result
 
-    def _sorted(self, limit_key: str = "CategoryItemsLimit") -> dict[str, Any]:
+    def _sorted(self, limit_key: str = "CategoryItemsLimit", colors: bool = False) -> dict[str, Any]:
         sort: dict[str, Any] = {}
         if self.category_sort():
             sort["CategorySort"] = self.category_sort()
         limit = self.items_limit()
         if limit is not None:
             sort[limit_key] = limit
+        if colors:
+            sort.update(self.color_sort())
         return sort
 
     def _kpi(self) -> dict[str, Any]:
@@ -129,9 +230,12 @@ class _VisualBuilder:
         wells = {"Category": self.dimensions, "Values": self.measures, "Colors": self.colors}
         configuration: dict[str, Any] = {
             "FieldWells": {"BarChartAggregatedFieldWells": wells},
-            "SortConfiguration": self._sorted(),
-            "Orientation": "VERTICAL",
+            "SortConfiguration": self._sorted(colors=True),
+            # named categories lie flat so that every name is read (as on the offline page)
+            "Orientation": "HORIZONTAL" if self.visual.horizontal else "VERTICAL",
             "BarsArrangement": "STACKED" if self.colors else "CLUSTERED",
+            **self.category_labels(),
+            **self.palette_options(),
         }
         return {
             "BarChartVisual": {"VisualId": self.visual.id, "Title": self.title(), "ChartConfiguration": configuration}
@@ -143,7 +247,17 @@ class _VisualBuilder:
             "FieldWells": {"LineChartAggregatedFieldWells": wells},
             "SortConfiguration": self._sorted("CategoryItemsLimitConfiguration"),
             "Type": "LINE",
+            **self.category_labels("XAxisLabelOptions", legend=False),
+            **self.palette_options(),
         }
+        # a ratio beside durations is read on its own (right-hand) axis
+        series = [
+            {"FieldSeriesItem": {"FieldId": f"{self.visual.id}.m{i}", "AxisBinding": "SECONDARY_YAXIS"}}
+            for i, measure in enumerate(self.visual.measures)
+            if measure.axis == "secondary"
+        ]
+        if series:
+            configuration["Series"] = series
         return {
             "LineChartVisual": {"VisualId": self.visual.id, "Title": self.title(), "ChartConfiguration": configuration}
         }
@@ -152,8 +266,10 @@ class _VisualBuilder:
         wells = {"Category": self.dimensions, "BarValues": self.measures, "Colors": self.colors}
         configuration = {
             "FieldWells": {"ComboChartAggregatedFieldWells": wells},
-            "SortConfiguration": self._sorted(),
+            "SortConfiguration": self._sorted(colors=True),
             "BarsArrangement": "STACKED",
+            **self.category_labels(),
+            **self.palette_options(),
         }
         return {
             "ComboChartVisual": {"VisualId": self.visual.id, "Title": self.title(), "ChartConfiguration": configuration}
@@ -161,7 +277,12 @@ class _VisualBuilder:
 
     def _pie(self) -> dict[str, Any]:
         wells = {"Category": self.dimensions[:1], "Values": self.measures}
-        configuration = {"FieldWells": {"PieChartAggregatedFieldWells": wells}, "SortConfiguration": self._sorted()}
+        configuration = {
+            "FieldWells": {"PieChartAggregatedFieldWells": wells},
+            "SortConfiguration": self._sorted(),
+            **self.axis_labels("CategoryLabelOptions", f"{self.visual.id}.d0", self.visual.dimensions[0].label),
+            **self.palette_options(),
+        }
         return {
             "PieChartVisual": {"VisualId": self.visual.id, "Title": self.title(), "ChartConfiguration": configuration}
         }
@@ -475,12 +596,15 @@ def sheets_and_filters(dashboard: Dashboard) -> dict[str, Any]:
                 "Title": sheet.title,
                 "ContentType": "INTERACTIVE",
                 "ParameterControls": _controls(dashboard, sheet.id, sheet.controls, platform_source),
-                "Visuals": [_VisualBuilder(v, dashboard.datasets[v.dataset]).build() for v in sheet.visuals],
+                "Visuals": [
+                    _VisualBuilder(v, dashboard.datasets[v.dataset], dashboard.palettes).build() for v in sheet.visuals
+                ],
                 "Layouts": _layout(sheet.visuals),
             }
         )
     return {
         "Sheets": sheets,
+        "CalculatedFields": calculated_fields(dashboard),
         "ParameterDeclarations": _parameters(dashboard),
         "FilterGroups": _filter_groups(dashboard),
         # Weeks start on Monday, as the models' weeks (time_period) and DuckDB's date_trunc('week') do;

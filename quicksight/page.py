@@ -24,7 +24,13 @@ def visual_model(visual: Visual) -> dict[str, Any]:
     for measure in visual.measures:
         keys = [part_key(part) for part in measure.parts]
         measures.append(
-            {"label": measure.label, "keys": keys, "ratio": measure.ratio is not None, "format": measure.format}
+            {
+                "label": measure.label,
+                "keys": keys,
+                "ratio": measure.ratio is not None,
+                "format": measure.format,
+                "axis": measure.axis,
+            }
         )
     sort: dict[str, Any] | None = None
     if visual.sort is not None:
@@ -38,13 +44,17 @@ def visual_model(visual: Visual) -> dict[str, Any]:
         "id": visual.id,
         "title": visual.title,
         "type": visual.type,
-        "dimensions": [{"column": d.column, "label": d.label} for d in visual.dimensions],
+        "dimensions": [
+            {"column": d.column, "label": d.label, "dated": d.granularity is not None} for d in visual.dimensions
+        ],
         "color": {"column": visual.color.column, "label": visual.color.label} if visual.color else None,
         "parts": [{"key": key, "column": p.column, "aggregation": p.aggregation} for key, p in parts.items()],
         "measures": measures,
         "filters": [{"column": f.column, "parameter": f.parameter} for f in visual.filters if f.parameter],
         "sort": sort,
         "topN": visual.top_n,
+        "palette": visual.palette,
+        "horizontal": visual.horizontal,
     }
 
 
@@ -54,6 +64,10 @@ def dashboard_model(dashboard: Dashboard) -> dict[str, Any]:
         "title": dashboard.title,
         "defaultDays": dashboard.default_days,
         "parameters": {name: p.model_dump() for name, p in dashboard.parameters.items()},
+        "palettes": {
+            name: [{"value": e.value, "label": e.shown, "color": e.color} for e in entries]
+            for name, entries in dashboard.palettes.items()
+        },
         "sheets": [
             {"id": s.id, "title": s.title, "controls": s.controls, "visuals": [visual_model(v) for v in s.visuals]}
             for s in dashboard.sheets

@@ -79,12 +79,25 @@ class Parameter(_Strict):
         return self
 
 
+class PaletteEntry(_Strict):
+    """One value of a palette: its colour and, for a code such as ``1-NEW``, the name a viewer reads."""
+
+    value: str
+    label: str | None = Field(None, min_length=1)
+    color: str = Field(pattern=r"^#[0-9A-Fa-f]{6}$")
+
+    @property
+    def shown(self) -> str:
+        return self.label or self.value
+
+
 class Dimension(_Strict):
-    """A column the visual groups by; dates and times at a granularity."""
+    """A column the visual groups by; dates and times at a granularity; a palette for fixed colours and names."""
 
     column: str
     label: str = Field(min_length=1)
     granularity: Granularity | None = None
+    palette: str | None = Field(None, description="A palette under the dashboard's palettes: colour, name and order.")
 
 
 class MeasureRef(_Strict):
@@ -107,6 +120,9 @@ class Measure(_Strict):
     aggregation: Aggregation | None = None
     ratio: Ratio | None = None
     format: Literal["number", "percent"] = "number"
+    axis: Literal["primary", "secondary"] = Field(
+        "primary", description="A line chart's y axis: a ratio beside durations goes on the secondary one."
+    )
 
     @model_validator(mode="after")
     def _one_kind(self) -> Measure:
@@ -176,11 +192,30 @@ class Visual(_Strict):
             raise ValueError("top_n must be at least 1")
         if self.type == "kpi" and self.top_n is not None:
             raise ValueError("a kpi visual shows one number: remove top_n")
+        secondary = [m for m in self.measures if m.axis == "secondary"]
+        if secondary and self.type != "line":
+            raise ValueError("axis: secondary works with line visuals only")
+        if secondary and len(secondary) == len(self.measures):
+            raise ValueError("a secondary axis needs a measure on the primary one too")
+        if self.color is not None and any(d.palette for d in self.dimensions):
+            raise ValueError("a dimension's palette colours a visual without color: move it to color")
         if self.sort is not None and self.sort.by not in self.sortable:
             raise ValueError(
                 f"sort.by {self.sort.by!r} is not a field of this visual; use one of {', '.join(sorted(self.sortable))}"
             )
         return self
+
+    @property
+    def horizontal(self) -> bool:
+        """Bars of named categories lie flat, so that every name is read in full (dates stay upright)."""
+        return self.type == "bar" and self.dimensions[0].granularity is None
+
+    @property
+    def palette(self) -> str | None:
+        """The palette that colours this visual: its color field's, else (a pie, bars) its first dimension's."""
+        if self.color is not None:
+            return self.color.palette
+        return self.dimensions[0].palette if self.dimensions else None
 
     @property
     def sortable(self) -> set[str]:
@@ -228,6 +263,9 @@ class Dashboard(_Strict):
     title: str = Field(min_length=1)
     default_days: int = Field(30, ge=1, description="The date range a viewer sees first: the last N days.")
     parameters: dict[str, Parameter] = Field(default_factory=dict, description="By name: letters and digits only.")
+    palettes: dict[str, list[PaletteEntry]] = Field(
+        default_factory=dict, description="Fixed colours (and names, in this order) of a column's values."
+    )
     sheets: list[Sheet] = Field(min_length=1)
     datasets: dict[str, Dataset] = Field(default_factory=dict)
 
@@ -237,6 +275,10 @@ class Dashboard(_Strict):
         for name in self.parameters:
             if not re.fullmatch(r"[a-zA-Z0-9]+", name) or name in _RESERVED_PARAMETERS:
                 problems.append(f"parameter {name!r}: use letters and digits only, not startDate, endDate or platform")
+        for name, entries in self.palettes.items():
+            values = [entry.value for entry in entries]
+            if len(set(values)) != len(values):
+                problems.append(f"palette {name!r}: a value is listed twice")
         visual_ids: set[str] = set()
         for sheet in self.sheets:
             for control in sheet.controls:
@@ -256,6 +298,8 @@ class Dashboard(_Strict):
                     problems.append(f"{where}: dataset {visual.dataset} has no column(s) {', '.join(missing)}")
                     continue
                 for item in [*visual.dimensions, *([visual.color] if visual.color else [])]:
+                    if item.palette is not None and item.palette not in self.palettes:
+                        problems.append(f"{where}: palette {item.palette!r} is not defined under palettes")
                     if item.granularity is not None and dataset.columns[item.column] != "DATETIME":
                         problems.append(
                             f"{where}: granularity needs a DATETIME column; {item.column} is "

@@ -20,6 +20,23 @@
     });
   }
   function label(value) { return value === null || value === undefined || value === "" ? "(none)" : String(value); }
+  // A palette fixes a value's colour, its shown name (a code such as 1-NEW reads "New") and its place in legends.
+  var PALETTES = {};
+  Object.keys(SPEC.palettes || {}).forEach(function (name) {
+    var byValue = new Map();
+    SPEC.palettes[name].forEach(function (entry, order) {
+      byValue.set(entry.value, {label: entry.label, color: entry.color, order: order});
+    });
+    PALETTES[name] = byValue;
+  });
+  function paletteEntry(paletteName, value) {
+    var palette = paletteName ? PALETTES[paletteName] : null;
+    return palette ? palette.get(value) || null : null;
+  }
+  function shown(paletteName, value) {
+    var entry = paletteEntry(paletteName, value);
+    return entry ? entry.label : label(value);
+  }
   function format(value, kind) {
     if (value === null || value === undefined || isNaN(value)) return "-";
     if (kind === "percent") return (value * 100).toFixed(1) + "%";
@@ -122,7 +139,11 @@
     var colorList = Array.from(colors.keys()).map(function (color) {
       return {value: color, total: measureValues(visual, colors.get(color))[0] || 0};
     });
-    if (visual.type === "pivot") colorList.sort(function (a, b) { return a.value < b.value ? -1 : a.value > b.value ? 1 : 0; });
+    if (visual.palette) {
+      // the palette's order (New, Retained, Returning, Churned), then any value it does not list
+      var rank = function (item) { var entry = paletteEntry(visual.palette, item.value); return entry ? entry.order : Infinity; };
+      colorList.sort(function (a, b) { return rank(a) - rank(b) || b.total - a.total; });
+    } else if (visual.type === "pivot") colorList.sort(function (a, b) { return a.value < b.value ? -1 : a.value > b.value ? 1 : 0; });
     else colorList.sort(function (a, b) { return b.total - a.total; }).splice(12);
     var total = {acc: {}};
     rows.forEach(function (row) { visual.parts.forEach(function (p) { accumulate(total.acc, p, row, c); }); });
@@ -134,15 +155,35 @@
   }
 
   // --- drawing
-  function categoryLabel(cat) { return cat.dims.map(label).join(" / "); }
+  function categoryLabel(cat, visual) {
+    return cat.dims.map(function (value, i) { return i === 0 && visual ? shown(visual.palette, value) : label(value); }).join(" / ");
+  }
+  function coloured(paletteName, value, item) {
+    var entry = paletteEntry(paletteName, value);
+    if (entry) item.itemStyle = {color: entry.color};
+    return item;
+  }
+  // Bars of named categories lie flat with every name shown (cut to fit, in full in the tooltip);
+  // their box grows with the number of bars. Dates may skip labels: the axis still reads in order.
+  var BAR_ROW = 26, NAME_WIDTH = 200;
+  function chartHeight(visual, count) {
+    return visual.horizontal ? Math.max(300, count * BAR_ROW + 70) : 300;
+  }
   function chartOption(visual, agg) {
-    var names = agg.categories.map(categoryLabel);
+    var names = agg.categories.map(function (cat) { return categoryLabel(cat, visual.color ? null : visual); });
     var kind = visual.measures[0].format;
-    var tooltip = {trigger: "axis", valueFormatter: function (v) { return format(v, kind); }};
+    var tooltip = {trigger: "axis", confine: true, valueFormatter: function (v) { return format(v, kind); }};
     var legend = {type: "scroll", bottom: 0};
     if (visual.type === "pie") {
-      return {tooltip: {trigger: "item"}, legend: legend, series: [{type: "pie", radius: ["35%", "65%"],
-        data: agg.categories.map(function (cat) { return {name: categoryLabel(cat), value: cat.values[0]}; })}]};
+      var slices = agg.categories.slice();
+      if (visual.palette) {
+        var rank = function (cat) { var entry = paletteEntry(visual.palette, cat.dims[0]); return entry ? entry.order : Infinity; };
+        slices.sort(function (a, b) { return rank(a) - rank(b); });
+      }
+      return {tooltip: {trigger: "item", confine: true}, legend: legend, series: [{type: "pie", radius: ["35%", "65%"],
+        data: slices.map(function (cat) {
+          return coloured(visual.palette, cat.dims[0], {name: categoryLabel(cat, visual), value: cat.values[0]});
+        })}]};
     }
     if (visual.type === "treemap") {
       return {tooltip: {}, series: [{type: "treemap", roam: false, breadcrumb: {show: false},
@@ -152,21 +193,52 @@
     var series;
     if (visual.color) {
       series = agg.colors.map(function (color) {
-        return {name: label(color.value), type: type, stack: type === "bar" ? "total" : undefined,
+        var item = {name: shown(visual.palette, color.value), type: type, stack: type === "bar" ? "total" : undefined,
           data: agg.categories.map(function (cat) { return cellValue(visual, cat, color.value, 0); })};
+        var entry = paletteEntry(visual.palette, color.value);
+        if (entry) { item.itemStyle = {color: entry.color}; item.lineStyle = {color: entry.color}; }
+        return item;
       });
       if (visual.type === "combo") {
-        series.push({name: "Total", type: "line", data: agg.categories.map(function (cat) { return cat.values[0]; })});
+        series.push({name: "Total", type: "line", itemStyle: {color: "#334155"},
+          data: agg.categories.map(function (cat) { return cat.values[0]; })});
       }
     } else {
       series = visual.measures.map(function (m, i) {
-        return {name: m.label, type: type, data: agg.categories.map(function (cat) { return cat.values[i]; })};
+        var data = agg.categories.map(function (cat) { return cat.values[i]; });
+        if (type === "bar" && visual.palette && visual.measures.length === 1) {
+          data = agg.categories.map(function (cat, j) { return coloured(visual.palette, cat.dims[0], {value: data[j]}); });
+        }
+        return {name: m.label, type: type, yAxisIndex: m.axis === "secondary" ? 1 : 0, data: data};
       });
     }
-    var axisLabel = kind === "percent" ? {formatter: function (v) { return format(v, kind); }} : {};
-    return {tooltip: tooltip, legend: legend, grid: {left: 50, right: 20, top: 20, bottom: 60, containLabel: true},
-      xAxis: {type: "category", data: names, axisLabel: {hideOverlap: true}},
-      yAxis: {type: "value", axisLabel: axisLabel}, series: series};
+    // A ratio beside durations gets its own axis on the right, named after it and in its colour.
+    var valueAxes = [valueAxis(visual.measures.filter(function (m) { return m.axis !== "secondary"; }), kind)];
+    var secondary = visual.color ? [] : visual.measures.filter(function (m) { return m.axis === "secondary"; });
+    if (secondary.length) valueAxes.push(valueAxis(secondary, secondary[0].format, true));
+    var dated = visual.dimensions[0].dated;
+    var categoryAxis = {type: "category", data: names, axisLabel: dated ? {hideOverlap: true} : {interval: 0}};
+    if (visual.horizontal) {
+      categoryAxis.inverse = true;  // the first (largest) bar on top
+      categoryAxis.axisLabel = {interval: 0, width: NAME_WIDTH, overflow: "truncate"};
+      categoryAxis.axisTick = {alignWithLabel: true};
+      return {tooltip: tooltip, legend: legend, grid: {left: 10, right: 30, top: 10, bottom: 40, containLabel: true},
+        yAxis: categoryAxis, xAxis: valueAxes[0], series: series};
+    }
+    if (!dated) categoryAxis.axisLabel = {interval: 0, width: 90, overflow: "truncate", rotate: names.length > 6 ? 30 : 0};
+    return {tooltip: tooltip, legend: legend,
+      grid: {left: 50, right: secondary.length ? 50 : 20, top: secondary.length ? 30 : 20, bottom: 60, containLabel: true},
+      xAxis: categoryAxis, yAxis: valueAxes, series: series};
+  }
+  function valueAxis(measures, kind, right) {
+    var axis = {type: "value", axisLabel: kind === "percent" ? {formatter: function (v) { return format(v, kind); }} : {}};
+    if (right) {
+      axis.position = "right";
+      axis.splitLine = {show: false};
+      axis.name = measures.map(function (m) { return m.label; }).join(", ");
+      axis.nameTextStyle = {align: "right"};
+    }
+    return axis;
   }
   function drawTable(visual, agg, box) {
     var wrap = el("div", {"class": "table-wrap"});
@@ -174,13 +246,13 @@
     var head = el("tr");
     visual.dimensions.forEach(function (d) { head.appendChild(el("th", {}, resolve(d.label))); });
     var pivotColumns = visual.type === "pivot" && visual.color ? agg.colors : null;
-    if (pivotColumns) pivotColumns.forEach(function (color) { head.appendChild(el("th", {}, label(color.value))); });
+    if (pivotColumns) pivotColumns.forEach(function (color) { head.appendChild(el("th", {}, shown(visual.palette, color.value))); });
     else visual.measures.forEach(function (m) { head.appendChild(el("th", {}, resolve(m.label))); });
     table.appendChild(head);
     var max = Math.max.apply(null, agg.categories.map(function (cat) { return cat.values[0] || 0; }).concat([0]));
     agg.categories.forEach(function (cat) {
       var tr = el("tr");
-      cat.dims.forEach(function (value) { tr.appendChild(el("td", {}, label(value))); });
+      cat.dims.forEach(function (value, i) { tr.appendChild(el("td", {}, i === 0 && !visual.color ? shown(visual.palette, value) : label(value))); });
       if (pivotColumns) {
         pivotColumns.forEach(function (color) {
           tr.appendChild(el("td", {"class": "num"}, format(cellValue(visual, cat, color.value, 0), visual.measures[0].format)));
@@ -224,8 +296,11 @@
         body.replaceChildren();
         var box = el("div", {"class": "chart"});
         body.appendChild(box);
-        chart = charts[visual.id] = echarts.init(box);
+        // SVG: every label is a text element, which a test (or a screen reader) can find
+        chart = charts[visual.id] = echarts.init(box, null, {renderer: "svg"});
       }
+      var height = chartHeight(visual, agg.categories.length) + "px";
+      if (chart.getDom().style.height !== height) { chart.getDom().style.height = height; chart.resize(); }
       chart.setOption(chartOption(visual, agg), true);
     }
   }

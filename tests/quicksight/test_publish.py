@@ -585,3 +585,60 @@ def test_weeks_start_on_monday_and_the_default_range_ends_tomorrow_utc() -> None
             if d.get("DateTimeParameterDeclaration", {}).get("Name") == "endDate"
         ]
         assert end["DefaultValues"]["RollingDate"]["Expression"] == "addDateTime(1, 'DD', truncDate('DD', now()))"
+
+
+def visuals_by_id(definition: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each visual's chart configuration by visual id."""
+    found = {}
+    for sheet in definition["Sheets"]:
+        for entry in sheet["Visuals"]:
+            [(_, body)] = entry.items()
+            found[body["VisualId"]] = body.get("ChartConfiguration", {})
+    return found
+
+
+def colour_map(configuration: dict[str, Any]) -> dict[str, str]:
+    return {c["Element"]["FieldValue"]: c["Color"] for c in configuration["VisualPalette"]["ColorMap"]}
+
+
+def test_a_platform_has_one_colour_in_the_pie_and_the_line_chart() -> None:
+    from quicksight.definition import template_definition
+
+    [dashboard] = bundled_dashboards()
+    visuals = visuals_by_id(template_definition(dashboard))
+    pie, line = colour_map(visuals["device_platform"]), colour_map(visuals["device_platform_trend"])
+    assert pie == line == {e.value: e.color for e in dashboard.palettes["platform"]}
+    assert visuals["device_platform"]["VisualPalette"]["ColorMap"][0]["Element"]["FieldId"] == "device_platform.d0"
+    assert visuals["device_platform_trend"]["VisualPalette"]["ColorMap"][0]["Element"]["FieldId"] == (
+        "device_platform_trend.c"
+    )
+
+
+def test_lifecycle_stages_are_named_coloured_and_ordered_through_calculated_fields() -> None:
+    from quicksight.definition import template_definition
+
+    [dashboard] = bundled_dashboards()
+    definition = template_definition(dashboard)
+    fields = {f["Name"]: f for f in definition["CalculatedFields"]}
+    assert fields["this_week_value_shown"]["DataSetIdentifier"] == "Lifecycle_Weekly_View"
+    assert "{this_week_value} = '0-CHURN', 'Churned'" in fields["this_week_value_shown"]["Expression"]
+    lifecycle = visuals_by_id(definition)["overview_lifecycle"]
+    [color] = lifecycle["FieldWells"]["BarChartAggregatedFieldWells"]["Colors"]
+    assert color["CategoricalDimensionField"]["Column"]["ColumnName"] == "this_week_value_shown"
+    assert list(colour_map(lifecycle)) == ["New", "Retained", "Returning", "Churned"]
+    [sort] = lifecycle["SortConfiguration"]["ColorSort"]
+    assert sort["ColumnSort"]["SortBy"]["ColumnName"] == "this_week_value_rank"
+
+
+def test_the_engagement_ratio_is_drawn_on_the_secondary_axis_and_named_bars_lie_flat() -> None:
+    from quicksight.definition import template_definition
+
+    [dashboard] = bundled_dashboards()
+    visuals = visuals_by_id(template_definition(dashboard))
+    assert visuals["engagement_kpi"]["Series"] == [
+        {"FieldSeriesItem": {"FieldId": "engagement_kpi.m0", "AxisBinding": "SECONDARY_YAXIS"}}
+    ]
+    assert visuals["engagement_event_names"]["Orientation"] == "HORIZONTAL"
+    assert visuals["acquisition_intraday_active"]["Orientation"] == "VERTICAL"
+    [label] = visuals["engagement_event_names"]["CategoryLabelOptions"]["AxisLabelOptions"]
+    assert label["CustomLabel"] == "Event name"

@@ -193,7 +193,9 @@ def test_a_map_of_a_column_without_a_geographic_role_is_refused(tmp_path: Path) 
 
 def test_a_granularity_on_a_text_column_is_refused(tmp_path: Path) -> None:
     folder = edited_spec(
-        tmp_path, "{column: platform, label: Platform}]", "{column: platform, label: Platform, granularity: DAY}]"
+        tmp_path,
+        "{column: platform, label: Platform, palette: platform}]",
+        "{column: platform, label: Platform, palette: platform, granularity: DAY}]",
     )
     with pytest.raises(
         ConfigError, match=r"visual overview_platform: granularity needs a DATETIME column; platform is STRING"
@@ -227,3 +229,32 @@ def test_the_exposures_command_checks_and_rewrites_a_stale_file(tmp_path: Path) 
     assert run_cli("dashboards", "exposures", cwd=tmp_path).returncode == 0
     assert run_cli("dashboards", "exposures", "--check", cwd=tmp_path).returncode == 0
     assert (project / "models" / "exposures.yml").read_text() == exposures_yaml(bundled_dashboards())
+
+
+def test_a_palette_that_is_not_defined_is_named_with_its_visual(tmp_path: Path) -> None:
+    folder = edited_spec(tmp_path, "label: Lifecycle, palette: lifecycle}", "label: Lifecycle, palette: stages}")
+    with pytest.raises(ConfigError, match="visual overview_lifecycle: palette 'stages' is not defined under palettes"):
+        load_dashboards(folder)
+
+
+def test_a_palette_listing_a_value_twice_is_refused(tmp_path: Path) -> None:
+    folder = edited_spec(tmp_path, '{value: iOS, color: "#', '{value: Web, color: "#')
+    with pytest.raises(ConfigError, match="palette 'platform': a value is listed twice"):
+        load_dashboards(folder)
+
+
+def test_a_secondary_axis_is_refused_outside_a_line_chart(tmp_path: Path) -> None:
+    folder = edited_spec(
+        tmp_path,
+        "{column: event_count, aggregation: SUM, label: Events}",
+        "{column: event_count, aggregation: SUM, label: Events, axis: secondary}",
+    )
+    with pytest.raises(ConfigError, match="axis: secondary works with line visuals only"):
+        load_dashboards(folder)
+
+
+def test_bars_of_named_categories_lie_flat_and_bars_of_dates_stand() -> None:
+    [dashboard] = bundled_dashboards()
+    visuals = {visual.id: visual for sheet in dashboard.sheets for visual in sheet.visuals}
+    assert visuals["engagement_page_views"].horizontal and visuals["engagement_event_names"].horizontal
+    assert not visuals["acquisition_intraday_active"].horizontal and not visuals["overview_lifecycle"].horizontal
