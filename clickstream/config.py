@@ -212,11 +212,15 @@ class IngestionConfig(_Section):
     )
     # --- back-pressure and limits (memory stays bounded under any load)
     wal_max_bytes: int = Field(2_000_000_000, gt=0, description="Log size on disk (all workers) before 503.")
-    max_inflight_bytes: int = Field(64_000_000, gt=0, description="Request bodies held at once per worker.")
+    max_inflight_bytes: int = Field(64_000_000, gt=0, description="Request bodies held at once per worker; else 503.")
     max_connections: int = Field(2048, ge=1, description="Open connections per worker before 503.")
     max_header_bytes: int = Field(16384, ge=1024, description="Request line and headers; larger gets 431.")
-    request_timeout_seconds: float = Field(30.0, gt=0, description="Time to send one whole request.")
-    keepalive_timeout_seconds: int = Field(75, ge=1, description="Idle keep-alive connections are closed after.")
+    request_timeout_seconds: float = Field(
+        30.0, gt=0, description="Time to send one whole request, from its first byte; else 408."
+    )
+    keepalive_timeout_seconds: int = Field(
+        75, ge=1, description="Idle keep-alive connections are closed after (keep above an ALB's 60 s)."
+    )
     shutdown_timeout_seconds: float = Field(20.0, gt=0, description="Time for in-flight requests at SIGTERM.")
     retry_after_seconds: int = Field(5, ge=1, description="Retry-After of a 503 when the log is full.")
     rate_limit: RateLimitConfig | None = Field(None, description="Requests per second per app; null: no limit.")
@@ -377,7 +381,9 @@ class EtlConfig(_Section):
     freshness_hours: float | None = Field(
         72.0, gt=0, description="Reject events older than this when they arrived (stale_event); null: keep all."
     )
-    truncate_strings: bool = Field(True, description="Cut strings to the column sizes of the Redshift schema.")
+    truncate_strings: bool = Field(
+        True, description="Cut strings to the column sizes of the Redshift schema (255, 2048 or 65535 bytes)."
+    )
     chunk_events: int = Field(20_000, ge=100, le=1_000_000, description="Events per Arrow chunk: bounds memory.")
     job_id: str = Field("local", min_length=1, description="process_job_id written into process_info.")
     plugins: list[EtlPluginConfig] = Field(
@@ -533,25 +539,43 @@ class InfraConfig(_Section):
     artifact_bucket: str | None = Field(
         None,
         pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
-        description="Existing bucket `deploy` uploads the templates, base config and Spark job files to.",
+        description="Existing bucket `deploy` uploads the templates, base config and Spark job files to; "
+        "required to deploy.",
     )
     artifact_prefix: str = Field("clickstream/artifacts/", description="Key prefix of those uploads.")
     build_dir: Path | None = Field(None, description="Where render and package write; default <home>/infra.")
-    vpc_id: str | None = Field(None, pattern=r"^vpc-[0-9a-f]{8,17}$", description="Existing VPC.")
-    vpc_cidr: str | None = Field(None, description="CIDR of that VPC (the collector trusts the ALB inside it).")
-    public_subnet_ids: list[str] = Field(default_factory=list, description="Subnets of the load balancer (2+).")
-    private_subnet_ids: list[str] = Field(default_factory=list, description="Subnets of tasks, EMR, Redshift (3).")
-    image_uri: str | None = Field(None, description="The project image in ECR (built from `package`'s image/).")
-    spark_image_uri: str | None = Field(None, description="The EMR Serverless image (from `package`'s emr-image/).")
+    vpc_id: str | None = Field(None, pattern=r"^vpc-[0-9a-f]{8,17}$", description="Existing VPC. Required to deploy.")
+    vpc_cidr: str | None = Field(
+        None, description="CIDR of that VPC (the collector trusts the ALB inside it). Required to deploy."
+    )
+    public_subnet_ids: list[str] = Field(
+        default_factory=list, description="Subnets of the load balancer (2+). Required to deploy."
+    )
+    private_subnet_ids: list[str] = Field(
+        default_factory=list, description="Subnets of tasks, EMR, Redshift (3 zones). Required to deploy."
+    )
+    image_uri: str | None = Field(
+        None, description="The project image in ECR (built from `package`'s image/). Required to deploy."
+    )
+    spark_image_uri: str | None = Field(
+        None, description="The EMR Serverless image (from `package`'s emr-image/). Required to deploy."
+    )
     certificate_arn: str | None = Field(
         None, pattern=r"^arn:aws[a-z-]*:acm:", description="ACM certificate: HTTPS on 443, needed by the Studio."
     )
-    sink: Literal["s3", "kinesis", "msk"] = Field("s3", description="Where the collectors ship raw records.")
+    sink: Literal["s3", "kinesis", "msk"] = Field(
+        "s3",
+        description="Where the collectors ship raw records: s3, kinesis (a stream and Firehose to raw/) "
+        "or msk (an existing cluster).",
+    )
     warehouse: Literal["redshift", "athena"] = Field("redshift", description="Redshift Serverless or Athena.")
     etl_schedule: str = Field("cron(0 1 * * ? *)", min_length=1, description="When the Spark ETL starts.")
     studio: bool = Field(False, description="Run Analytics Studio behind the load balancer.")
     studio_domain: str | None = Field(None, description="Host name of the Studio (covered by the certificate).")
-    sign_in: Literal["cognito", "oidc", "none"] = Field("cognito", description="Who signs Studio users in.")
+    sign_in: Literal["cognito", "oidc", "none"] = Field(
+        "cognito",
+        description="Who signs Studio users in: cognito, oidc (Oidc* template parameters under parameters) or none.",
+    )
     alarm_email: str | None = Field(None, description="E-mail subscribed to the alarms.")
     parameters: dict[str, str | int] = Field(
         default_factory=dict, description="Any other root template parameter by name, e.g. {IngestionMaxTasks: 20}."
@@ -687,7 +711,11 @@ _LOOPBACK = ("127.0.0.1", "::1", "localhost")
 class StudioRolesConfig(_Section):
     """How token groups become Studio roles (the original's role mapping; comma lists allowed per role)."""
 
-    claim: str = Field("cognito:groups", min_length=1, description="Token claim holding the user's groups.")
+    claim: str = Field(
+        "cognito:groups",
+        min_length=1,
+        description="Token claim holding the user's groups; dots walk into nested claims.",
+    )
     admin: list[str] = Field(default_factory=lambda: ["ClickstreamAdmin"], description="Groups that are Admin.")
     operator: list[str] = Field(default_factory=lambda: ["ClickstreamOperator"], description="Groups: Operator.")
     analyst: list[str] = Field(default_factory=lambda: ["ClickstreamAnalyst"], description="Groups: Analyst.")
@@ -759,7 +787,9 @@ class StudioConfig(_Section):
     oidc_scopes: str = Field("openid email profile", description="Scopes the page's sign-in asks the issuer for.")
     roles: StudioRolesConfig = Field(default_factory=StudioRolesConfig, description="Token groups to roles.")
     database_url: str | None = Field(
-        None, description="Where display names and descriptions are kept; default sqlite:///<home>/studio/studio.db."
+        None,
+        description="Where display names and descriptions are kept: sqlite:///path or "
+        "postgresql://user:password@host/db (psycopg2); default sqlite:///<home>/studio/studio.db.",
     )
     publish_snapshot: bool = Field(
         True, description="Each cycle publishes the read-only snapshot the Studio queries (DuckDB warehouse only)."

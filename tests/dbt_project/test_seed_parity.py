@@ -2,7 +2,7 @@
 
 The original's fixture ``original_data_with_traffic_source_v2.json`` goes through our ETL as the
 original's tests ran it (time shift on, no freshness limit, job ``test-job``, every enricher on), is
-loaded and built with dbt. Intentional differences, also listed in README.md:
+loaded and built with dbt. Intentional differences, also listed in docs/differences.md:
 
 * ``session_channel_group``: the original passed the page referrer and host name to its classifier
   in swapped positions, so this iOS event without a referrer became ``Referral``; ours is

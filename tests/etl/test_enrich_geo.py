@@ -71,7 +71,7 @@ def test_private_missing_and_malformed_addresses_resolve_to_nothing(geo: GeoReso
 def test_the_bundled_database_is_the_documented_snapshot(geo: GeoResolver) -> None:
     assert geo.path == packaged_database()
     assert geo.database_type == "GeoLite2-City"
-    assert geo.build_date == date(2018, 7, 3)  # README.md states this date; update both together
+    assert geo.build_date == date(2018, 7, 3)  # docs/etl.md states this date; update both together
 
 
 def test_a_configured_database_file_is_used_instead(tmp_path: Path) -> None:

@@ -168,7 +168,7 @@ def test_sdk_category_is_kept_when_only_the_channel_is_missing() -> None:
     result = TrafficSourceClassifier().classify(
         TrafficSourceInput(traffic_source_source="Google", traffic_source_category="Partner")
     )
-    # The original recomputed both; what the SDK names wins here (documented in README.md).
+    # The original recomputed both; what the SDK names wins here (documented in docs/differences.md).
     assert result.category == "Partner"
     assert result.channel_group == "Organic Search"  # rules saw the category of "Google": Search
 

@@ -3,7 +3,7 @@
 The original's tests ran with the time-shift option on, project ``test_project_id_01`` and job
 ``test-job``; the expected files hold placeholders for the process time and input file name. Columns
 filled by the enrichers (user agent, geo, traffic classification) are compared in tests/etl/enrich/.
-Intentional differences, also listed in README.md:
+Intentional differences, also listed in docs/differences.md:
 
 * ``user_v2.user_id`` is the user id of the user's latest event in the batch; the original takes the
   greatest id in text order (``max``), which depends on the spelling of the ids, not on time.

@@ -7,7 +7,7 @@ every condition, ``maxStep`` for paths, ``modelWeights`` and ``timeWindowInSecon
 attribution, ...). The answers run on tests/studio/dataset.py and are compared with numbers worked out
 by hand from the original's definitions (its SQL builder, ``sql-builder.ts`` and
 ``sql-builder-attribution.ts``); the arithmetic is in each test. Where the Studio differs on purpose
-(decision 46, README "Where things differ"), the comment gives both numbers.
+(decision 46, docs/differences.md), the comment gives both numbers.
 
 The events (all UTC, the app's zone here):
 
