@@ -40,7 +40,11 @@ class WarehouseError(ClickstreamError):
 
 
 class ModelError(ClickstreamError):
-    """dbt reported a failure while building the models."""
+    """dbt reported a failure while building the models; ``result`` holds every node's outcome when dbt ran."""
+
+    def __init__(self, message: str, hint: str | None = None, result: object = None) -> None:
+        super().__init__(message, hint)
+        self.result = result
 
 
 class LockBusy(ClickstreamError):

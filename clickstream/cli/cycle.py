@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from types import FrameType
 
@@ -115,8 +116,8 @@ def _load(config: Config) -> StageOutput:
     return StageOutput(result, result.total_files, result.total_rows, f"{result.replaced} files replaced")
 
 
-def _model(config: Config) -> StageOutput:
-    result = model_step(config)
+def _model(config: Config, verbose: bool = False) -> StageOutput:
+    result = model_step(config, verbose=verbose)
     nodes = sum(result.statuses.values())
     done = sum(count for status, count in result.statuses.items() if status in ("success", "pass"))
     return StageOutput(result, nodes, done, ", ".join(f"{s} {n}" for s, n in sorted(result.statuses.items())))
@@ -155,9 +156,13 @@ def _publish(config: Config) -> StageOutput:
     return StageOutput(published, published.events, published.events, f"{published.seconds:.1f}s")
 
 
-def cycle_stages(config: Config) -> list[tuple[str, Callable[[Config], StageOutput]]]:
-    """The stages of a cycle in order; the catalog and the offline dashboards need the DuckDB warehouse."""
-    stages: list[tuple[str, Callable[[Config], StageOutput]]] = [("etl", _etl), ("load", _load), ("model", _model)]
+def cycle_stages(config: Config, verbose: bool = False) -> list[tuple[str, Callable[[Config], StageOutput]]]:
+    """The stages of a cycle in order; the catalog and the offline dashboards need the DuckDB warehouse.
+
+    ``verbose``: dbt prints its own lines instead of a progress bar and a summary.
+    """
+    model = partial(_model, verbose=verbose)
+    stages: list[tuple[str, Callable[[Config], StageOutput]]] = [("etl", _etl), ("load", _load), ("model", model)]
     if config.dbt.target == "duckdb":
         stages.append(("metadata", _metadata))
         # publish before dashboards: a failed render must not freeze the Studio on the previous cycle's data
@@ -172,13 +177,13 @@ def cycle_lock_path(config: Config) -> Path:
     return config.home / "locks" / "pipeline.lock"
 
 
-def run_cycle(config: Config, lock_timeout_seconds: float = 0) -> CycleReport:
+def run_cycle(config: Config, lock_timeout_seconds: float = 0, verbose: bool = False) -> CycleReport:
     """One cycle under the pipeline lock; stages after a failed one are skipped; history recorded."""
     with exclusive_lock(cycle_lock_path(config), lock_timeout_seconds, "a pipeline cycle"):
         report = CycleReport(uuid.uuid4().hex)
         started = datetime.now(UTC)
         _record(config, [StageRecord(report.run_id, CYCLE, started, started, RUNNING, 0, 0, "")])
-        for name, stage in cycle_stages(config):
+        for name, stage in cycle_stages(config, verbose):
             if any(run.status == FAILED for run in report.stages):
                 now = datetime.now(UTC)
                 report.stages.append(StageRun(name, now, now, SKIPPED, detail="an earlier stage failed"))
@@ -251,7 +256,9 @@ def _stop_on_sigterm() -> Iterator[Callable[[], bool]]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def run_every(config: Config, interval_seconds: float, max_cycles: int | None = None) -> list[CycleReport]:
+def run_every(
+    config: Config, interval_seconds: float, max_cycles: int | None = None, verbose: bool = False
+) -> list[CycleReport]:
     """A cycle every ``interval_seconds`` (at once again when a cycle took longer), until stopped.
 
     ``max_cycles`` counts every tick, including one skipped because another cycle held the lock, so a
@@ -264,7 +271,7 @@ def run_every(config: Config, interval_seconds: float, max_cycles: int | None = 
             ticks += 1
             started = time.monotonic()
             try:
-                report = run_cycle(config)
+                report = run_cycle(config, verbose=verbose)
             except LockBusy as busy:
                 console.print(f"run: skipped this cycle: {busy.message}")
             except Exception:  # a scheduler outlives a bad cycle; the next one retries

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import duckdb
 
+from clickstream.cli.dbt_output import dbt_progress, print_problems
 from clickstream.cli.render import console, progress_bar
 from clickstream.config import Config
-from clickstream.errors import InputError
+from clickstream.errors import InputError, ModelError
 from clickstream.modeling import ModelResult, run_dbt
 from etl import native
 from etl.process import EtlJob
@@ -85,11 +86,30 @@ def load_step(config: Config) -> LoadResult:
     return result
 
 
-def model_step(config: Config, args: list[str] | None = None) -> ModelResult:
+def model_step(config: Config, args: list[str] | None = None, verbose: bool = False) -> ModelResult:
+    """dbt on the models: a progress bar and a summary, failures in full; ``verbose``: dbt's own lines."""
     if (args or ["build"])[0] in ("build", "run", "test"):
         _require_loaded_tables(config)
-    console.print(f"model: dbt {' '.join(args or ['build'])} (target {config.dbt.target})")
-    result = run_dbt(config, args)
+    command = " ".join(args or ["build"])
+    console.print(f"model: dbt {command} (target {config.dbt.target})")
+    try:
+        if verbose:
+            result = run_dbt(config, args)
+        else:
+            with dbt_progress(f"model: dbt {(args or ['build'])[0]}") as on_event:
+                result = run_dbt(config, args, quiet=True, on_event=on_event)
+    except ModelError as error:
+        outcome = error.result
+        if verbose or not isinstance(outcome, ModelResult) or not outcome.failures:
+            raise
+        failed = outcome.failures
+        print_problems(outcome)
+        names = ", ".join(problem.name for problem in failed[:5]) + (", ..." if len(failed) > 5 else "")
+        raise ModelError(
+            f"dbt {command} failed: {len(failed)} node(s), shown above: {names}", error.hint, outcome
+        ) from None
+    if not verbose:
+        print_problems(result)  # only warnings can be left when dbt succeeded
     summary = ", ".join(f"{status} {count}" for status, count in sorted(result.statuses.items()))
     console.print(f"model: {summary or 'nothing to do'} ({result.seconds:.1f}s)")
     return result
