@@ -98,5 +98,7 @@ def write_generated(project_dir: Path) -> list[Path]:
 
 
 if __name__ == "__main__":
-    for path in write_generated(Path(__file__).resolve().parent.parent / "dbt_project"):
+    from clickstream.bundled import dbt_project  # the checkout's dbt_project/ in an editable install
+
+    for path in write_generated(dbt_project()):
         print(f"wrote {path}")

@@ -11,10 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from clickstream import bundled
 from clickstream.config import Config
 from clickstream.errors import ConfigError, ModelError
-
-BUNDLED_PROJECT = Path(__file__).resolve().parent.parent / "dbt_project"
 
 logger = logging.getLogger("clickstream.modeling")
 
@@ -30,7 +29,7 @@ class ModelResult:
 
 
 def project_dir(config: Config) -> Path:
-    directory = config.dbt.project_dir or BUNDLED_PROJECT
+    directory = config.dbt.project_dir or bundled.dbt_project()
     if not (directory / "dbt_project.yml").is_file():
         raise ConfigError(
             f"dbt.project_dir: no dbt_project.yml in {directory}", hint="point dbt.project_dir at a dbt project"
