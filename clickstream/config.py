@@ -359,7 +359,9 @@ class EnrichmentConfig(_Section):
     ip_privacy: Literal["none", "truncate", "hash"] = Field(
         "none", description="Protect the client IP before it is written: truncate to /24 (/48) or salted hash."
     )
-    ip_hash_salt: str | None = Field(None, description="Secret salt for ip_privacy: hash.")
+    ip_hash_salt: str | None = Field(
+        None, description="Secret salt for ip_privacy: hash; keep it secret and stable (a new salt, new hashes)."
+    )
     bots: Literal["reject", "flag"] = Field("reject", description="Bot user agents: rejected (reason bot) or kept.")
 
     @model_validator(mode="after")
@@ -411,11 +413,17 @@ class _AwsEngineConfig(_Section):
 class RedshiftConfig(_AwsEngineConfig):
     """``warehouse.type: redshift``: COPY through the Redshift Data API, one transaction per batch."""
 
-    cluster_identifier: str | None = Field(None, description="Provisioned cluster id (or set workgroup_name).")
+    cluster_identifier: str | None = Field(
+        None, description="Provisioned cluster id; set exactly one of it and workgroup_name."
+    )
     workgroup_name: str | None = Field(None, description="Redshift Serverless workgroup (or set cluster_identifier).")
     database: str = Field("dev", pattern=_ID_PATTERN, description="Database the schema lives in.")
     db_user: str | None = Field(None, description="Database user (temporary credentials; provisioned only).")
-    secret_arn: str | None = Field(None, pattern=_SECRET_ARN_PATTERN, description="Secrets Manager secret to log in.")
+    secret_arn: str | None = Field(
+        None,
+        pattern=_SECRET_ARN_PATTERN,
+        description="Secrets Manager secret to log in (provisioned: this or db_user; serverless: this or neither).",
+    )
     iam_role_arn: str = Field(pattern=_IAM_ROLE_PATTERN, description="Role Redshift assumes to read S3 in COPY.")
     manifest_prefix: str = Field(
         pattern=_S3_PREFIX_PATTERN, description="s3://bucket/prefix/ where COPY manifests and ledger files go."
@@ -454,7 +462,8 @@ class AthenaConfig(_AwsEngineConfig):
     data_root: str | None = Field(
         None,
         pattern=_S3_PREFIX_PATTERN,
-        description="s3://bucket/prefix holding processed/ and rejected/; default: the top-level data_root.",
+        description="s3://bucket/prefix holding processed/ and rejected/; default, and the only value allowed: the "
+        "top-level data_root.",
     )
     ledger_location: str | None = Field(
         None,
@@ -665,12 +674,15 @@ class QuickSightConfig(_Section):
     refresh: QuickSightRefreshConfig = Field(
         default_factory=QuickSightRefreshConfig, description="When SPICE datasets are refreshed."
     )
-    redshift_host: str | None = Field(None, description="Redshift endpoint host for the data source (Redshift only).")
+    redshift_host: str | None = Field(
+        None, description="Redshift endpoint host for the data source; required with warehouse.type redshift."
+    )
     redshift_port: int = Field(5439, ge=1, le=65535, description="Redshift endpoint port.")
     redshift_secret_arn: str | None = Field(
         None,
         pattern=_SECRET_ARN_PATTERN,
-        description="Secrets Manager secret with the data source's login; default: warehouse.redshift.secret_arn.",
+        description="Secrets Manager secret with the data source's login; default: warehouse.redshift.secret_arn "
+        "(Redshift needs one of the two).",
     )
     vpc_connection_arn: str | None = Field(None, description="QuickSight VPC connection to reach a private Redshift.")
     athena_workgroup: str = Field("primary", min_length=1, description="Athena work group (Athena only).")
