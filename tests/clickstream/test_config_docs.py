@@ -44,3 +44,15 @@ def test_the_example_of_every_default_is_a_valid_file_giving_the_default_config(
 def test_a_key_without_a_literal_default_states_its_rule_not_this_machines_value() -> None:
     row = next(line for line in render_page().splitlines() if line.startswith("| `workers` | integer (≥ 1, ≤ 64)"))
     assert "one per CPU core" in row
+
+
+def test_every_yaml_example_in_the_readme_and_docs_is_a_valid_config(tmp_path: Path) -> None:
+    pages = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+    examples = [
+        (page.name, block)
+        for page in pages
+        for block in re.findall(r"^```ya?ml\n(.*?)^```", page.read_text(encoding="utf-8"), re.S | re.M)
+    ]
+    assert len(examples) >= 3
+    for name, block in examples:
+        parse_config(yaml.safe_load(block), tmp_path, f"an example in {name}")
