@@ -64,7 +64,7 @@ def test_every_visual_of_every_sheet_is_drawn_with_data_and_no_console_error(
                 where = f"{page.file} {sheet.id}/{spec.id}"
                 assert int(box.get_attribute("data-rows")) > 0, f"{where} is empty"
                 if spec.type in CHARTS:
-                    assert box.find_elements("css selector", "canvas"), f"{where} drew no chart"
+                    assert box.find_elements("css selector", ".chart svg"), f"{where} drew no chart"
                 elif spec.type in TABLES:
                     assert len(box.find_elements("css selector", "tr")) > 1, f"{where} has no table rows"
                 else:
@@ -201,7 +201,9 @@ def chart_cells(driver: Any, visual_id: str) -> dict[str, dict[str, float | None
     option = driver.execute_script(
         "const box = document.querySelector(arguments[0] + ' .chart');"
         "const o = echarts.getInstanceByDom(box).getOption();"
-        "return {categories: o.xAxis[0].data, series: o.series.map(s => ({name: s.name, data: s.data}))};",
+        "const axis = o.yAxis[0].type === 'category' ? o.yAxis[0] : o.xAxis[0];"  # named bars lie flat
+        "const value = (d) => (d !== null && typeof d === 'object' ? d.value : d);"
+        "return {categories: axis.data, series: o.series.map(s => ({name: s.name, data: s.data.map(value)}))};",
         f'[data-visual-id="{visual_id}"]',
     )
     cells: dict[str, dict[str, float | None]] = {category: {} for category in option["categories"]}
@@ -291,3 +293,93 @@ def test_the_new_users_by_first_touch_visual_counts_only_the_days_first_opens(
     # returning users of that day are not counted: fewer new users than active users
     assert 0 < new_users < active_users(warehouse, page.app_id, f"event_date = '{last_day}'")
     assert console_errors(browser) == []
+
+
+CHART = "echarts.getInstanceByDom(document.querySelector('[data-visual-id=\"' + arguments[0] + '\"] .chart'))"
+
+# Every category name the chart has, and whether the SVG shows a text for it (whole, or cut with an ellipsis
+# as ECharts truncates a long name): a label hidden to avoid overlap is not drawn at all.
+SHOWN_NAMES = f"""
+const chart = {CHART};
+const texts = [...chart.getDom().querySelectorAll('svg text')].map(t => t.textContent);
+const names = chart.getOption().yAxis[0].data;
+return names.map(name => [name, texts.some(t => t === name || (t.endsWith('...') && name.startsWith(t.slice(0, -3))))]);
+"""
+
+
+def test_every_category_name_of_a_bar_chart_is_drawn(rendered: list[RenderedDashboard], browser: Any) -> None:
+    open_page(browser, rendered[0].path)
+    for sheet, visual_id in [("engagement", "engagement_page_views"), ("engagement", "engagement_event_names"),
+                             ("device", "device_browser"), ("acquisition", "acquisition_traffic_users")]:  # fmt: skip
+        show_sheet(browser, sheet)
+        shown = browser.execute_script(SHOWN_NAMES, visual_id)
+        assert len(shown) == int(visual(browser, visual_id).get_attribute("data-rows")) > 1, visual_id
+        assert [name for name, drawn in shown if not drawn] == [], visual_id
+    assert console_errors(browser) == []
+
+
+DRAWN_COLOURS = f"""
+const chart = {CHART};
+const colours = [];
+for (const series of chart.getModel().getSeries()) {{
+  const data = series.getData();
+  if (series.subType === 'pie') {{
+    data.each(i => {{ colours.push([data.getName(i), data.getItemVisual(i, 'style').fill]); }});
+  }}
+  else colours.push([series.name, data.getVisual('style').stroke || data.getVisual('style').fill]);
+}}
+return colours;
+"""
+
+
+def drawn_colours(driver: Any, visual_id: str) -> dict[str, str]:
+    """The colour each series (or slice) is drawn in, by its name, in the legend's order."""
+    return dict(driver.execute_script(DRAWN_COLOURS, visual_id))
+
+
+def test_a_platform_has_the_same_colour_in_the_pie_and_the_line_chart(
+    rendered: list[RenderedDashboard], browser: Any
+) -> None:
+    [dashboard] = bundled_dashboards()
+    open_page(browser, rendered[0].path)
+    show_sheet(browser, "device")
+
+    pie = drawn_colours(browser, "device_platform")
+    line = drawn_colours(browser, "device_platform_trend")
+
+    assert set(pie) == set(line) == {"Web", "Android", "iOS"}
+    palette = {entry.value: entry.color for entry in dashboard.palettes["platform"]}
+    assert {name: colour.lower() for name, colour in pie.items()} == {name: palette[name] for name in pie}
+    assert pie == line
+    show_sheet(browser, "overview")
+    assert drawn_colours(browser, "overview_platform") == pie
+
+
+def test_the_lifecycle_legend_reads_stage_names_in_lifecycle_order_with_one_colour_each(
+    rendered: list[RenderedDashboard], browser: Any
+) -> None:
+    open_page(browser, rendered[0].path)
+    show_sheet(browser, "overview")
+    overview = drawn_colours(browser, "overview_lifecycle")
+    show_sheet(browser, "retention")
+    retention = drawn_colours(browser, "retention_lifecycle")
+    new_returning = drawn_colours(browser, "retention_new_returning")
+
+    order = ["New", "Retained", "Returning", "Churned"]
+    assert list(overview) == [stage for stage in order if stage in overview]
+    assert {"New", "Churned"} <= set(overview)
+    assert overview == retention
+    assert new_returning["New"] == overview["New"]
+
+
+def test_the_engagement_ratio_has_its_own_axis_beside_the_durations(
+    rendered: list[RenderedDashboard], browser: Any
+) -> None:
+    open_page(browser, rendered[0].path)
+    show_sheet(browser, "engagement")
+    axes = browser.execute_script(
+        f"const o = {CHART}.getOption(); return [o.yAxis.length, o.series.map(s => [s.name, s.yAxisIndex])];",
+        "engagement_kpi",
+    )
+    assert axes == [2, [["Engaged sessions per user", 1], ["Engagement time per session (s)", 0],
+                        ["Engagement time per user (s)", 0]]]  # fmt: skip
