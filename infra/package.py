@@ -4,8 +4,10 @@ Under the build folder:
 
 * ``artifacts/``: the files `deploy` uploads, named by content hash: the base config, the Spark job's
   ``--py-files`` zip and entry point, and the dbt project bundle (what the image holds, for review);
-* ``image/`` and ``image.tar.gz``: the docker build context of the project image (the repository's
-  Dockerfile, the packages, the dbt project); build and push it with docker or any OCI builder;
+* ``image/`` and ``image.tar.gz``: the self-contained docker build context of the project image: the
+  repository's Dockerfile and exactly the files it copies (the packaging files, the packages, the dbt
+  project, the image's default config); its first stage builds the wheel, the second installs it; build and
+  push it with docker or any OCI builder;
 * ``emr-image/``: Dockerfile and pinned requirements of the EMR Serverless custom image (Python 3.11 and
   the Spark job's third-party dependencies at the versions installed here);
 * ``manifest.json``: every artefact with its S3 key and sha256, plus the image build commands.
@@ -29,20 +31,8 @@ from clickstream.errors import ClickstreamError
 from infra import spark_bundle
 from infra.render import Rendered, render
 
-# What the project image needs from a checkout (the Dockerfile copies exactly these).
-IMAGE_CONTEXT = (
-    "Dockerfile",
-    "pyproject.toml",
-    "README.md",
-    "clickstream",
-    "ingestion",
-    "etl",
-    "loader",
-    "quicksight",
-    "infra",
-    "docker",
-    "dbt_project",
-)
+# Besides what the Dockerfile copies: the Dockerfile itself and what keeps local state out of the build.
+IMAGE_BUILD_FILES = ("Dockerfile", ".dockerignore")
 _SKIP_NAMES = {"__pycache__", "target", "logs", "dbt_packages", ".user.yml", "package-lock.yml"}
 # Not needed by the Spark job: the dbt adapters and the HTTP server stack.
 _NOT_FOR_SPARK = ("dbt-", "uvicorn", "httptools", "uvloop", "confluent-kafka", "selenium")
@@ -69,7 +59,30 @@ def source_root() -> Path:
 
 
 def _ignore(folder: str, names: list[str]) -> set[str]:
-    return {name for name in names if name in _SKIP_NAMES or name.endswith((".pyc", ".duckdb", ".wal"))}
+    return {
+        name for name in names if name in _SKIP_NAMES or name.endswith((".pyc", ".so", ".duckdb", ".wal", ".egg-info"))
+    }
+
+
+def dockerfile_sources(dockerfile: str) -> list[str]:
+    """The context paths a Dockerfile's COPY and ADD instructions read (not those copied from a build stage)."""
+    sources: list[str] = []
+    for line in dockerfile.replace("\\\n", " ").splitlines():
+        words = line.split()
+        if len(words) < 3 or words[0].upper() not in ("COPY", "ADD"):
+            continue
+        arguments = words[1:]
+        if any(word.startswith("--from=") for word in arguments):
+            continue
+        paths = [word for word in arguments if not word.startswith("--")]
+        sources += [path.rstrip("/") for path in paths[:-1] if path.rstrip("/") not in sources]
+    return sources
+
+
+def image_context(root: Path) -> tuple[str, ...]:
+    """What the project image's build reads from a checkout: exactly what its Dockerfile copies."""
+    sources = dockerfile_sources((root / "Dockerfile").read_text(encoding="utf-8"))
+    return (*IMAGE_BUILD_FILES, *(name for name in sources if name not in IMAGE_BUILD_FILES))
 
 
 def _tarball(folder: Path, arcname: str) -> bytes:
@@ -141,7 +154,8 @@ def package(config: Config, out_dir: Path | None = None) -> Packaged:
     if image.exists():
         shutil.rmtree(image)
     image.mkdir(parents=True)
-    for name in IMAGE_CONTEXT:
+    for name in image_context(root):
+        (image / name).parent.mkdir(parents=True, exist_ok=True)
         source = root / name
         if source.is_dir():
             shutil.copytree(source, image / name, ignore=_ignore)
