@@ -39,7 +39,10 @@ def build_wheel(source: Path, out: Path) -> Path:
     """``pip wheel --no-deps`` of ``source``. Build isolation stays on: the build needs a newer setuptools
     than the dev venv has, and pip's find-links serve it offline."""
     out.mkdir(parents=True, exist_ok=True)
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(out), str(source)], out)
+    run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(out), str(source.resolve())],
+        out,
+    )
     [wheel] = out.glob("clickstream_analytics-*.whl")
     return wheel
 
