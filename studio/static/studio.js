@@ -183,12 +183,58 @@ async function start() {
 
 async function loadCatalog() {
   const app = encodeURIComponent(state.app);
-  [state.events, state.parameters, state.pathNodes, state.userAttributes] = await Promise.all([
+  let events;
+  [events, state.parameters, state.pathNodes, state.userAttributes] = await Promise.all([
     api("GET", `/api/metadata/events?appId=${app}`),
     api("GET", `/api/metadata/event_parameters?appId=${app}`),
     api("GET", `/api/metadata/pathNodes?appId=${app}`),
     api("GET", `/api/metadata/user_attributes?appId=${app}`),
   ]);
+  state.events = byFrequency(events);
+}
+
+// --- defaults: what a first open shows -------------------------------------------------------------------------
+
+// The catalog counts each event per day: the most frequent come first in every event list.
+function eventCount(event) {
+  const days = Object.values(event.days || {});
+  if (!days.length) return Number((event.summary || {}).latestCount || 0);
+  return days.reduce((sum, n) => sum + Number(n || 0), 0);
+}
+
+function byFrequency(events) {
+  return events.map((e) => ({ ...e, count: eventCount(e) }))
+    .sort((a, b) => b.count - a.count || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+// SDK housekeeping events: frequent, but no analyst starts a question with them.
+const HOUSEKEEPING = new Set(["_app_start", "_app_end", "_user_engagement", "_profile_set", "_scroll", "_app_exception",
+  "_app_update", "_os_update", "_clickstream_error", "_first_open", "_session_start"]);
+const SHOP_STEPS = ["view_item", "add_to_cart", "begin_checkout", "purchase"];
+
+function has(name) { return state.events.some((e) => e.name === name); }
+
+// The most frequent events an analyst would ask about, most frequent first.
+function topEvents(except = []) {
+  const chosen = state.events.filter((e) => !HOUSEKEEPING.has(e.name) && !except.includes(e.name)).map((e) => e.name);
+  return chosen.length ? chosen : state.events.map((e) => e.name).filter((n) => !except.includes(n));
+}
+
+function defaults() {
+  const top = topEvents();
+  const shop = SHOP_STEPS.filter(has);
+  const start = has("_session_start") ? "_session_start" : top[0];
+  // an app's own steps: the shop's path when it has one, else a session's start and its most frequent event
+  const funnel = shop.length >= 2 ? shop : [start, ...topEvents([start]).slice(0, 2)].filter(Boolean);
+  const goal = has("purchase") ? "purchase" : shop.length ? shop[shop.length - 1] : top[top.length - 1];
+  return {
+    event: top[0] || "",
+    funnel,
+    pathStart: start || "",
+    retention: [has("_first_open") ? "_first_open" : start, start],
+    goal,
+    touchpoints: topEvents([goal]).slice(0, 2),
+  };
 }
 
 // --- navigation ---------------------------------------------------------------------------------------------
@@ -306,10 +352,6 @@ function showWhen(select, input, value) {
   toggle();
 }
 
-function firstEvent(index = 0) {
-  const names = state.events.map((e) => e.name);
-  return names[Math.min(index, names.length - 1)] || "";
-}
 
 // --- the five forms -----------------------------------------------------------------------------------------
 
@@ -325,7 +367,7 @@ function eventForm(form) {
       measure.addEventListener("change", toggle);
       toggle();
       return [eventSelect("eventName", value), measure, property];
-    }, 1, 10, [firstEvent()]),
+    }, 1, 10, [defaults().event]),
     conditionLine(),
     el("fieldset", {}, [el("legend", { text: "Breakdown" }), el("div", { class: "line" }, [
       el("label", { text: "Group by " }), propertySelect("groupBy", "(no grouping)"), bucketSelect(),
@@ -351,7 +393,7 @@ function eventRequest(form) {
 
 function funnelForm(form) {
   form.append(
-    list("Steps, in order", "step", (value) => [eventSelect("eventName", value)], 2, 10, [firstEvent(0), firstEvent(1)]),
+    list("Steps, in order", "step", (value) => [eventSelect("eventName", value)], 2, 10, defaults().funnel),
     el("fieldset", {}, [el("legend", { text: "Conversion" }), el("div", { class: "line" }, [
       el("label", { text: "Each step within " }),
       el("select", { name: "windowType" }, [
@@ -391,7 +433,7 @@ function pathForm(form) {
   const startLine = el("div", { class: "line" });
   const refreshStart = () => {
     if (nodeType.value === "event") {
-      startLine.replaceChildren(el("label", { text: "Start at event " }), eventSelect("start", firstEvent()));
+      startLine.replaceChildren(el("label", { text: "Start at event " }), eventSelect("start", defaults().pathStart));
     } else {
       const values = (state.pathNodes[NODE_LISTS[nodeType.value]] || []).map((v) => v.value);
       startLine.replaceChildren(el("label", { text: "Start at " }), el("select", { name: "start" },
@@ -434,8 +476,8 @@ function pathRequest(form) {
 function retentionForm(form) {
   form.append(
     el("fieldset", {}, [el("legend", { text: "Users who" }), el("div", { class: "line" }, [
-      el("label", { text: "first did " }), eventSelect("startEvent", firstEvent(0)),
-      el("label", { text: "and came back to do " }), eventSelect("backEvent", firstEvent(0)),
+      el("label", { text: "first did " }), eventSelect("startEvent", defaults().retention[0]),
+      el("label", { text: "and came back to do " }), eventSelect("backEvent", defaults().retention[1]),
     ]), el("div", { class: "line" }, [
       el("label", { text: "with the same value of (optional) " }), propertySelect("joinProperty", "(any value)"),
     ])]),
@@ -466,12 +508,12 @@ const MODELS = [["LAST_TOUCH", "Last touch: all credit to the last touchpoint"],
 function attributionForm(form) {
   form.append(
     el("fieldset", {}, [el("legend", { text: "Goal" }), el("div", { class: "line" }, [
-      eventSelect("goal", firstEvent(state.events.length - 1)),
+      eventSelect("goal", defaults().goal),
       el("label", { text: "worth " }),
       el("select", { name: "goalValue" }, [el("option", { value: "EVENT_CNT", text: "1 per goal event" }),
         el("option", { value: "SUM_VALUE", text: "its event value" })]),
     ])]),
-    list("Touchpoints", "touchpoint", (value) => [eventSelect("eventName", value)], 1, 10, [firstEvent(0), firstEvent(1)]),
+    list("Touchpoints", "touchpoint", (value) => [eventSelect("eventName", value)], 1, 10, defaults().touchpoints),
     el("fieldset", {}, [el("legend", { text: "Model" }), el("div", { class: "line" }, [
       el("select", { name: "model" }, MODELS.map(([v, t]) => el("option", { value: v, text: t }))),
       el("label", { text: "Touchpoints count within " }),
@@ -571,6 +613,9 @@ function showResult(kind, result) {
   $("result").scrollIntoView({ block: "start" });
 }
 
+// every step or touchpoint named under its bar: cut to fit (the tooltip and the table have it whole)
+const EVERY_NAME = { interval: 0, width: 140, overflow: "truncate" };
+
 const CHARTS = {
   event(rows) {
     const buckets = [...new Set(rows.map((r) => r.bucket))].sort();
@@ -591,13 +636,13 @@ const CHARTS = {
     const steps = [...new Set(rows.map((r) => `${r.step}. ${r.event_name}`))];
     return {
       tooltip: { trigger: "axis" }, legend: { show: groups.length > 1 }, grid: { left: 50, right: 20, top: 40, bottom: 30 },
-      xAxis: { type: "category", data: steps }, yAxis: { type: "value" },
+      xAxis: { type: "category", data: steps, axisLabel: EVERY_NAME }, yAxis: { type: "value" },
       series: groups.map((g) => ({
         name: g || "All", type: "bar",
         data: rows.filter((r) => r.group_value === g).map((r) => r.count),
         label: { show: true, position: "top", formatter: (p) => {
           const row = rows.filter((r) => r.group_value === g)[p.dataIndex];
-          return `${p.value} (${(row.conversion_rate * 100).toFixed(1)}%)`;
+          return `${p.value.toLocaleString("en-US")} (${percent(row.conversion_rate)})`;
         } },
       })),
     };
@@ -629,9 +674,10 @@ const CHARTS = {
   attribution(rows) {
     return {
       tooltip: { trigger: "axis" }, grid: { left: 50, right: 20, top: 40, bottom: 30 },
-      xAxis: { type: "category", data: rows.map((r) => `${r.touchpoint}. ${r.event_name}`) }, yAxis: { type: "value" },
+      xAxis: { type: "category", data: rows.map((r) => `${r.touchpoint}. ${r.event_name}`), axisLabel: EVERY_NAME },
+      yAxis: { type: "value" },
       series: [{ name: "Contribution", type: "bar", data: rows.map((r) => r.contribution),
-        label: { show: true, position: "top", formatter: (p) => `${(rows[p.dataIndex].contribution_rate * 100).toFixed(1)}%` } }],
+        label: { show: true, position: "top", formatter: (p) => percent(rows[p.dataIndex].contribution_rate) } }],
     };
   },
 };
@@ -648,16 +694,52 @@ function renderRetentionTable(rows) {
         const row = rows.find((r) => r.cohort === c && r.period === p);
         if (!row) return el("td", { class: "num muted", title: "not over yet", text: "" });
         return el("td", { class: "num", style: `background: rgba(37, 99, 235, ${row.rate * 0.8})`, title: `${row.users} users`,
-          text: `${(row.rate * 100).toFixed(1)}%` });
+          text: percent(row.rate) });
       })]);
   });
   $("retention-table").replaceChildren(el("h3", { text: "Retention table" }), el("table", { id: "retention-grid" }, [header, ...body]));
 }
 
-function renderTable(node, columns, rows) {
-  const header = el("tr", {}, columns.map((c) => el("th", { text: c })));
+// The result table reads like the chart: display names for columns and events, grouped thousands, and
+// rates as the percentages the chart shows. The CSV export keeps the API's names and raw values.
+const COLUMN_NAMES = {
+  bucket: "Period", metric: "Metric", event_name: "Event", value: "Value", group_value: "Group", step: "Step",
+  count: "Count", conversion_rate: "Conversion (of step 1)", step_rate: "Conversion (of previous step)",
+  source_step: "Step", source: "From", target: "To", pair: "Pair", start_event: "Start event",
+  back_event: "Return event", cohort: "Cohort", period: "Period", users: "Returned users", cohort_users: "Cohort users",
+  rate: "Retention", touchpoint: "Touchpoint", total_triggers: "Triggers", triggers_with_conversion: "Triggers before a goal",
+  contribution: "Credit", contribution_rate: "Share of credit",
+};
+const EVENT_COLUMNS = new Set(["event_name", "start_event", "back_event", "source", "target"]);
+
+function columnName(column) {
+  return COLUMN_NAMES[column] || column.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
+}
+
+function isRate(column) { return column === "rate" || column.endsWith("_rate"); }
+
+function percent(value) { return `${(value * 100).toFixed(1)}%`; }
+
+function eventName(name) {
+  const event = state.events.find((e) => e.name === name);
+  const shown = event && event.displayName && event.displayName["en-US"];
+  return shown ? label(shown, name) : name;
+}
+
+function cellText(column, value) {
+  if (value === null || value === undefined) return "";
+  if (typeof value === "number") {
+    return isRate(column) ? percent(value) : value.toLocaleString("en-US", { maximumFractionDigits: 2 });
+  }
+  return EVENT_COLUMNS.has(column) ? eventName(String(value)) : String(value);
+}
+
+function renderTable(node, allColumns, rows) {
+  // a column with no value in any row (the group of an ungrouped analysis) says nothing: leave it out
+  const columns = allColumns.filter((c) => rows.some((row) => row[c] !== null && row[c] !== undefined && row[c] !== ""));
+  const header = el("tr", {}, columns.map((c) => el("th", { text: columnName(c), title: c })));
   const body = rows.map((row) => el("tr", {}, columns.map((c) => el("td", {
-    class: typeof row[c] === "number" ? "num" : null, text: row[c] === null || row[c] === undefined ? "" : String(row[c]),
+    class: typeof row[c] === "number" ? "num" : null, text: cellText(c, row[c]),
   }))));
   node.replaceChildren(el("table", {}, [header, ...body]));
 }

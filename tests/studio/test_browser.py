@@ -326,3 +326,60 @@ def test_an_analyst_signs_in_through_the_identity_provider_and_runs_an_analysis(
     browser.find_element("id", "run").click()
     assert wait_for(browser, CHART_POINTS) > 0
     assert console_errors(browser) == []
+
+
+FUNNEL = """(() => {
+  const chart = echarts.getInstanceByDom(document.getElementById('chart'));
+  if (!chart) return null;
+  const option = chart.getOption();
+  return {steps: option.xAxis[0].data, counts: option.series[0].data};
+})()"""
+
+
+def test_a_first_open_runs_a_meaningful_funnel_and_path_without_any_choice(browser: Any, studio_url: str) -> None:
+    sign_in(browser, studio_url)
+    browser.get(f"{studio_url}/#funnel")
+    wait_for(browser, "document.getElementById('run')")
+    steps = browser.execute_script("return [...document.querySelectorAll('[data-item=step] [name=eventName]')]"
+                                   ".map(s => s.value)")  # fmt: skip
+    assert steps == ["view_item", "add_to_cart", "purchase"]  # the shop's own steps, in order
+    browser.find_element("id", "run").click()
+    funnel = wait_for(browser, FUNNEL)
+    assert funnel["steps"][0] == "1. view_item" and funnel["counts"][0] > 0
+    # the table says what the chart says: display names, and the conversion as the same percentage
+    header = browser.execute_script("return [...document.querySelectorAll('#table th')].map(c => c.textContent)")
+    assert "Conversion (of step 1)" in header and "conversion_rate" not in header
+    rate_at = header.index("Conversion (of step 1)")
+    second = browser.execute_script(f"return document.querySelectorAll('#table tr')[2].cells[{rate_at}].textContent")
+    label = browser.execute_script(
+        "const c = echarts.getInstanceByDom(document.getElementById('chart'));"
+        "return c.getOption().series[0].label.formatter({dataIndex: 1, value: c.getOption().series[0].data[1]});"
+    )
+    assert second.endswith("%") and label.endswith(f"({second})")
+    screenshot(browser, "funnel-first-open")
+
+    browser.get(f"{studio_url}/#path")
+    wait_for(browser, "document.querySelector('[name=start]')")
+    # this small dataset has no _session_start: the path starts at its most frequent event
+    assert browser.execute_script("return document.querySelector('[name=start]').value") == "_page_view"
+    browser.find_element("id", "run").click()
+    assert wait_for(browser, CHART_POINTS) > 0
+    screenshot(browser, "path-first-open")
+    assert console_errors(browser) == []
+
+
+def test_defaults_follow_the_catalogs_counts_and_skip_housekeeping_events(browser: Any, studio_url: str) -> None:
+    sign_in(browser, studio_url)
+    chosen = browser.execute_script("""
+        const day = (n) => ({days: {"2024-01-01": n}});
+        state.events = byFrequency([
+          {name: "_app_end", ...day(50)}, {name: "_app_start", ...day(50)}, {name: "_session_start", ...day(40)},
+          {name: "_first_open", ...day(10)}, {name: "_screen_view", ...day(90)}, {name: "search", ...day(30)},
+        ]);
+        return defaults();
+    """)
+    assert chosen["event"] == "_screen_view"  # the most frequent, not the alphabetically first
+    assert chosen["funnel"] == ["_session_start", "_screen_view", "search"]  # no shop steps: a session's own
+    assert chosen["pathStart"] == "_session_start"
+    assert chosen["retention"] == ["_first_open", "_session_start"]
+    assert "_app_end" not in chosen["touchpoints"]
