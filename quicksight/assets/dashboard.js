@@ -225,7 +225,11 @@
       return {tooltip: tooltip, legend: legend, grid: {left: 10, right: 30, top: 10, bottom: 40, containLabel: true},
         yAxis: categoryAxis, xAxis: valueAxes[0], series: series};
     }
-    if (!dated) categoryAxis.axisLabel = {interval: 0, width: 90, overflow: "truncate", rotate: names.length > 6 ? 30 : 0};
+    if (!dated) {
+      // short names (days after first visit) fit upright; longer ones turn to keep every one
+      var longest = Math.max.apply(null, names.map(function (name) { return name.length; }).concat([0]));
+      categoryAxis.axisLabel = {interval: 0, width: 90, overflow: "truncate", rotate: names.length * longest > 60 ? 30 : 0};
+    }
     return {tooltip: tooltip, legend: legend,
       grid: {left: 50, right: secondary.length ? 50 : 20, top: secondary.length ? 30 : 20, bottom: 60, containLabel: true},
       xAxis: categoryAxis, yAxis: valueAxes, series: series};
