@@ -364,6 +364,8 @@ def test_a_first_open_runs_a_meaningful_funnel_and_path_without_any_choice(brows
     assert browser.execute_script("return document.querySelector('[name=start]').value") == "_page_view"
     browser.find_element("id", "run").click()
     assert wait_for(browser, CHART_POINTS) > 0
+    wait_for(browser, "document.getElementById('run').textContent === 'Run analysis'")
+    browser.execute_script("document.getElementById('result').scrollIntoView()")
     screenshot(browser, "path-first-open")
     assert console_errors(browser) == []
 
