@@ -525,7 +525,10 @@ class DbtConfig(_Section):
     """How `clickstream model` runs dbt."""
 
     project_dir: Path | None = Field(None, description="dbt project; default: the bundled dbt_project/")
-    target: Literal["duckdb", "redshift", "athena"] = "duckdb"
+    target: Literal["duckdb", "redshift", "athena"] | None = Field(
+        None,
+        description="dbt profile output; default (and the only value allowed): warehouse.type, which it follows.",
+    )
     threads: int = Field(2, ge=1, le=32)
     reader_role: str | None = Field(
         None,
@@ -872,6 +875,31 @@ class Config(_Section):
     dashboards: DashboardsConfig = Field(default_factory=DashboardsConfig, description="The preset dashboards.")
     studio: StudioConfig = Field(default_factory=StudioConfig, description="Analytics Studio.")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _dbt_target_follows_warehouse(cls, data: Any) -> Any:
+        """``dbt.target`` is ``warehouse.type``: dbt models the tables the loader filled, so unset it follows
+        the warehouse and a different value is refused (it would model another engine than the one loaded)."""
+        if not isinstance(data, dict):
+            return data
+        warehouse, dbt = data.get("warehouse"), data.get("dbt")
+        engine = _section_value(warehouse, "type") or "duckdb"
+        target = _section_value(dbt, "target")
+        if target is not None and target != engine:
+            raise ValueError(
+                f"dbt.target ({target}) disagrees with warehouse.type ({engine}); they are one setting: "
+                f"remove dbt.target (it follows warehouse.type), or set warehouse.type: {target} to load there too"
+            )
+        if target is None and isinstance(engine, str):
+            if isinstance(dbt, DbtConfig):
+                dbt = dbt.model_copy(update={"target": engine})
+            elif isinstance(dbt, dict):
+                dbt = {**dbt, "target": engine}
+            elif dbt is None:
+                dbt = {"target": engine}
+            data = {**data, "dbt": dbt}
+        return data
+
     @model_validator(mode="after")
     def _unique_app_ids(self) -> Config:
         ids = [app.id for app in self.apps]
@@ -926,6 +954,11 @@ class Config(_Section):
         return self.storage_root.split("?", 1)[0]
 
     @property
+    def dbt_target(self) -> Literal["duckdb", "redshift", "athena"]:
+        """The dbt profile output: ``dbt.target``, which validation sets to ``warehouse.type`` when unset."""
+        return self.dbt.target or self.warehouse.type
+
+    @property
     def app_ids(self) -> list[str]:
         return [app.id for app in self.apps]
 
@@ -936,6 +969,13 @@ class Config(_Section):
     def with_home(self, home: Path) -> Config:
         """A copy of this config whose storage root is ``home`` (used by the demo's fresh folder)."""
         return self.model_copy(update={"home": home.resolve()})
+
+
+def _section_value(section: object, key: str) -> Any:
+    """``key`` of a config section given as a mapping (from YAML) or as an already built model."""
+    if isinstance(section, Mapping):
+        return section.get(key)
+    return getattr(section, key, None)
 
 
 def _resolve_paths(config: Config, base: Path) -> Config:

@@ -118,3 +118,25 @@ def test_an_s3_home_is_refused_with_the_key_that_takes_s3(tmp_path: Path) -> Non
 def test_a_relative_data_root_folder_resolves_against_the_config_file(tmp_path: Path) -> None:
     config = parse_config({"data_root": "lake"}, tmp_path)
     assert config.storage_root == str(tmp_path / "lake")
+
+
+ATHENA = {"data_root": "s3://data/clickstream/", "warehouse": {"type": "athena", "athena": {"database": "events"}}}
+
+
+def test_dbt_models_the_warehouse_type_when_dbt_target_is_unset(tmp_path: Path) -> None:
+    assert parse_config({}, tmp_path).dbt_target == "duckdb"
+    athena = parse_config(ATHENA, tmp_path)
+    assert (athena.dbt_target, athena.dbt.target) == ("athena", "athena")
+
+
+def test_a_dbt_target_equal_to_the_warehouse_type_is_accepted(tmp_path: Path) -> None:
+    assert parse_config({**ATHENA, "dbt": {"target": "athena", "threads": 3}}, tmp_path).dbt_target == "athena"
+
+
+def test_a_dbt_target_other_than_the_warehouse_type_is_refused_naming_both_keys_and_the_fix(tmp_path: Path) -> None:
+    path = write(tmp_path / "c.yml", "warehouse:\n  type: duckdb\ndbt:\n  target: athena\n")
+    with pytest.raises(
+        ConfigError, match=r"dbt\.target \(athena\) disagrees with warehouse\.type \(duckdb\)"
+    ) as raised:
+        load_config(path, environ={})
+    assert "remove dbt.target" in raised.value.message
