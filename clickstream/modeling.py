@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shlex
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -12,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from clickstream import bundled
-from clickstream.config import Config
-from clickstream.errors import ConfigError, ModelError
+from clickstream.config import AthenaConfig, Config, RedshiftConfig
+from clickstream.errors import ConfigError, InputError, ModelError
 
 logger = logging.getLogger("clickstream.modeling")
 
@@ -62,13 +63,147 @@ def dbt_vars(config: Config) -> dict[str, Any]:
     }
 
 
-def dbt_environment(config: Config) -> dict[str, str]:
-    """Variables the bundled profiles.yml reads."""
-    return {
-        "CLICKSTREAM_DBT_TARGET": config.dbt.target,
+# The environment variable each var of dbt_vars() is read from in dbt_project.yml (env_var with the
+# project's default), so plain `dbt` run with dbt_environment() sees what `clickstream model` passes.
+VAR_ENVIRONMENT = {
+    "clickstream__project_id": "CLICKSTREAM_DBT_PROJECT_ID",
+    "clickstream__days_late_allowed": "CLICKSTREAM_DBT_DAYS_LATE_ALLOWED",
+    "clickstream__source_schema": "CLICKSTREAM_DBT_SOURCE_SCHEMA",
+    "clickstream__app_timezones": "CLICKSTREAM_DBT_APP_TIMEZONES",
+    "clickstream__reader_role": "CLICKSTREAM_DBT_READER_ROLE",
+}
+# profiles.yml: how often dbt-duckdb opens the file before giving up. It retries any IO error, and a
+# wrong path is one, so plain dbt tries once; `clickstream model` checks the path, then waits for a lock.
+CONNECT_ATTEMPTS_VARIABLE = "CLICKSTREAM_DBT_CONNECT_ATTEMPTS"
+MODEL_CONNECT_ATTEMPTS = 5  # waits 1+2+4+8 s for a reader holding the DuckDB file
+# dbt commands that open the warehouse and so need the DuckDB file to exist.
+_WAREHOUSE_COMMANDS = ("build", "run", "test", "seed", "snapshot", "source", "docs", "show", "retry", "run-operation")
+
+
+def dbt_environment(config: Config, secrets_client: Any = None) -> dict[str, str]:
+    """Every variable the bundled dbt_project.yml and profiles.yml read, from ``config``.
+
+    `clickstream model` sets them for its own dbt call and `clickstream dbt-env` prints them, so both ways
+    into dbt see one configuration. On Redshift with ``secret_arn`` the secret is read here
+    (``secrets_client``: a Secrets Manager client, default one from the AWS SDK's own lookup).
+    """
+    environment = {
+        "CLICKSTREAM_DBT_TARGET": config.dbt_target,
         "CLICKSTREAM_WAREHOUSE_PATH": str(config.warehouse_path),
         "CLICKSTREAM_DBT_THREADS": str(config.dbt.threads),
     }
+    for name, value in dbt_vars(config).items():
+        environment[VAR_ENVIRONMENT[name]] = _environment_text(value)
+    redshift, athena = config.warehouse.redshift, config.warehouse.athena
+    if config.dbt_target == "redshift" and redshift is not None:
+        environment.update(redshift_environment(redshift, secrets_client))
+    if config.dbt_target == "athena" and athena is not None:
+        environment.update(athena_environment(athena))
+    return environment
+
+
+def _environment_text(value: Any) -> str:
+    """A var as text dbt_project.yml reads back: null is empty, mappings are JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True)
+    return str(value)
+
+
+def redshift_environment(redshift: RedshiftConfig, secrets_client: Any = None) -> dict[str, str]:
+    """profiles.yml's Redshift login, the same the loader uses.
+
+    The loader goes through the Data API, which needs no endpoint; dbt connects to one, so REDSHIFT_HOST
+    comes from the environment (or from the secret when it holds ``host``). ``db_user`` on a cluster:
+    IAM temporary credentials (method iam); a workgroup without a secret: the caller's IAM identity
+    (method iam_role); ``secret_arn``: the user and password it holds (method database).
+    """
+    environment = {"REDSHIFT_DATABASE": redshift.database}
+    if redshift.region:
+        environment["REDSHIFT_REGION"] = redshift.region
+    if redshift.cluster_identifier:
+        environment["REDSHIFT_CLUSTER_ID"] = redshift.cluster_identifier
+    if redshift.workgroup_name:
+        environment["REDSHIFT_WORKGROUP"] = redshift.workgroup_name
+    if redshift.secret_arn:
+        environment["REDSHIFT_METHOD"] = "database"
+        environment.update(_secret_login(redshift, secrets_client))
+    elif redshift.db_user:
+        environment.update(REDSHIFT_METHOD="iam", REDSHIFT_USER=redshift.db_user)
+    else:
+        environment["REDSHIFT_METHOD"] = "iam_role"
+    return environment
+
+
+def _secret_login(redshift: RedshiftConfig, client: Any) -> dict[str, str]:
+    """User and password (and host and port when present) of a Redshift secret in Secrets Manager."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    if client is None:
+        import boto3
+
+        client = boto3.session.Session().client(
+            "secretsmanager", region_name=redshift.region, endpoint_url=redshift.endpoint_url
+        )
+    try:
+        text = client.get_secret_value(SecretId=redshift.secret_arn)["SecretString"]
+        secret = json.loads(text)
+    except (BotoCoreError, ClientError, KeyError, ValueError) as exc:
+        raise ConfigError(
+            f"warehouse.redshift.secret_arn: cannot read the secret {redshift.secret_arn}: {exc}",
+            hint="the secret must be a JSON string with username and password, readable by your AWS identity",
+        ) from None
+    if not isinstance(secret, dict) or not {"username", "password"} <= secret.keys():
+        raise ConfigError(
+            f"warehouse.redshift.secret_arn: the secret {redshift.secret_arn} has no username and password",
+            hint='store the Redshift login as JSON: {"username": ..., "password": ...}',
+        )
+    login = {"REDSHIFT_USER": str(secret["username"]), "REDSHIFT_PASSWORD": str(secret["password"])}
+    if secret.get("host") and not os.environ.get("REDSHIFT_HOST"):
+        login["REDSHIFT_HOST"] = str(secret["host"])
+    if secret.get("port") and not os.environ.get("REDSHIFT_PORT"):
+        login["REDSHIFT_PORT"] = str(secret["port"])
+    return login
+
+
+def athena_environment(athena: AthenaConfig) -> dict[str, str]:
+    """profiles.yml's Athena settings that clickstream.yml knows: the region and the endpoint.
+
+    The work group, the query result location and the models' Glue database stay the environment's
+    (ATHENA_WORK_GROUP, ATHENA_S3_STAGING_DIR, ATHENA_SCHEMA): they belong to the account, not to the
+    pipeline.
+    """
+    environment = {}
+    if athena.region:
+        environment["ATHENA_REGION"] = athena.region
+    if athena.endpoint_url:
+        environment["ATHENA_ENDPOINT_URL"] = athena.endpoint_url
+    return environment
+
+
+def model_environment(config: Config) -> dict[str, str]:
+    """dbt_environment() plus what only `clickstream model` may set: it has checked the warehouse path,
+    so a failed open is a lock holder worth waiting for."""
+    return {**dbt_environment(config), CONNECT_ATTEMPTS_VARIABLE: str(MODEL_CONNECT_ATTEMPTS)}
+
+
+def require_warehouse(config: Config, args: list[str]) -> None:
+    """Before dbt opens a DuckDB warehouse: one error when the file is missing (dbt would create an
+    empty one, or wait on retries when its folder is missing too)."""
+    if config.dbt_target != "duckdb" or not args or args[0] not in _WAREHOUSE_COMMANDS:
+        return
+    path = config.warehouse_path
+    if not path.is_file():
+        raise InputError(
+            f"warehouse.path: the DuckDB warehouse {path} does not exist",
+            hint="run `clickstream load` first (it creates the warehouse), or set warehouse.path to the file it wrote",
+        )
+
+
+def export_lines(environment: dict[str, str]) -> list[str]:
+    """``export NAME='value'`` lines a POSIX shell can eval."""
+    return [f"export {name}={shlex.quote(value)}" for name, value in sorted(environment.items())]
 
 
 def run_dbt(config: Config, args: list[str] | None = None) -> ModelResult:
@@ -80,7 +215,8 @@ def run_dbt(config: Config, args: list[str] | None = None) -> ModelResult:
 
     args = list(args or ["build"])
     directory = project_dir(config)
-    os.environ.update(dbt_environment(config))
+    require_warehouse(config, args)
+    os.environ.update(model_environment(config))
     user_vars = dbt_vars(config)
     if "--vars" in args:  # merge the user's --vars over ours
         index = args.index("--vars")
@@ -99,7 +235,7 @@ def run_dbt(config: Config, args: list[str] | None = None) -> ModelResult:
     try:
         outcome = dbtRunner().invoke(command)
     finally:
-        if config.dbt.target == "duckdb":
+        if config.dbt_target == "duckdb":
             _release_duckdb_file()
     result = ModelResult(command=" ".join(args), seconds=time.perf_counter() - started)
     statuses: Counter[str] = Counter()

@@ -164,6 +164,28 @@ def model(ctx: typer.Context) -> None:
     model_step(_config(ctx), list(ctx.args) or None)
 
 
+@app.command("dbt-env")
+def dbt_env(ctx: typer.Context) -> None:
+    """Print the shell exports for plain dbt: `eval "$(clickstream dbt-env)"`, then `dbt build` from any folder.
+
+    They are the variables `clickstream model` sets (profile, target, warehouse, vars of clickstream.yml),
+    so plain dbt builds the same tables. On Redshift with a secret they hold its password.
+    """
+    from clickstream.modeling import dbt_environment, export_lines, project_dir
+
+    config = _config(ctx)
+    directory = project_dir(config)
+    environment = {
+        **dbt_environment(config),
+        "DBT_PROJECT_DIR": str(directory),
+        "DBT_PROFILES_DIR": str(directory),
+        # the bundled project may be read-only (an installed package): dbt writes where `clickstream model` does
+        "DBT_TARGET_PATH": str(config.home / "dbt" / "target"),
+        "DBT_LOG_PATH": str(config.home / "dbt" / "logs"),
+    }
+    typer.echo("\n".join(export_lines(environment)))
+
+
 app.add_typer(infra_app, name="infra")
 app.add_typer(dashboards_app, name="dashboards")
 

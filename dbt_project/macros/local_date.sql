@@ -4,7 +4,7 @@
     clickstream__timezone. Engine differences live in the dispatched implementations. -#}
 {% macro clickstream_local_date(timestamp_column, app_id_column) %}
     {%- set default_tz = var('clickstream__timezone') -%}
-    {%- set per_app = var('clickstream__app_timezones') -%}
+    {%- set per_app = clickstream_mapping_var('clickstream__app_timezones') -%}
     {%- if per_app | length == 0 -%}
         {{ adapter.dispatch('clickstream_date_in_timezone', 'clickstream')(timestamp_column, default_tz) }}
     {%- else -%}
@@ -41,7 +41,7 @@
     truncated to the hour: the original's intra-day report groups by the local hour. -#}
 {% macro clickstream_local_hour(timestamp_column, app_id_column) %}
     {%- set default_tz = var('clickstream__timezone') -%}
-    {%- set per_app = var('clickstream__app_timezones') -%}
+    {%- set per_app = clickstream_mapping_var('clickstream__app_timezones') -%}
     {%- set local = adapter.dispatch('clickstream_hour_in_timezone', 'clickstream') -%}
     {%- if per_app | length == 0 -%}
         {{ local(timestamp_column, default_tz) }}

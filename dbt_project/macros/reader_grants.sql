@@ -12,7 +12,7 @@
 {% macro default__clickstream_grant_readers() %}{% endmacro %}
 
 {% macro redshift__clickstream_grant_readers() %}
-    {%- set role = var('clickstream__reader_role', none) -%}
+    {%- set role = clickstream_optional_var('clickstream__reader_role') -%}
     {%- if role and execute and flags.WHICH in ('run', 'build') -%}
         {%- set existing = run_query(clickstream_reader_role_exists_sql(role)) -%}
         {%- if existing.rows | length == 0 -%}

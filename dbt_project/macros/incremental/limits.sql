@@ -11,7 +11,7 @@
     (clickstream__days_late_allowed) and not dated too far after they were received. -#}
 {% macro clickstream_event_in_time(relation_alias=none) %}
     {%- set prefix = relation_alias ~ '.' if relation_alias else '' -%}
-    {%- set late_days = var('clickstream__days_late_allowed') -%}
+    {%- set late_days = clickstream_optional_var('clickstream__days_late_allowed') -%}
     {{ prefix }}event_time_msec <= {{ prefix }}ingest_msec
     + {{ var('clickstream__future_tolerance_hours') | int * 3600000 }}
     {%- if late_days is not none %}

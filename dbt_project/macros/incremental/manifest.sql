@@ -17,12 +17,15 @@
     {%- endif -%}
     {%- set manifest = clickstream_model_relation('int_incremental_manifest') -%}
     {%- set limits = clickstream_model_relation('int_run_limits') -%}
-    {%- set upper = run_query('select upper_limit_msec from ' ~ limits ~ ' where has_new_events').columns[0].values() -%}
-    {%- if upper | length == 0 or upper[0] is none -%}
+    {%- set window = run_query(
+        'select upper_limit_msec, newest_ingest_msec from ' ~ limits ~ ' where has_new_events'
+    ) -%}
+    {%- if window.rows | length == 0 or window.rows[0][0] is none -%}
         {{ log('clickstream: no new events, manifest unchanged', info=true) }}
         {{ return('') }}
     {%- endif -%}
-    {%- set upper_msec = upper[0] | int -%}
+    {%- set upper_msec = window.rows[0][0] | int -%}
+    {%- set newest_msec = window.rows[0][1] | int -%}
     {%- set names = [] -%}
     {%- for name in succeeded -%}{%- do names.append("'" ~ name ~ "'") -%}{%- endfor -%}
     {%- call statement('clickstream_manifest_delete', auto_begin=true) -%}
@@ -39,7 +42,23 @@
     {%- endcall -%}
     {%- do adapter.commit() -%}
     {{ log('clickstream: manifest at ingest time ' ~ upper_msec ~ ' for ' ~ succeeded | join(', '), info=true) }}
+    {%- do clickstream_warn_backlog(upper_msec, newest_msec) -%}
     {{ return('') }}
+{% endmacro %}
+
+{#- A run that stopped at clickstream__backfill_limit_days before the newest loaded event says so, and
+    how many more runs reach it: the tables are not yet complete. -#}
+{% macro clickstream_warn_backlog(upper_msec, newest_msec) %}
+    {%- if newest_msec <= upper_msec -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set limit_msec = clickstream_days_msec('clickstream__backfill_limit_days') | int -%}
+    {%- set runs = ((newest_msec - upper_msec) / limit_msec) | round(0, 'ceil') | int -%}
+    {%- set days = ((newest_msec - upper_msec) / 86400000) | round(1) -%}
+    {%- do exceptions.warn(
+        'clickstream: ' ~ days ~ ' days of loaded events are not modelled yet (clickstream__backfill_limit_days is '
+        ~ var('clickstream__backfill_limit_days') ~ '); ' ~ runs ~ ' more run(s) catch up, or run with --full-refresh'
+    ) -%}
 {% endmacro %}
 
 {#- The relation of one of this project's models, from the graph (hooks cannot call ref()). -#}

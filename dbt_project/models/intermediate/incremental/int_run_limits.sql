@@ -4,8 +4,10 @@
     * otherwise from the earliest model's last success minus clickstream__lookback_window_hours
       (also when models are out of sync after a failure: the late one catches up, the others redo
       the window, which the keyed upserts make harmless).
-    The upper limit is at most clickstream__backfill_limit_days later and never past the newest
-    loaded event, so it is the same however often dbt runs. -#}
+    A first build (fresh, or a new model) reaches the newest loaded event: a full refresh never leaves
+    a backlog behind. Later runs reach at most clickstream__backfill_limit_days past the last success,
+    which bounds their cost; when that leaves a backlog the on-run-end hook warns how many runs remain.
+    The upper limit is never past the newest loaded event, so it is the same however often dbt runs. -#}
 {{ config(materialized='table', tags=['clickstream_engine']) }}
 
 {%- set models = clickstream_incremental_models() %}
@@ -65,9 +67,9 @@ limits as (
             else min_last_success_msec - {{ var('clickstream__lookback_window_hours') | int * 3600000 }}
         end as lower_limit_msec,
         case
-            when models_found < {{ models | length }} then first_msec
-            else min_last_success_msec
-        end + {{ clickstream_days_msec('clickstream__backfill_limit_days') }} as backfill_end_msec,
+            when models_found < {{ models | length }} then max_ingest_msec
+            else min_last_success_msec + {{ clickstream_days_msec('clickstream__backfill_limit_days') }}
+        end as backfill_end_msec,
         max_ingest_msec
     from starts
 
@@ -79,5 +81,6 @@ select
     case
         when max_ingest_msec < backfill_end_msec then max_ingest_msec else backfill_end_msec
     end as upper_limit_msec,
-    coalesce(max_ingest_msec >= lower_limit_msec, false) as has_new_events
+    coalesce(max_ingest_msec >= lower_limit_msec, false) as has_new_events,
+    max_ingest_msec as newest_ingest_msec
 from limits
