@@ -6,8 +6,10 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from sqlfluff.core import FluffConfig, Linter
 
 from clickstream.modeling import run_dbt
@@ -15,11 +17,26 @@ from tests.conftest import make_config
 
 pytestmark = pytest.mark.slow
 MODEL_PREFIXES = ("stg_", "int_", "fct_", "dim_", "rpt_", "meta_")
+# The warehouse settings of each engine: dbt's target is warehouse.type (no connection is made here).
+WAREHOUSES: dict[str, dict[str, Any]] = {
+    "duckdb": {},
+    "redshift": {
+        "data_root": "s3://data/clickstream/",
+        "warehouse": {
+            "type": "redshift",
+            "redshift": {
+                "cluster_identifier": "analytics", "db_user": "loader",
+                "iam_role_arn": "arn:aws:iam::123456789012:role/copy", "manifest_prefix": "s3://data/manifests/",
+            },
+        },
+    },
+    "athena": {"data_root": "s3://data/clickstream/", "warehouse": {"type": "athena", "athena": {"database": "ods"}}},
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("target", ["duckdb", "redshift", "athena"])
 def test_the_models_compile_offline_for_each_target(tmp_path: Path, target: str) -> None:
-    config = make_config(tmp_path / "home", dbt={"target": target})
+    config = make_config(tmp_path / "home", **WAREHOUSES[target])
     # is_incremental() answers the var instead of asking the (absent) warehouse: the incremental branches compile;
     # a custom parameter column exercises each engine's map lookup
     offline = {"clickstream__offline_incremental": True, "clickstream__custom_parameters": [{"name": "coupon"}]}
@@ -43,7 +60,7 @@ def test_the_models_compile_offline_for_each_target(tmp_path: Path, target: str)
 
 def test_the_model_command_passes_its_arguments_to_dbt(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "clickstream", "model", "ls", "--resource-type", "model", "--output", "name"],
+        [sys.executable, "-m", "clickstream", "model", "-v", "ls", "--resource-type", "model", "--output", "name"],
         capture_output=True, text=True, cwd=tmp_path, timeout=120,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
@@ -59,7 +76,6 @@ def test_on_athena_dbt_reads_its_sources_from_the_glue_database_the_loader_write
         {
             "data_root": "s3://data/clickstream/",
             "warehouse": {"type": "athena", "schema": "ods", "athena": {"database": "shop_events"}},
-            "dbt": {"target": "athena"},
         },
         tmp_path,
     )
@@ -69,18 +85,17 @@ def test_on_athena_dbt_reads_its_sources_from_the_glue_database_the_loader_write
 
 
 def compile_inline(tmp_path: Path, target: str, sql: str) -> subprocess.CompletedProcess[str]:
-    (tmp_path / "clickstream.yml").write_text(
-        f"home: ./home\ndbt: {{target: {target}, reader_role: clickstream_reader}}\napps: [{{id: shop}}]\n"
-    )
+    settings = {"home": "./home", "dbt": {"reader_role": "clickstream_reader"}, "apps": [{"id": "shop"}]}
+    (tmp_path / "clickstream.yml").write_text(yaml.safe_dump({**settings, **WAREHOUSES[target]}))
     return subprocess.run(
-        [sys.executable, "-m", "clickstream", "model", "compile", "--no-populate-cache", "--inline", sql],
+        [sys.executable, "-m", "clickstream", "model", "--verbose", "compile", "--no-populate-cache", "--inline", sql],
         capture_output=True, text=True, cwd=tmp_path, timeout=300,
     )  # fmt: skip
 
 
 def test_on_redshift_each_run_grants_the_reader_role_the_models_schema(tmp_path: Path) -> None:
-    compiled = compile_inline(tmp_path, "redshift",
-                              "{{ clickstream_reader_grants_sql(var('clickstream__reader_role'), target.schema) }}")  # fmt: skip
+    grants = "{{ clickstream_reader_grants_sql(var('clickstream__reader_role'), target.schema) }}"
+    compiled = compile_inline(tmp_path, "redshift", grants)
     assert compiled.returncode == 0, compiled.stdout + compiled.stderr
     statements = compiled.stdout.split("Compiled inline node is:")[1].split("model: success")[0]
     assert [line.strip() for line in statements.strip().splitlines()] == [
@@ -90,6 +105,7 @@ def test_on_redshift_each_run_grants_the_reader_role_the_models_schema(tmp_path:
 
 
 def test_a_reader_role_that_is_not_a_plain_identifier_is_refused_before_any_sql(tmp_path: Path) -> None:
-    compiled = compile_inline(tmp_path, "redshift", "{{ clickstream_reader_grants_sql('x; drop table y', 'analytics') }}")
+    grants = "{{ clickstream_reader_grants_sql('x; drop table y', 'analytics') }}"
+    compiled = compile_inline(tmp_path, "redshift", grants)
     assert compiled.returncode != 0
     assert "clickstream__reader_role must be a lowercase identifier" in compiled.stdout + compiled.stderr
