@@ -8,6 +8,7 @@ import os
 import shlex
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,21 @@ class ModelResult:
     command: str
     statuses: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
-    failures: list[str] = field(default_factory=list)
+    problems: list[NodeProblem] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[NodeProblem]:
+        return [problem for problem in self.problems if problem.status != "warn"]
+
+
+@dataclass(frozen=True)
+class NodeProblem:
+    """A node that failed, errored or warned, with dbt's whole message and its compiled SQL when there is one."""
+
+    name: str
+    status: str
+    message: str
+    compiled_path: str | None = None
 
 
 def project_dir(config: Config) -> Path:
@@ -206,10 +221,18 @@ def export_lines(environment: dict[str, str]) -> list[str]:
     return [f"export {name}={shlex.quote(value)}" for name, value in sorted(environment.items())]
 
 
-def run_dbt(config: Config, args: list[str] | None = None) -> ModelResult:
+def run_dbt(
+    config: Config,
+    args: list[str] | None = None,
+    *,
+    quiet: bool = False,
+    on_event: Callable[[Any], None] | None = None,
+) -> ModelResult:
     """``dbt <args>`` (default ``build``) on the project, with profile, vars and paths from ``config``.
 
-    Artefacts and logs go under ``<home>/dbt/`` so runs of different homes never collide.
+    Artefacts and logs go under ``<home>/dbt/`` so runs of different homes never collide. ``quiet`` keeps
+    dbt's own lines off the terminal (its log file still has them all); ``on_event`` receives every dbt
+    event, for a caller that renders progress itself.
     """
     from dbt.cli.main import dbtRunner  # imported late: dbt takes a second to import
 
@@ -231,9 +254,11 @@ def run_dbt(config: Config, args: list[str] | None = None) -> ModelResult:
     ]  # fmt: skip
     if args and args[0] not in ("deps", "clean", "debug", "init"):
         command += ["--target-path", str(work / "target"), "--log-path", str(work / "logs")]
+    if quiet:
+        command += ["--log-level", "none"]
     started = time.perf_counter()
     try:
-        outcome = dbtRunner().invoke(command)
+        outcome = dbtRunner(callbacks=[on_event] if on_event else None).invoke(command)
     finally:
         if config.dbt_target == "duckdb":
             _release_duckdb_file()
@@ -242,14 +267,19 @@ def run_dbt(config: Config, args: list[str] | None = None) -> ModelResult:
     for node_result in getattr(outcome.result, "results", None) or []:
         status = str(getattr(node_result.status, "value", node_result.status))
         statuses[status] += 1
-        if status in ("error", "fail"):
-            result.failures.append(f"{node_result.node.name}: {node_result.message}")
+        if status in ("error", "fail", "warn"):
+            node = node_result.node
+            compiled = getattr(node, "compiled_path", None)
+            sql = str(directory / compiled) if compiled else None
+            result.problems.append(NodeProblem(node.name, status, str(node_result.message or ""), sql))
     result.statuses = dict(statuses)
     if not outcome.success:
-        detail = "; ".join(result.failures[:5]) or (
-            str(outcome.exception) if outcome.exception else "see dbt's output above"
+        detail = "; ".join(f"{p.name}: {p.message}" for p in result.failures[:5]) or (
+            str(outcome.exception) if outcome.exception else "see dbt's log"
         )
-        raise ModelError(f"dbt {result.command} failed: {detail}", hint=f"dbt logs are in {work / 'logs'}")
+        raise ModelError(
+            f"dbt {result.command} failed: {detail}", hint=f"dbt logs are in {work / 'logs'}", result=result
+        )
     return result
 
 

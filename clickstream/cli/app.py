@@ -25,6 +25,9 @@ app = typer.Typer(
 
 
 MIN_EVERY_SECONDS = 10  # below this, `run --every` is refused unless forced
+VerboseOption = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Show dbt's own lines instead of a progress bar and a summary.")
+]
 
 
 def _config(ctx: typer.Context) -> Config:
@@ -159,9 +162,9 @@ def load(ctx: typer.Context) -> None:
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def model(ctx: typer.Context) -> None:
+def model(ctx: typer.Context, verbose: VerboseOption = False) -> None:
     """Run dbt on the models (default `dbt build`); extra arguments go to dbt, e.g. `model run -s fct_events`."""
-    model_step(_config(ctx), list(ctx.args) or None)
+    model_step(_config(ctx), list(ctx.args) or None, verbose=verbose)
 
 
 @app.command("dbt-env")
@@ -240,6 +243,7 @@ def run(
         typer.Option(min=1, help="With --every: stop after this many intervals; exit non-zero unless all ran cleanly."),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help=f"Allow --every below {MIN_EVERY_SECONDS} seconds.")] = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Pipeline cycles: etl, load, dbt build, metadata export, offline dashboards; one at a time, recorded.
 
@@ -249,7 +253,7 @@ def run(
 
     config = _config(ctx)
     if every is None:
-        report = run_cycle(config)
+        report = run_cycle(config, verbose=verbose)
         console.print(summary_line(report))
         if not report.ok:
             failed = ", ".join(
@@ -265,7 +269,7 @@ def run(
             param_hint="--every",
         )
     console.print(f"run: a cycle every {every}; Ctrl-C or SIGTERM to stop")
-    reports = run_every(config, interval, max_cycles)
+    reports = run_every(config, interval, max_cycles, verbose)
     if max_cycles is not None and (len(reports) < max_cycles or not all(report.ok for report in reports)):
         raise ClickstreamError(
             f"{sum(report.ok for report in reports)} of {max_cycles} cycles ran cleanly",
