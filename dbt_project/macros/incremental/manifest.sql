@@ -41,7 +41,11 @@
         {% endfor %}
     {%- endcall -%}
     {%- do adapter.commit() -%}
-    {{ log('clickstream: manifest at ingest time ' ~ upper_msec ~ ' for ' ~ succeeded | join(', '), info=true) }}
+    {%- set upper_time = modules.datetime.datetime.fromtimestamp(
+        (upper_msec | int) / 1000, modules.pytz.utc
+    ).strftime('%Y-%m-%d %H:%M:%S UTC') -%}
+    {{ log('clickstream: ' ~ succeeded | length ~ ' incremental models hold the events ingested up to '
+        ~ upper_time ~ ': ' ~ succeeded | join(', '), info=true) }}
     {%- do clickstream_warn_backlog(upper_msec, newest_msec) -%}
     {{ return('') }}
 {% endmacro %}
