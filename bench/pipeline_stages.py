@@ -4,7 +4,7 @@ Usage: python bench/pipeline_stages.py [--users N] [--days D] [--concurrency C]
 
 Stages: the collector over HTTP (a `clickstream serve` subprocess, load from this process),
 then etl, load and dbt build on what it stored. Run it on an otherwise idle machine; the numbers
-in README.md say which machine they came from.
+in docs/performance.md say which machine they came from.
 """
 
 from __future__ import annotations

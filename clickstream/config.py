@@ -1051,7 +1051,7 @@ def parse_config(data: Mapping[str, Any] | None, base: Path, source: str = "conf
         problems = [_describe(error, Config) for error in exc.errors()]
         raise ConfigError(
             f"invalid {source}: " + "; ".join(problems),
-            hint="fix the key(s) named above; see the Configuration section of README.md",
+            hint="fix the key(s) named above; see docs/configuration.md",
         ) from None
     return _resolve_paths(config, base)
 

@@ -50,7 +50,7 @@ def sources_document() -> dict[str, Any]:
             {
                 "name": "clickstream",
                 "description": "Processed tables loaded by `clickstream load` (the original's data model v2).",
-                "schema": "{{ var('clickstream__source_schema') }}",
+                "schema": "{{ env_var('CLICKSTREAM_DBT_SOURCE_SCHEMA', var('clickstream__source_schema')) }}",
                 "tables": tables,
             }
         ],

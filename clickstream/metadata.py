@@ -94,9 +94,9 @@ def _split(value: str | None) -> set[str]:
 
 
 def _scanned(config: Config) -> dict[str, list[dict[str, Any]]]:
-    if config.dbt.target != "duckdb":
+    if config.dbt_target != "duckdb":
         raise ModelError(
-            f"metadata export reads the DuckDB warehouse; dbt.target is {config.dbt.target}",
+            f"metadata export reads the DuckDB warehouse; warehouse.type is {config.dbt_target}",
             hint="query the meta_* tables of your warehouse directly",
         )
     try:

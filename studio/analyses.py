@@ -1,7 +1,7 @@
 """The five analyses: each turns a request into one query tree and shapes its rows for the page.
 
 Templates are fixed text; the loops over steps, touchpoints and pairs only number the slots. Semantics
-(documented for analysts in README.md, "Analytics Studio"):
+(documented for analysts in docs/studio.md):
 
 A user, in every analysis, is the original's merged user: the signed-in id of the device's users row
 (dim_users.user_id), else the device's user_pseudo_id (:func:`studio.sqlbuild.merged_user`). A user who

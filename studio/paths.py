@@ -1,7 +1,7 @@
 """The path analysis: the nodes after the start node within a session (or until a pause of lagSeconds or
 more), in time then event_id order, as links between step k and step k+1 for the Sankey.
 
-Semantics (README.md, "Analytics Studio"), as the original console's path request:
+Semantics (docs/studio.md), as the original console's path request:
 
 * nodes are event names (``nodeType: event``) or a page/screen property of ``_page_view`` /
   ``_screen_view`` events; the start node is the first of ``eventAndConditions`` (the original's console

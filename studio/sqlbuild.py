@@ -9,7 +9,7 @@ and compiles for Redshift and Athena, where the events table is ``<schema>.fct_e
 What differs per dialect is left in the tree as marker functions that :func:`render` replaces: a custom
 parameter lookup, an event time as wall-clock time in the app's zone, a moment as a literal, and a user
 attribute (a left join of the users table to every read of the events). Times are the request's
-``timezone`` (README, "Analytics Studio"; decision 34).
+``timezone`` (docs/studio.md; decision 34).
 """
 
 from __future__ import annotations

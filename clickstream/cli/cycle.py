@@ -163,7 +163,7 @@ def cycle_stages(config: Config, verbose: bool = False) -> list[tuple[str, Calla
     """
     model = partial(_model, verbose=verbose)
     stages: list[tuple[str, Callable[[Config], StageOutput]]] = [("etl", _etl), ("load", _load), ("model", model)]
-    if config.dbt.target == "duckdb":
+    if config.dbt_target == "duckdb":
         stages.append(("metadata", _metadata))
         # publish before dashboards: a failed render must not freeze the Studio on the previous cycle's data
         if config.studio.publish_snapshot:

@@ -91,7 +91,7 @@ def model_step(config: Config, args: list[str] | None = None, verbose: bool = Fa
     if (args or ["build"])[0] in ("build", "run", "test"):
         _require_loaded_tables(config)
     command = " ".join(args or ["build"])
-    console.print(f"model: dbt {command} (target {config.dbt.target})")
+    console.print(f"model: dbt {command} (target {config.dbt_target})")
     try:
         if verbose:
             result = run_dbt(config, args)
@@ -118,7 +118,7 @@ def model_step(config: Config, args: list[str] | None = None, verbose: bool = Fa
 def _require_loaded_tables(config: Config) -> None:
     """Before dbt reads the loaded tables: on DuckDB, one line when there are none yet (dbt would print an
     error per source test)."""
-    if config.dbt.target != "duckdb":
+    if config.dbt_target != "duckdb":
         return
     path = config.warehouse_path
     if path.exists():
@@ -133,7 +133,7 @@ def _require_loaded_tables(config: Config) -> None:
         if found:
             return
     raise InputError(
-        f"model: the warehouse {path} has no loaded tables yet",
+        f"model: the warehouse {path} (warehouse.path) has no loaded tables yet",
         hint="run `clickstream etl` and `clickstream load` first, or `clickstream run` for a whole cycle",
     )
 

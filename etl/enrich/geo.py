@@ -4,7 +4,7 @@ The original looked the first address of the collector's ``ip`` up in GeoLite2-C
 English names of continent, country and city. We do the same with the ``maxminddb`` C extension and
 also fill ``region`` (ISO 3166-2, e.g. ``US-TX``) and ``metro`` (the US DMA code) when the database
 has them. By default the database is the GeoLite2-City snapshot shipped in the ``maxminddb-geolite2``
-package (2018-07-03, CC BY-SA 4.0; see README.md), so nothing is downloaded; production points the
+package (2018-07-03, CC BY-SA 4.0; see docs/etl.md), so nothing is downloaded; production points the
 ``etl.enrichment.geo_database`` setting at a current GeoLite2-City file.
 """
 

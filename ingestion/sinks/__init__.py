@@ -36,5 +36,5 @@ def build_sink(config: Config) -> Sink:
         return KafkaSink.from_config(ingestion.kafka, overflow=home)
     raise SinkError(
         f"ingestion.sink is {ingestion.sink!r} but ingestion.{ingestion.sink} is missing",
-        hint=f"add an ingestion.{ingestion.sink} section (see README.md)",
+        hint=f"add an ingestion.{ingestion.sink} section (see docs/configuration.md)",
     )
