@@ -194,7 +194,9 @@ def test_a_warehouse_that_does_not_answer_is_an_engine_error_logged_with_its_rea
     if service == "athena":
         config = config.model_copy(update={"warehouse": config.warehouse.model_copy(update={
             "type": "athena", "athena": {"database": "clickstream", "region": "eu-west-1"}})})  # fmt: skip
-        config = parse_config(config.model_dump(mode="json"), tmp_path)
+        settings = config.model_dump(mode="json", by_alias=True)
+        del settings["dbt"]["target"]  # it follows warehouse.type
+        config = parse_config(settings, tmp_path)
     clients = WarehouseClients(redshift_data=unreachable, athena=unreachable)
     with TestClient(create_app(config, password=PASSWORD, warehouse_clients=clients), base_url=LOCAL_URL) as api:
         assert api.post("/auth/login", json={"password": PASSWORD}).status_code == 200
