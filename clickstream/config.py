@@ -494,11 +494,22 @@ _WAREHOUSE_EXAMPLES = {
 
 
 class WarehouseConfig(_Section):
-    """Where processed tables are loaded (`clickstream load`)."""
+    """Where processed tables are loaded (`clickstream load`) and modelled (`clickstream model`). Redshift and
+    Athena load from S3: set the top-level data_root to an s3:// location with them."""
 
-    type: Literal["duckdb", "redshift", "athena"] = "duckdb"
+    type: Literal["duckdb", "redshift", "athena"] = Field(
+        "duckdb",
+        description="Where `clickstream load` puts the processed tables: duckdb (a local file), redshift or athena, "
+        "each with its section below; dbt models the same engine.",
+    )
     path: Path | None = Field(None, description="DuckDB file; default <home>/warehouse.duckdb")
-    schema_name: str = Field("ods", alias="schema", pattern=_ID_PATTERN)
+    schema_name: str = Field(
+        "ods",
+        alias="schema",
+        pattern=_ID_PATTERN,
+        description="Schema of the loaded tables and their ledger (DuckDB, Redshift); Athena uses "
+        "warehouse.athena.database.",
+    )
     files_per_transaction: int = Field(
         500, ge=1, le=100_000, description="Processed files loaded (with their ledger entries) per transaction."
     )
@@ -506,8 +517,8 @@ class WarehouseConfig(_Section):
         600, ge=0, description="How long a load waits for another load to finish before giving up (0: not at all)."
     )
 
-    redshift: RedshiftConfig | None = None
-    athena: AthenaConfig | None = None
+    redshift: RedshiftConfig | None = Field(None, description="Required with type: redshift.")
+    athena: AthenaConfig | None = Field(None, description="Required with type: athena.")
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -529,7 +540,7 @@ class DbtConfig(_Section):
         None,
         description="dbt profile output; default (and the only value allowed): warehouse.type, which it follows.",
     )
-    threads: int = Field(2, ge=1, le=32)
+    threads: int = Field(2, ge=1, le=32, description="dbt threads (models built at once).")
     reader_role: str | None = Field(
         None,
         pattern=r"^[a-z_][a-z0-9_]{0,62}$",
