@@ -41,7 +41,7 @@ sqllint: $(STAMP)
 
 # Whole test files go to one worker each (module fixtures build a warehouse once); `pytest` alone runs serially.
 pytest: $(STAMP)
-	$(BIN)/pytest -n auto --dist loadfile
+	$(BIN)/pytest -n auto --dist loadfile --durations=20
 
 pytest-fast: $(STAMP)
 	$(BIN)/pytest -n auto --dist loadfile -m "not slow"
