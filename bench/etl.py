@@ -24,7 +24,7 @@ median of the rounds' own ratios, each from two runs taken back to back, so the 
 whole benchmark weighs less on it.
 
 The ``columns:`` line says whether the workers built Arrow columns with the compiled converter (decision
-38, about 6 % of the CPU per event); ``CLICKSTREAM_ETL_NATIVE=0`` runs pyarrow's path, to compare.
+38, which moves the CPU per event); ``CLICKSTREAM_ETL_NATIVE=0`` runs pyarrow's path, to compare.
 """
 
 from __future__ import annotations
@@ -201,7 +201,7 @@ ROUNDED_MODES = ("physical", "local")  # short enough to repeat, and the goal is
 
 
 def column_converter() -> str:
-    """Which path the ETL's workers build Arrow columns on (decision 38): it moves CPU per event by ~6 %."""
+    """Which path the ETL's workers build Arrow columns on (decision 38): it moves the CPU per event."""
     if native.NATIVE:
         return "compiled converter (etl._columns)"
     return "pyarrow's path (etl._columns not installed, or CLICKSTREAM_ETL_NATIVE=0)"

@@ -1,9 +1,9 @@
 """What a benchmark ran on, printed beside its table: the machine and the interpreter's build.
 
 The interpreter's build moves every number here: on this project's 2-core VM, pyenv's CPython (built
-without profile-guided and link-time optimisation, on a shared libpython) ran a bytecode loop about a
-third slower than Debian's static, optimised build (the official Docker images are optimised builds
-too), so results are comparable only between runs on the same interpreter.
+without profile-guided and link-time optimisation, on a shared libpython) ran a bytecode loop markedly
+slower than Debian's static, optimised build (see docs/performance.md#figures-behind-code-comments; the
+official Docker images are optimised builds too), so results are comparable only between runs on the same interpreter.
 """
 
 from __future__ import annotations

@@ -25,8 +25,9 @@ the durable rate of the first count.
 ``--rounds N`` runs every scenario N times, taking turns (durable, memory, bare, nginx, durable, ...),
 and shows each scenario's median round with the spread of its rates in the note; the ratio to the bare
 app is the median of the rounds' ratios (each round's scenarios ran minutes apart at most). On a shared
-virtual machine rates drift by 10-20 % from one minute to the next, and a ratio of two single runs says
-as much about that drift as about the collector.
+virtual machine rates drift from one minute to the next (see
+docs/performance.md#figures-behind-code-comments), and a ratio of two single runs says as much about
+that drift as about the collector.
 """
 
 from __future__ import annotations

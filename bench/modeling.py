@@ -4,8 +4,8 @@ Usage: python bench/modeling.py [--events 1000000 10000000] [--base-events 10000
 
 Input: the real ETL (every enricher on) processes about ``--base-events`` simulated events once; their
 ``event_v2``, ``item_v2`` and ``user_v2`` rows are then replicated inside DuckDB with new event, user (and
-so session) ids, one suffix per copy, up to N events. ETL-ing 10M events here would take about ten
-minutes (about 20k events/s); replicating them takes seconds, and every copy is a distinct user with the
+so session) ids, one suffix per copy, up to N events. ETL-ing millions of events here would dominate the
+benchmark's time; replicating them is quick, and every copy is a distinct user with the
 simulator's realistic sessions. The simulator writes its days of history at once, so every copy gets the
 ingest time a live collector would have given it: two seconds after the event; copies are spread back over
 ``--days`` of history (91 by default, whole weeks), so 1 % of the events is about a day of traffic. The

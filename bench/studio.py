@@ -20,8 +20,8 @@ threads, over the whole history:
 
 ``--only path`` runs just the queries whose name contains ``path`` (repeatable); ``--reuse-snapshot`` queries
 the snapshot a previous ``--keep`` run published instead of publishing again (a byte copy of the warehouse).
-Each query runs once to warm up, then ``--repeat`` times; the table shows p50 and p95 (goal: p95 under
-2 s each on 2 cores). Results also go to bench/results/studio.json.
+Each query runs once to warm up, then ``--repeat`` times; the table shows p50 and p95 (the goal is in
+docs/performance.md#analytics-studio-queries). Results also go to bench/results/studio.json.
 """
 
 from __future__ import annotations

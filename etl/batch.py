@@ -104,7 +104,7 @@ def raw_lines(content: bytes | BinaryIO, max_line_bytes: int = DEFAULT_MAX_DECOD
     stream: BinaryIO = io.BytesIO(content) if isinstance(content, bytes) else content
     head = _peek(stream)
     if head == b"\x1f\x8b":
-        # ISA-L's gzip reader inflates about twice as fast as the standard library's, with the same bytes.
+        # ISA-L's gzip reader inflates faster than the standard library's, with the same bytes (decision 35).
         stream = _GZIP_READER(fileobj=stream)
     readline = stream.readline
     while line := readline(max_line_bytes + 1):

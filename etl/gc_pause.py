@@ -2,8 +2,8 @@
 
 The ETL allocates millions of small containers per input (parsed events, row lists, value tuples) and
 makes no reference cycles, so every automatic collection is wasted work; worse, each one walks all the
-rows a chunk holds alive. Measured on the benchmark input, collections cost about a fifth of the
-ETL's CPU time. Pausing them for one input at a time bounds what could wait for a collection to what
+rows a chunk holds alive, which made collections the largest single cost of the ETL's CPU (decision 29,
+docs/performance.md#decision-29). Pausing them for one input at a time bounds what could wait for a collection to what
 that input allocates, and the collector runs as usual once it is resumed.
 """
 

@@ -1,7 +1,8 @@
 """The optional compiled converter of Python values to Arrow arrays (``etl/_columns.c``), and its fallbacks.
 
-pyarrow converts a Python value to Arrow in about 25 ns when the value is in the CPU's caches and about
-twice that in the ETL, where a batch's columns are read long after the transform made their values.
+pyarrow converts a Python value to Arrow more slowly in the ETL than in isolation, because a batch's
+columns are read long after the transform made their values and they have left the CPU's caches
+(decision 38, docs/performance.md#decision-38).
 The compiled module reads each row of a batch once, while its values are hot, and appends them to all the
 columns at once; it converts only values of the exact type a column expects (``str``, ``int``, ``float``,
 ``bool``, ``None``) and gives up on a column holding anything else, which then takes pyarrow's path with

@@ -195,8 +195,8 @@ def run_etl(
 
 def _import_lazy_modules() -> None:
     """Do once, before the pool forks its workers, the imports the first conversion makes lazily: pyarrow
-    imports pandas on its first Python-to-Arrow conversion (~0.25 s of CPU), which every worker would
-    otherwise pay for on its own."""
+    imports pandas on its first Python-to-Arrow conversion, a fixed cost every worker would otherwise pay
+    for on its own."""
     pa.array([""], pa.string(), from_pandas=False)
 
 

@@ -167,7 +167,8 @@ def column(values: Sequence[Any], arrow_type: pa.DataType, max_bytes: int | None
     else value by value with the coercion rules above; strings longer than ``max_bytes`` are cut."""
     if all_none(values):
         # Many columns are empty in a chunk (screen fields of web events, page fields of app events...);
-        # Arrow converts a run of Python Nones at ~70 ns each, while this check costs ~1 ns a value.
+        # Arrow converts Python Nones one by one, while this check is one C-level pass (see
+        # docs/performance.md#figures-behind-code-comments).
         return pa.nulls(len(values), arrow_type)
     array = native_column(values, arrow_type)  # None unless compiled and every value has the exact JSON type
     if array is None:
@@ -191,7 +192,7 @@ def _converted(values: Sequence[Any], arrow_type: pa.DataType) -> pa.Array:
 
 def all_none(values: Sequence[Any]) -> bool:
     """True when every value is None. Comparing with a tuple of Nones runs in C on identity and stops at the
-    first value, where ``count(None)`` calls ``==`` on every value (~11 ns each)."""
+    first value, where ``count(None)`` calls ``==`` on every value."""
     count = len(values)
     nones = _NONES.get(count)
     if nones is None:

@@ -81,8 +81,9 @@ def keep_freed_memory() -> None:
     A worker frees the same sizes all the time (a group commit's lines, a 16 MB segment read and
     compressed for the sink). With glibc's defaults the top of the heap is given back when 128 KB are
     free and blocks over its (adaptive) mmap threshold are mapped afresh, so the next allocation
-    page-faults and zeroes new pages: measured under load, half a page fault per request and a few
-    microseconds of its CPU. Kept memory is bounded by the largest blocks a worker uses (tens of MB).
+    page-faults and zeroes new pages, on the request path (see
+    docs/performance.md#figures-behind-code-comments). Kept memory is bounded by the largest blocks a
+    worker uses.
     Other C libraries (musl) have no ``mallopt``; there this does nothing.
     """
     try:

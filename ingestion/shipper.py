@@ -29,8 +29,8 @@ def ship_segments(segments: list[Path], sink: Sink, worker: str, known_counts: M
     """Ship each segment, then delete it; returns the number of records shipped.
 
     ``known_counts`` (segment file name to records, from :attr:`WriteAheadLog.sealed_records`) saves
-    counting the lines of a segment the log sealed itself: a 16 MB count costs about as much as the
-    log's own write of it. Segments found at start-up are counted.
+    counting the lines of a segment the log sealed itself, a second pass over every byte the log already
+    wrote. Segments found at start-up are counted.
     """
     records = 0
     for segment in segments:

@@ -110,8 +110,8 @@ def pin_to_cpu(index: int, workers: int) -> int | None:
     (nothing done) where the platform has no affinity call or there are more workers than CPUs.
 
     Why: a durable worker sleeps for every flush; woken, it was often moved to the core the other worker
-    or the load was using, and lost its caches (decision 39: pinned workers served 10-19 % more durable
-    requests at 64 connections; the bare app gained nothing).
+    or the load was using, and lost its caches (decision 39; its measurements are in
+    docs/performance.md#decision-39).
     """
     if not hasattr(os, "sched_setaffinity"):
         return None

@@ -309,8 +309,8 @@ class WriteAheadLog:
 
         With writer threads, the loop hands an idle writer a batch through its queue and the thread
         answers with ``call_soon_threadsafe``: per group commit two wake-ups and no task, future or
-        executor machinery (that machinery, run 500 times a second, cost a few microseconds of every
-        request's CPU). Without, the loop commits in :meth:`_dispatch`.
+        executor machinery, which run once per group commit added to every request's CPU (decision 30,
+        docs/performance.md#decision-30). Without, the loop commits in :meth:`_dispatch`.
         """
         tick = tick_seconds if self.durable else min(tick_seconds, self.flush_seconds)
         loop = self._loop = asyncio.get_running_loop()

@@ -3,9 +3,9 @@
 The original parsed the collector's ``ua`` with uap-java and derived ``device_ua_device_category``
 from the device family with a handful of substring rules; this module parses with ua-parser 1.x (the
 same uap-core regexes, newer) on its compiled Rust matcher, and derives the category from the whole
-parse (decision 40), with the original's category names. Parsing costs ~10-30 µs per
-distinct string, so results are cached on the raw string: real traffic has few distinct agents, and
-a cache hit is one dictionary lookup.
+parse (decision 40), with the original's category names. Parsing a string runs many regexes (see
+docs/performance.md#figures-behind-code-comments), so results are cached on the raw string: real
+traffic has few distinct agents, and a cache hit is one dictionary lookup.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import NamedTuple
 import orjson
 from ua_parser import OS, Device, Domain, UserAgent, load_builtins
 
-try:  # the compiled matcher; the pure-Python one is ~50x slower and not fit for the ETL's hot loop
+try:  # the compiled matcher: the pure-Python one is too slow for the ETL's hot loop (decision 8)
     from ua_parser.regex import Resolver as _CompiledResolver
 except ImportError as exc:  # pragma: no cover - exercised only on a broken install
     raise ImportError("etl.enrich.user_agent needs the compiled ua-parser backend: pip install ua-parser-rs") from exc
@@ -159,7 +159,7 @@ def _json(value: dict[str, str | None]) -> str:
 class UserAgentParser:
     """Parses user-agent strings with a bounded LRU cache keyed on the raw string.
 
-    Build one per process (loading and compiling the regexes takes ~0.2 s) and reuse it.
+    Build one per process (it loads and compiles every regex) and reuse it.
     """
 
     def __init__(self, cache_size: int = DEFAULT_CACHE_SIZE) -> None:

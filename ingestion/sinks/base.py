@@ -57,8 +57,9 @@ class SegmentBatch:
         """The raw file: the content as gzip, as the ETL and the original's S3 sink expect.
 
         No timestamp in the gzip header, so a re-ship writes byte-identical files. Made with ISA-L: mobile
-        SDK bodies are base64 of gzip, which zlib compresses at only 40-50 MB/s a core; ISA-L is about ten
-        times faster at the same size, which matters at thousands of requests a second.
+        SDK bodies are base64 of gzip, which zlib compresses slowly enough to cost more CPU than serving
+        the requests; ISA-L writes standard gzip of the same size far quicker (decision 15,
+        docs/performance.md#decision-15).
         """
         return igzip.compress(self.content, compresslevel=2, mtime=0)
 
