@@ -18,7 +18,8 @@ from clickstream.simulator.sender import send_http
 from etl.process import EtlJob
 from etl.runner import run_etl
 from loader.runner import run_load
-from tests.conftest import live_collector, make_config
+from tests.support.collector import live_collector
+from tests.support.config import make_config
 
 pytestmark = pytest.mark.slow
 

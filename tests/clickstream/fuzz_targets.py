@@ -1,4 +1,4 @@
-"""Fuzz targets of the body decoder shared by the collector and the ETL (tests/fuzzing.py).
+"""Fuzz targets of the body decoder shared by the collector and the ETL (tests/support/fuzzing.py).
 
 Bodies are JSON, base64 of gzip, raw gzip, several gzip members, cut or followed by junk, bombs, and random
 bytes. A body is decoded to JSON within both caps or rejected with a kind; nothing else may happen, and the
@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from clickstream import payload
 from clickstream.payload import PayloadLimits, PayloadRejected, check_body, count_elements_python, decode_body
-from tests.fuzzing import FuzzTarget, plain_harness
+from tests.support.fuzzing import FuzzTarget, plain_harness
 
 LIMITS = PayloadLimits(max_decoded_bytes=200_000, max_events=50)
 

@@ -9,7 +9,7 @@ import yaml
 
 from clickstream.config import parse_config
 from clickstream.config_docs import COMMAND, PAGE, render_page, sections
-from tests.conftest import REPO
+from tests.support.paths import REPO
 
 
 def test_the_configuration_page_is_generated_from_the_models() -> None:

@@ -23,7 +23,7 @@ from clickstream.contract import (
     rows_to_arrow,
 )
 from clickstream.dbt_sources import GENERATED
-from tests.conftest import REPO, SHARED_REFERENCE
+from tests.support.paths import REPO, SHARED_REFERENCE
 
 SPEC = SHARED_REFERENCE / "seed-system.md"
 

@@ -21,7 +21,7 @@ from clickstream.simulator.generator import SimulationSpec, iter_requests
 from clickstream.simulator.sender import write_raw
 from clickstream.storage import Storage
 from etl.runner import done_marker
-from tests.conftest import make_config
+from tests.support.config import make_config
 
 
 def simulated_home(tmp_path: Path, users: int = 5) -> Config:

@@ -14,9 +14,9 @@ from clickstream.docs_site import generate_docs
 from clickstream.errors import ModelError
 from clickstream.metadata import export_metadata
 from clickstream.modeling import run_dbt
-from tests.conftest import make_config
 from tests.dbt_project.test_incremental import STEP_1, STEP_2, STEP_3
 from tests.dbt_project.warehouse import load_tables, query
+from tests.support.config import make_config
 
 pytestmark = pytest.mark.slow
 

@@ -25,8 +25,8 @@ import pytest
 
 from clickstream.config import Config
 from clickstream.modeling import run_dbt
-from tests.conftest import make_config
 from tests.dbt_project.warehouse import load_tables, query, query_dicts
+from tests.support.config import make_config
 
 pytestmark = pytest.mark.slow
 

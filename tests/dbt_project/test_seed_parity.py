@@ -27,8 +27,9 @@ from clickstream.config import Config
 from clickstream.modeling import run_dbt
 from etl.plugins import load_plugins
 from etl.process import EtlJob, process_content
-from tests.conftest import make_config, seed_file
 from tests.dbt_project.warehouse import load_tables, query_dicts
+from tests.support.config import make_config
+from tests.support.data import seed_file
 
 pytestmark = pytest.mark.slow
 FIXTURE = "original_data_with_traffic_source_v2.json"

@@ -13,7 +13,7 @@ import yaml
 from sqlfluff.core import FluffConfig, Linter
 
 from clickstream.modeling import run_dbt
-from tests.conftest import make_config
+from tests.support.config import make_config
 
 pytestmark = pytest.mark.slow
 MODEL_PREFIXES = ("stg_", "int_", "fct_", "dim_", "rpt_", "meta_")

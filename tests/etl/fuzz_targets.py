@@ -1,4 +1,4 @@
-"""Fuzz target of the ETL's record decoder (tests/fuzzing.py): raw files of hostile lines.
+"""Fuzz target of the ETL's record decoder (tests/support/fuzzing.py): raw files of hostile lines.
 
 Lines are raw records whose ``data`` is JSON, base64 of gzip, several members, cut, bombs, wrong types, or
 the line is not a record at all; the file itself may be gzip. Every record becomes rows or rejects with a
@@ -17,8 +17,8 @@ from clickstream.contract import RejectReason
 from clickstream.payload import PayloadLimits
 from etl.process import process_content
 from tests.clickstream.fuzz_targets import bodies
-from tests.conftest import make_job
-from tests.fuzzing import FuzzTarget, plain_harness
+from tests.support.etl import make_job
+from tests.support.fuzzing import FuzzTarget, plain_harness
 
 LIMITS = PayloadLimits(max_decoded_bytes=200_000, max_events=50)
 JOB = make_job(freshness_hours=None, payload_limits=LIMITS)

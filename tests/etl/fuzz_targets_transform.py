@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from clickstream.contract import RejectReason
 from etl.process import process_content
 from etl.values import VALUE_MAX_BYTES
-from tests.conftest import make_job
-from tests.fuzzing import FuzzTarget, plain_harness
+from tests.support.etl import make_job
+from tests.support.fuzzing import FuzzTarget, plain_harness
 
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 REASONS = {str(reason) for reason in RejectReason}

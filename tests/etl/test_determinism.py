@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 
 from etl.process import process_content
-from tests.conftest import make_job
+from tests.support.etl import make_job
 
 
 def test_custom_parameters_keep_the_order_of_the_payloads_attributes() -> None:

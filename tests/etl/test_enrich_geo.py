@@ -11,7 +11,7 @@ import pytest
 
 from clickstream.errors import ConfigError
 from etl.enrich.geo import UNKNOWN, GeoResolver, packaged_database
-from tests.conftest import seed_file
+from tests.support.data import seed_file
 
 
 @pytest.fixture(scope="module")

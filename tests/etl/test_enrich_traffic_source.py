@@ -20,7 +20,7 @@ from etl.enrich.traffic_source import (
     TrafficSourceInput,
     sdk_traffic_source,
 )
-from tests.conftest import seed_file
+from tests.support.data import seed_file
 
 COLUMNS = ("source", "medium", "campaign", "content", "term", "campaign_id", "clid_platform", "clid")
 

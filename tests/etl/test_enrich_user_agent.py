@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from etl.enrich.user_agent import UserAgentParser, device_category, version_string
-from tests.conftest import seed_file
+from tests.support.data import seed_file
 
 IPHONE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 16_6_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "

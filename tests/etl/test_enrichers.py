@@ -9,7 +9,7 @@ import pytest
 from etl.enrich.traffic_rules import TrafficSourceRuleError
 from etl.plugins import load_plugins
 from etl.process import EtlJob
-from tests.conftest import make_config
+from tests.support.config import make_config
 
 
 def chain(tmp_path: Path, **enrichment: object) -> list[str]:

@@ -9,7 +9,8 @@ import orjson
 
 from etl.plugins import load_plugins
 from etl.process import EtlJob, InputOutput, process_content
-from tests.conftest import make_config, seed_file
+from tests.support.config import make_config
+from tests.support.data import seed_file
 
 IPHONE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 16_6_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.etl.fuzz_targets import TARGETS
-from tests.fuzzing import run_target
+from tests.support.fuzzing import run_target
 
 
 def test_the_record_decoder_fuzz_target_finds_nothing_on_its_budget() -> None:

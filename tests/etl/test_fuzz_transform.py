@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.etl.fuzz_targets_transform import TARGETS
-from tests.fuzzing import run_target
+from tests.support.fuzzing import run_target
 
 
 def test_hostile_sdk_events_become_rows_or_rejects_never_errors() -> None:

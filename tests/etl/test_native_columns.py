@@ -25,7 +25,8 @@ from etl import native
 from etl.native import native_column, native_columns
 from etl.process import EtlJob, InputOutput, process_content
 from etl.values import _converted, column
-from tests.conftest import make_job, seed_file
+from tests.support.data import seed_file
+from tests.support.etl import make_job
 
 SCALARS = [pa.string(), pa.int64(), pa.int32(), pa.float64(), pa.bool_()]
 

@@ -10,7 +10,7 @@ from clickstream.errors import ConfigError
 from etl.examples.internal_traffic import InternalTrafficFilter
 from etl.plugins import PluginSpec, load_plugins
 from etl.process import process_content
-from tests.conftest import make_job
+from tests.support.etl import make_job
 
 EVENT = {"event_id": "e1", "app_id": "shop", "timestamp": 1_700_000_000_000, "event_type": "_page_view",
          "unique_id": "u1", "items": [{"id": "sku-1"}]}  # fmt: skip

@@ -8,7 +8,7 @@ import gzip
 import orjson
 
 from etl.process import process_content
-from tests.conftest import make_job
+from tests.support.etl import make_job
 
 
 def _raw(count: int) -> bytes:

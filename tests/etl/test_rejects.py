@@ -8,7 +8,8 @@ import orjson
 import pytest
 
 from etl.process import InputOutput, process_content
-from tests.conftest import make_job, seed_file
+from tests.support.data import seed_file
+from tests.support.etl import make_job
 
 JOB = make_job(freshness_hours=None)
 

@@ -10,7 +10,7 @@ import orjson
 
 from clickstream.storage import Storage
 from etl.runner import run_etl
-from tests.conftest import make_job
+from tests.support.etl import make_job
 
 RAW = "raw/year=2023/month=11/day=15/hour=01/w0-1700000000000-000001.jsonl.gz"
 

@@ -27,7 +27,8 @@ from etl.process import EtlJob
 from etl.runner import EtlResult, done_marker, run_etl
 from etl.spark_runner import main, run_spark_etl, spark_session
 from tests.clickstream.test_cli import clickstream
-from tests.conftest import SEED, make_config
+from tests.support.config import make_config
+from tests.support.paths import SEED
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,7 @@ import pytest
 
 from etl import batch
 from etl.process import process_content
-from tests.conftest import make_job
+from tests.support.etl import make_job
 
 TITLE = "é" * 1500  # 3,000 bytes of two-byte characters; page_view_page_title is varchar(2048)
 

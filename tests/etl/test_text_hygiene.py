@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from etl.process import InputOutput, process_content
 from etl.values import VALUE_MAX_BYTES
-from tests.conftest import make_job
+from tests.support.etl import make_job
 
 JOB = make_job(("shop",), freshness_hours=None)
 # The control characters the rule rejects: C0 but tab and newline, and DEL.

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from etl.process import InputOutput, process_content
 from etl.time_rules import check_time
 from etl.transform import RecordContext
-from tests.conftest import make_job
+from tests.support.etl import make_job
 
 HOUR = 3_600_000
 INGEST = 1_700_000_000_000  # 2023-11-14T22:13:20Z; the test jobs process at 2024-01-01

@@ -11,7 +11,7 @@ import orjson
 
 from clickstream.payload import PayloadLimits
 from etl.process import InputOutput, process_content
-from tests.conftest import make_job
+from tests.support.etl import make_job
 
 LIMITS = PayloadLimits(max_decoded_bytes=1_000_000, max_events=100)
 

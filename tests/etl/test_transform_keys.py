@@ -20,7 +20,7 @@ def test_the_transform_columns_are_the_contract_columns_or_transient() -> None:
 
 
 def test_unknown_keys_become_custom_parameters_with_their_type() -> None:
-    from tests.conftest import make_job
+    from tests.support.etl import make_job
 
     job = make_job(("shop",), freshness_hours=None)
     context = transform.RecordContext({"appId": "shop"}, "f", job.settings)
@@ -54,7 +54,7 @@ alias_values = st.dictionaries(
 @settings(max_examples=300, deadline=None)
 @given(sent=alias_values)
 def test_a_column_with_aliases_takes_the_first_alias_sent_with_a_value(sent: dict[str, object]) -> None:
-    from tests.conftest import make_job
+    from tests.support.etl import make_job
 
     job = make_job(("shop",), freshness_hours=None)
     context = transform.RecordContext({"appId": "shop"}, "f", job.settings)

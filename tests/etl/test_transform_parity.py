@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 
 from etl.process import InputOutput, process_content
-from tests.conftest import make_job, seed_file
+from tests.support.data import seed_file
+from tests.support.etl import make_job
 
 ENRICHED = {
     "device_ua_browser", "device_ua_browser_version", "device_ua_os", "device_ua_os_version", "device_ua_device",

@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 from clickstream.storage import Storage
 from etl.runner import process_file, run_etl
 from etl.users import USER_STATE, USERS_PENDING_DIR
-from tests.conftest import make_job
+from tests.support.etl import make_job
 
 JOB = make_job(("shop",))
 HOUR = 3_600_000

@@ -18,9 +18,10 @@ import yaml
 
 from clickstream.config import parse_config
 from infra.package import package
-from tests.conftest import REPO, free_port
 from tests.packaging.installs import build_wheel, environment, fresh_venv, pip_install, run
 from tests.packaging.serving import get, serving
+from tests.support.loopback import free_port
+from tests.support.paths import REPO
 
 pytestmark = pytest.mark.slow
 

@@ -18,8 +18,9 @@ import yaml
 
 from clickstream.cli import app
 from infra.templates_io import parse_template, template_texts
-from tests.conftest import REPO, free_port
 from tests.packaging.serving import get, serving
+from tests.support.loopback import free_port
+from tests.support.paths import REPO
 
 pytestmark = pytest.mark.slow
 

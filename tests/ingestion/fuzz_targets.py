@@ -1,4 +1,5 @@
-"""Fuzz targets of the collector (tests/fuzzing.py): bytes on the wire into a live worker, on both answering paths.
+"""Fuzz targets of the collector (tests/support/fuzzing.py): bytes on the wire into a live worker, on both
+answering paths.
 
 Requests are well-formed or hostile, pipelined on one connection and cut into pieces at random points (the
 direct path checks gzip bodies by their trailers, the ASGI one with ``inflate_every_body``). Every
@@ -22,8 +23,9 @@ from pathlib import Path
 from hypothesis import strategies as st
 
 from clickstream.config import Config
-from tests.conftest import live_collector, make_config
-from tests.fuzzing import Check, FuzzTarget
+from tests.support.collector import live_collector
+from tests.support.config import make_config
+from tests.support.fuzzing import Check, FuzzTarget
 
 ALLOWED = {100, 200, 204, 400, 401, 403, 404, 405, 408, 413, 429, 431}
 REQUEST_TIMEOUT = 0.3

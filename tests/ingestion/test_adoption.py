@@ -39,8 +39,8 @@ from ingestion.app import CollectorApp
 from ingestion.shipper import StorageSink
 from ingestion.sinks.base import SegmentBatch
 from ingestion.wal import LOCK, WriteAheadLog
-from tests.conftest import make_config
-from tests.loopback import QuietHandler, serving
+from tests.support.config import make_config
+from tests.support.loopback import QuietHandler, serving
 
 HOUR_MS = 1_700_000_000_000  # 2023-11-14T22:13:20Z
 
@@ -322,7 +322,8 @@ def serve_config(tmp_path: Path, task: str, port: int, **ingestion: Any) -> Path
 def test_every_record_a_killed_collector_acknowledged_is_shipped_once_by_another(tmp_path: Path) -> None:
     import http.client
 
-    from tests.conftest import ServeProcess, free_port
+    from tests.support.loopback import free_port
+    from tests.support.serve import ServeProcess
 
     port = free_port()
     first = ServeProcess(serve_config(tmp_path, "task-a", port, segment_max_bytes=4_000), port)

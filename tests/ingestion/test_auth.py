@@ -22,8 +22,9 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from clickstream.config import Config
 from clickstream.errors import ConfigError
-from tests.conftest import LiveCollector, live_collector, make_config
-from tests.loopback import QuietHandler, serving
+from tests.support.collector import LiveCollector, live_collector
+from tests.support.config import make_config
+from tests.support.loopback import QuietHandler, serving
 
 SHOP_KEY = "shop-key-0123456789abcdef"
 ISSUER = "https://login.example.com/"

@@ -6,11 +6,9 @@ import re
 import socket
 from pathlib import Path
 
-import pytest
-
-from tests.conftest import live_collector, make_config, raw_events
-
-pytestmark = pytest.mark.usefixtures("answering_path")  # both paths must behave the same
+from tests.support.collector import live_collector
+from tests.support.config import make_config
+from tests.support.data import raw_events
 
 
 def collect_request(event_id: str, extra_headers: bytes = b"") -> bytes:
@@ -39,9 +37,12 @@ def read_responses(sock: socket.socket, count: int) -> list[bytes]:
     return responses
 
 
-def test_pipelined_collect_requests_are_answered_in_order_and_all_stored(tmp_path: Path) -> None:
+def test_pipelined_collect_requests_are_answered_in_order_and_all_stored(tmp_path: Path, direct: bool) -> None:
     config = make_config(tmp_path / "home")
-    with live_collector(config) as live, socket.create_connection(("127.0.0.1", live.port), timeout=10) as sock:
+    with (
+        live_collector(config, direct=direct) as live,
+        socket.create_connection(("127.0.0.1", live.port), timeout=10) as sock,
+    ):
         sock.sendall(b"".join(collect_request(f"e{n}") for n in range(5)) + b"GET /ping HTTP/1.1\r\nHost: x\r\n\r\n")
         responses = read_responses(sock, 6)
     assert [response.split(b" ")[1] for response in responses] == [b"200"] * 6
@@ -50,9 +51,12 @@ def test_pipelined_collect_requests_are_answered_in_order_and_all_stored(tmp_pat
     assert sorted(event["event_id"] for event in raw_events(config.home)) == [f"e{n}" for n in range(5)]
 
 
-def test_a_collect_request_expecting_100_continue_gets_it_and_is_stored(tmp_path: Path) -> None:
+def test_a_collect_request_expecting_100_continue_gets_it_and_is_stored(tmp_path: Path, direct: bool) -> None:
     config = make_config(tmp_path / "home")
-    with live_collector(config) as live, socket.create_connection(("127.0.0.1", live.port), timeout=10) as sock:
+    with (
+        live_collector(config, direct=direct) as live,
+        socket.create_connection(("127.0.0.1", live.port), timeout=10) as sock,
+    ):
         request = collect_request("late", b"Expect: 100-continue\r\n")
         head, _, body = request.partition(b"\r\n\r\n")
         sock.sendall(head + b"\r\n\r\n")
@@ -62,9 +66,12 @@ def test_a_collect_request_expecting_100_continue_gets_it_and_is_stored(tmp_path
     assert [event["event_id"] for event in raw_events(config.home)] == ["late"]
 
 
-def test_a_refusal_before_the_body_keeps_the_connection_usable(tmp_path: Path) -> None:
+def test_a_refusal_before_the_body_keeps_the_connection_usable(tmp_path: Path, direct: bool) -> None:
     config = make_config(tmp_path / "home")
-    with live_collector(config) as live, socket.create_connection(("127.0.0.1", live.port), timeout=10) as sock:
+    with (
+        live_collector(config, direct=direct) as live,
+        socket.create_connection(("127.0.0.1", live.port), timeout=10) as sock,
+    ):
         unknown = collect_request("x").replace(b"appId=shop", b"appId=nope")
         sock.sendall(unknown + collect_request("kept"))
         statuses = [response.split(b" ")[1] for response in read_responses(sock, 2)]

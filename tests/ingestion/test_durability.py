@@ -20,7 +20,8 @@ from clickstream.errors import SinkError
 from clickstream.storage import Storage
 from ingestion.shipper import StorageSink, ship_segments
 from ingestion.wal import WriteAheadLog
-from tests.conftest import live_collector, make_config
+from tests.support.collector import live_collector
+from tests.support.config import make_config
 
 
 def test_the_record_is_in_the_log_before_the_200(tmp_path: Path) -> None:
@@ -278,9 +279,8 @@ def test_a_second_process_cannot_take_a_log_folder_in_use(tmp_path: Path) -> Non
     WriteAheadLog(tmp_path / "wal", max_bytes=1000, max_age_seconds=60).recover()  # free again
 
 
-@pytest.mark.usefixtures("answering_path")
 def test_a_disk_error_refuses_with_503_and_keeps_only_acknowledged_records(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, direct: bool
 ) -> None:
     config = make_config(tmp_path / "home")
     real_fsync, real_pwritev = os.fsync, os.pwritev
@@ -288,7 +288,7 @@ def test_a_disk_error_refuses_with_503_and_keeps_only_acknowledged_records(
     def failing_fsync(descriptor: int, *args: object) -> int:
         raise OSError(28, "No space left on device")
 
-    with live_collector(config) as live:
+    with live_collector(config, direct=direct) as live:
         connection = http.client.HTTPConnection("127.0.0.1", live.port, timeout=10)
 
         def post(event_id: str) -> tuple[int, bytes]:

@@ -22,9 +22,10 @@ from hypothesis import strategies as st
 from clickstream.config import Config
 from ingestion.app import CollectorApp
 from ingestion.server import build_app
-from tests.conftest import LiveCollector, live_collector, make_config
-from tests.fuzzing import run_target
 from tests.ingestion.fuzz_targets import TARGETS
+from tests.support.collector import LiveCollector, live_collector
+from tests.support.config import make_config
+from tests.support.fuzzing import run_target
 
 ALLOWED = {200, 204, 400, 401, 403, 404, 405, 408, 413, 429, 431}
 

@@ -21,10 +21,9 @@ import pytest
 
 from clickstream.config import Config
 from etl.decode import RejectedInput, decode_data
-from tests.conftest import LiveCollector, live_collector, make_config
 from tests.ingestion.test_protocol import raw_records, request
-
-pytestmark = pytest.mark.usefixtures("answering_path")  # collect POSTs answered on the connection and via ASGI
+from tests.support.collector import LiveCollector, live_collector
+from tests.support.config import make_config
 
 SDK_QUERY = "/collect?appId=shop&platform=Android&compression=gzip"
 
@@ -38,8 +37,8 @@ def collector_config(tmp_path: Path) -> Config:
 
 
 @pytest.fixture
-def collector(collector_config: Config) -> Iterator[LiveCollector]:
-    with live_collector(collector_config) as live:
+def collector(collector_config: Config, direct: bool) -> Iterator[LiveCollector]:
+    with live_collector(collector_config, direct=direct) as live:
         yield live
 
 
@@ -82,10 +81,11 @@ def with_trailer(member: bytes, size: int) -> bytes:
 
 def test_a_bomb_whose_gzip_trailer_lies_is_stored_and_rejected_by_the_etl_as_too_large(
     collector_config: Config,
+    direct: bool,
 ) -> None:
     """Only inflating finds the lie; the ETL does, within its caps (tests/etl/test_too_large.py)."""
     body = base64.b64encode(with_trailer(gzip.compress(b"[" + b" " * 5_000_000 + b"]"), 100))
-    with live_collector(collector_config) as live:
+    with live_collector(collector_config, direct=direct) as live:
         assert request(live, "POST", SDK_QUERY, body).status == 200
     [record] = raw_records(collector_config.home)
     with pytest.raises(RejectedInput) as rejected:
@@ -93,10 +93,10 @@ def test_a_bomb_whose_gzip_trailer_lies_is_stored_and_rejected_by_the_etl_as_too
     assert rejected.value.reason == "too_large"
 
 
-def test_with_inflate_every_body_a_bomb_whose_trailer_lies_is_refused_413(tmp_path: Path) -> None:
+def test_with_inflate_every_body_a_bomb_whose_trailer_lies_is_refused_413(tmp_path: Path, direct: bool) -> None:
     config = make_config(tmp_path / "home", ingestion={"max_decoded_bytes": 2_000_000, "inflate_every_body": True})
     body = base64.b64encode(with_trailer(gzip.compress(b"[" + b" " * 5_000_000 + b"]"), 100))
-    with live_collector(config) as live:
+    with live_collector(config, direct=direct) as live:
         response = request(live, "POST", SDK_QUERY, body)
     assert (response.status, response.body) == (413, b"the body inflates to more than 2000000 bytes")  # type: ignore[attr-defined]
 
@@ -154,19 +154,19 @@ def original_generator_batch(count: int) -> bytes:
     return json.dumps(events).encode()
 
 
-def test_the_original_generators_ten_thousand_event_request_is_stored(tmp_path: Path) -> None:
+def test_the_original_generators_ten_thousand_event_request_is_stored(tmp_path: Path, direct: bool) -> None:
     """The original's data generator sends 10,000 events a request by default: about 13 MB decoded."""
     batch = original_generator_batch(10_000)
     body = sdk_body(batch)
     assert len(batch) > 12_000_000 and len(body) < 1_000_000
-    with live_collector(make_config(tmp_path / "home")) as live:
+    with live_collector(make_config(tmp_path / "home"), direct=direct) as live:
         assert request(live, "POST", SDK_QUERY, body).status == 200
         assert live.app.accepted == 1
 
 
-def test_a_gzip_content_encoding_of_two_members_is_stored_whole(collector_config: Config) -> None:
+def test_a_gzip_content_encoding_of_two_members_is_stored_whole(collector_config: Config, direct: bool) -> None:
     body = gzip.compress(b'[{"event_id": "a"},') + gzip.compress(b'{"event_id": "b"}]')
-    with live_collector(collector_config) as live:
+    with live_collector(collector_config, direct=direct) as live:
         response = request(live, "POST", "/collect?appId=shop", body, {"Content-Encoding": "gzip"})
         assert response.status == 200
     [record] = raw_records(collector_config.home)
@@ -190,8 +190,10 @@ def test_bytes_after_a_gzip_content_encoding_are_refused_400(collector: LiveColl
     ],
     ids=["trailing-bytes", "cut", "wrong-trailer"],
 )
-def test_with_inflate_every_body_a_corrupt_sdk_body_is_refused_400(tmp_path: Path, body: bytes, reason: bytes) -> None:
-    with live_collector(make_config(tmp_path / "home", ingestion={"inflate_every_body": True})) as live:
+def test_with_inflate_every_body_a_corrupt_sdk_body_is_refused_400(
+    tmp_path: Path, body: bytes, reason: bytes, direct: bool
+) -> None:
+    with live_collector(make_config(tmp_path / "home", ingestion={"inflate_every_body": True}), direct=direct) as live:
         response = request(live, "POST", SDK_QUERY, base64.b64encode(body))
     assert response.status == 400
     assert response.body.startswith(reason)  # type: ignore[attr-defined]
@@ -236,9 +238,11 @@ def test_a_head_just_under_the_limit_in_small_pieces_is_served(collector: LiveCo
     assert answer.startswith(b"HTTP/1.1 200 ")
 
 
-def test_a_request_refused_before_its_body_gets_one_answer_when_the_body_never_comes(tmp_path: Path) -> None:
+def test_a_request_refused_before_its_body_gets_one_answer_when_the_body_never_comes(
+    tmp_path: Path, direct: bool
+) -> None:
     config = make_config(tmp_path / "home", ingestion={"request_timeout_seconds": 0.5})
-    with live_collector(config) as live:
+    with live_collector(config, direct=direct) as live:
         answer = exchange(
             live.port, b"POST /collect?appId=stranger HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n", wait=3
         )

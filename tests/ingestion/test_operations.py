@@ -13,7 +13,10 @@ from clickstream.contract import WAL_DIR
 from ingestion.logs import JsonFormatter
 from ingestion.metrics import WorkerMetrics, render, write_snapshot
 from ingestion.wal import WriteAheadLog
-from tests.conftest import REPO, live_collector, make_config, raw_events
+from tests.support.collector import live_collector
+from tests.support.config import make_config
+from tests.support.data import raw_events
+from tests.support.paths import REPO
 
 
 def scrape(port: int) -> str:

@@ -13,7 +13,8 @@ import pytest
 
 from clickstream.contract import WAL_DIR
 from ingestion.wal import SPARE_PREFIX, WriteAheadLog
-from tests.conftest import live_collector, make_config
+from tests.support.collector import live_collector
+from tests.support.config import make_config
 
 SEGMENT_BYTES = 64_000
 

@@ -13,9 +13,8 @@ import pytest
 
 from clickstream.config import Config
 from clickstream.storage import Storage
-from tests.conftest import LiveCollector, live_collector, make_config
-
-pytestmark = pytest.mark.usefixtures("answering_path")  # collect POSTs answered on the connection and via ASGI
+from tests.support.collector import LiveCollector, live_collector
+from tests.support.config import make_config
 
 EVENTS = [{"event_type": "_page_view", "event_id": "e-1", "app_id": "shop", "timestamp": 1, "unique_id": "u"}]
 
@@ -33,7 +32,16 @@ def collector_config(tmp_path: Path) -> Config:
 
 
 @pytest.fixture
-def collector(collector_config: Config) -> Iterator[LiveCollector]:
+def collector(collector_config: Config, direct: bool) -> Iterator[LiveCollector]:
+    """A collector on each answering path in turn: collect POSTs must be answered alike on both."""
+    with live_collector(collector_config, direct=direct) as live:
+        yield live
+
+
+@pytest.fixture
+def any_path_collector(collector_config: Config) -> Iterator[LiveCollector]:
+    """A collector on the default path, for requests other than collect POSTs: both paths hand those to
+    the same ASGI app, so running them on each would test the same code twice."""
     with live_collector(collector_config) as live:
         yield live
 
@@ -64,9 +72,11 @@ def test_a_json_array_is_answered_200_with_an_empty_body_and_a_request_id(collec
     assert len(response.getheader("X-Request-ID") or "") == 32
 
 
-def test_the_raw_record_has_the_original_fields_and_keeps_the_body_verbatim(collector_config: Config) -> None:
+def test_the_raw_record_has_the_original_fields_and_keeps_the_body_verbatim(
+    collector_config: Config, direct: bool
+) -> None:
     body = base64.b64encode(gzip.compress(json.dumps(EVENTS).encode()))
-    with live_collector(collector_config) as live:
+    with live_collector(collector_config, direct=direct) as live:
         response = request(
             live,
             "POST",
@@ -89,55 +99,71 @@ def test_the_raw_record_has_the_original_fields_and_keeps_the_body_verbatim(coll
     assert record["ua"] == "Dalvik/2.1.0" and record["method"] == "POST"
 
 
-def test_x_forwarded_for_is_ignored_from_an_untrusted_peer(tmp_path: Path) -> None:
+def test_x_forwarded_for_is_ignored_from_an_untrusted_peer(tmp_path: Path, direct: bool) -> None:
     config = make_config(tmp_path / "home")
-    with live_collector(config) as live:
+    with live_collector(config, direct=direct) as live:
         assert request(live, "POST", "/collect?appId=shop", b"[]", {"X-Forwarded-For": "203.0.113.9"}).status == 200
     [record] = raw_records(config.home)
     assert record["ip"] == "127.0.0.1"
 
 
-def test_a_gzip_content_encoding_is_decoded_before_storing(collector_config: Config) -> None:
-    with live_collector(collector_config) as live:
+def test_a_gzip_content_encoding_is_decoded_before_storing(collector_config: Config, direct: bool) -> None:
+    with live_collector(collector_config, direct=direct) as live:
         body = gzip.compress(json.dumps(EVENTS).encode())
         assert request(live, "POST", "/collect?appId=shop", body, {"Content-Encoding": "gzip"}).status == 200
     assert json.loads(raw_records(collector_config.home)[0]["data"]) == EVENTS
 
 
 @pytest.mark.parametrize(
-    ("method", "path", "body", "status", "reason"),
+    ("path", "body", "status", "reason"),
     [
-        ("POST", "/collect?platform=Web", b"[]", 400, b"appId query parameter is required"),
-        ("POST", "/collect?appId=stranger", b"[]", 403, b"unknown appId"),
-        ("POST", "/collect?appId=shop", b"x" * 5000, 413, b"body too large"),
-        ("GET", "/collect?appId=shop", None, 405, b"method not allowed: use POST"),
-        ("POST", "/collect?appId=shop", b"", 400, b"body is empty"),
-        ("POST", "/elsewhere", b"[]", 404, b"not found"),
+        ("/collect?platform=Web", b"[]", 400, b"appId query parameter is required"),
+        ("/collect?appId=stranger", b"[]", 403, b"unknown appId"),
+        ("/collect?appId=shop", b"x" * 5000, 413, b"body too large"),
+        ("/collect?appId=shop", b"", 400, b"body is empty"),
     ],
-    ids=["no-app-id", "unknown-app", "too-large", "wrong-method", "empty-body", "unknown-path"],
+    ids=["no-app-id", "unknown-app", "too-large", "empty-body"],
 )
-def test_a_bad_request_gets_its_status_and_a_reason(
-    collector: LiveCollector, method: str, path: str, body: bytes | None, status: int, reason: bytes
+def test_a_bad_collect_post_gets_its_status_and_a_reason(
+    collector: LiveCollector, path: str, body: bytes, status: int, reason: bytes
 ) -> None:
-    response = request(collector, method, path, body)
+    response = request(collector, "POST", path, body)
     assert (response.status, response.body) == (status, reason)  # type: ignore[attr-defined]
     assert collector.app.refusals[reason.decode()] == 1
 
 
-def test_ping_returns_the_server_time_in_milliseconds(collector: LiveCollector) -> None:
-    response = request(collector, "GET", "/ping")
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status", "reason"),
+    [
+        ("GET", "/collect?appId=shop", None, 405, b"method not allowed: use POST"),
+        ("POST", "/elsewhere", b"[]", 404, b"not found"),
+    ],
+    ids=["wrong-method", "unknown-path"],
+)
+def test_a_request_off_the_collect_route_gets_its_status_and_a_reason(
+    any_path_collector: LiveCollector, method: str, path: str, body: bytes | None, status: int, reason: bytes
+) -> None:
+    response = request(any_path_collector, method, path, body)
+    assert (response.status, response.body) == (status, reason)  # type: ignore[attr-defined]
+    assert any_path_collector.app.refusals[reason.decode()] == 1
+
+
+def test_ping_returns_the_server_time_in_milliseconds(any_path_collector: LiveCollector) -> None:
+    response = request(any_path_collector, "GET", "/ping")
     assert response.status == 200
     assert json.loads(response.body)["timestamp"] > 1.6e12  # type: ignore[attr-defined]
 
 
-def test_health_is_ready_while_the_log_is_writable(collector: LiveCollector) -> None:
-    response = request(collector, "GET", "/health")
+def test_health_is_ready_while_the_log_is_writable(any_path_collector: LiveCollector) -> None:
+    response = request(any_path_collector, "GET", "/health")
     assert response.status == 200
     assert json.loads(response.body)["status"] == "ok"  # type: ignore[attr-defined]
 
 
-def test_a_preflight_from_a_configured_origin_gets_204_and_cors_headers(collector: LiveCollector) -> None:
-    response = request(collector, "OPTIONS", "/collect?appId=shop", headers={"Origin": "https://shop.example.com"})
+def test_a_preflight_from_a_configured_origin_gets_204_and_cors_headers(any_path_collector: LiveCollector) -> None:
+    response = request(
+        any_path_collector, "OPTIONS", "/collect?appId=shop", headers={"Origin": "https://shop.example.com"}
+    )
     assert response.status == 204
     assert response.getheader("Access-Control-Allow-Origin") == "https://shop.example.com"
     assert response.getheader("Access-Control-Allow-Credentials") == "true"
@@ -162,8 +188,8 @@ def test_a_gzip_body_that_inflates_past_the_limit_is_refused_413(collector: Live
     assert (response.status, response.body) == (413, b"body too large")  # type: ignore[attr-defined]
 
 
-def test_malformed_numbers_in_the_query_are_stored_as_null(collector_config: Config) -> None:
-    with live_collector(collector_config) as live:
+def test_malformed_numbers_in_the_query_are_stored_as_null(collector_config: Config, direct: bool) -> None:
+    with live_collector(collector_config, direct=direct) as live:
         for value in ("--5", "99999999999999999999", "inf"):
             assert request(live, "POST", f"/collect?appId=shop&upload_timestamp={value}", b"[]").status == 200
     assert [record["client_timestamp"] for record in raw_records(collector_config.home)] == [None, None, None]

@@ -19,9 +19,12 @@ from typing import Any
 
 import pytest
 
-from tests.browser import skip_or_fail_missing
-from tests.conftest import REPO, free_port, live_collector, make_config, raw_events
-from tests.loopback import QuietLog, serving
+from tests.support.browser import skip_or_fail_missing
+from tests.support.collector import live_collector
+from tests.support.config import make_config
+from tests.support.data import raw_events
+from tests.support.loopback import QuietLog, free_port, serving
+from tests.support.paths import REPO
 
 pytestmark = pytest.mark.slow
 

@@ -12,7 +12,9 @@ import urllib.request
 from pathlib import Path
 
 from clickstream.contract import WAL_DIR
-from tests.conftest import ServeProcess, free_port, raw_events, write_serve_config
+from tests.support.data import raw_events
+from tests.support.loopback import free_port
+from tests.support.serve import ServeProcess, write_serve_config
 
 
 class Load:

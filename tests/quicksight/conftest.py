@@ -15,7 +15,7 @@ from clickstream.storage import Storage
 from etl.process import EtlJob
 from etl.runner import run_etl
 from loader.runner import run_load
-from tests.conftest import make_config
+from tests.support.config import make_config
 
 APPS = ("shop", "notes")
 

@@ -11,8 +11,8 @@ import pytest
 from clickstream.config import Config
 from quicksight.render import RenderedDashboard, render_dashboards
 from quicksight.spec import bundled_dashboards
-from tests.browser import console_errors
-from tests.conftest import REPO
+from tests.support.browser import console_errors
+from tests.support.paths import REPO
 
 pytestmark = pytest.mark.slow
 

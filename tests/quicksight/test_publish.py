@@ -31,7 +31,7 @@ from quicksight.publish import (
     publish_dashboards,
 )
 from quicksight.spec import SPECS_DIR, Dashboard, bundled_dashboards, load_dashboards
-from tests.conftest import make_config
+from tests.support.config import make_config
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"

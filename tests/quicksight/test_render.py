@@ -13,7 +13,7 @@ from clickstream.config import Config
 from clickstream.errors import ClickstreamError
 from quicksight.render import MANIFEST, render_dashboards
 from quicksight.spec import bundled_dashboards
-from tests.conftest import make_config
+from tests.support.config import make_config
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,7 @@ import yaml
 from clickstream.errors import ConfigError
 from quicksight.exposures import exposures_yaml
 from quicksight.spec import SPECS_DIR, bundled_dashboards, load_dashboards
-from tests.conftest import REPO
+from tests.support.paths import REPO
 
 # seed-system.md 6.2: the sheets and the visuals of the original's template-def.json, by title. The
 # narrative "insight" visuals (machine-generated text) have no counterpart.

@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 
 from clickstream.config import Config
 from studio.app import create_app
-from tests.conftest import make_config
 from tests.ingestion.test_auth import Issuer, serving_jwks
 from tests.studio.dataset import build_warehouse
+from tests.support.config import make_config
 
 PASSWORD = "local-password-for-tests"
 REQUEST_ID = {"X-Click-Stream-Request-Id": "test-request"}

@@ -17,10 +17,10 @@ import uvicorn
 
 from clickstream.config import Config
 from studio.app import create_app
-from tests.browser import console_errors
-from tests.conftest import REPO, free_port
-from tests.loopback import QuietHandler
 from tests.studio.conftest import PASSWORD
+from tests.support.browser import console_errors
+from tests.support.loopback import QuietHandler, free_port
+from tests.support.paths import REPO
 
 pytestmark = pytest.mark.slow
 ARTIFACTS = REPO / "build" / "test-artifacts" / "studio"

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from clickstream.config import Config
-from tests.conftest import free_port
+from tests.support.loopback import free_port
 
 pytestmark = pytest.mark.slow
 

@@ -11,7 +11,7 @@ import studio.discovery
 from clickstream.config import StudioConfig
 from studio.discovery import Discovery
 from tests.ingestion.test_auth import AUDIENCE, ISSUER
-from tests.loopback import QuietHandler, serving
+from tests.support.loopback import QuietHandler, serving
 
 
 class FlakyIssuer:

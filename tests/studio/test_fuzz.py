@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fuzzing import FuzzTarget, run_target
 from tests.studio.fuzz_targets import TARGETS
+from tests.support.fuzzing import FuzzTarget, run_target
 
 BUDGET = {"studio-request-models": 300, "studio-api": 150}
 

@@ -33,7 +33,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import make_config
 from tests.studio.conftest import signed_in
 from tests.studio.dataset import build_warehouse
 from tests.studio.test_original_requests import (
@@ -51,6 +50,7 @@ from tests.studio.test_original_requests import (
     post,
     retention_body,
 )
+from tests.support.config import make_config
 
 U = {"user_id": "U"}
 EVENTS: list[tuple[str, str, str, str, str, dict[str, Any]]] = [

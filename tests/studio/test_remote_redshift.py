@@ -22,9 +22,9 @@ from clickstream.serving import snapshot_path
 from studio.app import create_app
 from studio.reader import WarehouseClients
 from studio.snapshot import SnapshotReader
-from tests.conftest import make_config
 from tests.studio.conftest import FIXED_JANUARY, LOCAL_URL, PASSWORD, REQUEST_ID, assert_engine_error, explore
 from tests.studio.remote_stubs import FakeTime, RedshiftScript, meta_tables
+from tests.support.config import make_config
 
 EVENT_BODY = {"computeMethod": "USER_ID_CNT", "eventAndConditions": [{"eventName": "view_item"}],
               "groupCondition": {"conditions": [{"category": "event_outer", "property": "platform"}]}}  # fmt: skip

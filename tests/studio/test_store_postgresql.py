@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from studio.store import DisplayStore
-from tests.conftest import free_port
+from tests.support.loopback import free_port
 
 pytestmark = pytest.mark.slow
 

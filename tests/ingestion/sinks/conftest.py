@@ -21,7 +21,7 @@ RAW_KEY = "raw/year=2023/month=11/day=14/hour=22/w0-1700000000000-000001.jsonl.g
 
 @pytest.fixture(autouse=True)
 def _no_real_aws(fake_aws_credentials: None) -> None:
-    """Every sink test runs with fake credentials (see tests/conftest.py)."""
+    """Every sink test runs with fake credentials (the ``fake_aws_credentials`` fixture in tests/conftest.py)."""
 
 
 def aws(service: str, endpoint: str) -> Any:

@@ -1,14 +1,23 @@
 """Real HTTP endpoints on loopback for tests: an OIDC issuer's keys, a discovery document, the ECS task
-metadata endpoint, a static page. Each test writes only its handler's answers."""
+metadata endpoint, a static page. Each test writes only its handler's answers. And free ports for servers
+a test starts itself."""
 
 from __future__ import annotations
 
 import http.server
+import socket
 import socketserver
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now (the OS picks it)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 class QuietLog:
