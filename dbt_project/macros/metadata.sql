@@ -52,7 +52,7 @@
     days from one day before that local day are rebuilt whole from the local days from two days before. -#}
 {% macro clickstream_metadata_days(date_column, days_before) %}
     {%- set this_run = ref('int_events_this_run') -%}
-    {%- if is_incremental() -%}
+    {%- if clickstream_is_incremental() -%}
         {{ date_column }} >= {{ dbt.dateadd('day', -days_before, '(select min(event_date) from ' ~ this_run ~ ')') }}
     {%- else -%}
         1 = 1
@@ -68,7 +68,7 @@
 {% endmacro %}
 
 {% macro clickstream_metadata_delete_days() %}
-    {%- if is_incremental() -%}
+    {%- if clickstream_is_incremental() -%}
         delete from {{ this }} where {{ clickstream_metadata_days('event_date', 1) }}
     {%- endif -%}
 {% endmacro %}

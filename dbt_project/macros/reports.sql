@@ -31,7 +31,7 @@
 
 {#- The pre-hook: delete the days this run rebuilds (nothing on a first build or full refresh). -#}
 {% macro clickstream_report_delete_days() %}
-    {%- if is_incremental() -%}
+    {%- if clickstream_is_incremental() -%}
         delete from {{ this }} where {{ clickstream_report_days() }}
     {%- endif -%}
 {% endmacro %}
@@ -39,7 +39,7 @@
 {#- A where-clause on `date_column` keeping the days this run rebuilds (everything on a full build). -#}
 {% macro clickstream_report_days(date_column='event_date') %}
     {%- set this_run = ref('int_events_this_run') -%}
-    {%- if is_incremental() -%}
+    {%- if clickstream_is_incremental() -%}
         {{ date_column }} >= (select min(event_date) from {{ this_run }})
     {%- else -%}
         1 = 1

@@ -37,8 +37,8 @@ WAREHOUSES: dict[str, dict[str, Any]] = {
 @pytest.mark.parametrize("target", ["duckdb", "redshift", "athena"])
 def test_the_models_compile_offline_for_each_target(tmp_path: Path, target: str) -> None:
     config = make_config(tmp_path / "home", **WAREHOUSES[target])
-    # is_incremental() answers the var instead of asking the (absent) warehouse: the incremental branches compile;
-    # a custom parameter column exercises each engine's map lookup
+    # clickstream_is_incremental() answers the var instead of asking the (absent) warehouse: the incremental
+    # branches compile; a custom parameter column exercises each engine's map lookup
     offline = {"clickstream__offline_incremental": True, "clickstream__custom_parameters": [{"name": "coupon"}]}
     run_dbt(config, ["compile", "--no-populate-cache", "--vars", json.dumps(offline)])
     compiled = tmp_path / "home" / "dbt" / "target" / "compiled" / "clickstream" / "models"

@@ -49,7 +49,7 @@ new_sessions as (
    clickstream__session_lookback_days only. #}
 recorded as (
 
-    {%- if is_incremental() %}
+    {%- if clickstream_is_incremental() %}
         select
             known.session_key,
             known.start_msec,
