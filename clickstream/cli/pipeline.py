@@ -57,7 +57,7 @@ def etl_step(
     if not native.NATIVE and runner is EtlRunner.LOCAL:
         console.print(
             "[yellow]etl: the compiled converter (etl._columns) is off, so columns take pyarrow's path: the same "
-            "output, about 6 % slower. Not installed? Install a C compiler and reinstall the package; or unset "
+            "output, a little slower. Not installed? Install a C compiler and reinstall the package; or unset "
             "CLICKSTREAM_ETL_NATIVE=0[/yellow]"
         )
     for path in result.ignored_files:
