@@ -121,6 +121,52 @@ class _Dumper(yaml.SafeDumper):
     def ignore_aliases(self, data: Any) -> bool:
         return True  # every file spells its values out; anchors made the dumped reports file unreadable
 
+    def choose_scalar_style(self) -> Any:
+        # A quoted value holding an apostrophe reads better in double quotes than with the doubled ''
+        # of single quotes: "{{ doc('col_app_id') }}", "the original's key" (when nothing needs escaping).
+        style = super().choose_scalar_style()
+        text = self.event.value if isinstance(self.event, yaml.ScalarEvent) else ""
+        if style == "'" and "'" in text and not any(char in text for char in '"\\'):
+            return '"'
+        return style
+
+    # Long text is written folded (``_string``); any other scalar stays on one line, so that a quoted
+    # timestamp or URL in a unit test's row is never broken in two where the line reaches the width.
+    def write_plain(self, text: Any, split: bool = True) -> None:
+        super().write_plain(text, split=False)
+
+    def write_single_quoted(self, text: Any, split: bool = True) -> None:
+        super().write_single_quoted(text, split=False)
+
+    def write_double_quoted(self, text: Any, split: bool = True) -> None:
+        super().write_double_quoted(text, split=False)
+
+    def write_folded(self, text: Any) -> None:
+        # PyYAML folds a line only once it has passed the width, so lines overrun by a word; a
+        # one-paragraph text (every description) is folded before the word that would overrun.
+        body = text[:-1] if text.endswith("\n") else text
+        if (
+            not body
+            or body != body.strip()
+            or any(mark in body for mark in ("  ", "\n", "\t", "\x85", "\u2028", "\u2029"))
+        ):
+            super().write_folded(text)
+            return
+        hints = self.determine_block_hints(text)
+        self.write_indicator(">" + hints, True)
+        self.write_line_break()
+        for index, word in enumerate(body.split(" ")):
+            if index == 0 or self.column + 1 + len(word) > self.best_width:
+                self.write_indent()
+            else:
+                self._write(" ")
+            self._write(word)
+        self.write_line_break()
+
+    def _write(self, data: str) -> None:
+        self.column += len(data)
+        self.stream.write(data.encode(self.encoding) if self.encoding else data)
+
 
 def _string(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     style = ">" if len(value) > 90 or "\n" in value.rstrip("\n") else None
