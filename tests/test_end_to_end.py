@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,6 +16,7 @@ from clickstream.simulator.sender import send_http
 from etl.process import EtlJob
 from etl.runner import run_etl
 from loader.runner import run_load
+from tests.support.cli import clickstream
 from tests.support.collector import live_collector
 from tests.support.config import make_config
 
@@ -87,13 +86,7 @@ def test_a_second_cycle_with_nothing_new_changes_nothing(tmp_path: Path) -> None
 
 
 def test_make_demo_command_reports_matching_counts(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "clickstream", "demo", "--dir", str(tmp_path / "demo"), "--users", "25", "--days", "2"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=tmp_path,
-    )
+    result = clickstream("demo", "--dir", str(tmp_path / "demo"), "--users", "25", "--days", "2", cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "counts match" in result.stdout
     assert (tmp_path / "demo" / "warehouse.duckdb").exists()

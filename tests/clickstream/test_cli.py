@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,12 +9,7 @@ import pytest
 from clickstream.cli.pipeline import etl_step
 from clickstream.config import parse_config
 from etl import native
-
-
-def clickstream(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "clickstream", *args], capture_output=True, text=True, cwd=cwd, timeout=120
-    )
+from tests.support.cli import clickstream
 
 
 def test_help_lists_every_stage(tmp_path: Path) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,6 +13,7 @@ from clickstream.config import load_config
 from clickstream.simulator.generator import SimulationSpec, iter_requests
 from clickstream.simulator.sender import write_raw
 from clickstream.storage import Storage
+from tests.support.cli import clickstream
 
 pytestmark = pytest.mark.slow
 
@@ -35,14 +34,8 @@ def loaded_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def clickstream(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "clickstream", *args], capture_output=True, text=True, cwd=folder, timeout=300
-    )
-
-
 def test_a_model_run_prints_a_summary_instead_of_dbts_lines(loaded_home: Path) -> None:
-    result = clickstream(loaded_home, "model", "run", "--select", *STAGING)
+    result = clickstream("model", "run", "--select", *STAGING, cwd=loaded_home)
 
     assert result.returncode == 0, result.stderr
     assert "START sql" not in result.stdout and "Running with dbt" not in result.stdout
@@ -50,7 +43,7 @@ def test_a_model_run_prints_a_summary_instead_of_dbts_lines(loaded_home: Path) -
 
 
 def test_verbose_shows_dbts_own_lines(loaded_home: Path) -> None:
-    result = clickstream(loaded_home, "model", "--verbose", "run", "--select", *STAGING)
+    result = clickstream("model", "--verbose", "run", "--select", *STAGING, cwd=loaded_home)
 
     assert result.returncode == 0, result.stderr
     assert "START sql" in result.stdout and "model: success" in result.stdout
@@ -58,7 +51,7 @@ def test_verbose_shows_dbts_own_lines(loaded_home: Path) -> None:
 
 def test_a_failed_node_is_shown_in_full_with_its_compiled_sql_and_no_traceback(loaded_home: Path) -> None:
     # fct_events reads models that were never built in this warehouse: dbt fails that node
-    result = clickstream(loaded_home, "model", "run", "--select", "fct_events")
+    result = clickstream("model", "run", "--select", "fct_events", cwd=loaded_home)
 
     assert result.returncode == 1
     error_output = " ".join(result.stderr.split())

@@ -11,12 +11,11 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
-from typer.testing import CliRunner
 
-from clickstream.cli.app import app
 from clickstream.config import Config, parse_config
 from clickstream.errors import ConfigError
 from clickstream.modeling import dbt_environment, model_environment
+from tests.support.cli import clickstream
 
 PROJECT = Path(__file__).resolve().parents[2] / "dbt_project"
 SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:redshift-login-AbCdEf"
@@ -56,9 +55,9 @@ def stubbed_secrets(secret: dict[str, Any]) -> tuple[Any, Stubber]:
 
 def test_dbt_env_prints_exports_a_shell_can_eval(tmp_path: Path) -> None:
     (tmp_path / "clickstream.yml").write_text("home: ./home\netl: {freshness_hours: 48}\n")
-    result = CliRunner().invoke(app, ["--config", str(tmp_path / "clickstream.yml"), "dbt-env"])
-    assert result.exit_code == 0, result.output
-    exported = dict(shlex.split(line.removeprefix("export "))[0].split("=", 1) for line in result.output.splitlines())
+    result = clickstream("--config", str(tmp_path / "clickstream.yml"), "dbt-env", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    exported = dict(shlex.split(line.removeprefix("export "))[0].split("=", 1) for line in result.stdout.splitlines())
     assert exported["CLICKSTREAM_WAREHOUSE_PATH"] == str(tmp_path / "home" / "warehouse.duckdb")
     assert exported["CLICKSTREAM_DBT_DAYS_LATE_ALLOWED"] == "2.0"
     assert exported["CLICKSTREAM_DBT_APP_TIMEZONES"] == '{"shop": "UTC"}'

@@ -16,6 +16,7 @@ from clickstream.metadata import export_metadata
 from clickstream.modeling import run_dbt
 from tests.dbt_project.test_incremental import STEP_1, STEP_2, STEP_3
 from tests.dbt_project.warehouse import load_tables, query
+from tests.support.cli import clickstream
 from tests.support.config import make_config
 
 pytestmark = pytest.mark.slow
@@ -91,8 +92,6 @@ def test_the_docs_site_documents_every_model_and_the_dashboard_exposure(warehous
 
 def test_the_metadata_export_command_writes_the_catalog(warehouse: Config, tmp_path: Path) -> None:
     import shutil
-    import subprocess
-    import sys
 
     import yaml
 
@@ -103,10 +102,7 @@ def test_the_metadata_export_command_writes_the_catalog(warehouse: Config, tmp_p
     apps = [{"id": "shop"}, {"id": "shop_eu", "timezone": "Europe/Berlin"}]
     config_file.write_text(yaml.safe_dump({"home": str(home), "apps": apps}))
     output = tmp_path / "out" / "catalog.json"
-    result = subprocess.run(
-        [sys.executable, "-m", "clickstream", "--config", str(config_file), "metadata", "export", "-o", str(output)],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    result = clickstream("--config", str(config_file), "metadata", "export", "-o", str(output), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     catalog = json.loads(output.read_text())
     assert {event["name"] for event in catalog["events"]} >= {"_page_view", "_session_start", "_add_to_cart"}

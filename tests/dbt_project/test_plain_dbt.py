@@ -29,6 +29,7 @@ from clickstream.config import Config, parse_config
 from clickstream.errors import InputError
 from clickstream.modeling import run_dbt
 from tests.dbt_project.warehouse import load_tables, query
+from tests.support.cli import clickstream
 
 pytestmark = pytest.mark.slow
 
@@ -82,10 +83,9 @@ def write_config(home: Path) -> tuple[Config, Path]:
 
 def exports(config_file: Path) -> dict[str, str]:
     """What `eval "$(clickstream dbt-env)"` puts into the shell."""
-    printed = subprocess.run(
-        [sys.executable, "-m", "clickstream", "--config", str(config_file), "dbt-env"],
-        capture_output=True, text=True, check=True, timeout=120,
-    ).stdout  # fmt: skip
+    result = clickstream("--config", str(config_file), "dbt-env", cwd=config_file.parent)
+    assert result.returncode == 0, result.stderr
+    printed = result.stdout
     environment = {}
     for line in printed.splitlines():
         assert line.startswith("export "), line

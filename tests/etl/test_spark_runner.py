@@ -26,7 +26,7 @@ from clickstream.storage import Storage
 from etl.process import EtlJob
 from etl.runner import EtlResult, done_marker, run_etl
 from etl.spark_runner import main, run_spark_etl, spark_session
-from tests.clickstream.test_cli import clickstream
+from tests.support.cli import clickstream
 from tests.support.config import make_config
 from tests.support.paths import SEED
 

@@ -20,6 +20,7 @@ from infra.layers import containers
 from infra.package import package
 from infra.render import render
 from infra.templates_io import ROOT_TEMPLATE, parse_template
+from tests.support.cli import clickstream
 
 NETWORK = {
     "artifact_bucket": "my-artifacts",
@@ -193,19 +194,15 @@ def test_a_kafka_section_is_left_out_of_the_base_when_the_stack_uses_another_sin
     assert "kafka" not in yaml.safe_load(rendered.base_config_text).get("ingestion", {})
 
 
-def test_every_container_command_is_a_real_cli_command():
-    from typer.testing import CliRunner
-
-    from clickstream.cli.app import app
-
+def test_every_container_command_is_a_real_cli_command(tmp_path):
     commands = {command for container in containers("s3", "redshift", studio=True) for command in container.commands}
     assert {command[:2] for command in commands} >= {("clickstream", "serve"), ("clickstream", "load"),
                                                      ("clickstream", "model"), ("clickstream", "studio")}  # fmt: skip
     for command in sorted(commands):
         assert command[0] == "clickstream"
         # Options are parsed before --help acts: a misspelt option fails here too.
-        result = CliRunner().invoke(app, [*command[1:], "--help"])
-        assert result.exit_code == 0, (command, result.output)
+        result = clickstream(*command[1:], "--help", cwd=tmp_path)
+        assert result.returncode == 0, (command, result.stdout + result.stderr)
 
 
 def test_a_broken_override_stops_the_container_with_the_key(tmp_path):
@@ -242,10 +239,7 @@ def test_the_cli_renders_and_packages_offline(tmp_path):
     config = tmp_path / "clickstream.yml"
     config.write_text(yaml.safe_dump({"home": str(tmp_path / "home"), "infra": NETWORK}))
     for command in ("render", "package"):
-        result = subprocess.run(
-            [sys.executable, "-m", "clickstream", "-c", str(config), "infra", command, "-o", str(tmp_path / "b")],
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
+        result = clickstream("-c", str(config), "infra", command, "-o", str(tmp_path / "b"), cwd=tmp_path)
         assert result.returncode == 0, result.stdout + result.stderr
     assert (tmp_path / "b" / "manifest.json").is_file()
 

@@ -31,6 +31,7 @@ from quicksight.publish import (
     publish_dashboards,
 )
 from quicksight.spec import SPECS_DIR, Dashboard, bundled_dashboards, load_dashboards
+from tests.support.cli import clickstream
 from tests.support.config import make_config
 
 ACCOUNT = "123456789012"
@@ -356,26 +357,18 @@ def test_the_dry_run_plans_the_bundled_dashboards_with_valid_requests_and_sends_
 
 
 def test_the_dry_run_command_prints_the_plan(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
     import yaml
 
     config = quicksight_config(tmp_path / "home")
     config_file = tmp_path / "clickstream.yml"
     config_file.write_text(yaml.safe_dump(json.loads(config.model_dump_json(by_alias=True, exclude_none=True))))
-    no_credentials = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    no_credentials: dict[str, str | None] = {key: None for key in os.environ if key.startswith("AWS_")}
     no_credentials.update(
         AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"), AWS_CONFIG_FILE=str(tmp_path / "none"),
         AWS_EC2_METADATA_DISABLED="true",
     )  # fmt: skip
-    result = subprocess.run(
-        [sys.executable, "-m", "clickstream", "--config", str(config_file), "dashboards", "publish", "--dry-run"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env=no_credentials,
+    result = clickstream(
+        "--config", str(config_file), "dashboards", "publish", "--dry-run", cwd=tmp_path, env=no_credentials
     )
     assert result.returncode == 0, result.stderr
     output = " ".join(result.stdout.split())

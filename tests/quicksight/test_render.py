@@ -13,6 +13,7 @@ from clickstream.config import Config
 from clickstream.errors import ClickstreamError
 from quicksight.render import MANIFEST, render_dashboards
 from quicksight.spec import bundled_dashboards
+from tests.support.cli import clickstream
 from tests.support.config import make_config
 
 pytestmark = pytest.mark.slow
@@ -110,8 +111,6 @@ def test_a_warehouse_without_the_report_models_is_reported_and_old_files_are_kep
 
 def test_the_render_command_prints_each_file(warehouse: Config, tmp_path: Path) -> None:
     import shutil
-    import subprocess
-    import sys
 
     import yaml
 
@@ -119,10 +118,7 @@ def test_the_render_command_prints_each_file(warehouse: Config, tmp_path: Path) 
     shutil.copytree(warehouse.home, home, ignore=shutil.ignore_patterns("dashboards"))
     config_file = tmp_path / "clickstream.yml"
     config_file.write_text(yaml.safe_dump({"home": str(home), "apps": [{"id": app} for app in warehouse.app_ids]}))
-    result = subprocess.run(
-        [sys.executable, "-m", "clickstream", "--config", str(config_file), "dashboards", "render"],
-        capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
+    result = clickstream("--config", str(config_file), "dashboards", "render", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     for app_id in warehouse.app_ids:
         page = home / "dashboards" / f"clickstream-{app_id}.html"

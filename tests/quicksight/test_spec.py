@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +11,7 @@ import yaml
 from clickstream.errors import ConfigError
 from quicksight.exposures import exposures_yaml
 from quicksight.spec import SPECS_DIR, bundled_dashboards, load_dashboards
+from tests.support.cli import clickstream
 from tests.support.paths import REPO
 
 # seed-system.md 6.2: the sheets and the visuals of the original's template-def.json, by title. The
@@ -209,12 +208,6 @@ def test_broken_yaml_is_reported_with_the_file(tmp_path: Path) -> None:
         load_dashboards(folder)
 
 
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "clickstream", *args], capture_output=True, text=True, cwd=cwd, timeout=120, check=False
-    )
-
-
 def test_the_exposures_command_checks_and_rewrites_a_stale_file(tmp_path: Path) -> None:
     project = tmp_path / "dbt_project"
     (project / "models").mkdir(parents=True)
@@ -222,12 +215,12 @@ def test_the_exposures_command_checks_and_rewrites_a_stale_file(tmp_path: Path) 
     (project / "models" / "exposures.yml").write_text("version: 2\nexposures: []\n")
     (tmp_path / "clickstream.yml").write_text(yaml.safe_dump({"dbt": {"project_dir": str(project)}}))
 
-    stale = run_cli("dashboards", "exposures", "--check", cwd=tmp_path)
+    stale = clickstream("dashboards", "exposures", "--check", cwd=tmp_path)
     assert stale.returncode != 0 and "differs from the dashboard spec" in stale.stderr
     assert "clickstream dashboards exposures" in stale.stderr
 
-    assert run_cli("dashboards", "exposures", cwd=tmp_path).returncode == 0
-    assert run_cli("dashboards", "exposures", "--check", cwd=tmp_path).returncode == 0
+    assert clickstream("dashboards", "exposures", cwd=tmp_path).returncode == 0
+    assert clickstream("dashboards", "exposures", "--check", cwd=tmp_path).returncode == 0
     assert (project / "models" / "exposures.yml").read_text() == exposures_yaml(bundled_dashboards())
 
 
