@@ -11,6 +11,7 @@ from tests.bench import BENCH
 SCRIPTS = sorted(path for path in BENCH.glob("*.py") if 'if __name__ == "__main__"' in path.read_text())
 
 
+@pytest.mark.slow  # each script imports its whole stack in a fresh interpreter
 @pytest.mark.parametrize("script", SCRIPTS, ids=[path.name for path in SCRIPTS])
 def test_bench_script_prints_its_help(script: Path) -> None:
     result = subprocess.run([sys.executable, str(script), "--help"], capture_output=True, text=True, timeout=120)

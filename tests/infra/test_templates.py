@@ -47,6 +47,7 @@ def _refs(template: dict[str, Any]) -> set[str]:
     return names
 
 
+@pytest.mark.slow  # cfn-lint loads its whole resource-spec database for every run
 def test_cfn_lint_reports_nothing():
     result = subprocess.run(
         [str(Path(sys.executable).parent / "cfn-lint"), *sorted(str(path) for path in TEMPLATE_DIR.glob("*.yaml"))],
