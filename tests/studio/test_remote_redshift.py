@@ -22,9 +22,9 @@ from clickstream.serving import snapshot_path
 from studio.app import create_app
 from studio.reader import WarehouseClients
 from studio.snapshot import SnapshotReader
-from tests.studio.conftest import FIXED_JANUARY, LOCAL_URL, PASSWORD, REQUEST_ID, assert_engine_error, explore
 from tests.studio.remote_stubs import FakeTime, RedshiftScript, meta_tables
 from tests.support.config import make_config
+from tests.support.studio import FIXED_JANUARY, LOCAL_URL, PASSWORD, REQUEST_ID, assert_engine_error, explore
 
 EVENT_BODY = {"computeMethod": "USER_ID_CNT", "eventAndConditions": [{"eventName": "view_item"}],
               "groupCondition": {"conditions": [{"category": "event_outer", "property": "platform"}]}}  # fmt: skip
@@ -192,9 +192,8 @@ def test_a_warehouse_that_does_not_answer_is_an_engine_error_logged_with_its_rea
     )  # fmt: skip
     config = redshift_config(tmp_path / "home")
     if service == "athena":
-        config = config.model_copy(update={"warehouse": config.warehouse.model_copy(update={
-            "type": "athena", "athena": {"database": "clickstream", "region": "eu-west-1"}})})  # fmt: skip
         settings = config.model_dump(mode="json", by_alias=True)
+        settings["warehouse"].update(type="athena", athena={"database": "clickstream", "region": "eu-west-1"})
         del settings["dbt"]["target"]  # it follows warehouse.type
         config = parse_config(settings, tmp_path)
     clients = WarehouseClients(redshift_data=unreachable, athena=unreachable)
