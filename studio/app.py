@@ -319,7 +319,10 @@ def _static_routes(app: FastAPI) -> None:
         path = STATIC / name
         if "/" in name or name.startswith(".") or not path.is_file():
             raise HTTPException(404, "no such file")
-        return FileResponse(path, headers={"Cache-Control": "no-cache"})
+        # browsers run a module script only when it is served as JavaScript: say so rather than trust the host's
+        # MIME table
+        media_type = "text/javascript" if path.suffix == ".js" else None
+        return FileResponse(path, media_type=media_type, headers={"Cache-Control": "no-cache"})
 
 
 # --- reporting ---------------------------------------------------------------------------------------------
