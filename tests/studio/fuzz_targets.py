@@ -30,10 +30,10 @@ from pydantic import ValidationError
 from studio.app import ANALYSES, create_app
 from studio.catalog import Catalog, UnknownName
 from studio.sqlbuild import DIALECTS, BadRequest, render
-from tests.studio.conftest import LOCAL_URL, PASSWORD, REQUEST_ID
 from tests.studio.dataset import build_warehouse, write_catalog
 from tests.support.config import make_config
 from tests.support.fuzzing import Check, FuzzTarget, plain_harness
+from tests.support.studio import LOCAL_URL, PASSWORD, REQUEST_ID
 
 KINDS = tuple(ANALYSES)
 EVENTS = ["view_item", "add_to_cart", "purchase", "_page_view", "no_such_event"]

@@ -8,7 +8,7 @@ import pytest
 import sqlglot
 from fastapi.testclient import TestClient
 
-from tests.studio.conftest import FIXED_JANUARY, REQUEST_ID, explore
+from tests.support.studio import FIXED_JANUARY, REQUEST_ID, explore
 
 VIEW, CART, BUY, PAGE = "view_item", "add_to_cart", "purchase", "_page_view"
 

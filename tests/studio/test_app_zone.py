@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.studio.conftest import explore, signed_in
 from tests.studio.dataset import build_warehouse
 from tests.support.config import make_config
+from tests.support.studio import explore, signed_in
 
 VIEWS_BY_DAY = {"groupColumn": "DAY", "eventAndConditions": [{"eventName": "view_item"}]}
 

@@ -17,10 +17,10 @@ import uvicorn
 
 from clickstream.config import Config
 from studio.app import create_app
-from tests.studio.conftest import PASSWORD
 from tests.support.browser import console_errors
 from tests.support.loopback import QuietHandler, free_port
 from tests.support.paths import REPO
+from tests.support.studio import PASSWORD
 
 pytestmark = pytest.mark.slow
 ARTIFACTS = REPO / "build" / "test-artifacts" / "studio"

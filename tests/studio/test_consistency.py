@@ -23,9 +23,9 @@ from clickstream.serving import publish_snapshot, snapshot_path
 from clickstream.simulator.generator import SimulationSpec, iter_requests
 from clickstream.simulator.sender import write_raw
 from clickstream.storage import Storage
-from tests.studio.conftest import REQUEST_ID, signed_in
 from tests.studio.dataset import build_warehouse
 from tests.support.config import make_config
+from tests.support.studio import REQUEST_ID, signed_in
 
 
 def total_events(response: Any) -> int:

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from clickstream.config import Config, StudioConfig
 from studio.app import create_app
-from tests.studio.conftest import LOCAL_URL, PASSWORD
+from tests.support.studio import LOCAL_URL, PASSWORD
 
 USER_ARN = "arn:aws:quicksight:us-east-1:123456789012:user/default/analyst"
 

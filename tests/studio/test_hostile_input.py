@@ -19,9 +19,9 @@ from fastapi.testclient import TestClient
 from clickstream.config import Config
 from clickstream.serving import snapshot_path
 from studio.model import TIMEZONES
-from tests.studio.conftest import FIXED_JANUARY, REQUEST_ID, signed_in
 from tests.studio.dataset import build_warehouse
 from tests.support.config import make_config
+from tests.support.studio import FIXED_JANUARY, REQUEST_ID, signed_in
 
 BUY, VIEW = "purchase", "view_item"
 JSON = {**REQUEST_ID, "Content-Type": "application/json"}

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from fastapi.testclient import TestClient
 
-from tests.studio.conftest import FIXED_JANUARY, REQUEST_ID
+from tests.support.studio import FIXED_JANUARY, REQUEST_ID
 
 TOO_MANY_VALUES = {**FIXED_JANUARY, "eventAndConditions": [{"eventName": "purchase", "sqlCondition": {"conditions": [
     {"property": "currency", "operator": "in", "value": ["x" * 400] * 1000}]}}]}  # fmt: skip

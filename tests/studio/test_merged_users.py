@@ -33,7 +33,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.studio.conftest import signed_in
 from tests.studio.dataset import build_warehouse
 from tests.studio.test_original_requests import (
     BUY,
@@ -51,6 +50,7 @@ from tests.studio.test_original_requests import (
     retention_body,
 )
 from tests.support.config import make_config
+from tests.support.studio import signed_in
 
 U = {"user_id": "U"}
 EVENTS: list[tuple[str, str, str, str, str, dict[str, Any]]] = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from clickstream.config import Config
-from tests.studio.conftest import REQUEST_ID, signed_in
+from tests.support.studio import REQUEST_ID, signed_in
 
 VIEW_ID = "demo#shop#view_item"
 

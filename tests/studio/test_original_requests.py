@@ -32,7 +32,7 @@ from fastapi.testclient import TestClient
 from studio import sqlbuild
 from studio.catalog import Catalog
 from studio.model import Condition
-from tests.studio.conftest import REQUEST_ID
+from tests.support.studio import REQUEST_ID
 
 VIEW, CART, BUY, PAGE = "view_item", "add_to_cart", "purchase", "_page_view"
 

@@ -18,10 +18,10 @@ from clickstream.config import Config
 from studio.app import create_app
 from studio.athena_reader import typed_value
 from studio.reader import WarehouseClients
-from tests.studio.conftest import FIXED_JANUARY, LOCAL_URL, PASSWORD, REQUEST_ID, assert_engine_error, explore
 from tests.studio.remote_stubs import AthenaScript, FakeTime, meta_tables
 from tests.studio.test_remote_redshift import snapshot_rows
 from tests.support.config import make_config
+from tests.support.studio import FIXED_JANUARY, LOCAL_URL, PASSWORD, REQUEST_ID, assert_engine_error, explore
 
 RETENTION_BODY = {"groupColumn": "WEEK", "pairEventAndConditions": [
     {"startEvent": {"eventName": "_page_view"}, "backEvent": {"eventName": "purchase"}}]}  # fmt: skip

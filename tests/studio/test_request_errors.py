@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.studio.conftest import FIXED_JANUARY, REQUEST_ID, explore
+from tests.support.studio import FIXED_JANUARY, REQUEST_ID, explore
 
 VIEW, CART, BUY = "view_item", "add_to_cart", "purchase"
 TIER = {"category": "user", "property": "tier"}  # gold: u1, u3; silver: u2; u4 has none

@@ -12,8 +12,8 @@ from clickstream.config import Config, StudioConfig
 from clickstream.errors import ConfigError
 from studio.app import create_app
 from tests.ingestion.test_auth import AUDIENCE, ISSUER, Issuer
-from tests.studio.conftest import FIXED_JANUARY, LOCAL_URL, PASSWORD, REQUEST_ID
 from tests.support.config import make_config
+from tests.support.studio import FIXED_JANUARY, LOCAL_URL, PASSWORD, REQUEST_ID
 
 GROUPS = {"Admin": "ClickstreamAdmin", "Operator": "ClickstreamOperator", "Analyst": "ClickstreamAnalyst",
           "AnalystReader": "ClickstreamAnalystReader"}  # fmt: skip

@@ -12,7 +12,7 @@ from clickstream.config import Config, StudioConfig
 from studio.app import create_app
 from studio.signin import LoginThrottle
 from tests.ingestion.test_auth import AUDIENCE, ISSUER, Issuer
-from tests.studio.conftest import LOCAL_URL, PASSWORD
+from tests.support.studio import LOCAL_URL, PASSWORD
 
 
 class Clock:

@@ -7,5 +7,6 @@
 - ``collector``: a live collector in a thread; ``serve``: ``clickstream serve`` as a process.
 - ``aws``: moto's server and credentials that cannot reach a real account.
 - ``cli``: the ``clickstream`` command run in-process, as a user's shell runs it.
+- ``sinks``: raw records and sealed segments for the sink tests; ``studio``: a signed-in Studio client.
 - ``browser``: headless chromium (a pytest plugin: the ``browser`` fixture); ``fuzzing``: fuzz targets.
 """

@@ -12,8 +12,8 @@ from clickstream.errors import ConfigError
 from clickstream.storage import Storage
 from ingestion.shipper import ship_segments
 from ingestion.sinks import StorageSink, build_sink
-from tests.ingestion.sinks.conftest import RAW_KEY, raw_line, write_segment
 from tests.support.config import make_config
+from tests.support.sinks import RAW_KEY, raw_line, write_segment
 
 
 def config_error(tmp_path: Path, text: str) -> str:

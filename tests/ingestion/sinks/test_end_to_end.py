@@ -10,9 +10,9 @@ from pathlib import Path
 
 from clickstream.contract import WAL_DIR
 from ingestion.sinks.s3 import S3Sink
-from tests.ingestion.sinks.conftest import REGION, aws
 from tests.support.collector import live_collector
 from tests.support.config import make_config
+from tests.support.sinks import REGION, aws
 
 
 def test_requests_acknowledged_by_a_collector_with_the_s3_sink_are_objects_in_the_bucket(

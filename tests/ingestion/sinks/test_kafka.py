@@ -16,9 +16,9 @@ from clickstream.storage import Storage
 from ingestion.shipper import ship_segments
 from ingestion.sinks import build_sink
 from ingestion.sinks.kafka import KafkaSink, producer_config
-from tests.ingestion.sinks.conftest import RAW_KEY, raw_line, unique, write_segment
 from tests.support.config import make_config
 from tests.support.loopback import free_port
+from tests.support.sinks import RAW_KEY, raw_line, unique, write_segment
 
 
 def kafka_sink(tmp_path: Path, bootstrap: str, topic: str, **settings: Any) -> KafkaSink:

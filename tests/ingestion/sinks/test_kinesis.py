@@ -17,8 +17,8 @@ from ingestion.shipper import ship_segments
 from ingestion.sinks import SegmentBatch, build_sink
 from ingestion.sinks.kinesis import MAX_BYTES_PER_REQUEST, KinesisSink, request_batches
 from ingestion.sinks.retry import Backoff
-from tests.ingestion.sinks.conftest import RAW_KEY, REGION, aws, raw_line, write_segment
 from tests.support.config import make_config
+from tests.support.sinks import RAW_KEY, REGION, aws, raw_line, write_segment
 
 
 def kinesis_sink(tmp_path: Path, endpoint: str, stream: str) -> KinesisSink:

@@ -17,9 +17,9 @@ from ingestion.shipper import ship_segments
 from ingestion.sinks import SegmentBatch, build_sink
 from ingestion.sinks.retry import Backoff
 from ingestion.sinks.s3 import S3Sink
-from tests.ingestion.sinks.conftest import RAW_KEY, REGION, aws, raw_line, write_segment
 from tests.support.config import make_config
 from tests.support.loopback import free_port
+from tests.support.sinks import RAW_KEY, REGION, aws, raw_line, write_segment
 
 
 def s3_sink(tmp_path: Path, endpoint: str, bucket: str, **s3: Any) -> S3Sink:
