@@ -25,7 +25,7 @@ from clickstream.config import Config
 
 COMMAND = "python -m clickstream.config_docs"
 PAGE = Path("docs/configuration.md")
-HEADER = f"<!-- Generated from clickstream/config.py by `{COMMAND}`; do not edit by hand. -->\n"
+HEADER = f"<!-- Generated from clickstream/config/ by `{COMMAND}`; do not edit by hand. -->\n"
 
 # Defaults computed from the machine the page is rendered on: the page states the rule instead.
 _MACHINE_DEFAULTS = {"etl.workers": "one per CPU core"}
@@ -39,7 +39,7 @@ Every command reads one YAML file: `--config PATH` (given before the command's n
 every command with one line naming the key, the problem and what is allowed, e.g.
 `invalid clickstream.yml: warehouse.type: Input should be 'duckdb', 'redshift' or 'athena'`.
 
-This page is generated from the models in `clickstream/config.py`; each key below is a field there,
+This page is generated from the models in `clickstream/config/`; each key below is a field there,
 and its description is the field's. Keys left out keep their defaults, so a real file is short:
 
 ```yaml
