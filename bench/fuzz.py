@@ -2,7 +2,7 @@
 
 Usage: python bench/fuzz.py [--minutes M] [--only a,b] [--batch N] [--jobs J] [--list]
 
-The targets are the suite's own (each package's ``tests/<package>/fuzz_targets*.py``, see tests/fuzzing.py):
+The targets are the suite's own (each package's ``tests/<package>/fuzz_targets*.py``, see tests/support/fuzzing.py):
 the collector's wire (raw heads and bodies, pipelined and cut, on both answering paths of a live worker),
 the body decoder shared by the collector and the ETL, the ETL's record decoder and event transform, and
 Analytics Studio's request models and API. Each runs in batches of new seeds until its time is up, in its
@@ -28,7 +28,7 @@ from rich.table import Table  # noqa: E402
 
 from bench.host import describe  # noqa: E402
 from bench.output import wide_console  # noqa: E402
-from tests.fuzzing import FuzzRun, FuzzTarget, run_for  # noqa: E402
+from tests.support.fuzzing import FuzzRun, FuzzTarget, run_for  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TARGET_MODULES = (

@@ -174,7 +174,8 @@ def test_the_data_table_exports_as_csv(browser: Any, studio_url: str) -> None:
 def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_made_text(browser: Any, studio_url: str) -> None:
     sign_in(browser, studio_url)
     cells = browser.execute_script(
-        "return ['=HYPERLINK(\"x\")', '+1', '-2', '@SUM(A1)', '\\tx', 'plain', -3, 4.5, null, 'a,b'].map(csvCell);"
+        "return import('/static/table.js').then(({ csvCell }) =>"
+        " ['=HYPERLINK(\"x\")', '+1', '-2', '@SUM(A1)', '\\tx', 'plain', -3, 4.5, null, 'a,b'].map(csvCell));"
     )
     assert cells == ["\"'=HYPERLINK(\"\"x\"\")\"", "'+1", "'-2", "'@SUM(A1)", "'\tx", "plain", "-3", "4.5", "",
                      '"a,b"']  # fmt: skip
@@ -374,11 +375,13 @@ def test_defaults_follow_the_catalogs_counts_and_skip_housekeeping_events(browse
     sign_in(browser, studio_url)
     chosen = browser.execute_script("""
         const day = (n) => ({days: {"2024-01-01": n}});
-        state.events = byFrequency([
-          {name: "_app_end", ...day(50)}, {name: "_app_start", ...day(50)}, {name: "_session_start", ...day(40)},
-          {name: "_first_open", ...day(10)}, {name: "_screen_view", ...day(90)}, {name: "search", ...day(30)},
-        ]);
-        return defaults();
+        return import("/static/catalog.js").then(({ catalog, byFrequency, defaults }) => {
+          catalog.events = byFrequency([
+            {name: "_app_end", ...day(50)}, {name: "_app_start", ...day(50)}, {name: "_session_start", ...day(40)},
+            {name: "_first_open", ...day(10)}, {name: "_screen_view", ...day(90)}, {name: "search", ...day(30)},
+          ]);
+          return defaults();
+        });
     """)
     assert chosen["event"] == "_screen_view"  # the most frequent, not the alphabetically first
     assert chosen["funnel"] == ["_session_start", "_screen_view", "search"]  # no shop steps: a session's own
