@@ -4,12 +4,12 @@ Routes: ``POST <path>`` (default ``/collect``), ``GET /ping``, ``GET /health``, 
 preflights. Refusals get the right status and a short reason in the body, and are counted by reason.
 Checks run cheapest first and before the body is read: app id, authentication, rate limit, log space,
 declared size, memory budget; so a refused request costs little and a large body is never buffered.
+The worker's background work (recovering the log, the shipping and reporting loops, shutdown) lives in
+:mod:`ingestion.background`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import fnmatch
 import itertools
 import logging
@@ -25,11 +25,12 @@ from clickstream.config import Config
 from clickstream.contract import raw_record
 from clickstream.payload import PayloadRejected, check_body, inflate
 from ingestion import metrics as prom
-from ingestion.adoption import remove_emptied_folder, wal_folder
+from ingestion.adoption import wal_folder
 from ingestion.auth import build_authenticator
+from ingestion.background import Background
 from ingestion.limits import AppRateLimiter, ByteBudget
 from ingestion.record import client_ip, parse_networks, query_params
-from ingestion.shipper import Sink, ship_segments
+from ingestion.shipper import Sink
 from ingestion.wal import WriteAheadLog
 
 Scope = MutableMapping[str, Any]
@@ -43,7 +44,6 @@ logger = logging.getLogger("clickstream.ingestion")
 CORS_ALLOW_HEADERS = (
     "DNT,X-CustomHeader,Keep-Alive,User-Agent,X-Requested-With,If-Modified-Since,Cache-Control,Content-Type"
 )
-REPORT_INTERVAL_SECONDS = 1.0
 _TEXT = (b"content-type", b"text/plain")
 _JSON = (b"content-type", b"application/json")
 _CLOSE = (b"connection", b"close")
@@ -63,7 +63,7 @@ class RequestRefused(Exception):
 
 
 class CollectorApp:
-    """One worker's collector: protocol checks, raw record, durable append, background shipping."""
+    """One collector worker: protocol checks, raw record, durable append; shipping runs in its background."""
 
     def __init__(
         self, config: Config, sink: Sink, worker: str = "w0", ship_interval_seconds: float | None = None
@@ -81,9 +81,9 @@ class CollectorApp:
         self.worker = worker
         self.peers = [f"w{n}" for n in range(workers)]
         self.sink = sink
-        self.ship_interval = ship_interval_seconds or ingestion.ship_interval_seconds
+        ship_interval = ship_interval_seconds or ingestion.ship_interval_seconds
         self.durable = ingestion.durability == "fsync"
-        self.shared_log = ingestion.wal_root is not None  # a folder of the fleet's log root, removed when emptied
+        shared_log = ingestion.wal_root is not None  # a folder of the fleet's log root, removed when emptied
         self.wal = WriteAheadLog(
             wal_folder(config, worker),  # <home>/wal/<worker>, or the shared log root (ingestion/adoption.py)
             ingestion.segment_max_bytes,
@@ -113,10 +113,15 @@ class CollectorApp:
         # Request ids are 32 hex digits like nginx's $request_id: a random prefix per process and a counter.
         self._request_prefix = os.urandom(8).hex()
         self._request_numbers = itertools.count()
-        self.ship_error: BaseException | None = None
-        self._tasks: list[asyncio.Task[None]] = []
-        self._committer: asyncio.Task[None] | None = None
-        self._stop_background = asyncio.Event()
+        self.background = Background(  # shipping and reporting loops, and the log's start-up and shutdown
+            self.wal,
+            sink,
+            self.metrics,
+            self.inflight,
+            home=self.home,
+            ship_interval=ship_interval,
+            shared_log=shared_log,
+        )
 
     # --- what tests and /health read -----------------------------------------------------------
 
@@ -140,36 +145,15 @@ class CollectorApp:
     # --- lifecycle -----------------------------------------------------------------------------
 
     async def startup(self) -> None:
-        previous = prom.read_snapshot(self.home, self.worker)
-        if previous is not None:
-            self.metrics.restore(previous)  # restarted by the supervisor: counters carry on
-        self.wal.recover()
-        await self._ship_sealed()
-        self._committer = asyncio.create_task(self.wal.run_committer())
-        self._tasks = [asyncio.create_task(self._ship_forever()), asyncio.create_task(self._report_forever())]
+        await self.background.start()
         logger.info(
             "collector worker started",
             extra={"worker": self.worker, "durability": "fsync" if self.durable else "memory", "pid": os.getpid()},
         )
 
     async def shutdown(self) -> None:
-        """Commit what is queued, seal the open segments, ship everything, then release the log folder.
-
-        The folder stays locked until its last shipment has returned: an adopter (ingestion/adoption.py)
-        can take an unlocked folder at any moment, and would otherwise ship the same segments again.
-        """
-        self.wal.stop()
-        if self._committer is not None:
-            await self._committer
-        self._stop_background.set()
-        for task in self._tasks:
-            await task  # lets a shipment under way finish rather than racing it
-        self.wal.seal_all()
-        await self._ship_sealed()
-        if self.shared_log and not self.wal.sealed_segments():
-            remove_emptied_folder(self.wal.directory, self.wal.release)
-        self.wal.release()
-        self._report()
+        """Commit, seal and ship the whole log, then release its folder (see :meth:`Background.stop`)."""
+        await self.background.stop()
         logger.info(
             "collector worker stopped",
             extra={
@@ -179,45 +163,6 @@ class CollectorApp:
                 "unshipped_segments": len(self.wal.sealed_segments()),
             },
         )
-
-    async def _ship_sealed(self) -> None:
-        """Ship sealed segments; a failure is logged and kept for /health, and retried next time."""
-        segments = self.wal.sealed_segments()
-        if not segments:
-            return
-        try:
-            self.metrics.shipped_records += await asyncio.to_thread(
-                ship_segments, segments, self.sink, self.worker, self.wal.sealed_records
-            )
-        except Exception as exc:
-            self.ship_error = exc
-            self.metrics.ship_failures += 1
-            logger.exception("shipping sealed log segments failed; will retry", extra={"worker": self.worker})
-        else:
-            self.ship_error = None
-        finally:
-            self.wal.refresh_sealed_bytes()
-
-    async def _ship_forever(self) -> None:
-        while not self._stop_background.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop_background.wait(), timeout=self.ship_interval)
-            if not self._stop_background.is_set():
-                await self._ship_sealed()
-
-    async def _report_forever(self) -> None:
-        while not self._stop_background.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop_background.wait(), timeout=REPORT_INTERVAL_SECONDS)
-            self._report()
-
-    def _report(self) -> None:
-        """Refresh the gauges and publish this worker's numbers for /metrics on the other workers."""
-        self._refresh_gauges()
-        try:
-            prom.write_snapshot(self.home, self.metrics)
-        except OSError:
-            logger.warning("cannot write the metrics snapshot", extra={"worker": self.worker})
 
     # --- ASGI ----------------------------------------------------------------------------------
 
@@ -370,7 +315,7 @@ class CollectorApp:
             if path == "/ping":
                 return 200, orjson.dumps({"timestamp": time.time() * 1000}), [_JSON]
             if path == "/metrics":
-                self._refresh_gauges()
+                self.background.refresh_gauges()
                 body = prom.render(self.metrics, self.home, self.peers)
                 return 200, body, [(b"content-type", prom.CONTENT_TYPE)]
             return self._health()
@@ -386,22 +331,13 @@ class CollectorApp:
             "worker": self.worker,
             "pid": os.getpid(),
             "durability": "fsync" if self.durable else "memory",
-            "shipping": "failing" if self.ship_error else "ok",
+            "shipping": "failing" if self.background.ship_error else "ok",
             "accepted_requests": self.metrics.stored_records,
             "shipped_records": self.metrics.shipped_records,
             "refused_requests": sum(self.metrics.refusals.values()),
             "wal_backlog_bytes": self.wal.backlog_bytes,
         }
         return 200, orjson.dumps(status), [_JSON]
-
-    def _refresh_gauges(self) -> None:
-        oldest = self.wal.oldest_unshipped_ms()
-        self.metrics.gauges = {
-            "wal_backlog_bytes": float(self.wal.backlog_bytes),
-            "wal_sealed_segments": float(len(self.wal.sealed_segments())),
-            "ship_lag_seconds": 0.0 if oldest is None else max(0.0, time.time() - oldest / 1000),
-            "inflight_bytes": float(self.inflight.used),
-        }
 
     async def _collect(self, scope: Scope, headers: dict[bytes, bytes], receive: Receive) -> bytes:
         """Check, read and durably store one collect request; returns its request id.
