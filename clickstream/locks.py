@@ -23,10 +23,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from clickstream.errors import LockBusy
 
+if TYPE_CHECKING:
+    from clickstream.config import Config
+
 POLL_SECONDS = 0.05
+
+
+def cycle_lock_path(config: Config) -> Path:
+    """The lock a pipeline cycle holds; a Studio publish waits for it too (both read the warehouse whole)."""
+    return config.home / "locks" / "pipeline.lock"
+
 
 _held: dict[str, str] = {}  # lock file -> holder description, for the locks this process holds
 _held_guard = threading.Lock()

@@ -5,17 +5,17 @@ from __future__ import annotations
 import secrets
 
 import uvicorn
+from rich.console import Console
 
-from clickstream.cli.cycle import cycle_lock_path
-from clickstream.cli.render import console
 from clickstream.config import Config
 from clickstream.errors import ConfigError
-from clickstream.locks import exclusive_lock
+from clickstream.locks import cycle_lock_path, exclusive_lock
 from clickstream.serving import publish_snapshot, snapshot_path
 from studio.app import create_app
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 PUBLISH_LOCK_SECONDS = 60.0  # how long --publish waits for a running cycle before giving up with LockBusy
+console = Console(highlight=False)  # the server's own start-up lines (a stage does not reach into the CLI)
 
 
 def serve(

@@ -8,9 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from clickstream.cli.pipeline import mart_counts
 from clickstream.config import Config
 from clickstream.modeling import run_dbt
+from clickstream.pipeline.steps import mart_counts
 from clickstream.simulator.generator import SimulationSpec, iter_requests
 from clickstream.simulator.sender import send_http
 from etl.process import EtlJob

@@ -9,10 +9,11 @@ import typer
 
 from clickstream.cli.dashboards import dashboards_app
 from clickstream.cli.infra import infra_app
-from clickstream.cli.pipeline import EtlRunner, etl_step, load_step, model_step
+from clickstream.cli.pipeline import etl_step, load_step, model_step
 from clickstream.cli.render import console, errors, key_value_table, progress_bar
 from clickstream.config import CONFIG_ENV_VAR, Config, load_config
 from clickstream.errors import ClickstreamError
+from clickstream.pipeline.steps import EtlRunner
 from clickstream.ports import require_free_port
 
 app = typer.Typer(
@@ -249,11 +250,15 @@ def run(
 
     A failed stage keeps the last good state, skips the stages after it, and is retried next cycle.
     """
-    from clickstream.cli.cycle import OK, SKIPPED, parse_interval, run_cycle, run_every, summary_line
+    from clickstream.cli.cycle import ConsoleObserver
+    from clickstream.pipeline.cycle import run_cycle, run_every
+    from clickstream.pipeline.intervals import parse_interval
+    from clickstream.pipeline.results import OK, SKIPPED, summary_line
 
     config = _config(ctx)
+    observer = ConsoleObserver(config, verbose)
     if every is None:
-        report = run_cycle(config, verbose=verbose)
+        report = run_cycle(config, verbose=verbose, observer=observer)
         console.print(summary_line(report))
         if not report.ok:
             failed = ", ".join(
@@ -269,7 +274,7 @@ def run(
             param_hint="--every",
         )
     console.print(f"run: a cycle every {every}; Ctrl-C or SIGTERM to stop")
-    reports = run_every(config, interval, max_cycles, verbose)
+    reports = run_every(config, interval, max_cycles, verbose, observer)
     if max_cycles is not None and (len(reports) < max_cycles or not all(report.ok for report in reports)):
         raise ClickstreamError(
             f"{sum(report.ok for report in reports)} of {max_cycles} cycles ran cleanly",
@@ -304,9 +309,10 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 42,
 ) -> None:
     """Everything on this machine: collector, simulated traffic over HTTP, etl, load, dbt build, dashboards."""
-    from clickstream.cli.demo import print_demo, run_demo
+    from clickstream.cli.demo import ConsoleDemoObserver, print_demo
+    from clickstream.pipeline.demo import run_demo
 
-    result = run_demo(directory, users, days, seed)
+    result = run_demo(directory, users, days, seed, ConsoleDemoObserver())
     print_demo(result, result.workdir / "warehouse.duckdb")
     if not result.matches:
         raise ClickstreamError("the tables do not hold what was sent", hint="see the table above")

@@ -1,162 +1,34 @@
-"""`clickstream demo`: the whole pipeline in a fresh folder, from HTTP requests to dbt tables and dashboards."""
+"""`clickstream demo` on the terminal: the demo's reports as lines and bars, then what was sent against what was built.
+
+The demo itself (folder, collector, traffic, cycle) is clickstream/pipeline/demo.py.
+"""
 
 from __future__ import annotations
 
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
-from clickstream.cli.cycle import CycleReport, run_cycle
-from clickstream.cli.pipeline import mart_counts
-from clickstream.cli.render import console, key_value_table, progress_bar
-from clickstream.config import Config, load_config
-from clickstream.errors import ClickstreamError, InputError
-from clickstream.simulator.generator import SimulationSpec, iter_requests
-from clickstream.simulator.sender import SimulationStats, send_http
-
-DEMO_MARKER = ".clickstream-demo"
+from clickstream.cli.cycle import ConsoleObserver
+from clickstream.cli.render import console, key_value_table
+from clickstream.config import Config
+from clickstream.pipeline.demo import DemoObserver, DemoResult
+from clickstream.simulator.sender import SimulationStats
 
 
-@dataclass
-class DemoResult:
-    workdir: Path
-    sent: SimulationStats
-    counts: dict[str, int]
-    timings: dict[str, float] = field(default_factory=dict)
-    dashboards: list[Path] = field(default_factory=list)
+class ConsoleDemoObserver(ConsoleObserver, DemoObserver):
+    """The demo's folder and traffic, then its cycle, as `clickstream run` shows one."""
 
-    @property
-    def matches(self) -> bool:
-        return (
-            self.counts["fct_events"] == self.sent.events
-            and self.counts["fct_sessions"] == len(self.sent.sessions)
-            and self.counts["dim_users"] == len(self.sent.users)
-        )
+    def __init__(self) -> None:
+        super().__init__(None)
 
+    def demo_started(self, workdir: Path, config: Config) -> None:
+        self.config = config
+        console.print(f"demo: fresh folder {workdir}")
 
-def prepare_workdir(workdir: Path) -> Path:
-    """Empty ``workdir`` if an earlier demo made it; refuse to touch any other non-empty folder."""
-    workdir = workdir.resolve()
-    if workdir.exists() and any(workdir.iterdir()):
-        if not (workdir / DEMO_MARKER).exists():
-            raise InputError(
-                f"{workdir} exists and was not made by `clickstream demo`", hint="pass --dir with a new or empty folder"
-            )
-        shutil.rmtree(workdir)
-    workdir.mkdir(parents=True, exist_ok=True)
-    (workdir / DEMO_MARKER).write_text("made by clickstream demo; safe to delete\n")
-    return workdir
-
-
-def write_demo_config(workdir: Path, port: int) -> Path:
-    path = workdir / "clickstream.yml"
-    document = {
-        "home": ".",
-        "project_id": "clickstream_demo",
-        "apps": [{"id": "shop", "timezone": "UTC"}],
-        "ingestion": {
-            "host": "127.0.0.1",
-            "port": port,
-            "trusted_proxies": ["127.0.0.1/32"],
-            "segment_max_age_seconds": 30,
-        },
-        # The simulator sends days of history at once, so the 72-hour freshness limit would reject most of it.
-        "etl": {"workers": 2, "freshness_hours": None},
-    }
-    path.write_text(yaml.safe_dump(document, sort_keys=False))
-    return path
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_until_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise ClickstreamError("the collector exited during start-up", hint="run `clickstream serve` to see why")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise ClickstreamError(f"the collector did not become healthy at {url} within {timeout:.0f}s")
-
-
-def start_server(config_path: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "clickstream", "--config", str(config_path), "serve", "--log-level", "warning"]
-    )
-
-
-def stop_server(process: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    """SIGTERM, then wait: the collector seals and ships its log on the way out."""
-    process.send_signal(signal.SIGTERM)
-    try:
-        code = process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        raise ClickstreamError("the collector did not stop in time") from None
-    if code not in (0, -signal.SIGTERM):  # uvicorn re-raises SIGTERM after a clean shutdown
-        raise ClickstreamError(f"the collector exited with code {code}")
-
-
-def run_demo(workdir: Path, users: int, days: int, seed: int) -> DemoResult:
-    timings: dict[str, float] = {}
-    workdir = prepare_workdir(workdir)
-    port = free_port()
-    config_path = write_demo_config(workdir, port)
-    config: Config = load_config(config_path)
-    console.print(f"demo: fresh folder {workdir}")
-    started = time.perf_counter()
-    server = start_server(config_path)
-    try:
-        wait_until_healthy(f"http://127.0.0.1:{port}/health", server)
-        timings["server start"] = time.perf_counter() - started
-        spec = SimulationSpec(users=users, days=days, seed=seed, app_ids=tuple(config.app_ids))
-        requests = list(iter_requests(spec))
-        with progress_bar(f"simulate: {users} users over {days} days via HTTP") as update:
-            sent = send_http(requests, f"http://127.0.0.1:{port}{config.ingestion.path}",
-                             on_progress=lambda stats: update(stats.requests, len(requests)))  # fmt: skip
-        timings["simulate (HTTP)"] = sent.seconds
-        if sent.failed_requests:
-            raise ClickstreamError(f"{sent.failed_requests} requests failed; last error: {sent.last_error}")
+    def simulated(self, sent: SimulationStats) -> None:
         console.print(
             f"simulate: {sent.requests:,} requests ({sent.duplicate_requests} SDK retries), "
             f"{sent.events:,} events in {sent.seconds:.1f}s"
         )
-    finally:
-        stopping = time.perf_counter()
-        if server.poll() is None:
-            stop_server(server)
-        timings["server stop"] = time.perf_counter() - stopping
-    cycle = run_cycle(config)
-    if not cycle.ok:
-        raise ClickstreamError("the pipeline cycle failed", hint="see the stage errors above")
-    labels = {"model": "model (dbt build)", "metadata": "metadata export"}
-    timings.update({labels.get(stage.name, stage.name): stage.seconds for stage in cycle.stages})
-    counts = mart_counts(config.warehouse_path)
-    timings["total"] = time.perf_counter() - started
-    return DemoResult(workdir, sent, counts, timings, _rendered(cycle))
-
-
-def _rendered(cycle: CycleReport) -> list[Path]:
-    """The offline dashboards the cycle rendered (its `dashboards` stage)."""
-    stage = next((stage for stage in cycle.stages if stage.name == "dashboards"), None)
-    result = stage.result if stage is not None else None
-    return [dashboard.path for dashboard in result] if isinstance(result, list) else []
 
 
 def print_demo(result: DemoResult, warehouse: Path) -> None:

@@ -11,11 +11,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from clickstream.cli.cycle import catalog_path, cycle_lock_path, parse_interval, run_cycle, run_every
 from clickstream.config import Config
 from clickstream.contract import input_id
 from clickstream.errors import ClickstreamError, LockBusy
-from clickstream.locks import exclusive_lock
+from clickstream.locks import cycle_lock_path, exclusive_lock
+from clickstream.pipeline.cycle import catalog_path, run_cycle, run_every
+from clickstream.pipeline.intervals import parse_interval
 from clickstream.serving import snapshot_path
 from clickstream.simulator.generator import SimulationSpec, iter_requests
 from clickstream.simulator.sender import write_raw

@@ -12,7 +12,7 @@ import yaml
 
 from clickstream.cli import app
 from clickstream.cli.app import MIN_EVERY_SECONDS
-from clickstream.cli.cycle import parse_interval
+from clickstream.pipeline.intervals import parse_interval
 from tests.support.paths import REPO
 
 COMPOSE_FILE = REPO / "docker-compose.yml"

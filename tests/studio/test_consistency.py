@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from clickstream.cli.cycle import run_cycle
+from clickstream.pipeline.cycle import run_cycle
 from clickstream.serving import publish_snapshot, snapshot_path
 from clickstream.simulator.generator import SimulationSpec, iter_requests
 from clickstream.simulator.sender import write_raw

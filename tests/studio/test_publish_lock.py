@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from clickstream.cli.cycle import cycle_lock_path
 from clickstream.config import Config
 from clickstream.errors import LockBusy
-from clickstream.locks import exclusive_lock
+from clickstream.locks import cycle_lock_path, exclusive_lock
 from clickstream.serving import snapshot_path
 from studio.server import serve
 
