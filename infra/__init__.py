@@ -1,0 +1,48 @@
+"""Infra: the AWS deployment, CloudFormation templates rendered from clickstream.yml and deployed.
+
+``clickstream infra render`` derives the stack parameters, the base config every container reads and
+the artefact keys, offline; ``package`` builds every artefact (the project image's build context, the
+Spark job's files, the dbt bundle); ``deploy``, ``status`` and ``destroy`` drive CloudFormation change
+sets with the clients passed in. The templates themselves live in ``templates/``.
+
+Public API, for the CLI (the modules behind it may move). Three functions are exported under longer
+names than in their modules, because ``render``, ``package`` and ``deploy`` are also the modules'
+names, which a package attribute would shadow:
+
+* :func:`render_templates` (``infra.render.render``): the templates, base config and parameters;
+* :func:`package_stack` (``infra.package.package``): every artefact of a deployment;
+* :func:`check_ready`: refuse while required stack parameters are unset;
+* :func:`deploy_stack` (``infra.deploy.deploy``), :func:`stack_outputs` (``infra.deploy.outputs``)
+  and :func:`destroy_stack` (``infra.deploy.destroy``): the stack's change set, status and deletion.
+
+Each name is imported on first use, so importing the package loads none of its modules.
+"""
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from infra.deploy import check_ready
+    from infra.deploy import deploy as deploy_stack
+    from infra.deploy import destroy as destroy_stack
+    from infra.deploy import outputs as stack_outputs
+    from infra.package import package as package_stack
+    from infra.render import render as render_templates
+
+__all__ = ["check_ready", "deploy_stack", "destroy_stack", "package_stack", "render_templates", "stack_outputs"]
+
+_HOMES = {  # exported name: (module, name there)
+    "check_ready": ("infra.deploy", "check_ready"),
+    "deploy_stack": ("infra.deploy", "deploy"),
+    "destroy_stack": ("infra.deploy", "destroy"),
+    "package_stack": ("infra.package", "package"),
+    "render_templates": ("infra.render", "render"),
+    "stack_outputs": ("infra.deploy", "outputs"),
+}
+
+
+def __getattr__(name: str) -> object:
+    home = _HOMES.get(name)
+    if home is None:  # submodules too (``from infra import layers``): the import system then loads them
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(home[0]), home[1])

@@ -1,6 +1,43 @@
-"""Ingestion: the SDK-compatible HTTP collector.
+"""Ingestion: the collector, the SDK-compatible HTTP endpoint that stores clickstream requests.
 
 Requests become raw records (``clickstream.contract.RAW_RECORD_FIELDS``) appended to a write-ahead log
 on local disk; a request is answered 200 only after its record is fsync'd. A shipper moves sealed log
 segments to the sink as gzip JSON-lines files under ``raw/year=/month=/day=/hour=/``.
+
+Public API, for the CLI, the pipeline and the tests (the modules behind it may move):
+
+* :func:`serve`: run the collector (``clickstream serve``) until SIGTERM/SIGINT;
+* :func:`build_app` and :class:`CollectorApp`: one collector worker, the ASGI application;
+* :func:`build_sink`, :class:`Sink` and :func:`ship_segments`: where sealed segments go, and shipping them;
+* :class:`WriteAheadLog`: the log a worker appends to.
+
+Each name is imported on first use, so importing the package loads none of its modules.
 """
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ingestion.app import CollectorApp
+    from ingestion.server import build_app, serve
+    from ingestion.shipper import ship_segments
+    from ingestion.sinks import Sink, build_sink
+    from ingestion.wal import WriteAheadLog
+
+__all__ = ["CollectorApp", "Sink", "WriteAheadLog", "build_app", "build_sink", "serve", "ship_segments"]
+
+_HOMES = {
+    "CollectorApp": "ingestion.app",
+    "Sink": "ingestion.sinks",
+    "WriteAheadLog": "ingestion.wal",
+    "build_app": "ingestion.server",
+    "build_sink": "ingestion.sinks",
+    "serve": "ingestion.server",
+    "ship_segments": "ingestion.shipper",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _HOMES:  # submodules too (``from ingestion import metrics``): the import system then loads them
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(_HOMES[name]), name)

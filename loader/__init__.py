@@ -2,4 +2,38 @@
 
 The warehouse itself keeps a ledger of loaded files, written in the same transaction as the rows,
 so a crash at any point followed by a re-run leaves every row exactly once.
+
+Public API, for the CLI, the pipeline and the benchmarks (the modules behind it may move):
+
+* :func:`run_load` and :class:`LoadResult`: load every new processed file into the configured warehouse;
+* :func:`open_warehouse`: the configured warehouse (DuckDB, Athena or Redshift), e.g. for run history;
+* :class:`StageRecord`: one stage of one pipeline cycle, as the run-history table holds it;
+* :class:`DuckDBWarehouse`: the local warehouse, opened directly on a file.
+
+Each name is imported on first use, so importing the package loads none of its modules.
 """
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from loader.duckdb_warehouse import DuckDBWarehouse
+    from loader.factory import open_warehouse
+    from loader.runner import LoadResult, run_load
+    from loader.warehouse import StageRecord
+
+__all__ = ["DuckDBWarehouse", "LoadResult", "StageRecord", "open_warehouse", "run_load"]
+
+_HOMES = {
+    "DuckDBWarehouse": "loader.duckdb_warehouse",
+    "LoadResult": "loader.runner",
+    "StageRecord": "loader.warehouse",
+    "open_warehouse": "loader.factory",
+    "run_load": "loader.runner",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _HOMES:  # submodules too (``from loader import runner``): the import system then loads them
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(_HOMES[name]), name)
