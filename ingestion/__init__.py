@@ -1,4 +1,4 @@
-"""Ingestion: the collector, the SDK-compatible HTTP endpoint that stores clickstream requests.
+"""Ingestion: the collector, which takes the SDKs' HTTP requests and stores them durably.
 
 Requests become raw records (``clickstream.contract.RAW_RECORD_FIELDS``) appended to a write-ahead log
 on local disk; a request is answered 200 only after its record is fsync'd. A shipper moves sealed log

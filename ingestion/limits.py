@@ -35,7 +35,7 @@ class TokenBucket:
 
 
 class AppRateLimiter:
-    """One token bucket per app; this worker's share of the configured server-wide rates."""
+    """One token bucket per app; this worker's share of the rates configured for the whole collector."""
 
     def __init__(
         self,

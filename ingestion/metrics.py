@@ -7,7 +7,7 @@ other workers' latest snapshots. Counters and the latency histogram are summed o
 (log depth, ship lag) keep a ``worker`` label, since a sum of lags means nothing.
 
 A worker restarted by the supervisor starts from its previous snapshot, so counters never go down
-while the server runs; a new server run starts from zero (the supervisor clears the folder).
+while the collector runs; a new collector run starts from zero (the supervisor clears the folder).
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def read_snapshot(home: Path, worker: str) -> dict[str, Any] | None:
 
 
 def clear_snapshots(home: Path) -> None:
-    """Forget the previous server run's numbers (called once by the process that starts the workers)."""
+    """Forget the previous collector run's numbers (called once by the process that starts the workers)."""
     folder = home / METRICS_DIR
     for stale in folder.glob("*.json"):
         with contextlib.suppress(FileNotFoundError):
