@@ -66,7 +66,7 @@ def static_columns(config: Config) -> dict[str, dict[str, dict[str, Any]]]:
 def contract_columns() -> dict[str, dict[str, dict[str, Any]]]:
     """The static fields of :func:`static_columns` from the contract itself, where no dbt manifest is at hand.
 
-    The sources' descriptions and ``meta:`` are generated from the contract (clickstream/dbt_sources.py),
+    The sources' descriptions and ``meta:`` are generated from the contract (clickstream/modeling/sources.py),
     so both give the same fields; a deployed Studio has the contract but not the modeling task's manifest.
     """
     return {

@@ -221,7 +221,7 @@ def docs(
     serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the site after generating it.")] = True,
 ) -> None:
     """Generate the dbt docs site (models, columns, lineage, exposures) and serve it until Ctrl-C."""
-    from clickstream.docs_site import generate_docs, serve_docs
+    from clickstream.modeling import generate_docs, serve_docs
 
     if serve:
         require_free_port(host, port)

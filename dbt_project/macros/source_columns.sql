@@ -1,4 +1,4 @@
-{#- Generated from clickstream/contract.py by `python -m clickstream.dbt_sources`; do not edit by hand.
+{#- Generated from clickstream/contract.py by `python -m clickstream.modeling.sources`; do not edit by hand.
     Column names of each source table, in contract order. -#}
 {% macro clickstream_source_columns(table_name) %}
     {%- set columns = {

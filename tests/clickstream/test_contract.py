@@ -22,7 +22,7 @@ from clickstream.contract import (
     raw_record,
     rows_to_arrow,
 )
-from clickstream.dbt_sources import GENERATED
+from clickstream.modeling.sources import GENERATED
 from tests.support.paths import REPO, SHARED_REFERENCE
 
 SPEC = SHARED_REFERENCE / "seed-system.md"
@@ -73,7 +73,7 @@ def test_super_columns_are_parquet_maps_that_duckdb_reads_as_maps(tmp_path: Path
 @pytest.mark.parametrize("relative", sorted(GENERATED), ids=str)
 def test_the_dbt_sources_and_column_macro_are_generated_from_the_contract(relative: Path) -> None:
     checked_in = (REPO / "dbt_project" / relative).read_text()
-    assert checked_in == GENERATED[relative](), "run: python -m clickstream.dbt_sources"
+    assert checked_in == GENERATED[relative](), "run: python -m clickstream.modeling.sources"
 
 
 def test_raw_files_live_in_hour_folders_and_have_a_stable_input_id() -> None:

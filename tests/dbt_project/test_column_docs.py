@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from clickstream.contract import EVENT_V2, USER_V2
-from clickstream.dbt_columns import (
+from clickstream.modeling.columns import (
     built_columns,
     contract_description,
     drifted,
@@ -18,7 +18,7 @@ from clickstream.dbt_columns import (
     undescribed,
 )
 
-FIX = "run `python -m clickstream.dbt_columns` (with --sync after adding or removing columns)"
+FIX = "run `python -m clickstream.modeling.columns` (with --sync after adding or removing columns)"
 
 
 def documents() -> dict[str, dict]:

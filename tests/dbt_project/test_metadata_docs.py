@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from clickstream.config import Config
-from clickstream.docs_site import generate_docs
 from clickstream.errors import ModelError
 from clickstream.metadata import export_metadata
 from clickstream.modeling import run_dbt
+from clickstream.modeling.docs_site import generate_docs
 from tests.dbt_project.test_incremental import STEP_1, STEP_2, STEP_3
 from tests.dbt_project.warehouse import load_tables, query
 from tests.support.cli import clickstream

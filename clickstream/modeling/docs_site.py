@@ -7,7 +7,7 @@ import http.server
 from pathlib import Path
 
 from clickstream.config import Config
-from clickstream.modeling import run_dbt
+from clickstream.modeling.runner import run_dbt
 
 
 def generate_docs(config: Config) -> Path:

@@ -2,7 +2,7 @@
 
 dbt then sees the same tables and columns as the ETL and the loader, and models select explicit
 columns without introspecting the warehouse (which also keeps offline compiles for Redshift and
-Athena possible). Regenerate after changing the contract with ``python -m clickstream.dbt_sources``
+Athena possible). Regenerate after changing the contract with ``python -m clickstream.modeling.sources``
 (a test fails while the files differ).
 """
 
@@ -15,7 +15,7 @@ import yaml
 
 from clickstream.contract import ALL_TABLES, Table
 
-HEADER = "# Generated from clickstream/contract.py by `python -m clickstream.dbt_sources`; do not edit by hand.\n"
+HEADER = "# Generated from clickstream/contract.py by `python -m clickstream.modeling.sources`; do not edit by hand.\n"
 
 
 def _column(table: Table, name: str) -> dict[str, Any]:
@@ -63,7 +63,7 @@ def render_sources_yaml() -> str:
 
 def render_columns_macro() -> str:
     lines = [
-        "{#- Generated from clickstream/contract.py by `python -m clickstream.dbt_sources`; do not edit by hand.",
+        "{#- Generated from clickstream/contract.py by `python -m clickstream.modeling.sources`; do not edit by hand.",
         "    Column names of each source table, in contract order. -#}",
         "{% macro clickstream_source_columns(table_name) %}",
         "    {%- set columns = {",
