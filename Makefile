@@ -29,9 +29,11 @@ demo: $(STAMP)
 
 test: lint typecheck sqllint pytest
 
+# lint-imports checks the import contracts in .importlinter (cli -> pipeline -> stages -> core, stages independent).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache .importlinter
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
