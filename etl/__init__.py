@@ -14,8 +14,9 @@ Each name is imported on first use, so importing the package loads none of its m
 pyarrow stay out of a command that does not transform).
 """
 
-from importlib import import_module
 from typing import TYPE_CHECKING
+
+from clickstream.exports import lazy_exports
 
 if TYPE_CHECKING:
     from etl.process import EtlJob
@@ -24,16 +25,11 @@ if TYPE_CHECKING:
 
 __all__ = ["EtlJob", "EtlResult", "run_etl", "run_spark_etl", "spark_session"]
 
-_HOMES = {
-    "EtlJob": "etl.process",
-    "EtlResult": "etl.runner",
-    "run_etl": "etl.runner",
-    "run_spark_etl": "etl.spark_runner",
-    "spark_session": "etl.spark_runner",
-}
-
-
-def __getattr__(name: str) -> object:
-    if name not in _HOMES:  # submodules too (``from etl import native``): the import system then loads them
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(_HOMES[name]), name)
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "etl.process": "EtlJob",
+        "etl.runner": "EtlResult run_etl",
+        "etl.spark_runner": "run_spark_etl spark_session",
+    },
+)

@@ -18,8 +18,9 @@ names, which a package attribute would shadow:
 Each name is imported on first use, so importing the package loads none of its modules.
 """
 
-from importlib import import_module
 from typing import TYPE_CHECKING
+
+from clickstream.exports import lazy_exports
 
 if TYPE_CHECKING:
     from infra.deploy import check_ready
@@ -31,18 +32,11 @@ if TYPE_CHECKING:
 
 __all__ = ["check_ready", "deploy_stack", "destroy_stack", "package_stack", "render_templates", "stack_outputs"]
 
-_HOMES = {  # exported name: (module, name there)
-    "check_ready": ("infra.deploy", "check_ready"),
-    "deploy_stack": ("infra.deploy", "deploy"),
-    "destroy_stack": ("infra.deploy", "destroy"),
-    "package_stack": ("infra.package", "package"),
-    "render_templates": ("infra.render", "render"),
-    "stack_outputs": ("infra.deploy", "outputs"),
-}
-
-
-def __getattr__(name: str) -> object:
-    home = _HOMES.get(name)
-    if home is None:  # submodules too (``from infra import layers``): the import system then loads them
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(home[0]), home[1])
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "infra.deploy": "check_ready deploy_stack=deploy destroy_stack=destroy stack_outputs=outputs",
+        "infra.package": "package_stack=package",
+        "infra.render": "render_templates=render",
+    },
+)

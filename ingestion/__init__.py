@@ -14,8 +14,9 @@ Public API, for the CLI, the pipeline and the tests (the modules behind it may m
 Each name is imported on first use, so importing the package loads none of its modules.
 """
 
-from importlib import import_module
 from typing import TYPE_CHECKING
+
+from clickstream.exports import lazy_exports
 
 if TYPE_CHECKING:
     from ingestion.app import CollectorApp
@@ -26,18 +27,13 @@ if TYPE_CHECKING:
 
 __all__ = ["CollectorApp", "Sink", "WriteAheadLog", "build_app", "build_sink", "serve", "ship_segments"]
 
-_HOMES = {
-    "CollectorApp": "ingestion.app",
-    "Sink": "ingestion.sinks",
-    "WriteAheadLog": "ingestion.wal",
-    "build_app": "ingestion.server",
-    "build_sink": "ingestion.sinks",
-    "serve": "ingestion.server",
-    "ship_segments": "ingestion.shipper",
-}
-
-
-def __getattr__(name: str) -> object:
-    if name not in _HOMES:  # submodules too (``from ingestion import metrics``): the import system then loads them
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(_HOMES[name]), name)
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "ingestion.app": "CollectorApp",
+        "ingestion.server": "build_app serve",
+        "ingestion.shipper": "ship_segments",
+        "ingestion.sinks": "Sink build_sink",
+        "ingestion.wal": "WriteAheadLog",
+    },
+)

@@ -13,8 +13,9 @@ Public API, for the CLI, the pipeline and the benchmarks (the modules behind it 
 Each name is imported on first use, so importing the package loads none of its modules.
 """
 
-from importlib import import_module
 from typing import TYPE_CHECKING
+
+from clickstream.exports import lazy_exports
 
 if TYPE_CHECKING:
     from loader.duckdb_warehouse import DuckDBWarehouse
@@ -24,16 +25,12 @@ if TYPE_CHECKING:
 
 __all__ = ["DuckDBWarehouse", "LoadResult", "StageRecord", "open_warehouse", "run_load"]
 
-_HOMES = {
-    "DuckDBWarehouse": "loader.duckdb_warehouse",
-    "LoadResult": "loader.runner",
-    "StageRecord": "loader.warehouse",
-    "open_warehouse": "loader.factory",
-    "run_load": "loader.runner",
-}
-
-
-def __getattr__(name: str) -> object:
-    if name not in _HOMES:  # submodules too (``from loader import runner``): the import system then loads them
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(_HOMES[name]), name)
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "loader.duckdb_warehouse": "DuckDBWarehouse",
+        "loader.factory": "open_warehouse",
+        "loader.runner": "LoadResult run_load",
+        "loader.warehouse": "StageRecord",
+    },
+)

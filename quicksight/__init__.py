@@ -14,8 +14,9 @@ Public API, for the CLI and the pipeline (the modules behind it may move):
 Each name is imported on first use, so importing the package loads none of its modules.
 """
 
-from importlib import import_module
 from typing import TYPE_CHECKING
+
+from clickstream.exports import lazy_exports
 
 if TYPE_CHECKING:
     from quicksight.exposures import exposures_path, exposures_yaml, write_exposures
@@ -33,18 +34,12 @@ __all__ = [
     "write_exposures",
 ]
 
-_HOMES = {
-    "bundled_dashboards": "quicksight.spec",
-    "exposures_path": "quicksight.exposures",
-    "exposures_yaml": "quicksight.exposures",
-    "plan_summary": "quicksight.publish",
-    "publish_dashboards": "quicksight.publish",
-    "render_dashboards": "quicksight.render",
-    "write_exposures": "quicksight.exposures",
-}
-
-
-def __getattr__(name: str) -> object:
-    if name not in _HOMES:  # submodules too (``from quicksight import spec``): the import system then loads them
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(_HOMES[name]), name)
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "quicksight.exposures": "exposures_path exposures_yaml write_exposures",
+        "quicksight.publish": "plan_summary publish_dashboards",
+        "quicksight.render": "render_dashboards",
+        "quicksight.spec": "bundled_dashboards",
+    },
+)

@@ -14,8 +14,9 @@ Public API, for the CLI, the tests and the benchmarks (the modules behind it may
 Each name is imported on first use, so importing the package loads none of its modules.
 """
 
-from importlib import import_module
 from typing import TYPE_CHECKING
+
+from clickstream.exports import lazy_exports
 
 if TYPE_CHECKING:
     from studio.app import create_app
@@ -25,15 +26,12 @@ if TYPE_CHECKING:
 
 __all__ = ["Catalog", "SnapshotReader", "create_app", "serve"]
 
-_HOMES = {
-    "Catalog": "studio.catalog",
-    "SnapshotReader": "studio.snapshot",
-    "create_app": "studio.app",
-    "serve": "studio.server",
-}
-
-
-def __getattr__(name: str) -> object:
-    if name not in _HOMES:  # submodules too (``from studio import model``): the import system then loads them
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(_HOMES[name]), name)
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "studio.app": "create_app",
+        "studio.catalog": "Catalog",
+        "studio.server": "serve",
+        "studio.snapshot": "SnapshotReader",
+    },
+)
