@@ -19,8 +19,9 @@ Public API, for the CLI, the pipeline, the tests and the benchmarks:
 Each name is imported on first use, so importing the package loads none of its modules.
 """
 
-from importlib import import_module
 from typing import TYPE_CHECKING
+
+from clickstream.exports import lazy_exports
 
 if TYPE_CHECKING:
     from clickstream.modeling.docs_site import generate_docs, serve_docs
@@ -48,25 +49,12 @@ __all__ = [
     "serve_docs",
 ]
 
-_HOMES = {
-    **dict.fromkeys(["generate_docs", "serve_docs"], "clickstream.modeling.docs_site"),
-    **dict.fromkeys(
-        [
-            "ModelResult",
-            "NodeProblem",
-            "dbt_environment",
-            "dbt_vars",
-            "export_lines",
-            "model_environment",
-            "project_dir",
-            "run_dbt",
-        ],
-        "clickstream.modeling.runner",
-    ),
-}
-
-
-def __getattr__(name: str) -> object:
-    if name not in _HOMES:  # submodules too (``from clickstream.modeling import runner``): the import system loads them
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(_HOMES[name]), name)
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "clickstream.modeling.docs_site": "generate_docs serve_docs",
+        "clickstream.modeling.runner": (
+            "ModelResult NodeProblem dbt_environment dbt_vars export_lines model_environment project_dir run_dbt"
+        ),
+    },
+)
