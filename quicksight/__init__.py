@@ -1,8 +1,17 @@
-"""Dashboards from one spec: published to QuickSight, rendered offline as self-contained HTML.
+"""Dashboards from one spec: published to QuickSight on AWS, rendered offline as self-contained HTML.
 
-The spec (``specs/``, loaded by ``spec.py``) drives both sides and the dbt exposures; see README.md for
-which module does what. The command and the config key say ``dashboards``, what the user gets on
-either side; the package keeps the design's name.
+Why ``dashboards`` outside and ``quicksight`` here: one spec drives two outputs, the QuickSight
+dashboards on AWS and the offline HTML pages from the DuckDB warehouse, so the command
+(``clickstream dashboards``) and the config key (``dashboards:``) name what the user gets on either
+side. ``quicksight/`` is the design's name for this stage, and the package keeps it.
+
+Three rooms, and which may import which (see README.md for each module's job):
+
+* ``spec/``: the spec's model and loading, the YAML under ``spec/specs/``, and the dbt exposures it
+  generates; imports no other room;
+* ``publisher/``: the QuickSight API definitions and the create-or-update calls; imports ``spec``;
+* ``offline/``: the DuckDB extracts, the HTML page and its ``assets/``; imports ``spec``;
+* ``output.py``: the ``<home>/dashboards/`` folder both outputs write to, so that neither imports the other.
 
 Public API, for the CLI and the pipeline (the modules behind it may move):
 
@@ -19,10 +28,10 @@ from typing import TYPE_CHECKING
 from clickstream.exports import lazy_exports
 
 if TYPE_CHECKING:
-    from quicksight.exposures import exposures_path, exposures_yaml, write_exposures
-    from quicksight.publish import plan_summary, publish_dashboards
-    from quicksight.render import render_dashboards
-    from quicksight.spec import bundled_dashboards
+    from quicksight.offline.render import render_dashboards
+    from quicksight.publisher.publish import plan_summary, publish_dashboards
+    from quicksight.spec.exposures import exposures_path, exposures_yaml, write_exposures
+    from quicksight.spec.load import bundled_dashboards
 
 __all__ = [
     "bundled_dashboards",
@@ -37,9 +46,9 @@ __all__ = [
 __getattr__ = lazy_exports(
     __name__,
     {
-        "quicksight.exposures": "exposures_path exposures_yaml write_exposures",
-        "quicksight.publish": "plan_summary publish_dashboards",
-        "quicksight.render": "render_dashboards",
-        "quicksight.spec": "bundled_dashboards",
+        "quicksight.offline.render": "render_dashboards",
+        "quicksight.publisher.publish": "plan_summary publish_dashboards",
+        "quicksight.spec.exposures": "exposures_path exposures_yaml write_exposures",
+        "quicksight.spec.load": "bundled_dashboards",
     },
 )

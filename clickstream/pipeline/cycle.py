@@ -93,7 +93,7 @@ def _metadata(config: Config, observer: CycleObserver) -> StageOutput:
 
 def _dashboards(config: Config, observer: CycleObserver) -> StageOutput:
     """Re-render the offline dashboards from the models just built (QuickSight reads the warehouse itself)."""
-    from quicksight.render import render_dashboards
+    from quicksight import render_dashboards
 
     rendered = render_dashboards(config)
     return StageOutput(rendered, len(config.app_ids), len(rendered), f"{len(rendered)} HTML files")

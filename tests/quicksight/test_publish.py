@@ -17,7 +17,7 @@ from moto import mock_aws
 
 from clickstream.config import Config
 from clickstream.errors import ClickstreamError, ConfigError
-from quicksight.publish import (
+from quicksight.publisher.publish import (
     ANALYSIS_ACTIONS,
     DASHBOARD_ACTIONS,
     DATA_SOURCE_ACTIONS,
@@ -30,7 +30,8 @@ from quicksight.publish import (
     Publisher,
     publish_dashboards,
 )
-from quicksight.spec import SPECS_DIR, Dashboard, bundled_dashboards, load_dashboards
+from quicksight.spec.load import SPECS_DIR, bundled_dashboards, load_dashboards
+from quicksight.spec.model import Dashboard
 from tests.support.cli import clickstream
 from tests.support.config import make_config
 
@@ -566,7 +567,7 @@ def test_ids_of_different_projects_and_apps_never_meet() -> None:
 
 
 def test_weeks_start_on_monday_and_the_default_range_ends_tomorrow_utc() -> None:
-    from quicksight.definition import analysis_definition, template_definition
+    from quicksight.publisher.definition import analysis_definition, template_definition
 
     [dashboard] = bundled_dashboards()
     arns = {name: arn("dataset", name) for name in dashboard.used_datasets}
@@ -595,7 +596,7 @@ def colour_map(configuration: dict[str, Any]) -> dict[str, str]:
 
 
 def test_a_platform_has_one_colour_in_the_pie_and_the_line_chart() -> None:
-    from quicksight.definition import template_definition
+    from quicksight.publisher.definition import template_definition
 
     [dashboard] = bundled_dashboards()
     visuals = visuals_by_id(template_definition(dashboard))
@@ -608,7 +609,7 @@ def test_a_platform_has_one_colour_in_the_pie_and_the_line_chart() -> None:
 
 
 def test_lifecycle_stages_are_named_coloured_and_ordered_through_calculated_fields() -> None:
-    from quicksight.definition import template_definition
+    from quicksight.publisher.definition import template_definition
 
     [dashboard] = bundled_dashboards()
     definition = template_definition(dashboard)
@@ -624,7 +625,7 @@ def test_lifecycle_stages_are_named_coloured_and_ordered_through_calculated_fiel
 
 
 def test_the_engagement_ratio_is_drawn_on_the_secondary_axis_and_named_bars_lie_flat() -> None:
-    from quicksight.definition import template_definition
+    from quicksight.publisher.definition import template_definition
 
     [dashboard] = bundled_dashboards()
     visuals = visuals_by_id(template_definition(dashboard))

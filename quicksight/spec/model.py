@@ -1,22 +1,21 @@
-"""The dashboard spec: datasets, parameters, sheets and visuals, validated when loaded.
+"""The dashboard spec's model: datasets, parameters, sheets and visuals, and the rules they obey.
 
-One spec drives both the QuickSight definition (``quicksight.definition``) and the offline HTML
-(``quicksight.render``), so the two cannot drift. The YAML files ship as package data under
-``quicksight/specs/``; a broken spec fails on load with the file, the key path and the fix.
+One spec drives both the QuickSight definition (``quicksight.publisher``) and the offline HTML
+(``quicksight.offline``), so the two cannot drift. ``quicksight.spec.load`` reads the YAML files
+(``specs/``, package data) into these models.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from functools import cache
-from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from clickstream.config import read_yaml_mapping
-from clickstream.errors import ConfigError
+# Every dataset is a dbt model in the marts' schema: QuickSight's custom SQL and the offline
+# extracts both read it from there.
+MART_SCHEMA = "analytics"
 
 ColumnType = Literal["STRING", "INTEGER", "DECIMAL", "DATETIME"]
 Aggregation = Literal["SUM", "AVERAGE", "MIN", "MAX", "COUNT", "DISTINCT_COUNT"]
@@ -340,55 +339,3 @@ class Dashboard(_Strict):
         return _PARAMETER_REFERENCE.sub(
             lambda m: str(chosen.get(m.group(1), self.parameters[m.group(1)].default)), text
         )
-
-
-DATASETS_FILE = "datasets.yml"
-SPECS_DIR = Path(__file__).resolve().parent / "specs"
-
-
-def _read_yaml(path: Path, label: str) -> dict[str, Any]:
-    data = read_yaml_mapping(path, f"dashboard spec {label}")
-    if data is None:
-        raise ConfigError(f"dashboard spec {label} must hold a mapping of keys, not an empty file")
-    return data
-
-
-def parse_dashboard(data: Mapping[str, Any], datasets: Mapping[str, Any], label: str) -> Dashboard:
-    """Validate one dashboard document against the shared datasets; errors name the key path."""
-    try:
-        return Dashboard.model_validate({**data, "datasets": dict(datasets)})
-    except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            key = ".".join(str(part) for part in error["loc"]) or "(top level)"
-            problems.append(f"{key}: {re.sub(r'^Value error, ', '', error['msg'])}")
-        raise ConfigError(
-            f"invalid dashboard spec {label}: " + "; ".join(problems),
-            hint=f"fix the key(s) named above in quicksight/specs/ ({label})",
-        ) from None
-
-
-def load_dashboards(folder: Path | None = None) -> list[Dashboard]:
-    """Every dashboard under ``folder`` (default: the bundled specs), sorted by file name."""
-    root = folder if folder is not None else SPECS_DIR
-    datasets_doc = _read_yaml(root / DATASETS_FILE, DATASETS_FILE)
-    datasets = datasets_doc.get("datasets")
-    if not isinstance(datasets, dict):
-        raise ConfigError(f"dashboard spec {DATASETS_FILE} needs a datasets: mapping")
-    files = sorted(
-        (entry for entry in root.iterdir() if entry.name.endswith(".yml") and entry.name != DATASETS_FILE),
-        key=lambda entry: entry.name,
-    )
-    dashboards = [parse_dashboard(_read_yaml(entry, entry.name), datasets, entry.name) for entry in files]
-    ids = [dashboard.id for dashboard in dashboards]
-    if len(set(ids)) != len(ids):
-        raise ConfigError(f"dashboard ids are not unique: {ids}", hint="give each spec file its own id")
-    if not dashboards:
-        raise ConfigError(f"no dashboard spec found beside {DATASETS_FILE}")
-    return dashboards
-
-
-@cache
-def bundled_dashboards() -> tuple[Dashboard, ...]:
-    """The dashboards shipped with the package (parsed once)."""
-    return tuple(load_dashboards())

@@ -15,11 +15,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from quicksight.spec import Dataset, Dimension, MeasureRef, Visual
+from quicksight.spec.model import MART_SCHEMA, Dataset, Dimension, MeasureRef, Visual
 
 log = logging.getLogger(__name__)
 
-MART_SCHEMA = "analytics"
 DATE_KEY = "__date"
 PLATFORM_KEY = "__platform"
 

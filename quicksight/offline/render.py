@@ -20,10 +20,11 @@ import duckdb
 
 from clickstream.config import Config
 from clickstream.errors import ClickstreamError
-from clickstream.storage import Storage
-from quicksight.extract import DATE_KEY, MART_SCHEMA, PLATFORM_KEY, fetch_grain, grain_query, quote
-from quicksight.page import dashboard_model, page_html
-from quicksight.spec import Dashboard, bundled_dashboards
+from quicksight.offline.extract import DATE_KEY, PLATFORM_KEY, fetch_grain, grain_query, quote
+from quicksight.offline.page import dashboard_model, page_html
+from quicksight.output import dashboards_dir, write_atomically
+from quicksight.spec.load import bundled_dashboards
+from quicksight.spec.model import MART_SCHEMA, Dashboard
 
 log = logging.getLogger(__name__)
 
@@ -41,17 +42,8 @@ class RenderedDashboard:
     path: Path
 
 
-def dashboards_dir(config: Config) -> Path:
-    return config.home / "dashboards"
-
-
 def rendered_id(dashboard: Dashboard, app_id: str) -> str:
     return f"{dashboard.id}-{re.sub(r'[^A-Za-z0-9_-]', '_', app_id)}"
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Readers (a browser, the Studio) see the old file or the new one, never half of one."""
-    Storage(path.parent).write_bytes(path.name, text.encode("utf-8"))
 
 
 def _latest_date(connection: Any, dashboard: Dashboard, app_id: str) -> date | None:
