@@ -28,8 +28,8 @@ PACKAGE_DATA = {
     "dbt project": ("dbt_project", "clickstream/dbt_project", ("**/*.sql", "**/*.yml", "**/*.md")),
     "rule tables": ("etl/enrich/rules", "etl/enrich/rules", ("*.json", "LICENSE", "NOTICE.txt")),
     "web assets": ("clickstream/web_assets", "clickstream/web_assets", ("*.js", "ECHARTS-*")),
-    "dashboard specs": ("quicksight/specs", "quicksight/specs", ("*.yml",)),
-    "dashboard assets": ("quicksight/assets", "quicksight/assets", ("*",)),
+    "dashboard specs": ("quicksight/spec/specs", "quicksight/spec/specs", ("*.yml",)),
+    "dashboard assets": ("quicksight/offline/assets", "quicksight/offline/assets", ("*",)),
     "studio pages": ("studio/static", "studio/static", ("*",)),
     "infra templates": ("infra/templates", "infra/templates", ("*.yaml",)),
 }
