@@ -12,7 +12,8 @@ from clickstream.config import Config
 from clickstream.errors import ClickstreamError
 
 dashboards_app = typer.Typer(
-    help="The preset dashboards from quicksight/specs/: offline HTML and QuickSight.", no_args_is_help=True
+    help="The preset dashboards from one spec (quicksight/spec/specs/): offline HTML and QuickSight.",
+    no_args_is_help=True,
 )
 
 

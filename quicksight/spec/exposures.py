@@ -15,7 +15,7 @@ import yaml
 from quicksight.spec.model import Dashboard
 
 HEADER = (
-    "# Generated from quicksight/specs/ by `clickstream dashboards exposures`: edit the spec, not this file.\n"
+    "# Generated from quicksight/spec/specs/ by `clickstream dashboards exposures`: edit the spec, not this file.\n"
     "# A test fails when this file differs from what the spec generates.\n"
 )
 
@@ -32,7 +32,7 @@ def exposure(dashboard: Dashboard) -> dict[str, Any]:
         "description": (
             f"The preset dashboard of the original, per app: sheets {sheets} ({visuals} visuals). "
             "Published to QuickSight by `clickstream dashboards publish` and rendered offline as HTML by "
-            "`clickstream dashboards render`, both from quicksight/specs/."
+            "`clickstream dashboards render`, both from quicksight/spec/specs/."
         ),
         "owner": {"name": "clickstream maintainers"},
         "depends_on": [f"ref('{dataset.model}')" for dataset in dashboard.used_datasets.values()],
