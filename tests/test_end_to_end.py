@@ -62,12 +62,14 @@ def test_event_dates_use_each_apps_reporting_timezone(tmp_path: Path) -> None:
         send_http(iter_requests(SimulationSpec(users=15, days=2, seed=2)), f"{live.base_url}/collect")
     cycle(config)
     with duckdb.connect(str(config.warehouse_path)) as connection:
-        mismatched, differs_from_utc = connection.execute(
+        counts = connection.execute(
             """select
                    count(*) filter (where event_date <> cast(timezone('Asia/Tokyo', event_timestamp) as date)),
                    count(*) filter (where event_date <> cast(timezone('UTC', event_timestamp) as date))
                from analytics.fct_events"""
         ).fetchone()
+    assert counts is not None
+    mismatched, differs_from_utc = counts
     assert mismatched == 0
     assert differs_from_utc > 0
 

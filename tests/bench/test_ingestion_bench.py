@@ -44,7 +44,7 @@ def test_ratio_to_the_baseline_pairs_rounds_that_ran_together(bench: ModuleType)
 
 
 def test_listening_sockets_counts_each_reuseport_listener(bench: ModuleType) -> None:
-    listeners = []
+    listeners: list[socket.socket] = []
     for _ in range(2):
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)

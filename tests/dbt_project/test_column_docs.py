@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -21,11 +22,11 @@ from clickstream.modeling.columns import (
 FIX = "run `python -m clickstream.modeling.columns` (with --sync after adding or removing columns)"
 
 
-def documents() -> dict[str, dict]:
+def documents() -> dict[str, dict[str, Any]]:
     return {name: yaml.safe_load(path.read_text()) for name, path in model_files(models_dir()).items()}
 
 
-def listed(document: dict) -> list[str]:
+def listed(document: dict[str, Any]) -> list[str]:
     return [column["name"] for model in document["models"] for column in model["columns"]]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -43,7 +44,7 @@ def defined() -> dict[str, list[str]]:
     return macros
 
 
-def documented() -> dict[str, dict]:
+def documented() -> dict[str, dict[str, Any]]:
     return {macro["name"]: macro for macro in yaml.safe_load(DOCS.read_text())["macros"]}
 
 

@@ -20,7 +20,8 @@ def geo() -> GeoResolver:
 
 
 def expected(name: str) -> dict[str, Any]:
-    return json.loads(seed_file(f"expected/{name}").read_text())
+    document: dict[str, Any] = json.loads(seed_file(f"expected/{name}").read_text())
+    return document
 
 
 def test_city_continent_and_country_match_the_original(geo: GeoResolver) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pyarrow.parquet as pq
@@ -19,12 +20,12 @@ DAY1, DAY2 = 1_700_000_000_000, 1_700_090_000_000  # 2023-11-14 and 2023-11-15 (
 JOB = make_job(("shop",))
 
 
-def event(event_id: str, timestamp: int, items: list[dict] | None = None) -> dict:  # type: ignore[type-arg]
+def event(event_id: str, timestamp: int, items: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     return {"event_id": event_id, "app_id": "shop", "timestamp": timestamp, "event_type": "view_item",
             "unique_id": "u1", "items": items or []}  # fmt: skip
 
 
-def write_raw(home: Path, name: str, events: list[dict]) -> str:  # type: ignore[type-arg]
+def write_raw(home: Path, name: str, events: list[dict[str, Any]]) -> str:
     record = {"appId": "shop", "data": orjson.dumps(events).decode(), "ingest_time": DAY2, "uri": "/collect?appId=shop"}
     path = f"raw/year=2023/month=11/day=15/hour=01/{name}.jsonl.gz"
     Storage(home).write_bytes(path, gzip.compress(json.dumps(record).encode() + b"\n"))
@@ -69,7 +70,12 @@ def test_only_new_raw_files_are_processed(tmp_path: Path) -> None:
 
 
 def test_items_without_an_id_are_dropped_and_repeats_removed(tmp_path: Path) -> None:
-    items = [{"id": "sku-1", "price": 3}, {"name": "no id"}, {"item_id": "sku-1", "price": 3}, {"id": "sku-2"}]
+    items: list[dict[str, Any]] = [
+        {"id": "sku-1", "price": 3},
+        {"name": "no id"},
+        {"item_id": "sku-1", "price": 3},
+        {"id": "sku-2"},
+    ]
     write_raw(tmp_path, "w0-1-000001", [event("a", DAY1, items)])
     assert run_etl(tmp_path, JOB).items == 2
 

@@ -23,7 +23,8 @@ def test_a_local_config_gives_the_root_apps_and_etl_settings(tmp_path: Path) -> 
     root, job = job_from_args(parse_args(["--config", str(tmp_path / "clickstream.yml")]))
     assert root == str(tmp_path / "data")  # relative to the config file's folder
     settings = job.settings
-    assert (settings.project_id, settings.app_ids, settings.job_id) == ("from_file", {"shop", "blog"}, "nightly")
+    expected = ("from_file", frozenset({"shop", "blog"}), "nightly")
+    assert (settings.project_id, settings.app_ids, settings.job_id) == expected
     assert settings.freshness_hours == 24
 
 
@@ -44,7 +45,7 @@ def test_arguments_override_the_config_file(tmp_path: Path) -> None:
     assert (root, settings.project_id, settings.app_ids, settings.job_id) == (
         "s3://other/prefix",
         "override",
-        {"shop"},
+        frozenset({"shop"}),
         "emr-run-7",
     )
     assert settings.process_time == datetime(2024, 5, 1, 10, tzinfo=UTC)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import typer.main
 import yaml
+from typer.core import TyperGroup
 
 from clickstream.cli import app
 from clickstream.cli.app import MIN_EVERY_SECONDS
@@ -33,6 +34,7 @@ def parsed(command: list[str]) -> dict[str, Any]:
     """The options ``clickstream <command>`` receives, parsed by the installed CLI (raises on a usage error)."""
     assert command[0] == "clickstream"
     group = typer.main.get_command(app)
+    assert isinstance(group, TyperGroup)  # the CLI has subcommands
     root = group.make_context("clickstream", [*command[1:]], resilient_parsing=True)
     subcommand = group.get_command(root, command[1])
     assert subcommand is not None, f"no command {command[1]!r}"

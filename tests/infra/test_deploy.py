@@ -4,6 +4,7 @@ against the service model) and moto (S3 uploads)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Final
 
 import boto3
 import pytest
@@ -15,7 +16,7 @@ from infra.deploy import deploy, destroy, outputs
 from infra.package import package
 from tests.infra.test_render_package import _config
 
-REGION = "eu-west-1"
+REGION: Final = "eu-west-1"  # Final keeps the literal S3 accepts as a LocationConstraint
 T0 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 NOT_FOUND = ("ValidationError", "Stack with id clickstream does not exist")
 

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import typer.main
 import yaml
+from typer.core import TyperGroup
 
 from clickstream.cli import app
 from infra.templates_io import parse_template, template_texts
@@ -102,6 +103,7 @@ PROBES = template_probes() + dockerfile_probes() + compose_probes()
 def listening_port(service: tuple[str, ...]) -> int:
     """The --port the service's command gives, as the installed CLI parses it."""
     group = typer.main.get_command(app)
+    assert isinstance(group, TyperGroup)  # the CLI has subcommands
     root = group.make_context("clickstream", list(service[1:]), resilient_parsing=True)
     command = group.get_command(root, service[1])
     assert command is not None, service

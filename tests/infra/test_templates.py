@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -219,10 +220,12 @@ def test_the_schedule_input_is_a_valid_start_job_run_request():
     text = text.replace("<aws.scheduler.scheduled-time>", "2026-11-26T01:00:00Z")
     request = json.loads(re.sub(r"\$\{([^}]+)\}", lambda match: examples.get(match[1], "example"), text))
     model = botocore.session.get_session().get_service_model("emr-serverless")
-    token = model.operation_model("StartJobRun").input_shape.members["clientToken"].metadata
+    shape = model.operation_model("StartJobRun").input_shape
+    assert shape is not None
+    token = shape.members["clientToken"].metadata
     # ParamValidator does not check patterns; the service does.
     assert re.fullmatch(token["pattern"], request["clientToken"]) and len(request["clientToken"]) <= token["max"]
-    report = ParamValidator().validate(request, model.operation_model("StartJobRun").input_shape)
+    report = ParamValidator().validate(request, shape)
     assert not report.has_errors(), report.generate_report()
     arguments = request["jobDriver"]["sparkSubmit"]["entryPointArguments"]
     assert arguments[0] == "--config" and "--root" in arguments
@@ -311,11 +314,12 @@ def _intrinsic(text: str, document: Any, context: dict[str, Any]) -> Any:
             args.append(inner[start:index])
             start = index + 1
     values = [_intrinsic(arg, document, context) for arg in [*args, inner[start:]]]
-    return {
+    functions: dict[str, Callable[..., Any]] = {
         "States.ArrayLength": lambda array: len(array),
         "States.ArrayGetItem": lambda array, index: array[index],
         "States.MathAdd": lambda a, b: a + b,
-    }[name](*values)
+    }
+    return functions[name](*values)
 
 
 def _fill(template: dict[str, Any], document: Any, context: dict[str, Any]) -> dict[str, Any]:
@@ -328,7 +332,8 @@ def _fill(template: dict[str, Any], document: Any, context: dict[str, Any]) -> d
 def _guard_outcome(definition: dict[str, Any], me: str, running: list[str]) -> str:
     """Where an execution ``me`` goes when ListExecutions lists ``running`` (newest first)."""
     context = {"Execution": {"Id": me}}
-    state_name, document = definition["StartAt"], {}
+    state_name: str = definition["StartAt"]
+    document: dict[str, Any] = {}
     while state_name not in ("Load", "SkipWhileRunning"):
         state = definition["States"][state_name]
         if state["Type"] == "Task":  # CheckOtherRuns: the API's answer, through ResultSelector

@@ -159,7 +159,7 @@ def test_a_group_commit_does_not_wait_for_the_previous_groups_flush(
     real_pwritev, real_fsync = os.pwritev, os.fsync
     first_flush_started, release_first_flush = threading.Event(), threading.Event()
 
-    def hold_the_first(flush: Callable[..., int], descriptor: int, *args: object) -> int:
+    def hold_the_first(flush: Callable[..., object], descriptor: int, *args: object) -> object:
         if not first_flush_started.is_set():
             first_flush_started.set()
             release_first_flush.wait(10)

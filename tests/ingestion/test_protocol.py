@@ -8,6 +8,7 @@ import http.client
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -57,7 +58,7 @@ def request(
     return response
 
 
-def raw_records(home: Path) -> list[dict]:  # type: ignore[type-arg]
+def raw_records(home: Path) -> list[dict[str, Any]]:
     storage = Storage(home)
     records = []
     for stored in storage.list_files("raw", ".jsonl.gz"):

@@ -10,6 +10,7 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -23,7 +24,7 @@ from loader.duckdb_warehouse import DuckDBWarehouse
 from loader.runner import LoadResult, run_load
 
 
-def event_row(event_id: str) -> dict:  # type: ignore[type-arg]
+def event_row(event_id: str) -> dict[str, Any]:
     moment = datetime(2024, 5, 1, 12, tzinfo=UTC)
     return {"event_timestamp": moment, "event_id": event_id, "event_time_msec": int(moment.timestamp() * 1000),
             "event_name": "_page_view", "project_id": "p", "app_id": "shop", "user_pseudo_id": "u1",

@@ -356,7 +356,7 @@ def test_names_outside_the_catalog_and_bad_values_are_400(
     assert message in response.json()["error"]
 
 
-ALL_KINDS = {
+ALL_KINDS: dict[str, dict[str, Any]] = {
     "event": {"eventAndConditions": [{"eventName": VIEW, "computeMethod": "AGGREGATION_PROPERTY", "eventExtParameter": {
         "targetProperty": {"property": "event_value", "operator": "is_not_null"}, "aggregationMethod": "median"}}],
         "groupCondition": {"conditions": [{"property": "product"}]}},

@@ -279,7 +279,8 @@ class FakeIssuer:
                     self.reply(400, b'{"error": "invalid_grant"}', {"Content-Type": "application/json"})
                     return
                 outer.exchanged += 1
-                token = outer.keys.token(**{"cognito:groups": groups, "email": "ana@example.com"})
+                claims: dict[str, Any] = {"cognito:groups": groups, "email": "ana@example.com"}
+                token = outer.keys.token(**claims)
                 self.reply(200, json.dumps({"id_token": token, "token_type": "Bearer"}).encode(),
                            {"Content-Type": "application/json"})  # fmt: skip
 

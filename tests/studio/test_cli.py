@@ -33,7 +33,7 @@ def test_the_command_publishes_serves_and_signs_in_with_the_printed_password(
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environment)
     assert process.stdout is not None
     try:
-        printed = []
+        printed: list[str] = []
         while not any("studio: http://" in line for line in printed):  # its lines before uvicorn starts
             line = process.stdout.readline()
             assert line, "".join(printed)

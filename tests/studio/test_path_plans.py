@@ -74,7 +74,7 @@ def both_plans(connection: duckdb.DuckDBPyConnection, body: dict[str, Any]) -> t
     return fast, windows
 
 
-SETTINGS = [
+SETTINGS: list[dict[str, Any]] = [
     {"levels": 3, "mergeConsecutiveEvents": True},
     {"levels": 5, "mergeConsecutiveEvents": False},
     {"levels": 10},

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -41,11 +42,18 @@ def oidc_studio(studio_config: Config, issuer: Issuer) -> Iterator[TestClient]:
         yield client
 
 
+def cognito(*groups: str, **claims: Any) -> dict[str, Any]:
+    """A Cognito ID token's claims: its groups (a claim name no keyword argument can spell) and ``claims``."""
+    return {"cognito:groups": list(groups), **claims}
+
+
 def call(client: TestClient, method: str, path: str, body: dict[str, Any] | None, token: str | None) -> int:
     headers = dict(REQUEST_ID)
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
-    return client.request(method, path, json=body, headers=headers).status_code
+    # starlette's TestClient.request is typed through httpx's private aliases, which mypy reads as Any
+    response: httpx.Response = client.request(method, path, json=body, headers=headers)
+    return response.status_code
 
 
 @pytest.mark.parametrize("role", sorted(GROUPS))
@@ -54,19 +62,19 @@ def test_each_role_is_allowed_or_refused_as_in_the_original(
     oidc_studio: TestClient, issuer: Issuer,
     role: str, method: str, path: str, body: dict[str, Any] | None, roles: set[str],
 ) -> None:  # fmt: skip
-    token = issuer.token(**{"cognito:groups": [GROUPS[role]], "email": "ana@example.com"})
+    token = issuer.token(**cognito(GROUPS[role], email="ana@example.com"))
     assert call(oidc_studio, method, path, body, token) == (200 if role in roles else 403)
 
 
 def test_user_details_name_the_user_and_roles(oidc_studio: TestClient, issuer: Issuer) -> None:
-    token = issuer.token(**{"cognito:groups": ["ClickstreamAnalyst", "unrelated"], "email": "ana@example.com"})
+    token = issuer.token(**cognito("ClickstreamAnalyst", "unrelated", email="ana@example.com"))
     response = oidc_studio.get("/api/user/details", headers={"Authorization": f"Bearer {token}"})
     assert response.json() == {"name": "ana@example.com", "roles": ["Analyst"]}
     assert response.headers["X-Click-Stream-Operator"] == "ana@example.com"
 
 
 def test_a_user_without_a_mapped_group_is_refused_analyses(oidc_studio: TestClient, issuer: Issuer) -> None:
-    token = issuer.token(**{"cognito:groups": ["SomethingElse"]})
+    token = issuer.token(**cognito("SomethingElse"))
     assert call(oidc_studio, "POST", "/api/reporting/funnel", FUNNEL, token) == 403
     assert call(oidc_studio, "GET", "/api/user/details", None, token) == 200
 
@@ -89,7 +97,7 @@ def test_tokens_with_wrong_claims_are_401(
     claims: dict[str, Any],
     status: int,
 ) -> None:
-    token = issuer.token(**{"cognito:groups": ["ClickstreamAdmin"], **claims})
+    token = issuer.token(**cognito("ClickstreamAdmin", **claims))
     assert call(oidc_studio, "GET", "/api/metadata/events?appId=shop", None, token) == status
 
 
@@ -153,7 +161,7 @@ def test_the_cli_refuses_a_public_host_in_local_mode(tmp_path: Any) -> None:
 def test_a_user_name_outside_latin_1_is_sent_percent_encoded(oidc_studio: TestClient, issuer: Issuer) -> None:
     from urllib.parse import unquote
 
-    token = issuer.token(**{"cognito:groups": ["ClickstreamAnalyst"], "email": "张伟@example.com"})
+    token = issuer.token(**cognito("ClickstreamAnalyst", email="张伟@example.com"))
     response = oidc_studio.get("/api/user/details", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200
     assert response.json()["name"] == "张伟@example.com"
@@ -171,5 +179,5 @@ def test_the_api_description_needs_a_sign_in_and_no_page_loads_from_a_cdn(studio
 
 
 def test_any_signed_in_role_may_read_the_api_description(oidc_studio: TestClient, issuer: Issuer) -> None:
-    token = issuer.token(**{"cognito:groups": ["SomethingElse"]})
+    token = issuer.token(**cognito("SomethingElse"))
     assert oidc_studio.get("/openapi.json", headers={"Authorization": f"Bearer {token}"}).status_code == 200

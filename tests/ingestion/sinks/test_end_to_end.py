@@ -20,7 +20,7 @@ def test_requests_acknowledged_by_a_collector_with_the_s3_sink_are_objects_in_th
 ) -> None:
     s3 = {"bucket": bucket, "prefix": "clickstream/demo/", "endpoint_url": moto_endpoint, "region": REGION}
     config = make_config(tmp_path / "home", ingestion={"sink": "s3", "s3": s3, "segment_max_bytes": 2_000})
-    request_ids = []
+    request_ids: list[str] = []
     with live_collector(config, ship_interval_seconds=0.2) as live:
         assert isinstance(live.app.sink, S3Sink)
         connection = http.client.HTTPConnection("127.0.0.1", live.port, timeout=10)
@@ -29,8 +29,9 @@ def test_requests_acknowledged_by_a_collector_with_the_s3_sink_are_objects_in_th
             connection.request("POST", f"/collect?appId=shop&platform=Web&event_bundle_sequence_id={n}", body=body)
             response = connection.getresponse()
             response.read()
-            assert response.status == 200
-            request_ids.append(response.getheader("X-Request-ID"))
+            request_id = response.getheader("X-Request-ID")
+            assert response.status == 200 and request_id is not None
+            request_ids.append(request_id)
 
     client = aws("s3", moto_endpoint)
     keys = [item["Key"] for item in client.list_objects_v2(Bucket=bucket)["Contents"]]
