@@ -10,17 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.collector import LiveCollector, live_collector
+from tests.support.collector import LiveCollector, Reply, exchange, live_collector
 from tests.support.config import make_config
 
 
-def post(live: LiveCollector, body: bytes = b"[]", app_id: str = "shop") -> http.client.HTTPResponse:
-    connection = http.client.HTTPConnection("127.0.0.1", live.port, timeout=10)
-    connection.request("POST", f"/collect?appId={app_id}", body=body)
-    response = connection.getresponse()
-    response.body = response.read()  # type: ignore[attr-defined]
-    connection.close()
-    return response
+def post(live: LiveCollector, body: bytes = b"[]", app_id: str = "shop") -> Reply:
+    return exchange(live, "POST", f"/collect?appId={app_id}", body)
 
 
 def raw_exchange(port: int, data: bytes, wait: float = 5.0) -> bytes:
@@ -44,7 +39,7 @@ def test_an_app_over_its_rate_gets_429_with_retry_after(tmp_path: Path, direct: 
         other_app = post(live, app_id="uba-app")
     assert statuses == [200, 200, 429]
     assert refused.status == 429
-    assert refused.body == b"rate limit exceeded for this appId"  # type: ignore[attr-defined]
+    assert refused.body == b"rate limit exceeded for this appId"
     assert int(refused.getheader("Retry-After") or 0) >= 1
     assert other_app.status == 200  # each app has its own bucket
     assert live.app.refusals["rate limit exceeded for this appId"] == 2
@@ -79,7 +74,7 @@ def test_a_full_log_answers_503_with_retry_after_instead_of_accepting(tmp_path: 
         health_response = health.getresponse()
     assert statuses[:3] == [200, 200, 200] and statuses[-1] == 503
     assert (refused.status, refused.getheader("Retry-After")) == (503, "7")
-    assert refused.body == b"log full: the sink is not keeping up; retry later"  # type: ignore[attr-defined]
+    assert refused.body == b"log full: the sink is not keeping up; retry later"
     assert health_response.status == 503  # a load balancer stops sending here until shipping catches up
 
 

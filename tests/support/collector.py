@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import http.client
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import uvicorn
@@ -48,3 +50,28 @@ def live_collector(config: Config, *, direct: bool = True, **app_options: Any) -
     finally:
         server.should_exit = True
         thread.join(timeout=15)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A collector's answer, read whole, so a test can look at it after the connection is closed."""
+
+    status: int
+    body: bytes
+    headers: http.client.HTTPMessage
+
+    def getheader(self, name: str) -> str | None:
+        return self.headers.get(name)
+
+
+def exchange(
+    live: LiveCollector, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+) -> Reply:
+    """One request to ``live`` on a fresh connection, and its whole reply."""
+    connection = http.client.HTTPConnection("127.0.0.1", live.port, timeout=10)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return Reply(response.status, response.read(), response.headers)
+    finally:
+        connection.close()
