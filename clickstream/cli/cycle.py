@@ -14,8 +14,8 @@ from clickstream.modeling import ModelResult
 from clickstream.pipeline.cycle import catalog_path
 from clickstream.pipeline.observer import ScheduleObserver
 from clickstream.pipeline.results import CycleReport, StageRun, summary_line
-from etl.runner import EtlResult
-from loader.runner import LoadResult
+from etl import EtlResult
+from loader import LoadResult
 
 
 class ConsoleObserver(ConsoleStepObserver, ScheduleObserver):

@@ -38,9 +38,9 @@ def _clients(config: Config) -> tuple[Any, Any, str]:
 @infra_app.command("render")
 def render_command(ctx: typer.Context, out: OutOption = None) -> None:
     """Write the templates, the base config and parameters.json (offline)."""
-    from infra.render import render
+    from infra import render_templates
 
-    rendered = render(_config(ctx), out)
+    rendered = render_templates(_config(ctx), out)
     for warning in rendered.warnings:
         errors.print(f"[yellow]warning:[/yellow] {warning}")
     console.print(
@@ -59,9 +59,9 @@ def render_command(ctx: typer.Context, out: OutOption = None) -> None:
 @infra_app.command("package")
 def package_command(ctx: typer.Context, out: OutOption = None) -> None:
     """Build the artefacts: image context, EMR image context, Spark job zip, dbt bundle (offline, no docker)."""
-    from infra.package import package
+    from infra import package_stack
 
-    packaged = package(_config(ctx), out)
+    packaged = package_stack(_config(ctx), out)
     for warning in packaged.rendered.warnings:
         errors.print(f"[yellow]warning:[/yellow] {warning}")
     keys = packaged.rendered.keys
@@ -89,14 +89,13 @@ def deploy_command(
     out: OutOption = None,
 ) -> None:
     """Upload the artefacts, make a change set, print it, execute it and follow the stack events."""
-    from infra.deploy import check_ready, deploy
-    from infra.package import package
+    from infra import check_ready, deploy_stack, package_stack
 
     config = _config(ctx)
-    packaged = package(config, out)
+    packaged = package_stack(config, out)
     check_ready(packaged)
     cfn, s3, region = _clients(config)
-    result = deploy(cfn, s3, packaged, region, console.print, dry_run=dry_run)
+    result = deploy_stack(cfn, s3, packaged, region, console.print, dry_run=dry_run)
     if result.executed:
         console.print(f"{result.stack_name}: {result.final_status}")
 
@@ -104,11 +103,11 @@ def deploy_command(
 @infra_app.command("status")
 def status_command(ctx: typer.Context) -> None:
     """The stack's status and outputs (the ingestion endpoint, buckets, Studio URL, ...)."""
-    from infra.deploy import outputs
+    from infra import stack_outputs
 
     config = _config(ctx)
     cfn, _, _ = _clients(config)
-    status, pairs = outputs(cfn, config.infra.stack_name)
+    status, pairs = stack_outputs(cfn, config.infra.stack_name)
     rows: list[tuple[str, object]] = list(pairs)
     console.print(key_value_table(f"{config.infra.stack_name}: {status}", rows))
 
@@ -119,7 +118,7 @@ def destroy_command(
     yes: Annotated[bool, typer.Option("--yes", help="Really delete the stack.")] = False,
 ) -> None:
     """Delete the stacks; the data and pipeline buckets and the Redshift namespace are kept."""
-    from infra.deploy import destroy
+    from infra import destroy_stack
 
     config = _config(ctx)
     if not yes:
@@ -128,4 +127,4 @@ def destroy_command(
             hint="add --yes to go ahead",
         )
     cfn, _, _ = _clients(config)
-    destroy(cfn, config.infra.stack_name, console.print)
+    destroy_stack(cfn, config.infra.stack_name, console.print)

@@ -16,9 +16,8 @@ from clickstream.modeling import ModelResult
 from clickstream.pipeline import steps
 from clickstream.pipeline.observer import DbtEvents, Progress, StepObserver
 from clickstream.pipeline.steps import EtlRunner
-from etl import native
-from etl.runner import EtlResult
-from loader.runner import LoadResult
+from etl import EtlResult, native
+from loader import LoadResult
 
 
 class ConsoleStepObserver(StepObserver):

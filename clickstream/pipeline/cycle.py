@@ -38,8 +38,7 @@ from clickstream.pipeline.results import (
 )
 from clickstream.pipeline.steps import etl_step, load_step, model_step
 from clickstream.serving import publish_snapshot
-from loader.factory import open_warehouse
-from loader.warehouse import StageRecord
+from loader import StageRecord, open_warehouse
 
 
 @dataclass(frozen=True)

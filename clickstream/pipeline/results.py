@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from etl.runner import EtlResult
-from loader.runner import LoadResult
-from loader.warehouse import StageRecord
+from etl import EtlResult
+from loader import LoadResult, StageRecord
 
 OK, PARTIAL, FAILED, SKIPPED, RUNNING = "ok", "partial", "failed", "skipped", "running"
 CYCLE = "cycle"  # the run-history row of a whole cycle: "running" when it starts, its outcome when it ends

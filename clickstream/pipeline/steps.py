@@ -14,9 +14,8 @@ from clickstream.config import Config
 from clickstream.errors import InputError, ModelError
 from clickstream.modeling import ModelResult, run_dbt
 from clickstream.pipeline.observer import StepObserver
-from etl.process import EtlJob
-from etl.runner import EtlResult, run_etl
-from loader.runner import LoadResult, run_load
+from etl import EtlJob, EtlResult, run_etl
+from loader import LoadResult, run_load
 
 MART_SCHEMA = "analytics"
 _SILENT = StepObserver()
