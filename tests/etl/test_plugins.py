@@ -8,7 +8,7 @@ import pytest
 
 from clickstream.errors import ConfigError
 from etl.examples.internal_traffic import InternalTrafficFilter
-from etl.plugins import PluginSpec, load_plugins
+from etl.plugins import EventPlugin, PluginSpec, load_plugins
 from etl.process import process_content
 from tests.support.etl import make_job
 
@@ -68,8 +68,8 @@ class DropsAColumn:
 
 
 @pytest.mark.parametrize(("plugin", "detail"), [(Exploding(), "RuntimeError: boom"), (DropsAColumn(), "dropped")])
-def test_a_failing_plugin_rejects_its_chunk_with_plugin_error(plugin: object, detail: str) -> None:
-    output = process_content(raw("8.8.8.8"), "raw/f", "f", make_job(("shop",), freshness_hours=None), [plugin])  # type: ignore[list-item]
+def test_a_failing_plugin_rejects_its_chunk_with_plugin_error(plugin: EventPlugin, detail: str) -> None:
+    output = process_content(raw("8.8.8.8"), "raw/f", "f", make_job(("shop",), freshness_hours=None), [plugin])
     assert output.events.num_rows == 0
     [reject] = output.rejects
     assert reject["reason"] == "plugin_error" and detail in reject["detail"]

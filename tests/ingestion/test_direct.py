@@ -19,6 +19,13 @@ def collect_request(event_id: str, extra_headers: bytes = b"") -> bytes:
     )  # fmt: skip
 
 
+def header(head: bytes, name: bytes) -> bytes:
+    """The value of header ``name`` in a response head (the test fails if the head lacks it)."""
+    found = re.search(rb"(?im)^" + re.escape(name) + rb": *(\S+)", head)
+    assert found is not None, f"no {name!r} header in {head!r}"
+    return found.group(1)
+
+
 def read_responses(sock: socket.socket, count: int) -> list[bytes]:
     """``count`` whole responses (each with a Content-Length) from ``sock``, in the order they came."""
     received = b""
@@ -29,7 +36,7 @@ def read_responses(sock: socket.socket, count: int) -> list[bytes]:
         received += chunk
         while (end := received.find(b"\r\n\r\n")) >= 0:
             head = received[:end]
-            length = int(re.search(rb"(?im)^content-length: *(\d+)", head).group(1))  # type: ignore[union-attr]
+            length = int(header(head, b"content-length"))
             if len(received) < end + 4 + length:
                 break
             responses.append(head)
@@ -46,7 +53,7 @@ def test_pipelined_collect_requests_are_answered_in_order_and_all_stored(tmp_pat
         sock.sendall(b"".join(collect_request(f"e{n}") for n in range(5)) + b"GET /ping HTTP/1.1\r\nHost: x\r\n\r\n")
         responses = read_responses(sock, 6)
     assert [response.split(b" ")[1] for response in responses] == [b"200"] * 6
-    request_ids = [re.search(rb"(?im)^x-request-id: *(\w+)", r).group(1) for r in responses[:5]]  # type: ignore[union-attr]
+    request_ids = [header(response, b"x-request-id") for response in responses[:5]]
     assert request_ids == sorted(request_ids)  # one per request, issued in the order they were sent
     assert sorted(event["event_id"] for event in raw_events(config.home)) == [f"e{n}" for n in range(5)]
 

@@ -10,6 +10,7 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from clickstream.contract import WAL_DIR
 from tests.support.data import raw_events
@@ -66,14 +67,15 @@ class Load:
                     self.acknowledged.add(event_id)
 
 
-def get_json(port: int, path: str) -> dict[str, object]:
+def get_json(port: int, path: str) -> dict[str, Any]:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
-        return json.loads(response.read())  # type: ignore[no-any-return]
+        document: dict[str, Any] = json.loads(response.read())
+    return document
 
 
-def serving_pids(port: int, expected: int, timeout: float = 60) -> set[object]:
+def serving_pids(port: int, expected: int, timeout: float = 60) -> set[int]:
     """The worker processes answering on ``port``, once ``expected`` of them do (each starts on its own)."""
-    seen: set[object] = set()
+    seen: set[int] = set()
     deadline = time.monotonic() + timeout
     while len(seen) < expected and time.monotonic() < deadline:
         seen.add(get_json(port, "/health")["pid"])
@@ -116,7 +118,7 @@ def test_a_worker_that_dies_is_replaced_and_its_log_shipped(tmp_path: Path) -> N
     serving_pids(port, 2)
     with Load(port) as load:
         load.wait_for(300)
-        victim = int(get_json(port, "/health")["pid"])  # type: ignore[call-overload]
+        victim = int(get_json(port, "/health")["pid"])
         os.kill(victim, signal.SIGKILL)
         before = len(load.acknowledged)
         load.wait_for(before + 300)
@@ -155,7 +157,7 @@ def test_each_worker_runs_on_its_own_cpu_unless_told_not_to(tmp_path: Path) -> N
         port = free_port()
         server = ServeProcess(write_serve_config(tmp_path / str(pin), port, workers=2, pin_workers=pin), port)
         server.wait_healthy()
-        placements[pin] = [os.sched_getaffinity(int(pid)) for pid in serving_pids(port, 2)]  # type: ignore[call-overload]
+        placements[pin] = [os.sched_getaffinity(int(pid)) for pid in serving_pids(port, 2)]
         assert server.stop() == 0
     if len(allowed) >= 2:
         assert all(len(cpus) == 1 for cpus in placements[True])
