@@ -52,4 +52,4 @@ def test_a_missing_address_stays_missing() -> None:
 
 def test_an_unknown_mode_is_refused() -> None:
     with pytest.raises(ValueError, match="none, truncate or hash"):
-        protect_ip("1.2.3.4", "mask")  # type: ignore[arg-type]
+        protect_ip("1.2.3.4", "mask")  # type: ignore[arg-type]  # the wrong mode is what this test sends

@@ -18,6 +18,7 @@ RAW_KEY = "raw/year=2023/month=11/day=14/hour=22/w0-1700000000000-000001.jsonl.g
 
 def aws(service: str, endpoint: str) -> Any:
     """A plain boto3 client on moto, for setting up and reading back (not the sink's own client)."""
+    # boto3's stubs overload client() per literal service name; this helper takes any name
     return boto3.client(service, endpoint_url=endpoint, region_name=REGION)  # type: ignore[call-overload]
 
 
