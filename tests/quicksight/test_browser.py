@@ -34,7 +34,8 @@ def open_page(driver: Any, path: Path) -> None:
 def show_sheet(driver: Any, sheet_id: str) -> list[Any]:
     driver.find_element("id", f"tab-{sheet_id}").click()
     assert driver.find_element("tag name", "body").get_attribute("data-rendered-sheet") == sheet_id
-    return driver.find_elements("css selector", f"#sheet-{sheet_id} .visual")
+    visuals: list[Any] = driver.find_elements("css selector", f"#sheet-{sheet_id} .visual")
+    return visuals
 
 
 def set_input(driver: Any, element_id: str, value: str) -> None:

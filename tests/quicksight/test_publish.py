@@ -310,11 +310,12 @@ def test_a_version_quicksight_cannot_build_fails_the_publish_with_its_errors(
     tmp_path: Path, mini: Dashboard, client: Any, stubbed: Script
 ) -> None:
     config = quicksight_config(tmp_path)
+    assert config.dashboards.quicksight is not None
     publisher = Publisher(
         config,
         config.dashboards.quicksight,
         Caller(client, dry_run=False),
-        REGION,  # type: ignore[arg-type]
+        REGION,
         poll_seconds=0,
     )
     dashboard_id = IDS.dashboard(mini, "shop")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -26,10 +27,11 @@ DUCKDB_TYPES = {
 }
 
 
-def payload(html: str) -> dict:
+def payload(html: str) -> dict[str, Any]:
     match = re.search(r'<script type="application/json" id="dashboard-data">(.*?)</script>', html, re.S)
     assert match is not None
-    return json.loads(match.group(1))
+    data: dict[str, Any] = json.loads(match.group(1))
+    return data
 
 
 def test_every_dataset_column_exists_in_the_built_models_with_a_matching_type(warehouse: Config) -> None:
@@ -146,12 +148,13 @@ def test_times_on_the_page_are_utc_whatever_the_machines_time_zone(warehouse: Co
     copy = tmp_path / "warehouse.duckdb"  # a copy: dbt-duckdb in this test process may keep the warehouse locked
     shutil.copyfile(warehouse.warehouse_path, copy)
 
-    def rows_in(zone: str) -> dict:
+    def rows_in(zone: str) -> dict[str, Any]:
         result = subprocess.run(
             [sys.executable, "-c", PAYLOAD_SCRIPT, str(copy)],
             capture_output=True, text=True, timeout=300, check=True, env={**os.environ, "TZ": zone},
         )  # fmt: skip
-        return json.loads(result.stdout)
+        rows: dict[str, Any] = json.loads(result.stdout)
+        return rows
 
     utc, new_york = rows_in("UTC"), rows_in("America/New_York")
 
