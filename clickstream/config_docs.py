@@ -137,23 +137,25 @@ def _type_name(annotation: Any) -> str:
     return _SCALARS.get(annotation, getattr(annotation, "__name__", str(annotation)))
 
 
+# A field's bound, the attribute holding its value, and how the page writes it.
+_BOUNDS: tuple[tuple[type, str, str], ...] = (
+    (annotated_types.Gt, "gt", "> {}"),
+    (annotated_types.Ge, "ge", "≥ {}"),
+    (annotated_types.Lt, "lt", "< {}"),
+    (annotated_types.Le, "le", "≤ {}"),
+    (annotated_types.MinLen, "min_length", "length ≥ {}"),
+    (annotated_types.MaxLen, "max_length", "length ≤ {}"),
+)
+
+
 def _constraints(field: FieldInfo) -> tuple[list[str], str | None]:
     """Bounds as short phrases, and the pattern a text must match (if any)."""
     bounds: list[str] = []
     pattern = None
     for item in field.metadata:
-        if isinstance(item, annotated_types.Gt):
-            bounds.append(f"> {item.gt}")
-        elif isinstance(item, annotated_types.Ge):
-            bounds.append(f"≥ {item.ge}")
-        elif isinstance(item, annotated_types.Lt):
-            bounds.append(f"< {item.lt}")
-        elif isinstance(item, annotated_types.Le):
-            bounds.append(f"≤ {item.le}")
-        elif isinstance(item, annotated_types.MinLen):
-            bounds.append(f"length ≥ {item.min_length}")
-        elif isinstance(item, annotated_types.MaxLen):
-            bounds.append(f"length ≤ {item.max_length}")
+        bound = next((text.format(getattr(item, name)) for kind, name, text in _BOUNDS if isinstance(item, kind)), None)
+        if bound is not None:
+            bounds.append(bound)
         elif getattr(item, "pattern", None) is not None:
             pattern = str(item.pattern)
     return bounds, pattern

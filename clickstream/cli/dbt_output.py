@@ -12,9 +12,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import TextColumn
 
-from clickstream.cli.render import console, errors
+from clickstream.cli.render import errors, progress_display
 from clickstream.modeling import ModelResult, NodeProblem
 
 # Events whose text the summary shows as they come: warnings the project's macros raise (a backlog left for
@@ -25,17 +25,7 @@ _SHOWN_WARNINGS = ("JinjaLogWarning",)
 @contextmanager
 def dbt_progress(description: str) -> Iterator[Any]:
     """A progress bar fed by dbt's events; yields the callback to hand to ``run_dbt(on_event=...)``."""
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.fields[node]}", style="dim"),
-        console=console,
-        transient=True,
-        disable=not console.is_terminal,
-    ) as progress:
+    with progress_display(TextColumn("{task.fields[node]}", style="dim"), transient=True) as progress:
         task = progress.add_task(description, total=None, node="")
 
         def on_event(message: Any) -> None:  # dbt's threads call this: Progress guards itself

@@ -6,26 +6,40 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False)
 
 
-@contextmanager
-def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
-    """A progress bar; yields ``update(done, total)``."""
-    with Progress(
+def progress_display(*extra: ProgressColumn, transient: bool = False) -> Progress:
+    """Every command's progress bar (drawn only on a terminal); ``extra`` columns follow the elapsed time."""
+    return Progress(
         SpinnerColumn(),
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
+        *extra,
         console=console,
-        transient=False,
+        transient=transient,
         disable=not console.is_terminal,
-    ) as progress:
+    )
+
+
+@contextmanager
+def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar; yields ``update(done, total)``."""
+    with progress_display() as progress:
         task = progress.add_task(description, total=None)
 
         def update(done: int, total: int) -> None:
