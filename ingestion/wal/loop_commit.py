@@ -61,4 +61,4 @@ class LoopCommit:
         return True
 
     def stop(self) -> None:
-        pass  # no thread to tell
+        """Nothing to tell: no thread runs beside the loop."""
