@@ -63,7 +63,7 @@ from rich.table import Table  # noqa: E402
 from bench.host import describe  # noqa: E402
 from bench.output import wide_console  # noqa: E402
 from bench.rounds import lower_median, median_ratio, spread  # noqa: E402
-from clickstream.pipeline.demo import free_port  # noqa: E402
+from clickstream.ports import free_port  # noqa: E402
 from clickstream.simulator.generator import SimulationSpec, iter_requests  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -35,7 +35,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.output import wide_console  # noqa: E402
-from clickstream.pipeline.demo import free_port, wait_until_healthy  # noqa: E402
+from clickstream.pipeline.demo import wait_until_healthy  # noqa: E402
+from clickstream.ports import free_port  # noqa: E402
 from clickstream.simulator.generator import SimulationSpec, iter_requests  # noqa: E402
 from clickstream.simulator.sender import send_http  # noqa: E402
 

@@ -37,3 +37,10 @@ def require_free_port(host: str, port: int, setting: str | None = None) -> None:
                     hint=f"choose a port above 1023: {choose}",
                 ) from None
             raise InputError(f"cannot listen on {host}:{port}: {exc.strerror}", hint=f"check {where}") from None
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nobody listens on now on ``host`` (the OS picks it), for a server this process starts next."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from clickstream.pipeline.cycle import run_cycle
 from clickstream.pipeline.observer import CycleObserver
 from clickstream.pipeline.results import CycleReport
 from clickstream.pipeline.steps import mart_counts
+from clickstream.ports import free_port
 from clickstream.simulator.generator import SimulationSpec, iter_requests
 from clickstream.simulator.sender import SimulationStats, send_http
 
@@ -84,12 +84,6 @@ def write_demo_config(workdir: Path, port: int) -> Path:
     }
     path.write_text(yaml.safe_dump(document, sort_keys=False))
     return path
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def wait_until_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:

@@ -5,19 +5,13 @@ a test starts itself."""
 from __future__ import annotations
 
 import http.server
-import socket
 import socketserver
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-
-def free_port() -> int:
-    """A loopback port nobody listens on now (the OS picks it)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from clickstream.ports import free_port as free_port  # the tests take their ports from here
 
 
 class QuietLog:
