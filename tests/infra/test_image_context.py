@@ -18,10 +18,10 @@ import yaml
 
 from clickstream.config import parse_config
 from infra.package import package
-from tests.packaging.installs import build_wheel, environment, fresh_venv, pip_install, run
-from tests.packaging.serving import get, serving
+from tests.support.installs import build_wheel, environment, fresh_venv, pip_install, run
 from tests.support.loopback import free_port
 from tests.support.paths import REPO
+from tests.support.serving import get, serving
 
 pytestmark = pytest.mark.slow
 

@@ -19,9 +19,9 @@ from typer.core import TyperGroup
 
 from clickstream.cli import app
 from infra.templates_io import parse_template, template_texts
-from tests.packaging.serving import get, serving
 from tests.support.loopback import free_port
 from tests.support.paths import REPO
+from tests.support.serving import get, serving
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from clickstream import __version__
-from tests.packaging.installs import (
+from tests.support.installs import (
     REPO,
     build_wheel,
     copy_checkout,
