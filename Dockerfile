@@ -20,7 +20,7 @@ COPY dbt_project dbt_project
 RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
 
 # The baked-in config (/etc/clickstream, root's) serves `docker run`; on AWS the entry point
-# infra.container_config writes the composed one to $CLICKSTREAM_COMPOSED_CONFIG, which the user can write.
+# clickstream.infra.container_config writes the composed one to $CLICKSTREAM_COMPOSED_CONFIG, which the user can write.
 # Mount a volume at /data: it holds the write-ahead log (wal/), which must survive a task restart
 # for the "a 200 is never lost" promise, the local sink's raw/ files and the local warehouse.
 FROM python:3.11-slim

@@ -1,8 +1,13 @@
 """What pyproject.toml cannot declare stably: the optional compiled modules and the bundled dbt project.
 
-``etl._columns`` converts rows to Arrow columns (see etl/native.py); ``clickstream._payload`` counts the events
-of a request body without parsing it (see clickstream/payload.py). Both are optional: without a C compiler the
-install still succeeds and the pure-Python paths run, with the same results.
+The wheel installs one import package, ``clickstream``. The stage folders at the repository root
+(``ingestion/``, ``etl/``, ``loader/``, ``quicksight/``, ``infra/``, ``studio/``) are reached through the
+symbolic links ``clickstream/<stage>`` (docs/decisions.md, "One import namespace"), so package discovery
+finds them as ``clickstream.<stage>`` and the wheel holds them there.
+
+``clickstream.etl._columns`` converts rows to Arrow columns (see etl/native.py); ``clickstream._payload``
+counts the events of a request body without parsing it (see clickstream/payload.py). Both are optional:
+without a C compiler the install still succeeds and the pure-Python paths run, with the same results.
 
 The dbt project stays at the repository root (analysts run ``dbt build`` from ``dbt_project/``) and is
 installed as the package ``clickstream.dbt_project``, so that ``importlib.resources`` finds it in a wheel and
@@ -19,7 +24,6 @@ DBT_PACKAGE = "clickstream.dbt_project"
 DBT_FOLDER = Path("dbt_project")
 # dbt's own output and installed packages: never part of the project that ships.
 DBT_OUTPUT = {"target", "logs", "dbt_packages", "__pycache__"}
-TOP_LEVEL = ["clickstream", "ingestion", "etl", "loader", "quicksight", "infra", "studio"]
 
 
 def dbt_packages() -> list[str]:
@@ -32,10 +36,10 @@ def dbt_packages() -> list[str]:
 
 
 setup(
-    packages=[*find_namespace_packages(include=[f"{name}*" for name in TOP_LEVEL]), *dbt_packages()],
+    packages=[*find_namespace_packages(include=["clickstream*"], exclude=["*__pycache__*"]), *dbt_packages()],
     package_dir={DBT_PACKAGE: str(DBT_FOLDER)},
     ext_modules=[
-        Extension("etl._columns", sources=["etl/_columns.c"], optional=True),
+        Extension("clickstream.etl._columns", sources=["etl/_columns.c"], optional=True),
         Extension("clickstream._payload", sources=["clickstream/_payload.c"], optional=True),
     ],
 )

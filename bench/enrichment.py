@@ -28,11 +28,11 @@ sys.path.insert(0, str(REPO))  # as a script, bench/ comes first on the path and
 from rich.table import Table  # noqa: E402
 
 from bench.output import wide_console  # noqa: E402
+from clickstream.etl.enrich.geo import GeoResolver  # noqa: E402
+from clickstream.etl.enrich.privacy import protect_ip  # noqa: E402
+from clickstream.etl.enrich.traffic_source import TrafficSourceClassifier, TrafficSourceInput  # noqa: E402
+from clickstream.etl.enrich.user_agent import UserAgentParser  # noqa: E402
 from clickstream.simulator.generator import SimulationSpec, iter_requests  # noqa: E402
-from etl.enrich.geo import GeoResolver  # noqa: E402
-from etl.enrich.privacy import protect_ip  # noqa: E402
-from etl.enrich.traffic_source import TrafficSourceClassifier, TrafficSourceInput  # noqa: E402
-from etl.enrich.user_agent import UserAgentParser  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

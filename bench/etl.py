@@ -57,11 +57,11 @@ from bench.output import wide_console  # noqa: E402
 from bench.rounds import lower_median, median_ratio, spread  # noqa: E402
 from clickstream.config import Config, parse_config  # noqa: E402
 from clickstream.contract import RAW_DIR, RAW_FILE_SUFFIX  # noqa: E402
+from clickstream.etl import native  # noqa: E402
+from clickstream.etl.decode import RejectedInput, decode_data  # noqa: E402
 from clickstream.simulator.generator import SimulationSpec, iter_requests  # noqa: E402
 from clickstream.simulator.sender import write_raw  # noqa: E402
 from clickstream.storage import Storage  # noqa: E402
-from etl import native  # noqa: E402
-from etl.decode import RejectedInput, decode_data  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 EVENTS_PER_USER = 20  # about what the simulator produces per user over 7 days
@@ -114,8 +114,8 @@ def run_physical(home: Path, workers: int) -> dict[str, float]:
 
 
 def run_local(home: Path, workers: int) -> dict[str, float]:
-    from etl.process import EtlJob
-    from etl.runner import run_etl
+    from clickstream.etl.process import EtlJob
+    from clickstream.etl.runner import run_etl
 
     config = bench_config(home, workers)
     result = run_etl(config.home, EtlJob.from_config(config), workers=workers, reprocess=True)
@@ -203,7 +203,7 @@ ROUNDED_MODES = ("physical", "local")  # short enough to repeat, and the goal is
 def column_converter() -> str:
     """Which path the ETL's workers build Arrow columns on (decision 38): it moves the CPU per event."""
     if native.NATIVE:
-        return "compiled converter (etl._columns)"
+        return "compiled converter (clickstream.etl._columns)"
     return "pyarrow's path (etl._columns not installed, or CLICKSTREAM_ETL_NATIVE=0)"
 
 

@@ -42,11 +42,11 @@ from bench.etl import generate  # noqa: E402
 from bench.output import wide_console  # noqa: E402
 from clickstream.config import Config, parse_config  # noqa: E402
 from clickstream.contract import PROCESSED_TABLES, REJECTED  # noqa: E402
+from clickstream.etl.process import EtlJob  # noqa: E402
+from clickstream.etl.runner import run_etl  # noqa: E402
+from clickstream.loader.duckdb_warehouse import DuckDBWarehouse  # noqa: E402
+from clickstream.loader.runner import run_load  # noqa: E402
 from clickstream.modeling import run_dbt  # noqa: E402
-from etl.process import EtlJob  # noqa: E402
-from etl.runner import run_etl  # noqa: E402
-from loader.duckdb_warehouse import DuckDBWarehouse  # noqa: E402
-from loader.runner import run_load  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 HOUR_MSEC = 3_600_000

@@ -25,15 +25,15 @@ from rich.table import Table  # noqa: E402
 
 from bench.output import wide_console  # noqa: E402
 from clickstream.config import load_config  # noqa: E402
+from clickstream.etl.process import EtlJob  # noqa: E402
+from clickstream.etl.runner import run_etl  # noqa: E402
+from clickstream.loader.runner import run_load  # noqa: E402
 from clickstream.modeling import run_dbt  # noqa: E402
 from clickstream.pipeline.demo import start_server, stop_server, wait_until_healthy, write_demo_config  # noqa: E402
 from clickstream.pipeline.steps import mart_counts  # noqa: E402
 from clickstream.ports import free_port  # noqa: E402
 from clickstream.simulator.generator import SimulationSpec, iter_requests  # noqa: E402
 from clickstream.simulator.sender import send_http  # noqa: E402
-from etl.process import EtlJob  # noqa: E402
-from etl.runner import run_etl  # noqa: E402
-from loader.runner import run_load  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

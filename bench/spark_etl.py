@@ -28,12 +28,12 @@ from rich.table import Table  # noqa: E402
 
 from bench.output import wide_console  # noqa: E402
 from clickstream.config import Config, parse_config  # noqa: E402
+from clickstream.etl.process import EtlJob  # noqa: E402
+from clickstream.etl.runner import run_etl  # noqa: E402
+from clickstream.etl.spark_runner import run_spark_etl, spark_session  # noqa: E402
 from clickstream.simulator.generator import SimulationSpec, iter_requests  # noqa: E402
 from clickstream.simulator.sender import write_raw  # noqa: E402
 from clickstream.storage import Storage  # noqa: E402
-from etl.process import EtlJob  # noqa: E402
-from etl.runner import run_etl  # noqa: E402
-from etl.spark_runner import run_spark_etl, spark_session  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -49,10 +49,10 @@ from bench.modeling import bench_config, build_base, replicate  # noqa: E402
 from bench.output import wide_console  # noqa: E402
 from clickstream.modeling import run_dbt  # noqa: E402
 from clickstream.serving import publish_snapshot, snapshot_path  # noqa: E402
-from studio import analyses, model, paths  # noqa: E402
-from studio.catalog import Catalog  # noqa: E402
-from studio.snapshot import SnapshotReader  # noqa: E402
-from studio.sqlbuild import render  # noqa: E402
+from clickstream.studio import analyses, model, paths  # noqa: E402
+from clickstream.studio.catalog import Catalog  # noqa: E402
+from clickstream.studio.snapshot import SnapshotReader  # noqa: E402
+from clickstream.studio.sqlbuild import render  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 FUNNEL = ["_session_start", "_page_view", "view_item", "add_to_cart", "purchase"]

@@ -5,7 +5,7 @@ Usage: python bench/user_state.py [--events 100000] [--state-users 0,100000,1000
 Each run processes the same simulated raw files (about ``--events`` events, one user per 20 events) with
 `clickstream etl`, after seeding ``etl-state/users.parquet`` with ``N`` other users (decision 44: every run
 folds its users into that file and rewrites it whole, so its size is every user ever seen). The table shows,
-per state size, the whole run, the fold step alone (``etl.users.carry_user_state``), the state file's size
+per state size, the whole run, the fold step alone (``clickstream.etl.users.carry_user_state``), the state file's size
 and the run's peak resident memory (process and workers). Each size runs in a fresh subprocess.
 """
 
@@ -35,7 +35,7 @@ from bench.etl import PeakMemory, bench_config, generate  # noqa: E402
 from bench.host import describe  # noqa: E402
 from bench.output import wide_console  # noqa: E402
 from clickstream.contract import RAW_DIR  # noqa: E402
-from etl.users import USER_STATE, USER_STATE_SCHEMA  # noqa: E402
+from clickstream.etl.users import USER_STATE, USER_STATE_SCHEMA  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DAY_MSEC = 86_400_000
@@ -86,8 +86,8 @@ def seeded_state(users: int) -> pa.Table:
 
 
 def child_main(home: Path, workers: int) -> None:
-    from etl import runner
-    from etl.process import EtlJob
+    from clickstream.etl import runner
+    from clickstream.etl.process import EtlJob
 
     fold = {"seconds": 0.0}
     carry = runner.carry_user_state

@@ -19,17 +19,17 @@ from typing import TYPE_CHECKING
 from clickstream.exports import lazy_exports
 
 if TYPE_CHECKING:
-    from etl.process import EtlJob
-    from etl.runner import EtlResult, run_etl
-    from etl.spark_runner import run_spark_etl, spark_session
+    from clickstream.etl.process import EtlJob
+    from clickstream.etl.runner import EtlResult, run_etl
+    from clickstream.etl.spark_runner import run_spark_etl, spark_session
 
 __all__ = ["EtlJob", "EtlResult", "run_etl", "run_spark_etl", "spark_session"]
 
 __getattr__ = lazy_exports(
     __name__,
     {
-        "etl.process": "EtlJob",
-        "etl.runner": "EtlResult run_etl",
-        "etl.spark_runner": "run_spark_etl spark_session",
+        "clickstream.etl.process": "EtlJob",
+        "clickstream.etl.runner": "EtlResult run_etl",
+        "clickstream.etl.spark_runner": "run_spark_etl spark_session",
     },
 )

@@ -1,7 +1,7 @@
 """Row tuples from the transform -> Arrow tables of the contract's schemas.
 
-Scalar columns are built in one pass over the rows by the compiled converter (:mod:`etl.native`) when it
-is installed; otherwise, and for a column holding a stray type, column by column (:func:`etl.values.column`
+Scalar columns are built in one pass over the rows by the compiled converter (:mod:`clickstream.etl.native`) when it
+is installed; otherwise, and for a column holding a stray type, column by column (:func:`clickstream.etl.values.column`
 converts a whole column in one Arrow call when its values already have the right type, else value by value
 with the coercion rules). Maps are built from Python dicts through flat key and value arrays, and strings
 cut to the contract's byte limits (the original's max-length rule).
@@ -19,8 +19,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from clickstream.contract import CUSTOM_PARAMETERS, STRING_MAP, TIMESTAMP, USER_PROPERTIES, Table
-from etl.native import KINDS, NATIVE, native_columns
-from etl.values import TYPE_LABELS, all_none, column, text, truncate_utf8, value_type
+from clickstream.etl.native import KINDS, NATIVE, native_columns
+from clickstream.etl.values import TYPE_LABELS, all_none, column, text, truncate_utf8, value_type
 
 _INT32, _BOOL, _STRING = pa.int32(), pa.bool_(), pa.string()
 _values = methodcaller("values")
@@ -40,7 +40,7 @@ def build_table(
     key = (table.name, tuple(names), transient_types, truncate)
     plan = _PLANS.get(key) or _PLANS.setdefault(key, _plan(table, key[1], transient_types, truncate))
     count = len(rows)
-    # Scalar columns in one pass over the rows when the compiled builder is there (etl.native); the others,
+    # Scalar columns in one pass over the rows when the compiled builder is there (clickstream.etl.native); the others,
     # and a scalar column holding a stray type, column by column.
     arrays: list[pa.Array | None] = [None] * len(plan.columns)
     for index, array in zip(plan.native, native_columns(rows, plan.native_columns), strict=True):

@@ -20,14 +20,14 @@ import pyarrow as pa
 from isal import igzip, isal_zlib
 
 from clickstream.contract import EVENT_V2, ITEM_V2, RejectReason
+from clickstream.etl.arrow_rows import build_table, truncate_columns
+from clickstream.etl.decode import RejectedInput, decode_data
+from clickstream.etl.event_slots import EVENT_COLUMNS
+from clickstream.etl.gc_pause import gc_paused
+from clickstream.etl.settings import TransformSettings
+from clickstream.etl.transform import ITEM_COLUMNS, RecordContext, transform_event, transform_items
+from clickstream.etl.values import json_text
 from clickstream.payload import CHUNK_BYTES, DEFAULT_MAX_DECODED_BYTES
-from etl.arrow_rows import build_table, truncate_columns
-from etl.decode import RejectedInput, decode_data
-from etl.event_slots import EVENT_COLUMNS
-from etl.gc_pause import gc_paused
-from etl.settings import TransformSettings
-from etl.transform import ITEM_COLUMNS, RecordContext, transform_event, transform_items
-from etl.values import json_text
 
 DEFAULT_CHUNK_EVENTS = 20_000
 # Events are converted to Arrow every this many rows of one partition (app and day), while their Python

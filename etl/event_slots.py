@@ -1,6 +1,6 @@
 """Where each SDK key lands in an ``event_v2`` row: the column order, the key sets and the slot tables.
 
-:func:`etl.transform.transform_event` walks an event's own keys once and puts each value in its slot of
+:func:`clickstream.etl.transform.transform_event` walks an event's own keys once and puts each value in its slot of
 a preallocated list through these tables; a slot is a column of :data:`EVENT_COLUMNS`, or a scratch slot
 after them for values that need a rule (aliases with a precedence, attributes that belong to a column
 only for some event names). The slot numbers are module constants because a global name is cheaper than

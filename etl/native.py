@@ -6,7 +6,7 @@ columns are read long after the transform made their values and they have left t
 The compiled module reads each row of a batch once, while its values are hot, and appends them to all the
 columns at once; it converts only values of the exact type a column expects (``str``, ``int``, ``float``,
 ``bool``, ``None``) and gives up on a column holding anything else, which then takes pyarrow's path with
-every coercion rule of :mod:`etl.values`. So it decides nothing: the arrays are those pyarrow would build.
+every coercion rule of :mod:`clickstream.etl.values`. So it decides nothing: the arrays are those pyarrow would build.
 
 Without a C compiler at install time the module is absent and every column takes pyarrow's path
 (``NATIVE`` is False), as it does with ``CLICKSTREAM_ETL_NATIVE=0`` in the environment;
@@ -31,7 +31,7 @@ def _compiled() -> Any:
     if os.environ.get("CLICKSTREAM_ETL_NATIVE") == "0":
         return None
     try:
-        return importlib.import_module("etl._columns")
+        return importlib.import_module("clickstream.etl._columns")
     except ImportError:  # pragma: no cover - an install without a C compiler
         return None
 
@@ -79,7 +79,7 @@ def native_column(values: Sequence[Any], arrow_type: pa.DataType) -> pa.Array | 
 def _array(buffers: _Buffers, count: int, arrow_type: pa.DataType) -> pa.Array:
     nulls, validity, offsets, values = buffers
     if nulls == count:
-        return pa.nulls(count, arrow_type)  # the all-None column etl.values.column makes
+        return pa.nulls(count, arrow_type)  # the all-None column clickstream.etl.values.column makes
     storage_type = pa.int64() if arrow_type == TIMESTAMP else arrow_type
     parts = [None if validity is None else pa.py_buffer(validity)]
     if offsets is not None:

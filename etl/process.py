@@ -17,12 +17,20 @@ import pyarrow.compute as pc
 
 from clickstream.config import Config
 from clickstream.contract import EVENT_V2, ITEM_V2, STRING_MAP, RejectReason
-from etl.arrow_rows import map_column
-from etl.batch import DEFAULT_CHUNK_EVENTS, Chunk, Origin, event_payload, raw_lines, transform_lines
-from etl.gc_pause import gc_paused
-from etl.plugins import REJECT_DETAIL, REJECT_REASON, EventPlugin, PluginFailed, PluginSpec, run_chain, with_column
-from etl.settings import TransformSettings
-from etl.users import UserAccumulator
+from clickstream.etl.arrow_rows import map_column
+from clickstream.etl.batch import DEFAULT_CHUNK_EVENTS, Chunk, Origin, event_payload, raw_lines, transform_lines
+from clickstream.etl.gc_pause import gc_paused
+from clickstream.etl.plugins import (
+    REJECT_DETAIL,
+    REJECT_REASON,
+    EventPlugin,
+    PluginFailed,
+    PluginSpec,
+    run_chain,
+    with_column,
+)
+from clickstream.etl.settings import TransformSettings
+from clickstream.etl.users import UserAccumulator
 
 
 @dataclass(frozen=True)

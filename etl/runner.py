@@ -27,13 +27,13 @@ from clickstream.contract import (
     USER_V2,
     input_id,
 )
+from clickstream.etl.batch import raw_lines
+from clickstream.etl.gc_pause import gc_paused
+from clickstream.etl.plugins import EventPlugin, PluginSpec, load_plugins
+from clickstream.etl.process import EtlJob, process_lines
+from clickstream.etl.users import UserAccumulator, carry_user_state, mark_users_pending
+from clickstream.etl.writer import InputWriter
 from clickstream.storage import Storage
-from etl.batch import raw_lines
-from etl.gc_pause import gc_paused
-from etl.plugins import EventPlugin, PluginSpec, load_plugins
-from etl.process import EtlJob, process_lines
-from etl.users import UserAccumulator, carry_user_state, mark_users_pending
-from etl.writer import InputWriter
 
 
 @dataclass
@@ -148,7 +148,7 @@ def run_etl(
 ) -> EtlResult:
     """Process every pending raw file under ``root`` (every raw file with ``reprocess``);
     ``on_progress(done, total)`` after each file. Then the processed inputs' ``user_v2`` rows take their
-    users' state over every run (:func:`etl.users.carry_user_state`).
+    users' state over every run (:func:`clickstream.etl.users.carry_user_state`).
 
     A file whose processing fails is reported in ``failed_files`` and left pending for the next run;
     the other files are processed regardless.

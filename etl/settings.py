@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 
+from clickstream.etl.enrich.privacy import IpPrivacy
+from clickstream.etl.values import iso_msec
 from clickstream.payload import DEFAULT_LIMITS, PayloadLimits
-from etl.enrich.privacy import IpPrivacy
-from etl.values import iso_msec
 
 
 @dataclass(frozen=True)

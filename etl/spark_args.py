@@ -18,12 +18,12 @@ import yaml
 
 from clickstream.config import Config, parse_config
 from clickstream.errors import ConfigError
-from etl.process import EtlJob
+from clickstream.etl.process import EtlJob
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="etl.spark_runner",
+        prog="clickstream.etl.spark_runner",
         description="Transform pending raw files into event_v2/item_v2/user_v2 Parquet on Spark (mapInArrow).",
     )
     parser.add_argument("--config", help="clickstream.yml: a local path or a URI such as s3://bucket/clickstream.yml.")

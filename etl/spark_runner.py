@@ -2,16 +2,16 @@
 
 The unit of work is a whole raw file. The driver lists the pending raw files (the same done markers as
 the local runner), makes a DataFrame of their paths, and ``mapInArrow`` calls
-:func:`etl.runner.process_file` on each path inside the executors; that function streams the file
+:func:`clickstream.etl.runner.process_file` on each path inside the executors; that function streams the file
 through the transform and the plugin chain and writes its Parquet outputs (named from the input id)
 and its done marker straight to the storage root, local or ``s3://``. The tasks return only one small
-summary row per file, which the driver adds up into an :class:`etl.runner.EtlResult`.
+summary row per file, which the driver adds up into an :class:`clickstream.etl.runner.EtlResult`.
 
 So the two runners produce the same file names and the same bytes, re-running is idempotent, and a file
 whose processing fails simply stays pending (docs/decisions.md, "The Spark runner maps whole files").
 
-Run it with ``spark-submit`` (EMR Serverless) or ``python -m etl.spark_runner`` (local mode); the
-arguments are in :mod:`etl.spark_args`. pyspark is imported only inside functions: it is the optional
+Run it with ``spark-submit`` (EMR Serverless) or ``python -m clickstream.etl.spark_runner`` (local mode); the
+arguments are in :mod:`clickstream.etl.spark_args`. pyspark is imported only inside functions: it is the optional
 ``spark`` extra.
 """
 
@@ -33,12 +33,12 @@ import orjson
 
 from clickstream.contract import input_id
 from clickstream.errors import ClickstreamError
+from clickstream.etl.plugins import load_plugins
+from clickstream.etl.process import EtlJob
+from clickstream.etl.runner import EtlResult, add_summary, done_marker, pending_raw_files
+from clickstream.etl.spark_tasks import SUMMARY_DDL, process_paths
+from clickstream.etl.users import carry_user_state
 from clickstream.storage import Storage
-from etl.plugins import load_plugins
-from etl.process import EtlJob
-from etl.runner import EtlResult, add_summary, done_marker, pending_raw_files
-from etl.spark_tasks import SUMMARY_DDL, process_paths
-from etl.users import carry_user_state
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -112,7 +112,7 @@ def run_spark_etl(
 ) -> EtlResult:
     """Process every pending raw file under ``root`` (every one with ``reprocess``) on ``spark``.
 
-    The same contract as :func:`etl.runner.run_etl`: a file that fails is reported in ``failed_files``
+    The same contract as :func:`clickstream.etl.runner.run_etl`: a file that fails is reported in ``failed_files``
     and stays pending; the others are processed regardless. ``on_progress(done, total)`` is called
     before and after the Spark job (the files are processed inside one job).
     """
@@ -166,12 +166,12 @@ def _outcomes_from_markers(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``spark-submit`` / ``python -m etl.spark_runner`` entry point; prints the result as one JSON line.
+    """``spark-submit`` / ``python -m clickstream.etl.spark_runner`` entry point; prints the result as one JSON line.
 
     Exit status: 0 when every pending file was processed, 1 when some failed (they stay pending), or the
     error's own code (2 for configuration errors) with the message and hint on stderr.
     """
-    from etl.spark_args import job_from_args, parse_args
+    from clickstream.etl.spark_args import job_from_args, parse_args
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     args = parse_args(argv)
@@ -190,6 +190,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     # Re-import by module name so Spark pickles functions as ``etl.spark_runner.*``, not ``__main__.*``.
-    from etl.spark_runner import main as _main
+    from clickstream.etl.spark_runner import main as _main
 
     raise SystemExit(_main())

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 import orjson
 import pyarrow as pa
 
-from etl.process import EtlJob
-from etl.runner import process_file
+from clickstream.etl.process import EtlJob
+from clickstream.etl.runner import process_file
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ SUMMARY_DDL = "path string, summary string, error string"
 
 def process_paths(batches: Iterator[pa.RecordBatch], root: str, job: EtlJob) -> Iterator[pa.RecordBatch]:
     """Process each raw file named in ``batches`` (column ``path``) with the local runner's
-    :func:`etl.runner.process_file`, yielding one summary row per file as soon as it is done.
+    :func:`clickstream.etl.runner.process_file`, yielding one summary row per file as soon as it is done.
 
     A file that fails is reported in ``error`` and gets no done marker, so it stays pending; the task
     goes on with its other files. Only a crash of the worker itself fails the task.

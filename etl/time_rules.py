@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from clickstream.contract import RejectReason
-from etl.decode import RejectedInput
-from etl.settings import TransformSettings
+from clickstream.etl.decode import RejectedInput
+from clickstream.etl.settings import TransformSettings
 
 # Time shift (section 3.3 step 2): a gap between upload and ingest larger than this is a wrong device clock.
 TIME_SHIFT_THRESHOLD_MSEC = 10 * 60 * 1000

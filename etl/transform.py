@@ -1,8 +1,8 @@
 """One SDK event and its raw record -> the values of an ``event_v2`` row and its ``item_v2`` rows.
 
 Reference sections 2 and 3.3. Pure functions of their inputs, shared by the local and Spark runners.
-For speed an event becomes a list in :data:`etl.event_slots.EVENT_COLUMNS` order holding values as the SDK
-sent them; :mod:`etl.arrow_rows` turns many such lists into Arrow columns, coercing types column by column.
+For speed an event becomes a list in :data:`clickstream.etl.event_slots.EVENT_COLUMNS` order holding values as the SDK
+sent them; :mod:`clickstream.etl.arrow_rows` turns many such lists into Arrow columns, coercing types column by column.
 Enrichment (user agent, geo IP, traffic-source classification) runs afterwards on Arrow batches, reading
 the transient columns (names starting with ``_``) that the transform adds for it.
 """
@@ -18,9 +18,9 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import orjson
 
 from clickstream.contract import EVENT_V2, ITEM_V2, USER_V2, RejectReason
-from etl.decode import RejectedInput
-from etl.enrich.privacy import protect_ip
-from etl.event_slots import (
+from clickstream.etl.decode import RejectedInput
+from clickstream.etl.enrich.privacy import protect_ip
+from clickstream.etl.event_slots import (
     ATTRIBUTE_SLOTS,
     COL_APP_ID,
     COL_CUSTOM_PARAMETERS,
@@ -79,9 +79,9 @@ from etl.event_slots import (
     TRAFFIC_ATTRIBUTES,
     first_present,
 )
-from etl.settings import TransformSettings
-from etl.time_rules import check_time
-from etl.values import (
+from clickstream.etl.settings import TransformSettings
+from clickstream.etl.time_rules import check_time
+from clickstream.etl.values import (
     MAX_TIME_MSEC,
     VALUE_MAX_BYTES,
     cut_value,
@@ -384,7 +384,7 @@ def _traffic_json(attributes: Mapping[str, Any]) -> str:
 
 
 def _custom_with_twin(custom: dict[str, Any], truncate: bool, twin_bytes: int) -> tuple[dict[str, Any], str]:
-    """Custom parameters and their JSON twin, both with the values cut alike (:func:`etl.values.fit_json`)."""
+    """Custom parameters and their JSON twin, the values cut alike (:func:`clickstream.etl.values.fit_json`)."""
     try:
         twin = orjson.dumps(custom)
     except TypeError:  # a value nested deeper than orjson writes: kept as its JSON text
@@ -400,7 +400,7 @@ def _custom_with_twin(custom: dict[str, Any], truncate: bool, twin_bytes: int) -
 
 
 def _user_json(user: dict[str, Any], settings: TransformSettings) -> str:
-    """The user object as JSON text (read back by :mod:`etl.users`), its attribute values cut so that the
+    """The user object as JSON text (read back by :mod:`clickstream.etl.users`), its attribute values cut so that the
     ``user_properties`` map and its twin hold the same values, and the twin fits its column."""
     try:
         encoded = orjson.dumps(user)

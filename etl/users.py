@@ -32,11 +32,11 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from clickstream.contract import ETL_STATE_DIR, STRING_MAP, USER_V2
+from clickstream.etl.arrow_rows import build_table
+from clickstream.etl.settings import TransformSettings
+from clickstream.etl.transform import user_properties, user_properties_json
+from clickstream.etl.values import msec_to_datetime
 from clickstream.storage import Storage
-from etl.arrow_rows import build_table
-from etl.settings import TransformSettings
-from etl.transform import user_properties, user_properties_json
-from etl.values import msec_to_datetime
 
 # The events a first touch is read from; in one millisecond, the earlier in this order wins.
 FIRST_TOUCH_EVENTS = ("_first_open", "_first_visit", "_session_start", "_screen_view")

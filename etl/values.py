@@ -20,7 +20,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from etl.native import native_column
+from clickstream.etl.native import native_column
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 # Byte limit of one custom parameter or user attribute value, in the map and in its JSON twin alike. The web

@@ -17,8 +17,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from clickstream.contract import REJECTED, Table, processed_file, rejected_file, rows_to_arrow
+from clickstream.etl.values import truncate_utf8
 from clickstream.storage import Storage
-from etl.values import truncate_utf8
 
 _EPOCH = date(1970, 1, 1)
 
@@ -59,7 +59,8 @@ class InputWriter:
         keys = pc.add(pc.multiply(pc.cast(apps.indices, pa.int64()), 1 << 32), pc.cast(days, pa.int64()))
         # One stable sort by (app, day), then zero-copy slices: each row is copied once, however many
         # partitions the chunk spans, and keeps its input order within its partition. The transform
-        # already groups a chunk's rows so (``etl.batch``); then the copy, the writer's largest cost, is skipped.
+        # already groups a chunk's rows so (``clickstream.etl.batch``); then the copy, the writer's largest
+        # cost, is skipped.
         if not _ascending(keys):
             order = pc.sort_indices(keys)
             data, keys = data.take(order), keys.take(order)

@@ -1,6 +1,6 @@
 """The entry point of every deployed container: compose the configuration, then run the command.
 
-``python -m infra.container_config -- clickstream serve ...`` reads the base clickstream.yml
+``python -m clickstream.infra.container_config -- clickstream serve ...`` reads the base clickstream.yml
 (``$CLICKSTREAM_BASE_CONFIG``: an ``s3://`` URI or a path), lays the stack's JSON overrides
 (``$CLICKSTREAM_CONFIG_OVERRIDES``, then any ``$CLICKSTREAM_CONFIG_OVERRIDES_<NAME>`` in name order:
 bucket, stream, workgroup, ... names only CloudFormation knows) over it, validates the result with the
@@ -27,7 +27,7 @@ import yaml
 
 from clickstream.config import CONFIG_ENV_VAR, parse_config
 from clickstream.errors import ConfigError
-from infra.layers import deep_merge
+from clickstream.infra.layers import deep_merge
 
 BASE_ENV = "CLICKSTREAM_BASE_CONFIG"
 OVERRIDES_ENV = "CLICKSTREAM_CONFIG_OVERRIDES"
@@ -103,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args[:1] == ["--"]:
         args = args[1:]
     if not args:
-        print("usage: python -m infra.container_config -- COMMAND [ARGS...]", file=sys.stderr)
+        print("usage: python -m clickstream.infra.container_config -- COMMAND [ARGS...]", file=sys.stderr)
         return 2
     try:
         path = prepare(os.environ)

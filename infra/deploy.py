@@ -19,7 +19,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from clickstream.errors import ClickstreamError
-from infra.package import Packaged
+from clickstream.infra.package import Packaged
 
 Printer = Callable[[str], None]
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]

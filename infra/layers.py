@@ -14,10 +14,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from infra.templates_io import parse_template, template_texts
+from clickstream.infra.templates_io import parse_template, template_texts
 
 OVERRIDES_ENV = "CLICKSTREAM_CONFIG_OVERRIDES"
-ENTRY_POINT = ["python", "-m", "infra.container_config", "--"]
+ENTRY_POINT = ["python", "-m", "clickstream.infra.container_config", "--"]
 NO_VALUE = "AWS::NoValue"
 
 # Stand-ins for what only the deployed stack knows; anything else in ${...} becomes "example".
@@ -126,7 +126,7 @@ def _without_no_value(node: Any) -> Any:
 
 def _commands_in(text: str) -> list[tuple[str, ...]]:
     """Commands the state machine runs through the entry point (its ContainerOverrides)."""
-    found = re.findall(r'"Command": \[("python", "-m", "infra.container_config", "--", [^\]]*)\]', text)
+    found = re.findall(r'"Command": \[("python", "-m", "clickstream.infra.container_config", "--", [^\]]*)\]', text)
     return [tuple(part.strip().strip('"') for part in command.split(","))[len(ENTRY_POINT) :] for command in found]
 
 

@@ -28,8 +28,8 @@ from packaging.requirements import Requirement
 
 from clickstream.config import Config
 from clickstream.errors import ClickstreamError
-from infra import spark_bundle
-from infra.render import Rendered, render
+from clickstream.infra import spark_bundle
+from clickstream.infra.render import Rendered, render
 
 # Besides what the Dockerfile copies: the Dockerfile itself and what keeps local state out of the build.
 IMAGE_BUILD_FILES = ("Dockerfile", ".dockerignore")
@@ -49,7 +49,7 @@ class Packaged:
 
 def source_root() -> Path:
     """The checkout holding the Dockerfile (package needs the source tree, not an installed wheel)."""
-    root = spark_bundle.package_folder("infra").parent
+    root = spark_bundle.package_folder(spark_bundle.PACKAGE).parent
     if not (root / "Dockerfile").is_file() or not (root / "dbt_project" / "dbt_project.yml").is_file():
         raise ClickstreamError(
             f"no Dockerfile and dbt_project/ next to the installed packages ({root})",
@@ -158,7 +158,7 @@ def package(config: Config, out_dir: Path | None = None) -> Packaged:
         (image / name).parent.mkdir(parents=True, exist_ok=True)
         source = root / name
         if source.is_dir():
-            shutil.copytree(source, image / name, ignore=_ignore)
+            shutil.copytree(source, image / name, symlinks=True, ignore=_ignore)
         else:
             shutil.copy2(source, image / name)
     (out / "image.tar.gz").write_bytes(_tarball(image, "image"))

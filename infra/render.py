@@ -4,7 +4,7 @@ Three things are derived from the configuration, all offline:
 
 * the **base config**: the user's ``clickstream.yml`` without what the stacks decide (home, data_root,
   the sink, the warehouse engine, dbt's target and project folder). Every container and the Spark job read
-  it; the stacks add their resource names on top (:mod:`infra.container_config`). Its S3 key carries its
+  it; the stacks add their resource names on top (:mod:`clickstream.infra.container_config`). Its S3 key carries its
   content hash, so changing a setting makes a new task definition revision (a rolling update) and
   rolling back is deploying the old key again;
 * the **artefact keys**: where `deploy` uploads the templates, the base config and the Spark job files,
@@ -24,9 +24,9 @@ import yaml
 
 from clickstream.config import Config, parse_config
 from clickstream.errors import ConfigError
-from infra import layers, spark_bundle
-from infra.layers import deep_merge  # noqa: F401  (re-exported: older imports use infra.render)
-from infra.templates_io import ROOT_TEMPLATE, parse_template, template_texts, templates_digest
+from clickstream.infra import layers, spark_bundle
+from clickstream.infra.layers import deep_merge  # noqa: F401  (re-exported: older imports use infra.render)
+from clickstream.infra.templates_io import ROOT_TEMPLATE, parse_template, template_texts, templates_digest
 
 SINK_TYPES = {"s3": "S3", "kinesis": "Kinesis", "msk": "MSK"}
 MSK_PLACEHOLDER_BROKERS = "set-by-the-stack:9094"
@@ -128,7 +128,7 @@ def _without_empty(data: dict[str, Any]) -> dict[str, Any]:
 
 def _check_composed(data: dict[str, Any], config: Config) -> None:
     """Every container's config, the base with the layers the templates give it, must be valid."""
-    from infra.container_config import compose
+    from clickstream.infra.container_config import compose
 
     infra = config.infra
     base_text = yaml.safe_dump(data, sort_keys=False)
@@ -211,8 +211,8 @@ def render(config: Config, out_dir: Path | None = None) -> Rendered:
     _check_composed(base, config)
     base_text = (
         "# Base configuration of the AWS deployment, made by `clickstream infra render` from clickstream.yml.\n"
-        "# The stacks add home, data_root, the sink, the warehouse and dbt's target (infra.container_config).\n"
-        + yaml.safe_dump(base, sort_keys=False)
+        "# The stacks add home, data_root, the sink, the warehouse and dbt's target\n"
+        "# (clickstream.infra.container_config).\n" + yaml.safe_dump(base, sort_keys=False)
     )
     texts = template_texts()
     code = spark_bundle.build_code_zip()

@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import zipfile
 from importlib import metadata
 from importlib.util import find_spec
 from pathlib import Path
 
 DISTRIBUTION = "clickstream-analytics"
-# What the Spark runner imports, directly or through the shared core.
-PACKAGES = ("clickstream", "etl", "loader", "ingestion")
+PACKAGE = "clickstream"
+# The stages the Spark runner never imports, left out of the zip; the rest of the package goes in.
+_SKIP_STAGES = {"studio", "quicksight", "infra", "dbt_project"}
 _SKIP_PARTS = {"__pycache__"}
 # Compiled modules are built for this machine and cannot load from a zip: the job takes their fallbacks.
 _SKIP_SUFFIXES = {".pyc", ".pyo", ".so", ".pyd"}
@@ -37,11 +39,14 @@ def package_folder(name: str) -> Path:
 
 
 def _files(folder: Path) -> list[Path]:
-    return sorted(
-        path
-        for path in folder.rglob("*")
-        if path.is_file() and not _SKIP_PARTS.intersection(path.parts) and path.suffix not in _SKIP_SUFFIXES
-    )
+    """The package's files; in a checkout the stage folders are symbolic links, so the walk follows links."""
+    found: list[Path] = []
+    for directory, subfolders, names in os.walk(folder, followlinks=True):
+        here = Path(directory)
+        skip = _SKIP_PARTS | (_SKIP_STAGES if here == folder else set())
+        subfolders[:] = [name for name in subfolders if name not in skip]
+        found.extend(here / name for name in names if Path(name).suffix not in _SKIP_SUFFIXES)
+    return sorted(found)
 
 
 def _dist_info() -> dict[str, str]:
@@ -51,7 +56,7 @@ def _dist_info() -> dict[str, str]:
     entry_points = dist.read_text("entry_points.txt")
     if entry_points:
         files[f"{folder}/entry_points.txt"] = entry_points
-    files[f"{folder}/top_level.txt"] = "\n".join(PACKAGES) + "\n"
+    files[f"{folder}/top_level.txt"] = PACKAGE + "\n"
     return files
 
 
@@ -60,10 +65,9 @@ def build_code_zip() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         entries: dict[str, bytes] = {}
-        for package in PACKAGES:
-            root = package_folder(package)
-            for path in _files(root):
-                entries[f"{package}/{path.relative_to(root).as_posix()}"] = path.read_bytes()
+        root = package_folder(PACKAGE)
+        for path in _files(root):
+            entries[f"{PACKAGE}/{path.relative_to(root).as_posix()}"] = path.read_bytes()
         entries.update({name: text.encode() for name, text in _dist_info().items()})
         for name in sorted(entries):
             info = zipfile.ZipInfo(name, date_time=_EPOCH)
@@ -75,10 +79,12 @@ def build_code_zip() -> bytes:
 
 def entry_point_source() -> bytes:
     """deploy/spark_etl_entry.py when running from a checkout, else the same three lines."""
-    checkout = package_folder("etl").parent / "deploy" / "spark_etl_entry.py"
+    checkout = package_folder(PACKAGE).parent / "deploy" / "spark_etl_entry.py"
     if checkout.is_file():
         return checkout.read_bytes()
-    return b"from etl.spark_runner import main\n\nif __name__ == '__main__':\n    raise SystemExit(main())\n"
+    return (
+        b"from clickstream.etl.spark_runner import main\n\nif __name__ == '__main__':\n    raise SystemExit(main())\n"
+    )
 
 
 def digest(data: bytes) -> str:

@@ -1,7 +1,7 @@
 """The CloudFormation templates shipped as package data, and a YAML loader that understands their short tags.
 
 The templates are plain files (reviewable, cfn-lint-able); nothing is generated into them. What changes
-per deployment travels as stack parameters (:mod:`infra.render`).
+per deployment travels as stack parameters (:mod:`clickstream.infra.render`).
 """
 
 from __future__ import annotations

@@ -19,21 +19,21 @@ from typing import TYPE_CHECKING
 from clickstream.exports import lazy_exports
 
 if TYPE_CHECKING:
-    from ingestion.app import CollectorApp
-    from ingestion.server import build_app, serve
-    from ingestion.shipper import ship_segments
-    from ingestion.sinks import Sink, build_sink
-    from ingestion.wal import WriteAheadLog
+    from clickstream.ingestion.app import CollectorApp
+    from clickstream.ingestion.server import build_app, serve
+    from clickstream.ingestion.shipper import ship_segments
+    from clickstream.ingestion.sinks import Sink, build_sink
+    from clickstream.ingestion.wal import WriteAheadLog
 
 __all__ = ["CollectorApp", "Sink", "WriteAheadLog", "build_app", "build_sink", "serve", "ship_segments"]
 
 __getattr__ = lazy_exports(
     __name__,
     {
-        "ingestion.app": "CollectorApp",
-        "ingestion.server": "build_app serve",
-        "ingestion.shipper": "ship_segments",
-        "ingestion.sinks": "Sink build_sink",
-        "ingestion.wal": "WriteAheadLog",
+        "clickstream.ingestion.app": "CollectorApp",
+        "clickstream.ingestion.server": "build_app serve",
+        "clickstream.ingestion.shipper": "ship_segments",
+        "clickstream.ingestion.sinks": "Sink build_sink",
+        "clickstream.ingestion.wal": "WriteAheadLog",
     },
 )

@@ -8,7 +8,7 @@ of *other* collectors and ships those whose owner is gone, through the same sink
 raw file names the owner would have used.
 
 Who may ship a folder is decided by the folder's ``LOCK`` alone: a live worker holds an exclusive
-``flock`` on it for as long as it runs (see :class:`~ingestion.wal.WriteAheadLog`), the kernel (or,
+``flock`` on it for as long as it runs (see :class:`~clickstream.ingestion.wal.WriteAheadLog`), the kernel (or,
 on NFS, the server once the client's lease expires) drops it when the process dies, and an adopter
 takes it with :meth:`WriteAheadLog.recover`, exactly as a restarted worker recovers its own folder:
 torn tails cut, open segments sealed, sealed segments shipped and only then deleted. Two adopters
@@ -40,9 +40,9 @@ from pathlib import Path
 from clickstream.config import Config
 from clickstream.contract import WAL_DIR
 from clickstream.errors import ConfigError, SinkError
-from ingestion.shipper import ship_segments
-from ingestion.sinks.base import SegmentBatch, Sink
-from ingestion.wal import LOCK, WriteAheadLog
+from clickstream.ingestion.shipper import ship_segments
+from clickstream.ingestion.sinks.base import SegmentBatch, Sink
+from clickstream.ingestion.wal import LOCK, WriteAheadLog
 
 logger = logging.getLogger("clickstream.ingestion.adoption")
 

@@ -5,7 +5,7 @@ preflights. Refusals get the right status and a short reason in the body, and ar
 Checks run cheapest first and before the body is read: app id, authentication, rate limit, log space,
 declared size, memory budget; so a refused request costs little and a large body is never buffered.
 The worker's background work (recovering the log, the shipping and reporting loops, shutdown) lives in
-:mod:`ingestion.background`.
+:mod:`clickstream.ingestion.background`.
 """
 
 from __future__ import annotations
@@ -23,15 +23,15 @@ import orjson
 
 from clickstream.config import Config
 from clickstream.contract import raw_record
+from clickstream.ingestion import metrics as prom
+from clickstream.ingestion.adoption import wal_folder
+from clickstream.ingestion.auth import build_authenticator
+from clickstream.ingestion.background import Background
+from clickstream.ingestion.limits import AppRateLimiter, ByteBudget
+from clickstream.ingestion.record import client_ip, parse_networks, query_params
+from clickstream.ingestion.shipper import Sink
+from clickstream.ingestion.wal import WriteAheadLog
 from clickstream.payload import PayloadRejected, check_body, inflate
-from ingestion import metrics as prom
-from ingestion.adoption import wal_folder
-from ingestion.auth import build_authenticator
-from ingestion.background import Background
-from ingestion.limits import AppRateLimiter, ByteBudget
-from ingestion.record import client_ip, parse_networks, query_params
-from ingestion.shipper import Sink
-from ingestion.wal import WriteAheadLog
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -167,7 +167,7 @@ class CollectorApp:
     # --- ASGI ----------------------------------------------------------------------------------
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Every request the connection does not answer itself (see :mod:`ingestion.direct`)."""
+        """Every request the connection does not answer itself (see :mod:`clickstream.ingestion.direct`)."""
         if scope["type"] != "http":
             if scope["type"] == "lifespan":
                 await self._lifespan(receive, send)
@@ -342,7 +342,7 @@ class CollectorApp:
     async def _collect(self, scope: Scope, headers: dict[bytes, bytes], receive: Receive) -> bytes:
         """Check, read and durably store one collect request; returns its request id.
 
-        The connection answers most collect requests itself (:mod:`ingestion.direct`); this path takes
+        The connection answers most collect requests itself (:mod:`clickstream.ingestion.direct`); this path takes
         the rest: with authentication, chunked bodies, ``Expect: 100-continue``, pipelined requests.
         """
         query_string = scope["query_string"].decode("latin-1")

@@ -2,10 +2,10 @@
 
 Beside the requests, a worker keeps two loops: one ships the log's sealed segments to the sink every
 ``ship_interval_seconds``, the other refreshes the log gauges and publishes this worker's metrics
-snapshot every second (for ``GET /metrics`` on the other workers, see :mod:`ingestion.metrics`).
+snapshot every second (for ``GET /metrics`` on the other workers, see :mod:`clickstream.ingestion.metrics`).
 Start-up recovers the log and ships what an earlier run left before any request is taken; shutdown
 commits, seals and ships everything, then releases the log folder. The protocol
-(:mod:`ingestion.app`) reads only :attr:`Background.ship_error` and the gauges.
+(:mod:`clickstream.ingestion.app`) reads only :attr:`Background.ship_error` and the gauges.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ import logging
 import time
 from pathlib import Path
 
-from ingestion import metrics as prom
-from ingestion.adoption import remove_emptied_folder
-from ingestion.limits import ByteBudget
-from ingestion.shipper import Sink, ship_segments
-from ingestion.wal import WriteAheadLog
+from clickstream.ingestion import metrics as prom
+from clickstream.ingestion.adoption import remove_emptied_folder
+from clickstream.ingestion.limits import ByteBudget
+from clickstream.ingestion.shipper import Sink, ship_segments
+from clickstream.ingestion.wal import WriteAheadLog
 
 logger = logging.getLogger("clickstream.ingestion")
 

@@ -17,7 +17,7 @@ subclass answers before the ASGI app is involved:
 * more than ``max_connections`` open connections in this worker: 503 with ``Retry-After`` and close.
 
 Given the collector, the protocol also answers most collect POSTs itself, without an ASGI task
-(:mod:`ingestion.direct` says which and why).
+(:mod:`clickstream.ingestion.direct` says which and why).
 """
 
 from __future__ import annotations
@@ -29,11 +29,11 @@ from typing import TYPE_CHECKING, Any
 import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from ingestion.direct import DirectCollect
+from clickstream.ingestion.direct import DirectCollect
 
 if TYPE_CHECKING:
     from clickstream.config import IngestionConfig
-    from ingestion.app import CollectorApp
+    from clickstream.ingestion.app import CollectorApp
 
 RefusalCounter = Callable[[int, str], None]
 

@@ -4,11 +4,11 @@ uvicorn runs every request as an asyncio task that talks to the app in ASGI mess
 an ``asyncio.Event``, a ``receive`` and two ``send`` calls that check every response header with a
 regular expression, and a timer re-armed after each response. On the collector's one hot route that
 machinery cost more CPU than the collector's own work (``docs/decisions.md``, entry 17). So the
-connection (:mod:`ingestion.connection`) answers a collect POST itself when that is simple: no
+connection (:mod:`clickstream.ingestion.connection`) answers a collect POST itself when that is simple: no
 authentication configured, a ``Content-Length`` body, no ``Expect: 100-continue``, and no earlier
 request on the connection still waiting for its answer. Everything else goes to the ASGI app as before.
 
-Both paths run the same steps of :class:`~ingestion.app.CollectorApp` (checks, raw record, log,
+Both paths run the same steps of :class:`~clickstream.ingestion.app.CollectorApp` (checks, raw record, log,
 counters) in the same order, so they answer alike; the protocol tests run on both. The log calls back
 when a group commit is on disk, so a request waiting for its fsync costs a callback in a list, not a task.
 
@@ -27,11 +27,11 @@ from typing import TYPE_CHECKING
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE
 
-from ingestion.app import ACK_LENGTH, ACK_TYPE, RequestRefused
-from ingestion.record import query_params
+from clickstream.ingestion.app import ACK_LENGTH, ACK_TYPE, RequestRefused
+from clickstream.ingestion.record import query_params
 
 if TYPE_CHECKING:
-    from ingestion.app import CollectorApp, Headers
+    from clickstream.ingestion.app import CollectorApp, Headers
 
 logger = logging.getLogger("clickstream.ingestion")
 

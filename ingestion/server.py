@@ -10,12 +10,12 @@ from collections.abc import Callable
 import uvicorn
 
 from clickstream.config import Config
-from ingestion.adoption import adopting, shipping_sink, with_task_id
-from ingestion.app import CollectorApp
-from ingestion.connection import protocol_for
-from ingestion.logs import configure_json_logging
-from ingestion.metrics import clear_snapshots
-from ingestion.sinks import build_sink
+from clickstream.ingestion.adoption import adopting, shipping_sink, with_task_id
+from clickstream.ingestion.app import CollectorApp
+from clickstream.ingestion.connection import protocol_for
+from clickstream.ingestion.logs import configure_json_logging
+from clickstream.ingestion.metrics import clear_snapshots
+from clickstream.ingestion.sinks import build_sink
 
 
 def build_app(config: Config, worker: str = "w0") -> CollectorApp:
@@ -28,7 +28,8 @@ def uvicorn_config(
 ) -> uvicorn.Config:
     """uvicorn settings for one collector worker: httptools with our limits, uvloop, no access log.
 
-    ``direct``: the connection answers collect POSTs itself (:mod:`ingestion.direct`); off, all go through ASGI.
+    ``direct``: the connection answers collect POSTs itself (:mod:`clickstream.ingestion.direct`); off, all go
+    through ASGI.
     """
     settings = config.ingestion
     return uvicorn.Config(
@@ -97,7 +98,7 @@ def keep_freed_memory() -> None:
 
 def serve(config: Config, host: str | None = None, port: int | None = None, log_level: str = "warning") -> None:
     """Serve until interrupted (SIGINT/SIGTERM); on the way out every worker seals and ships its log."""
-    from ingestion.supervisor import Supervisor
+    from clickstream.ingestion.supervisor import Supervisor
 
     host = host or config.ingestion.host
     port = config.ingestion.port if port is None else port

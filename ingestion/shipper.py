@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from clickstream.contract import RAW_FILE_SUFFIX, raw_partition
-from ingestion.sinks.base import SegmentBatch, Sink
-from ingestion.sinks.local import StorageSink
-from ingestion.wal import segment_opened_ms
+from clickstream.ingestion.sinks.base import SegmentBatch, Sink
+from clickstream.ingestion.sinks.local import StorageSink
+from clickstream.ingestion.wal import segment_opened_ms
 
 __all__ = ["Sink", "StorageSink", "raw_path_for", "ship_segments"]
 

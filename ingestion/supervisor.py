@@ -2,7 +2,7 @@
 
 The supervisor reserves the address and starts ``ingestion.workers`` processes (spawned, as uvicorn
 does), each with its id ``w0``..``wN-1`` and therefore its own log folder (``<home>/wal/<id>/``, or
-``<wal_root>/<task id>/<id>/`` with a shared log root, see :mod:`ingestion.adoption`). Each worker
+``<wal_root>/<task id>/<id>/`` with a shared log root, see :mod:`clickstream.ingestion.adoption`). Each worker
 listens on its own ``SO_REUSEPORT`` socket, so the kernel spreads new connections evenly over the
 workers (one shared socket lets whichever process wakes first take most of them), and a worker starts
 listening only once it has recovered and shipped its log.
@@ -33,7 +33,7 @@ from types import FrameType
 from typing import Any
 
 from clickstream.config import Config
-from ingestion.logs import configure_json_logging
+from clickstream.ingestion.logs import configure_json_logging
 
 logger = logging.getLogger("clickstream.ingestion.supervisor")
 
@@ -98,7 +98,7 @@ def _worker_main(config: Config, worker: str, index: int, host: str, port: int, 
     _die_with_parent(int(os.environ["CLICKSTREAM_SUPERVISOR_PID"]))
     if config.ingestion.pin_workers:
         pin_to_cpu(index, config.ingestion.worker_count)
-    from ingestion.server import run_worker
+    from clickstream.ingestion.server import run_worker
 
     sock = bind_socket(host, port)
     with contextlib.suppress(KeyboardInterrupt):

@@ -18,19 +18,19 @@ from typing import TYPE_CHECKING
 from clickstream.exports import lazy_exports
 
 if TYPE_CHECKING:
-    from loader.duckdb_warehouse import DuckDBWarehouse
-    from loader.factory import open_warehouse
-    from loader.runner import LoadResult, run_load
-    from loader.warehouse import StageRecord
+    from clickstream.loader.duckdb_warehouse import DuckDBWarehouse
+    from clickstream.loader.factory import open_warehouse
+    from clickstream.loader.runner import LoadResult, run_load
+    from clickstream.loader.warehouse import StageRecord
 
 __all__ = ["DuckDBWarehouse", "LoadResult", "StageRecord", "open_warehouse", "run_load"]
 
 __getattr__ = lazy_exports(
     __name__,
     {
-        "loader.duckdb_warehouse": "DuckDBWarehouse",
-        "loader.factory": "open_warehouse",
-        "loader.runner": "LoadResult run_load",
-        "loader.warehouse": "StageRecord",
+        "clickstream.loader.duckdb_warehouse": "DuckDBWarehouse",
+        "clickstream.loader.factory": "open_warehouse",
+        "clickstream.loader.runner": "LoadResult run_load",
+        "clickstream.loader.warehouse": "StageRecord",
     },
 )

@@ -35,7 +35,7 @@ import botocore.exceptions
 from clickstream.config import AthenaConfig
 from clickstream.contract import PROCESSED_DIR, REJECTED, REJECTED_DIR, Table
 from clickstream.errors import WarehouseError
-from loader.athena_glue import (
+from clickstream.loader.athena_glue import (
     LEDGER_GLUE_COLUMNS,
     RUN_HISTORY_GLUE_COLUMNS,
     data_table_input,
@@ -43,9 +43,16 @@ from loader.athena_glue import (
     partition_input,
     partition_keys,
 )
-from loader.athena_lock import S3LeaseLock
-from loader.redshift_warehouse import s3_client, split_s3_uri
-from loader.warehouse import LEDGER_TABLE, RUN_HISTORY_TABLE, FileToLoad, LedgerEntry, StageRecord, ledger_fields
+from clickstream.loader.athena_lock import S3LeaseLock
+from clickstream.loader.redshift_warehouse import s3_client, split_s3_uri
+from clickstream.loader.warehouse import (
+    LEDGER_TABLE,
+    RUN_HISTORY_TABLE,
+    FileToLoad,
+    LedgerEntry,
+    StageRecord,
+    ledger_fields,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_glue.client import GlueClient

@@ -20,9 +20,9 @@ import pyarrow.parquet as pq
 
 from clickstream.contract import Table
 from clickstream.errors import WarehouseError
+from clickstream.loader.warehouse import LEDGER_TABLE, RUN_HISTORY_TABLE, FileToLoad, LedgerEntry, StageRecord
 from clickstream.locks import exclusive_lock
 from clickstream.storage import Storage
-from loader.warehouse import LEDGER_TABLE, RUN_HISTORY_TABLE, FileToLoad, LedgerEntry, StageRecord
 
 SOURCE_FILE_COLUMN = "_source_file"
 OPEN_RETRY_SECONDS = 15.0

@@ -29,8 +29,8 @@ import re
 from collections.abc import Sequence
 
 from clickstream.contract import REJECTED, Table
+from clickstream.loader.warehouse import LEDGER_TABLE, RUN_HISTORY_TABLE
 from clickstream.redshift_data_api import Statement as Statement  # the loader's statements run through the core client
-from loader.warehouse import LEDGER_TABLE, RUN_HISTORY_TABLE
 
 ROW_STAGE = "_stage_rows"
 REPLACING_STAGE = "_stage_replacing"

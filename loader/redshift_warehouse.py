@@ -2,7 +2,7 @@
 
 Each batch writes a ``COPY`` manifest of its Parquet files (with ``content_length``, which ``COPY``
 needs for columnar files) and a JSON-lines file of its ledger entries to ``manifest_prefix``, then runs
-one transaction that stages both, inserts the rows and records the files (see :mod:`loader.redshift_sql`).
+one transaction that stages both, inserts the rows and records the files (see :mod:`clickstream.loader.redshift_sql`).
 
 Concurrency: :meth:`load_lock` is a local file lock (two loaders on one machine wait for each other
 with the configured timeout, and a dead holder releases it). Loaders on different machines are kept
@@ -28,10 +28,10 @@ import botocore.exceptions
 from clickstream.config import RedshiftConfig
 from clickstream.contract import REJECTED, Table
 from clickstream.errors import WarehouseError
+from clickstream.loader.redshift_sql import INSERT_ROWS_PURPOSE, LEDGER_FILE_FIELDS, RUN_HISTORY_COLUMNS, RedshiftSql
+from clickstream.loader.warehouse import FileToLoad, LedgerEntry, StageRecord, ledger_fields
 from clickstream.locks import exclusive_lock
 from clickstream.redshift_data_api import DataApi, data_api_client, target_of
-from loader.redshift_sql import INSERT_ROWS_PURPOSE, LEDGER_FILE_FIELDS, RUN_HISTORY_COLUMNS, RedshiftSql
-from loader.warehouse import FileToLoad, LedgerEntry, StageRecord, ledger_fields
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client

@@ -21,9 +21,9 @@ import pyarrow.parquet as pq
 from clickstream.config import Config
 from clickstream.contract import PROCESSED_DIR, PROCESSED_TABLES, REJECTED, REJECTED_DIR, Table
 from clickstream.errors import WarehouseError
+from clickstream.loader.factory import open_warehouse
+from clickstream.loader.warehouse import FileToLoad, LedgerEntry, Warehouse
 from clickstream.storage import Storage, StoredFile
-from loader.factory import open_warehouse
-from loader.warehouse import FileToLoad, LedgerEntry, Warehouse
 
 LOADED_TABLES: tuple[Table, ...] = (*PROCESSED_TABLES.values(), REJECTED)
 

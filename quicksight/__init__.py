@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING
 from clickstream.exports import lazy_exports
 
 if TYPE_CHECKING:
-    from quicksight.offline.render import render_dashboards
-    from quicksight.publisher.publish import plan_summary, publish_dashboards
-    from quicksight.spec.exposures import exposures_path, exposures_yaml, write_exposures
-    from quicksight.spec.load import bundled_dashboards
+    from clickstream.quicksight.offline.render import render_dashboards
+    from clickstream.quicksight.publisher.publish import plan_summary, publish_dashboards
+    from clickstream.quicksight.spec.exposures import exposures_path, exposures_yaml, write_exposures
+    from clickstream.quicksight.spec.load import bundled_dashboards
 
 __all__ = [
     "bundled_dashboards",
@@ -46,9 +46,9 @@ __all__ = [
 __getattr__ = lazy_exports(
     __name__,
     {
-        "quicksight.offline.render": "render_dashboards",
-        "quicksight.publisher.publish": "plan_summary publish_dashboards",
-        "quicksight.spec.exposures": "exposures_path exposures_yaml write_exposures",
-        "quicksight.spec.load": "bundled_dashboards",
+        "clickstream.quicksight.offline.render": "render_dashboards",
+        "clickstream.quicksight.publisher.publish": "plan_summary publish_dashboards",
+        "clickstream.quicksight.spec.exposures": "exposures_path exposures_yaml write_exposures",
+        "clickstream.quicksight.spec.load": "bundled_dashboards",
     },
 )

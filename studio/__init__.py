@@ -19,19 +19,19 @@ from typing import TYPE_CHECKING
 from clickstream.exports import lazy_exports
 
 if TYPE_CHECKING:
-    from studio.app import create_app
-    from studio.catalog import Catalog
-    from studio.server import serve
-    from studio.snapshot import SnapshotReader
+    from clickstream.studio.app import create_app
+    from clickstream.studio.catalog import Catalog
+    from clickstream.studio.server import serve
+    from clickstream.studio.snapshot import SnapshotReader
 
 __all__ = ["Catalog", "SnapshotReader", "create_app", "serve"]
 
 __getattr__ = lazy_exports(
     __name__,
     {
-        "studio.app": "create_app",
-        "studio.catalog": "Catalog",
-        "studio.server": "serve",
-        "studio.snapshot": "SnapshotReader",
+        "clickstream.studio.app": "create_app",
+        "clickstream.studio.catalog": "Catalog",
+        "clickstream.studio.server": "serve",
+        "clickstream.studio.snapshot": "SnapshotReader",
     },
 )

@@ -4,7 +4,7 @@ Templates are fixed text; the loops over steps, touchpoints and pairs only numbe
 (documented for analysts in docs/studio.md):
 
 A user, in every analysis, is the original's merged user: the signed-in id of the device's users row
-(dim_users.user_id), else the device's user_pseudo_id (:func:`studio.sqlbuild.merged_user`). A user who
+(dim_users.user_id), else the device's user_pseudo_id (:func:`clickstream.studio.sqlbuild.merged_user`). A user who
 signs in on a phone and a laptop is one user: counted once, and a funnel step, a return or a touch on
 either device belongs to them.
 
@@ -41,15 +41,15 @@ from typing import Any
 
 from sqlglot import exp
 
-from studio.catalog import Catalog
-from studio.model import (
+from clickstream.studio.catalog import Catalog
+from clickstream.studio.model import (
     AttributionRequest,
     EventAndCondition,
     EventRequest,
     FunnelRequest,
     RetentionRequest,
 )
-from studio.sqlbuild import (
+from clickstream.studio.sqlbuild import (
     UNITS,
     BadRequest,
     any_of,

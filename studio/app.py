@@ -29,21 +29,20 @@ from pydantic import BaseModel, Field
 
 from clickstream import __version__
 from clickstream.config import Config
-from clickstream.web_assets import ASSETS
-from studio.analyses import (
+from clickstream.studio.analyses import (
     Analysis,
     attribution_analysis,
     event_analysis,
     funnel_analysis,
     retention_analysis,
 )
-from studio.auth import SESSION_COOKIE, SESSION_SECONDS, Authenticator, Unauthenticated, User, allowed
-from studio.catalog import Catalog, UnknownName, catalog_file, load_catalog
-from studio.dashboards import DashboardError, Dashboards
-from studio.deadline import QueryTimeout
-from studio.discovery import Discovery
-from studio.limits import MAX_BODY_BYTES, BodyLimit
-from studio.model import (
+from clickstream.studio.auth import SESSION_COOKIE, SESSION_SECONDS, Authenticator, Unauthenticated, User, allowed
+from clickstream.studio.catalog import Catalog, UnknownName, catalog_file, load_catalog
+from clickstream.studio.dashboards import DashboardError, Dashboards
+from clickstream.studio.deadline import QueryTimeout
+from clickstream.studio.discovery import Discovery
+from clickstream.studio.limits import MAX_BODY_BYTES, BodyLimit
+from clickstream.studio.model import (
     AttributionRequest,
     EventRequest,
     ExploreRequest,
@@ -51,9 +50,9 @@ from studio.model import (
     PathRequest,
     RetentionRequest,
 )
-from studio.paths import path_analysis
-from studio.reader import QueryFailed, WarehouseClients, WarehouseReader, open_reader
-from studio.request_ids import (
+from clickstream.studio.paths import path_analysis
+from clickstream.studio.reader import QueryFailed, WarehouseClients, WarehouseReader, open_reader
+from clickstream.studio.request_ids import (
     EngineFailed,
     RequestIds,
     engine_failed,
@@ -61,11 +60,12 @@ from studio.request_ids import (
     json_bytes,
     safe_text,
 )
-from studio.signin import HostCheck, LoginThrottle, retry_after
-from studio.snapshot import NoSnapshot
-from studio.sqlbuild import DIALECTS, BadRequest, render
-from studio.store import DisplayStore, default_url
-from studio.warehouse_catalog import WarehouseCatalog
+from clickstream.studio.signin import HostCheck, LoginThrottle, retry_after
+from clickstream.studio.snapshot import NoSnapshot
+from clickstream.studio.sqlbuild import DIALECTS, BadRequest, render
+from clickstream.studio.store import DisplayStore, default_url
+from clickstream.studio.warehouse_catalog import WarehouseCatalog
+from clickstream.web_assets import ASSETS
 
 STATIC = Path(__file__).resolve().parent / "static"
 REQUEST_ID_HEADER = "X-Click-Stream-Request-Id"

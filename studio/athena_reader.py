@@ -5,7 +5,7 @@ where the work group puts them), ``GetQueryExecution`` with backoff until the st
 ``GetQueryResults`` page by page. Athena returns every value as text; the result's column types
 (``ResultSetMetadata``) turn them back into numbers, dates and timestamps. A query still running at
 ``studio.query_timeout_seconds`` is stopped (``StopQueryExecution``) and answered like a DuckDB
-timeout; a failed or cancelled one becomes :class:`~studio.reader.QueryFailed` with Athena's reason.
+timeout; a failed or cancelled one becomes :class:`~clickstream.studio.reader.QueryFailed` with Athena's reason.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ import botocore.exceptions
 
 from clickstream.config import AthenaConfig, StudioConfig
 from clickstream.polling import poll
-from studio.deadline import QueryTimeout
-from studio.reader import QueryFailed, WarehouseClients, WarehouseReader
+from clickstream.studio.deadline import QueryTimeout
+from clickstream.studio.reader import QueryFailed, WarehouseClients, WarehouseReader
 
 if TYPE_CHECKING:
     from mypy_boto3_athena.client import AthenaClient

@@ -31,10 +31,10 @@ from datetime import datetime
 
 from sqlglot import exp
 
-from studio.analyses import Analysis, plain_rows
-from studio.catalog import Catalog
-from studio.model import ConditionGroup, PathRequest
-from studio.sqlbuild import condition_group, fill, merged_user, number, scope, seconds, text
+from clickstream.studio.analyses import Analysis, plain_rows
+from clickstream.studio.catalog import Catalog
+from clickstream.studio.model import ConditionGroup, PathRequest
+from clickstream.studio.sqlbuild import condition_group, fill, merged_user, number, scope, seconds, text
 
 PAGE_EVENTS = {"page_view_page_title": "_page_view", "page_view_page_url": "_page_view",
                "screen_view_screen_name": "_screen_view", "screen_view_screen_id": "_screen_view"}  # fmt: skip

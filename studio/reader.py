@@ -20,9 +20,9 @@ from typing import Any, Protocol
 
 from clickstream.config import Config
 from clickstream.serving import snapshot_path
-from studio.deadline import QueryTimeout
-from studio.snapshot import Result, SnapshotReader
-from studio.sqlbuild import Dialect
+from clickstream.studio.deadline import QueryTimeout
+from clickstream.studio.snapshot import Result, SnapshotReader
+from clickstream.studio.sqlbuild import Dialect
 
 logger = logging.getLogger("studio.reader")
 
@@ -111,12 +111,12 @@ def open_reader(config: Config, clients: WarehouseClients | None = None) -> Read
     settings = config.studio
     clients = clients or WarehouseClients()
     if config.warehouse.type == "redshift":
-        from studio.redshift_reader import RedshiftReader
+        from clickstream.studio.redshift_reader import RedshiftReader
 
         assert config.warehouse.redshift is not None  # the config requires the section for this type
         return RedshiftReader(config.warehouse.redshift, settings, clients)
     if config.warehouse.type == "athena":
-        from studio.athena_reader import AthenaReader
+        from clickstream.studio.athena_reader import AthenaReader
 
         assert config.warehouse.athena is not None
         return AthenaReader(config.warehouse.athena, settings, clients)

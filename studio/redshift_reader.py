@@ -3,7 +3,7 @@
 One ``ExecuteStatement`` per analysis on the configured cluster or workgroup, then ``DescribeStatement``
 with backoff until it is final, then ``GetStatementResult`` page by page with each value typed by its
 column. A query still running at ``studio.query_timeout_seconds`` is cancelled (``CancelStatement``)
-and answered like a DuckDB timeout; a failed one becomes :class:`~studio.reader.QueryFailed` with
+and answered like a DuckDB timeout; a failed one becomes :class:`~clickstream.studio.reader.QueryFailed` with
 Redshift's message.
 """
 
@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 from clickstream.config import RedshiftConfig, StudioConfig
 from clickstream.errors import WarehouseError
 from clickstream.redshift_data_api import DataApi, Statement, StatementTimeout, data_api_client, target_of
-from studio.deadline import QueryTimeout
-from studio.reader import QueryFailed, WarehouseClients, WarehouseReader
+from clickstream.studio.deadline import QueryTimeout
+from clickstream.studio.reader import QueryFailed, WarehouseClients, WarehouseReader
 
 if TYPE_CHECKING:
     from mypy_boto3_redshift_data.client import RedshiftDataAPIServiceClient

@@ -11,7 +11,7 @@ from clickstream.config import Config
 from clickstream.errors import ConfigError
 from clickstream.locks import cycle_lock_path, exclusive_lock
 from clickstream.serving import publish_snapshot, snapshot_path
-from studio.app import create_app
+from clickstream.studio.app import create_app
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 PUBLISH_LOCK_SECONDS = 60.0  # how long --publish waits for a running cycle before giving up with LockBusy

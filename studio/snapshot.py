@@ -17,7 +17,7 @@ from typing import Any, Literal
 import duckdb
 
 from clickstream.serving import INFO_TABLE
-from studio.deadline import interrupt_after
+from clickstream.studio.deadline import interrupt_after
 
 CATALOG = "snapshot"
 

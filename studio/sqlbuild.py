@@ -23,8 +23,8 @@ from zoneinfo import ZoneInfo
 import sqlglot
 from sqlglot import exp
 
-from studio.catalog import Catalog, Property
-from studio.model import BIGINT_MAX, BIGINT_MIN, Condition, ConditionGroup, ExploreRequest, GroupProperty
+from clickstream.studio.catalog import Catalog, Property
+from clickstream.studio.model import BIGINT_MAX, BIGINT_MIN, Condition, ConditionGroup, ExploreRequest, GroupProperty
 
 Dialect = Literal["duckdb", "redshift", "athena"]
 DIALECTS: tuple[Dialect, ...] = ("duckdb", "redshift", "athena")

@@ -7,7 +7,7 @@ three meta_* tables itself and builds the same document with the same code as `m
 background thread while requests keep the catalog already loaded (a refresh runs three warehouse
 queries, which requests should not wait for). A failed refresh keeps that catalog (and is logged);
 with none loaded yet it raises
-:class:`~studio.reader.QueryFailed`, so a request says the warehouse failed rather than that no
+:class:`~clickstream.studio.reader.QueryFailed`, so a request says the warehouse failed rather than that no
 event is known.
 """
 
@@ -20,9 +20,9 @@ from collections.abc import Callable
 from typing import Any
 
 from clickstream.metadata import METADATA_TABLES, assemble_catalog, contract_columns
-from studio.catalog import Catalog
-from studio.deadline import QueryTimeout
-from studio.reader import QueryFailed, WarehouseReader
+from clickstream.studio.catalog import Catalog
+from clickstream.studio.deadline import QueryTimeout
+from clickstream.studio.reader import QueryFailed, WarehouseReader
 
 logger = logging.getLogger("studio.catalog")
 

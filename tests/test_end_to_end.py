@@ -9,13 +9,13 @@ import duckdb
 import pytest
 
 from clickstream.config import Config
+from clickstream.etl.process import EtlJob
+from clickstream.etl.runner import run_etl
+from clickstream.loader.runner import run_load
 from clickstream.modeling import run_dbt
 from clickstream.pipeline.steps import mart_counts
 from clickstream.simulator.generator import SimulationSpec, iter_requests
 from clickstream.simulator.sender import send_http
-from etl.process import EtlJob
-from etl.runner import run_etl
-from loader.runner import run_load
 from tests.support.cli import clickstream
 from tests.support.collector import live_collector
 from tests.support.config import make_config

@@ -71,7 +71,7 @@ def serve(
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:
     """Run the SDK-compatible collector: POST <ingestion.path>, GET /ping, GET /health."""
-    from ingestion import serve as run_server
+    from clickstream.ingestion import serve as run_server
 
     config = _config(ctx)
     bind_host, bind_port = host or config.ingestion.host, port if port is not None else config.ingestion.port
@@ -292,7 +292,7 @@ def studio(
     ] = False,
 ) -> None:
     """Serve Analytics Studio: event, funnel, path, retention and attribution analyses, metadata, dashboards."""
-    from studio import serve as serve_studio
+    from clickstream.studio import serve as serve_studio
 
     config = _config(ctx)
     require_free_port(host or config.studio.host, port if port is not None else config.studio.port, "studio.port")

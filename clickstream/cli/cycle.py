@@ -10,12 +10,12 @@ from clickstream.cli.pipeline import ConsoleStepObserver, render_etl, render_loa
 from clickstream.cli.render import console, errors
 from clickstream.config import Config
 from clickstream.errors import ClickstreamError
+from clickstream.etl import EtlResult
+from clickstream.loader import LoadResult
 from clickstream.modeling import ModelResult
 from clickstream.pipeline.cycle import catalog_path
 from clickstream.pipeline.observer import ScheduleObserver
 from clickstream.pipeline.results import CycleReport, StageRun, summary_line
-from etl import EtlResult
-from loader import LoadResult
 
 
 class ConsoleObserver(ConsoleStepObserver, ScheduleObserver):

@@ -20,7 +20,7 @@ dashboards_app = typer.Typer(
 @dashboards_app.command("render")
 def render(ctx: typer.Context) -> None:
     """Write one self-contained HTML file per dashboard and app to <home>/dashboards/ (DuckDB warehouse)."""
-    from quicksight import render_dashboards
+    from clickstream.quicksight import render_dashboards
 
     config: Config = ctx.obj
     for dashboard in render_dashboards(config):
@@ -40,7 +40,7 @@ def publish(
     """Create or update the QuickSight data source, datasets, template, analysis, dashboards and folder."""
     import json
 
-    from quicksight import plan_summary, publish_dashboards
+    from clickstream.quicksight import plan_summary, publish_dashboards
 
     config: Config = ctx.obj
     result = publish_dashboards(config, dry_run=dry_run)
@@ -74,7 +74,7 @@ def exposures(
 ) -> None:
     """Regenerate dbt_project/models/exposures.yml from the dashboard spec."""
     from clickstream.modeling import project_dir
-    from quicksight import bundled_dashboards, exposures_path, exposures_yaml, write_exposures
+    from clickstream.quicksight import bundled_dashboards, exposures_path, exposures_yaml, write_exposures
 
     config: Config = ctx.obj
     directory: Path = project_dir(config)

@@ -38,7 +38,7 @@ def _clients(config: Config) -> tuple[Any, Any, str]:
 @infra_app.command("render")
 def render_command(ctx: typer.Context, out: OutOption = None) -> None:
     """Write the templates, the base config and parameters.json (offline)."""
-    from infra import render_templates
+    from clickstream.infra import render_templates
 
     rendered = render_templates(_config(ctx), out)
     for warning in rendered.warnings:
@@ -59,7 +59,7 @@ def render_command(ctx: typer.Context, out: OutOption = None) -> None:
 @infra_app.command("package")
 def package_command(ctx: typer.Context, out: OutOption = None) -> None:
     """Build the artefacts: image context, EMR image context, Spark job zip, dbt bundle (offline, no docker)."""
-    from infra import package_stack
+    from clickstream.infra import package_stack
 
     packaged = package_stack(_config(ctx), out)
     for warning in packaged.rendered.warnings:
@@ -89,7 +89,7 @@ def deploy_command(
     out: OutOption = None,
 ) -> None:
     """Upload the artefacts, make a change set, print it, execute it and follow the stack events."""
-    from infra import check_ready, deploy_stack, package_stack
+    from clickstream.infra import check_ready, deploy_stack, package_stack
 
     config = _config(ctx)
     packaged = package_stack(config, out)
@@ -103,7 +103,7 @@ def deploy_command(
 @infra_app.command("status")
 def status_command(ctx: typer.Context) -> None:
     """The stack's status and outputs (the ingestion endpoint, buckets, Studio URL, ...)."""
-    from infra import stack_outputs
+    from clickstream.infra import stack_outputs
 
     config = _config(ctx)
     cfn, _, _ = _clients(config)
@@ -118,7 +118,7 @@ def destroy_command(
     yes: Annotated[bool, typer.Option("--yes", help="Really delete the stack.")] = False,
 ) -> None:
     """Delete the stacks; the data and pipeline buckets and the Redshift namespace are kept."""
-    from infra import destroy_stack
+    from clickstream.infra import destroy_stack
 
     config = _config(ctx)
     if not yes:

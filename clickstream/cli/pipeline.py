@@ -12,12 +12,12 @@ from clickstream.cli.dbt_output import dbt_progress, print_problems
 from clickstream.cli.render import console, progress_bar
 from clickstream.config import Config
 from clickstream.errors import InputError, ModelError
+from clickstream.etl import EtlResult, native
+from clickstream.loader import LoadResult
 from clickstream.modeling import ModelResult
 from clickstream.pipeline import steps
 from clickstream.pipeline.observer import DbtEvents, Progress, StepObserver
 from clickstream.pipeline.steps import EtlRunner
-from etl import EtlResult, native
-from loader import LoadResult
 
 
 class ConsoleStepObserver(StepObserver):
@@ -45,8 +45,8 @@ def render_etl(config: Config, result: EtlResult, runner: EtlRunner = EtlRunner.
         console.print(f"etl: no new raw files under {config.storage_root.rstrip('/')}/raw")
     if not native.NATIVE and runner is EtlRunner.LOCAL:
         console.print(
-            "[yellow]etl: the compiled converter (etl._columns) is off, so columns take pyarrow's path: the same "
-            "output, a little slower. Not installed? Install a C compiler and reinstall the package; or unset "
+            "[yellow]etl: the compiled converter (clickstream.etl._columns) is off, so columns take pyarrow's path: "
+            "the same output, a little slower. Not installed? Install a C compiler and reinstall the package; or unset "
             "CLICKSTREAM_ETL_NATIVE=0[/yellow]"
         )
     for path in result.ignored_files:

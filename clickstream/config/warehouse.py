@@ -96,7 +96,9 @@ class AthenaConfig(_AwsEngineConfig):
         if self.ledger_location:
             return _slashed(self.ledger_location)
         if self.data_root is None:
-            raise ValueError("warehouse.athena.data_root is unset: open the warehouse through loader.factory")
+            raise ValueError(
+                "warehouse.athena.data_root is unset: open the warehouse through clickstream.loader.factory"
+            )
         return _slashed(self.data_root) + "_warehouse/"
 
 

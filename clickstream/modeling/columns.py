@@ -239,8 +239,8 @@ def built_columns(work: Path) -> dict[str, list[str]]:
     from clickstream.config import parse_config
     from clickstream.contract import PROCESSED_TABLES, REJECTED
     from clickstream.errors import ModelError
+    from clickstream.loader.duckdb_warehouse import DuckDBWarehouse
     from clickstream.modeling.runner import run_dbt
-    from loader.duckdb_warehouse import DuckDBWarehouse
 
     config = parse_config({"home": str(work), "apps": [{"id": "shop"}]}, work)
     warehouse = DuckDBWarehouse(config.warehouse_path, config.warehouse.schema_name)

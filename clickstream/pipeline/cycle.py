@@ -22,6 +22,7 @@ from types import FrameType
 
 from clickstream.config import Config
 from clickstream.errors import ClickstreamError, LockBusy
+from clickstream.loader import StageRecord, open_warehouse
 from clickstream.locks import cycle_lock_path, exclusive_lock
 from clickstream.metadata import export_metadata
 from clickstream.pipeline.observer import CycleObserver, ScheduleObserver
@@ -38,7 +39,6 @@ from clickstream.pipeline.results import (
 )
 from clickstream.pipeline.steps import etl_step, load_step, model_step
 from clickstream.serving import publish_snapshot
-from loader import StageRecord, open_warehouse
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def _metadata(config: Config, observer: CycleObserver) -> StageOutput:
 
 def _dashboards(config: Config, observer: CycleObserver) -> StageOutput:
     """Re-render the offline dashboards from the models just built (QuickSight reads the warehouse itself)."""
-    from quicksight import render_dashboards
+    from clickstream.quicksight import render_dashboards
 
     rendered = render_dashboards(config)
     return StageOutput(rendered, len(config.app_ids), len(rendered), f"{len(rendered)} HTML files")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from etl import EtlResult
-from loader import LoadResult, StageRecord
+from clickstream.etl import EtlResult
+from clickstream.loader import LoadResult, StageRecord
 
 OK, PARTIAL, FAILED, SKIPPED, RUNNING = "ok", "partial", "failed", "skipped", "running"
 CYCLE = "cycle"  # the run-history row of a whole cycle: "running" when it starts, its outcome when it ends

@@ -12,10 +12,10 @@ import duckdb
 
 from clickstream.config import Config
 from clickstream.errors import InputError, ModelError
+from clickstream.etl import EtlJob, EtlResult, run_etl
+from clickstream.loader import LoadResult, run_load
 from clickstream.modeling import ModelResult, run_dbt
 from clickstream.pipeline.observer import StepObserver
-from etl import EtlJob, EtlResult, run_etl
-from loader import LoadResult, run_load
 
 MART_SCHEMA = "analytics"
 _SILENT = StepObserver()
@@ -38,7 +38,7 @@ def etl_step(
     """Run the ETL; raw files that could not be processed stay pending (``result.failed_files``)."""
     job = EtlJob.from_config(config)
     if runner is EtlRunner.SPARK:
-        from etl.spark_runner import run_spark_etl, spark_session
+        from clickstream.etl.spark_runner import run_spark_etl, spark_session
 
         master = spark_master or f"local[{config.etl.workers}]"
         observer.starting("etl", f"starting Spark ({master})")

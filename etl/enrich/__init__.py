@@ -5,10 +5,15 @@ settings; none of them does I/O per event. The rule tables under ``rules/`` are 
 system's defaults (Apache-2.0, LICENSE and NOTICE.txt beside them).
 """
 
-from etl.enrich.geo import GeoInfo, GeoResolver
-from etl.enrich.privacy import protect_ip
-from etl.enrich.traffic_source import TrafficSource, TrafficSourceClassifier, TrafficSourceInput, sdk_traffic_source
-from etl.enrich.user_agent import UserAgentInfo, UserAgentParser
+from clickstream.etl.enrich.geo import GeoInfo, GeoResolver
+from clickstream.etl.enrich.privacy import protect_ip
+from clickstream.etl.enrich.traffic_source import (
+    TrafficSource,
+    TrafficSourceClassifier,
+    TrafficSourceInput,
+    sdk_traffic_source,
+)
+from clickstream.etl.enrich.user_agent import UserAgentInfo, UserAgentParser
 
 __all__ = [
     "GeoInfo",

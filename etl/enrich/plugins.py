@@ -17,11 +17,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from clickstream.contract import STRING_MAP, RejectReason
-from etl.arrow_rows import map_column
-from etl.enrich.geo import GeoResolver
-from etl.enrich.traffic_source import TrafficSource, TrafficSourceClassifier, TrafficSourceInput
-from etl.enrich.user_agent import UserAgentParser
-from etl.plugins import mark_rejected, with_column
+from clickstream.etl.arrow_rows import map_column
+from clickstream.etl.enrich.geo import GeoResolver
+from clickstream.etl.enrich.traffic_source import TrafficSource, TrafficSourceClassifier, TrafficSourceInput
+from clickstream.etl.enrich.user_agent import UserAgentParser
+from clickstream.etl.plugins import mark_rejected, with_column
 
 _STRING = pa.string()
 

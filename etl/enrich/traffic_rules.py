@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from clickstream.errors import ConfigError
-from etl.enrich.urls import parse_url
+from clickstream.etl.enrich.urls import parse_url
 
 UNASSIGNED = "Unassigned"
 EMPTY_MARKER = "__empty__"

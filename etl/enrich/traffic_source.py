@@ -34,8 +34,8 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from etl.enrich.traffic_rules import UNASSIGNED, CategoryRules, ChannelInput, ChannelRules, read_rule_file
-from etl.enrich.urls import host_of, parse_url
+from clickstream.etl.enrich.traffic_rules import UNASSIGNED, CategoryRules, ChannelInput, ChannelRules, read_rule_file
+from clickstream.etl.enrich.urls import host_of, parse_url
 
 DIRECT = "Direct"
 INTERNAL = "Internal"
@@ -378,13 +378,13 @@ def default_rule_set(cache_size: int = DEFAULT_CACHE_SIZE) -> RuleSet:
 
 @lru_cache(maxsize=1)
 def _default_categories() -> CategoryRules:
-    resource = resources.files("etl.enrich") / "rules" / DEFAULT_CATEGORY_RULES
+    resource = resources.files("clickstream.etl.enrich") / "rules" / DEFAULT_CATEGORY_RULES
     return CategoryRules.from_json(orjson.loads(resource.read_bytes()), f"etl/enrich/rules/{DEFAULT_CATEGORY_RULES}")
 
 
 @lru_cache(maxsize=1)
 def _default_channels() -> ChannelRules:
-    resource = resources.files("etl.enrich") / "rules" / DEFAULT_CHANNEL_RULES
+    resource = resources.files("clickstream.etl.enrich") / "rules" / DEFAULT_CHANNEL_RULES
     return ChannelRules.from_json(orjson.loads(resource.read_bytes()), f"etl/enrich/rules/{DEFAULT_CHANNEL_RULES}")
 
 

@@ -20,7 +20,9 @@ from ua_parser import OS, Device, Domain, UserAgent, load_builtins
 try:  # the compiled matcher: the pure-Python one is too slow for the ETL's hot loop (decision 8)
     from ua_parser.regex import Resolver as _CompiledResolver
 except ImportError as exc:  # pragma: no cover - exercised only on a broken install
-    raise ImportError("etl.enrich.user_agent needs the compiled ua-parser backend: pip install ua-parser-rs") from exc
+    raise ImportError(
+        "clickstream.etl.enrich.user_agent needs the compiled ua-parser backend: pip install ua-parser-rs"
+    ) from exc
 
 BOT = "Bot"
 MOBILE = "Mobile"

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from etl.plugins import mark_rejected
+from clickstream.etl.plugins import mark_rejected
 
 REASON = "internal_traffic"
 

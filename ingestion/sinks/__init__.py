@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from clickstream.config import Config
 from clickstream.errors import SinkError
+from clickstream.ingestion.sinks.base import UNDELIVERABLE_DIR, SegmentBatch, Sink
+from clickstream.ingestion.sinks.local import StorageSink
 from clickstream.storage import Storage
-from ingestion.sinks.base import UNDELIVERABLE_DIR, SegmentBatch, Sink
-from ingestion.sinks.local import StorageSink
 
 __all__ = ["UNDELIVERABLE_DIR", "SegmentBatch", "Sink", "StorageSink", "build_sink"]
 
@@ -23,15 +23,15 @@ def build_sink(config: Config) -> Sink:
     if ingestion.sink == "local":
         return StorageSink(home)
     if ingestion.sink == "s3" and ingestion.s3 is not None:
-        from ingestion.sinks.s3 import S3Sink
+        from clickstream.ingestion.sinks.s3 import S3Sink
 
         return S3Sink.from_config(ingestion.s3)
     if ingestion.sink == "kinesis" and ingestion.kinesis is not None:
-        from ingestion.sinks.kinesis import KinesisSink
+        from clickstream.ingestion.sinks.kinesis import KinesisSink
 
         return KinesisSink.from_config(ingestion.kinesis, overflow=home)
     if ingestion.sink == "kafka" and ingestion.kafka is not None:
-        from ingestion.sinks.kafka import KafkaSink
+        from clickstream.ingestion.sinks.kafka import KafkaSink
 
         return KafkaSink.from_config(ingestion.kafka, overflow=home)
     raise SinkError(

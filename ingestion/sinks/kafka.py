@@ -16,8 +16,8 @@ from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 from clickstream.config import KafkaSinkConfig
 from clickstream.errors import SinkError
+from clickstream.ingestion.sinks.base import SegmentBatch, partition_key, set_aside
 from clickstream.storage import Storage
-from ingestion.sinks.base import SegmentBatch, partition_key, set_aside
 
 logger = logging.getLogger("clickstream.ingestion.sinks.kafka")
 

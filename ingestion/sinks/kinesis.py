@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 from clickstream.config import KinesisSinkConfig
 from clickstream.errors import SinkError
+from clickstream.ingestion.sinks import aws
+from clickstream.ingestion.sinks.base import SegmentBatch, partition_key, set_aside
+from clickstream.ingestion.sinks.retry import Backoff
 from clickstream.storage import Storage
-from ingestion.sinks import aws
-from ingestion.sinks.base import SegmentBatch, partition_key, set_aside
-from ingestion.sinks.retry import Backoff
 
 if TYPE_CHECKING:
     from mypy_boto3_kinesis.client import KinesisClient

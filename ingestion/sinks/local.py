@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from clickstream.ingestion.sinks.base import SegmentBatch
 from clickstream.storage import Storage
-from ingestion.sinks.base import SegmentBatch
 
 
 @dataclass

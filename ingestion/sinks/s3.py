@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from clickstream.config import S3SinkConfig
-from ingestion.sinks import aws
-from ingestion.sinks.base import SegmentBatch
-from ingestion.sinks.retry import Backoff
+from clickstream.ingestion.sinks import aws
+from clickstream.ingestion.sinks.base import SegmentBatch
+from clickstream.ingestion.sinks.retry import Backoff
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client

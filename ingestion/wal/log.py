@@ -28,11 +28,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .loop_commit import LoopCommit
-from .recovery import FolderLock, seal_leftovers
-from .segments import Committed, Segments, Writer, segment_opened_ms
-from .spares import SparePool, delete_spare_files
-from .thread_commit import ThreadCommit
+from clickstream.ingestion.wal.loop_commit import LoopCommit
+from clickstream.ingestion.wal.recovery import FolderLock, seal_leftovers
+from clickstream.ingestion.wal.segments import Committed, Segments, Writer, segment_opened_ms
+from clickstream.ingestion.wal.spares import SparePool, delete_spare_files
+from clickstream.ingestion.wal.thread_commit import ThreadCommit
 
 logger = logging.getLogger("clickstream.ingestion.wal")
 

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from .segments import Writer
+from clickstream.ingestion.wal.segments import Writer
 
 Commit = Callable[[Writer, list[bytes]], BaseException | None]
 Written = Callable[[Writer, BaseException | None], None]

@@ -15,8 +15,7 @@ from pathlib import Path
 
 from clickstream.errors import SinkError
 from clickstream.fsync import fsync_directory
-
-from .segments import OPEN_SUFFIX, SEALED_SUFFIX, list_segments
+from clickstream.ingestion.wal.segments import OPEN_SUFFIX, SEALED_SUFFIX, list_segments
 
 LOCK = "LOCK"
 

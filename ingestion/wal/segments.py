@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from clickstream.fsync import fsync_directory
 
 if TYPE_CHECKING:
-    from .spares import SparePool  # spares write with this module's write_all
+    from clickstream.ingestion.wal.spares import SparePool  # spares write with this module's write_all
 
 Committed = Callable[[BaseException | None], None]
 """Called once a submitted line is durable (with ``None``) or could not be written (with the error)."""

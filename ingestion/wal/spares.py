@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from .segments import write_all
+from clickstream.ingestion.wal.segments import write_all
 
 SPARE_PREFIX = "spare-"
 _ZEROS = bytes(1 << 20)

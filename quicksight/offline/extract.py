@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from quicksight.spec.model import MART_SCHEMA, Dataset, Dimension, MeasureRef, Visual
+from clickstream.quicksight.spec.model import MART_SCHEMA, Dataset, Dimension, MeasureRef, Visual
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The self-contained HTML page of one offline dashboard: ECharts, the data and the script, all inlined.
 
-The page has no network access to ask for: the embedded rows (see ``quicksight.offline.extract``) are
+The page has no network access to ask for: the embedded rows (see ``clickstream.quicksight.offline.extract``) are
 filtered and aggregated in the browser when the viewer changes the date range, the platform or a
 parameter, with the same aggregations QuickSight applies to the same datasets.
 """
@@ -12,9 +12,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from clickstream.quicksight.offline.extract import part_key
+from clickstream.quicksight.spec.model import Dashboard, Visual
 from clickstream.web_assets import echarts_js
-from quicksight.offline.extract import part_key
-from quicksight.spec.model import Dashboard, Visual
 
 
 def visual_model(visual: Visual) -> dict[str, Any]:

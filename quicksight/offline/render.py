@@ -20,11 +20,11 @@ import duckdb
 
 from clickstream.config import Config
 from clickstream.errors import ClickstreamError
-from quicksight.offline.extract import DATE_KEY, PLATFORM_KEY, fetch_grain, grain_query, quote
-from quicksight.offline.page import dashboard_model, page_html
-from quicksight.output import dashboards_dir, write_atomically
-from quicksight.spec.load import bundled_dashboards
-from quicksight.spec.model import MART_SCHEMA, Dashboard
+from clickstream.quicksight.offline.extract import DATE_KEY, PLATFORM_KEY, fetch_grain, grain_query, quote
+from clickstream.quicksight.offline.page import dashboard_model, page_html
+from clickstream.quicksight.output import dashboards_dir, write_atomically
+from clickstream.quicksight.spec.load import bundled_dashboards
+from clickstream.quicksight.spec.model import MART_SCHEMA, Dashboard
 
 log = logging.getLogger(__name__)
 

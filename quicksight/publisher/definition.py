@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from quicksight.spec.model import Dashboard, Dataset, Dimension, MeasureRef, PaletteEntry, Visual
+from clickstream.quicksight.spec.model import Dashboard, Dataset, Dimension, MeasureRef, PaletteEntry, Visual
 
 START, END, PLATFORM = "startDate", "endDate", "platform"
 _GRID_COLUMNS = 36

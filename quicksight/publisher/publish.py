@@ -25,10 +25,10 @@ from botocore.validate import ParamValidator
 
 from clickstream.config import Config, QuickSightConfig
 from clickstream.errors import ClickstreamError, ConfigError
-from quicksight.output import dashboards_dir, write_atomically
-from quicksight.publisher.definition import analysis_definition, template_definition
-from quicksight.spec.load import bundled_dashboards
-from quicksight.spec.model import MART_SCHEMA, Dashboard, Dataset
+from clickstream.quicksight.output import dashboards_dir, write_atomically
+from clickstream.quicksight.publisher.definition import analysis_definition, template_definition
+from clickstream.quicksight.spec.load import bundled_dashboards
+from clickstream.quicksight.spec.model import MART_SCHEMA, Dashboard, Dataset
 
 log = logging.getLogger(__name__)
 

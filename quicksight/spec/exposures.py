@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from quicksight.spec.model import Dashboard
+from clickstream.quicksight.spec.model import Dashboard
 
 HEADER = (
     "# Generated from quicksight/spec/specs/ by `clickstream dashboards exposures`: edit the spec, not this file.\n"

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from clickstream.config import read_yaml_mapping
 from clickstream.errors import ConfigError
-from quicksight.spec.model import Dashboard
+from clickstream.quicksight.spec.model import Dashboard
 
 DATASETS_FILE = "datasets.yml"
 SPECS_DIR = Path(__file__).resolve().parent / "specs"

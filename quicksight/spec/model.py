@@ -1,7 +1,7 @@
 """The dashboard spec's model: datasets, parameters, sheets and visuals, and the rules they obey.
 
-One spec drives both the QuickSight definition (``quicksight.publisher``) and the offline HTML
-(``quicksight.offline``), so the two cannot drift. ``quicksight.spec.load`` reads the YAML files
+One spec drives both the QuickSight definition (``clickstream.quicksight.publisher``) and the offline HTML
+(``clickstream.quicksight.offline``), so the two cannot drift. ``clickstream.quicksight.spec.load`` reads the YAML files
 (``specs/``, package data) into these models.
 """
 

@@ -50,4 +50,4 @@ def test_rounds_must_be_at_least_one() -> None:
 
 
 def test_the_benchmark_says_which_path_built_the_columns(bench: ModuleType) -> None:
-    assert bench.column_converter() == "compiled converter (etl._columns)"  # `make` builds it
+    assert bench.column_converter() == "compiled converter (clickstream.etl._columns)"  # `make` builds it

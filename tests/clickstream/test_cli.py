@@ -8,7 +8,7 @@ import pytest
 
 from clickstream.cli.pipeline import etl_step
 from clickstream.config import parse_config
-from etl import native
+from clickstream.etl import native
 from tests.support.cli import clickstream
 
 
@@ -53,7 +53,7 @@ def test_etl_says_when_the_compiled_converter_is_missing(
     assert "compiled converter" not in capsys.readouterr().out  # `make` builds it
     monkeypatch.setattr(native, "NATIVE", False)
     etl_step(config)
-    assert "compiled converter (etl._columns) is off" in capsys.readouterr().out
+    assert "compiled converter (clickstream.etl._columns) is off" in capsys.readouterr().out
 
 
 def test_no_command_shows_the_help_and_exits_2_without_a_traceback(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ import pytest
 from clickstream.config import Config
 from clickstream.contract import input_id
 from clickstream.errors import ClickstreamError, LockBusy
+from clickstream.etl.runner import done_marker
 from clickstream.locks import cycle_lock_path, exclusive_lock
 from clickstream.pipeline.cycle import catalog_path, run_cycle, run_every
 from clickstream.pipeline.intervals import parse_interval
@@ -21,7 +22,6 @@ from clickstream.serving import snapshot_path
 from clickstream.simulator.generator import SimulationSpec, iter_requests
 from clickstream.simulator.sender import write_raw
 from clickstream.storage import Storage
-from etl.runner import done_marker
 from tests.support.config import make_config
 
 

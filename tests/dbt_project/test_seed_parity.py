@@ -25,8 +25,8 @@ import pytest
 
 from clickstream.config import Config
 from clickstream.modeling import run_dbt
-from etl.plugins import load_plugins
-from etl.process import EtlJob, process_content
+from clickstream.etl.plugins import load_plugins
+from clickstream.etl.process import EtlJob, process_content
 from tests.dbt_project.warehouse import load_tables, query_dicts
 from tests.support.config import make_config
 from tests.support.data import seed_file

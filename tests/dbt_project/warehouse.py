@@ -9,7 +9,7 @@ import pyarrow as pa
 
 from clickstream.config import Config
 from clickstream.contract import PROCESSED_TABLES, REJECTED
-from loader.duckdb_warehouse import DuckDBWarehouse
+from clickstream.loader.duckdb_warehouse import DuckDBWarehouse
 
 
 def load_tables(config: Config, tables: dict[str, pa.Table | list[dict[str, Any]]]) -> None:

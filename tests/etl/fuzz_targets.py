@@ -14,8 +14,8 @@ import json
 from hypothesis import strategies as st
 
 from clickstream.contract import RejectReason
+from clickstream.etl.process import process_content
 from clickstream.payload import PayloadLimits
-from etl.process import process_content
 from tests.clickstream.fuzz_targets import bodies
 from tests.support.etl import make_job
 from tests.support.fuzzing import FuzzTarget, plain_harness

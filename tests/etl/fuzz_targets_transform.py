@@ -3,7 +3,7 @@
 Events look like the SDKs' (the fields the transform reads, in the places it reads them) but hold what a
 hostile or broken client can send: control characters, huge and float-looking numbers, NaN- and
 infinity-like text, long strings, deep objects, wrong types. Each record goes through
-:func:`etl.process.process_content` (decode, transform, Arrow conversion, users) as one raw line. The
+:func:`clickstream.etl.process.process_content` (decode, transform, Arrow conversion, users) as one raw line. The
 check: every event becomes a row or a reject with a known reason, never an exception; rows hold no
 rejected control character in a name or an id, and every ``*_json_str`` twin is JSON that fits its column
 and holds what its map holds.
@@ -18,8 +18,8 @@ from typing import Any
 from hypothesis import strategies as st
 
 from clickstream.contract import RejectReason
-from etl.process import process_content
-from etl.values import VALUE_MAX_BYTES
+from clickstream.etl.process import process_content
+from clickstream.etl.values import VALUE_MAX_BYTES
 from tests.support.etl import make_job
 from tests.support.fuzzing import FuzzTarget, plain_harness
 

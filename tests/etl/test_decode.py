@@ -7,8 +7,8 @@ import gzip
 
 import pytest
 
+from clickstream.etl.decode import RejectedInput, decode_data
 from clickstream.payload import PayloadLimits
-from etl.decode import RejectedInput, decode_data
 
 EVENTS = [{"event_id": "a"}, {"event_id": "b"}]
 TEXT = b'[{"event_id":"a"},{"event_id":"b"}]'

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import orjson
 
-from etl.process import process_content
+from clickstream.etl.process import process_content
 from tests.support.etl import make_job
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from clickstream.errors import ConfigError
-from etl.enrich.geo import UNKNOWN, GeoResolver, packaged_database
+from clickstream.etl.enrich.geo import UNKNOWN, GeoResolver, packaged_database
 from tests.support.data import seed_file
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from etl.enrich.privacy import protect_ip
+from clickstream.etl.enrich.privacy import protect_ip
 
 
 def test_none_keeps_the_address() -> None:

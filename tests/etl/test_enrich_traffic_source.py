@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from etl.decode import decode_data
-from etl.enrich.traffic_rules import ChannelInput, ChannelRules, TrafficSourceRuleError
-from etl.enrich.traffic_source import (
+from clickstream.etl.decode import decode_data
+from clickstream.etl.enrich.traffic_rules import ChannelInput, ChannelRules, TrafficSourceRuleError
+from clickstream.etl.enrich.traffic_source import (
     TrafficSource,
     TrafficSourceClassifier,
     TrafficSourceInput,

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from etl.enrich.user_agent import UserAgentParser, device_category, version_string
+from clickstream.etl.enrich.user_agent import UserAgentParser, device_category, version_string
 from tests.support.data import seed_file
 
 IPHONE = (

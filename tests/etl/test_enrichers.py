@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from etl.enrich.traffic_rules import TrafficSourceRuleError
-from etl.plugins import load_plugins
-from etl.process import EtlJob
+from clickstream.etl.enrich.traffic_rules import TrafficSourceRuleError
+from clickstream.etl.plugins import load_plugins
+from clickstream.etl.process import EtlJob
 from tests.support.config import make_config
 
 

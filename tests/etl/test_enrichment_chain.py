@@ -7,8 +7,8 @@ from pathlib import Path
 
 import orjson
 
-from etl.plugins import load_plugins
-from etl.process import EtlJob, InputOutput, process_content
+from clickstream.etl.plugins import load_plugins
+from clickstream.etl.process import EtlJob, InputOutput, process_content
 from tests.support.config import make_config
 from tests.support.data import seed_file
 
@@ -97,8 +97,8 @@ def test_switched_off_enrichers_leave_their_columns_null(tmp_path: Path) -> None
 
 
 def test_pages_are_classified_as_the_classifier_would_each_one_alone(tmp_path: Path) -> None:
-    from etl.enrich.plugins import TrafficSourceEnricher
-    from etl.enrich.traffic_source import TrafficSourceInput
+    from clickstream.etl.enrich.plugins import TrafficSourceEnricher
+    from clickstream.etl.enrich.traffic_source import TrafficSourceInput
 
     urls = [
         "https://shop.example.com/a", "https://shop.example.com/b?utm_source=news&utm_medium=email",

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from etl.values import MAX_TIME_MSEC, iso_msec
+from clickstream.etl.values import MAX_TIME_MSEC, iso_msec
 
 
 @given(msec=st.integers(0, MAX_TIME_MSEC))

@@ -1,4 +1,4 @@
-"""The compiled row-to-column converter (``etl._columns``) builds exactly the arrays pyarrow builds from the
+"""The compiled row-to-column converter (``clickstream.etl._columns``) builds exactly the arrays pyarrow builds from the
 same values, and gives a column up to pyarrow's path (with the coercion rules) whenever a value is not of
 the column's exact JSON type."""
 
@@ -18,13 +18,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clickstream.contract import TIMESTAMP
+from clickstream.etl import native
+from clickstream.etl.native import native_column, native_columns
+from clickstream.etl.process import EtlJob, InputOutput, process_content
+from clickstream.etl.values import _converted, column
 from clickstream.simulator.generator import SimulationSpec, iter_requests
 from clickstream.simulator.sender import write_raw
 from clickstream.storage import Storage
-from etl import native
-from etl.native import native_column, native_columns
-from etl.process import EtlJob, InputOutput, process_content
-from etl.values import _converted, column
 from tests.support.data import seed_file
 from tests.support.etl import make_job
 
@@ -166,7 +166,7 @@ def test_simulated_traffic_gives_the_same_tables_with_and_without_the_compiled_c
 
 
 def test_clickstream_etl_native_0_turns_the_compiled_converter_off() -> None:
-    probe = "import pyarrow as pa, etl.native as n; print(n.NATIVE, n.native_column(['a'], pa.string()))"
+    probe = "import pyarrow as pa, clickstream.etl.native as n; print(n.NATIVE, n.native_column(['a'], pa.string()))"
     result = subprocess.run(
         [sys.executable, "-c", probe], env={**os.environ, "CLICKSTREAM_ETL_NATIVE": "0"}, capture_output=True, text=True
     )
@@ -186,6 +186,6 @@ def test_clickstream_etl_native_0_turns_the_compiled_converter_off() -> None:
 def test_malformed_rows_raise_instead_of_reading_past_them(
     rows: list[Any], slots: tuple[int, ...], kinds: tuple[int, ...], error: type[Exception]
 ) -> None:
-    columns = importlib.import_module("etl._columns")
+    columns = importlib.import_module("clickstream.etl._columns")
     with pytest.raises(error):
         columns.build(rows, slots, kinds)

@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
-from etl import batch
-from etl.batch import group_by_partition, transform_lines
-from etl.settings import TransformSettings
+from clickstream.etl import batch
+from clickstream.etl.batch import group_by_partition, transform_lines
+from clickstream.etl.settings import TransformSettings
 
 DAY = 86_400_000
 

@@ -7,9 +7,9 @@ import pyarrow as pa
 import pytest
 
 from clickstream.errors import ConfigError
-from etl.examples.internal_traffic import InternalTrafficFilter
-from etl.plugins import EventPlugin, PluginSpec, load_plugins
-from etl.process import process_content
+from clickstream.etl.examples.internal_traffic import InternalTrafficFilter
+from clickstream.etl.plugins import EventPlugin, PluginSpec, load_plugins
+from clickstream.etl.process import process_content
 from tests.support.etl import make_job
 
 EVENT = {"event_id": "e1", "app_id": "shop", "timestamp": 1_700_000_000_000, "event_type": "_page_view",

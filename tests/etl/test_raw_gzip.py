@@ -7,7 +7,7 @@ import gzip
 
 import orjson
 
-from etl.process import process_content
+from clickstream.etl.process import process_content
 from tests.support.etl import make_job
 
 

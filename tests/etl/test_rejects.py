@@ -7,7 +7,7 @@ import json
 import orjson
 import pytest
 
-from etl.process import InputOutput, process_content
+from clickstream.etl.process import InputOutput, process_content
 from tests.support.data import seed_file
 from tests.support.etl import make_job
 

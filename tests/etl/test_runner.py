@@ -11,9 +11,9 @@ import orjson
 import pyarrow.parquet as pq
 
 from clickstream.contract import EVENT_V2
+from clickstream.etl.plugins import PluginSpec
+from clickstream.etl.runner import run_etl
 from clickstream.storage import Storage
-from etl.plugins import PluginSpec
-from etl.runner import run_etl
 from tests.support.etl import make_job
 
 DAY1, DAY2 = 1_700_000_000_000, 1_700_090_000_000  # 2023-11-14 and 2023-11-15 (UTC)

@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 import boto3
 import orjson
 
+from clickstream.etl.runner import run_etl
 from clickstream.storage import Storage
-from etl.runner import run_etl
 from tests.support.etl import make_job
 
 RAW = "raw/year=2023/month=11/day=15/hour=01/w0-1700000000000-000001.jsonl.gz"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from clickstream.errors import ConfigError
-from etl.spark_args import job_from_args, parse_args
+from clickstream.etl.spark_args import job_from_args, parse_args
 
 CONFIG = """
 home: data

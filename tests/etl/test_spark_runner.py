@@ -20,12 +20,12 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
+from clickstream.etl.process import EtlJob
+from clickstream.etl.runner import EtlResult, done_marker, run_etl
+from clickstream.etl.spark_runner import main, run_spark_etl, spark_session
 from clickstream.simulator.generator import SimulationSpec, iter_requests
 from clickstream.simulator.sender import write_raw
 from clickstream.storage import Storage
-from etl.process import EtlJob
-from etl.runner import EtlResult, done_marker, run_etl
-from etl.spark_runner import main, run_spark_etl, spark_session
 from tests.support.cli import clickstream
 from tests.support.config import make_config
 from tests.support.paths import SEED

@@ -6,8 +6,8 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from etl import batch
-from etl.process import process_content
+from clickstream.etl import batch
+from clickstream.etl.process import process_content
 from tests.support.etl import make_job
 
 TITLE = "é" * 1500  # 3,000 bytes of two-byte characters; page_view_page_title is varchar(2048)

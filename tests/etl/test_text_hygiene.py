@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from etl.process import InputOutput, process_content
-from etl.values import VALUE_MAX_BYTES
+from clickstream.etl.process import InputOutput, process_content
+from clickstream.etl.values import VALUE_MAX_BYTES
 from tests.support.etl import make_job
 
 JOB = make_job(("shop",), freshness_hours=None)

@@ -6,9 +6,9 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from etl.process import InputOutput, process_content
-from etl.time_rules import check_time
-from etl.transform import RecordContext
+from clickstream.etl.process import InputOutput, process_content
+from clickstream.etl.time_rules import check_time
+from clickstream.etl.transform import RecordContext
 from tests.support.etl import make_job
 
 HOUR = 3_600_000

@@ -9,8 +9,8 @@ import tracemalloc
 
 import orjson
 
+from clickstream.etl.process import InputOutput, process_content
 from clickstream.payload import PayloadLimits
-from etl.process import InputOutput, process_content
 from tests.support.etl import make_job
 
 LIMITS = PayloadLimits(max_decoded_bytes=1_000_000, max_events=100)

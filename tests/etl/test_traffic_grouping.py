@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clickstream.contract import EVENT_V2
-from etl.arrow_rows import build_table
-from etl.batch import TRANSIENT_COLUMNS
-from etl.enrich.plugins import _TRAFFIC_READ, _TRAFFIC_WRITE, TrafficSourceEnricher
+from clickstream.etl.arrow_rows import build_table
+from clickstream.etl.batch import TRANSIENT_COLUMNS
+from clickstream.etl.enrich.plugins import _TRAFFIC_READ, _TRAFFIC_WRITE, TrafficSourceEnricher
 
 ENRICHER = TrafficSourceEnricher(app_ids=("a", "b"))
 # Few values per field, so that rows often differ in a single field (grouping must still tell them apart).

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clickstream.contract import EVENT_V2
-from etl import event_slots, transform
+from clickstream.etl import event_slots, transform
 
 
 def test_every_known_top_level_key_and_attribute_has_a_slot() -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from etl.process import InputOutput, process_content
+from clickstream.etl.process import InputOutput, process_content
 from tests.support.data import seed_file
 from tests.support.etl import make_job
 

@@ -19,9 +19,9 @@ from typing import Any
 import orjson
 import pyarrow.parquet as pq
 
+from clickstream.etl.runner import process_file, run_etl
+from clickstream.etl.users import USER_STATE, USERS_PENDING_DIR
 from clickstream.storage import Storage
-from etl.runner import process_file, run_etl
-from etl.users import USER_STATE, USERS_PENDING_DIR
 from tests.support.etl import make_job
 
 JOB = make_job(("shop",))

@@ -1,6 +1,6 @@
 """The user fold (Arrow sorts per chunk) picks the same rows as the rule stated row by row.
 
-The rule, as ``etl.users`` documents it: visiting a user's events in input order, the earliest and latest
+The rule, as ``clickstream.etl.users`` documents it: visiting a user's events in input order, the earliest and latest
 ``(event time, event id)``, the latest ``user_id``, the user object of the latest ``_profile_set`` (no other
 event's) and the earliest first-touch event win, and among equal keys the first
 seen stays. The reference below states exactly that, one row at a time; the fold must give the same
@@ -18,10 +18,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clickstream.contract import EVENT_V2
-from etl.arrow_rows import build_table
-from etl.batch import TRANSIENT_COLUMNS
-from etl.settings import TransformSettings
-from etl.users import _FIRST_TOUCH_FIELDS, FIRST_TOUCH_EVENTS, UserAccumulator, _UserState
+from clickstream.etl.arrow_rows import build_table
+from clickstream.etl.batch import TRANSIENT_COLUMNS
+from clickstream.etl.settings import TransformSettings
+from clickstream.etl.users import _FIRST_TOUCH_FIELDS, FIRST_TOUCH_EVENTS, UserAccumulator, _UserState
 
 SETTINGS = TransformSettings(
     project_id="p", app_ids=frozenset({"a", "b"}), process_time=datetime(2024, 1, 1, tzinfo=UTC)

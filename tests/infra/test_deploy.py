@@ -12,8 +12,8 @@ from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
 from clickstream.errors import ClickstreamError
-from infra.deploy import deploy, destroy, outputs
-from infra.package import package
+from clickstream.infra.deploy import deploy, destroy, outputs
+from clickstream.infra.package import package
 from tests.infra.test_render_package import _config
 
 REGION: Final = "eu-west-1"  # Final keeps the literal S3 accepts as a LocationConstraint
@@ -159,7 +159,7 @@ def test_a_dry_run_prints_the_changes_inside_the_nested_stacks_too(aws, tmp_path
 
 
 def test_the_template_url_uses_the_partitions_domain():
-    from infra.deploy import template_url
+    from clickstream.infra.deploy import template_url
 
     assert template_url("eu-west-1", "b", "k/main.yaml") == "https://b.s3.eu-west-1.amazonaws.com/k/main.yaml"
     assert template_url("cn-north-1", "b", "main.yaml") == "https://b.s3.cn-north-1.amazonaws.com.cn/main.yaml"

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from clickstream.config import parse_config
-from infra.package import package
+from clickstream.infra.package import package
 from tests.support.installs import build_wheel, environment, fresh_venv, pip_install, run
 from tests.support.loopback import free_port
 from tests.support.paths import REPO

@@ -18,7 +18,7 @@ import yaml
 from typer.core import TyperGroup
 
 from clickstream.cli import app
-from infra.templates_io import parse_template, template_texts
+from clickstream.infra.templates_io import parse_template, template_texts
 from tests.support.loopback import free_port
 from tests.support.paths import REPO
 from tests.support.serving import get, serving

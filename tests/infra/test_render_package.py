@@ -15,11 +15,11 @@ import yaml
 
 from clickstream.config import parse_config
 from clickstream.errors import ConfigError
-from infra.container_config import compose
-from infra.layers import containers
-from infra.package import package
-from infra.render import render
-from infra.templates_io import ROOT_TEMPLATE, parse_template
+from clickstream.infra.container_config import compose
+from clickstream.infra.layers import containers
+from clickstream.infra.package import package
+from clickstream.infra.render import render
+from clickstream.infra.templates_io import ROOT_TEMPLATE, parse_template
 from tests.support.cli import clickstream
 
 NETWORK = {
@@ -136,12 +136,14 @@ def test_the_spark_zip_runs_the_etl_code_and_finds_its_plugins_and_rules(tmp_pat
     archive = tmp_path / "code.zip"
     archive.write_bytes(rendered.spark_code)
     names = zipfile.ZipFile(archive).namelist()
-    assert "etl/spark_runner.py" in names and any(name.endswith(".dist-info/entry_points.txt") for name in names)
+    assert "clickstream/etl/spark_runner.py" in names and any(
+        name.endswith(".dist-info/entry_points.txt") for name in names
+    )
     probe = (
         "import sys; sys.path = [p for p in sys.path if 'wt-infra' not in p or 'site-packages' in p];"
         f"sys.path.insert(0, {str(archive)!r});"
-        "import importlib.metadata as m, etl.spark_runner, etl.enrich.traffic_source as t;"
-        "assert etl.spark_runner.__file__.startswith(sys.path[0]), etl.spark_runner.__file__;"
+        "import importlib.metadata as m, clickstream.etl.spark_runner, clickstream.etl.enrich.traffic_source as t;"
+        "assert clickstream.etl.spark_runner.__file__.startswith(sys.path[0]), clickstream.etl.spark_runner.__file__;"
         "names = {e.name for e in m.entry_points(group='clickstream.etl_plugins')};"
         "assert {'user_agent', 'geo_ip', 'traffic_source'} <= names, names;"
         "print('ok')"
@@ -227,7 +229,7 @@ def test_the_entry_point_writes_the_config_and_runs_the_command_with_it(tmp_path
     }
     command = "import os; print(open(os.environ['CLICKSTREAM_CONFIG']).read())"
     result = subprocess.run(
-        [sys.executable, "-m", "infra.container_config", "--", sys.executable, "-c", command],
+        [sys.executable, "-m", "clickstream.infra.container_config", "--", sys.executable, "-c", command],
         capture_output=True, text=True, env=env, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
@@ -254,7 +256,7 @@ def test_an_s3_data_root_gives_its_prefix_to_the_stack_and_a_warning(tmp_path):
 
 def _entry_point(env: dict[str, str], command: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "infra.container_config", "--", sys.executable, "-c", command],
+        [sys.executable, "-m", "clickstream.infra.container_config", "--", sys.executable, "-c", command],
         capture_output=True, text=True, env=env, check=False,
     )  # fmt: skip
 

@@ -8,7 +8,7 @@ import warnings
 import boto3
 from moto import mock_aws
 
-from infra.templates_io import template_texts
+from clickstream.infra.templates_io import template_texts
 
 REGION = "eu-west-1"
 

@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 
 from clickstream.config import Config, parse_config
+from clickstream.infra.container_config import compose
+from clickstream.infra.layers import containers, resolved_resource
+from clickstream.infra.render import render
 from clickstream.modeling import dbt_vars
-from infra.container_config import compose
-from infra.layers import containers, resolved_resource
-from infra.render import render
-from studio.athena_reader import AthenaReader
-from studio.deadline import QueryTimeout
-from studio.reader import WarehouseClients, WarehouseReader, open_reader
-from studio.redshift_reader import RedshiftReader
+from clickstream.studio.athena_reader import AthenaReader
+from clickstream.studio.deadline import QueryTimeout
+from clickstream.studio.reader import WarehouseClients, WarehouseReader, open_reader
+from clickstream.studio.redshift_reader import RedshiftReader
 from tests.infra.test_render_package import _config
 from tests.studio.remote_stubs import AthenaScript, FakeTime, RedshiftScript
 

@@ -14,7 +14,7 @@ import botocore.session
 import pytest
 from botocore.validate import ParamValidator
 
-from infra.templates_io import ROOT_TEMPLATE, TEMPLATE_NAMES, parse_template, template_texts
+from clickstream.infra.templates_io import ROOT_TEMPLATE, TEMPLATE_NAMES, parse_template, template_texts
 
 TEMPLATES = {name: parse_template(text) for name, text in template_texts().items()}
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "infra" / "templates"
@@ -188,7 +188,7 @@ def test_the_ship_lag_alarm_reads_the_metric_the_sidecar_publishes():
     alarm = TEMPLATES["monitoring.yaml"]["Resources"]["ShipLagAlarm"]["Properties"]
     assert any(re.fullmatch(selector, alarm["MetricName"]) for selector in declaration["metric_selectors"])
     assert [dim["Name"] for dim in alarm["Dimensions"]] == declaration["dimensions"][0]
-    from ingestion import metrics
+    from clickstream.ingestion import metrics
 
     assert alarm["MetricName"] in Path(metrics.__file__).read_text()
 
@@ -198,7 +198,7 @@ def test_containers_start_through_the_config_entry_point_and_the_image_has_it():
     assert "COPY infra infra" in dockerfile and "COPY dbt_project dbt_project" in dockerfile
     for name in ("ingestion.yaml", "modeling.yaml", "studio.yaml"):
         definition = TEMPLATES[name]["Resources"]["TaskDefinition"]["Properties"]["ContainerDefinitions"][0]
-        assert definition["Command"][:4] == ["python", "-m", "infra.container_config", "--"]
+        assert definition["Command"][:4] == ["python", "-m", "clickstream.infra.container_config", "--"]
         assert {env["Name"] for env in definition["Environment"]} >= {
             "CLICKSTREAM_BASE_CONFIG",
             "CLICKSTREAM_CONFIG_OVERRIDES",
@@ -275,7 +275,7 @@ def test_the_image_user_can_write_every_path_the_containers_write():
     user, env, owned = _dockerfile()
     assert user != "root"
     # The entry point's composed config: where the image's variable (or the module default) points.
-    from infra.container_config import DEFAULT_OUT, OUT_ENV
+    from clickstream.infra.container_config import DEFAULT_OUT, OUT_ENV
 
     assert _writable_by_the_image_user(env.get(OUT_ENV, DEFAULT_OUT), owned), env.get(OUT_ENV)
     # home, where the collector keeps its write-ahead log and dbt its artefacts, in every container.

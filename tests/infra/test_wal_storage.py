@@ -14,10 +14,10 @@ import pytest
 import yaml
 
 from clickstream.config import parse_config
-from infra.container_config import compose
-from infra.layers import containers
-from infra.render import base_config, render
-from infra.templates_io import ROOT_TEMPLATE, parse_template, template_texts
+from clickstream.infra.container_config import compose
+from clickstream.infra.layers import containers
+from clickstream.infra.render import base_config, render
+from clickstream.infra.templates_io import ROOT_TEMPLATE, parse_template, template_texts
 
 TEMPLATES = {name: parse_template(text) for name, text in template_texts().items()}
 INGESTION = TEMPLATES["ingestion.yaml"]

@@ -24,8 +24,7 @@ import pytest
 
 from clickstream.config import Config
 from clickstream.errors import ConfigError, SinkError
-from clickstream.storage import Storage
-from ingestion.adoption import (
+from clickstream.ingestion.adoption import (
     ECS_METADATA_ENV,
     Adopted,
     adopt_orphans,
@@ -35,10 +34,11 @@ from ingestion.adoption import (
     wal_folder,
     with_task_id,
 )
-from ingestion.app import CollectorApp
-from ingestion.shipper import StorageSink
-from ingestion.sinks.base import SegmentBatch
-from ingestion.wal import LOCK, WriteAheadLog
+from clickstream.ingestion.app import CollectorApp
+from clickstream.ingestion.shipper import StorageSink
+from clickstream.ingestion.sinks.base import SegmentBatch
+from clickstream.ingestion.wal import LOCK, WriteAheadLog
+from clickstream.storage import Storage
 from tests.support.config import make_config
 from tests.support.loopback import QuietHandler, serving
 
@@ -85,7 +85,7 @@ def shipped_rids(data: Path) -> Counter[str]:
 def hold_lock(folder: Path) -> subprocess.Popen[bytes]:
     """A live owner: a process that has recovered ``folder`` (so holds its LOCK) and waits."""
     script = (
-        "import sys, time; from pathlib import Path; from ingestion.wal import WriteAheadLog\n"
+        "import sys, time; from pathlib import Path; from clickstream.ingestion.wal import WriteAheadLog\n"
         "WriteAheadLog(Path(sys.argv[1]), 1_000_000, 3600).recover(); print('locked', flush=True); time.sleep(600)\n"
     )
     process = subprocess.Popen([sys.executable, "-c", script, str(folder)], stdout=subprocess.PIPE)

@@ -17,9 +17,9 @@ import pytest
 
 from clickstream.contract import WAL_DIR
 from clickstream.errors import SinkError
+from clickstream.ingestion.shipper import StorageSink, ship_segments
+from clickstream.ingestion.wal import WriteAheadLog
 from clickstream.storage import Storage
-from ingestion.shipper import StorageSink, ship_segments
-from ingestion.wal import WriteAheadLog
 from tests.support.collector import live_collector
 from tests.support.config import make_config
 

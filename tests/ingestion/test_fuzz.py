@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clickstream.config import Config
-from ingestion.app import CollectorApp
-from ingestion.server import build_app
+from clickstream.ingestion.app import CollectorApp
+from clickstream.ingestion.server import build_app
 from tests.ingestion.fuzz_targets import TARGETS
 from tests.support.collector import LiveCollector, live_collector
 from tests.support.config import make_config

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from clickstream.config import Config
-from etl.decode import RejectedInput, decode_data
+from clickstream.etl.decode import RejectedInput, decode_data
 from tests.ingestion.test_protocol import raw_records, request
 from tests.support.collector import LiveCollector, live_collector
 from tests.support.config import make_config

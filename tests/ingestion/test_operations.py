@@ -10,9 +10,9 @@ import re
 from pathlib import Path
 
 from clickstream.contract import WAL_DIR
-from ingestion.logs import JsonFormatter
-from ingestion.metrics import WorkerMetrics, render, write_snapshot
-from ingestion.wal import WriteAheadLog
+from clickstream.ingestion.logs import JsonFormatter
+from clickstream.ingestion.metrics import WorkerMetrics, render, write_snapshot
+from clickstream.ingestion.wal import WriteAheadLog
 from tests.support.collector import live_collector
 from tests.support.config import make_config
 from tests.support.data import raw_events

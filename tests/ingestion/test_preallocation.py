@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from clickstream.contract import WAL_DIR
-from ingestion.wal import SPARE_PREFIX, WriteAheadLog
+from clickstream.ingestion.wal import SPARE_PREFIX, WriteAheadLog
 from tests.support.collector import live_collector
 from tests.support.config import make_config
 

@@ -17,11 +17,11 @@ import pytest
 from clickstream.config import AthenaConfig, parse_config
 from clickstream.contract import EVENT_V2, REJECTED, Column, Table, rejected_file, rows_to_arrow
 from clickstream.errors import ConfigError, LockBusy, WarehouseError
-from loader.athena_lock import S3LeaseLock
-from loader.athena_warehouse import LOCK_OBJECT, AthenaWarehouse
-from loader.factory import open_warehouse
-from loader.runner import load_new_files, run_load
-from loader.warehouse import FileToLoad, StageRecord
+from clickstream.loader.athena_lock import S3LeaseLock
+from clickstream.loader.athena_warehouse import LOCK_OBJECT, AthenaWarehouse
+from clickstream.loader.factory import open_warehouse
+from clickstream.loader.runner import load_new_files, run_load
+from clickstream.loader.warehouse import FileToLoad, StageRecord
 from tests.loader.test_redshift_loader import Lake
 
 DAY = date(2024, 5, 1)
@@ -287,7 +287,7 @@ def test_a_lease_that_cannot_be_renewed_through_network_errors_is_given_up(
 def test_many_ledger_objects_are_folded_into_one_snapshot_that_reads_the_same(
     lake: Lake, warehouse: AthenaWarehouse, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("loader.athena_warehouse.COMPACT_AFTER", 100)
+    monkeypatch.setattr("clickstream.loader.athena_warehouse.COMPACT_AFTER", 100)
     paths = [lake.write_events(f"in-{n}", f"e{n}") for n in range(4)]
     load(lake, warehouse)
     for path in paths[1:]:  # rewritten with the same bytes: each load adds a ledger object of refreshes
@@ -297,7 +297,7 @@ def test_many_ledger_objects_are_folded_into_one_snapshot_that_reads_the_same(
     load(lake, warehouse)  # a tombstone: now 5 ledger objects
     before = warehouse.ledger()
     assert len(lake.keys("home/_warehouse/_loaded_files/")) == 5
-    monkeypatch.setattr("loader.athena_warehouse.COMPACT_AFTER", 3)
+    monkeypatch.setattr("clickstream.loader.athena_warehouse.COMPACT_AFTER", 3)
     with warehouse.load_lock(5):
         compacted = warehouse.ledger()
     objects = lake.keys("home/_warehouse/_loaded_files/")

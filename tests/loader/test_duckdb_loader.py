@@ -19,9 +19,9 @@ import pytest
 from clickstream.config import Config, parse_config
 from clickstream.contract import EVENT_V2, REJECTED, Column, Table, processed_file, rejected_file, rows_to_arrow
 from clickstream.errors import LockBusy, WarehouseError
+from clickstream.loader.duckdb_warehouse import DuckDBWarehouse
+from clickstream.loader.runner import LoadResult, run_load
 from clickstream.storage import Storage
-from loader.duckdb_warehouse import DuckDBWarehouse
-from loader.runner import LoadResult, run_load
 
 
 def event_row(event_id: str) -> dict[str, Any]:

@@ -19,13 +19,13 @@ from sqlfluff.core.types import ConfigMappingType
 from clickstream.config import RedshiftConfig, parse_config
 from clickstream.contract import ALL_TABLES, EVENT_V2, REJECTED, processed_file, rows_to_arrow
 from clickstream.errors import ConfigError, WarehouseError
+from clickstream.loader.factory import open_warehouse
+from clickstream.loader.redshift_sql import RedshiftSql, Statement
+from clickstream.loader.redshift_warehouse import RedshiftWarehouse, s3_client
+from clickstream.loader.runner import load_new_files
+from clickstream.loader.warehouse import FileToLoad, StageRecord
 from clickstream.redshift_data_api import DataApi, target_of
 from clickstream.storage import Storage
-from loader.factory import open_warehouse
-from loader.redshift_sql import RedshiftSql, Statement
-from loader.redshift_warehouse import RedshiftWarehouse, s3_client
-from loader.runner import load_new_files
-from loader.warehouse import FileToLoad, StageRecord
 
 ROLE = "arn:aws:iam::123456789012:role/clickstream-copy"
 DAY = date(2024, 5, 1)

@@ -26,12 +26,12 @@ pytestmark = pytest.mark.slow
 # Package data by kind: (folder in the checkout, where the wheel holds it, which files).
 PACKAGE_DATA = {
     "dbt project": ("dbt_project", "clickstream/dbt_project", ("**/*.sql", "**/*.yml", "**/*.md")),
-    "rule tables": ("etl/enrich/rules", "etl/enrich/rules", ("*.json", "LICENSE", "NOTICE.txt")),
+    "rule tables": ("etl/enrich/rules", "clickstream/etl/enrich/rules", ("*.json", "LICENSE", "NOTICE.txt")),
     "web assets": ("clickstream/web_assets", "clickstream/web_assets", ("*.js", "ECHARTS-*")),
-    "dashboard specs": ("quicksight/spec/specs", "quicksight/spec/specs", ("*.yml",)),
-    "dashboard assets": ("quicksight/offline/assets", "quicksight/offline/assets", ("*",)),
-    "studio pages": ("studio/static", "studio/static", ("*",)),
-    "infra templates": ("infra/templates", "infra/templates", ("*.yaml",)),
+    "dashboard specs": ("quicksight/spec/specs", "clickstream/quicksight/spec/specs", ("*.yml",)),
+    "dashboard assets": ("quicksight/offline/assets", "clickstream/quicksight/offline/assets", ("*",)),
+    "studio pages": ("studio/static", "clickstream/studio/static", ("*",)),
+    "infra templates": ("infra/templates", "clickstream/infra/templates", ("*.yaml",)),
 }
 # dbt's own output in the checkout (run from dbt_project/ by analysts) never ships.
 DBT_OUTPUT = ("target", "logs", "dbt_packages")
@@ -114,8 +114,16 @@ def test_the_wheel_requires_the_geoip_database_package(wheel: Path, wheel_names:
     assert any(requirement.startswith("maxminddb-geolite2") for requirement in headers.get_all("Requires-Dist", []))
 
 
+def test_the_wheel_installs_one_import_package(wheel: Path, wheel_names: set[str]) -> None:
+    [top_level] = [name for name in wheel_names if name.endswith(".dist-info/top_level.txt")]
+    with zipfile.ZipFile(wheel) as archive:
+        assert archive.read(top_level).decode().split() == ["clickstream"]
+    roots = {name.split("/")[0] for name in wheel_names}
+    assert {root for root in roots if not root.endswith(".dist-info")} == {"clickstream"}
+
+
 def test_the_installed_package_is_the_wheel_and_not_the_checkout(venv: Path, elsewhere: Path) -> None:
-    code = "import clickstream, etl, studio; print(clickstream.__file__, etl.__file__, studio.__file__)"
+    code = "import clickstream.etl as e, clickstream.studio as s; print(e.__file__, s.__file__)"
     for module_file in run(["python", "-c", code], elsewhere, environment(venv)).split():
         assert Path(module_file).is_relative_to(venv)
     assert installed_project(venv, elsewhere).is_relative_to(venv)

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from clickstream.config import Config
+from clickstream.etl.process import EtlJob
+from clickstream.etl.runner import run_etl
+from clickstream.loader.runner import run_load
 from clickstream.modeling import run_dbt
 from clickstream.simulator.generator import SimulationSpec, iter_requests
 from clickstream.simulator.sender import write_raw
 from clickstream.storage import Storage
-from etl.process import EtlJob
-from etl.runner import run_etl
-from loader.runner import run_load
 from tests.support.config import make_config
 
 APPS = ("shop", "notes")

@@ -9,8 +9,8 @@ import duckdb
 import pytest
 
 from clickstream.config import Config
-from quicksight.offline.render import RenderedDashboard, render_dashboards
-from quicksight.spec.load import bundled_dashboards
+from clickstream.quicksight.offline.render import RenderedDashboard, render_dashboards
+from clickstream.quicksight.spec.load import bundled_dashboards
 from tests.support.browser import console_errors
 from tests.support.paths import REPO
 
@@ -171,8 +171,8 @@ HOSTILE = ["<!--<script", "</script><script>window.pwned = 1</script>", "a & b \
 def test_hostile_text_in_the_data_is_shown_as_text_and_the_page_still_runs(
     warehouse: Config, browser: Any, tmp_path: Path
 ) -> None:
-    from quicksight.offline.page import page_html
-    from quicksight.offline.render import dashboard_payload
+    from clickstream.quicksight.offline.page import page_html
+    from clickstream.quicksight.offline.render import dashboard_payload
 
     [dashboard] = bundled_dashboards()
     with duckdb.connect(str(warehouse.warehouse_path), read_only=True) as connection:

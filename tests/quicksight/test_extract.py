@@ -9,9 +9,9 @@ from typing import Any
 import duckdb
 import pytest
 
-from quicksight.offline.extract import DATE_KEY, PLATFORM_KEY, fetch_grain, grain_query
-from quicksight.spec.load import bundled_dashboards
-from quicksight.spec.model import Visual
+from clickstream.quicksight.offline.extract import DATE_KEY, PLATFORM_KEY, fetch_grain, grain_query
+from clickstream.quicksight.spec.load import bundled_dashboards
+from clickstream.quicksight.spec.model import Visual
 
 DAYS = [date(2026, 3, 1) + timedelta(days=i) for i in range(6)]
 

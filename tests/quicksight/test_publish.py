@@ -17,7 +17,7 @@ from moto import mock_aws
 
 from clickstream.config import Config
 from clickstream.errors import ClickstreamError, ConfigError
-from quicksight.publisher.publish import (
+from clickstream.quicksight.publisher.publish import (
     ANALYSIS_ACTIONS,
     DASHBOARD_ACTIONS,
     DATA_SOURCE_ACTIONS,
@@ -30,8 +30,8 @@ from quicksight.publisher.publish import (
     Publisher,
     publish_dashboards,
 )
-from quicksight.spec.load import SPECS_DIR, bundled_dashboards, load_dashboards
-from quicksight.spec.model import Dashboard
+from clickstream.quicksight.spec.load import SPECS_DIR, bundled_dashboards, load_dashboards
+from clickstream.quicksight.spec.model import Dashboard
 from tests.support.cli import clickstream
 from tests.support.config import make_config
 
@@ -568,7 +568,7 @@ def test_ids_of_different_projects_and_apps_never_meet() -> None:
 
 
 def test_weeks_start_on_monday_and_the_default_range_ends_tomorrow_utc() -> None:
-    from quicksight.publisher.definition import analysis_definition, template_definition
+    from clickstream.quicksight.publisher.definition import analysis_definition, template_definition
 
     [dashboard] = bundled_dashboards()
     arns = {name: arn("dataset", name) for name in dashboard.used_datasets}
@@ -597,7 +597,7 @@ def colour_map(configuration: dict[str, Any]) -> dict[str, str]:
 
 
 def test_a_platform_has_one_colour_in_the_pie_and_the_line_chart() -> None:
-    from quicksight.publisher.definition import template_definition
+    from clickstream.quicksight.publisher.definition import template_definition
 
     [dashboard] = bundled_dashboards()
     visuals = visuals_by_id(template_definition(dashboard))
@@ -610,7 +610,7 @@ def test_a_platform_has_one_colour_in_the_pie_and_the_line_chart() -> None:
 
 
 def test_lifecycle_stages_are_named_coloured_and_ordered_through_calculated_fields() -> None:
-    from quicksight.publisher.definition import template_definition
+    from clickstream.quicksight.publisher.definition import template_definition
 
     [dashboard] = bundled_dashboards()
     definition = template_definition(dashboard)
@@ -626,7 +626,7 @@ def test_lifecycle_stages_are_named_coloured_and_ordered_through_calculated_fiel
 
 
 def test_the_engagement_ratio_is_drawn_on_the_secondary_axis_and_named_bars_lie_flat() -> None:
-    from quicksight.publisher.definition import template_definition
+    from clickstream.quicksight.publisher.definition import template_definition
 
     [dashboard] = bundled_dashboards()
     visuals = visuals_by_id(template_definition(dashboard))

@@ -12,8 +12,8 @@ import pytest
 
 from clickstream.config import Config
 from clickstream.errors import ClickstreamError
-from quicksight.offline.render import MANIFEST, render_dashboards
-from quicksight.spec.load import bundled_dashboards
+from clickstream.quicksight.offline.render import MANIFEST, render_dashboards
+from clickstream.quicksight.spec.load import bundled_dashboards
 from tests.support.cli import clickstream
 from tests.support.config import make_config
 
@@ -130,8 +130,8 @@ def test_the_render_command_prints_each_file(warehouse: Config, tmp_path: Path) 
 PAYLOAD_SCRIPT = """
 import json, sys
 import duckdb
-from quicksight.offline.render import dashboard_payload
-from quicksight.spec.load import bundled_dashboards
+from clickstream.quicksight.offline.render import dashboard_payload
+from clickstream.quicksight.spec.load import bundled_dashboards
 [dashboard] = bundled_dashboards()
 with duckdb.connect(sys.argv[1], read_only=True) as connection:
     data = dashboard_payload(connection, dashboard, "shop", 30, "2026-01-01T00:00:00Z")

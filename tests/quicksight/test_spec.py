@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from clickstream.errors import ConfigError
-from quicksight.spec.exposures import exposures_yaml
-from quicksight.spec.load import SPECS_DIR, bundled_dashboards, load_dashboards
+from clickstream.quicksight.spec.exposures import exposures_yaml
+from clickstream.quicksight.spec.load import SPECS_DIR, bundled_dashboards, load_dashboards
 from tests.support.cli import clickstream
 from tests.support.paths import REPO
 

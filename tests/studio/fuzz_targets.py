@@ -27,9 +27,9 @@ from fastapi.testclient import TestClient
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from studio.app import ANALYSES, create_app
-from studio.catalog import Catalog, UnknownName
-from studio.sqlbuild import DIALECTS, BadRequest, render
+from clickstream.studio.app import ANALYSES, create_app
+from clickstream.studio.catalog import Catalog, UnknownName
+from clickstream.studio.sqlbuild import DIALECTS, BadRequest, render
 from tests.studio.dataset import build_warehouse, write_catalog
 from tests.support.config import make_config
 from tests.support.fuzzing import Check, FuzzTarget, plain_harness

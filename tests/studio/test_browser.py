@@ -16,7 +16,7 @@ import pytest
 import uvicorn
 
 from clickstream.config import Config
-from studio.app import create_app
+from clickstream.studio.app import create_app
 from tests.support.browser import console_errors
 from tests.support.loopback import QuietHandler, free_port
 from tests.support.paths import REPO

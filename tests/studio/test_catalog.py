@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from studio.catalog import Catalog
+from clickstream.studio.catalog import Catalog
 
 
 def entry(value_type: str) -> dict[str, str]:

@@ -79,7 +79,7 @@ def test_queries_answer_from_the_last_snapshot_during_a_cycle_and_the_next_one_a
 def test_a_republished_snapshot_is_read_by_the_next_query(tmp_path: Path, readers: int) -> None:
     import duckdb
 
-    from studio.snapshot import SnapshotReader
+    from clickstream.studio.snapshot import SnapshotReader
 
     config = make_config(tmp_path / "home", apps=[{"id": "shop"}])
     build_warehouse(config)
@@ -96,7 +96,7 @@ def test_events_committed_but_not_yet_checkpointed_are_published(tmp_path: Path)
     """The snapshot is a byte copy of the warehouse: its write-ahead log is copied and replayed too."""
     import duckdb
 
-    from studio.snapshot import SnapshotReader
+    from clickstream.studio.snapshot import SnapshotReader
 
     config = make_config(tmp_path / "home", apps=[{"id": "shop"}])
     build_warehouse(config)

@@ -12,7 +12,7 @@ from botocore.stub import Stubber
 from fastapi.testclient import TestClient
 
 from clickstream.config import Config, StudioConfig
-from studio.app import create_app
+from clickstream.studio.app import create_app
 from tests.support.studio import LOCAL_URL, PASSWORD
 
 USER_ARN = "arn:aws:quicksight:us-east-1:123456789012:user/default/analyst"

@@ -9,8 +9,8 @@ import pytest
 
 from clickstream.config import Config
 from clickstream.serving import snapshot_path
-from studio.deadline import QueryTimeout, interrupt_after
-from studio.snapshot import SnapshotReader
+from clickstream.studio.deadline import QueryTimeout, interrupt_after
+from clickstream.studio.snapshot import SnapshotReader
 
 SLOW = "select count(*) from range(100000000000) a, range(10) b where (a + b) % 7 = 3"
 

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-import studio.discovery
 from clickstream.config import StudioConfig
-from studio.discovery import Discovery
+from clickstream.studio import discovery as discovery_module
+from clickstream.studio.discovery import Discovery
 from tests.ingestion.test_auth import AUDIENCE, ISSUER
 from tests.support.loopback import QuietHandler, serving
 
@@ -57,7 +57,7 @@ def test_a_down_issuer_is_asked_once_per_retry_period_not_on_every_call(
     assert [found.sign_in() for _ in range(5)] == [{}] * 5
     assert flaky.requests == 1
 
-    monkeypatch.setattr(studio.discovery, "RETRY_SECONDS", 0.0)  # the retry period has passed
+    monkeypatch.setattr(discovery_module, "RETRY_SECONDS", 0.0)  # the retry period has passed
     flaky.down = False
     assert found.sign_in()["authorizationEndpoint"] == "https://idp.example/authorize"
     assert flaky.requests == 2

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from clickstream.config import Config
 from clickstream.serving import snapshot_path
-from studio.model import TIMEZONES
+from clickstream.studio.model import TIMEZONES
 from tests.studio.dataset import build_warehouse
 from tests.support.config import make_config
 from tests.support.studio import FIXED_JANUARY, REQUEST_ID, signed_in

@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from clickstream.config import Config, OidcConfig, StudioConfig
 from clickstream.oidc import MIN_REFETCH_SECONDS, TokenRejected, TokenVerifier
-from studio.app import create_app
+from clickstream.studio.app import create_app
 from tests.ingestion.test_auth import AUDIENCE, ISSUER, Issuer, serving_jwks
 
 

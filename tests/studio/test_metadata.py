@@ -87,7 +87,7 @@ def test_the_postgresql_upsert_is_one_statement_on_the_id() -> None:
 
     from sqlalchemy.dialects import postgresql
 
-    from studio.store import upsert
+    from clickstream.studio.store import upsert
 
     values = {"id": VIEW_ID, "project_id": "demo", "app_id": "shop", "display_name": {"en-US": "x"},
               "description": {}, "updated_at": datetime.now(UTC), "updated_by": "ana"}  # fmt: skip

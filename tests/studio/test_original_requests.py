@@ -29,9 +29,9 @@ from typing import Any
 import duckdb
 from fastapi.testclient import TestClient
 
-from studio import sqlbuild
-from studio.catalog import Catalog
-from studio.model import Condition
+from clickstream.studio import sqlbuild
+from clickstream.studio.catalog import Catalog
+from clickstream.studio.model import Condition
 from tests.support.studio import REQUEST_ID
 
 VIEW, CART, BUY, PAGE = "view_item", "add_to_cart", "purchase", "_page_view"

@@ -17,9 +17,9 @@ from typing import Any
 import duckdb
 import pytest
 
-from studio import model, paths
-from studio.catalog import Catalog
-from studio.sqlbuild import render
+from clickstream.studio import model, paths
+from clickstream.studio.catalog import Catalog
+from clickstream.studio.sqlbuild import render
 
 NAMES = ["_session_start", "_page_view", "view_item", "add_to_cart", "purchase"]
 TITLES = ["Home", "Cart", "Item", None]

@@ -8,7 +8,7 @@ from clickstream.config import Config
 from clickstream.errors import LockBusy
 from clickstream.locks import cycle_lock_path, exclusive_lock
 from clickstream.serving import snapshot_path
-from studio.server import serve
+from clickstream.studio.server import serve
 
 
 def test_publish_waits_for_a_running_cycle_and_then_gives_up_naming_it(studio_config: Config) -> None:

@@ -15,9 +15,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from clickstream.config import Config
-from studio.app import create_app
-from studio.athena_reader import typed_value
-from studio.reader import WarehouseClients
+from clickstream.studio.app import create_app
+from clickstream.studio.athena_reader import typed_value
+from clickstream.studio.reader import WarehouseClients
 from tests.studio.remote_stubs import AthenaScript, FakeTime, meta_tables
 from tests.studio.test_remote_redshift import snapshot_rows
 from tests.support.config import make_config

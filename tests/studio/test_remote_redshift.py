@@ -19,9 +19,9 @@ from fastapi.testclient import TestClient
 from clickstream.config import Config, parse_config
 from clickstream.redshift_data_api import typed_value
 from clickstream.serving import snapshot_path
-from studio.app import create_app
-from studio.reader import WarehouseClients
-from studio.snapshot import SnapshotReader
+from clickstream.studio.app import create_app
+from clickstream.studio.reader import WarehouseClients
+from clickstream.studio.snapshot import SnapshotReader
 from tests.studio.remote_stubs import FakeTime, RedshiftScript, meta_tables
 from tests.support.config import make_config
 from tests.support.studio import FIXED_JANUARY, LOCAL_URL, PASSWORD, REQUEST_ID, assert_engine_error, explore

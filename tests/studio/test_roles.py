@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from clickstream.config import Config, StudioConfig
 from clickstream.errors import ConfigError
-from studio.app import create_app
+from clickstream.studio.app import create_app
 from tests.ingestion.test_auth import AUDIENCE, ISSUER, Issuer
 from tests.support.config import make_config
 from tests.support.studio import FIXED_JANUARY, LOCAL_URL, PASSWORD, REQUEST_ID
@@ -80,7 +80,7 @@ def test_a_user_without_a_mapped_group_is_refused_analyses(oidc_studio: TestClie
 
 
 def test_a_route_no_rule_names_is_refused(oidc_studio: TestClient, issuer: Issuer) -> None:
-    from studio.auth import allowed
+    from clickstream.studio.auth import allowed
 
     assert not allowed("GET", "/api/somewhere/else", {"Admin"})
     assert not allowed("DELETE", "/api/system/info", {"Admin"})
@@ -152,7 +152,7 @@ def test_local_mode_only_binds_to_loopback(tmp_path: Any) -> None:
 
 
 def test_the_cli_refuses_a_public_host_in_local_mode(tmp_path: Any) -> None:
-    from studio.server import serve
+    from clickstream.studio.server import serve
 
     with pytest.raises(ConfigError, match="binds to loopback only"):
         serve(make_config(tmp_path), host="0.0.0.0", port=0, publish=False)

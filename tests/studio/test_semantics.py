@@ -16,10 +16,16 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pytest
 
-from studio.analyses import Analysis, attribution_analysis, event_analysis, funnel_analysis, retention_analysis
-from studio.catalog import Catalog
-from studio.model import AttributionRequest, EventRequest, ExploreRequest, FunnelRequest, RetentionRequest
-from studio.sqlbuild import render, time_range
+from clickstream.studio.analyses import (
+    Analysis,
+    attribution_analysis,
+    event_analysis,
+    funnel_analysis,
+    retention_analysis,
+)
+from clickstream.studio.catalog import Catalog
+from clickstream.studio.model import AttributionRequest, EventRequest, ExploreRequest, FunnelRequest, RetentionRequest
+from clickstream.studio.sqlbuild import render, time_range
 
 APP = "shop"
 VIEW, CART, BUY, PAGE = "view_item", "add_to_cart", "purchase", "_page_view"

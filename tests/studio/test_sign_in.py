@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from clickstream.config import Config, StudioConfig
-from studio.app import create_app
-from studio.signin import LoginThrottle
+from clickstream.studio.app import create_app
+from clickstream.studio.signin import LoginThrottle
 from tests.ingestion.test_auth import AUDIENCE, ISSUER, Issuer
 from tests.support.studio import LOCAL_URL, PASSWORD
 

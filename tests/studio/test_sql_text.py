@@ -13,11 +13,17 @@ from typing import Any
 import pytest
 import sqlglot
 
-from studio.analyses import Analysis, attribution_analysis, event_analysis, funnel_analysis, retention_analysis
-from studio.catalog import Catalog
-from studio.model import AttributionRequest, EventRequest, FunnelRequest, PathRequest, RetentionRequest
-from studio.paths import path_analysis
-from studio.sqlbuild import DIALECTS, render
+from clickstream.studio.analyses import (
+    Analysis,
+    attribution_analysis,
+    event_analysis,
+    funnel_analysis,
+    retention_analysis,
+)
+from clickstream.studio.catalog import Catalog
+from clickstream.studio.model import AttributionRequest, EventRequest, FunnelRequest, PathRequest, RetentionRequest
+from clickstream.studio.paths import path_analysis
+from clickstream.studio.sqlbuild import DIALECTS, render
 
 FOLDER = Path(__file__).parent / "sql"
 APP = "shop"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from studio.store import DisplayStore
+from clickstream.studio.store import DisplayStore
 from tests.support.loopback import free_port
 
 pytestmark = pytest.mark.slow

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from studio.catalog import Catalog
-from studio.reader import QueryFailed, WarehouseReader
-from studio.warehouse_catalog import WarehouseCatalog
+from clickstream.studio.catalog import Catalog
+from clickstream.studio.reader import QueryFailed, WarehouseReader
+from clickstream.studio.warehouse_catalog import WarehouseCatalog
 from tests.studio.remote_stubs import meta_tables
 
 PROJECT = "project"

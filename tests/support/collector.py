@@ -13,9 +13,9 @@ from typing import Any
 import uvicorn
 
 from clickstream.config import Config
-from ingestion.app import CollectorApp
-from ingestion.server import uvicorn_config
-from ingestion.sinks import build_sink
+from clickstream.ingestion.app import CollectorApp
+from clickstream.ingestion.server import uvicorn_config
+from clickstream.ingestion.sinks import build_sink
 from tests.support.loopback import free_port
 
 

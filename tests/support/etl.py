@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from etl.batch import DEFAULT_CHUNK_EVENTS
-from etl.process import EtlJob
-from etl.settings import TransformSettings
+from clickstream.etl.batch import DEFAULT_CHUNK_EVENTS
+from clickstream.etl.process import EtlJob
+from clickstream.etl.settings import TransformSettings
 
 
 def make_job(app_ids: tuple[str, ...] = ("shop", "uba-app"), **settings: Any) -> EtlJob:

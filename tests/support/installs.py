@@ -31,7 +31,7 @@ def copy_checkout(destination: Path) -> Path:
             skipped |= _TOP_LEVEL_SKIP & set(names)
         return skipped
 
-    shutil.copytree(REPO, destination, ignore=ignore)
+    shutil.copytree(REPO, destination, symlinks=True, ignore=ignore)
     return destination
 
 

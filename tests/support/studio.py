@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from clickstream.config import Config
-from studio.app import create_app
+from clickstream.studio.app import create_app
 
 PASSWORD = "local-password-for-tests"
 REQUEST_ID = {"X-Click-Stream-Request-Id": "test-request"}

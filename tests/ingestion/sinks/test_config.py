@@ -9,9 +9,9 @@ import pytest
 
 from clickstream.config import load_config
 from clickstream.errors import ConfigError
+from clickstream.ingestion.shipper import ship_segments
+from clickstream.ingestion.sinks import StorageSink, build_sink
 from clickstream.storage import Storage
-from ingestion.shipper import ship_segments
-from ingestion.sinks import StorageSink, build_sink
 from tests.support.config import make_config
 from tests.support.sinks import RAW_KEY, raw_line, write_segment
 

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 from clickstream.contract import WAL_DIR
-from ingestion.sinks.s3 import S3Sink
+from clickstream.ingestion.sinks.s3 import S3Sink
 from tests.support.collector import live_collector
 from tests.support.config import make_config
 from tests.support.sinks import REGION, aws

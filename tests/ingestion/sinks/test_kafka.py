@@ -12,10 +12,10 @@ import pytest
 from confluent_kafka import Consumer
 
 from clickstream.errors import SinkError
+from clickstream.ingestion.shipper import ship_segments
+from clickstream.ingestion.sinks import build_sink
+from clickstream.ingestion.sinks.kafka import KafkaSink, producer_config
 from clickstream.storage import Storage
-from ingestion.shipper import ship_segments
-from ingestion.sinks import build_sink
-from ingestion.sinks.kafka import KafkaSink, producer_config
 from tests.support.config import make_config
 from tests.support.loopback import free_port
 from tests.support.sinks import RAW_KEY, raw_line, unique, write_segment

@@ -12,11 +12,11 @@ import pytest
 from botocore.stub import Stubber
 
 from clickstream.errors import SinkError
+from clickstream.ingestion.shipper import ship_segments
+from clickstream.ingestion.sinks import SegmentBatch, build_sink
+from clickstream.ingestion.sinks.kinesis import MAX_BYTES_PER_REQUEST, KinesisSink, request_batches
+from clickstream.ingestion.sinks.retry import Backoff
 from clickstream.storage import Storage
-from ingestion.shipper import ship_segments
-from ingestion.sinks import SegmentBatch, build_sink
-from ingestion.sinks.kinesis import MAX_BYTES_PER_REQUEST, KinesisSink, request_batches
-from ingestion.sinks.retry import Backoff
 from tests.support.config import make_config
 from tests.support.sinks import RAW_KEY, REGION, aws, raw_line, write_segment
 

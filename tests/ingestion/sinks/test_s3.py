@@ -13,10 +13,10 @@ import pytest
 from botocore.stub import Stubber
 
 from clickstream.errors import SinkError
-from ingestion.shipper import ship_segments
-from ingestion.sinks import SegmentBatch, build_sink
-from ingestion.sinks.retry import Backoff
-from ingestion.sinks.s3 import S3Sink
+from clickstream.ingestion.shipper import ship_segments
+from clickstream.ingestion.sinks import SegmentBatch, build_sink
+from clickstream.ingestion.sinks.retry import Backoff
+from clickstream.ingestion.sinks.s3 import S3Sink
 from tests.support.config import make_config
 from tests.support.loopback import free_port
 from tests.support.sinks import RAW_KEY, REGION, aws, raw_line, write_segment
