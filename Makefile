@@ -27,7 +27,10 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/clickstream demo
 
-test: lint typecheck sqllint pytest
+# ruff and the import contracts first (seconds); then mypy and sqlfluff run beside pytest, on the cores its
+# workers leave idle while tests wait on servers, subprocesses and dbt.
+test: lint
+	@$(MAKE) --no-print-directory -j3 typecheck sqllint pytest
 
 # lint-imports checks the import contracts in .importlinter (cli -> pipeline -> stages -> core, stages independent).
 lint: $(STAMP)
