@@ -32,6 +32,7 @@ from clickstream.ingestion.record import client_ip, parse_networks, query_params
 from clickstream.ingestion.shipper import Sink
 from clickstream.ingestion.wal import WriteAheadLog
 from clickstream.payload import PayloadRejected, check_body, inflate
+from clickstream.state import live_apps
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -70,13 +71,14 @@ class CollectorApp:
     ) -> None:
         ingestion = config.ingestion
         workers = ingestion.worker_count
+        self.config = config
         self.home = config.home
         self.path = ingestion.path
-        self.apps = frozenset(config.app_ids)
+        self.apps = frozenset(config.app_ids)  # replaced by refresh_apps: apps created or deleted in the Studio
         self.max_body = ingestion.max_body_bytes
         self.payload_limits = ingestion.payload_limits
         self.inflate_every_body = ingestion.inflate_every_body
-        self.cors_origins = ingestion.cors_origins
+        self.cors_origins = ingestion.cors_origins  # plus the live apps' origins, after refresh_apps
         self.trusted_proxies = parse_networks(ingestion.trusted_proxies)
         self.worker = worker
         self.peers = [f"w{n}" for n in range(workers)]
@@ -121,7 +123,18 @@ class CollectorApp:
             home=self.home,
             ship_interval=ship_interval,
             shared_log=shared_log,
+            refresh_apps=self.refresh_apps,
+            apps_interval=ingestion.apps_refresh_seconds,
         )
+
+    def refresh_apps(self) -> None:
+        """Take the live app list (the Studio's database merged with the config): new apps are accepted, deleted
+        ones refused, and each app's allowed origins join ``ingestion.cors_origins``. Runs off the event loop;
+        the request path only reads the attributes it replaces."""
+        live = live_apps(self.config)
+        origins = [*self.config.ingestion.cors_origins, *live.origins]
+        self.cors_origins, self._allow_any_origin = origins, "*" in origins
+        self.apps = live.ids
 
     # --- what tests and /health read -----------------------------------------------------------
 

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from clickstream.ingestion import metrics as prom
@@ -40,6 +41,8 @@ class Background:
         home: Path,
         ship_interval: float,
         shared_log: bool,
+        refresh_apps: Callable[[], None] | None = None,
+        apps_interval: float = 5.0,
     ) -> None:
         self.wal = wal
         self.sink = sink
@@ -49,6 +52,8 @@ class Background:
         self.worker = metrics.worker
         self.ship_interval = ship_interval
         self.shared_log = shared_log  # a folder of the fleet's log root, removed when emptied
+        self.refresh_apps = refresh_apps
+        self.apps_interval = apps_interval
         self.ship_error: BaseException | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._committer: asyncio.Task[None] | None = None
@@ -62,7 +67,10 @@ class Background:
         self.wal.recover()
         await self.ship_sealed()
         self._committer = asyncio.create_task(self.wal.run_committer())
+        await self.take_apps()
         self._tasks = [asyncio.create_task(self._ship_forever()), asyncio.create_task(self._report_forever())]
+        if self.refresh_apps is not None:
+            self._tasks.append(asyncio.create_task(self._apps_forever()))
 
     async def stop(self) -> None:
         """Commit what is queued, seal the open segments, ship everything, then release the log folder.
@@ -125,6 +133,23 @@ class Background:
                 await asyncio.wait_for(self._stop.wait(), timeout=self.ship_interval)
             if not self._stop.is_set():
                 await self.ship_sealed()
+
+    async def take_apps(self) -> None:
+        """Re-read the live app list; when the database cannot be read, the last list stays and it is logged."""
+        if self.refresh_apps is None:
+            return
+        try:
+            await asyncio.to_thread(self.refresh_apps)
+        except Exception:
+            logger.warning("cannot read the live app list; keeping the last one", exc_info=True,
+                           extra={"worker": self.worker})  # fmt: skip
+
+    async def _apps_forever(self) -> None:
+        while not self._stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), timeout=self.apps_interval)
+            if not self._stop.is_set():
+                await self.take_apps()
 
     async def _report_forever(self) -> None:
         while not self._stop.is_set():

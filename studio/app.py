@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -23,12 +23,14 @@ from urllib.parse import quote
 
 import duckdb
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
 
 from clickstream import __version__
 from clickstream.config import Config
+from clickstream.state import AppStore, AuditLog, database_url, open_engine
 from clickstream.studio.analyses import (
     Analysis,
     attribution_analysis,
@@ -36,6 +38,7 @@ from clickstream.studio.analyses import (
     funnel_analysis,
     retention_analysis,
 )
+from clickstream.studio.apps_api import AppsApi, app_routes
 from clickstream.studio.auth import SESSION_COOKIE, SESSION_SECONDS, Authenticator, Unauthenticated, User, allowed
 from clickstream.studio.catalog import Catalog, UnknownName, catalog_file, load_catalog
 from clickstream.studio.dashboards import DashboardError, Dashboards
@@ -119,14 +122,19 @@ class Studio:
         )
         self.store = DisplayStore(config.studio.database_url or default_url(config.home))
         self.dashboards = Dashboards(config.home / "dashboards", config.studio, quicksight_client)
-        self.timezones = {app.id: app.timezone for app in config.apps}
+        state = open_engine(database_url(config))
+        self.apps = AppsApi(AppStore(state, config.project_id), config)
+        self.apps.live()  # seeds the table with clickstream.yml's apps on first start
+        self.audit = AuditLog(state)
         self.discovery = Discovery(config.studio)
         self.login_throttle = LoginThrottle()
 
     def timezone(self, app_id: str) -> str:
-        if app_id not in self.timezones:
-            raise HTTPException(404, f"unknown app {app_id!r}; apps: {', '.join(self.timezones)}")
-        return self.timezones[app_id]
+        """The live app's reporting timezone; 404 for an app that is not (or no longer) live."""
+        timezones = {app.app_id: app.timezone for app in self.apps.live()}
+        if app_id not in timezones:
+            raise HTTPException(404, f"unknown app {app_id!r}; apps: {', '.join(timezones)}")
+        return timezones[app_id]
 
 
 async def signed_in_user(request: Request) -> User:
@@ -146,6 +154,7 @@ async def current_user(request: Request, response: Response) -> User:
     if request.method != "GET" and not request.headers.get(REQUEST_ID_HEADER):
         raise HTTPException(400, f"a {request.method} needs the header {REQUEST_ID_HEADER}")
     response.headers["X-Click-Stream-Operator"] = header_value(user.name)
+    request.state.user = user  # for the audit log and the routes that record who changed something
     return user
 
 
@@ -235,11 +244,24 @@ def create_app(
             "newestEvent": newest,
         }  # fmt: skip
 
-    @api.get("/app")
-    def apps() -> list[dict[str, str]]:
-        return [{"appId": app_.id, "timezone": app_.timezone} for app_ in config.apps]
-
+    app_routes(api, studio.apps)
     app.include_router(api)
+
+    @app.middleware("http")
+    async def _audit(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        """Every call that may change something is kept in the audit log, refused ones included."""
+        response = await call_next(request)
+        if request.method not in ("GET", "HEAD", "OPTIONS") and request.url.path.startswith("/api/"):
+            user = getattr(request.state, "user", None)
+            await run_in_threadpool(
+                studio.audit.record,
+                user.name if isinstance(user, User) else "(not signed in)",
+                request.method,
+                request.url.path,
+                response.status_code,
+                request.headers.get(REQUEST_ID_HEADER) or response.headers.get("x-request-id", ""),
+            )
+        return response
 
     @app.get("/openapi.json", include_in_schema=False)
     def openapi(user: Annotated[User, Depends(signed_in_user)]) -> JSONResponse:

@@ -115,6 +115,12 @@ class IngestionConfig(_Section):
         "fsync", description="fsync: 200 after the record is fsync'd; memory: 200 at once (lossy on a crash)."
     )
     ship_interval_seconds: float = Field(1.0, gt=0, description="How often sealed segments are shipped.")
+    apps_refresh_seconds: float = Field(
+        5.0,
+        ge=0.5,
+        le=60,
+        description="How often each worker re-reads the live app list (apps created or deleted in the Studio).",
+    )
     wal_writers: int = Field(
         0,
         ge=0,

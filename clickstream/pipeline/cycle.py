@@ -39,6 +39,7 @@ from clickstream.pipeline.results import (
 )
 from clickstream.pipeline.steps import etl_step, load_step, model_step
 from clickstream.serving import publish_snapshot
+from clickstream.state import live_apps
 
 
 @dataclass(frozen=True)
@@ -127,9 +128,14 @@ def cycle_stages(config: Config, verbose: bool = False) -> list[tuple[str, Stage
 def run_cycle(
     config: Config, lock_timeout_seconds: float = 0, verbose: bool = False, observer: CycleObserver | None = None
 ) -> CycleReport:
-    """One cycle under the pipeline lock; stages after a failed one are skipped; history recorded."""
+    """One cycle under the pipeline lock; stages after a failed one are skipped; history recorded.
+
+    The cycle runs with the live app list (clickstream/state/apps.py): apps created in the Studio since the
+    last cycle are transformed, loaded, modelled with their timezone and get dashboards.
+    """
     observer = observer or CycleObserver()
     with exclusive_lock(cycle_lock_path(config), lock_timeout_seconds, "a pipeline cycle"):
+        config = live_apps(config).pipeline_config(config)
         report = CycleReport(uuid.uuid4().hex)
         started = datetime.now(UTC)
         _record(config, [StageRecord(report.run_id, CYCLE, started, started, RUNNING, 0, 0, "")], observer)
