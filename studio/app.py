@@ -54,6 +54,7 @@ from clickstream.studio.model import (
     RetentionRequest,
 )
 from clickstream.studio.paths import path_analysis
+from clickstream.studio.pipeline_status import pipeline_status
 from clickstream.studio.reader import QueryFailed, WarehouseClients, WarehouseReader, open_reader
 from clickstream.studio.request_ids import (
     EngineFailed,
@@ -245,6 +246,12 @@ def create_app(
         }  # fmt: skip
 
     app_routes(api, studio.apps)
+
+    @api.get("/pipeline/{project_id}")
+    def pipeline(project_id: str) -> dict[str, Any]:
+        studio.apps.check_project(project_id)
+        return pipeline_status(config, studio.reader.newest_event())
+
     app.include_router(api)
 
     @app.middleware("http")

@@ -24,7 +24,7 @@ from clickstream.config.loader import (
 from clickstream.config.oidc import OidcConfig
 from clickstream.config.root import Config
 from clickstream.config.sinks import KafkaSinkConfig, KinesisSinkConfig, S3SinkConfig, SinkRetryConfig
-from clickstream.config.studio import StudioConfig, StudioRolesConfig, StudioWarehouseConfig
+from clickstream.config.studio import StudioConfig, StudioPipelineConfig, StudioRolesConfig, StudioWarehouseConfig
 from clickstream.config.warehouse import AthenaConfig, RedshiftConfig, WarehouseConfig
 
 __all__ = [
@@ -52,6 +52,7 @@ __all__ = [
     "S3SinkConfig",
     "SinkRetryConfig",
     "StudioConfig",
+    "StudioPipelineConfig",
     "StudioRolesConfig",
     "StudioWarehouseConfig",
     "WarehouseConfig",

@@ -72,6 +72,22 @@ class StudioWarehouseConfig(_Section):
         return self
 
 
+class StudioPipelineConfig(_Section):
+    """The pipeline page (`GET /api/pipeline/<project>`): where the collector's counters are, and when to warn."""
+
+    max_lag_seconds: float = Field(
+        7200, gt=0, description="Highlight the lag (now minus the newest event in fct_events) above this."
+    )
+    max_reject_rate: float = Field(
+        0.01, ge=0, le=1, description="Highlight the share of rejected records over the last 24 h above this."
+    )
+    collector_metrics_url: str | None = Field(
+        None,
+        pattern=r"^https?://",
+        description="The collector's /metrics; default: http://<ingestion.host>:<ingestion.port>/metrics.",
+    )
+
+
 class StudioConfig(_Section):
     """Analytics Studio (`clickstream studio`): explorations, metadata catalog and dashboards, with roles."""
 
@@ -102,6 +118,9 @@ class StudioConfig(_Section):
     query_threads: int | None = Field(None, ge=1, le=64, description="DuckDB threads per query; default: all cores.")
     query_timeout_seconds: float | None = Field(
         60.0, gt=0, le=3600, description="An analysis query running longer is cancelled (504); null: no limit."
+    )
+    pipeline: StudioPipelineConfig = Field(
+        default_factory=StudioPipelineConfig, description="The pipeline page's thresholds and collector."
     )
     warehouse: StudioWarehouseConfig = Field(
         default_factory=StudioWarehouseConfig, description="Querying Redshift or Athena (unused with DuckDB)."

@@ -27,7 +27,6 @@ from clickstream.locks import cycle_lock_path, exclusive_lock
 from clickstream.metadata import export_metadata
 from clickstream.pipeline.observer import CycleObserver, ScheduleObserver
 from clickstream.pipeline.results import (
-    CYCLE,
     FAILED,
     OK,
     PARTIAL,
@@ -39,7 +38,9 @@ from clickstream.pipeline.results import (
 )
 from clickstream.pipeline.steps import etl_step, load_step, model_step
 from clickstream.serving import publish_snapshot
-from clickstream.state import live_apps
+from clickstream.state import RunHistory, database_url, live_apps, open_engine
+from clickstream.state import StageRun as StateRun
+from clickstream.state.runs import CYCLE  # the run-history row of a whole cycle: running, then its outcome
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,8 @@ def _describe(error: Exception) -> str:
 
 
 def _record(config: Config, records: list[StageRecord], observer: CycleObserver) -> None:
-    """Append rows to the run-history table; a warehouse that cannot take them is reported, not fatal."""
+    """Append rows to the warehouse's run-history table and to the Studio's database (its pipeline page);
+    a store that cannot take them is reported, not fatal."""
     try:
         warehouse = open_warehouse(config)
         try:
@@ -186,6 +188,11 @@ def _record(config: Config, records: list[StageRecord], observer: CycleObserver)
             warehouse.close()
     except Exception as error:  # the cycle's work is done; a history row must not undo it
         observer.history_not_recorded(_describe(error))
+    try:
+        history = RunHistory(open_engine(database_url(config)), config.project_id)
+        history.record([StateRun(**record.__dict__) for record in records])
+    except Exception as error:
+        observer.history_not_recorded(f"the Studio's database: {_describe(error)}")
 
 
 @contextmanager

@@ -9,7 +9,6 @@ from clickstream.etl import EtlResult
 from clickstream.loader import LoadResult, StageRecord
 
 OK, PARTIAL, FAILED, SKIPPED, RUNNING = "ok", "partial", "failed", "skipped", "running"
-CYCLE = "cycle"  # the run-history row of a whole cycle: "running" when it starts, its outcome when it ends
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""``/api/app``: apps created, changed and deleted through the Studio, with the original's role rules."""
+"""``/api/app``: apps created, changed and deleted through the Studio, with the original's role rules
+(and ``/api/pipeline``'s, which every role may read)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,11 @@ NEW_APP = {"projectId": "clickstream_demo", "appId": "blog", "name": "Blog", "de
 
 @pytest.fixture
 def config(tmp_path: Path) -> Config:
-    return make_config(tmp_path / "home", apps=[{"id": "shop", "timezone": "Europe/Berlin"}])
+    return make_config(
+        tmp_path / "home",
+        apps=[{"id": "shop", "timezone": "Europe/Berlin"}],
+        studio={"pipeline": {"collector_metrics_url": "http://127.0.0.1:9/metrics"}},  # nothing answers there
+    )
 
 
 @pytest.fixture
@@ -166,6 +171,7 @@ APP_ROUTES: list[tuple[str, str, dict[str, Any] | None, set[str], int]] = [
     ("PUT", "/api/app/shop", {"name": "Shop"}, OPERATORS, 200),
     ("PUT", "/api/app/shop/timezone", {"timezone": "UTC"}, OPERATORS, 200),
     ("DELETE", "/api/app/shop", None, OPERATORS, 200),
+    ("GET", "/api/pipeline/clickstream_demo", None, EVERYONE, 200),
 ]
 
 
