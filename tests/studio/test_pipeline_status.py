@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,39 +11,16 @@ import duckdb
 import pytest
 
 from clickstream.config import Config
-from clickstream.pipeline.cycle import run_cycle
-from clickstream.simulator.generator import SimulationSpec, iter_requests
-from clickstream.simulator.sender import write_raw
-from clickstream.storage import Storage
 from tests.support.collector import LiveCollector, exchange, live_collector
-from tests.support.config import make_config
+from tests.support.pipeline import CLOSED_PORT_METRICS, home_with_two_cycles, pipeline_config
 from tests.support.studio import signed_in
 
 pytestmark = pytest.mark.slow
-CLOSED_PORT_METRICS = "http://127.0.0.1:9/metrics"  # the discard port: nothing answers
-
-
-def home_with(tmp_path: Path, **pipeline: Any) -> Config:
-    return make_config(
-        tmp_path / "home", apps=[{"id": "shop"}], etl={"freshness_hours": None, "workers": 1},
-        studio={"pipeline": {"collector_metrics_url": CLOSED_PORT_METRICS, **pipeline}},
-    )  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def two_cycles(tmp_path_factory: pytest.TempPathFactory) -> Config:
-    """A good cycle over a day of traffic plus two corrupt raw lines, then one whose load fails."""
-    config = home_with(tmp_path_factory.mktemp("pipeline"))
-    end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
-    storage = Storage(config.home)
-    write_raw(iter_requests(SimulationSpec(users=5, days=1, seed=3, app_ids=("shop",), end=end)), storage)
-    storage.write_bytes("raw/year=2024/month=01/day=01/hour=00/bad-1.jsonl.gz", gzip.compress(b"{not json\n[1,\n"))
-    assert run_cycle(config).ok
-    broken = config.home / "processed" / "event_v2" / "partition_app=shop" / "broken.parquet"
-    broken.parent.mkdir(parents=True, exist_ok=True)
-    broken.write_bytes(b"not parquet")
-    assert not run_cycle(config).ok
-    return config
+    return home_with_two_cycles(tmp_path_factory.mktemp("pipeline"))
 
 
 def status(config: Config) -> dict[str, Any]:
@@ -111,10 +87,10 @@ def test_the_reject_rate_is_rejects_over_rejects_and_events_transformed(two_cycl
 
 
 def test_the_lag_and_the_reject_rate_are_flagged_over_their_thresholds(two_cycles: Config) -> None:
-    strict = two_cycles.model_copy(update={"studio": home_with(two_cycles.home.parent, max_lag_seconds=1,
+    strict = two_cycles.model_copy(update={"studio": pipeline_config(two_cycles.home.parent, max_lag_seconds=1,
                                                                max_reject_rate=0.0).studio})  # fmt: skip
     assert set(status(strict)["alerts"]) == {"failed", "lag", "rejects"}
-    lenient = two_cycles.model_copy(update={"studio": home_with(two_cycles.home.parent, max_lag_seconds=10**9,
+    lenient = two_cycles.model_copy(update={"studio": pipeline_config(two_cycles.home.parent, max_lag_seconds=10**9,
                                                                 max_reject_rate=1.0).studio})  # fmt: skip
     assert status(lenient)["alerts"] == ["failed"]
 
@@ -127,7 +103,7 @@ def test_an_unreachable_collector_is_said_and_the_rest_still_answers(two_cycles:
 
 @pytest.fixture
 def collector_home(tmp_path: Path) -> Iterator[tuple[Config, LiveCollector]]:
-    config = home_with(tmp_path)
+    config = pipeline_config(tmp_path)
     with live_collector(config) as live:
         yield config, live
 
@@ -140,7 +116,7 @@ def test_the_collectors_requests_and_refusals_come_from_its_metrics(
     assert exchange(live, "POST", "/collect?appId=nope", b"[]").status == 403
     metrics_url = f"{live.base_url}/metrics"
     pointed = config.model_copy(
-        update={"studio": home_with(config.home.parent, collector_metrics_url=metrics_url).studio}
+        update={"studio": pipeline_config(config.home.parent, collector_metrics_url=metrics_url).studio}
     )
     collector = status(pointed)["collector"]
     assert collector["reachable"] is True

@@ -1,0 +1,165 @@
+"""The console pages in headless chromium: the pipeline page and the apps page, as each role uses them.
+
+Screenshots go to build/test-artifacts/studio/ (git-ignored) for a human to look at.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import uvicorn
+
+from clickstream.config import Config, StudioConfig
+from clickstream.studio.app import create_app
+from tests.ingestion.test_auth import AUDIENCE, ISSUER
+from tests.studio.test_browser import FakeIssuer, screenshot, sign_in, wait_for
+from tests.support.browser import console_errors
+from tests.support.loopback import free_port
+from tests.support.pipeline import home_with_two_cycles
+from tests.support.studio import PASSWORD
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def console_home(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    return home_with_two_cycles(tmp_path_factory.mktemp("console"))
+
+
+def serve(config: Config) -> Iterator[str]:
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(config, PASSWORD), host="127.0.0.1", port=port,
+                                           log_level="warning"))  # fmt: skip
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "the Studio did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def local_url(console_home: Config) -> Iterator[str]:
+    yield from serve(console_home)
+
+
+def oidc_url(config: Config, groups: list[str]) -> Iterator[str]:
+    idp = FakeIssuer(groups)
+    settings = StudioConfig.model_validate({
+        "auth": "oidc", "oidc_discovery_url": idp.base + "/.well-known/openid-configuration",
+        "oidc": {"issuer": ISSUER, "audience": AUDIENCE, "jwks_url": idp.base + "/jwks"},
+        "pipeline": config.studio.pipeline.model_dump(),
+    })  # fmt: skip
+    yield from serve(config.model_copy(update={"studio": settings}))
+    idp.server.shutdown()
+
+
+def sign_in_with_provider(driver: Any, url: str) -> None:
+    driver.get(url + "/")
+    wait_for(driver, "!document.getElementById('login').hidden")
+    driver.find_element("id", "login-button").click()
+    wait_for(driver, "!document.getElementById('shell').hidden")
+
+
+def text(driver: Any, script: str) -> Any:
+    return driver.execute_script(f"return {script};")
+
+
+def test_the_pipeline_page_flags_the_failed_cycle_and_lists_stages_and_rejects(browser: Any, local_url: str) -> None:
+    sign_in(browser, local_url)
+    browser.get(local_url + "/#pipeline")
+    wait_for(browser, "document.querySelector('#pipeline-cycles table')")
+    alerts = text(browser, "[...document.querySelectorAll('.tile.alert')].map(t => t.dataset.tile)")
+    assert "cycle" in alerts and "collector" in alerts  # a failed cycle; nothing answers the metrics URL
+    statuses = text(
+        browser, "[...document.querySelectorAll('#pipeline-cycles td.status-failed')].map(t => t.textContent)"
+    )
+    assert statuses[:2] == ["failed", "failed"]  # the cycle, then its load stage
+    assert "broken.parquet" in text(browser, "document.getElementById('pipeline-cycles').textContent")
+    reasons = text(
+        browser, "[...document.querySelectorAll('#pipeline-rejects tr[data-reason]')].map(r => r.dataset.reason)"
+    )
+    assert reasons and all(reasons)
+    screenshot(browser, "console-pipeline")
+    assert console_errors(browser) == []
+
+
+def test_an_admin_creates_edits_and_deletes_an_app_from_the_apps_page(browser: Any, local_url: str) -> None:
+    sign_in(browser, local_url)
+    browser.get(local_url + "/#apps")
+    wait_for(browser, "document.querySelector('#apps-table tr[data-app=shop]')")
+    form = browser.find_element("id", "app-create")
+    form.find_element("name", "appId").send_keys("blog")
+    form.find_element("name", "name").send_keys("Company blog")
+    form.find_element("name", "origins").send_keys("https://blog.example.com")
+    timezone = form.find_element("name", "timezone")
+    timezone.clear()
+    timezone.send_keys("Asia/Tokyo")
+    form.find_element("css selector", "button[type=submit]").click()
+    wait_for(browser, "document.querySelector('#apps-table tr[data-app=blog]')")
+    row = "document.querySelector('#apps-table tr[data-app=blog]')"
+    assert "Asia/Tokyo" in text(browser, f"{row}.textContent")
+    assert "https://blog.example.com" in text(browser, f"{row}.textContent")
+    wait_for(browser, "[...document.getElementById('app').options].some(o => o.value === 'blog')")
+    screenshot(browser, "console-apps")
+
+    browser.find_element("css selector", "tr[data-app=blog] button.edit").click()
+    zone = browser.find_element("css selector", "tr[data-app=blog] input[name=timezone]")
+    zone.clear()
+    zone.send_keys("Europe/Paris")
+    browser.find_element("css selector", "tr[data-app=blog] button.save").click()
+    wait_for(browser, f"{row} && {row}.textContent.includes('Europe/Paris')")
+
+    browser.find_element("css selector", "tr[data-app=blog] button.remove").click()
+    browser.find_element("css selector", "tr[data-app=blog] button.confirm").click()
+    wait_for(browser, f"!{row}")
+    wait_for(browser, "![...document.getElementById('app').options].some(o => o.value === 'blog')")
+    assert console_errors(browser) == []
+
+
+def test_a_refused_app_id_shows_the_servers_reason(browser: Any, local_url: str) -> None:
+    sign_in(browser, local_url)
+    browser.get(local_url + "/#apps")
+    wait_for(browser, "document.querySelector('#apps-table tr[data-app=shop]')")
+    browser.find_element("css selector", "#app-create [name=appId]").send_keys("shop")
+    browser.find_element("css selector", "#app-create button[type=submit]").click()
+    wait_for(browser, "document.getElementById('apps-error').textContent.includes('exists already')")
+
+
+@pytest.fixture
+def operator_url(console_home: Config) -> Iterator[str]:
+    yield from oidc_url(console_home, ["ClickstreamOperator"])
+
+
+@pytest.fixture
+def reader_url(console_home: Config) -> Iterator[str]:
+    yield from oidc_url(console_home, ["ClickstreamAnalystReader"])
+
+
+def test_an_operator_sees_the_pipeline_and_apps_pages_only_and_may_manage_apps(browser: Any, operator_url: str) -> None:
+    sign_in_with_provider(browser, operator_url)
+    wait_for(browser, "location.hash === '' && !document.getElementById('page-pipeline').hidden")
+    visible = text(browser, "[...document.querySelectorAll('nav a')].filter(a => !a.hidden).map(a => a.dataset.page)")
+    assert visible == ["pipeline", "apps"]
+    browser.get(operator_url + "/#apps")
+    wait_for(browser, "document.querySelector('#apps-table tr[data-app=shop] button.edit')")
+    assert text(browser, "document.getElementById('app-create').hidden") is False
+    screenshot(browser, "console-apps-operator")
+    assert console_errors(browser) == []
+
+
+def test_a_reader_sees_the_apps_but_no_form_to_change_them(browser: Any, reader_url: str) -> None:
+    sign_in_with_provider(browser, reader_url)
+    browser.get(reader_url + "/#apps")
+    wait_for(browser, "document.querySelector('#apps-table tr[data-app=shop]')")
+    assert text(browser, "document.getElementById('app-create').hidden") is True
+    assert text(browser, "document.querySelectorAll('#apps-table button').length") == 0
+    screenshot(browser, "console-apps-reader")
+    assert console_errors(browser) == []
