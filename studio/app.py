@@ -30,7 +30,7 @@ from pydantic import BaseModel, Field
 
 from clickstream import __version__
 from clickstream.config import Config
-from clickstream.state import AppStore, AuditLog, database_url, open_engine
+from clickstream.state import AppStore, AuditLog, UserStore, database_url, open_engine
 from clickstream.studio.analyses import (
     Analysis,
     attribution_analysis,
@@ -68,6 +68,7 @@ from clickstream.studio.signin import HostCheck, LoginThrottle, retry_after
 from clickstream.studio.snapshot import NoSnapshot
 from clickstream.studio.sqlbuild import DIALECTS, BadRequest, render
 from clickstream.studio.store import DisplayStore, default_url
+from clickstream.studio.users_api import user_routes
 from clickstream.studio.warehouse_catalog import WarehouseCatalog
 from clickstream.web_assets import ASSETS
 
@@ -108,7 +109,9 @@ class Studio:
     ) -> None:
         self.config = config
         self.settings = config.studio
-        self.auth = Authenticator(config.studio, password)
+        state = open_engine(database_url(config))
+        self.users = UserStore(state)
+        self.auth = Authenticator(config.studio, password, self.users)
         # warehouse.type picks the reader: the DuckDB serving snapshot, or Redshift / Athena queried directly
         self.reader = open_reader(config, warehouse_clients)
         self.catalog: CatalogCache | WarehouseCatalog = (
@@ -123,7 +126,6 @@ class Studio:
         )
         self.store = DisplayStore(config.studio.database_url or default_url(config.home))
         self.dashboards = Dashboards(config.home / "dashboards", config.studio, quicksight_client)
-        state = open_engine(database_url(config))
         self.apps = AppsApi(AppStore(state, config.project_id), config)
         self.apps.live()  # seeds the table with clickstream.yml's apps on first start
         self.audit = AuditLog(state)
@@ -246,6 +248,7 @@ def create_app(
         }  # fmt: skip
 
     app_routes(api, studio.apps)
+    user_routes(api, studio.users, config.studio.roles)
 
     @api.get("/pipeline/{project_id}")
     def pipeline(project_id: str) -> dict[str, Any]:

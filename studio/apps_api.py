@@ -111,7 +111,7 @@ class AppsApi:
 def app_routes(api: APIRouter, apps: AppsApi) -> None:
     @api.get("/app")
     def list_apps() -> list[dict[str, Any]]:
-        return [app.public() for app in sorted(apps.live(), key=lambda app: app.app_id)]
+        return [app.public() for app in apps.live()]  # the config's order first: its first app is the default
 
     @api.post("/app", status_code=201)
     def create_app(body: AppBody, request: Request) -> dict[str, Any]:

@@ -1,14 +1,17 @@
 """Who is calling and what their roles allow: the original's four roles and its route rules (7.4).
 
-Two modes. ``oidc``: a bearer token verified by clickstream/oidc.py; roles come from the token's group
-claim mapped by ``studio.roles``. ``local``: one user, the Admin, who logs in with a password (given in
-the config or printed at start) and gets a cookie naming a server-side session, which logout ends; the
-config only allows this mode on loopback. Every /api route is matched against RULES by method and path;
+Two modes. ``oidc``: a bearer token verified by clickstream/oidc.py; roles come from the user's record in
+the Studio's database when one exists, else from the token's group claim mapped by the mapping saved through
+``/api/user/settings`` (``studio.roles`` until one is saved), read on every request
+(clickstream/state/users.py). ``local``: one user, the Admin, who logs in with a password (given in the
+config or printed at start) and gets a cookie naming a server-side session, which logout ends; the config
+only allows this mode on loopback. Every /api route is matched against RULES by method and path;
 a route no rule names is 403, as in the original.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import re
 import secrets
@@ -19,6 +22,7 @@ from typing import Any
 
 from clickstream.config import StudioConfig, StudioRolesConfig
 from clickstream.oidc import TokenRejected, TokenVerifier, bearer_token
+from clickstream.state import RoleMapping, UserStore
 
 ADMIN, OPERATOR, ANALYST, READER = "Admin", "Operator", "Analyst", "AnalystReader"
 ALL_ROLES = frozenset({ADMIN, OPERATOR, ANALYST, READER})
@@ -66,7 +70,7 @@ class Unauthenticated(Exception):
         self.reason = reason
 
 
-def roles_from_claims(claims: dict[str, Any], mapping: StudioRolesConfig) -> frozenset[str]:
+def roles_from_claims(claims: dict[str, Any], mapping: StudioRolesConfig | RoleMapping) -> frozenset[str]:
     """The roles whose group lists contain one of the token's groups (a list, or a comma-separated string)."""
     value: Any = claims
     for part in mapping.claim.split("."):
@@ -85,8 +89,9 @@ def roles_from_claims(claims: dict[str, Any], mapping: StudioRolesConfig) -> fro
 class Authenticator:
     """Turns a request's Authorization header or session cookie into a :class:`User`."""
 
-    def __init__(self, settings: StudioConfig, password: str | None = None) -> None:
+    def __init__(self, settings: StudioConfig, password: str | None = None, users: UserStore | None = None) -> None:
         self.settings = settings
+        self.users = users
         self.verifier = TokenVerifier(settings.oidc) if settings.auth == "oidc" and settings.oidc else None
         self.password = settings.local_password or password or secrets.token_urlsafe(12)
         self._sessions: dict[str, float] = {}  # local session id -> when it expires (epoch seconds)
@@ -109,7 +114,17 @@ class Authenticator:
         if not claims.get("sub"):
             raise Unauthenticated(401, "invalid bearer token: no sub claim")
         name = str(claims.get("email") or claims.get("username") or claims["sub"])
-        return User(name, roles_from_claims(claims, self.settings.roles))
+        if self.users is None:
+            return User(name, roles_from_claims(claims, self.settings.roles))
+        return User(name, await asyncio.to_thread(self._roles, name, claims))
+
+    def _roles(self, name: str, claims: dict[str, Any]) -> frozenset[str]:
+        """The record's roles, else the token's groups through the saved mapping or ``studio.roles``."""
+        assert self.users is not None
+        record = self.users.get(name)
+        if record is not None:
+            return frozenset(record.roles)
+        return roles_from_claims(claims, self.users.mapping() or self.settings.roles)
 
     def login(self, password: str) -> str | None:
         """A new session id when ``password`` is the local user's, else None.

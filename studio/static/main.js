@@ -16,18 +16,20 @@ import metadata from "./page-metadata.js";
 import path from "./page-path.js";
 import pipeline from "./page-pipeline.js";
 import retention from "./page-retention.js";
+import users from "./page-users.js";
 import { ANALYSTS, can, session } from "./session.js";
 import { setUpSignIn, showLogin, signedIn } from "./signin.js";
 
 // Each page names the section of index.html it fills and shows itself there.
-const PAGES = { event, funnel, path, retention, attribution, metadata, dashboards, pipeline, apps };
-const SECTIONS = ["page-explore", "page-metadata", "page-dashboards", "page-pipeline", "page-apps"];
+const PAGES = { event, funnel, path, retention, attribution, metadata, dashboards, pipeline, apps, users };
+const SECTIONS = ["page-explore", "page-metadata", "page-dashboards", "page-pipeline", "page-apps", "page-users"];
 // Pages only analysts' roles may open: an Operator sees the pipeline and the apps.
 const ANALYSIS_PAGES = new Set(["event", "funnel", "path", "retention", "attribution", "metadata", "dashboards"]);
 
 function route() {
   const wanted = (location.hash || "").slice(1);
-  const allowed = (name) => Object.hasOwn(PAGES, name) && (can(ANALYSTS) || !ANALYSIS_PAGES.has(name));
+  const allowed = (name) => Object.hasOwn(PAGES, name) && (can(ANALYSTS) || !ANALYSIS_PAGES.has(name))
+    && (name !== "users" || can(["Admin"]));
   const name = allowed(wanted) ? wanted : can(ANALYSTS) ? "event" : "pipeline";
   const page = Object.hasOwn(PAGES, name) ? PAGES[name] : null;
   document.querySelectorAll("nav a").forEach((a) => a.classList.toggle("active", a.dataset.page === name));
@@ -44,7 +46,10 @@ async function start() {
   $("user").textContent = `${user.name} (${user.roles.join(", ") || "no role"})`;
   session.user = user;
   session.project = info.projectId;
-  for (const link of document.querySelectorAll("nav a")) link.hidden = ANALYSIS_PAGES.has(link.dataset.page) && !can(ANALYSTS);
+  for (const link of document.querySelectorAll("nav a")) {
+    const page = link.dataset.page;
+    link.hidden = (ANALYSIS_PAGES.has(page) && !can(ANALYSTS)) || (page === "users" && !can(["Admin"]));
+  }
   showApps(apps);
   catalog.newest = info.newestEvent ? info.newestEvent.slice(0, 10) : null;
   $("data-as-of").textContent = info.newestEvent ? `Data up to ${info.newestEvent.slice(0, 16)} UTC` : "No data published yet";

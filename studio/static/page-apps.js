@@ -25,6 +25,7 @@ function setUp() {
     } catch (error) { $("apps-error").textContent = error.message; }
   });
   $("app-timezones").replaceChildren(...ZONES.map((zone) => el("option", { value: zone })));
+  $("app-create").origins.placeholder = "https://shop.example.com";  // an example, set here: index.html names no URL
 }
 
 function origins(text) {

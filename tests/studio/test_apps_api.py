@@ -51,7 +51,7 @@ def test_a_created_app_is_listed_and_live_for_every_stage(client: TestClient, co
     created = client.post("/api/app", json=NEW_APP, headers=REQUEST_ID)
     assert created.status_code == 201, created.text
     assert created.json()["operator"] == "local-admin"
-    assert [app["appId"] for app in client.get("/api/app").json()] == ["blog", "shop"]
+    assert [app["appId"] for app in client.get("/api/app").json()] == ["shop", "blog"]  # config order, then new
     assert client.get("/api/app/blog").json()["corsOrigins"] == ["https://blog.example.com"]
     live = live_apps(config)
     assert live.ids == {"shop", "blog"} and live.origins == ("https://blog.example.com",)

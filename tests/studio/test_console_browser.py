@@ -163,3 +163,36 @@ def test_a_reader_sees_the_apps_but_no_form_to_change_them(browser: Any, reader_
     assert text(browser, "document.querySelectorAll('#apps-table button').length") == 0
     screenshot(browser, "console-apps-reader")
     assert console_errors(browser) == []
+
+
+def test_an_admin_adds_a_user_changes_a_role_saves_the_mapping_and_deletes_the_user(
+    browser: Any, local_url: str
+) -> None:
+    sign_in(browser, local_url)
+    browser.get(local_url + "/#users")
+    wait_for(browser, "document.querySelector('#role-settings [name=roleJsonPath]').value")
+    form = browser.find_element("id", "user-create")
+    form.find_element("name", "userId").send_keys("ana@example.com")
+    form.find_element("name", "role-Analyst").click()
+    form.find_element("css selector", "button[type=submit]").click()
+    row = "document.querySelector('#users-table tr[data-user=\"ana@example.com\"]')"
+    wait_for(browser, row)
+    assert text(browser, f"{row}.querySelector('[name=Analyst]').checked") is True
+    browser.find_element("css selector", "tr[data-user='ana@example.com'] [name=Operator]").click()
+    wait_for(browser, f"{row}.textContent.includes('by local-admin')")
+    settings = browser.find_element("id", "role-settings")
+    names = settings.find_element("name", "operatorRoleNames")
+    names.clear()
+    names.send_keys("ops, ClickstreamOperator")
+    settings.find_element("css selector", "button[type=submit]").click()
+    wait_for(browser, "document.getElementById('users-saved').textContent.includes('Saved')")
+    screenshot(browser, "console-users")
+    browser.get(local_url + "/#apps")  # away and back: the page reads what the server kept
+    browser.get(local_url + "/#users")
+    wait_for(browser, f"{row} && {row}.querySelector('[name=Operator]').checked")
+    assert text(browser, "document.querySelector('#role-settings [name=operatorRoleNames]').value") == (
+        "ops,ClickstreamOperator"
+    )
+    browser.find_element("css selector", "tr[data-user='ana@example.com'] button.remove").click()
+    wait_for(browser, f"!{row}")
+    assert console_errors(browser) == []
