@@ -16,21 +16,22 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import quote
 
 import duckdb
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from clickstream import __version__
 from clickstream.config import Config
-from clickstream.state import AppStore, AuditLog, UserStore, database_url, open_engine
+from clickstream.state import AppStore, AuditLog, DashboardStore, SavedDashboard, UserStore, database_url, open_engine
+from clickstream.state.dashboards import UnknownDashboard
 from clickstream.studio.analyses import (
     Analysis,
     attribution_analysis,
@@ -39,7 +40,15 @@ from clickstream.studio.analyses import (
     retention_analysis,
 )
 from clickstream.studio.apps_api import AppsApi, app_routes
-from clickstream.studio.auth import SESSION_COOKIE, SESSION_SECONDS, Authenticator, Unauthenticated, User, allowed
+from clickstream.studio.auth import (
+    ANALYSTS,
+    SESSION_COOKIE,
+    SESSION_SECONDS,
+    Authenticator,
+    Unauthenticated,
+    User,
+    allowed,
+)
 from clickstream.studio.catalog import Catalog, UnknownName, catalog_file, load_catalog
 from clickstream.studio.dashboards import DashboardError, Dashboards
 from clickstream.studio.deadline import QueryTimeout
@@ -63,6 +72,14 @@ from clickstream.studio.request_ids import (
     engine_failed_response,
     json_bytes,
     safe_text,
+)
+from clickstream.studio.saved_dashboards import (
+    Controls,
+    DashboardBody,
+    DashboardChanges,
+    Sheet,
+    VisualRunner,
+    publish,
 )
 from clickstream.studio.signin import HostCheck, LoginThrottle, retry_after
 from clickstream.studio.snapshot import NoSnapshot
@@ -129,6 +146,12 @@ class Studio:
         self.apps = AppsApi(AppStore(state, config.project_id), config)
         self.apps.live()  # seeds the table with clickstream.yml's apps on first start
         self.audit = AuditLog(state)
+        self.saved = DashboardStore(state, config.project_id)
+        self.visuals = VisualRunner(
+            {kind: model for kind, (model, _) in ANALYSES.items()},
+            lambda kind, body: _run(self, kind, body),
+            lambda: f"{self.reader.published_at()}|{self.reader.newest_event()}",
+        )
         self.discovery = Discovery(config.studio)
         self.login_throttle = LoginThrottle()
 
@@ -405,8 +428,15 @@ def _run(studio: Studio, kind: str, body: ExploreRequest) -> dict[str, Any]:
 
 def _reporting_routes(api: APIRouter, studio: Studio) -> None:
     def add(kind: str, model: type[R]) -> None:
-        def run(body: ExploreRequest) -> dict[str, Any]:
-            return _run(studio, kind, body)
+        def run(body: ExploreRequest, request: Request) -> dict[str, Any]:
+            if body.action != "PUBLISH":
+                return _run(studio, kind, body)
+            user: User = request.state.user
+            if not user.roles & ANALYSTS:  # readers may run analyses, not change a dashboard
+                raise HTTPException(403, "publishing to a dashboard needs the Admin or Analyst role")
+            result = _run(studio, kind, body)  # a request that cannot run is not published
+            dashboard, visual_id = publish(studio.saved, kind, body, user.name)
+            return {**result, "dashboardId": dashboard.id, "sheetId": body.sheet_id, "visualId": visual_id}
 
         def sql(body: ExploreRequest) -> dict[str, str]:
             analysis = _build(studio, kind, body)
@@ -510,13 +540,84 @@ def _dashboard_routes(api: APIRouter, studio: Studio) -> None:
         except DashboardError as error:
             raise HTTPException(error.status, error.reason) from None
 
+    def saved(app_id: str, dashboard_id: str) -> SavedDashboard:
+        try:
+            return studio.saved.get(app_id, dashboard_id)
+        except UnknownDashboard:
+            raise HTTPException(404, f"no saved dashboard {dashboard_id!r} for app {app_id!r}") from None
+
+    def checked(project_id: str, app_id: str, sheets: list[Sheet] | None) -> None:
+        studio.apps.check_project(project_id)
+        studio.timezone(app_id)
+        for sheet in sheets or []:
+            for visual in sheet.visuals:
+                studio.visuals.check(visual)
+
+    def sheets_of(sheets: list[Sheet]) -> list[dict[str, Any]]:
+        return [sheet.model_dump(by_alias=True, mode="json", exclude_none=True) for sheet in sheets]
+
     @api.get("/project/{project_id}/{app_id}/dashboard")
     def dashboards(project_id: str, app_id: str) -> list[dict[str, Any]]:
         studio.timezone(app_id)
-        return [dashboard.public() for dashboard in guarded(lambda: studio.dashboards.list(app_id))]
+        own = [dashboard.public() for dashboard in studio.saved.all(app_id)]
+        return own + [dashboard.public() for dashboard in guarded(lambda: studio.dashboards.list(app_id))]
+
+    @api.post("/project/{project_id}/{app_id}/dashboard", status_code=201)
+    def create_dashboard(project_id: str, app_id: str, body: DashboardBody, request: Request) -> dict[str, Any]:
+        checked(project_id, app_id, body.sheets)
+        created = studio.saved.create(app_id, body.name, body.description, sheets_of(body.sheets),
+                                      body.controls.model_dump(by_alias=True, mode="json"),
+                                      request.state.user.name)  # fmt: skip
+        return created.public()
+
+    @api.put("/project/{project_id}/{app_id}/dashboard/{dashboard_id}")
+    def update_dashboard(project_id: str, app_id: str, dashboard_id: str, body: DashboardChanges,
+                         request: Request) -> dict[str, Any]:  # fmt: skip
+        checked(project_id, app_id, body.sheets)
+        saved(app_id, dashboard_id)
+        changes: dict[str, Any] = body.model_dump(include={"name", "description"}, exclude_none=True)
+        if body.sheets is not None:
+            changes["sheets"] = sheets_of(body.sheets)
+        if body.controls is not None:
+            changes["controls"] = body.controls.model_dump(by_alias=True, mode="json")
+        return studio.saved.update(app_id, dashboard_id, request.state.user.name, **changes).public()
+
+    @api.delete("/project/{project_id}/{app_id}/dashboard/{dashboard_id}")
+    def delete_dashboard(project_id: str, app_id: str, dashboard_id: str) -> dict[str, str]:
+        saved(app_id, dashboard_id)
+        studio.saved.delete(app_id, dashboard_id)
+        return {"id": dashboard_id}
+
+    @api.get("/project/{project_id}/{app_id}/dashboard/{dashboard_id}/data")
+    def dashboard_data(
+        project_id: str, app_id: str, dashboard_id: str, request: Request,
+        time_scope_type: Annotated[Literal["FIXED", "RELATIVE"] | None, Query(alias="timeScopeType")] = None,
+        time_start: Annotated[date | None, Query(alias="timeStart")] = None,
+        time_end: Annotated[date | None, Query(alias="timeEnd")] = None,
+        last_n: Annotated[int | None, Query(alias="lastN")] = None,
+        time_unit: Annotated[Literal["DD", "WK", "MM", "YY"] | None, Query(alias="timeUnit")] = None,
+        platform: Annotated[list[str] | None, Query(max_length=64)] = None,
+    ) -> dict[str, Any]:  # fmt: skip
+        """Every visual re-run on current data with the dashboard's controls; the query string overrides them."""
+        dashboard = saved(app_id, dashboard_id)
+        controls = dict(dashboard.controls)
+        if time_scope_type is not None:
+            controls.update(timeScopeType=time_scope_type, timeStart=time_start, timeEnd=time_end, lastN=last_n,
+                            timeUnit=time_unit)  # fmt: skip
+        if platform is not None:
+            controls["platforms"] = platform
+        try:
+            chosen = Controls.model_validate(controls)
+        except ValidationError as error:
+            raise HTTPException(400, f"controls: {error.errors()[0]['msg']}") from None
+        return studio.visuals.open(dashboard, chosen)
 
     @api.get("/project/{project_id}/{app_id}/dashboard/{dashboard_id}")
     def dashboard(project_id: str, app_id: str, dashboard_id: str) -> dict[str, Any]:
+        try:
+            return studio.saved.get(app_id, dashboard_id).public()
+        except UnknownDashboard:
+            pass  # a rendered or QuickSight dashboard
         found = guarded(lambda: studio.dashboards.find(app_id, dashboard_id))
         if found.kind == "rendered":
             url = f"/api/project/{project_id}/{app_id}/dashboard/{dashboard_id}/file"

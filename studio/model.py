@@ -183,6 +183,11 @@ class ExploreRequest(_Body):
     time_unit: Literal["DD", "WK", "MM", "YY"] | None = None
     group_column: GroupColumn = "DAY"
     group_condition: GroupCondition | None = None
+    # where `action: PUBLISH` puts the analysis (studio/saved_dashboards.py); ignored for a PREVIEW
+    dashboard_id: Annotated[str, Field(max_length=64)] | None = None
+    sheet_id: Annotated[str, Field(max_length=64)] | None = None
+    chart_title: Annotated[str, Field(max_length=255)] | None = None
+    chart_sub_title: Annotated[str, Field(max_length=255)] | None = None
 
     @field_validator("time_start", "time_end", mode="before")
     @classmethod

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -30,16 +29,6 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("GET", "/api/system/info", None, {"Admin", "Operator", "Analyst", "AnalystReader"}),
     ("GET", "/api/app", None, {"Admin", "Operator", "Analyst", "AnalystReader"}),
 ]
-
-
-@pytest.fixture
-def oidc_studio(studio_config: Config, issuer: Issuer) -> Iterator[TestClient]:
-    settings = StudioConfig.model_validate({
-        "auth": "oidc", "host": "0.0.0.0",
-        "oidc": {"issuer": ISSUER, "audience": AUDIENCE, "jwks_url": issuer.url, "leeway_seconds": 0},
-    })  # fmt: skip
-    with TestClient(create_app(studio_config.model_copy(update={"studio": settings}))) as client:
-        yield client
 
 
 def cognito(*groups: str, **claims: Any) -> dict[str, Any]:
