@@ -4,6 +4,7 @@
 
 import { api } from "./api.js";
 import { catalog } from "./catalog.js";
+import { publishTargets } from "./publishing.js";
 import { clearChart, drawChart } from "./charts.js";
 import { $, el } from "./dom.js";
 import { downloadCsv, renderTable } from "./table.js";
@@ -19,6 +20,7 @@ export function analysisPage({ kind, title, help, form, request, chart, underCha
 }
 
 export function setUpExplore() {
+  $("publish-button").addEventListener("click", publish);
   $("export-csv").addEventListener("click", () => {
     const { result } = onScreen.state;
     downloadCsv(`${onScreen.kind}-${catalog.app}.csv`, result.columns, result.rows);
@@ -31,6 +33,7 @@ function show(page) {
   $("explore-help").textContent = page.help;
   $("explore-error").textContent = "";
   $("result").hidden = true;
+  $("publish-title").value = "";
   const form = $("explore-form");
   form.replaceChildren();
   form.onsubmit = (event) => { event.preventDefault(); run(page); };
@@ -74,4 +77,24 @@ function showResult(page, result) {
   drawChart(chartNode, page.chart(result.rows));
   if (page.underChart) page.underChart(result.rows);
   $("result").scrollIntoView({ block: "start" });
+  offerPublishing(page).catch(() => { $("publish").hidden = true; });
+}
+
+// "Add to dashboard": the saved dashboards' sheets this user may add the analysis on screen to.
+async function offerPublishing(page) {
+  const targets = await publishTargets();
+  $("publish").hidden = !targets.length;
+  $("publish-target").replaceChildren(...targets.map((t) => el("option", { value: t.value, text: t.text })));
+  if (!$("publish-title").value) $("publish-title").value = page.title;  // a title being typed stays
+  $("publish-done").textContent = "";
+}
+
+async function publish() {
+  const [dashboardId, sheetId] = $("publish-target").value.split("|");
+  const body = { ...onScreen.request($("explore-form")), action: "PUBLISH", dashboardId, sheetId,
+    chartTitle: $("publish-title").value.trim() || onScreen.title };
+  try {
+    await api("POST", `/api/reporting/${onScreen.kind}`, body);
+    $("publish-done").textContent = `Added to ${$("publish-target").selectedOptions[0].text}.`;
+  } catch (error) { $("explore-error").textContent = error.message; }
 }

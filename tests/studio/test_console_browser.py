@@ -196,3 +196,65 @@ def test_an_admin_adds_a_user_changes_a_role_saves_the_mapping_and_deletes_the_u
     browser.find_element("css selector", "tr[data-user='ana@example.com'] button.remove").click()
     wait_for(browser, f"!{row}")
     assert console_errors(browser) == []
+
+
+VISUAL_ORDER = "[...document.querySelectorAll('#saved-sheets .visual')].map(v => v.querySelector('strong').textContent)"
+DRAWN = """[...document.querySelectorAll('#saved-sheets .visual-chart')].filter(node => {
+  const chart = echarts.getInstanceByDom(node);
+  return chart && chart.getOption().series.some(s => (s.data || s.links || []).length);
+}).length"""
+
+
+def run_and_add(driver: Any, url: str, kind: str, title: str) -> None:
+    driver.get(f"{url}/#{kind}")
+    wait_for(driver, "document.getElementById('run')")
+    driver.find_element("id", "run").click()
+    # the page runs its first analysis on open, then this run: wait until no run is under way
+    wait_for(driver, "!document.getElementById('run').disabled && !document.getElementById('publish').hidden"
+                     " && document.getElementById('publish-target').value")  # fmt: skip
+    title_box = driver.find_element("id", "publish-title")
+    title_box.clear()
+    title_box.send_keys(title)
+    driver.find_element("id", "publish-button").click()
+    wait_for(driver, "document.getElementById('publish-done').textContent.startsWith('Added to Team')")
+
+
+def test_an_analyst_builds_a_dashboard_from_two_analyses_rearranges_and_deletes_it(
+    browser: Any, local_url: str
+) -> None:
+    sign_in(browser, local_url)
+    browser.get(local_url + "/#dashboards")
+    wait_for(browser, "!document.getElementById('dashboard-create').hidden")
+    browser.find_element("css selector", "#dashboard-create [name=dashboardName]").send_keys("Team")
+    browser.find_element("css selector", "#dashboard-create button[type=submit]").click()
+    wait_for(browser, "document.getElementById('saved-title').textContent === 'Team'")
+
+    run_and_add(browser, local_url, "event", "Top events")
+    run_and_add(browser, local_url, "funnel", "Shop funnel")
+
+    browser.get(local_url + "/#dashboards")
+    wait_for(browser, "document.querySelector('#dashboard-list tr[data-dashboard] button.open')")
+    browser.find_element("css selector", "#dashboard-list tr[data-dashboard] button.open").click()
+    wait_for(browser, f"{DRAWN} === 2")
+    assert text(browser, VISUAL_ORDER) == ["Top events", "Shop funnel"]
+    screenshot(browser, "console-dashboard")
+    browser.find_element("css selector", "#saved-sheets .visual:nth-child(2) button.up").click()
+    wait_for(browser, f"JSON.stringify({VISUAL_ORDER}) === JSON.stringify(['Shop funnel', 'Top events'])")
+    browser.find_element("css selector", "#saved-sheets .visual:nth-child(2) button.remove").click()
+    wait_for(browser, f"JSON.stringify({VISUAL_ORDER}) === JSON.stringify(['Shop funnel'])")
+    browser.find_element("css selector", "#dashboard-list tr[data-dashboard] button.remove").click()
+    wait_for(browser, "!document.querySelector('#dashboard-list tr[data-dashboard] button.remove')")
+    assert console_errors(browser) == []
+
+
+def test_a_reader_opens_dashboards_but_may_not_create_or_publish(browser: Any, reader_url: str) -> None:
+    sign_in_with_provider(browser, reader_url)
+    browser.get(reader_url + "/#dashboards")
+    wait_for(browser, "document.getElementById('dashboard-list').textContent")
+    assert text(browser, "document.getElementById('dashboard-create').hidden") is True
+    browser.get(reader_url + "/#event")
+    wait_for(browser, "document.getElementById('run')")
+    browser.find_element("id", "run").click()
+    wait_for(browser, "!document.getElementById('result').hidden")
+    assert text(browser, "document.getElementById('publish').hidden") is True
+    assert console_errors(browser) == []
