@@ -7,7 +7,6 @@ Public API, for the CLI, the pipeline and the benchmarks (the modules behind it 
 
 * :func:`run_load` and :class:`LoadResult`: load every new processed file into the configured warehouse;
 * :func:`open_warehouse`: the configured warehouse (DuckDB, Athena or Redshift), e.g. for run history;
-* :class:`StageRecord`: one stage of one pipeline cycle, as the run-history table holds it;
 * :class:`DuckDBWarehouse`: the local warehouse, opened directly on a file.
 
 Each name is imported on first use, so importing the package loads none of its modules.
@@ -21,9 +20,8 @@ if TYPE_CHECKING:
     from clickstream.loader.duckdb_warehouse import DuckDBWarehouse
     from clickstream.loader.factory import open_warehouse
     from clickstream.loader.runner import LoadResult, run_load
-    from clickstream.loader.warehouse import StageRecord
 
-__all__ = ["DuckDBWarehouse", "LoadResult", "StageRecord", "open_warehouse", "run_load"]
+__all__ = ["DuckDBWarehouse", "LoadResult", "open_warehouse", "run_load"]
 
 __getattr__ = lazy_exports(
     __name__,
@@ -31,6 +29,5 @@ __getattr__ = lazy_exports(
         "clickstream.loader.duckdb_warehouse": "DuckDBWarehouse",
         "clickstream.loader.factory": "open_warehouse",
         "clickstream.loader.runner": "LoadResult run_load",
-        "clickstream.loader.warehouse": "StageRecord",
     },
 )

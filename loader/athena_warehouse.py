@@ -50,9 +50,9 @@ from clickstream.loader.warehouse import (
     RUN_HISTORY_TABLE,
     FileToLoad,
     LedgerEntry,
-    StageRecord,
     ledger_fields,
 )
+from clickstream.run_history import StageRecord
 
 if TYPE_CHECKING:
     from mypy_boto3_glue.client import GlueClient

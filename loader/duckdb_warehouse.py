@@ -20,8 +20,9 @@ import pyarrow.parquet as pq
 
 from clickstream.contract import Table
 from clickstream.errors import WarehouseError
-from clickstream.loader.warehouse import LEDGER_TABLE, RUN_HISTORY_TABLE, FileToLoad, LedgerEntry, StageRecord
+from clickstream.loader.warehouse import LEDGER_TABLE, RUN_HISTORY_TABLE, FileToLoad, LedgerEntry
 from clickstream.locks import exclusive_lock
+from clickstream.run_history import StageRecord
 from clickstream.storage import Storage
 
 SOURCE_FILE_COLUMN = "_source_file"

@@ -29,9 +29,10 @@ from clickstream.config import RedshiftConfig
 from clickstream.contract import REJECTED, Table
 from clickstream.errors import WarehouseError
 from clickstream.loader.redshift_sql import INSERT_ROWS_PURPOSE, LEDGER_FILE_FIELDS, RUN_HISTORY_COLUMNS, RedshiftSql
-from clickstream.loader.warehouse import FileToLoad, LedgerEntry, StageRecord, ledger_fields
+from clickstream.loader.warehouse import FileToLoad, LedgerEntry, ledger_fields
 from clickstream.locks import exclusive_lock
 from clickstream.redshift_data_api import DataApi, data_api_client, target_of
+from clickstream.run_history import StageRecord
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client

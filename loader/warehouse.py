@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Protocol
 
 from clickstream.contract import Table
+from clickstream.run_history import StageRecord
 
 LEDGER_TABLE = "_loaded_files"
 RUN_HISTORY_TABLE = "_pipeline_runs"
@@ -63,20 +64,6 @@ def ledger_fields(file: FileToLoad, table_name: str, load_id: str) -> dict[str, 
         "row_count": file.row_count,
         "load_id": load_id,
     }
-
-
-@dataclass(frozen=True)
-class StageRecord:
-    """One stage of one pipeline cycle, for the run-history table."""
-
-    run_id: str
-    stage: str
-    started_at: datetime
-    ended_at: datetime
-    status: str
-    count_in: int
-    count_out: int
-    detail: str
 
 
 class Warehouse(Protocol):

@@ -22,7 +22,7 @@ from types import FrameType
 
 from clickstream.config import Config
 from clickstream.errors import ClickstreamError, LockBusy
-from clickstream.loader import StageRecord, open_warehouse
+from clickstream.loader import open_warehouse
 from clickstream.locks import cycle_lock_path, exclusive_lock
 from clickstream.metadata import export_metadata
 from clickstream.pipeline.observer import CycleObserver, ScheduleObserver
@@ -37,10 +37,9 @@ from clickstream.pipeline.results import (
     summary_line,
 )
 from clickstream.pipeline.steps import etl_step, load_step, model_step
+from clickstream.run_history import CYCLE, StageRecord
 from clickstream.serving import publish_snapshot
 from clickstream.state import RunHistory, database_url, live_apps, open_engine
-from clickstream.state import StageRun as StateRun
-from clickstream.state.runs import CYCLE  # the run-history row of a whole cycle: running, then its outcome
 
 
 @dataclass(frozen=True)
@@ -190,7 +189,7 @@ def _record(config: Config, records: list[StageRecord], observer: CycleObserver)
         observer.history_not_recorded(_describe(error))
     try:
         history = RunHistory(open_engine(database_url(config)), config.project_id)
-        history.record([StateRun(**record.__dict__) for record in records])
+        history.record(records)
     except Exception as error:
         observer.history_not_recorded(f"the Studio's database: {_describe(error)}")
 

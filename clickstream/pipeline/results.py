@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from clickstream.etl import EtlResult
-from clickstream.loader import LoadResult, StageRecord
+from clickstream.loader import LoadResult
+from clickstream.run_history import StageRecord
 
 OK, PARTIAL, FAILED, SKIPPED, RUNNING = "ok", "partial", "failed", "skipped", "running"
 

@@ -11,10 +11,10 @@ from clickstream.state.apps import AppRecord, AppStore, LiveApps, live_apps
 from clickstream.state.audit import AuditLog, AuditRecord
 from clickstream.state.dashboards import DashboardStore, SavedDashboard
 from clickstream.state.database import database_url, open_engine
-from clickstream.state.runs import Cycle, RunHistory, StageRun
+from clickstream.state.runs import Cycle, RunHistory
 from clickstream.state.users import ROLES, RoleMapping, UserRecord, UserStore
 
 __all__ = [
     "ROLES", "AppRecord", "AppStore", "AuditLog", "AuditRecord", "Cycle", "DashboardStore", "LiveApps", "RoleMapping",
-    "RunHistory", "SavedDashboard", "StageRun", "UserRecord", "UserStore", "database_url", "live_apps", "open_engine",
+    "RunHistory", "SavedDashboard", "UserRecord", "UserStore", "database_url", "live_apps", "open_engine",
 ]  # fmt: skip

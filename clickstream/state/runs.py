@@ -13,9 +13,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from clickstream.run_history import CYCLE, StageRecord
 from clickstream.state.database import metadata_obj
-
-CYCLE = "cycle"
 
 runs_table = sa.Table(
     "pipeline_runs",
@@ -32,35 +31,24 @@ runs_table = sa.Table(
 )
 
 
-@dataclass(frozen=True)
-class StageRun:
-    run_id: str
-    stage: str
-    started_at: datetime
-    ended_at: datetime
-    status: str
-    count_in: int
-    count_out: int
-    detail: str
-
-    def public(self) -> dict[str, Any]:
-        return {
-            "stage": self.stage, "status": self.status, "startedAt": self.started_at.isoformat(),
-            "endedAt": self.ended_at.isoformat(), "rowsIn": self.count_in, "rowsOut": self.count_out,
-            "detail": self.detail,
-        }  # fmt: skip
+def public(run: StageRecord) -> dict[str, Any]:
+    """A stage's row in the API's words."""
+    return {
+        "stage": run.stage, "status": run.status, "startedAt": run.started_at.isoformat(),
+        "endedAt": run.ended_at.isoformat(), "rowsIn": run.count_in, "rowsOut": run.count_out, "detail": run.detail,
+    }  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Cycle:
-    run: StageRun
-    stages: tuple[StageRun, ...]
+    run: StageRecord
+    stages: tuple[StageRecord, ...]
 
     def public(self) -> dict[str, Any]:
         return {
             "runId": self.run.run_id, "status": self.run.status, "startedAt": self.run.started_at.isoformat(),
             "endedAt": self.run.ended_at.isoformat(), "detail": self.run.detail,
-            "stages": [stage.public() for stage in self.stages],
+            "stages": [public(stage) for stage in self.stages],
         }  # fmt: skip
 
 
@@ -69,7 +57,7 @@ class RunHistory:
         self.engine = engine
         self.project_id = project_id
 
-    def record(self, runs: Sequence[StageRun]) -> None:
+    def record(self, runs: Sequence[StageRecord]) -> None:
         """Write these rows, replacing earlier rows of the same run and stage (a cycle's start row)."""
         with self.engine.begin() as connection:
             for run in runs:
@@ -97,7 +85,7 @@ class RunHistory:
         )
         with self.engine.connect() as connection:
             rows = [
-                StageRun(
+                StageRecord(
                     r.run_id, r.stage, _utc(r.started_at), _utc(r.ended_at), r.status, r.count_in, r.count_out, r.detail
                 )
                 for r in connection.execute(query)

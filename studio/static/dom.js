@@ -12,3 +12,11 @@ export function el(tag, attrs = {}, children = []) {
   for (const child of [].concat(children)) if (child) node.append(child);
   return node;
 }
+
+// Run ``action``; a failure's message shows in the element ``errorId``, which a success clears.
+export async function reportingTo(errorId, action) {
+  try {
+    await action();
+    $(errorId).textContent = "";
+  } catch (error) { $(errorId).textContent = error.message; }
+}

@@ -3,7 +3,7 @@
 
 import { api, authorization } from "./api.js";
 import { clearChart, drawChart } from "./charts.js";
-import { $, el } from "./dom.js";
+import { $, el, reportingTo } from "./dom.js";
 import attribution from "./page-attribution.js";
 import event from "./page-event.js";
 import funnel from "./page-funnel.js";
@@ -30,17 +30,14 @@ function setUp() {
   $("dashboard-apply").addEventListener("click", () => attempt(() => openSaved(opened.id, controlsQuery())));
 }
 
-async function attempt(action) {
-  try {
-    await action();
-    $("dashboards-error").textContent = "";
-  } catch (error) { $("dashboards-error").textContent = error.message; }
-}
+const attempt = (action) => reportingTo("dashboards-error", action);
 
 async function show() {
   $("dashboard-create").hidden = !can(WRITERS);
   $("dashboard-frame").hidden = true;
   $("saved-dashboard").hidden = true;
+  // the previous visit's list goes at once: a click on it could land after this visit has replaced it
+  $("dashboard-list").replaceChildren(el("p", { class: "muted", text: "Loading…" }));
   const dashboards = await api("GET", base());
   $("dashboard-list").replaceChildren(dashboards.length
     ? el("table", {}, [el("tr", {}, ["Dashboard", "Kind", "Updated", ""].map((t) => el("th", { text: t }))),

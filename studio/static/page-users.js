@@ -2,7 +2,7 @@
 // for everyone without a record. Changes apply on the user's next request.
 
 import { api } from "./api.js";
-import { $, el } from "./dom.js";
+import { $, el, reportingTo } from "./dom.js";
 
 const ROLES = ["Admin", "Operator", "Analyst", "AnalystReader"];
 const MAPPING = [["adminRoleNames", "Admin"], ["operatorRoleNames", "Operator"], ["analystRoleNames", "Analyst"],
@@ -31,12 +31,7 @@ function setUp() {
   });
 }
 
-async function attempt(action) {
-  try {
-    await action();
-    $("users-error").textContent = "";
-  } catch (error) { $("users-error").textContent = error.message; }
-}
+const attempt = (action) => reportingTo("users-error", action);
 
 async function show() {
   const [users, settings] = await Promise.all([api("GET", "/api/user"), api("GET", "/api/user/settings")]);

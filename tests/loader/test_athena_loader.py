@@ -21,7 +21,8 @@ from clickstream.loader.athena_lock import S3LeaseLock
 from clickstream.loader.athena_warehouse import LOCK_OBJECT, AthenaWarehouse
 from clickstream.loader.factory import open_warehouse
 from clickstream.loader.runner import load_new_files, run_load
-from clickstream.loader.warehouse import FileToLoad, StageRecord
+from clickstream.loader.warehouse import FileToLoad
+from clickstream.run_history import StageRecord
 from tests.loader.test_redshift_loader import Lake
 
 DAY = date(2024, 5, 1)

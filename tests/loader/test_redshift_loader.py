@@ -23,8 +23,9 @@ from clickstream.loader.factory import open_warehouse
 from clickstream.loader.redshift_sql import RedshiftSql, Statement
 from clickstream.loader.redshift_warehouse import RedshiftWarehouse, s3_client
 from clickstream.loader.runner import load_new_files
-from clickstream.loader.warehouse import FileToLoad, StageRecord
+from clickstream.loader.warehouse import FileToLoad
 from clickstream.redshift_data_api import DataApi, target_of
+from clickstream.run_history import StageRecord
 from clickstream.storage import Storage
 
 ROLE = "arn:aws:iam::123456789012:role/clickstream-copy"

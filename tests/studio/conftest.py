@@ -7,12 +7,12 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from clickstream.config import Config, StudioConfig
+from clickstream.config import Config
 from clickstream.studio.app import create_app
-from tests.ingestion.test_auth import AUDIENCE, ISSUER, Issuer, serving_jwks
+from tests.ingestion.test_auth import Issuer, serving_jwks
 from tests.studio.dataset import build_warehouse
 from tests.support.config import make_config
-from tests.support.studio import signed_in
+from tests.support.studio import oidc_config, signed_in
 
 
 @pytest.fixture(scope="module")
@@ -38,9 +38,5 @@ def issuer() -> Iterator[Issuer]:
 @pytest.fixture
 def oidc_studio(studio_config: Config, issuer: Issuer) -> Iterator[TestClient]:
     """The Studio on the hand-computable warehouse, taking the issuer's tokens (roles from their groups)."""
-    settings = StudioConfig.model_validate({
-        "auth": "oidc", "host": "0.0.0.0",
-        "oidc": {"issuer": ISSUER, "audience": AUDIENCE, "jwks_url": issuer.url, "leeway_seconds": 0},
-    })  # fmt: skip
-    with TestClient(create_app(studio_config.model_copy(update={"studio": settings}))) as client:
+    with TestClient(create_app(oidc_config(studio_config, issuer.url))) as client:
         yield client

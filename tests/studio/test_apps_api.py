@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from clickstream.config import Config, StudioConfig
+from clickstream.config import Config
 from clickstream.state import AppStore, AuditLog, database_url, live_apps, open_engine
 from clickstream.studio.app import create_app
-from tests.ingestion.test_auth import AUDIENCE, ISSUER, Issuer
+from tests.ingestion.test_auth import Issuer
 from tests.studio.test_roles import GROUPS, call, cognito
 from tests.support.config import make_config
-from tests.support.studio import REQUEST_ID, signed_in
+from tests.support.studio import REQUEST_ID, oidc_config, signed_in
 
 NEW_APP = {"projectId": "clickstream_demo", "appId": "blog", "name": "Blog", "description": "the company blog",
            "timezone": "Asia/Tokyo", "corsOrigins": ["https://blog.example.com"]}  # fmt: skip
@@ -154,11 +154,7 @@ def test_the_store_seeds_only_apps_it_lacks(config: Config) -> None:
 
 @pytest.fixture
 def oidc_client(config: Config, issuer: Issuer) -> Iterator[TestClient]:
-    settings = StudioConfig.model_validate({
-        "auth": "oidc", "host": "0.0.0.0",
-        "oidc": {"issuer": ISSUER, "audience": AUDIENCE, "jwks_url": issuer.url, "leeway_seconds": 0},
-    })  # fmt: skip
-    with TestClient(create_app(config.model_copy(update={"studio": settings}))) as api:
+    with TestClient(create_app(oidc_config(config, issuer.url))) as api:
         yield api
 
 

@@ -13,14 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from clickstream.config import Config
 from clickstream.studio.app import create_app
 from tests.support.browser import console_errors
-from tests.support.loopback import QuietHandler, free_port
+from tests.support.loopback import QuietHandler
 from tests.support.paths import REPO
-from tests.support.studio import PASSWORD
+from tests.support.studio import PASSWORD, studio_server
 
 pytestmark = pytest.mark.slow
 ARTIFACTS = REPO / "build" / "test-artifacts" / "studio"
@@ -45,18 +44,8 @@ def studio_url(studio_config: Config) -> Iterator[str]:
     manifest = {"dashboards": [{"id": "overview", "title": "Shop overview", "app_id": "shop",
                                 "file": "overview.html", "rendered_at": "2024-01-10T00:00:00Z"}]}  # fmt: skip
     (folder / "rendered.json").write_text(json.dumps(manifest))
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(studio_config, PASSWORD), host="127.0.0.1", port=port,
-                                           log_level="warning"))  # fmt: skip
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the Studio did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=15)
+    with studio_server(create_app(studio_config, PASSWORD)) as url:
+        yield url
 
 
 def wait_for(driver: Any, condition: str, timeout: float = 20) -> Any:
@@ -299,17 +288,8 @@ def oidc_studio_url(studio_config: Config) -> Iterator[tuple[str, FakeIssuer]]:
         "auth": "oidc", "oidc_discovery_url": idp.base + "/.well-known/openid-configuration",
         "oidc": {"issuer": ISSUER, "audience": AUDIENCE, "jwks_url": idp.base + "/jwks"},
     })  # fmt: skip
-    port = free_port()
-    app = create_app(studio_config.model_copy(update={"studio": settings}))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        assert thread.is_alive(), "the Studio did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", idp
-    server.should_exit = True
-    thread.join(timeout=15)
+    with studio_server(create_app(studio_config.model_copy(update={"studio": settings}))) as url:
+        yield url, idp
     idp.server.shutdown()
 
 

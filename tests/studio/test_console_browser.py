@@ -5,22 +5,17 @@ Screenshots go to build/test-artifacts/studio/ (git-ignored) for a human to look
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import uvicorn
 
-from clickstream.config import Config, StudioConfig
+from clickstream.config import Config
 from clickstream.studio.app import create_app
-from tests.ingestion.test_auth import AUDIENCE, ISSUER
 from tests.studio.test_browser import FakeIssuer, screenshot, sign_in, wait_for
 from tests.support.browser import console_errors
-from tests.support.loopback import free_port
 from tests.support.pipeline import home_with_two_cycles
-from tests.support.studio import PASSWORD
+from tests.support.studio import PASSWORD, oidc_config, studio_server
 
 pytestmark = pytest.mark.slow
 
@@ -30,34 +25,19 @@ def console_home(tmp_path_factory: pytest.TempPathFactory) -> Config:
     return home_with_two_cycles(tmp_path_factory.mktemp("console"))
 
 
-def serve(config: Config) -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(config, PASSWORD), host="127.0.0.1", port=port,
-                                           log_level="warning"))  # fmt: skip
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the Studio did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=15)
-
-
 @pytest.fixture(scope="module")
 def local_url(console_home: Config) -> Iterator[str]:
-    yield from serve(console_home)
+    with studio_server(create_app(console_home, PASSWORD)) as url:
+        yield url
 
 
 def oidc_url(config: Config, groups: list[str]) -> Iterator[str]:
     idp = FakeIssuer(groups)
-    settings = StudioConfig.model_validate({
-        "auth": "oidc", "oidc_discovery_url": idp.base + "/.well-known/openid-configuration",
-        "oidc": {"issuer": ISSUER, "audience": AUDIENCE, "jwks_url": idp.base + "/jwks"},
-        "pipeline": config.studio.pipeline.model_dump(),
-    })  # fmt: skip
-    yield from serve(config.model_copy(update={"studio": settings}))
+    signed_by_idp = oidc_config(
+        config, idp.base + "/jwks", oidc_discovery_url=idp.base + "/.well-known/openid-configuration"
+    )
+    with studio_server(create_app(signed_by_idp)) as url:
+        yield url
     idp.server.shutdown()
 
 

@@ -11,19 +11,17 @@ from fastapi.testclient import TestClient
 
 from clickstream.config import Config, StudioConfig
 from clickstream.studio.app import create_app
-from tests.ingestion.test_auth import AUDIENCE, ISSUER, Issuer
+from tests.ingestion.test_auth import Issuer
 from tests.studio.test_roles import GROUPS, call, cognito
 from tests.support.config import make_config
-from tests.support.studio import REQUEST_ID, signed_in
+from tests.support.studio import REQUEST_ID, oidc_config, signed_in
 
 ANA = "ana@example.com"
 
 
 @pytest.fixture
 def config(tmp_path: Path, issuer: Issuer) -> Config:
-    oidc = {"issuer": ISSUER, "audience": AUDIENCE, "jwks_url": issuer.url, "leeway_seconds": 0}
-    settings = {"auth": "oidc", "host": "0.0.0.0", "oidc": oidc}
-    return make_config(tmp_path / "home", apps=[{"id": "shop"}], studio=settings)
+    return oidc_config(make_config(tmp_path / "home", apps=[{"id": "shop"}]), issuer.url)
 
 
 @pytest.fixture
