@@ -59,6 +59,9 @@ class ConsoleObserver(ConsoleStepObserver, ScheduleObserver):
     def history_not_recorded(self, message: str) -> None:
         errors.print(f"[yellow]run history not recorded:[/yellow] {message}")
 
+    def apps_not_read(self, message: str) -> None:
+        errors.print(f"[yellow]the live app list could not be read, using clickstream.yml's apps:[/yellow] {message}")
+
     def cycle_finished(self, report: CycleReport) -> None:
         console.print(summary_line(report))
 

@@ -135,7 +135,7 @@ def run_cycle(
     """
     observer = observer or CycleObserver()
     with exclusive_lock(cycle_lock_path(config), lock_timeout_seconds, "a pipeline cycle"):
-        config = live_apps(config).pipeline_config(config)
+        config = _with_live_apps(config, observer)
         report = CycleReport(uuid.uuid4().hex)
         started = datetime.now(UTC)
         _record(config, [StageRecord(report.run_id, CYCLE, started, started, RUNNING, 0, 0, "")], observer)
@@ -167,6 +167,15 @@ def _run_stage(name: str, stage: Stage, config: Config, observer: CycleObserver)
     run.result = output.result
     observer.stage_finished(run)
     return run
+
+
+def _with_live_apps(config: Config, observer: CycleObserver) -> Config:
+    """``config`` with the live app list; with the config's own apps when the Studio's database fails."""
+    try:
+        return live_apps(config).pipeline_config(config)
+    except Exception as error:  # a broken database must not stop the data of the apps the config names
+        observer.apps_not_read(_describe(error))
+        return config
 
 
 def _describe(error: Exception) -> str:

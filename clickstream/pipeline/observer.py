@@ -54,6 +54,9 @@ class CycleObserver(StepObserver):
     def history_not_recorded(self, message: str) -> None:
         """The run-history table could not take this cycle's rows (the cycle's work stands)."""
 
+    def apps_not_read(self, message: str) -> None:
+        """The live app list could not be read; this cycle runs with clickstream.yml's apps."""
+
 
 class ScheduleObserver(CycleObserver):
     """What ``run_every`` reports between cycles."""
