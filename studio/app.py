@@ -590,7 +590,7 @@ def _dashboard_routes(api: APIRouter, studio: Studio) -> None:
 
     @api.get("/project/{project_id}/{app_id}/dashboard/{dashboard_id}/data")
     def dashboard_data(
-        project_id: str, app_id: str, dashboard_id: str, request: Request,
+        project_id: str, app_id: str, dashboard_id: str,
         time_scope_type: Annotated[Literal["FIXED", "RELATIVE"] | None, Query(alias="timeScopeType")] = None,
         time_start: Annotated[date | None, Query(alias="timeStart")] = None,
         time_end: Annotated[date | None, Query(alias="timeEnd")] = None,
