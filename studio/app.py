@@ -130,7 +130,8 @@ class Studio:
         self.users = UserStore(state)
         self.auth = Authenticator(config.studio, password, self.users)
         # warehouse.type picks the reader: the DuckDB serving snapshot, or Redshift / Athena queried directly
-        self.reader = open_reader(config, warehouse_clients)
+        self.clients = warehouse_clients or WarehouseClients()
+        self.reader = open_reader(config, self.clients)
         self.catalog: CatalogCache | WarehouseCatalog = (
             WarehouseCatalog(
                 self.reader,
@@ -276,7 +277,9 @@ def create_app(
     @api.get("/pipeline/{project_id}")
     def pipeline(project_id: str) -> dict[str, Any]:
         studio.apps.check_project(project_id)
-        return pipeline_status(config, studio.reader.newest_event())
+        clients = studio.clients
+        return pipeline_status(config, studio.reader.newest_event(), None, clients.cloudformation,
+                               clients.stepfunctions)  # fmt: skip
 
     app.include_router(api)
 

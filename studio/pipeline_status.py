@@ -5,7 +5,9 @@ One document from four sources, each allowed to be missing without failing the o
 * the last cycles and their stages, from the run history in the Studio's database (clickstream/state/runs.py);
 * the freshness: the newest event in ``fct_events`` and the lag behind now;
 * the records the ETL rejected in the last 24 hours, per reason, with a few samples (``rejected/<reason>/``);
-* the collector's counters (requests by status, refusals by reason), read from its ``/metrics``.
+* the collector's counters (requests by status, refusals by reason), read from its ``/metrics``;
+* on AWS (``studio.pipeline.stack_name``), the stacks' status from CloudFormation and the state machine's
+  last executions from Step Functions.
 
 The lag and the reject rate are flagged in ``alerts`` when over ``studio.pipeline``'s thresholds.
 """
@@ -109,7 +111,53 @@ def events_transformed(cycles: list[Cycle], since: datetime) -> int:
     )
 
 
-def pipeline_status(config: Config, newest_event: str | None, now: datetime | None = None) -> dict[str, Any]:
+def aws_status(config: Config, cloudformation: Any = None, stepfunctions: Any = None) -> dict[str, Any]:
+    """The root stack and its nested stacks' status, and the state machine's last ten executions."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    name = config.studio.pipeline.stack_name
+    region = config.infra.region
+    cloudformation = cloudformation or boto3.client("cloudformation", region_name=region)
+    try:
+        [stack] = cloudformation.describe_stacks(StackName=name)["Stacks"]
+        stacks = [{"name": stack["StackName"], "status": stack["StackStatus"],
+                   "reason": stack.get("StackStatusReason", "")}]  # fmt: skip
+        resources = cloudformation.list_stack_resources(StackName=name)["StackResourceSummaries"]
+        stacks += [
+            {"name": resource["LogicalResourceId"], "status": resource["ResourceStatus"],
+             "reason": resource.get("ResourceStatusReason", "")}
+            for resource in resources if resource["ResourceType"] == "AWS::CloudFormation::Stack"
+        ]  # fmt: skip
+        outputs = {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
+        executions: list[dict[str, Any]] = []
+        if "StateMachineArn" in outputs:
+            stepfunctions = stepfunctions or boto3.client("stepfunctions", region_name=region)
+            listed = stepfunctions.list_executions(stateMachineArn=outputs["StateMachineArn"], maxResults=10)
+            executions = [
+                {"name": run["name"], "status": run["status"], "startedAt": run["startDate"].isoformat(),
+                 "endedAt": run["stopDate"].isoformat() if run.get("stopDate") else None}
+                for run in listed["executions"]
+            ]  # fmt: skip
+    except (BotoCoreError, ClientError) as error:
+        return {"stackName": name, "error": str(error)}
+    return {"stackName": name, "stacks": stacks, "executions": executions}
+
+
+def aws_alerts(aws: dict[str, Any]) -> list[str]:
+    """``stacks`` when a stack failed or rolled back; ``executions`` when the newest run did not succeed."""
+    alerts = []
+    if "error" in aws or any("FAILED" in s["status"] or "ROLLBACK" in s["status"] for s in aws["stacks"]):
+        alerts.append("stacks")
+    if aws.get("executions") and aws["executions"][0]["status"] in ("FAILED", "TIMED_OUT", "ABORTED"):
+        alerts.append("executions")
+    return alerts
+
+
+def pipeline_status(
+    config: Config, newest_event: str | None, now: datetime | None = None, cloudformation: Any = None,
+    stepfunctions: Any = None,
+) -> dict[str, Any]:  # fmt: skip
     now = now or datetime.now(UTC)
     cycles = RunHistory(open_engine(database_url(config)), config.project_id).cycles(limit=50)
     since = now - WINDOW
@@ -126,7 +174,7 @@ def pipeline_status(config: Config, newest_event: str | None, now: datetime | No
         alerts.append("lag")
     if rejected["rate"] > thresholds.max_reject_rate:
         alerts.append("rejects")
-    return {
+    document: dict[str, Any] = {
         "projectId": config.project_id,
         "cycles": [cycle.public() for cycle in cycles[:10]],
         "freshness": fresh,
@@ -135,3 +183,7 @@ def pipeline_status(config: Config, newest_event: str | None, now: datetime | No
         "thresholds": {"maxLagSeconds": thresholds.max_lag_seconds, "maxRejectRate": thresholds.max_reject_rate},
         "alerts": alerts,
     }
+    if thresholds.stack_name:
+        document["aws"] = aws_status(config, cloudformation, stepfunctions)
+        alerts += aws_alerts(document["aws"])
+    return document

@@ -95,10 +95,13 @@ class WarehouseReader(ABC):
 
 @dataclass(frozen=True)
 class WarehouseClients:
-    """What a remote reader talks to and waits with; None means the real AWS client or clock (tests pass stubs)."""
+    """The AWS clients the Studio talks to and the clock it waits with; None means the real client or clock
+    (tests pass stubs). ``cloudformation`` and ``stepfunctions`` serve the pipeline page on AWS."""
 
     redshift_data: Any = None
     athena: Any = None
+    cloudformation: Any = None
+    stepfunctions: Any = None
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
 

@@ -86,6 +86,12 @@ class StudioPipelineConfig(_Section):
         pattern=r"^https?://",
         description="The collector's /metrics; default: http://<ingestion.host>:<ingestion.port>/metrics.",
     )
+    stack_name: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z][A-Za-z0-9-]{0,127}$",
+        description="The AWS deployment's root stack: the page adds its stacks' status and the state machine's "
+        "last runs (region: infra.region).",
+    )
 
 
 class StudioConfig(_Section):

@@ -26,6 +26,27 @@ async function show() {
     : el("p", { class: "muted", text: "No cycle has run yet." }));
   $("pipeline-rejects").replaceChildren(status.rejected.byReason.length ? rejectsTable(status.rejected.byReason)
     : el("p", { class: "muted", text: "Nothing rejected in the last 24 hours." }));
+  $("pipeline-aws").hidden = !status.aws;
+  if (status.aws) $("pipeline-aws-body").replaceChildren(...awsTables(status.aws, alerts));
+}
+
+// The AWS deployment: each stack's status, and the state machine's last runs (newest first).
+function awsTables(aws, alerts) {
+  if (aws.error) return [el("p", { class: "error", text: `${aws.stackName}: ${aws.error}` })];
+  const stacks = el("table", { class: alerts.has("stacks") ? "alert" : "" }, [
+    el("tr", {}, ["Stack", "Status", "Reason"].map((text) => el("th", { text }))),
+    ...aws.stacks.map((stack) => el("tr", { "data-stack": stack.name }, [el("td", { text: stack.name }),
+      el("td", { class: /FAILED|ROLLBACK/.test(stack.status) ? "status-failed" : "status-ok", text: stack.status }),
+      el("td", { class: "detail", text: stack.reason })])),
+  ]);
+  const runs = aws.executions.length ? el("table", {}, [
+    el("tr", {}, ["State machine run", "Status", "Started", "Ended"].map((text) => el("th", { text }))),
+    ...aws.executions.map((run) => el("tr", { "data-execution": run.name }, [el("td", { text: run.name }),
+      el("td", { class: run.status === "SUCCEEDED" ? "status-ok" : run.status === "RUNNING" ? "status-running" : "status-failed",
+        text: run.status }),
+      el("td", { text: when(run.startedAt) }), el("td", { text: run.endedAt ? when(run.endedAt) : "" })])),
+  ]) : el("p", { class: "muted", text: "The state machine has not run yet." });
+  return [stacks, runs];
 }
 
 function tile(title, value, note, alert, name, limit = "") {
