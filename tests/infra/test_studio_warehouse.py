@@ -97,14 +97,14 @@ def test_the_studio_role_grants_exactly_the_calls_its_reader_makes(tmp_path: Pat
     statements = granted(warehouse)
     assert {statement["Action"] for statement in statements[SERVICE[warehouse]]} == calls
     if warehouse == "redshift":
-        assert set(statements) == {"s3", "redshift-data", "redshift-serverless"}
+        assert set(statements) == {"s3", "redshift-data", "redshift-serverless", *PIPELINE_PAGE}
         # the IAM sign-in the Data API makes on the Studio's behalf, on the same workgroup it runs statements on
         login = statements["redshift-serverless"]
         run = next(s for s in statements["redshift-data"] if s["Action"] == "redshift-data:ExecuteStatement")
         assert [s["Action"] for s in login] == ["redshift-serverless:GetCredentials"]
         assert login[0]["Resource"] == run["Resource"] == "example"  # the workgroup ARN from the modeling stack
     else:
-        assert set(statements) == {"s3", "athena", "glue"}
+        assert set(statements) == {"s3", "athena", "glue", *PIPELINE_PAGE}
         assert {s["Action"] for s in statements["glue"]} <= {"glue:GetDatabase", "glue:GetTable",
                                                              "glue:GetPartition", "glue:GetPartitions"}  # fmt: skip
         assert all(
@@ -128,3 +128,23 @@ def test_on_redshift_the_studio_signs_in_with_the_role_dbt_grants_read_access_to
     assert tags == [{"Key": "RedshiftDbRoles", "Value": granted_role}]
     athena_role = resolved_resource("studio.yaml", "TaskRole", "s3", "athena", "cognito")
     assert "Tags" not in athena_role["Properties"]  # Athena reads through the role's IAM policy alone
+
+
+# The calls studio/pipeline_status.py makes for the pipeline page on AWS (tests/studio/test_pipeline_aws.py).
+PIPELINE_PAGE = {
+    "cloudformation": {"cloudformation:DescribeStacks", "cloudformation:ListStackResources"},
+    "states": {"states:ListExecutions"},
+}
+
+
+@pytest.mark.parametrize("warehouse", ["redshift", "athena"])
+def test_the_studio_role_grants_the_pipeline_page_its_read_calls_only(warehouse: str) -> None:
+    statements = granted(warehouse)
+    for service, actions in PIPELINE_PAGE.items():
+        granted_actions: set[str] = set()
+        for statement in statements[service]:
+            listed = statement["Action"]
+            granted_actions |= set(listed) if isinstance(listed, list) else {listed}
+        assert granted_actions == actions
+    [runs] = statements["states"]
+    assert runs["Resource"] == "example"  # the StateMachineArn parameter: the modeling stack's machine only
