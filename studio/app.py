@@ -48,6 +48,7 @@ from clickstream.studio.auth import (
     Unauthenticated,
     User,
     allowed,
+    operator_name,
 )
 from clickstream.studio.catalog import Catalog, UnknownName, catalog_file, load_catalog
 from clickstream.studio.dashboards import DashboardError, Dashboards
@@ -84,7 +85,7 @@ from clickstream.studio.saved_dashboards import (
 from clickstream.studio.signin import HostCheck, LoginThrottle, retry_after
 from clickstream.studio.snapshot import NoSnapshot
 from clickstream.studio.sqlbuild import DIALECTS, BadRequest, render
-from clickstream.studio.store import DisplayStore, default_url
+from clickstream.studio.store import DisplayStore
 from clickstream.studio.users_api import user_routes
 from clickstream.studio.warehouse_catalog import WarehouseCatalog
 from clickstream.web_assets import ASSETS
@@ -137,15 +138,14 @@ class Studio:
                 self.reader,
                 config.project_id,
                 config.studio.warehouse.catalog_refresh_seconds,
-                (warehouse_clients or WarehouseClients()).clock,
+                self.clients.clock,
             )
             if isinstance(self.reader, WarehouseReader)
             else CatalogCache(catalog_file(config))
         )
-        self.store = DisplayStore(config.studio.database_url or default_url(config.home))
+        self.store = DisplayStore(database_url(config))
         self.dashboards = Dashboards(config.home / "dashboards", config.studio, quicksight_client)
         self.apps = AppsApi(AppStore(state, config.project_id), config)
-        self.apps.live()  # seeds the table with clickstream.yml's apps on first start
         self.audit = AuditLog(state)
         self.saved = DashboardStore(state, config.project_id)
         self.visuals = VisualRunner(
@@ -570,7 +570,7 @@ def _dashboard_routes(api: APIRouter, studio: Studio) -> None:
         checked(project_id, app_id, body.sheets)
         created = studio.saved.create(app_id, body.name, body.description, sheets_of(body.sheets),
                                       body.controls.model_dump(by_alias=True, mode="json"),
-                                      request.state.user.name)  # fmt: skip
+                                      operator_name(request))  # fmt: skip
         return created.public()
 
     @api.put("/project/{project_id}/{app_id}/dashboard/{dashboard_id}")
@@ -583,7 +583,7 @@ def _dashboard_routes(api: APIRouter, studio: Studio) -> None:
             changes["sheets"] = sheets_of(body.sheets)
         if body.controls is not None:
             changes["controls"] = body.controls.model_dump(by_alias=True, mode="json")
-        return studio.saved.update(app_id, dashboard_id, request.state.user.name, **changes).public()
+        return studio.saved.update(app_id, dashboard_id, operator_name(request), **changes).public()
 
     @api.delete("/project/{project_id}/{app_id}/dashboard/{dashboard_id}")
     def delete_dashboard(project_id: str, app_id: str, dashboard_id: str) -> dict[str, str]:
@@ -617,10 +617,9 @@ def _dashboard_routes(api: APIRouter, studio: Studio) -> None:
 
     @api.get("/project/{project_id}/{app_id}/dashboard/{dashboard_id}")
     def dashboard(project_id: str, app_id: str, dashboard_id: str) -> dict[str, Any]:
-        try:
-            return studio.saved.get(app_id, dashboard_id).public()
-        except UnknownDashboard:
-            pass  # a rendered or QuickSight dashboard
+        own = studio.saved.find(app_id, dashboard_id)
+        if own is not None:
+            return own.public()
         found = guarded(lambda: studio.dashboards.find(app_id, dashboard_id))
         if found.kind == "rendered":
             url = f"/api/project/{project_id}/{app_id}/dashboard/{dashboard_id}/file"

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from clickstream.config import AppConfig, Config
 from clickstream.state.apps import AppExists, AppRecord, AppStore, UnknownApp, merge
+from clickstream.studio.auth import operator_name
 
 # A browser origin (scheme, host, optional port) or a pattern of one with `*`, as ingestion.cors_origins takes.
 _ORIGIN = re.compile(r"^(\*|https?://[A-Za-z0-9*.\-\[\]:]+)$")
@@ -82,19 +83,15 @@ def validated_app(app_id: str, timezone: str) -> AppConfig:
         raise HTTPException(400, f"{field}: {message}") from None
 
 
-def operator(request: Request) -> str:
-    return str(request.state.user.name)
-
-
 class AppsApi:
     """The routes' work, kept apart from FastAPI's wiring so the Studio and its tests share it."""
 
     def __init__(self, store: AppStore, config: Config) -> None:
         self.store = store
         self.config = config
+        store.seed(config.apps)  # clickstream.yml's apps the table lacks; the config cannot change while serving
 
     def live(self) -> list[AppRecord]:
-        self.store.seed(self.config.apps)  # a config app added since the Studio started
         return list(merge(self.config, self.store.rows()).active)
 
     def find(self, app_id: str) -> AppRecord:
@@ -117,9 +114,8 @@ def app_routes(api: APIRouter, apps: AppsApi) -> None:
     def create_app(body: AppBody, request: Request) -> dict[str, Any]:
         apps.check_project(body.project_id)
         app = validated_app(body.app_id, body.timezone)
-        apps.live()
         try:
-            created = apps.store.create(app, body.name, body.description, body.cors_origins, operator(request))
+            created = apps.store.create(app, body.name, body.description, body.cors_origins, operator_name(request))
         except AppExists:
             raise HTTPException(409, f"app {body.app_id!r} exists already") from None
         return created.public()
@@ -143,20 +139,20 @@ def app_routes(api: APIRouter, apps: AppsApi) -> None:
             changes["timezone"] = validated_app(app_id, body.timezone).timezone
         # From now on the row decides over clickstream.yml: keep the timezone in effect, not a stale seed.
         changes.setdefault("timezone", current.timezone)
-        return _changed(apps, app_id, operator(request), changes)
+        return _changed(apps, app_id, operator_name(request), changes)
 
     @api.put("/app/{app_id}/timezone")
     def set_timezone(app_id: str, body: TimezoneBody, request: Request) -> dict[str, Any]:
         apps.check_project(body.project_id)
         apps.find(app_id)
         timezone = validated_app(app_id, body.timezone).timezone
-        return _changed(apps, app_id, operator(request), {"timezone": timezone})
+        return _changed(apps, app_id, operator_name(request), {"timezone": timezone})
 
     @api.delete("/app/{app_id}")
     def delete_app(app_id: str, request: Request) -> dict[str, Any]:
         apps.find(app_id)
         try:
-            return apps.store.delete(app_id, operator(request)).public()
+            return apps.store.delete(app_id, operator_name(request)).public()
         except UnknownApp:
             raise HTTPException(404, f"no app {app_id!r}") from None
 

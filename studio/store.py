@@ -8,11 +8,12 @@ analysts saving the same entry leave the last save, never two rows.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+
+from clickstream.state import open_engine
 
 metadata_obj = sa.MetaData()
 display = sa.Table(
@@ -35,17 +36,11 @@ def upsert(dialect: str, values: dict[str, Any]) -> sa.Insert:
     return insert.values(**values).on_conflict_do_update(index_elements=["id"], set_=changes)
 
 
-def default_url(home: Path) -> str:
-    return f"sqlite:///{home / 'studio' / 'studio.db'}"
-
-
 class DisplayStore:
     """Reads and writes display overrides; creates its table on first use."""
 
     def __init__(self, url: str) -> None:
-        if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        self.engine = sa.create_engine(url, future=True, pool_pre_ping=True)
+        self.engine = open_engine(url)  # the Studio's database, shared with clickstream.state's tables
         metadata_obj.create_all(self.engine)
 
     def all(self, project_id: str, app_id: str) -> dict[str, dict[str, Any]]:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from clickstream.config import StudioRolesConfig
 from clickstream.state import ROLES, RoleMapping, UserStore
 from clickstream.state.users import UnknownUser, UserExists
+from clickstream.studio.auth import operator_name
 
 JSON_PATH_PREFIX = "$.payload."
 
@@ -94,9 +95,6 @@ def settings_document(mapping: RoleMapping | StudioRolesConfig) -> dict[str, str
 
 
 def user_routes(api: APIRouter, users: UserStore, configured: StudioRolesConfig) -> None:
-    def operator(request: Request) -> str:
-        return str(request.state.user.name)
-
     @api.get("/user")
     def list_users() -> list[dict[str, Any]]:
         return [user.public() for user in users.all()]
@@ -104,7 +102,7 @@ def user_routes(api: APIRouter, users: UserStore, configured: StudioRolesConfig)
     @api.post("/user", status_code=201)
     def create_user(body: UserBody, request: Request) -> dict[str, Any]:
         try:
-            return users.create(body.id, body.name, body.roles, operator(request)).public()
+            return users.create(body.id, body.name, body.roles, operator_name(request)).public()
         except UserExists:
             raise HTTPException(409, f"user {body.id!r} exists already") from None
 
@@ -115,7 +113,7 @@ def user_routes(api: APIRouter, users: UserStore, configured: StudioRolesConfig)
     @api.post("/user/settings")
     def save_settings(body: RoleSettings, request: Request) -> dict[str, str]:
         mapping = body.mapping()
-        users.save_mapping(mapping, operator(request))
+        users.save_mapping(mapping, operator_name(request))
         return settings_document(mapping)
 
     @api.put("/user/{user_id}")
@@ -124,7 +122,7 @@ def user_routes(api: APIRouter, users: UserStore, configured: StudioRolesConfig)
             raise HTTPException(400, "id: a user's id cannot change; create a new user instead")
         changes = body.model_dump(include={"name", "roles"}, exclude_none=True)
         try:
-            return users.update(user_id, operator(request), **changes).public()
+            return users.update(user_id, operator_name(request), **changes).public()
         except UnknownUser:
             raise HTTPException(404, f"no user {user_id!r}") from None
 

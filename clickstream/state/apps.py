@@ -12,7 +12,7 @@ the answer when there is no database. The rules that merge the two:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -120,9 +120,7 @@ def merge(config: Config, rows: list[AppRecord]) -> LiveApps:
             live.pop(row.app_id, None)
             deleted.append(row)
         elif row.seeded and row.app_id in configured:
-            live[row.app_id] = AppRecord(
-                **{**row.__dict__, "timezone": configured[row.app_id].timezone}  # the YAML still decides
-            )
+            live[row.app_id] = replace(row, timezone=configured[row.app_id].timezone)  # the YAML still decides
         else:
             live[row.app_id] = row
     return LiveApps(tuple(live.values()), tuple(app for app in deleted if app.app_id not in live))

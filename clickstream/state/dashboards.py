@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from clickstream.state.database import metadata_obj
+from clickstream.state.database import as_utc, metadata_obj
 
 dashboards_table = sa.Table(
     "dashboards",
@@ -68,14 +68,10 @@ class SavedDashboard:
         }  # fmt: skip
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _dashboard(row: Any) -> SavedDashboard:
     return SavedDashboard(
         row.id, row.project_id, row.app_id, row.name, row.description, list(row.sheets), dict(row.controls),
-        _utc(row.created_at), _utc(row.updated_at), row.updated_by,
+        as_utc(row.created_at), as_utc(row.updated_at), row.updated_by,
     )  # fmt: skip
 
 
@@ -106,12 +102,16 @@ class DashboardStore:
         with self.engine.connect() as connection:
             return [_dashboard(row) for row in connection.execute(query)]
 
-    def get(self, app_id: str, dashboard_id: str) -> SavedDashboard:
+    def find(self, app_id: str, dashboard_id: str) -> SavedDashboard | None:
         with self.engine.connect() as connection:
             row = connection.execute(sa.select(dashboards_table).where(self._key(app_id, dashboard_id))).first()
-        if row is None:
+        return None if row is None else _dashboard(row)
+
+    def get(self, app_id: str, dashboard_id: str) -> SavedDashboard:
+        found = self.find(app_id, dashboard_id)
+        if found is None:
             raise UnknownDashboard(dashboard_id)
-        return _dashboard(row)
+        return found
 
     def create(
         self, app_id: str, name: str, description: str, sheets: list[dict[str, Any]], controls: dict[str, Any],

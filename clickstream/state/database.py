@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,11 @@ _engines_lock = threading.Lock()
 def database_url(config: Config) -> str:
     """``studio.database_url``, else SQLite in ``<home>/studio/studio.db``."""
     return config.studio.database_url or f"sqlite:///{config.home / 'studio' / 'studio.db'}"
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands datetimes back naive; every moment the state tables hold was written in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def sqlite_file(url: str) -> Path | None:

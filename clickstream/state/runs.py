@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from clickstream.run_history import CYCLE, StageRecord
-from clickstream.state.database import metadata_obj
+from clickstream.state.database import as_utc, metadata_obj
 
 runs_table = sa.Table(
     "pipeline_runs",
@@ -86,7 +85,14 @@ class RunHistory:
         with self.engine.connect() as connection:
             rows = [
                 StageRecord(
-                    r.run_id, r.stage, _utc(r.started_at), _utc(r.ended_at), r.status, r.count_in, r.count_out, r.detail
+                    r.run_id,
+                    r.stage,
+                    as_utc(r.started_at),
+                    as_utc(r.ended_at),
+                    r.status,
+                    r.count_in,
+                    r.count_out,
+                    r.detail,
                 )
                 for r in connection.execute(query)
             ]
@@ -96,8 +102,3 @@ class RunHistory:
             if run.stage == CYCLE
         ]
         return sorted(cycles, key=lambda cycle: cycle.run.started_at, reverse=True)
-
-
-def _utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every moment here was written in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from clickstream.state.database import metadata_obj
+from clickstream.state.database import as_utc, metadata_obj
 
 ROLES = ("Admin", "Operator", "Analyst", "AnalystReader")
 
@@ -78,11 +78,9 @@ class RoleMapping:
 
 
 def _user(row: Any) -> UserRecord:
-    return UserRecord(row.id, row.name, tuple(row.roles), _utc(row.created_at), _utc(row.updated_at), row.updated_by)
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return UserRecord(
+        row.id, row.name, tuple(row.roles), as_utc(row.created_at), as_utc(row.updated_at), row.updated_by
+    )
 
 
 class UserStore:

@@ -2,7 +2,7 @@
 // Everyone may read the list; Admins and Operators get the forms (the server enforces the same rule).
 
 import { api } from "./api.js";
-import { $, el } from "./dom.js";
+import { $, el, reportingTo } from "./dom.js";
 import { MANAGERS, can, session } from "./session.js";
 
 const ZONES = Intl.supportedValuesOf ? Intl.supportedValuesOf("timeZone") : ["UTC"];
@@ -13,20 +13,21 @@ function setUp() {
   $("app-create").addEventListener("submit", async (event) => {
     event.preventDefault();
     const form = event.target;
-    try {
+    await attempt(async () => {
       await api("POST", "/api/app", { projectId: session.project, appId: form.appId.value.trim(),
         name: form.name.value.trim(), description: form.description.value.trim(), timezone: form.timezone.value,
         corsOrigins: origins(form.origins.value) });
       form.reset();
       form.timezone.value = "UTC";
-      $("apps-error").textContent = "";
       changed();
       await show();
-    } catch (error) { $("apps-error").textContent = error.message; }
+    });
   });
   $("app-timezones").replaceChildren(...ZONES.map((zone) => el("option", { value: zone })));
   $("app-create").origins.placeholder = "https://shop.example.com";  // an example, set here: index.html names no URL
 }
+
+const attempt = (action) => reportingTo("apps-error", action);
 
 function origins(text) {
   return text.split(/[\s,]+/).map((origin) => origin.trim()).filter(Boolean);
@@ -59,15 +60,12 @@ function appRow(app) {
     const zone = el("input", { name: "timezone", value: app.timezone, list: "app-timezones" });
     const allowed = el("input", { name: "origins", value: app.corsOrigins.join(", "), size: 30 });
     const description = el("input", { name: "description", value: app.description, size: 30 });
-    const save = el("button", { type: "button", class: "primary save", text: "Save", onclick: async () => {
-      try {
-        Object.assign(app, await api("PUT", `/api/app/${encodeURIComponent(app.appId)}`, {
-          name: name.value, timezone: zone.value, description: description.value,
-          corsOrigins: origins(allowed.value) }));
-        $("apps-error").textContent = "";
-        read();
-      } catch (error) { $("apps-error").textContent = error.message; }
-    } });
+    const save = el("button", { type: "button", class: "primary save", text: "Save", onclick: () => attempt(async () => {
+      Object.assign(app, await api("PUT", `/api/app/${encodeURIComponent(app.appId)}`, {
+        name: name.value, timezone: zone.value, description: description.value,
+        corsOrigins: origins(allowed.value) }));
+      read();
+    }) });
     row.replaceChildren(el("td", { text: app.appId }), el("td", {}, name), el("td", {}, zone), el("td", {}, allowed),
       el("td", {}, description), el("td"),
       el("td", {}, [save, el("button", { type: "button", text: "Cancel", onclick: read })]));
@@ -75,13 +73,11 @@ function appRow(app) {
   function confirmDelete() {
     const cell = row.lastElementChild;
     cell.replaceChildren(el("span", { class: "error", text: "New events will be refused; its data stays. " }),
-      el("button", { type: "button", class: "remove confirm", text: "Delete app", onclick: async () => {
-        try {
-          await api("DELETE", `/api/app/${encodeURIComponent(app.appId)}`);
-          changed();
-          await show();
-        } catch (error) { $("apps-error").textContent = error.message; }
-      } }),
+      el("button", { type: "button", class: "remove confirm", text: "Delete app", onclick: () => attempt(async () => {
+        await api("DELETE", `/api/app/${encodeURIComponent(app.appId)}`);
+        changed();
+        await show();
+      }) }),
       el("button", { type: "button", text: "Keep", onclick: read }));
   }
   read();
